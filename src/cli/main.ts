@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { version } from '../../package.json';
+
+/** The `incident-sn` program. Each part of the product registers its own commands here. */
+export function buildProgram(): Command {
+  const program = new Command('incident-sn')
+    .description('incident.io <-> ServiceNow: the local instance, Connect, doctor and the sync companion')
+    .version(version)
+    .showHelpAfterError();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}
