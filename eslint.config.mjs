@@ -1,5 +1,10 @@
 import tseslint from 'typescript-eslint';
-import snPlugin from '@servicenow/eslint-plugin-sdk-app-plugin';
+import { fixupPluginRules } from '@eslint/compat';
+import snPluginRaw from '@servicenow/eslint-plugin-sdk-app-plugin';
+
+// The SDK's plugin was written for ESLint 8 (its rules call context.getScope()); fixupPluginRules
+// adapts it to ESLint 9's API without changing what the rules check.
+const snPlugin = fixupPluginRules(snPluginRaw);
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'target/**', '.data/**', 'fluent/generated/**', 'coverage/**'] },
@@ -14,7 +19,7 @@ export default tseslint.config(
     files: ['src/server/**/*.ts'],
     plugins: { '@servicenow/sdk-app-plugin': snPlugin },
     rules: {
-      ...snPlugin.configs.recommended.rules,
+      ...snPluginRaw.configs.recommended.rules,
       '@servicenow/sdk-app-plugin/no-promise': 'error',
       '@servicenow/sdk-app-plugin/no-async-functions': 'error',
       '@typescript-eslint/no-explicit-any': 'off',

@@ -1,0 +1,7 @@
+import { queueDeps } from '../lib/glide-environment.ts';
+import { queueIncidentChange as queue } from '../lib/queue.ts';
+
+/** Business rule "Queue incident change for incident.io": after insert and update on incident. */
+export function queueIncidentChange(current: any, previous: any): void {
+  queue(current, previous, current.operation(), queueDeps());
+}

@@ -1,0 +1,7 @@
+import { queueDeps } from '../lib/glide-environment.ts';
+import { queueIncidentDeletion as queue } from '../lib/queue.ts';
+
+/** Business rule "Queue incident deletion for incident.io": after delete on incident. */
+export function queueIncidentDeletion(current: any): void {
+  queue(current, queueDeps());
+}

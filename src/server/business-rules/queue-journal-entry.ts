@@ -1,0 +1,7 @@
+import { queueDeps } from '../lib/glide-environment.ts';
+import { queueJournalEntry as queue } from '../lib/queue.ts';
+
+/** Business rule "Queue incident journal entry for incident.io": after insert on sys_journal_field. */
+export function queueJournalEntry(current: any): void {
+  queue(current, queueDeps());
+}

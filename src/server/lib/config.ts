@@ -1,0 +1,65 @@
+import { PROPERTY } from './constants.ts';
+import type { PropertyAccess } from './glide-interfaces.ts';
+
+/** The app's configuration, read from its system properties (fluent/properties.now.ts declares them). */
+export interface AppConfig {
+  enabled: boolean;
+  webhookUrl: string;
+  signingSecret: string;
+  integrationUser: string;
+  maxAttempts: number;
+  retryBaseSeconds: number;
+  retentionDays: number;
+  requestTimeoutSeconds: number;
+}
+
+export const DEFAULTS = {
+  maxAttempts: 12,
+  retryBaseSeconds: 30,
+  retentionDays: 7,
+  requestTimeoutSeconds: 10,
+} as const;
+
+function integer(raw: string | null, fallback: number, min: number, max: number): number {
+  const n = raw === null || raw === '' ? NaN : Number(raw);
+  if (!isFinite(n) || Math.floor(n) !== n) return fallback;
+  return Math.min(Math.max(n, min), max);
+}
+
+export function readConfig(properties: PropertyAccess): AppConfig {
+  const enabled = properties.get(PROPERTY.enabled);
+  return {
+    enabled: enabled === 'true' || enabled === '1',
+    webhookUrl: (properties.get(PROPERTY.webhookUrl) || '').trim(),
+    signingSecret: (properties.get(PROPERTY.signingSecret) || '').trim(),
+    integrationUser: (properties.get(PROPERTY.integrationUser) || '').trim(),
+    maxAttempts: integer(properties.get(PROPERTY.maxAttempts), DEFAULTS.maxAttempts, 1, 100),
+    retryBaseSeconds: integer(properties.get(PROPERTY.retryBaseSeconds), DEFAULTS.retryBaseSeconds, 1, 3600),
+    retentionDays: integer(properties.get(PROPERTY.retentionDays), DEFAULTS.retentionDays, 1, 365),
+    requestTimeoutSeconds: integer(properties.get(PROPERTY.requestTimeoutSeconds), DEFAULTS.requestTimeoutSeconds, 1, 60),
+  };
+}
+
+/** Pushes can go out only when enabled and both the webhook URL and the signing secret are set. */
+export function canDeliver(config: AppConfig): boolean {
+  return config.enabled && config.webhookUrl !== '' && config.signingSecret !== '';
+}
+
+/** The configuration as the API shows it: never the signing secret itself. */
+export interface ConfigSummary {
+  enabled: boolean;
+  webhook_url: string;
+  signing_secret_set: boolean;
+  integration_user: string;
+  delivering: boolean;
+}
+
+export function summarizeConfig(config: AppConfig): ConfigSummary {
+  return {
+    enabled: config.enabled,
+    webhook_url: config.webhookUrl,
+    signing_secret_set: config.signingSecret !== '',
+    integration_user: config.integrationUser,
+    delivering: canDeliver(config),
+  };
+}

@@ -1,0 +1,69 @@
+/** Names shared by the app's records (fluent/) and its code. One place, so they cannot drift apart. */
+
+export const SCOPE = 'x_incident_io';
+/** Keep equal to package.json "version" (a unit test checks it); reported by GET /health. */
+export const APP_VERSION = '1.0.0';
+
+export const OUTBOX_TABLE = 'x_incident_io_outbound_event';
+
+export const PROPERTY = {
+  enabled: 'x_incident_io.enabled',
+  webhookUrl: 'x_incident_io.webhook_url',
+  signingSecret: 'x_incident_io.signing_secret',
+  integrationUser: 'x_incident_io.integration_user',
+  maxAttempts: 'x_incident_io.max_attempts',
+  retryBaseSeconds: 'x_incident_io.retry_base_seconds',
+  retentionDays: 'x_incident_io.retention_days',
+  requestTimeoutSeconds: 'x_incident_io.request_timeout_seconds',
+} as const;
+
+export const EVENT_TYPE = {
+  created: 'incident.created',
+  updated: 'incident.updated',
+  deleted: 'incident.deleted',
+  journal: 'incident.journal',
+} as const;
+export type EventType = (typeof EVENT_TYPE)[keyof typeof EVENT_TYPE];
+
+export const OUTBOX_STATE = {
+  queued: 'queued',
+  sending: 'sending',
+  delivered: 'delivered',
+  failed: 'failed',
+  dead: 'dead',
+} as const;
+export type OutboxState = (typeof OUTBOX_STATE)[keyof typeof OUTBOX_STATE];
+export const OUTBOX_STATES: OutboxState[] = ['queued', 'sending', 'delivered', 'failed', 'dead'];
+/** States of an event that has not reached the receiver yet and still may. */
+export const PENDING_STATES: OutboxState[] = ['queued', 'sending', 'failed'];
+
+/** Incident fields whose changes are pushed. A change to any other field alone pushes nothing. */
+export const SYNCED_FIELDS = [
+  'short_description',
+  'description',
+  'state',
+  'priority',
+  'impact',
+  'urgency',
+  'assignment_group',
+  'assigned_to',
+  'cmdb_ci',
+  'business_service',
+  'caller_id',
+  'close_code',
+  'close_notes',
+] as const;
+
+/** Journal fields of an incident whose entries are pushed as incident.journal events. */
+export const JOURNAL_FIELDS = ['comments', 'work_notes'] as const;
+
+/** Headers of every push. */
+export const HEADER = {
+  eventId: 'X-Incident-Io-Event-Id',
+  signature: 'X-Incident-Io-Signature',
+  attempt: 'X-Incident-Io-Delivery-Attempt',
+} as const;
+
+/** Roles the service account needs (setup guide step 3); reported by GET /health for the caller. */
+export const API_USER_ROLE = 'x_incident_io.api_user';
+export const REQUIRED_ROLES = [API_USER_ROLE, 'cmdb_read', 'sn_cmdb_user', 'incident_manager'] as const;

@@ -1,0 +1,164 @@
+import { isExhausted, retryAfterSeconds, retryDelaySeconds } from './backoff.ts';
+import { canDeliver, type AppConfig } from './config.ts';
+import { APP_VERSION, HEADER } from './constants.ts';
+import type { HttpPost, HttpResult, Logger } from './glide-interfaces.ts';
+import type { OutboxEvent, OutboxStore } from './outbox-store.ts';
+import { signPush } from './signature.ts';
+import { parseGlideDateTime, toGlideDateTime } from './time.ts';
+
+/** What delivery needs from the instance. */
+export interface DeliveryDeps {
+  config: AppConfig;
+  store: OutboxStore;
+  nowMs(): number;
+  /** [0, 1) */
+  random(): number;
+  /** GlideCertificateEncryption.generateMac(base64Key, 'HmacSHA256', data) */
+  mac(base64Key: string, data: string): string;
+  post: HttpPost;
+  log: Logger;
+}
+
+export type AttemptOutcome = 'delivered' | 'failed' | 'dead';
+
+/** At most this many events of one incident are sent in one go; the scheduled job picks up the rest. */
+export const MAX_EVENTS_PER_DRAIN = 50;
+const MAX_ERROR_LENGTH = 1000;
+
+function describeFailure(result: HttpResult): string {
+  if (result.status === 0) return result.error || 'no response from the webhook URL';
+  const body = (result.body || '').replace(/\s+/g, ' ').trim();
+  return 'HTTP ' + result.status + (body ? ': ' + body : '');
+}
+
+/** Sends one event once and records the outcome on it. */
+export function attemptDelivery(event: OutboxEvent, deps: DeliveryDeps): AttemptOutcome {
+  const attempt = event.attempts + 1;
+  const startedMs = deps.nowMs();
+  deps.store.update(event.sys_id, { state: 'sending', attempts: attempt, last_attempt_at: toGlideDateTime(startedMs) });
+
+  const timestamp = Math.floor(startedMs / 1000);
+  const headers: { [name: string]: string } = {
+    'Content-Type': 'application/json',
+    'User-Agent': 'x_incident_io/' + APP_VERSION,
+  };
+  headers[HEADER.eventId] = event.event_id;
+  headers[HEADER.attempt] = String(attempt);
+
+  let result: HttpResult;
+  try {
+    headers[HEADER.signature] = signPush(deps.mac, deps.config.signingSecret, timestamp, event.payload);
+    result = deps.post({
+      url: deps.config.webhookUrl,
+      headers,
+      body: event.payload,
+      timeoutMs: deps.config.requestTimeoutSeconds * 1000,
+    });
+  } catch (err) {
+    result = { status: 0, body: '', header: () => null, error: 'delivery failed: ' + String(err) };
+  }
+
+  const finishedMs = deps.nowMs();
+  if (result.status >= 200 && result.status < 300) {
+    deps.store.update(event.sys_id, {
+      state: 'delivered',
+      delivered_at: toGlideDateTime(finishedMs),
+      last_http_status: result.status,
+      last_error: '',
+    });
+    return 'delivered';
+  }
+
+  const error = describeFailure(result).substring(0, MAX_ERROR_LENGTH);
+  if (isExhausted(attempt, deps.config.maxAttempts)) {
+    deps.store.update(event.sys_id, { state: 'dead', last_http_status: result.status, last_error: error });
+    deps.log.error(
+      'incident.io push ' + event.event_id + ' (' + event.incident_number + ') is dead after ' + attempt + ' attempts: ' + error,
+    );
+    return 'dead';
+  }
+  const backoff = retryDelaySeconds(attempt, deps.config.retryBaseSeconds, deps.random);
+  const retryAfter = retryAfterSeconds(result.header('Retry-After'), finishedMs);
+  const delay = retryAfter !== null && retryAfter > backoff ? retryAfter : backoff;
+  deps.store.update(event.sys_id, {
+    state: 'failed',
+    last_http_status: result.status,
+    last_error: error,
+    next_attempt_at: toGlideDateTime(finishedMs + delay * 1000),
+  });
+  deps.log.warn('incident.io push ' + event.event_id + ' failed (attempt ' + attempt + '), retrying in ' + delay + 's: ' + error);
+  return 'failed';
+}
+
+export interface DrainResult {
+  delivered: number;
+  /** Why the drain stopped before the incident's queue was empty, if it did. */
+  stoppedBecause: string | null;
+}
+
+/**
+ * Delivers an incident's undelivered events strictly in order, from the first, until one cannot be
+ * delivered now: it fails, it is another worker's (sending), or its retry is not due yet.
+ */
+export function drainIncident(incidentSysId: string, deps: DeliveryDeps): DrainResult {
+  if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
+  let delivered = 0;
+  for (let i = 0; i < MAX_EVENTS_PER_DRAIN; i++) {
+    const next = deps.store.pendingForIncident(incidentSysId, 1)[0];
+    if (!next) return { delivered, stoppedBecause: null };
+    if (next.state === 'sending') return { delivered, stoppedBecause: 'an earlier event is being sent' };
+    const dueMs = parseGlideDateTime(next.next_attempt_at);
+    if (next.state === 'failed' && dueMs !== null && dueMs > deps.nowMs()) {
+      return { delivered, stoppedBecause: 'waiting to retry ' + next.event_id };
+    }
+    const outcome = attemptDelivery(next, deps);
+    if (outcome === 'failed') return { delivered, stoppedBecause: 'delivery failed' };
+    if (outcome === 'delivered') delivered++;
+  }
+  return { delivered, stoppedBecause: 'drain limit reached' };
+}
+
+/** Async business rule on a newly queued event: deliver it now, unless earlier events of its incident go first. */
+export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps): DrainResult {
+  const event = deps.store.get(outboxSysId);
+  if (!event || event.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
+  return drainIncident(event.incident_sys_id, deps);
+}
+
+export interface MaintenanceResult {
+  reclaimed: number;
+  incidents: number;
+  delivered: number;
+  purged: number;
+}
+
+/** Seconds after which an event still `sending` is presumed abandoned (its worker died). */
+export function staleSendingSeconds(config: AppConfig): number {
+  return config.requestTimeoutSeconds * 2 + 60;
+}
+
+/**
+ * The scheduled job: reclaim abandoned sends, retry what is due (in order per incident), and purge
+ * delivered events older than the retention.
+ */
+export function retryAndPurge(deps: DeliveryDeps, maxIncidents: number): MaintenanceResult {
+  const now = deps.nowMs();
+  const result: MaintenanceResult = { reclaimed: 0, incidents: 0, delivered: 0, purged: 0 };
+
+  const staleBefore = toGlideDateTime(now - staleSendingSeconds(deps.config) * 1000);
+  for (const event of deps.store.staleSending(staleBefore, 500)) {
+    const abandoned = { state: 'failed' as const, last_error: 'delivery was interrupted', next_attempt_at: toGlideDateTime(now) };
+    deps.store.update(event.sys_id, isExhausted(event.attempts, deps.config.maxAttempts) ? { ...abandoned, state: 'dead' } : abandoned);
+    result.reclaimed++;
+  }
+
+  if (canDeliver(deps.config)) {
+    for (const incident of deps.store.incidentsWithDueEvents(toGlideDateTime(now), maxIncidents)) {
+      result.incidents++;
+      result.delivered += drainIncident(incident, deps).delivered;
+    }
+  }
+
+  result.purged = deps.store.purgeDelivered(toGlideDateTime(now - deps.config.retentionDays * 86400 * 1000));
+  return result;
+}

@@ -1,0 +1,119 @@
+import { GlideCertificateEncryption, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
+import { RESTMessageV2 } from '@servicenow/glide/sn_ws';
+import { readConfig, type AppConfig } from './config.ts';
+import { REQUIRED_ROLES } from './constants.ts';
+import type { DeliveryDeps } from './delivery.ts';
+import type { GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader } from './glide-interfaces.ts';
+import type { CallerInfo } from './health.ts';
+import { glideOutboxStore, type OutboxStore } from './outbox-store.ts';
+import type { ReferenceLookup } from './payload.ts';
+import type { QueueDeps } from './queue.ts';
+import { recordReferenceLookup, userExists as userExistsIn } from './reference-lookup.ts';
+
+/**
+ * The one place that touches the real Glide APIs: it builds the dependencies the app's logic
+ * takes as arguments. Everything else in src/server is plain functions over these.
+ */
+
+export function newRecord(table: string): GlideRecordLike {
+  return new GlideRecord(table) as unknown as GlideRecordLike;
+}
+
+export const properties: PropertyAccess = {
+  get: (name) => gs.getProperty(name, ''),
+  set: (name, value) => gs.setProperty(name, value),
+};
+
+export function config(): AppConfig {
+  return readConfig(properties);
+}
+
+export function nowMs(): number {
+  return new GlideDateTime().getNumericValue();
+}
+
+export function instanceName(): string {
+  return gs.getProperty('instance_name', '');
+}
+
+export const log: Logger = {
+  info: (message) => gs.info('[x_incident_io] ' + message),
+  warn: (message) => gs.warn('[x_incident_io] ' + message),
+  error: (message) => gs.error('[x_incident_io] ' + message),
+};
+
+export function outboxStore(): OutboxStore {
+  return glideOutboxStore(newRecord);
+}
+
+export const referenceLookup: ReferenceLookup = recordReferenceLookup(newRecord);
+
+export function userExists(userName: string): boolean {
+  return userExistsIn(newRecord, userName);
+}
+
+/** sn_ws.RESTMessageV2: a synchronous POST that never throws. */
+export function restPost(request: HttpRequest): HttpResult {
+  try {
+    const message = new (RESTMessageV2 as unknown as new () => RESTMessageV2)();
+    message.setEndpoint(request.url);
+    message.setHttpMethod('post');
+    message.setHttpTimeout(request.timeoutMs);
+    for (const name of Object.keys(request.headers)) message.setRequestHeader(name, request.headers[name]);
+    message.setRequestBody(request.body);
+    const response = message.execute();
+    const status = response.getStatusCode() || 0;
+    return {
+      status,
+      body: response.getBody() || '',
+      header: (name) => response.getHeader(name) || null,
+      error: response.haveError() ? response.getErrorMessage() || 'HTTP ' + status : null,
+    };
+  } catch (err) {
+    return { status: 0, body: '', header: () => null, error: String(err) };
+  }
+}
+
+export function macSha256(base64Key: string, data: string): string {
+  return new GlideCertificateEncryption().generateMac(base64Key, 'HmacSHA256', data);
+}
+
+export function queueDeps(): QueueDeps {
+  return {
+    config: config(),
+    userName: gs.getUserName(),
+    instance: instanceName(),
+    nowMs,
+    guid: () => gs.generateGUID(),
+    store: outboxStore(),
+    lookup: referenceLookup,
+    incident(sysId: string): RecordReader | null {
+      const gr = newRecord('incident');
+      return sysId && gr.get(sysId) ? gr : null;
+    },
+  };
+}
+
+export function deliveryDeps(): DeliveryDeps {
+  return {
+    config: config(),
+    store: outboxStore(),
+    nowMs,
+    random: Math.random,
+    mac: macSha256,
+    post: restPost,
+    log,
+  };
+}
+
+export function callerInfo(): CallerInfo {
+  const roles: { [role: string]: boolean } = {};
+  for (const role of REQUIRED_ROLES) roles[role] = gs.hasRole(role);
+  roles.admin = gs.hasRole('admin');
+  const task = new GlideRecord('task');
+  return {
+    user_name: gs.getUserName(),
+    roles,
+    task_access: { create: task.canCreate(), read: task.canRead(), write: task.canWrite() },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The narrow slices of Glide that the app's logic needs. Logic takes these as arguments, so the same
+ * functions run on the instance (given the real Glide objects) and in node tests (given fakes).
+ */
+
+/** What the logic reads from a record (a GlideRecord, `current` or `previous`). */
+export interface RecordReader {
+  getValue(field: string): string | null;
+  getDisplayValue(field?: string): string;
+  getUniqueValue(): string;
+}
+
+/** The part of a GlideRecord the outbox store uses. */
+export interface GlideRecordLike extends RecordReader {
+  initialize(): void;
+  addQuery(field: string, operatorOrValue: unknown, value?: unknown): unknown;
+  addEncodedQuery(query: string): void;
+  orderBy(field: string): void;
+  orderByDesc(field: string): void;
+  setLimit(limit: number): void;
+  query(): void;
+  next(): boolean;
+  get(nameOrSysId: string, value?: string): boolean;
+  setValue(field: string, value: unknown): void;
+  insert(): string | null;
+  update(): string | null;
+  deleteRecord(): boolean;
+  getRowCount(): number;
+}
+
+export type GlideRecordFactory = (table: string) => GlideRecordLike;
+
+/** What the logic reads and writes of system properties. */
+export interface PropertyAccess {
+  get(name: string): string | null;
+  set(name: string, value: string): void;
+}
+
+/** One outbound HTTP POST, as sn_ws.RESTMessageV2 performs it. */
+export interface HttpRequest {
+  url: string;
+  headers: { [name: string]: string };
+  body: string;
+  timeoutMs: number;
+}
+
+export interface HttpResult {
+  /** 0 when no HTTP response arrived (connection refused, timeout, DNS…). */
+  status: number;
+  body: string;
+  header(name: string): string | null;
+  /** Set when the request failed before or instead of an HTTP response. */
+  error: string | null;
+}
+
+export type HttpPost = (request: HttpRequest) => HttpResult;
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}

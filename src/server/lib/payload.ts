@@ -1,0 +1,136 @@
+import type { EventType } from './constants.ts';
+import type { RecordReader } from './glide-interfaces.ts';
+import { glideToIso } from './time.ts';
+
+/**
+ * The push payload: the body of every POST the app makes to incident.io.
+ * schema/push-event.schema.json is the contract; a test validates what this file builds against it.
+ */
+export const SCHEMA_VERSION = 1;
+
+export interface Reference {
+  sys_id: string;
+  name: string;
+}
+
+export interface UserReference extends Reference {
+  user_name: string;
+  email: string;
+}
+
+export interface IncidentSnapshot {
+  sys_id: string;
+  number: string;
+  short_description: string;
+  description: string;
+  /** Stored values ("1", "2", …) as on the instance; custom states keep their own values. */
+  state: string;
+  state_label: string;
+  priority: string;
+  priority_label: string;
+  impact: string;
+  urgency: string;
+  active: boolean;
+  assignment_group: Reference | null;
+  assigned_to: UserReference | null;
+  cmdb_ci: Reference | null;
+  business_service: Reference | null;
+  caller: UserReference | null;
+  close_code: string;
+  close_notes: string;
+  /** ISO 8601, UTC. */
+  sys_created_on: string;
+  sys_updated_on: string;
+  sys_updated_by: string;
+  sys_mod_count: number;
+}
+
+export interface JournalEntry {
+  sys_id: string;
+  element: string;
+  value: string;
+  /** user_name of the author. */
+  author: string;
+  /** ISO 8601, UTC. */
+  created_on: string;
+}
+
+export interface PushEvent {
+  schema_version: number;
+  event_id: string;
+  type: EventType;
+  /** ISO 8601, UTC: when the change happened on the instance. */
+  occurred_at: string;
+  /** The instance's name (property instance_name). */
+  instance: string;
+  /** The incident's sys_mod_count the event reflects; deletions carry the last sys_mod_count + 1. */
+  sequence: number;
+  /** Synced fields that changed (on creation: those with a value); [] for journal events. */
+  changed_fields: string[];
+  incident: IncidentSnapshot;
+  /** Present exactly when type is incident.journal. */
+  journal?: JournalEntry;
+}
+
+/** Resolves a reference's sys_id to the names a receiver needs; null when the record is gone. */
+export interface ReferenceLookup {
+  user(sysId: string): UserReference | null;
+  record(table: string, sysId: string): Reference | null;
+}
+
+function value(record: RecordReader, field: string): string {
+  return record.getValue(field) || '';
+}
+
+export function isTrue(raw: string | null | undefined): boolean {
+  return raw === 'true' || raw === '1';
+}
+
+function reference(record: RecordReader, field: string, table: string, lookup: ReferenceLookup): Reference | null {
+  const id = value(record, field);
+  if (!id) return null;
+  return lookup.record(table, id) || { sys_id: id, name: '' };
+}
+
+function userReference(record: RecordReader, field: string, lookup: ReferenceLookup): UserReference | null {
+  const id = value(record, field);
+  if (!id) return null;
+  return lookup.user(id) || { sys_id: id, name: '', user_name: '', email: '' };
+}
+
+export function buildIncidentSnapshot(record: RecordReader, lookup: ReferenceLookup): IncidentSnapshot {
+  return {
+    sys_id: record.getUniqueValue(),
+    number: value(record, 'number'),
+    short_description: value(record, 'short_description'),
+    description: value(record, 'description'),
+    state: value(record, 'state'),
+    state_label: record.getDisplayValue('state') || '',
+    priority: value(record, 'priority'),
+    priority_label: record.getDisplayValue('priority') || '',
+    impact: value(record, 'impact'),
+    urgency: value(record, 'urgency'),
+    active: isTrue(record.getValue('active')),
+    assignment_group: reference(record, 'assignment_group', 'sys_user_group', lookup),
+    assigned_to: userReference(record, 'assigned_to', lookup),
+    cmdb_ci: reference(record, 'cmdb_ci', 'cmdb_ci', lookup),
+    business_service: reference(record, 'business_service', 'cmdb_ci_service', lookup),
+    caller: userReference(record, 'caller_id', lookup),
+    close_code: value(record, 'close_code'),
+    close_notes: value(record, 'close_notes'),
+    sys_created_on: glideToIso(record.getValue('sys_created_on')),
+    sys_updated_on: glideToIso(record.getValue('sys_updated_on')),
+    sys_updated_by: value(record, 'sys_updated_by'),
+    sys_mod_count: parseInt(value(record, 'sys_mod_count') || '0', 10) || 0,
+  };
+}
+
+export function buildJournalEntry(journal: RecordReader): JournalEntry {
+  return {
+    sys_id: journal.getUniqueValue(),
+    element: value(journal, 'element'),
+    value: value(journal, 'value'),
+    author: value(journal, 'sys_created_by'),
+    created_on: glideToIso(journal.getValue('sys_created_on')),
+  };
+}

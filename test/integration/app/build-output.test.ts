@@ -1,0 +1,223 @@
+import AdmZip from 'adm-zip';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readAppBuildDir, type AppBuild, type BuildRecord } from '../../../src/shared/app-build';
+import { DIST_APP, ROOT } from '../../helpers/build';
+
+// Reads the real `now-sdk build --frozenKeys` output (built once by jest's globalSetup) and checks
+// that every record the setup guide depends on is there, with the right fields.
+
+let build: AppBuild;
+beforeAll(() => {
+  build = readAppBuildDir(DIST_APP);
+});
+
+function one(table: string, match: (r: BuildRecord) => boolean): BuildRecord {
+  const found = build.recordsOf(table).filter(match);
+  if (found.length !== 1) throw new Error(`expected one ${table} record, found ${found.length}`);
+  return found[0]!;
+}
+
+function role(name: string): BuildRecord {
+  return one('sys_user_role', (r) => r.fields.name === name);
+}
+
+function rolesOfAcl(acl: BuildRecord): string[] {
+  return build
+    .recordsOf('sys_security_acl_role')
+    .filter((r) => r.fields.sys_security_acl === acl.sysId)
+    .map((r) => build.recordsOf('sys_user_role').find((x) => x.sysId === r.fields.sys_user_role)?.fields.name ?? '?')
+    .sort();
+}
+
+const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'now.config.json'), 'utf8'));
+
+describe('the x_incident_io app build', () => {
+  it('is the x_incident_io scope with the fixed scope id', () => {
+    expect(build.app.sysId).toBe(config.scopeId);
+    expect(build.app.fields).toMatchObject({ scope: 'x_incident_io', name: 'incident.io', version: '1.0.0' });
+  });
+
+  it('declares api_user and admin, with admin containing api_user', () => {
+    const apiUser = role('x_incident_io.api_user');
+    const admin = role('x_incident_io.admin');
+    const contains = build.recordsOf('sys_user_role_contains');
+    expect(contains).toHaveLength(1);
+    expect(contains[0]!.fields).toMatchObject({ role: admin.sysId, contains: apiUser.sysId });
+  });
+
+  it.each(['create', 'read', 'write'])('has an allow record ACL on task for %s, admin overrides, role api_user', (operation) => {
+    const acl = one('sys_security_acl', (r) => r.fields.name === 'task' && r.fields.operation === operation);
+    expect(acl.fields).toMatchObject({ type: 'record', decision_type: 'allow', admin_overrides: 'true', active: 'true' });
+    expect(rolesOfAcl(acl)).toEqual(['x_incident_io.api_user']);
+  });
+
+  it('grants no delete on task', () => {
+    expect(build.recordsOf('sys_security_acl').filter((r) => r.fields.name === 'task' && r.fields.operation === 'delete')).toHaveLength(0);
+  });
+
+  it('secures the outbox table: admins manage it, the service account may read it', () => {
+    const aclFor = (op: string) => one('sys_security_acl', (r) => r.fields.name === 'x_incident_io_outbound_event' && r.fields.operation === op);
+    expect(rolesOfAcl(aclFor('read'))).toEqual(['x_incident_io.admin', 'x_incident_io.api_user']);
+    for (const op of ['create', 'write', 'delete']) expect(rolesOfAcl(aclFor(op))).toEqual(['x_incident_io.admin']);
+  });
+
+  it('declares the properties, the signing secret as a private password2 only the app admin may read or write', () => {
+    const properties = Object.fromEntries(build.recordsOf('sys_properties').map((r) => [r.fields.name, r.fields]));
+    expect(Object.keys(properties).sort()).toEqual(
+      [
+        'x_incident_io.enabled',
+        'x_incident_io.integration_user',
+        'x_incident_io.max_attempts',
+        'x_incident_io.request_timeout_seconds',
+        'x_incident_io.retention_days',
+        'x_incident_io.retry_base_seconds',
+        'x_incident_io.signing_secret',
+        'x_incident_io.webhook_url',
+      ].sort(),
+    );
+    expect(properties['x_incident_io.signing_secret']).toMatchObject({
+      type: 'password2',
+      value: '',
+      is_private: 'true',
+      read_roles: 'x_incident_io.admin',
+      write_roles: 'x_incident_io.admin',
+    });
+    expect(properties['x_incident_io.enabled']).toMatchObject({ type: 'boolean', value: 'false' });
+    expect(properties['x_incident_io.max_attempts']).toMatchObject({ type: 'integer', value: '12' });
+    expect(properties['x_incident_io.retry_base_seconds']).toMatchObject({ type: 'integer', value: '30' });
+    expect(properties['x_incident_io.retention_days']).toMatchObject({ type: 'integer', value: '7' });
+  });
+
+  it('declares the outbox table with its columns', () => {
+    const table = build.tables.find((t) => t.name === 'x_incident_io_outbound_event');
+    expect(table).toBeDefined();
+    const columns = Object.fromEntries(table!.columns.map((c) => [c.name, c]));
+    const types = Object.fromEntries(table!.columns.map((c) => [c.name, c.type]));
+    expect(types).toEqual({
+      event_id: 'string',
+      event_type: 'choice',
+      incident: 'reference',
+      incident_sys_id: 'string',
+      incident_number: 'string',
+      sequence: 'integer',
+      order_key: 'string',
+      state: 'choice',
+      attempts: 'integer',
+      next_attempt_at: 'glide_date_time',
+      last_attempt_at: 'glide_date_time',
+      last_http_status: 'integer',
+      last_error: 'string',
+      delivered_at: 'glide_date_time',
+      payload: 'string',
+    });
+    expect(columns.incident!.reference).toBe('incident');
+    expect(columns.state!.choices.map((c) => c.value)).toEqual(['queued', 'sending', 'delivered', 'failed', 'dead']);
+    expect(columns.state!.defaultValue).toBe('queued');
+    expect(columns.payload!.maxLength).toBe(65000);
+    expect(table!.indexes.find((i) => i.unique)?.columns).toEqual(['event_id']);
+    const dbObject = one('sys_db_object', (r) => r.fields.name === 'x_incident_io_outbound_event');
+    expect(dbObject.fields.ws_access).toBe('true');
+  });
+
+  it('declares the business rules: table, when, actions, filter', () => {
+    const rules = Object.fromEntries(build.recordsOf('sys_script').map((r) => [r.fields.name, r.fields]));
+    expect(rules['Queue incident change for incident.io']).toMatchObject({
+      collection: 'incident',
+      when: 'after',
+      action_insert: 'true',
+      action_update: 'true',
+      action_delete: 'false',
+      active: 'true',
+    });
+    expect(rules['Queue incident deletion for incident.io']).toMatchObject({ collection: 'incident', when: 'after', action_delete: 'true', action_insert: 'false' });
+    expect(rules['Queue incident journal entry for incident.io']).toMatchObject({
+      collection: 'sys_journal_field',
+      when: 'after',
+      action_insert: 'true',
+      filter_condition: 'name=incident^elementINcomments,work_notes',
+    });
+    const deliver = rules['Deliver queued event to incident.io']!;
+    expect(deliver).toMatchObject({ collection: 'x_incident_io_outbound_event', action_insert: 'true', action_update: 'true', filter_condition: 'state=queued' });
+    expect(deliver.when).toMatch(/^async/);
+  });
+
+  it('schedules the retry and purge job every minute', () => {
+    const job = one('sysauto_script', (r) => r.fields.name === 'Retry and purge incident.io outbox');
+    expect(job.fields).toMatchObject({ active: 'true', run_type: 'periodically', run_period: '1970-01-01 00:01:00' });
+  });
+
+  it('serves the sync API at /api/x_incident_io/v1/sync/* behind the api_user ACL', () => {
+    const api = one('sys_ws_definition', (r) => r.fields.service_id === 'sync');
+    const acl = one('sys_security_acl', (r) => r.fields.type === 'REST_Endpoint');
+    expect(acl.fields).toMatchObject({ operation: 'execute', decision_type: 'allow', name: 'x_incident_io.sync' });
+    expect(rolesOfAcl(acl)).toEqual(['x_incident_io.api_user']);
+    expect(api.fields).toMatchObject({ namespace: 'x_incident_io', is_versioned: 'true', default_version: 'v1', enforce_acl: acl.sysId, active: 'true' });
+    const version = one('sys_ws_version', (r) => r.fields.web_service_definition === api.sysId);
+    expect(version.fields).toMatchObject({ version: '1', is_default: 'true' });
+    const routes = build
+      .recordsOf('sys_ws_operation')
+      .map((r) => `${r.fields.http_method} ${r.fields.operation_uri} auth=${r.fields.requires_authentication} acl=${r.fields.requires_acl_authorization} ${r.fields.enforce_acl === acl.sysId}`)
+      .sort();
+    expect(routes).toEqual([
+      'GET /api/x_incident_io/v1/sync/health auth=true acl=true true',
+      'POST /api/x_incident_io/v1/sync/resend auth=true acl=true true',
+      'PUT /api/x_incident_io/v1/sync/config auth=true acl=true true',
+    ]);
+  });
+
+  it('has an application menu with modules for the outbox and the properties', () => {
+    const menu = one('sys_app_application', (r) => r.fields.title === 'incident.io');
+    const modules = build.recordsOf('sys_app_module').filter((m) => m.fields.application === menu.sysId);
+    expect(modules.map((m) => `${m.fields.title}: ${m.fields.link_type} ${m.fields.name}`).sort()).toEqual([
+      'Outbound events: LIST x_incident_io_outbound_event',
+      'Properties: FILTER sys_properties',
+      'Undelivered events: FILTER x_incident_io_outbound_event',
+    ]);
+    for (const m of modules) expect(m.fields.roles).toBe('x_incident_io.admin');
+  });
+
+  it('compiles every script to a require of a module that is in the build, whose imports all resolve', () => {
+    const modules = new Map(build.recordsOf('sys_module').map((m) => [m.fields.path, m.fields.content ?? '']));
+    const scripts = [
+      ...build.recordsOf('sys_script').map((r) => r.fields.script),
+      ...build.recordsOf('sysauto_script').map((r) => r.fields.script),
+      ...build.recordsOf('sys_ws_operation').map((r) => r.fields.operation_script),
+    ];
+    expect(scripts).toHaveLength(8);
+    for (const script of scripts) {
+      const m = /require\('([^']+)'\)/.exec(script ?? '');
+      expect(m && modules.has(m[1]!)).toBe(true);
+    }
+    for (const [modulePath, content] of modules) {
+      if (!modulePath?.endsWith('.ts')) continue;
+      for (const [, spec] of content.matchAll(/from '([^']+)'/g)) {
+        if (spec!.startsWith('@servicenow/glide')) continue;
+        const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(modulePath), spec!));
+        expect({ modulePath, spec, found: modules.has(resolved) }).toEqual({ modulePath, spec, found: true });
+      }
+      expect(content).not.toMatch(/from 'node:|require\('(fs|http|crypto)'\)/);
+    }
+  });
+
+  it('keeps fluent/generated/keys.ts in git, so sys_ids never change between builds', () => {
+    const tracked = execFileSync('git', ['ls-files', 'fluent/generated/keys.ts'], { cwd: ROOT }).toString().trim();
+    expect(tracked).toBe('fluent/generated/keys.ts');
+  });
+
+  it('packs the Store zip: every built XML file, byte for byte, plus the inventory', () => {
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@servicenow/sdk/bin/index.js'), 'pack'], { cwd: ROOT, stdio: 'pipe' });
+    const zipPath = path.join(ROOT, 'target', 'incident_io_servicenow_1_0_0.zip');
+    const zip = new AdmZip(zipPath);
+    const entries = zip.getEntries().map((e) => e.entryName);
+    expect(entries).toContain('/package_inventory.csv');
+    const xmlEntries = entries.filter((e) => e.endsWith('.xml'));
+    expect(xmlEntries.length).toBeGreaterThan(80);
+    for (const entry of xmlEntries) {
+      expect(entry.startsWith('/')).toBe(true);
+      const onDisk = fs.readFileSync(path.join(DIST_APP, entry.slice(1)));
+      expect(zip.getEntry(entry)!.getData().equals(onDisk)).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,181 @@
+import crypto from 'node:crypto';
+import { deliverQueuedEvent, drainIncident, retryAndPurge } from '../../../src/server/lib/delivery';
+import { queueIncidentChange } from '../../../src/server/lib/queue';
+import { toGlideDateTime } from '../../../src/server/lib/time';
+import { AppFixture, ok, unreachable } from '../../helpers/app-fixture';
+import { FakeGlideRecord, recordOf } from '../../helpers/fake-glide';
+
+/** Queues `count` updates of one incident; returns the incident's sys_id and the outbox rows' sys_ids in order. */
+function queueUpdates(app: AppFixture, count: number, number = 'INC0010001'): { incident: string; events: string[] } {
+  const incident = app.incident({ number });
+  const events: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const current = new FakeGlideRecord(app.db, 'incident');
+    current.get(incident.getUniqueValue());
+    current.setValue('state', String(i + 1));
+    current.setValue('sys_mod_count', String(i));
+    const result = queueIncidentChange(current, recordOf({ state: String(i) }), 'update', app.queueDeps());
+    if (!('queued' in result)) throw new Error(result.skipped);
+    events.push(result.outboxSysId);
+  }
+  return { incident: incident.getUniqueValue(), events };
+}
+
+function row(app: AppFixture, sysId: string) {
+  return app.db.rows('x_incident_io_outbound_event').find((r) => r.sys_id === sysId)!;
+}
+
+describe('delivery', () => {
+  let app: AppFixture;
+  beforeEach(() => {
+    app = new AppFixture();
+  });
+
+  it('POSTs the stored payload, signed, with the event id and attempt number, and marks it delivered', () => {
+    const { events } = queueUpdates(app, 1);
+    const result = deliverQueuedEvent(events[0]!, app.deliveryDeps());
+    expect(result).toEqual({ delivered: 1, stoppedBecause: null });
+
+    expect(app.requests).toHaveLength(1);
+    const [request] = app.requests;
+    const stored = row(app, events[0]!);
+    expect(request!.url).toBe(app.config.webhookUrl);
+    expect(request!.body).toBe(stored.payload);
+    expect(request!.timeoutMs).toBe(10000);
+    expect(request!.headers['Content-Type']).toBe('application/json');
+    expect(request!.headers['X-Incident-Io-Event-Id']).toBe(stored.event_id);
+    expect(request!.headers['X-Incident-Io-Delivery-Attempt']).toBe('1');
+    const m = /^t=(\d+),v1=(.+)$/.exec(request!.headers['X-Incident-Io-Signature']!);
+    expect(Number(m![1])).toBe(Math.floor(app.db.nowMs / 1000));
+    const expected = crypto.createHmac('sha256', Buffer.from(app.secret, 'base64')).update(`${m![1]}.${request!.body}`).digest('base64');
+    expect(m![2]).toBe(expected);
+
+    expect(stored).toMatchObject({ state: 'delivered', attempts: '1', last_http_status: '200', last_error: '', delivered_at: toGlideDateTime(app.db.nowMs) });
+  });
+
+  it('sends an incident’s events in order, whichever is triggered first', () => {
+    const { events } = queueUpdates(app, 3);
+    deliverQueuedEvent(events[2]!, app.deliveryDeps());
+    const sent = app.requests.map((r) => r.headers['X-Incident-Io-Event-Id']);
+    expect(sent).toEqual(events.map((id) => row(app, id).event_id));
+    expect(events.map((id) => row(app, id).state)).toEqual(['delivered', 'delivered', 'delivered']);
+  });
+
+  it('on failure schedules a retry with backoff and holds back the incident’s later events', () => {
+    app.respond = () => ok(503, {}, 'Service Unavailable');
+    const { events } = queueUpdates(app, 2);
+    const result = deliverQueuedEvent(events[0]!, app.deliveryDeps());
+    expect(result.stoppedBecause).toBe('delivery failed');
+    expect(app.requests).toHaveLength(1);
+    expect(row(app, events[0]!)).toMatchObject({
+      state: 'failed',
+      attempts: '1',
+      last_http_status: '503',
+      last_error: 'HTTP 503: Service Unavailable',
+      // retryDelaySeconds(1, 30, 0.5) = 23 s
+      next_attempt_at: toGlideDateTime(app.db.nowMs + 23000),
+    });
+    expect(row(app, events[1]!).state).toBe('queued');
+
+    // The second event's own trigger does not jump the queue.
+    deliverQueuedEvent(events[1]!, app.deliveryDeps());
+    expect(app.requests).toHaveLength(1);
+  });
+
+  it('honours a Retry-After longer than the backoff', () => {
+    app.respond = () => ok(429, { 'Retry-After': '600' });
+    const { events } = queueUpdates(app, 1);
+    deliverQueuedEvent(events[0]!, app.deliveryDeps());
+    expect(row(app, events[0]!).next_attempt_at).toBe(toGlideDateTime(app.db.nowMs + 600000));
+  });
+
+  it('records a network failure with its message', () => {
+    app.respond = () => unreachable('Connection refused: hooks.example.com');
+    const { events } = queueUpdates(app, 1);
+    deliverQueuedEvent(events[0]!, app.deliveryDeps());
+    expect(row(app, events[0]!)).toMatchObject({ state: 'failed', last_http_status: '0', last_error: 'Connection refused: hooks.example.com' });
+  });
+
+  it('survives a sender that throws', () => {
+    const deps = app.deliveryDeps();
+    deps.post = () => {
+      throw new Error('socket hang up');
+    };
+    const { events } = queueUpdates(app, 1);
+    deliverQueuedEvent(events[0]!, deps);
+    expect(row(app, events[0]!).state).toBe('failed');
+    expect(row(app, events[0]!).last_error).toContain('socket hang up');
+  });
+
+  it('the scheduled job retries what is due, in order, once the receiver is back', () => {
+    app.respond = () => ok(500);
+    const { events } = queueUpdates(app, 3);
+    deliverQueuedEvent(events[0]!, app.deliveryDeps());
+    // Later events are due, but wait behind the failed first one.
+    expect(retryAndPurge(app.deliveryDeps(), 100)).toMatchObject({ incidents: 1, delivered: 0 });
+    expect(app.requests).toHaveLength(1);
+
+    app.respond = () => ok(204);
+    app.advance(24);
+    const result = retryAndPurge(app.deliveryDeps(), 100);
+    expect(result).toMatchObject({ incidents: 1, delivered: 3 });
+    expect(app.requests.slice(1).map((r) => r.headers['X-Incident-Io-Event-Id'])).toEqual(events.map((id) => row(app, id).event_id));
+    expect(app.requests[1]!.headers['X-Incident-Io-Delivery-Attempt']).toBe('2');
+  });
+
+  it('marks an event dead after the maximum attempts, then moves on to the next', () => {
+    app.config = { ...app.config, maxAttempts: 3 };
+    app.respond = (request) => (request.body.includes('"state":"2"') ? ok(400, {}, 'bad') : ok(200));
+    const { events } = queueUpdates(app, 2);
+    deliverQueuedEvent(events[0]!, app.deliveryDeps());
+    for (let i = 0; i < 3; i++) {
+      app.advance(3600);
+      retryAndPurge(app.deliveryDeps(), 100);
+    }
+    expect(row(app, events[0]!)).toMatchObject({ state: 'dead', attempts: '3', last_http_status: '400' });
+    expect(row(app, events[1]!).state).toBe('delivered');
+    expect(app.logs.some((l) => l.startsWith('error') && l.includes('is dead after 3 attempts'))).toBe(true);
+  });
+
+  it('keeps incidents independent: one failing does not hold back another', () => {
+    app.respond = (request) => (request.body.includes('INC0000001') ? ok(500) : ok(200));
+    const a = queueUpdates(app, 1, 'INC0000001');
+    const b = queueUpdates(app, 1, 'INC0000002');
+    deliverQueuedEvent(a.events[0]!, app.deliveryDeps());
+    deliverQueuedEvent(b.events[0]!, app.deliveryDeps());
+    expect(row(app, a.events[0]!).state).toBe('failed');
+    expect(row(app, b.events[0]!).state).toBe('delivered');
+  });
+
+  it('sends nothing while not configured, leaving events queued', () => {
+    app.config = { ...app.config, signingSecret: '' };
+    const { incident, events } = queueUpdates(app, 1);
+    expect(drainIncident(incident, app.deliveryDeps())).toEqual({ delivered: 0, stoppedBecause: 'not configured or disabled' });
+    expect(app.requests).toHaveLength(0);
+    expect(row(app, events[0]!).state).toBe('queued');
+  });
+
+  it('does not send an event another worker is sending; the job reclaims it when abandoned', () => {
+    const { incident, events } = queueUpdates(app, 1);
+    app.store().update(events[0]!, { state: 'sending', attempts: 1, last_attempt_at: toGlideDateTime(app.db.nowMs) });
+    expect(drainIncident(incident, app.deliveryDeps()).stoppedBecause).toBe('an earlier event is being sent');
+    expect(retryAndPurge(app.deliveryDeps(), 100).reclaimed).toBe(0);
+
+    app.advance(10 * 2 + 61);
+    const result = retryAndPurge(app.deliveryDeps(), 100);
+    expect(result.reclaimed).toBe(1);
+    expect(result.delivered).toBe(1);
+    expect(row(app, events[0]!)).toMatchObject({ state: 'delivered', attempts: '2' });
+  });
+
+  it('purges delivered events older than the retention, and nothing else', () => {
+    app.respond = (request) => (request.body.includes('"state":"3"') ? ok(500) : ok(200));
+    const { events } = queueUpdates(app, 2);
+    deliverQueuedEvent(events[0]!, app.deliveryDeps());
+    expect(events.map((id) => row(app, id).state)).toEqual(['delivered', 'failed']);
+    app.advance(8 * 86400);
+    const result = retryAndPurge(app.deliveryDeps(), 100);
+    expect(result.purged).toBe(1);
+    expect(app.db.rows('x_incident_io_outbound_event').map((r) => r.sys_id)).toEqual([events[1]]);
+  });
+});
