@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import type { CallOptions, ServiceNowConnection } from './connection';
+import { UnexpectedAppResponseError } from './errors';
+import { resultOf } from './response';
+import type { HttpMethod } from './retry-policy';
+
+/**
+ * The incident.io app's scripted REST API on the instance, `/api/x_incident_io/v1/sync/…`.
+ * `callScriptedApi` is generic; the named methods add the app's paths and shapes.
+ */
+
+export const SYNC_API_BASE_PATH = '/api/x_incident_io/v1/sync';
+
+/**
+ * GET /health. Loose on purpose while the app's shape settles (src/server/lib/health.ts builds it):
+ * any object is accepted and its fields kept; tighten this schema when callers rely on fields.
+ */
+export const SyncHealthSchema = z.looseObject({});
+export type SyncHealth = z.infer<typeof SyncHealthSchema>;
+
+/** Body of PUT /config: any of these settings (the app validates and refuses unknown keys). */
+export interface SyncConfigUpdate {
+  webhook_url?: string;
+  signing_secret?: string;
+  integration_user?: string;
+  enabled?: boolean;
+}
+
+/** Body of POST /resend: one incident's events, or every event queued since a time. */
+export type SyncResendRequest = { incident: string } | { since: string };
+
+export class SyncApiClient {
+  constructor(private readonly connection: ServiceNowConnection) {}
+
+  /** The app's health: configuration (never its secret), outbox counts, last delivery, the caller's access. */
+  async health(options: CallOptions = {}): Promise<SyncHealth> {
+    const result = await this.callScriptedApi('GET', 'health', undefined, options);
+    const parsed = SyncHealthSchema.safeParse(result);
+    if (!parsed.success) {
+      throw new UnexpectedAppResponseError(this.target('GET', 'health'), 'the health answer is not a JSON object');
+    }
+    return parsed.data;
+  }
+
+  /** Sets the app's push configuration. Idempotent (PUT), so retried after network errors. */
+  configure(update: SyncConfigUpdate, options: CallOptions = {}): Promise<unknown> {
+    return this.callScriptedApi('PUT', 'config', update, options);
+  }
+
+  /** Requeues events for delivery. Not retried after network errors (POST). */
+  resend(request: SyncResendRequest, options: CallOptions = {}): Promise<unknown> {
+    return this.callScriptedApi('POST', 'resend', request, options);
+  }
+
+  /** Calls `<method> /api/x_incident_io/v1/sync/<path>` and returns the `result` of its answer. */
+  async callScriptedApi(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    options: CallOptions & { idempotent?: boolean } = {},
+  ): Promise<unknown> {
+    const fullPath = this.fullPath(path);
+    const response = await this.connection.request({
+      method,
+      path: fullPath,
+      ...(body !== undefined ? { body } : {}),
+      ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    return resultOf({ instance: this.connection.instanceUrl, method, path: fullPath }, response.status, response.headers, response.body);
+  }
+
+  private fullPath(path: string): string {
+    // The connection checks the whole path (no "..", no query string).
+    return `${SYNC_API_BASE_PATH}/${String(path).replace(/^\/+/, '')}`;
+  }
+
+  private target(method: HttpMethod, path: string): { instance: string; method: string; path: string } {
+    return { instance: this.connection.instanceUrl, method, path: this.fullPath(path) };
+  }
+}
