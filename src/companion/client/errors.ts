@@ -145,8 +145,8 @@ export class ServiceNowRateLimitError extends ServiceNowHttpError {
     super(
       details,
       `ServiceNow's rate limit${rule} refused the call (${serviceNowSays(details)}).${wait} ` +
-        `Try again later, or ask the ServiceNow admin to raise the rate limit rule (System Web Services > ` +
-        `Rate Limit Rules) for the service account.`,
+        `Try again later, or ask the ServiceNow admin to raise the service account's rate limit rule ` +
+        `(table sys_rate_limit_rules).`,
       'sn_rate_limited',
     );
     if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;

@@ -213,7 +213,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
         serviceNowMessage: 'Rate limit exceeded',
       });
       expect(error.message).toMatch(/wait 3600s/);
-      expect(error.message).toMatch(/raise the rate limit rule/);
+      expect(error.message).toMatch(/raise the service account.s rate limit rule/);
       expect(clock.sleeps).toEqual([]);
       expect(apiCalls()).toHaveLength(1);
     });
@@ -309,7 +309,11 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
     });
 
     it('maps a host name that does not resolve', async () => {
-      const { connection } = connect({ instance: 'https://no-such-host.invalid', retry: { maxAttempts: 1 } });
+      const { connection } = connect({
+        instance: 'https://no-such-host.invalid',
+        retry: { maxAttempts: 1 },
+        connectTimeoutMs: 5000,
+      });
       const error = (await failure(connection.request({ method: 'GET', path: INCIDENTS }))) as ServiceNowNetworkError;
       expect(error).toBeInstanceOf(ServiceNowNetworkError);
       expect(error.failure).toBe('dns');
