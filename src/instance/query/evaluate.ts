@@ -1,0 +1,146 @@
+import { normalizeForType } from '../records/values';
+import type { Condition, EncodedQuery, Term } from './ast';
+import { isNumericType, resolveDynamicValues, type DynamicValueResolver } from './fields';
+
+/**
+ * Evaluates an encoded query against one record in memory, with the same semantics as the SQL the
+ * compiler produces (an empty value behaves like SQL NULL; strings compare case-insensitively for
+ * ASCII letters). Also evaluates VALCHANGES / CHANGESFROM / CHANGESTO, which need the previous
+ * version of the record: this is the evaluator for business-rule filter conditions and ACL conditions.
+ */
+export interface EvaluationContext {
+  /** The value of a (possibly dot-walked) field on the current record; null when the field does not exist. */
+  value(path: string): string | null;
+  /** The column type of the path's leaf; null when the field does not exist. */
+  columnType(path: string): string | null;
+  /** The value on the previous version of the record (absent: every previous value is empty, as on insert). */
+  previousValue?(path: string): string | null;
+  /** Property glide.invalid_query.returns_no_rows. */
+  invalidReturnsNoRows?: boolean;
+  /** Resolves `javascript:` values (gs.getUserID() …). */
+  dynamicValue?: DynamicValueResolver;
+}
+
+const asciiLower = (s: string): string => s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+const eq = (a: string, b: string): boolean => asciiLower(a) === asciiLower(b);
+
+/** SQLite's CAST(x AS REAL): the longest numeric prefix, 0 when there is none. */
+function castReal(v: string): number {
+  const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(v);
+  return m ? Number(m[0]) : 0;
+}
+
+function compare(a: string, b: string, numeric: boolean): number {
+  if (numeric) {
+    const x = castReal(a);
+    const y = Number(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const x = asciiLower(a);
+  const y = asciiLower(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+type Outcome = boolean | 'invalid';
+
+function evaluateCondition(original: Condition, ctx: EvaluationContext): Outcome {
+  const c: Condition = { ...original, value: resolveDynamicValues(original.value, ctx.dynamicValue) };
+  const type = ctx.columnType(c.field);
+  const v = ctx.value(c.field);
+  if (type === null || v === null) return 'invalid';
+  const numeric = isNumericType(type);
+  const norm = (x: string): string => normalizeForType(type, x) ?? x;
+  const changed = (): { prev: string; changed: boolean } => {
+    const prev = ctx.previousValue ? (ctx.previousValue(c.field) ?? '') : '';
+    return { prev, changed: prev !== v };
+  };
+  switch (c.operator) {
+    case 'ANYTHING':
+      return true;
+    case 'ISEMPTY':
+    case 'EMPTYSTRING':
+      return v === '';
+    case 'ISNOTEMPTY':
+      return v !== '';
+    case '=':
+      return c.value === '' ? v === '' : v !== '' && eq(v, norm(c.value));
+    case '!=':
+      return c.value === '' ? v !== '' : v !== '' && !eq(v, norm(c.value));
+    case 'LIKE':
+      return v !== '' && asciiLower(v).includes(asciiLower(c.value));
+    case 'NOT LIKE':
+      return v !== '' && !asciiLower(v).includes(asciiLower(c.value));
+    case 'STARTSWITH':
+      return v !== '' && asciiLower(v).startsWith(asciiLower(c.value));
+    case 'ENDSWITH':
+      return v !== '' && asciiLower(v).endsWith(asciiLower(c.value));
+    case 'IN':
+    case 'NOT IN': {
+      if (v === '') return false;
+      const found = c.value.split(',').some((x) => eq(v, norm(x.trim())));
+      return c.operator === 'IN' ? found : !found;
+    }
+    case '<':
+    case '<=':
+    case '>':
+    case '>=': {
+      const target = norm(c.value);
+      if (numeric && (c.value.trim() === '' || !Number.isFinite(Number(target)))) return 'invalid';
+      if (v === '') return false;
+      const r = compare(v, target, numeric);
+      return c.operator === '<' ? r < 0 : c.operator === '<=' ? r <= 0 : c.operator === '>' ? r > 0 : r >= 0;
+    }
+    case 'BETWEEN': {
+      const at = c.value.indexOf('@');
+      if (at < 0) return 'invalid';
+      const low = norm(c.value.slice(0, at));
+      const high = norm(c.value.slice(at + 1));
+      if (numeric && (low === '' || high === '' || !Number.isFinite(Number(low)) || !Number.isFinite(Number(high)))) return 'invalid';
+      if (v === '') return false;
+      return compare(v, low, numeric) >= 0 && compare(v, high, numeric) <= 0;
+    }
+    case 'SAMEAS':
+    case 'NSAMEAS': {
+      const other = ctx.value(c.value);
+      if (other === null || ctx.columnType(c.value) === null) return 'invalid';
+      if (v === '' || other === '') return false;
+      return c.operator === 'SAMEAS' ? eq(v, other) : !eq(v, other);
+    }
+    case 'VALCHANGES':
+      return changed().changed;
+    case 'CHANGESFROM': {
+      const ch = changed();
+      return ch.changed && eq(ch.prev, norm(c.value));
+    }
+    case 'CHANGESTO': {
+      const ch = changed();
+      return ch.changed && eq(v, norm(c.value));
+    }
+    default:
+      return 'invalid';
+  }
+}
+
+function evaluateTerm(t: Term, ctx: EvaluationContext): Outcome {
+  return t.kind === 'invalid' ? 'invalid' : evaluateCondition(t, ctx);
+}
+
+/** True when the record matches. An empty query matches everything. */
+export function evaluateQuery(query: EncodedQuery, ctx: EvaluationContext): boolean {
+  if (query.segments.length === 0) return true;
+  let anyInvalid = false;
+  let result = false;
+  for (const segment of query.segments) {
+    let segmentResult = true;
+    for (const group of segment.groups) {
+      const outcomes = group.terms.map((t) => evaluateTerm(t, ctx));
+      if (outcomes.includes('invalid')) anyInvalid = true;
+      const valid = outcomes.filter((o): o is boolean => o !== 'invalid');
+      if (valid.length === 0) continue;
+      if (!valid.some((o) => o)) segmentResult = false;
+    }
+    if (segmentResult) result = true;
+  }
+  if (anyInvalid && ctx.invalidReturnsNoRows) return false;
+  return result;
+}
