@@ -1,0 +1,67 @@
+import type { ColumnMeta, Dictionary, TableMeta } from '../db/dictionary';
+import type { RowStore } from './store';
+import type { RecordReader } from './reader';
+import { formatIntegerDisplay } from './values';
+
+/**
+ * Display values, as the platform shows them: a reference's display is its record's display column,
+ * a choice its label, an integer with thousands separators, a journal field its entries newest first.
+ */
+export class DisplayValues {
+  private readonly userNames = new Map<string, string>();
+
+  constructor(
+    private readonly dictionary: Dictionary,
+    private readonly reader: RecordReader,
+    private readonly store: RowStore,
+  ) {}
+
+  /** The display value of the record `sysId` of `table` (its display column, itself displayed). */
+  recordDisplay(table: string, sysId: string, depth = 0): string {
+    if (!sysId) return '';
+    const meta = this.dictionary.table(table);
+    const row = this.reader.record(table, sysId);
+    if (!meta || !row) return '';
+    const column = meta.columns.get(meta.displayColumn);
+    const value = row[meta.displayColumn] ?? '';
+    if (column && column.type === 'reference' && column.reference && depth < 3) return this.recordDisplay(column.reference, value, depth + 1);
+    return value;
+  }
+
+  /**
+   * The display value of one column of a record. Returns null for an empty value of a column with
+   * choices (the Table API sends `null` there).
+   */
+  columnDisplay(table: TableMeta, column: ColumnMeta, value: string, recordSysId: string, recordClass: string): string | null {
+    if (column.type === 'journal_input' || column.type === 'journal') return this.journalDisplay(recordSysId, column.name, column.label, recordClass);
+    if (column.type === 'reference' && column.reference) return this.recordDisplay(column.reference, value);
+    if (this.dictionary.hasChoices(table.name, column.name)) {
+      if (value === '') return null;
+      return this.dictionary.choiceLabel(table.name, column.name, value) ?? value;
+    }
+    if (column.type === 'password') return '';
+    if (column.type === 'integer' && value !== '') return formatIntegerDisplay(value);
+    return value;
+  }
+
+  /** Journal entries of a field, newest first: `<date> - <user name> (<field label>)\n<text>\n\n`. */
+  journalDisplay(sysId: string, element: string, label: string, _recordClass: string): string {
+    if (!sysId) return '';
+    const rows = this.store
+      .prepare(
+        `SELECT value, sys_created_on AS at, sys_created_by AS by FROM "sys_journal_field" WHERE element_id = ? AND element = ?
+         ORDER BY sys_created_on DESC, rowid DESC`,
+      )
+      .all(sysId, element) as Array<{ value: string | null; at: string | null; by: string | null }>;
+    return rows.map((r) => `${r.at ?? ''} - ${this.userDisplayName(r.by ?? '')} (${label})\n${r.value ?? ''}\n\n`).join('');
+  }
+
+  private userDisplayName(userName: string): string {
+    const cached = this.userNames.get(userName);
+    if (cached !== undefined) return cached;
+    const row = this.store.prepare(`SELECT name FROM "sys_user" WHERE user_name = ? LIMIT 1`).get(userName) as { name: string | null } | undefined;
+    const name = row?.name || userName;
+    this.userNames.set(userName, name);
+    return name;
+  }
+}

@@ -1,0 +1,981 @@
+/**
+ * The record engine: every read and write of records goes through here, with the platform's
+ * behaviour (sys fields, numbers, defaults, journal fields, priority, closing, role maintenance) and,
+ * when asked, ACLs. One engine per thread: construct one in any worker thread on the same database
+ * file (`InstanceEngine.open({ dbPath: engine.dbFile, bootstrap: false })`); engines share state only
+ * through SQLite, and each re-reads its cached metadata when the metadata version changes.
+ *
+ * SEAMS FOR THE SCRIPT RUNTIME
+ * (a) Business rules: `engine.setHooks({ businessRules })` with a `BusinessRuleHooks`
+ *     (records/hooks.ts). The engine calls `before(event)` after defaults and ACL checks and before
+ *     the platform's own rules and the write; it may change `event.current.values` or return
+ *     `{ abort: true, ruleName, ruleSysId }` (the Table API answers 403 "Operation Failed").
+ *     `after(event)` runs once the write committed. `hasAsync(event)` → true queues one
+ *     `sys_trigger` job of type ASYNC_BUSINESS_RULE_JOB (payload AsyncRuleJobPayload) in the same
+ *     transaction as the write. `event.tables` lists the record's class and its parents, so a rule on
+ *     `task` matches an incident. Called from `insert`, `update` and `delete` below, unless the
+ *     caller passes `runBusinessRules: false` (setWorkflow(false)).
+ * (b) Run as another user: `engine.runAs(userNameOrSession, fn)`; `engine.currentSession()` is what
+ *     gs.getUserName() and sys_created_by see. `engine.sessionForUser(name)` builds a session.
+ * (c) Job queue: `engine.jobs` (records/jobs.ts): `enqueue`, atomic `claim(workerId)`, `complete`,
+ *     `fail(id, error, retryAtMs?)`, `releaseStale`, `nextRunAt`, `onQueued(listener)`.
+ * (d) syslog: `engine.log(level, message, source)`.
+ * Also: `engine.query/count/get` with encoded queries (GlideRecord), `engine.canRead/canCreate/
+ * canWrite/canDelete(table, session?)` (ACLs without data), `engine.displayValue(record, field)`,
+ * `engine.getProperty/setProperty`, `engine.decrypt` for password2 values, `engine.setHooks({ aclScript })`
+ * for ACL scripts, and `engine.schema` to add tables and columns (what the app installer needs).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from 'pino';
+import { silentLogger } from '../../shared/logger';
+import { bootstrapBaseSchema, readDictionarySource } from '../db/bootstrap';
+import { MEMORY_DB, openDatabase, type OpenedDatabase, type SqliteDatabase } from '../db/database';
+import { Dictionary, stableSysId, type ColumnMeta, type TableMeta } from '../db/dictionary';
+import { InstanceMeta, createInternalTables } from '../db/internal-tables';
+import { syncPhysicalSchema } from '../db/physical';
+import {
+  AclDeniedError,
+  DataPolicyError,
+  InvalidRequestError,
+  OperationAbortedError,
+  RecordNotFoundError,
+  UnknownTableError,
+  type AclOperation,
+} from '../errors';
+import { conditionsOf, parseEncodedQuery, type EncodedQuery, type OrderBy } from '../query';
+import type { DynamicValueResolver } from '../query/fields';
+import { compileQuery, type InvalidCondition } from '../query/sql';
+import { SYSTEM_COLUMN_NAMES, SYSTEM_COLUMNS } from '../schema/system-columns';
+import type { TableDefinition } from '../schema/types';
+import { AclService, type AclMemo } from '../security/acl';
+import { decryptValue, encryptValue, isEncrypted } from '../security/crypto';
+import { hashPasswordSync, isPasswordHash } from '../security/passwords';
+import { RoleService } from '../security/roles';
+import { DisplayValues } from './display';
+import {
+  ASYNC_BUSINESS_RULE_JOB,
+  defaultHooks,
+  type AfterRuleEvent,
+  type AsyncRuleJobPayload,
+  type InstanceHooks,
+  type MutableRecord,
+  type RecordOperation,
+  type RecordSnapshot,
+  type RecordValues,
+} from './hooks';
+import { JobQueue } from './jobs';
+import { applyDefaults, applyPlatformRules, dataPolicyViolations } from './platform-rules';
+import { RecordReader } from './reader';
+import { isAdmin, systemSession, type Session } from './session';
+import { RowStore } from './store';
+import { Syslog, type SyslogLevel } from './syslog';
+import { formatDateTime, isSysId, newSysId, normalizeForType, toStringValue } from './values';
+
+export interface EngineOptions {
+  /** Database file, or ':memory:' for a private temporary file deleted by close(). */
+  dbPath: string;
+  /** Create or upgrade the base schema (the owning thread). Worker threads pass false. */
+  bootstrap?: boolean;
+  logger?: Logger;
+  hooks?: Partial<InstanceHooks>;
+  /** Clock in epoch ms (tests may pin it). */
+  clock?: () => number;
+}
+
+export interface ReadOptions {
+  session?: Session;
+  /** Apply read ACLs (the Table API does; GlideRecord does not). */
+  enforceAcl?: boolean;
+  /** Per-request memo of ACL decisions. */
+  aclMemo?: AclMemo;
+}
+
+export interface QueryOptions extends ReadOptions {
+  /** Encoded query (string or parsed). */
+  query?: string | EncodedQuery;
+  /** Extra ordering after the query's own ORDERBY clauses. */
+  orderBy?: OrderBy[];
+  /** null or undefined: no limit. */
+  limit?: number | null;
+  offset?: number;
+}
+
+export interface QueryResult {
+  records: RecordSnapshot[];
+  /** Clauses that were ignored (unknown field, unknown operator …). */
+  invalid: InvalidCondition[];
+  /** Rows of the page left out because the user may not read them. */
+  aclFiltered: number;
+}
+
+export interface WriteOptions {
+  session?: Session;
+  /** Apply create/write/delete ACLs (the Table API does; GlideRecord does not). */
+  enforceAcl?: boolean;
+  /** Run business rules (default true; setWorkflow(false) turns them off). */
+  runBusinessRules?: boolean;
+  /** sysparm_input_display_value: references and choices are given by display value. */
+  inputDisplayValue?: boolean;
+  /** Resolve references given as natural keys (user_name, role name, group name …): for seeds. */
+  naturalKeyReferences?: boolean;
+  /** Accept values for sys_created_on/by, sys_updated_on/by (seeding history). */
+  allowSystemFields?: boolean;
+  aclMemo?: AclMemo;
+}
+
+/** Tables whose changes bump the metadata version (every engine then drops its caches). */
+const METADATA_TABLES: ReadonlySet<string> = new Set([
+  'sys_db_object',
+  'sys_dictionary',
+  'sys_choice',
+  'sys_number',
+  'sys_security_acl',
+  'sys_security_acl_role',
+  'sys_user_role',
+  'sys_user_role_contains',
+  'sys_user_has_role',
+  'sys_group_has_role',
+  'sys_user_grmember',
+  'sys_user',
+  'sys_user_group',
+  'sys_properties',
+  'sys_rate_limit_rules',
+  'oauth_entity',
+  'sys_script',
+  'sys_script_include',
+  'sys_module',
+  'sys_ws_definition',
+  'sys_ws_version',
+  'sys_ws_operation',
+  'sysauto_script',
+  'sys_scope',
+  'sys_app',
+]);
+const DICTIONARY_TABLES: ReadonlySet<string> = new Set(['sys_db_object', 'sys_dictionary', 'sys_choice', 'sys_number']);
+
+/** Columns that identify a record of a table in a seed or an installer's data (beyond sys_id). */
+export const NATURAL_KEYS: Readonly<Record<string, string>> = {
+  sys_user: 'user_name',
+  sys_user_role: 'name',
+  sys_user_group: 'name',
+  oauth_entity: 'client_id',
+  sys_db_object: 'name',
+  sys_scope: 'scope',
+  task: 'number',
+  sys_properties: 'name',
+};
+
+export class InstanceEngine {
+  readonly db: SqliteDatabase;
+  /** The database file (for `:memory:`, the private temporary file): what worker threads open. */
+  readonly dbFile: string;
+  readonly temporary: boolean;
+  readonly meta: InstanceMeta;
+  readonly store: RowStore;
+  readonly jobs: JobQueue;
+  readonly acl: AclService;
+  readonly roles: RoleService;
+  readonly logger: Logger;
+  readonly schema: SchemaEditor;
+  private readonly syslogWriter: Syslog;
+  private readonly opened: OpenedDatabase;
+  private readonly clock: () => number;
+  private readonly sessionStorage = new AsyncLocalStorage<Session>();
+  private readonly system: Session = systemSession();
+  private currentHooks: InstanceHooks;
+  private cacheVersion = -1;
+  private dictionaryVersion = -1;
+  private dictionaryCache: Dictionary | null = null;
+  private propertiesCache: Map<string, { value: string; type: string }> | null = null;
+  private readonly sessionCache = new Map<string, Session | null>();
+  private readonly physicalCache = new Map<string, ReadonlySet<string>>();
+  private readonly derivedCaches = new Map<string, unknown>();
+  private instanceKey: string | null = null;
+  private closed = false;
+
+  private constructor(opened: OpenedDatabase, options: EngineOptions) {
+    this.opened = opened;
+    this.db = opened.db;
+    this.dbFile = opened.file;
+    this.temporary = opened.temporary;
+    this.clock = options.clock ?? Date.now;
+    this.logger = options.logger ?? silentLogger();
+    this.meta = new InstanceMeta(this.db);
+    this.store = new RowStore(this.db);
+    this.jobs = new JobQueue(this.db, this.clock);
+    this.syslogWriter = new Syslog(this.db, this.clock, (err) => this.logger.error({ err }, 'could not write syslog'));
+    this.acl = new AclService(this);
+    this.roles = new RoleService(this);
+    this.schema = new SchemaEditor(this);
+    this.currentHooks = { ...defaultHooks(), ...options.hooks };
+  }
+
+  /** Opens an engine on a database (creating and bootstrapping it unless `bootstrap: false`). */
+  static open(options: EngineOptions): InstanceEngine {
+    const bootstrap = options.bootstrap ?? true;
+    if (!bootstrap && options.dbPath === MEMORY_DB) throw new InvalidRequestError('a worker engine must open an existing database file, not :memory:');
+    const opened = openDatabase(options.dbPath, { mustExist: !bootstrap });
+    try {
+      if (bootstrap) bootstrapBaseSchema(opened.db, (options.clock ?? Date.now)());
+      else createInternalTables(opened.db);
+      return new InstanceEngine(opened, options);
+    } catch (err) {
+      opened.close();
+      throw err;
+    }
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.opened.close();
+  }
+
+  // ── Hooks ────────────────────────────────────────────────────────────────
+  hooks(): InstanceHooks {
+    return this.currentHooks;
+  }
+
+  /** Installs the runtime's business rules and/or ACL script evaluator. */
+  setHooks(hooks: Partial<InstanceHooks>): void {
+    this.currentHooks = { ...this.currentHooks, ...hooks };
+  }
+
+  // ── Metadata caches ──────────────────────────────────────────────────────
+  /** Drops cached metadata when another connection (or this one) changed it. One indexed read. */
+  checkMetadata(): void {
+    const versions = this.meta.versions();
+    if (versions.metadata !== this.cacheVersion) {
+      this.invalidateCaches(versions.dictionary !== this.dictionaryVersion);
+      this.cacheVersion = versions.metadata;
+      this.dictionaryVersion = versions.dictionary;
+    }
+  }
+
+  private invalidateCaches(dictionaryToo: boolean): void {
+    this.propertiesCache = null;
+    this.derivedCaches.clear();
+    this.sessionCache.clear();
+    this.acl.invalidate();
+    if (dictionaryToo) {
+      this.dictionaryCache = null;
+      this.physicalCache.clear();
+      this.store.clearStatements();
+    }
+  }
+
+  /**
+   * Marks metadata changed: every engine (every thread) reloads its caches before its next operation.
+   * `dictionaryChanged`: tables or columns changed (the dictionary is rebuilt too).
+   */
+  bumpMetadataVersion(dictionaryChanged = false): void {
+    this.invalidateCaches(dictionaryChanged);
+    this.cacheVersion = this.meta.bumpMetadataVersion(dictionaryChanged);
+    if (dictionaryChanged) this.dictionaryVersion = this.meta.versions().dictionary;
+  }
+
+  /**
+   * A value derived from metadata (rate-limit rules, fault settings, the runtime's compiled business
+   * rules …), built once and dropped whenever the metadata version changes, in any thread.
+   */
+  cachedByMetadata<T>(key: string, build: () => T): T {
+    this.checkMetadata();
+    if (this.derivedCaches.has(key)) return this.derivedCaches.get(key) as T;
+    const value = build();
+    this.derivedCaches.set(key, value);
+    return value;
+  }
+
+  dictionary(): Dictionary {
+    if (!this.dictionaryCache) this.dictionaryCache = Dictionary.build(readDictionarySource(this.db));
+    return this.dictionaryCache;
+  }
+
+  hasTable(name: string): boolean {
+    this.checkMetadata();
+    return this.dictionary().table(name) !== undefined;
+  }
+
+  tableMeta(name: string): TableMeta {
+    const meta = this.dictionary().table(name);
+    if (!meta) throw new UnknownTableError(name);
+    return meta;
+  }
+
+  private physicalColumns(root: string): ReadonlySet<string> {
+    let set = this.physicalCache.get(root);
+    if (!set) {
+      set = new Set(this.dictionary().physicalColumns(root).map((c) => c.name));
+      this.physicalCache.set(root, set);
+    }
+    return set;
+  }
+
+  // ── Sessions ─────────────────────────────────────────────────────────────
+  systemSession(): Session {
+    return this.system;
+  }
+
+  /** The session operations run as: the innermost runAs, else the system. */
+  currentSession(): Session {
+    return this.sessionStorage.getStore() ?? this.system;
+  }
+
+  /** Runs `fn` as another user (by user_name or sys_id, or a session). Works across awaits. */
+  runAs<T>(user: string | Session, fn: () => T): T {
+    const session = typeof user === 'string' ? this.sessionForUser(user) : user;
+    if (!session) throw new InvalidRequestError(`no user ${user}`);
+    return this.sessionStorage.run(session, fn);
+  }
+
+  /** A session for a user (by user_name or sys_id) with their effective roles; null when unknown. */
+  sessionForUser(userNameOrSysId: string): Session | null {
+    this.checkMetadata();
+    if (this.sessionCache.has(userNameOrSysId)) return this.sessionCache.get(userNameOrSysId) ?? null;
+    const row = this.store.prepare(`SELECT sys_id, user_name, name FROM "sys_user" WHERE user_name = ? OR sys_id = ? LIMIT 1`).get(userNameOrSysId, userNameOrSysId) as
+      | { sys_id: string; user_name: string | null; name: string | null }
+      | undefined;
+    const session: Session | null = row
+      ? {
+          userSysId: row.sys_id,
+          userName: row.user_name ?? '',
+          displayName: row.name || row.user_name || '',
+          roles: this.roles.roleNamesOf(row.sys_id),
+          isSystem: false,
+        }
+      : null;
+    this.sessionCache.set(userNameOrSysId, session);
+    return session;
+  }
+
+  private sessionOf(options: { session?: Session }): Session {
+    return options.session ?? this.currentSession();
+  }
+
+  // ── ACL checks without data (GlideRecord canRead() & co.) ─────────────────
+  canRead(table: string, session: Session = this.currentSession()): boolean {
+    return this.canDo('read', table, session);
+  }
+  canCreate(table: string, session: Session = this.currentSession()): boolean {
+    return this.canDo('create', table, session);
+  }
+  canWrite(table: string, session: Session = this.currentSession()): boolean {
+    return this.canDo('write', table, session);
+  }
+  canDelete(table: string, session: Session = this.currentSession()): boolean {
+    return this.canDo('delete', table, session);
+  }
+  private canDo(operation: AclOperation, table: string, session: Session): boolean {
+    this.checkMetadata();
+    return this.acl.checkTable(operation, this.tableMeta(table), session);
+  }
+
+  // ── Helpers for readers ──────────────────────────────────────────────────
+  /** A fresh reader (record cache for one request or one rule event). */
+  reader(): RecordReader {
+    return new RecordReader(this.dictionary(), this.store);
+  }
+
+  displayValues(reader: RecordReader = this.reader()): DisplayValues {
+    return new DisplayValues(this.dictionary(), reader, this.store);
+  }
+
+  /** The display value of a (possibly dot-walked) field of a record. */
+  displayValue(record: RecordSnapshot, field: string): string {
+    this.checkMetadata();
+    const reader = this.reader();
+    const meta = this.tableMeta(record.table);
+    const resolved = reader.resolve(meta, record.values as RecordValues, field);
+    if (!resolved) return '';
+    return this.displayValues(reader).columnDisplay(resolved.table, resolved.column, resolved.value, resolved.sysId, record.table) ?? '';
+  }
+
+  /** Resolver for `javascript:` values in queries and conditions, for a session. */
+  dynamicValues(session: Session): DynamicValueResolver {
+    return (expression) => {
+      if (expression === 'gs.getUserID()') return session.userSysId;
+      if (expression === 'gs.getUserName()') return session.userName;
+      if (expression === 'gs.nowDateTime()') return formatDateTime(this.clock());
+      return this.currentHooks.dynamicValue?.(expression, session);
+    };
+  }
+
+  private invalidReturnsNoRows(): boolean {
+    return this.getProperty('glide.invalid_query.returns_no_rows') === 'true';
+  }
+
+  // ── Reads ────────────────────────────────────────────────────────────────
+  get(table: string, sysId: string, options: ReadOptions = {}): RecordSnapshot | null {
+    this.checkMetadata();
+    const meta = this.tableMeta(table);
+    if (!sysId) return null;
+    const values = this.store.read(meta, sysId);
+    if (!values) return null;
+    const snapshot = this.snapshot(meta, values);
+    if (options.enforceAcl && !this.acl.canRead(meta, this.sessionOf(options), { table: meta, values }, options.aclMemo)) return null;
+    return snapshot;
+  }
+
+  query(table: string, options: QueryOptions = {}): QueryResult {
+    this.checkMetadata();
+    const meta = this.tableMeta(table);
+    const session = this.sessionOf(options);
+    const parsed = typeof options.query === 'string' || options.query === undefined ? parseEncodedQuery(options.query) : options.query;
+    const query: EncodedQuery = options.orderBy ? { ...parsed, orderBy: [...parsed.orderBy, ...options.orderBy] } : parsed;
+    const acl = Boolean(options.enforceAcl) && !session.isSystem;
+    if (acl) this.assertQueryReadable(meta, query, session, options.aclMemo);
+    const compiled = compileQuery(query, meta, this.dictionary(), { invalidReturnsNoRows: this.invalidReturnsNoRows(), dynamicValue: this.dynamicValues(session) });
+    const rows = this.store.select(meta, compiled, options.limit ?? null, Math.max(0, options.offset ?? 0));
+    let aclFiltered = 0;
+    const records: RecordSnapshot[] = [];
+    for (const values of rows) {
+      if (acl && !this.acl.canRead(meta, session, { table: meta, values }, options.aclMemo)) {
+        aclFiltered++;
+        continue;
+      }
+      records.push(this.snapshot(meta, values));
+    }
+    return { records, invalid: compiled.invalid, aclFiltered };
+  }
+
+  /** Number of rows matching a query (before any ACL filtering, like the platform's count). */
+  count(table: string, query: string | EncodedQuery = '', options: ReadOptions = {}): number {
+    this.checkMetadata();
+    const meta = this.tableMeta(table);
+    const parsed = typeof query === 'string' ? parseEncodedQuery(query) : query;
+    const session = this.sessionOf(options);
+    if (options.enforceAcl && !session.isSystem) this.assertQueryReadable(meta, parsed, session, options.aclMemo);
+    return this.store.count(meta, compileQuery(parsed, meta, this.dictionary(), { invalidReturnsNoRows: this.invalidReturnsNoRows(), dynamicValue: this.dynamicValues(session) }));
+  }
+
+  /** Table read must be possible at all, and every field named in the query readable. */
+  private assertQueryReadable(meta: TableMeta, query: EncodedQuery, session: Session, memo?: AclMemo): void {
+    if (!this.acl.canRead(meta, session, undefined, memo)) throw new AclDeniedError('read', meta.name, 'table');
+    const fields = new Set([...conditionsOf(query).map((c) => c.field.split('.')[0]), ...query.orderBy.map((o) => o.field.split('.')[0])]);
+    for (const field of fields) {
+      if (!meta.columns.has(field)) continue;
+      if (!this.acl.checkField('read', meta, field, session, undefined, memo)) throw new AclDeniedError('read', meta.name, 'query_fields');
+    }
+  }
+
+  private snapshot(meta: TableMeta, values: RecordValues): RecordSnapshot {
+    const cls = values.sys_class_name && this.dictionary().table(values.sys_class_name) ? values.sys_class_name : meta.name;
+    return { table: cls, sysId: values.sys_id, values };
+  }
+
+  /** Whether a user may read a field of a record (table-level read is checked separately). */
+  canReadField(meta: TableMeta, field: string, session: Session, values: RecordValues | undefined, memo?: AclMemo): boolean {
+    return this.acl.checkField('read', meta, field, session, values ? { table: meta, values } : undefined, memo);
+  }
+
+  // ── Writes ───────────────────────────────────────────────────────────────
+  insert(table: string, input: Record<string, unknown>, options: WriteOptions = {}): RecordSnapshot {
+    this.checkMetadata();
+    const meta = this.tableMeta(table);
+    const session = this.sessionOf(options);
+    const nowMs = this.clock();
+    const now = formatDateTime(nowMs);
+    const acl = Boolean(options.enforceAcl) && !session.isSystem;
+    const { values: given, journal } = this.normalizeInput(meta, input, options);
+    const requestedId = toStringValue(input.sys_id);
+    const sysId = requestedId && isSysId(requestedId) ? requestedId.toLowerCase() : requestedId && options.allowSystemFields ? requestedId : newSysId();
+    if (this.store.exists(meta.root, sysId)) {
+      throw new InvalidRequestError('Operation Failed', `A record with sys_id ${sysId} already exists`);
+    }
+    if (acl) {
+      for (const field of Object.keys(given)) {
+        if (!this.acl.checkField('create', meta, field, session, undefined, options.aclMemo)) delete given[field];
+      }
+    }
+    const values: RecordValues = { ...given };
+    applyDefaults(meta, values, session, nowMs);
+    values.sys_id = sysId;
+    if (!options.allowSystemFields || !values.sys_created_on) values.sys_created_on = now;
+    if (!options.allowSystemFields || !values.sys_created_by) values.sys_created_by = session.userName;
+    if (!options.allowSystemFields || !values.sys_updated_on) values.sys_updated_on = values.sys_created_on;
+    if (!options.allowSystemFields || !values.sys_updated_by) values.sys_updated_by = values.sys_created_by;
+    values.sys_mod_count = '0';
+    if (meta.hasClassColumn) values.sys_class_name = meta.name;
+    if (meta.numbering && meta.columns.has('number') && !values.number) values.number = this.nextNumber(meta);
+    if (acl && !this.acl.checkTable('create', meta, session, { table: meta, values }, options.aclMemo)) throw new AclDeniedError('create', meta.name);
+
+    const current: MutableRecord = { table: meta.name, sysId, values: { ...values, ...journal } };
+    const runRules = options.runBusinessRules ?? true;
+    if (runRules) this.runBefore('insert', meta, current, null, session);
+    const final = this.finishValues(meta, current.values, null, session, nowMs, 'insert');
+    const journalEntries = this.journalEntries(meta, current.values);
+    const changedFields = [...Object.keys(final).filter((k) => final[k] !== ''), ...Object.keys(journalEntries)];
+    const snapshot: RecordSnapshot = { table: meta.name, sysId, values: final };
+    const afterEvent: AfterRuleEvent = { operation: 'insert', tables: meta.hierarchy, session, current: snapshot, previous: null, changedFields };
+    this.transaction(() => {
+      this.store.insert(meta.root, final, this.physicalColumns(meta.root));
+      this.writeJournal(meta, sysId, journalEntries, session, now);
+      this.afterWriteInTransaction('insert', meta, final, null);
+      if (runRules) this.queueAsyncRules(afterEvent);
+    });
+    if (runRules) this.runAfter(afterEvent);
+    return this.reread(meta, sysId) ?? snapshot;
+  }
+
+  update(table: string, sysId: string, input: Record<string, unknown>, options: WriteOptions = {}): RecordSnapshot {
+    this.checkMetadata();
+    const requested = this.tableMeta(table);
+    const session = this.sessionOf(options);
+    const acl = Boolean(options.enforceAcl) && !session.isSystem;
+    const previousValues = this.store.read(requested, sysId);
+    if (!previousValues) throw new RecordNotFoundError(requested.name, sysId);
+    const meta = this.classMeta(requested, previousValues);
+    if (acl) {
+      if (!this.acl.canRead(requested, session, { table: requested, values: previousValues }, options.aclMemo)) throw new RecordNotFoundError(requested.name, sysId);
+      if (!this.acl.checkTable('write', requested, session, { table: requested, values: previousValues }, options.aclMemo)) throw new AclDeniedError('write', requested.name);
+    }
+    const nowMs = this.clock();
+    const now = formatDateTime(nowMs);
+    const { values: given, journal } = this.normalizeInput(requested, input, options);
+    if (acl) {
+      for (const field of [...Object.keys(given), ...Object.keys(journal)]) {
+        if (!this.acl.checkField('write', requested, field, session, { table: requested, values: previousValues }, options.aclMemo)) {
+          delete given[field];
+          delete journal[field];
+        }
+      }
+    }
+    const previous: RecordSnapshot = { table: meta.name, sysId, values: previousValues };
+    const current: MutableRecord = { table: meta.name, sysId, values: { ...previousValues, ...given, ...journal } };
+    const runRules = options.runBusinessRules ?? true;
+    if (runRules) this.runBefore('update', meta, current, previous, session);
+    const final = this.finishValues(meta, current.values, previousValues, session, nowMs, 'update');
+    const journalEntries = this.journalEntries(meta, current.values);
+    const changed = Object.keys(final).filter((k) => final[k] !== (previousValues[k] ?? '') && this.physicalColumns(meta.root).has(k));
+    if (changed.length === 0 && Object.keys(journalEntries).length === 0) return previous;
+    const changes: RecordValues = {};
+    for (const k of changed) changes[k] = final[k];
+    if (!options.allowSystemFields || !given.sys_updated_on) changes.sys_updated_on = now;
+    if (!options.allowSystemFields || !given.sys_updated_by) changes.sys_updated_by = session.userName;
+    changes.sys_mod_count = String(Number(previousValues.sys_mod_count || '0') + 1);
+    const written = { ...previousValues, ...changes };
+    const snapshot: RecordSnapshot = { table: meta.name, sysId, values: written };
+    const afterEvent: AfterRuleEvent = {
+      operation: 'update',
+      tables: meta.hierarchy,
+      session,
+      current: snapshot,
+      previous,
+      changedFields: [...changed, ...Object.keys(journalEntries)],
+    };
+    this.transaction(() => {
+      this.store.update(meta.root, sysId, changes, this.physicalColumns(meta.root));
+      this.writeJournal(meta, sysId, journalEntries, session, now);
+      this.afterWriteInTransaction('update', meta, written, previousValues);
+      if (runRules) this.queueAsyncRules(afterEvent);
+    });
+    if (runRules) this.runAfter(afterEvent);
+    return this.reread(meta, sysId) ?? snapshot;
+  }
+
+  delete(table: string, sysId: string, options: WriteOptions = {}): RecordSnapshot {
+    this.checkMetadata();
+    const requested = this.tableMeta(table);
+    const session = this.sessionOf(options);
+    const acl = Boolean(options.enforceAcl) && !session.isSystem;
+    const values = this.store.read(requested, sysId);
+    if (!values) throw new RecordNotFoundError(requested.name, sysId);
+    const meta = this.classMeta(requested, values);
+    if (acl) {
+      if (!this.acl.canRead(requested, session, { table: requested, values }, options.aclMemo)) throw new RecordNotFoundError(requested.name, sysId);
+      if (!this.acl.checkTable('delete', requested, session, { table: requested, values }, options.aclMemo)) throw new AclDeniedError('delete', requested.name);
+    }
+    const snapshot: RecordSnapshot = { table: meta.name, sysId, values };
+    const runRules = options.runBusinessRules ?? true;
+    if (runRules) this.runBefore('delete', meta, { table: meta.name, sysId, values: { ...values } }, snapshot, session);
+    const afterEvent: AfterRuleEvent = { operation: 'delete', tables: meta.hierarchy, session, current: snapshot, previous: snapshot, changedFields: [] };
+    this.transaction(() => {
+      this.store.delete(meta.root, sysId);
+      this.afterWriteInTransaction('delete', meta, values, values);
+      if (runRules) this.queueAsyncRules(afterEvent);
+    });
+    if (runRules) this.runAfter(afterEvent);
+    return snapshot;
+  }
+
+  /** Runs `fn` in one write transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
+  }
+
+  private classMeta(requested: TableMeta, values: RecordValues): TableMeta {
+    const cls = values.sys_class_name;
+    return (cls && this.dictionary().table(cls)) || requested;
+  }
+
+  private reread(meta: TableMeta, sysId: string): RecordSnapshot | null {
+    const values = this.store.read(meta, sysId);
+    return values ? this.snapshot(meta, values) : null;
+  }
+
+  private runBefore(operation: RecordOperation, meta: TableMeta, current: MutableRecord, previous: RecordSnapshot | null, session: Session): void {
+    const decision = this.currentHooks.businessRules.before({ operation, tables: meta.hierarchy, session, current, previous });
+    if (decision && decision.abort) {
+      const display = current.values[meta.displayColumn] || current.sysId;
+      const detail = decision.ruleName
+        ? `Operation against file '${meta.name}' was aborted by Business Rule '${decision.ruleName}${decision.ruleSysId ? `^${decision.ruleSysId}` : ''}'. Business Rule Stack:${decision.ruleName}`
+        : `Error during ${operation} of ${meta.name} (${display})`;
+      throw new OperationAbortedError('Operation Failed', detail);
+    }
+  }
+
+  private runAfter(event: AfterRuleEvent): void {
+    try {
+      this.currentHooks.businessRules.after(event);
+    } catch (err) {
+      // An after rule's failure never undoes the write, as on the platform.
+      this.logger.error({ err, table: event.current.table }, 'after business rules failed');
+      this.log('error', `After business rules on ${event.current.table} failed: ${err instanceof Error ? err.message : String(err)}`, 'engine');
+    }
+  }
+
+  private queueAsyncRules(event: AfterRuleEvent): void {
+    if (!this.currentHooks.businessRules.hasAsync(event)) return;
+    const payload: AsyncRuleJobPayload = {
+      operation: event.operation,
+      tables: [...event.tables],
+      sysId: event.current.sysId,
+      userName: event.session.userName,
+      current: { ...event.current.values },
+      changedFields: [...event.changedFields],
+    };
+    this.jobs.enqueue({
+      jobType: ASYNC_BUSINESS_RULE_JOB,
+      name: `ASYNC: ${event.operation} ${event.current.table}`,
+      payload,
+      document: event.current.table,
+      documentKey: event.current.sysId,
+      createdBy: event.session.userName,
+    });
+  }
+
+  /**
+   * Turns request input into stored values: unknown fields dropped, types normalised, references and
+   * choices resolved from display values when asked, passwords hashed or encrypted. Journal fields are
+   * returned apart (they are not columns of the row).
+   */
+  private normalizeInput(
+    meta: TableMeta,
+    input: Record<string, unknown>,
+    options: WriteOptions,
+  ): { values: RecordValues; journal: RecordValues } {
+    const values: RecordValues = {};
+    const journal: RecordValues = {};
+    for (const [field, raw] of Object.entries(input)) {
+      const column = meta.columns.get(field);
+      if (!column) continue;
+      if (field === 'sys_id' || field === 'sys_class_name' || field === 'sys_mod_count') continue;
+      if (SYSTEM_COLUMN_NAMES.has(field) && !options.allowSystemFields) continue;
+      if (column.type === 'collection') continue;
+      const text = toStringValue(raw);
+      if (column.type === 'journal_input' || column.type === 'journal') {
+        if (text.trim() !== '') journal[field] = text;
+        continue;
+      }
+      values[field] = this.normalizeValue(meta, column, text, options);
+    }
+    return { values, journal };
+  }
+
+  private normalizeValue(meta: TableMeta, column: ColumnMeta, text: string, options: WriteOptions): string {
+    if (text === '') return '';
+    switch (column.type) {
+      case 'reference':
+        if (isSysId(text) || !column.reference) return text;
+        if (options.inputDisplayValue || options.naturalKeyReferences) return this.lookupReference(column.reference, text, Boolean(options.naturalKeyReferences)) ?? '';
+        return text;
+      case 'password2':
+        return isEncrypted(text) ? text : this.encrypt(text);
+      case 'password':
+        return isPasswordHash(text) ? text : hashPasswordSync(text);
+      default: {
+        if (options.inputDisplayValue && this.dictionary().hasChoices(meta.name, column.name)) {
+          const value = this.dictionary().choiceValue(meta.name, column.name, text);
+          if (value !== undefined) return value;
+        }
+        return normalizeForType(column.type, text) ?? '';
+      }
+    }
+  }
+
+  /** A referenced record's sys_id from its natural key or display value. */
+  lookupReference(table: string, key: string, natural: boolean): string | null {
+    const meta = this.dictionary().table(table);
+    if (!meta) return null;
+    const keyColumn = natural ? (meta.hierarchy.map((t) => NATURAL_KEYS[t]).find((k) => k && meta.columns.has(k)) ?? meta.displayColumn) : meta.displayColumn;
+    const result = this.query(table, { query: `${keyColumn}=${key.replace(/\^/g, '^^')}`, limit: 1, session: this.system });
+    return result.records[0]?.sysId ?? null;
+  }
+
+  /** Applies platform rules and data policies, then normalises values a rule may have changed. */
+  private finishValues(meta: TableMeta, values: RecordValues, previous: RecordValues | null, session: Session, nowMs: number, operation: RecordOperation): RecordValues {
+    const out: RecordValues = {};
+    for (const [field, value] of Object.entries(values)) {
+      const column = meta.columns.get(field);
+      if (!column || !column.physical) continue;
+      out[field] = typeof value === 'string' ? value : toStringValue(value);
+      if (previous === null || out[field] !== previous[field]) {
+        if (column.type === 'password2' && out[field] && !isEncrypted(out[field])) out[field] = this.encrypt(out[field]);
+        else if (column.type !== 'reference' && column.type !== 'password' && column.type !== 'password2') out[field] = normalizeForType(column.type, out[field]) ?? '';
+      }
+    }
+    applyPlatformRules({ table: meta, operation, current: out, previous, session, nowMs });
+    if (meta.name === 'sys_properties' || meta.hierarchy.includes('sys_properties')) {
+      if (out.type === 'password2' && out.value && !isEncrypted(out.value)) out.value = this.encrypt(out.value);
+    }
+    const missing = dataPolicyViolations(meta, out, this.getProperty('glide.local.incident.close_info_mandatory') !== 'false');
+    if (missing.length > 0) throw new DataPolicyError(missing);
+    return out;
+  }
+
+  private journalEntries(meta: TableMeta, values: RecordValues): RecordValues {
+    const out: RecordValues = {};
+    for (const [field, value] of Object.entries(values)) {
+      const column = meta.columns.get(field);
+      if (column && (column.type === 'journal_input' || column.type === 'journal') && value && value.trim() !== '') out[field] = value;
+    }
+    return out;
+  }
+
+  private writeJournal(meta: TableMeta, sysId: string, entries: RecordValues, session: Session, now: string): void {
+    const insert = this.store.prepare(`INSERT INTO "sys_journal_field" (sys_id, element, element_id, name, value, sys_created_on, sys_created_by,
+        sys_updated_on, sys_updated_by, sys_mod_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '0')`);
+    for (const [element, value] of Object.entries(entries)) insert.run(newSysId(), element, sysId, meta.name, value, now, session.userName, now, session.userName);
+  }
+
+  /** The next number for a numbered table (`INC0010001`). Counters live in SQLite, shared by threads. */
+  nextNumber(meta: TableMeta): string {
+    const numbering = meta.numbering;
+    if (!numbering) return '';
+    const row = this.db
+      .prepare(
+        `INSERT INTO _number_counters (table_name, next_value) VALUES (?, ?) ON CONFLICT(table_name) DO UPDATE SET next_value = next_value + 1 RETURNING next_value`,
+      )
+      .get(numbering.table, numbering.start) as { next_value: number };
+    return `${numbering.prefix}${String(row.next_value).padStart(numbering.digits, '0')}`;
+  }
+
+  /** The platform's own reactions to writes, inside the write's transaction. */
+  private afterWriteInTransaction(operation: RecordOperation, meta: TableMeta, current: RecordValues, previous: RecordValues | null): void {
+    const table = meta.name;
+    if (!METADATA_TABLES.has(table)) return;
+    this.bumpMetadataVersion(DICTIONARY_TABLES.has(table));
+    if (DICTIONARY_TABLES.has(table)) {
+      if (table === 'sys_db_object' && operation === 'insert') this.schema.addSystemColumnEntries(current);
+      this.syncSchema();
+    }
+    const userOf = (v: RecordValues | null): string => v?.user ?? '';
+    switch (table) {
+      case 'sys_user_has_role':
+        // Only direct grants drive the derived rows; the derived rows are written by RoleService itself.
+        if ((current.inherited !== 'true' && !current.granted_by) || operation === 'delete') {
+          this.roles.recomputeUser(userOf(current) || userOf(previous));
+          if (previous && userOf(previous) && userOf(previous) !== userOf(current)) this.roles.recomputeUser(userOf(previous));
+        }
+        break;
+      case 'sys_user_grmember':
+        if (userOf(current)) this.roles.recomputeUser(userOf(current));
+        if (previous && userOf(previous) && userOf(previous) !== userOf(current)) this.roles.recomputeUser(userOf(previous));
+        break;
+      case 'sys_group_has_role':
+        if (current.group) this.roles.recomputeGroupMembers(current.group);
+        if (previous?.group && previous.group !== current.group) this.roles.recomputeGroupMembers(previous.group);
+        break;
+      case 'sys_user_role_contains':
+        this.roles.recomputeAllUsers();
+        break;
+      case 'sys_user_role':
+        if (operation === 'insert') this.roles.applyPendingGrants();
+        if (operation === 'delete') {
+          this.store.prepare(`DELETE FROM "sys_user_has_role" WHERE "role" = ?`).run(current.sys_id);
+          this.store.prepare(`DELETE FROM "sys_user_role_contains" WHERE "role" = ? OR "contains" = ?`).run(current.sys_id, current.sys_id);
+          this.store.prepare(`DELETE FROM "sys_security_acl_role" WHERE sys_user_role = ?`).run(current.sys_id);
+          this.roles.recomputeAllUsers();
+        }
+        break;
+      case 'sys_user':
+        if (operation === 'delete') {
+          this.store.prepare(`DELETE FROM "sys_user_has_role" WHERE "user" = ?`).run(current.sys_id);
+          this.store.prepare(`DELETE FROM "sys_user_grmember" WHERE "user" = ?`).run(current.sys_id);
+        }
+        break;
+      case 'sys_user_group':
+        if (operation === 'delete') {
+          const members = this.store.prepare(`SELECT "user" AS u FROM "sys_user_grmember" WHERE "group" = ?`).all(current.sys_id) as Array<{ u: string | null }>;
+          this.store.prepare(`DELETE FROM "sys_user_grmember" WHERE "group" = ?`).run(current.sys_id);
+          this.store.prepare(`DELETE FROM "sys_group_has_role" WHERE "group" = ?`).run(current.sys_id);
+          for (const m of members) if (m.u) this.roles.recomputeUser(m.u);
+        } else if (previous && previous.active !== current.active) {
+          this.roles.recomputeGroupMembers(current.sys_id);
+        }
+        break;
+      case 'sys_security_acl':
+        if (operation === 'delete') this.store.prepare(`DELETE FROM "sys_security_acl_role" WHERE sys_security_acl = ?`).run(current.sys_id);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Re-reads the dictionary and brings the physical tables in line (inside the caller's transaction). */
+  syncSchema(): void {
+    this.invalidateCaches(true);
+    if (syncPhysicalSchema(this.db, this.dictionary()) > 0) this.store.clearStatements();
+    this.physicalCache.clear();
+  }
+
+  // ── Properties ───────────────────────────────────────────────────────────
+  /** A system property's value (password2 values decrypted), or `fallback` when it does not exist. */
+  getProperty(name: string, fallback?: string): string | undefined {
+    this.checkMetadata();
+    if (!this.propertiesCache) {
+      const rows = this.store.prepare(`SELECT name, value, type FROM "sys_properties"`).all() as Array<{ name: string | null; value: string | null; type: string | null }>;
+      this.propertiesCache = new Map(rows.filter((r) => r.name).map((r) => [r.name as string, { value: r.value ?? '', type: r.type ?? 'string' }]));
+    }
+    const prop = this.propertiesCache.get(name);
+    if (!prop) return fallback;
+    return prop.type === 'password2' ? this.decrypt(prop.value) : prop.value;
+  }
+
+  /** Creates or updates a system property (as the system). */
+  setProperty(name: string, value: string, type = 'string', extra: Record<string, string> = {}): void {
+    const existing = this.query('sys_properties', { query: `name=${name.replace(/\^/g, '^^')}`, limit: 1, session: this.system }).records[0];
+    if (existing) this.update('sys_properties', existing.sysId, { value, type, ...extra }, { session: this.system });
+    else this.insert('sys_properties', { name, value, type, ...extra }, { session: this.system });
+  }
+
+  // ── Crypto ───────────────────────────────────────────────────────────────
+  private key(): string {
+    if (!this.instanceKey) {
+      const key = this.meta.get('instance_key');
+      if (!key) throw new Error('the instance key is missing: the database was not bootstrapped');
+      this.instanceKey = key;
+    }
+    return this.instanceKey;
+  }
+
+  encrypt(clear: string): string {
+    return encryptValue(this.key(), clear);
+  }
+
+  /** The clear text of a password2 value (what the runtime's getDecryptedValue() returns). */
+  decrypt(stored: string): string {
+    return decryptValue(this.key(), stored);
+  }
+
+  // ── Logging ──────────────────────────────────────────────────────────────
+  /** Writes a syslog row (and a debug log line). */
+  log(level: SyslogLevel, message: string, source = '', options: { application?: string } = {}): void {
+    this.logger.debug({ level, source }, message);
+    this.syslogWriter.write(level, message, source, { ...options, userName: this.currentSession().userName });
+  }
+
+  isAdmin(session: Session = this.currentSession()): boolean {
+    return isAdmin(session);
+  }
+}
+
+/**
+ * Adds tables and columns at runtime by writing dictionary records (what the app installer does
+ * with the build's sys_db_object / sys_dictionary / sys_choice records): the engine turns them into
+ * CREATE TABLE / ALTER TABLE. Insert a table's sys_db_object row before its columns.
+ */
+export class SchemaEditor {
+  constructor(private readonly engine: InstanceEngine) {}
+
+  /** Defines (or completes) a table from a TypeScript definition. Idempotent. */
+  defineTable(def: TableDefinition): TableMeta {
+    const engine = this.engine;
+    const system = engine.systemSession();
+    engine.transaction(() => {
+      engine.checkMetadata();
+      const dict = engine.dictionary();
+      if (!dict.table(def.name)) {
+        const parent = def.extends ? dict.table(def.extends) : undefined;
+        if (def.extends && !parent) throw new UnknownTableError(def.extends);
+        engine.insert(
+          'sys_db_object',
+          {
+            sys_id: stableSysId(`sys_db_object:${def.name}`),
+            name: def.name,
+            label: def.label,
+            super_class: parent?.sysId ?? '',
+            is_extendable: String(def.extensible ?? false),
+            sys_scope: def.scope ?? 'global',
+          },
+          { session: system, runBusinessRules: false },
+        );
+      }
+      for (const col of def.columns) this.defineColumn(def.name, col, def.scope);
+      if (def.numberPrefix && !engine.dictionary().table(def.name)?.numbering) {
+        engine.insert('sys_number', { category: def.name, prefix: def.numberPrefix, number: String(def.numberStart ?? 10001), maximum_digits: '7' }, { session: system, runBusinessRules: false });
+      }
+    });
+    return engine.tableMeta(def.name);
+  }
+
+  /** Adds a column (and its choices) when the table does not have it yet. */
+  defineColumn(table: string, col: TableDefinition['columns'][number], scope = 'global'): void {
+    const engine = this.engine;
+    const system = engine.systemSession();
+    engine.checkMetadata();
+    if (!engine.dictionary().table(table)) throw new UnknownTableError(table);
+    const own = engine.query('sys_dictionary', { query: `name=${table}^element=${col.name}`, limit: 1, session: system }).records[0];
+    if (!own) {
+      engine.insert(
+        'sys_dictionary',
+        {
+          sys_id: stableSysId(`sys_dictionary:${table}:${col.name}`),
+          name: table,
+          element: col.name,
+          column_label: col.label ?? col.name,
+          internal_type: col.type,
+          max_length: col.maxLength === undefined ? '' : String(col.maxLength),
+          reference: col.reference ?? '',
+          default_value: col.defaultValue ?? '',
+          mandatory: String(col.mandatory ?? false),
+          read_only: String(col.readOnly ?? false),
+          display: String(col.display ?? false),
+          active: 'true',
+          sys_scope: scope,
+        },
+        { session: system, runBusinessRules: false },
+      );
+    }
+    for (const c of col.choices ?? []) {
+      const exists = engine.query('sys_choice', { query: `name=${table}^element=${col.name}^value=${c.value.replace(/\^/g, '^^')}`, limit: 1, session: system }).records[0];
+      if (!exists) {
+        engine.insert('sys_choice', { name: table, element: col.name, value: c.value, label: c.label, sequence: String(c.sequence ?? 0), sys_scope: scope }, { session: system, runBusinessRules: false });
+      }
+    }
+  }
+
+  /** Dictionary rows for the system columns of a new root table (the platform creates them too). */
+  addSystemColumnEntries(object: RecordValues): void {
+    if (object.super_class) return;
+    const engine = this.engine;
+    const name = object.name;
+    if (!name) return;
+    const now = formatDateTime(engine.now());
+    const existing = new Set(
+      (engine.store.prepare(`SELECT element FROM "sys_dictionary" WHERE name = ?`).all(name) as Array<{ element: string | null }>).map((r) => r.element ?? ''),
+    );
+    const insert = engine.store.prepare(`INSERT INTO "sys_dictionary" (sys_id, name, element, column_label, internal_type, max_length, read_only, active,
+        sys_scope, sys_created_on, sys_created_by, sys_updated_on, sys_updated_by, sys_mod_count) VALUES (?, ?, ?, ?, ?, ?, 'true', 'true', ?, ?, 'system', ?, 'system', '0')`);
+    const columns = [...SYSTEM_COLUMNS, ...(object.is_extendable === 'true' ? [{ name: 'sys_class_name', label: 'Class', type: 'sys_class_name', maxLength: 80 }] : [])];
+    for (const col of columns) {
+      if (existing.has(col.name)) continue;
+      insert.run(stableSysId(`sys_dictionary:${name}:${col.name}`), name, col.name, col.label ?? col.name, col.type, col.maxLength === undefined ? null : String(col.maxLength), object.sys_scope || 'global', now, now);
+    }
+  }
+}

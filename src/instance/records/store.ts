@@ -1,0 +1,107 @@
+import type { Statement } from 'better-sqlite3';
+import { quoteIdentifier, type SqliteDatabase } from '../db/database';
+import type { TableMeta } from '../db/dictionary';
+import { classRestriction, type CompiledQuery } from '../query/sql';
+import type { RecordValues } from './hooks';
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Physical row access: no business logic, no ACLs. Values are strings; an empty value is stored as
+ * NULL (as the platform's database does) and read back as ''. Statements are prepared once and cached.
+ */
+export class RowStore {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: SqliteDatabase) {}
+
+  prepare(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (stmt) {
+      // Keep recently used statements at the end (simple LRU).
+      this.statements.delete(sql);
+      this.statements.set(sql, stmt);
+      return stmt;
+    }
+    stmt = this.db.prepare(sql);
+    this.statements.set(sql, stmt);
+    if (this.statements.size > STATEMENT_CACHE_SIZE) {
+      const oldest = this.statements.keys().next().value;
+      if (oldest !== undefined) this.statements.delete(oldest);
+    }
+    return stmt;
+  }
+
+  /** Forget prepared statements (after DDL changed the tables they read). */
+  clearStatements(): void {
+    this.statements.clear();
+  }
+
+  /** The row of `sysId` if it belongs to `table` (or a table extending it). */
+  read(table: TableMeta, sysId: string): RecordValues | null {
+    const cls = classRestriction(table, 't');
+    const sql = `SELECT t.* FROM ${quoteIdentifier(table.root)} t WHERE t."sys_id" = ?${cls ? ` AND ${cls.sql}` : ''}`;
+    const row = this.prepare(sql).get(sysId, ...(cls?.params ?? [])) as Record<string, unknown> | undefined;
+    return row ? toValues(row) : null;
+  }
+
+  exists(root: string, sysId: string): boolean {
+    return this.prepare(`SELECT 1 FROM ${quoteIdentifier(root)} WHERE "sys_id" = ?`).get(sysId) !== undefined;
+  }
+
+  insert(root: string, values: RecordValues, physical: ReadonlySet<string>): void {
+    const columns = Object.keys(values).filter((c) => physical.has(c));
+    const sql = `INSERT INTO ${quoteIdentifier(root)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+    this.prepare(sql).run(...columns.map((c) => toStored(values[c])));
+  }
+
+  update(root: string, sysId: string, changes: RecordValues, physical: ReadonlySet<string>): void {
+    const columns = Object.keys(changes).filter((c) => physical.has(c) && c !== 'sys_id');
+    if (columns.length === 0) return;
+    const sql = `UPDATE ${quoteIdentifier(root)} SET ${columns.map((c) => `${quoteIdentifier(c)} = ?`).join(', ')} WHERE "sys_id" = ?`;
+    this.prepare(sql).run(...columns.map((c) => toStored(changes[c])), sysId);
+  }
+
+  delete(root: string, sysId: string): number {
+    return this.prepare(`DELETE FROM ${quoteIdentifier(root)} WHERE "sys_id" = ?`).run(sysId).changes;
+  }
+
+  /** Rows matching a compiled query, in its order, with limit/offset. */
+  select(table: TableMeta, query: CompiledQuery, limit: number | null, offset: number): RecordValues[] {
+    const { where, params } = this.whereClause(table, query);
+    const paging = limit === null ? (offset > 0 ? ' LIMIT -1 OFFSET ?' : '') : ' LIMIT ? OFFSET ?';
+    const pagingParams = limit === null ? (offset > 0 ? [offset] : []) : [limit, offset];
+    const sql = `SELECT t.* FROM ${quoteIdentifier(table.root)} t WHERE ${where} ORDER BY ${query.orderBy}${paging}`;
+    return (this.prepare(sql).all(...params, ...pagingParams) as Array<Record<string, unknown>>).map(toValues);
+  }
+
+  count(table: TableMeta, query: CompiledQuery): number {
+    const { where, params } = this.whereClause(table, query);
+    const row = this.prepare(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(table.root)} t WHERE ${where}`).get(...params) as { n: number };
+    return row.n;
+  }
+
+  /** sys_ids matching a compiled query (for bulk operations). */
+  selectIds(table: TableMeta, query: CompiledQuery): string[] {
+    const { where, params } = this.whereClause(table, query);
+    return (this.prepare(`SELECT t."sys_id" AS id FROM ${quoteIdentifier(table.root)} t WHERE ${where} ORDER BY ${query.orderBy}`).all(...params) as Array<{ id: string }>).map(
+      (r) => r.id,
+    );
+  }
+
+  private whereClause(table: TableMeta, query: CompiledQuery): { where: string; params: unknown[] } {
+    const cls = classRestriction(table, 't');
+    if (!cls) return { where: query.where, params: query.params };
+    return { where: `${cls.sql} AND (${query.where})`, params: [...cls.params, ...query.params] };
+  }
+}
+
+function toStored(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value;
+}
+
+function toValues(row: Record<string, unknown>): RecordValues {
+  const out: RecordValues = {};
+  for (const [k, v] of Object.entries(row)) out[k] = v === null || v === undefined ? '' : String(v);
+  return out;
+}

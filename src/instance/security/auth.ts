@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import type { InstanceEngine } from '../records/engine';
+import type { Session } from '../records/session';
+import { verifyPassword } from './passwords';
+
+interface UserRow {
+  sys_id: string;
+  user_name: string | null;
+  active: string | null;
+  locked_out: string | null;
+  user_password: string | null;
+}
+
+const VERIFIED_CACHE_SIZE = 1000;
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Who a request is: Basic credentials or a Bearer access token. A locked or inactive user fails
+ * exactly like a wrong password. Successful password checks are remembered (keyed by a hash of the
+ * credentials and valid while the stored hash is unchanged) so Basic auth does not cost an scrypt
+ * per request; the user's active/locked state is read on every request.
+ */
+export class Authenticator {
+  private readonly verified = new Map<string, string>();
+
+  constructor(private readonly engine: InstanceEngine) {}
+
+  /** The session of an Authorization header value, or null when it does not authenticate. */
+  async authenticate(authorization: string | undefined): Promise<Session | null> {
+    if (!authorization) return null;
+    const space = authorization.indexOf(' ');
+    if (space < 0) return null;
+    const scheme = authorization.slice(0, space).toLowerCase();
+    const credentials = authorization.slice(space + 1).trim();
+    if (scheme === 'basic') {
+      const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) return null;
+      return this.withPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+    }
+    if (scheme === 'bearer') return this.withAccessToken(credentials);
+    return null;
+  }
+
+  /** Checks a user name and password; null when wrong, unknown, inactive or locked out. */
+  async withPassword(userName: string, password: string): Promise<Session | null> {
+    if (!userName) return null;
+    const user = this.userByName(userName);
+    if (!user || !this.usable(user) || !user.user_password) return null;
+    const key = createHash('sha256').update(`${user.sys_id}\0${password}`).digest('hex');
+    if (this.verified.get(key) !== user.user_password) {
+      if (!(await verifyPassword(password, user.user_password))) return null;
+      this.remember(key, user.user_password);
+    }
+    return this.engine.sessionForUser(user.sys_id);
+  }
+
+  /** The session of a valid, unexpired access token whose user may still log in. */
+  withAccessToken(token: string): Session | null {
+    if (!token) return null;
+    this.engine.checkMetadata();
+    const row = this.engine.store
+      .prepare(`SELECT "user" AS user, expires_at_ms AS exp FROM "oauth_credential" WHERE token_hash = ? AND type = 'access_token' LIMIT 1`)
+      .get(tokenHash(token)) as { user: string | null; exp: string | null } | undefined;
+    if (!row || !row.user || Number(row.exp ?? 0) <= this.engine.now()) return null;
+    const user = this.engine.store.prepare(`SELECT sys_id, user_name, active, locked_out, user_password FROM "sys_user" WHERE sys_id = ?`).get(row.user) as UserRow | undefined;
+    if (!user || !this.usable(user)) return null;
+    return this.engine.sessionForUser(user.sys_id);
+  }
+
+  userByName(userName: string): UserRow | null {
+    this.engine.checkMetadata();
+    const row = this.engine.store
+      .prepare(`SELECT sys_id, user_name, active, locked_out, user_password FROM "sys_user" WHERE user_name = ? LIMIT 1`)
+      .get(userName) as UserRow | undefined;
+    return row ?? null;
+  }
+
+  usable(user: { active: string | null; locked_out: string | null }): boolean {
+    return user.active !== 'false' && user.locked_out !== 'true';
+  }
+
+  private remember(key: string, storedHash: string): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(key, storedHash);
+  }
+}

@@ -1,0 +1,86 @@
+import type { InstanceEngine } from '../records/engine';
+import type { Session } from '../records/session';
+
+interface RateRule {
+  sysId: string;
+  name: string;
+  type: 'user' | 'role' | 'all';
+  user: string;
+  role: string;
+  limit: number;
+  httpMethod: string;
+  restApi: string;
+}
+
+export interface RateLimitDecision {
+  rule: RateRule;
+  /** Requests counted in this window, this one included. */
+  count: number;
+  /** Epoch seconds when the window ends. */
+  resetAt: number;
+  exceeded: boolean;
+}
+
+const WINDOW_MS = 3600_000;
+
+/**
+ * Inbound REST rate limits (`sys_rate_limit_rules`): requests per user per clock hour. The most
+ * specific active rule applies: a rule for the user beats a rule for one of the user's roles beats
+ * an all-users rule; among rules of the same kind, the lowest limit. Counters live in SQLite so
+ * every thread counts into the same window. Rules may be limited to an HTTP method and to a REST
+ * API (`rest_api`: a path prefix such as `/api/now/table`; empty = every API).
+ */
+export class RateLimiter {
+  constructor(private readonly engine: InstanceEngine) {}
+
+  private rules(): RateRule[] {
+    return this.engine.cachedByMetadata('rate-limit-rules', () => {
+      const rows = this.engine.store
+        .prepare(
+          `SELECT r.sys_id, r.name, r.type, r."user", ro.name AS role_name, r.rate_limit, r.http_method, r.rest_api FROM "sys_rate_limit_rules" r
+           LEFT JOIN "sys_user_role" ro ON ro.sys_id = r."role" WHERE r.active IS NULL OR r.active <> 'false'`,
+        )
+        .all() as Array<Record<string, string | null>>;
+      return rows.map((r) => ({
+        sysId: r.sys_id ?? '',
+        name: r.name ?? '',
+        type: r.type === 'user' || r.type === 'role' ? r.type : 'all',
+        user: r.user ?? '',
+        role: r.role_name ?? '',
+        limit: Number(r.rate_limit ?? 0),
+        httpMethod: (r.http_method ?? '').toUpperCase(),
+        restApi: r.rest_api ?? '',
+      }));
+    });
+  }
+
+  /** The rule applying to this request, or null. */
+  ruleFor(session: Session, method: string, path: string): RateRule | null {
+    const candidates = this.rules().filter(
+      (r) => (!r.httpMethod || r.httpMethod === method.toUpperCase()) && (!r.restApi || path.startsWith(r.restApi)),
+    );
+    const pick = (rules: RateRule[]): RateRule | null => (rules.length === 0 ? null : rules.reduce((a, b) => (b.limit < a.limit ? b : a)));
+    return (
+      pick(candidates.filter((r) => r.type === 'user' && r.user === session.userSysId)) ??
+      pick(candidates.filter((r) => r.type === 'role' && r.role && session.roles.has(r.role))) ??
+      pick(candidates.filter((r) => r.type === 'all'))
+    );
+  }
+
+  /** Counts the request against the applying rule. Null when no rule applies. */
+  hit(session: Session, method: string, path: string): RateLimitDecision | null {
+    if (session.isSystem) return null;
+    const rule = this.ruleFor(session, method, path);
+    if (!rule) return null;
+    const now = this.engine.now();
+    const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    const row = this.engine.db
+      .prepare(
+        `INSERT INTO _rate_limit_counters (rule_id, user_id, window_start, count) VALUES (?, ?, ?, 1)
+         ON CONFLICT(rule_id, user_id, window_start) DO UPDATE SET count = count + 1 RETURNING count`,
+      )
+      .get(rule.sysId, session.userSysId, windowStart) as { count: number };
+    if (row.count === 1) this.engine.db.prepare(`DELETE FROM _rate_limit_counters WHERE window_start < ?`).run(windowStart);
+    return { rule, count: row.count, resetAt: Math.floor((windowStart + WINDOW_MS) / 1000), exceeded: row.count > rule.limit };
+  }
+}
