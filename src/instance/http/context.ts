@@ -1,0 +1,61 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { InstanceEngine } from '../records/engine';
+import type { Session } from '../records/session';
+import type { Authenticator } from '../security/auth';
+import type { OAuthService } from '../security/oauth';
+import type { RateLimiter } from '../security/rate-limit';
+import { NOT_AUTHENTICATED, sendError } from './errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated user of an /api request (set by `requireSession`). */
+    instanceSession: Session | null;
+  }
+  interface FastifyInstance {
+    /** The instance's engine and services, for every route. */
+    instanceContext: InstanceContext;
+  }
+}
+
+/** Everything the HTTP routes need; extensions (scripted REST, the installer) receive it too. */
+export interface InstanceContext {
+  engine: InstanceEngine;
+  logger: Logger;
+  auth: Authenticator;
+  oauth: OAuthService;
+  rateLimiter: RateLimiter;
+}
+
+/**
+ * Authenticates an API request and applies rate limits. Answers 401 (or 429) itself and returns
+ * null; otherwise returns the session (also stored as `request.instanceSession`). Every /api route
+ * calls this first, scripted REST routes included.
+ */
+export async function requireSession(ctx: InstanceContext, request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
+  const session = await ctx.auth.authenticate(request.headers.authorization);
+  if (!session) {
+    sendError(reply, 401, NOT_AUTHENTICATED.message, NOT_AUTHENTICATED.detail);
+    return null;
+  }
+  request.instanceSession = session;
+  const path = request.url.split('?')[0];
+  const limit = ctx.rateLimiter.hit(session, request.method, path);
+  if (limit) {
+    reply.header('X-RateLimit-Limit', String(limit.rule.limit));
+    reply.header('X-RateLimit-Reset', String(limit.resetAt));
+    reply.header('X-RateLimit-Rule', limit.rule.sysId);
+    if (limit.exceeded) {
+      const retryAfter = Math.max(1, limit.resetAt - Math.floor(ctx.engine.now() / 1000));
+      reply.header('Retry-After', String(retryAfter));
+      sendError(
+        reply,
+        429,
+        'Rate limit exceeded',
+        `Rate limit rule '${limit.rule.name}' allows ${limit.rule.limit} requests per hour; try again in ${retryAfter} seconds`,
+      );
+      return null;
+    }
+  }
+  return session;
+}

@@ -1,0 +1,110 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createLogger } from '../shared/logger';
+import { installApp } from './app/install-app';
+import { MEMORY_DB } from './db/database';
+import type { InstanceContext } from './http/context';
+import { buildHttpServer, type HttpExtension } from './http/server';
+import { InstanceEngine } from './records/engine';
+import type { InstanceHooks } from './records/hooks';
+import { Authenticator } from './security/auth';
+import { OAuthService, type TokenLifetimes } from './security/oauth';
+import { RateLimiter } from './security/rate-limit';
+import { applySeed } from './seed/load';
+import { resolveSeed, type SeedOption } from './seed/source';
+
+export interface StartInstanceOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /**
+   * SQLite file (created if missing), or ':memory:' (the default) for a private temporary file that
+   * close() deletes. A file database keeps its data across restarts; the seed loads only into a new one.
+   */
+  dbPath?: string;
+  /** The seed for a new database: a file, an object, a function editing the default seed, or a list of those. */
+  seed?: SeedOption;
+  /** Token lifetimes overriding the OAuth application's (seconds; fractions allowed). */
+  tokenLifetimes?: TokenLifetimes;
+  /** Return the still-valid access token to a repeated token request (default true, as the platform may). */
+  reuseValidAccessToken?: boolean;
+  /** pino level of the instance's log (default 'silent'); ignored when `logger` is given. */
+  logLevel?: string;
+  logger?: Logger;
+  /** An app build to install on start (`dist/app`). */
+  app?: string;
+  /** Business-rule / ACL-script hooks (the script runtime). */
+  hooks?: Partial<InstanceHooks>;
+  /** More HTTP routes (scripted REST APIs, the installer's endpoints). */
+  extensions?: HttpExtension[];
+}
+
+export interface RunningInstance {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  engine: InstanceEngine;
+  context: InstanceContext;
+  server: FastifyInstance;
+  /** The database file (for ':memory:', the temporary file): what worker threads open. */
+  dbFile: string;
+  /** Stops listening and closes the database (deleting a temporary one). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Starts a local instance: opens (and if new, seeds) the database, optionally installs an app, listens. */
+export async function startInstance(options: StartInstanceOptions = {}): Promise<RunningInstance> {
+  const logger = options.logger ?? createLogger('instance', { level: options.logLevel ?? 'silent' });
+  const engine = InstanceEngine.open({ dbPath: options.dbPath ?? MEMORY_DB, logger, hooks: options.hooks });
+  let server: FastifyInstance | null = null;
+  try {
+    await applySeed(engine, resolveSeed(options.seed));
+    if (options.app) await installApp({ engine, appDir: options.app, logger });
+    const auth = new Authenticator(engine);
+    const context: InstanceContext = {
+      engine,
+      logger,
+      auth,
+      oauth: new OAuthService(engine, auth, { lifetimes: options.tokenLifetimes, reuseValidAccessToken: options.reuseValidAccessToken }),
+      rateLimiter: new RateLimiter(engine),
+    };
+    server = await buildHttpServer(context, options.extensions ?? []);
+    const host = options.host ?? '127.0.0.1';
+    await server.listen({ port: options.port ?? 0, host });
+    const address = server.server.address();
+    const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    logger.info({ url, db: engine.dbFile }, 'local instance listening');
+    let closing: Promise<void> | null = null;
+    const running: RunningInstance = {
+      url,
+      port,
+      engine,
+      context,
+      server,
+      dbFile: engine.dbFile,
+      close: () => {
+        closing ??= (async () => {
+          try {
+            await running.server.close();
+          } finally {
+            engine.close();
+          }
+        })();
+        return closing;
+      },
+    };
+    return running;
+  } catch (err) {
+    if (server) await server.close().catch(() => undefined);
+    engine.close();
+    throw err;
+  }
+}
+
+export { InstanceEngine } from './records/engine';
+export type { Session } from './records/session';
+export { seedEdits } from './seed/edits';
+export { loadDefaultSeed, type SeedOption } from './seed/source';
+export type { Seed } from './seed/types';
