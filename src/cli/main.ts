@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { version } from '../../package.json';
+import { registerInstanceCommand } from '../instance/cli';
 
 /** The `incident-sn` program. Each part of the product registers its own commands here. */
 export function buildProgram(): Command {
@@ -7,6 +8,7 @@ export function buildProgram(): Command {
     .description('incident.io <-> ServiceNow: the local instance, Connect, doctor and the sync companion')
     .version(version)
     .showHelpAfterError();
+  registerInstanceCommand(program);
   return program;
 }
 

@@ -4,8 +4,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export const OAUTH_FAILURE = { error_description: 'access_denied', error: 'server_error' } as const;
 
 /**
- * `POST /oauth_token.do`: form-encoded only. A body of any other type (JSON included) cannot carry
- * the grant's parameters and fails like any other failure: 401 with the opaque body.
+ * What a body that is not form-encoded (JSON included) gets. The platform documents only "an
+ * unspecified error"; a 500 with an OAuth-style error body is this instance's reading (unverified).
+ */
+export const OAUTH_WRONG_CONTENT_TYPE = { error: 'server_error', error_description: 'Unexpected request body: use application/x-www-form-urlencoded' } as const;
+
+/**
+ * `POST /oauth_token.do`: password and refresh_token grants, form-encoded only. Every refusal
+ * (wrong password, locked or inactive user, unknown client, wrong secret, bad refresh token) is the
+ * same opaque 401; the reason is logged at debug level only.
  */
 export function registerOAuthRoute(app: FastifyInstance): void {
   app.post('/oauth_token.do', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -15,7 +22,10 @@ export function registerOAuthRoute(app: FastifyInstance): void {
       ctx.logger.debug({ reason }, 'token request refused');
       return reply.code(401).header('Cache-Control', 'no-store').send(OAUTH_FAILURE);
     };
-    if (!type.startsWith('application/x-www-form-urlencoded')) return fail('body is not application/x-www-form-urlencoded');
+    if (!type.startsWith('application/x-www-form-urlencoded')) {
+      ctx.logger.debug({ contentType: type }, 'token request is not form-encoded');
+      return reply.code(500).header('Cache-Control', 'no-store').send(OAUTH_WRONG_CONTENT_TYPE);
+    }
     const body = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
     const result = await ctx.oauth.token(new URLSearchParams(body));
     if (!result.ok) return fail(result.reason);

@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { createLogger } from '../shared/logger';
+import { startInstance } from './index';
+
+/** Where the instance keeps its data unless told otherwise (relative to the working directory). */
+export const DEFAULT_DB_FILE = '.data/instance.db';
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+interface InstanceCommandOptions {
+  port: string;
+  db: string;
+  app?: string;
+  seed?: string;
+  logLevel: string;
+}
+
+function parsePort(raw: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) throw new Error(`--port must be a number from 0 to 65535 (got ${JSON.stringify(raw)})`);
+  return port;
+}
+
+/** `incident-sn instance`: runs the local ServiceNow instance until SIGINT/SIGTERM. */
+export function registerInstanceCommand(program: Command): void {
+  program
+    .command('instance')
+    .description('Run the local ServiceNow instance (an emulator for development and tests; not ServiceNow)')
+    .option('--port <port>', 'port to listen on (127.0.0.1); 0 picks a free one', '8080')
+    .option('--db <file>', `SQLite database file, or :memory: for a throw-away one`, DEFAULT_DB_FILE)
+    .option('--app <dir>', 'install an app build on start (the output of now-sdk build, e.g. dist/app)')
+    .option('--seed <file>', 'seed a new database from this JSON file instead of the default seed (see docs/local-instance.md)')
+    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (debug logs one line per request)`, 'info')
+    .action(async (options: InstanceCommandOptions) => {
+      if (!LOG_LEVELS.includes(options.logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(options.logLevel)})`);
+      const logger = createLogger('instance', { level: options.logLevel });
+      const instance = await startInstance({
+        port: parsePort(options.port),
+        dbPath: options.db,
+        app: options.app,
+        seed: options.seed,
+        logger,
+      });
+      const lines = [
+        `Local ServiceNow instance: ${instance.url}`,
+        `Database: ${options.db === ':memory:' ? `${instance.dbFile} (temporary, deleted on exit)` : instance.dbFile}`,
+      ];
+      if (options.seed) lines.push(`Seeded from ${options.seed} (a new database only): see that file for users and passwords.`);
+      else {
+        lines.push(
+          'Default credentials (default seed):',
+          '  admin             admin / admin',
+          '  service account   svc_incident_io / svc-local-password',
+          '  ITIL user         itil.user / itil-password',
+          '  OAuth client      incident-io-local / local-client-secret',
+        );
+      }
+      lines.push('Stop with Ctrl+C.');
+      process.stdout.write(`${lines.join('\n')}\n`);
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'stopping the local instance');
+        instance.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, 'error while stopping');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+}
