@@ -93,7 +93,8 @@ class Compiler {
       const other = resolveFieldPath(this.dictionary, table, term.value);
       if (!other) return fail(`unknown field '${term.value}' on table '${table.name}'`);
       const op = term.operator === 'SAMEAS' ? '=' : '<>';
-      return `${this.scalar(path, alias)} ${op} ${this.scalar(other, alias)}`;
+      // Sub-query results lose the column's collation: compare case-insensitively explicitly.
+      return `${this.scalar(path, alias)} ${op} ${this.scalar(other, alias)} COLLATE NOCASE`;
     }
     if (!path.leaf.physical && !isJournal(path.leaf)) return fail(`field '${term.field}' cannot be queried`);
     if (NULL_TRUE_OPERATORS.has(term.operator) || (term.operator === '=' && term.value === '')) {
@@ -209,11 +210,11 @@ class Compiler {
       const target = this.dictionary.table(path.leaf.reference);
       if (target) {
         const a = this.nextAlias();
-        return `(SELECT ${a}.${quoteIdentifier(target.displayColumn)} FROM ${quoteIdentifier(target.root)} ${a} WHERE ${a}."sys_id" = ${this.scalar(path, alias)})`;
+        return `(SELECT ${a}.${quoteIdentifier(target.displayColumn)} FROM ${quoteIdentifier(target.root)} ${a} WHERE ${a}."sys_id" = ${this.scalar(path, alias)}) COLLATE NOCASE`;
       }
     }
     const expr = this.scalar(path, alias);
-    return isNumericType(path.leaf.type) ? `CAST(${expr} AS REAL)` : expr;
+    return isNumericType(path.leaf.type) ? `CAST(${expr} AS REAL)` : `${expr} COLLATE NOCASE`;
   }
 }
 
