@@ -1,0 +1,96 @@
+import type { Secret } from './secret';
+
+/**
+ * The companion's storage, as the rest of the companion sees it. One narrow async interface; today
+ * over SQLite (openSqliteStore), later over PostgreSQL for several replicas, so nothing here is
+ * specific to one database. Secrets go in and come out as Secret values and are encrypted at rest.
+ */
+
+export type ConnectionMode = 'realtime' | 'polling';
+
+/** What connect stores for an instance. */
+export interface ConnectionInput {
+  /** 1 to 63 of a-z, 0-9, "-" and "_", starting with a letter or digit: it is part of the webhook URL. */
+  name: string;
+  /** The instance's origin, as parseInstanceUrl gives it. */
+  instanceUrl: string;
+  mode: ConnectionMode;
+  clientId: string;
+  clientSecret: Secret;
+  username: string;
+  password: Secret;
+  /** Where the instance reaches this companion (no trailing slash). */
+  publicUrl: string;
+  /** The secret the app signs pushes with; null in polling mode. */
+  signingSecret: Secret | null;
+  /** The user the app ignores changes of (the service account). */
+  integrationUser: string;
+}
+
+export type CheckStatus = 'ok' | 'attention';
+
+/** The outcome of the last connect or doctor run. */
+export interface ConnectionCheck {
+  at: Date;
+  status: CheckStatus;
+  /** One line for people, such as "2 findings: 3 dead events; last delivery failed". */
+  summary: string;
+}
+
+/** A stored connection, secrets included (as Secret values, which print as "[secret]"). */
+export interface Connection extends ConnectionInput {
+  id: string;
+  /** The signing secret before the last rotation, so pushes signed before it still verify. */
+  previousSigningSecret: Secret | null;
+  signingSecretRotatedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  lastCheck: ConnectionCheck | null;
+}
+
+/** A stored connection without its secrets (listing needs no decryption). */
+export interface ConnectionSummary {
+  name: string;
+  instanceUrl: string;
+  mode: ConnectionMode;
+  createdAt: Date;
+  updatedAt: Date;
+  lastCheck: ConnectionCheck | null;
+}
+
+export interface SavedConnection {
+  connection: Connection;
+  /** True when the instance had no connection before. */
+  created: boolean;
+  /** True when the signing secret changed (the old one is now `previousSigningSecret`). */
+  rotated: boolean;
+  /** False when the stored connection already matched the input exactly (nothing was written). */
+  changed: boolean;
+}
+
+export interface CompanionStore {
+  /**
+   * Creates the connection for `input.instanceUrl`, or updates the one stored for it. Idempotent:
+   * saving the same input again writes nothing. A new signing secret moves the current one to
+   * `previousSigningSecret`. Throws ConnectionConflictError when the name belongs to another
+   * instance's connection, or the instance is stored under another name.
+   */
+  saveConnection(input: ConnectionInput): Promise<SavedConnection>;
+
+  /** The connection with this name, or undefined. */
+  getConnection(name: string): Promise<Connection | undefined>;
+
+  /** The connection for this instance origin, or undefined. */
+  getConnectionByInstance(instanceUrl: string): Promise<Connection | undefined>;
+
+  /** Every connection, by name, without secrets. */
+  listConnections(): Promise<ConnectionSummary[]>;
+
+  /** Records when the connection was last checked and the outcome. Returns false if there is no such connection. */
+  recordConnectionCheck(name: string, check: ConnectionCheck): Promise<boolean>;
+
+  /** Removes a connection; false if there was none. */
+  deleteConnection(name: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,42 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { StoreOpenError } from '../errors';
+import { createConnections } from './0001-create-connections';
+
+/**
+ * Every migration, by name. Names sort in the order they run: add the next as
+ * `000N-what-it-does.ts` and list it here. Never edit or remove one that has shipped.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-create-connections': createConnections,
+};
+
+/** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */
+export class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly migrations: Readonly<Record<string, Migration>> = MIGRATIONS) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { ...this.migrations };
+  }
+}
+
+/** Brings the database up to date; throws StoreOpenError saying what went wrong. */
+export async function migrateToLatest(db: Kysely<unknown>, provider: MigrationProvider = new StaticMigrationProvider()): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/corrupted migrations/i.test(message)) {
+      throw new StoreOpenError(
+        `The companion database was changed by a different version of the companion (${message}). Use that ` +
+          `version, or a newer one that knows every migration applied to it.`,
+        { code: 'store_newer_schema', cause: error },
+      );
+    }
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new StoreOpenError(
+      `The companion database could not be brought up to date${failed ? ` (migration ${failed} failed)` : ''}: ${message}`,
+      { code: 'store_migration_failed', cause: error },
+    );
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

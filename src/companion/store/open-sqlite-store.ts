@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, type MigrationProvider } from 'kysely';
+import type { CompanionStore } from './companion-store';
+import { StoreOpenError } from './errors';
+import { KyselyCompanionStore } from './kysely-store';
+import { migrateToLatest } from './migrations';
+import type { CompanionDatabase } from './schema';
+import { SecretBox } from './secret-box';
+import { KEY_FILE_NAME, loadSecretKey } from './secret-key';
+
+/** The database file when neither --db nor INCIDENT_SN_DB says otherwise (relative to the working directory). */
+export const DEFAULT_DB_FILE = path.join('.data', 'companion.db');
+export const DB_FILE_ENV = 'INCIDENT_SN_DB';
+
+export interface OpenSqliteStoreOptions {
+  /** The database file; default `.data/companion.db`. Its folder is created (mode 0700) if missing. */
+  file?: string;
+  /** Where INCIDENT_SN_SECRET_KEY is read from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  clock?: () => Date;
+  /** Tests replace the migrations to simulate an older or newer companion. */
+  migrations?: MigrationProvider;
+}
+
+export interface SqliteCompanionStore extends CompanionStore {
+  /** The database file, absolute. */
+  readonly file: string;
+  /** Where the encryption key came from, and its (non-secret) id. */
+  readonly key: { source: 'env' | 'file'; file?: string; created: boolean; id: string };
+}
+
+/**
+ * Opens (creating if needed) the companion's SQLite database: loads the encryption key first, so a
+ * bad key stops everything before the database is touched, then brings the schema up to date.
+ */
+export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Promise<SqliteCompanionStore> {
+  const file = path.resolve(options.file ?? DEFAULT_DB_FILE);
+  const folder = path.dirname(file);
+  try {
+    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new StoreOpenError(`Cannot create the folder ${folder} for the companion database: ${(err as Error).message}`, { cause: err });
+  }
+  const key = loadSecretKey({ env: options.env ?? process.env, keyFile: path.join(folder, KEY_FILE_NAME) });
+  const box = new SecretBox(key.key);
+
+  const isNew = !fs.existsSync(file);
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+  } catch (err) {
+    throw new StoreOpenError(`Cannot open the companion database ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  // Secrets are encrypted, but names, users and URLs are nobody else's business either.
+  if (isNew && process.platform !== 'win32') fs.chmodSync(file, 0o600);
+
+  const db = new Kysely<CompanionDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    await migrateToLatest(db as unknown as Kysely<unknown>, options.migrations);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const store = new KyselyCompanionStore(db, box, options.clock);
+  return Object.assign(store, {
+    file,
+    key: { source: key.source, ...(key.file ? { file: key.file } : {}), created: key.created, id: box.keyId },
+  });
+}
