@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { startTestInstance, useInstance, type TestInstance } from '../../helpers/instance';
 
 type Result = { result: Record<string, unknown> };
@@ -156,14 +158,26 @@ describe('Table API: writing', () => {
   });
 });
 
-describe('Table API: business rules abort with the platform’s 403', () => {
+describe('Table API: business rules abort with the platform’s 403; bugs answer 500', () => {
   let sn: TestInstance;
+  const logLines: string[] = [];
   beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    });
     sn = await startTestInstance({
+      logger: pino({ level: 'debug' }, sink),
       hooks: {
         businessRules: {
-          before: (event) =>
-            event.operation === 'insert' && event.current.values.short_description === 'forbidden' ? { abort: true, ruleName: 'No forbidden incidents', ruleSysId: 'f'.repeat(32) } : undefined,
+          before: (event) => {
+            if (event.current.values.short_description === 'explode') throw new Error('a bug in a hook');
+            return event.operation === 'insert' && event.current.values.short_description === 'forbidden'
+              ? { abort: true, ruleName: 'No forbidden incidents', ruleSysId: 'f'.repeat(32) }
+              : undefined;
+          },
           after: () => undefined,
           hasAsync: () => false,
         },
@@ -185,5 +199,27 @@ describe('Table API: business rules abort with the platform’s 403', () => {
     });
     expect((await sn.list('incident', { sysparm_limit: 1 })).headers.get('x-total-count')).toBe(before);
     expect((await sn.request('POST', '/api/now/table/incident', { body: { short_description: 'fine' } })).status).toBe(201);
+  });
+
+  it('answers an unexpected error with 500 and the error shape, logs it, and keeps serving', async () => {
+    const res = await sn.request('POST', '/api/now/table/incident', { body: { short_description: 'explode' } });
+    expect(res.status).toBe(500);
+    expect(res.json).toEqual({ error: { message: 'Internal Server Error', detail: 'a bug in a hook' }, status: 'failure' });
+    expect(logLines.some((line) => line.includes('request failed') && line.includes('a bug in a hook'))).toBe(true);
+    expect((await sn.list('incident', { sysparm_limit: 1 })).status).toBe(200);
+  });
+
+  it('logs one line per request at debug level, without credentials', async () => {
+    logLines.length = 0;
+    await sn.request('GET', '/api/now/table/incident', { query: { sysparm_limit: 1 } });
+    await sn.tokenRequest({ grant_type: 'password', client_id: 'incident-io-local', client_secret: 'local-client-secret', username: 'admin', password: 'admin' });
+    const requestLines = (): string[] => logLines.filter((line) => line.includes('"msg":"request"'));
+    // The line is written once the response has gone out: give the last one a moment.
+    for (let i = 0; i < 50 && requestLines().length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(requestLines()).toHaveLength(2);
+    expect(JSON.parse(requestLines()[0])).toMatchObject({ level: 20, method: 'GET', path: '/api/now/table/incident', status: 200, user: 'admin' });
+    const all = logLines.join('\n');
+    expect(all).not.toContain(Buffer.from('admin:admin').toString('base64'));
+    expect(all).not.toContain('local-client-secret');
   });
 });
