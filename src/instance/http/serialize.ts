@@ -51,13 +51,13 @@ export function serializeRecord(table: TableMeta, record: RecordSnapshot, option
           ctx.engine.acl.canRead(resolved.table, ctx.session, leaf, ctx.memo) &&
           ctx.engine.acl.checkField('read', resolved.table, resolved.column.name, ctx.session, leaf, ctx.memo);
       }
-      out[name] = renderValue(resolved.table, resolved.column, readable ? resolved.value : '', readable ? resolved.sysId : '', record.table, options, ctx);
+      out[name] = renderValue(resolved.table, resolved.column, readable ? resolved.value : '', readable ? resolved.sysId : '', options, ctx);
       continue;
     }
     const column = table.columns.get(name);
     if (!column) continue;
     if (ctx.enforceAcl && !ctx.engine.acl.checkField('read', table, name, ctx.session, { table, values }, ctx.memo)) continue;
-    out[name] = renderValue(table, column, values[name] ?? '', record.sysId, record.table, options, ctx);
+    out[name] = renderValue(table, column, values[name] ?? '', record.sysId, options, ctx);
   }
   return out;
 }
@@ -67,7 +67,6 @@ function renderValue(
   column: ColumnMeta,
   rawValue: string,
   recordSysId: string,
-  recordClass: string,
   options: SerializeOptions,
   ctx: SerializeContext,
 ): JsonValue {
@@ -89,7 +88,7 @@ function renderValue(
     return { display_value: display, link, value };
   }
   if (mode === 'false') return value;
-  const display = ctx.display.columnDisplay(table, column, value, recordSysId, recordClass);
+  const display = ctx.display.columnDisplay(table, column, value, recordSysId);
   if (mode === 'true') return display;
   return { display_value: display ?? '', value };
 }

@@ -32,8 +32,8 @@ export class DisplayValues {
    * The display value of one column of a record. Returns null for an empty value of a column with
    * choices (the Table API sends `null` there).
    */
-  columnDisplay(table: TableMeta, column: ColumnMeta, value: string, recordSysId: string, recordClass: string): string | null {
-    if (column.type === 'journal_input' || column.type === 'journal') return this.journalDisplay(recordSysId, column.name, column.label, recordClass);
+  columnDisplay(table: TableMeta, column: ColumnMeta, value: string, recordSysId: string): string | null {
+    if (column.type === 'journal_input' || column.type === 'journal') return this.journalDisplay(recordSysId, column.name, column.label);
     if (column.type === 'reference' && column.reference) return this.recordDisplay(column.reference, value);
     if (this.dictionary.hasChoices(table.name, column.name)) {
       if (value === '') return null;
@@ -45,7 +45,7 @@ export class DisplayValues {
   }
 
   /** Journal entries of a field, newest first: `<date> - <user name> (<field label>)\n<text>\n\n`. */
-  journalDisplay(sysId: string, element: string, label: string, _recordClass: string): string {
+  journalDisplay(sysId: string, element: string, label: string): string {
     if (!sysId) return '';
     const rows = this.store
       .prepare(

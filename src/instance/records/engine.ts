@@ -3,27 +3,32 @@
  * behaviour (sys fields, numbers, defaults, journal fields, priority, closing, role maintenance) and,
  * when asked, ACLs. One engine per thread: construct one in any worker thread on the same database
  * file (`InstanceEngine.open({ dbPath: engine.dbFile, bootstrap: false })`); engines share state only
- * through SQLite, and each re-reads its cached metadata when the metadata version changes.
+ * through SQLite, and each drops its cached metadata when the metadata version changes.
  *
  * SEAMS FOR THE SCRIPT RUNTIME
  * (a) Business rules: `engine.setHooks({ businessRules })` with a `BusinessRuleHooks`
- *     (records/hooks.ts). The engine calls `before(event)` after defaults and ACL checks and before
- *     the platform's own rules and the write; it may change `event.current.values` or return
- *     `{ abort: true, ruleName, ruleSysId }` (the Table API answers 403 "Operation Failed").
- *     `after(event)` runs once the write committed. `hasAsync(event)` → true queues one
- *     `sys_trigger` job of type ASYNC_BUSINESS_RULE_JOB (payload AsyncRuleJobPayload) in the same
- *     transaction as the write. `event.tables` lists the record's class and its parents, so a rule on
- *     `task` matches an incident. Called from `insert`, `update` and `delete` below, unless the
- *     caller passes `runBusinessRules: false` (setWorkflow(false)).
- * (b) Run as another user: `engine.runAs(userNameOrSession, fn)`; `engine.currentSession()` is what
- *     gs.getUserName() and sys_created_by see. `engine.sessionForUser(name)` builds a session.
- * (c) Job queue: `engine.jobs` (records/jobs.ts): `enqueue`, atomic `claim(workerId)`, `complete`,
- *     `fail(id, error, retryAtMs?)`, `releaseStale`, `nextRunAt`, `onQueued(listener)`.
+ *     (records/hooks.ts), or `startInstance({ hooks })`. Called from `insert`, `update` and `delete`
+ *     below (unless the caller passes `runBusinessRules: false`, i.e. setWorkflow(false)):
+ *     `before(event)` runs after defaults and ACL checks, before the platform's own rules and the
+ *     write; it may change `event.current.values` or return `{ abort: true, ruleName, ruleSysId }`
+ *     (the Table API answers 403 "Operation Failed"). `after(event)` runs once the write committed
+ *     (its errors are logged, the write stays). `hasAsync(event)` → true queues, in the write's own
+ *     transaction, one `sys_trigger` job of type ASYNC_BUSINESS_RULE_JOB whose payload is an
+ *     AsyncRuleJobPayload. `event.tables` is the record's class and its parents (['incident',
+ *     'task']), so a rule on `task` matches an incident.
+ * (b) Run as another user: `engine.runAs(userNameOrSession, fn)` (AsyncLocalStorage: survives
+ *     awaits); `engine.currentSession()` is what gs.getUserName() and sys_created_by see;
+ *     `engine.sessionForUser(name)` builds a session with the user's effective roles.
+ * (c) Job queue: `engine.jobs` (records/jobs.ts): `enqueue`, atomic `claim(workerId, types?)`,
+ *     `complete`, `fail(id, error, retryAtMs?)`, `releaseStale`, `nextRunAt`, `onQueued(listener)`.
  * (d) syslog: `engine.log(level, message, source)`.
- * Also: `engine.query/count/get` with encoded queries (GlideRecord), `engine.canRead/canCreate/
- * canWrite/canDelete(table, session?)` (ACLs without data), `engine.displayValue(record, field)`,
- * `engine.getProperty/setProperty`, `engine.decrypt` for password2 values, `engine.setHooks({ aclScript })`
- * for ACL scripts, and `engine.schema` to add tables and columns (what the app installer needs).
+ * Also: `query/count/get` with encoded queries (GlideRecord); `canRead/canCreate/canWrite/canDelete
+ * (table, session?)` (ACLs without data) and `acl.checkNamed('rest_endpoint', …)`; `displayValue
+ * (record, field)`; `getProperty/setProperty`; `decrypt` for password2 values; `setHooks({ aclScript,
+ * dynamicValue })` for ACL scripts and `javascript:` query values; `cachedByMetadata(key, build)` for
+ * anything derived from metadata (compiled rules); `schema.defineTable/defineColumn` and plain inserts
+ * into sys_db_object / sys_dictionary (which run the DDL) for the app installer; `roles.
+ * applyPendingGrants()` after installing roles.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
@@ -391,7 +396,7 @@ export class InstanceEngine {
     const meta = this.tableMeta(record.table);
     const resolved = reader.resolve(meta, record.values as RecordValues, field);
     if (!resolved) return '';
-    return this.displayValues(reader).columnDisplay(resolved.table, resolved.column, resolved.value, resolved.sysId, record.table) ?? '';
+    return this.displayValues(reader).columnDisplay(resolved.table, resolved.column, resolved.value, resolved.sysId) ?? '';
   }
 
   /** Resolver for `javascript:` values in queries and conditions, for a session. */
