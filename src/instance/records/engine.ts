@@ -489,7 +489,8 @@ export class InstanceEngine {
     const requestedId = toStringValue(input.sys_id);
     const sysId = requestedId && isSysId(requestedId) ? requestedId.toLowerCase() : requestedId && options.allowSystemFields ? requestedId : newSysId();
     if (this.store.exists(meta.root, sysId)) {
-      throw new InvalidRequestError('Operation Failed', `A record with sys_id ${sysId} already exists`);
+      // What the platform answers when the database refuses a duplicate key.
+      throw new OperationAbortedError('Operation Failed', `Error during insert of ${meta.name} (${given[meta.displayColumn] || sysId})`);
     }
     if (acl) {
       for (const field of Object.keys(given)) {

@@ -141,6 +141,13 @@ describe('record engine: platform behaviour', () => {
     expect(user.values.user_password).not.toContain('open-sesame');
   });
 
+  it('refuses a second record with the same sys_id like the platform refuses a duplicate key', () => {
+    const first = engine.insert('incident', { sys_id: 'a'.repeat(32), short_description: 'one' });
+    expect(first.sysId).toBe('a'.repeat(32));
+    expect(() => engine.insert('task', { sys_id: 'a'.repeat(32), short_description: 'two' })).toThrow(OperationAbortedError);
+    expect(() => engine.insert('incident', { sys_id: 'a'.repeat(32) })).toThrow(expect.objectContaining({ detail: `Error during insert of incident (${'a'.repeat(32)})` }));
+  });
+
   it('throws typed errors for unknown tables and records', () => {
     expect(() => engine.query('no_such_table')).toThrow(UnknownTableError);
     expect(() => engine.update('incident', 'f'.repeat(32), {})).toThrow(RecordNotFoundError);
