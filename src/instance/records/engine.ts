@@ -22,7 +22,8 @@
  * (c) Job queue: `engine.jobs` (records/jobs.ts): `enqueue`, atomic `claim(workerId, types?)`,
  *     `complete`, `fail(id, error, retryAtMs?)`, `releaseStale`, `nextRunAt`, `onQueued(listener)`.
  * (d) syslog: `engine.log(level, message, source)`.
- * Also: `query/count/get` with encoded queries (GlideRecord); `canRead/canCreate/canWrite/canDelete
+ * Also: `query/count/get` with encoded queries (GlideRecord); `matches(table, current, condition,
+ * previous)` for filter conditions (VALCHANGES, CHANGESFROM, CHANGESTO included); `canRead/canCreate/canWrite/canDelete
  * (table, session?)` (ACLs without data) and `acl.checkNamed('rest_endpoint', …)`; `displayValue
  * (record, field)`; `getProperty/setProperty`; `decrypt` for password2 values; `setHooks({ aclScript,
  * dynamicValue })` for ACL scripts and `javascript:` query values; `cachedByMetadata(key, build)` for
@@ -47,7 +48,7 @@ import {
   UnknownTableError,
   type AclOperation,
 } from '../errors';
-import { conditionsOf, parseEncodedQuery, type EncodedQuery, type OrderBy } from '../query';
+import { conditionsOf, evaluateQuery, parseEncodedQuery, type EncodedQuery, type OrderBy } from '../query';
 import type { DynamicValueResolver } from '../query/fields';
 import { compileQuery, type InvalidCondition } from '../query/sql';
 import { SYSTEM_COLUMN_NAMES, SYSTEM_COLUMNS } from '../schema/system-columns';
@@ -407,6 +408,21 @@ export class InstanceEngine {
       if (expression === 'gs.nowDateTime()') return formatDateTime(this.clock());
       return this.currentHooks.dynamicValue?.(expression, session);
     };
+  }
+
+  /**
+   * Whether a record matches an encoded query (a business rule's filter_condition, an ACL
+   * condition), with `previous` for VALCHANGES / CHANGESFROM / CHANGESTO. Without `previous`, every
+   * previous value counts as empty (as on insert).
+   */
+  matches(table: string, values: RecordValues, condition: string | EncodedQuery, previous: RecordValues | null = null, session: Session = this.currentSession()): boolean {
+    this.checkMetadata();
+    const parsed = typeof condition === 'string' ? parseEncodedQuery(condition) : condition;
+    const ctx = this.reader().context(this.tableMeta(table), values, previous, {
+      invalidReturnsNoRows: this.invalidReturnsNoRows(),
+      dynamicValue: this.dynamicValues(session),
+    });
+    return evaluateQuery(parsed, ctx);
   }
 
   private invalidReturnsNoRows(): boolean {

@@ -237,6 +237,20 @@ describe('record engine: business-rule hooks', () => {
     expect(engine.count('incident')).toBe(0);
   });
 
+  it('evaluates filter conditions against current and previous (VALCHANGES, CHANGESFROM, CHANGESTO)', () => {
+    const inc = engine.insert('incident', { state: '1', short_description: 'cond' });
+    const updated = engine.update('incident', inc.sysId, { state: '2' });
+    const prev = inc.values as Record<string, string>;
+    const cur = updated.values as Record<string, string>;
+    expect(engine.matches('incident', cur, 'stateVALCHANGES', prev)).toBe(true);
+    expect(engine.matches('incident', cur, 'short_descriptionVALCHANGES', prev)).toBe(false);
+    expect(engine.matches('incident', cur, 'stateCHANGESFROM1^stateCHANGESTO2', prev)).toBe(true);
+    expect(engine.matches('incident', cur, 'stateCHANGESTO7', prev)).toBe(false);
+    expect(engine.matches('incident', cur, 'stateVALCHANGES')).toBe(true);
+    expect(engine.matches('incident', cur, 'priority=5^ORstate=2^active=true', prev)).toBe(true);
+    expect(engine.matches('incident', cur, 'opened_by.user_name=system')).toBe(false);
+  });
+
   it('skips business rules when asked (setWorkflow(false))', () => {
     const before = jest.fn();
     engine.setHooks({ businessRules: { before, after: () => undefined, hasAsync: () => false } });
