@@ -40,6 +40,7 @@ export class DisplayValues {
       return this.dictionary.choiceLabel(table.name, column.name, value) ?? value;
     }
     if (column.type === 'password') return '';
+    if (column.type === 'sys_class_name') return this.dictionary.table(value)?.label ?? value;
     if (column.type === 'integer' && value !== '') return formatIntegerDisplay(value);
     return value;
   }

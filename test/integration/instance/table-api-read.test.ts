@@ -103,6 +103,11 @@ describe('Table API: reading', () => {
     expect(plain.result[0]).toEqual({ caller_id: 'Eve Martin', assigned_to: 'Ivy Tillman', cmdb_ci: 'tomcat-payments' });
   });
 
+  it('takes choice labels from the record’s class and shows the class by its label', async () => {
+    const res = await sn().list('task', { sysparm_query: 'number=INC0010001', sysparm_fields: 'state,sys_class_name', sysparm_display_value: 'true' });
+    expect(res.result).toEqual([{ state: 'In Progress', sys_class_name: 'Incident' }]);
+  });
+
   it('sysparm_display_value=all: {display_value, value} for every field, plus link for references', async () => {
     const res = await sn().list('incident', { sysparm_query: 'number=INC0010003', sysparm_fields: 'number,state,caller_id,assigned_to', sysparm_display_value: 'all' });
     const row = res.result[0] as Record<string, Record<string, string>>;
