@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { version } from '../../package.json';
+import { registerCompanionCommands } from '../companion/cli';
 import { registerInstanceCommand } from '../instance/cli';
 
 /** The `incident-sn` program. Each part of the product registers its own commands here. */
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError();
   registerInstanceCommand(program);
+  registerCompanionCommands(program);
   return program;
 }
 

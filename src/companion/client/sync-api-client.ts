@@ -12,10 +12,35 @@ import type { HttpMethod } from './retry-policy';
 export const SYNC_API_BASE_PATH = '/api/x_incident_io/v1/sync';
 
 /**
- * GET /health. Loose on purpose while the app's shape settles (src/server/lib/health.ts builds it):
- * any object is accepted and its fields kept; tighten this schema when callers rely on fields.
+ * GET /health, as the app builds it (src/server/lib/health.ts). Every field Connect and doctor read
+ * is required; objects stay open (`looseObject`) so a newer app may add fields without breaking an
+ * older companion.
  */
-export const SyncHealthSchema = z.looseObject({});
+export const SyncHealthSchema = z.looseObject({
+  app: z.looseObject({ scope: z.string(), version: z.string() }),
+  instance: z.string(),
+  time: z.string(),
+  config: z.looseObject({
+    enabled: z.boolean(),
+    webhook_url: z.string(),
+    signing_secret_set: z.boolean(),
+    integration_user: z.string(),
+    delivering: z.boolean(),
+  }),
+  /** Events by state: queued, sending, delivered, failed, dead. */
+  outbox: z.record(z.string(), z.number()),
+  oldest_pending_age_seconds: z.number().nullable(),
+  last_delivery: z
+    .looseObject({ at: z.string(), event_id: z.string(), state: z.string(), http_status: z.number(), error: z.string() })
+    .nullable(),
+  caller: z.looseObject({
+    user_name: z.string(),
+    /** x_incident_io.api_user, cmdb_read, sn_cmdb_user, incident_manager, admin: held directly, inherited or through admin. */
+    roles: z.record(z.string(), z.boolean()),
+    /** The instance's ACL decisions on `task` for the caller. */
+    task_access: z.looseObject({ create: z.boolean(), read: z.boolean(), write: z.boolean() }),
+  }),
+});
 export type SyncHealth = z.infer<typeof SyncHealthSchema>;
 
 /** Body of PUT /config: any of these settings (the app validates and refuses unknown keys). */
@@ -37,7 +62,11 @@ export class SyncApiClient {
     const result = await this.callScriptedApi('GET', 'health', undefined, options);
     const parsed = SyncHealthSchema.safeParse(result);
     if (!parsed.success) {
-      throw new UnexpectedAppResponseError(this.target('GET', 'health'), 'the health answer is not a JSON object');
+      const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(the answer itself)'))];
+      throw new UnexpectedAppResponseError(
+        this.target('GET', 'health'),
+        `the health answer lacks or mistypes ${fields.slice(0, 5).join(', ')}${fields.length > 5 ? ', …' : ''}`,
+      );
     }
     return parsed.data;
   }

@@ -24,15 +24,39 @@ describe('SyncApiClient (against a fake instance over HTTP)', () => {
     await fake.close();
   });
 
-  it('reads the app\'s health, keeping every field', async () => {
-    fake.health = { app: { scope: 'x_incident_io', version: '1.2.3' }, outbox: { queued: 2 } };
-    await expect(sync.health()).resolves.toEqual({ app: { scope: 'x_incident_io', version: '1.2.3' }, outbox: { queued: 2 } });
+  const fullHealth = {
+    app: { scope: 'x_incident_io', version: '1.2.3' },
+    instance: 'acme',
+    time: '2026-01-01T00:00:00.000Z',
+    config: { enabled: true, webhook_url: 'https://example.com/hook', signing_secret_set: true, integration_user: 'svc', delivering: true },
+    outbox: { queued: 2, sending: 0, delivered: 5, failed: 0, dead: 0 },
+    oldest_pending_age_seconds: 12,
+    last_delivery: null,
+    caller: {
+      user_name: 'svc',
+      roles: { 'x_incident_io.api_user': true, cmdb_read: true, sn_cmdb_user: true, incident_manager: true, admin: false },
+      task_access: { create: true, read: true, write: true },
+    },
+  };
+
+  it('reads the app\'s health, keeping every field, unknown ones included', async () => {
+    fake.health = { ...fullHealth, added_by_a_newer_app: 1 };
+    await expect(sync.health()).resolves.toEqual({ ...fullHealth, added_by_a_newer_app: 1 });
     expect(fake.apiRequests()[0]).toMatchObject({ method: 'GET', path: '/api/x_incident_io/v1/sync/health' });
   });
 
   it('refuses a health answer that is not an object', async () => {
     fake.once({ path: '/api/x_incident_io/v1/sync/health' }, answer.json(200, { result: 'ok' }));
     await expect(sync.health()).rejects.toBeInstanceOf(UnexpectedAppResponseError);
+  });
+
+  it('refuses a health answer without the fields Connect relies on, naming them', async () => {
+    const { caller: _caller, ...withoutCaller } = fullHealth;
+    fake.health = { ...withoutCaller, config: { ...fullHealth.config, delivering: 'yes' } };
+    const error = await sync.health().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnexpectedAppResponseError);
+    expect((error as Error).message).toContain('config.delivering');
+    expect((error as Error).message).toContain('caller');
   });
 
   it('reports a missing app with ServiceNow\'s words', async () => {

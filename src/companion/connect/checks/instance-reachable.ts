@@ -1,0 +1,47 @@
+import {
+  NotServiceNowError,
+  ServiceNowHttpError,
+  ServiceNowNetworkError,
+  ServiceNowRateLimitError,
+  ServiceNowServerError,
+  ServiceNowTimeoutError,
+} from '../../client';
+import type { Check } from '../check-runner';
+import { interruptedBy } from '../failures';
+import type { SetupSession } from '../setup-session';
+
+/**
+ * 1. The host answers, and like ServiceNow: an unauthenticated Table API call must get the
+ * platform's JSON error (401 "User Not Authenticated"), not a web page or nothing.
+ */
+export const instanceReachable: Check<SetupSession> = {
+  id: 'instance-reachable',
+  title: 'the instance answers like ServiceNow',
+  step: 'step 5',
+  async run(session) {
+    const url = session.credentials.instanceUrl;
+    try {
+      await session.connection.request({
+        method: 'GET',
+        path: '/api/now/table/sys_user',
+        query: { sysparm_limit: 1, sysparm_fields: 'sys_id' },
+        anonymous: true,
+      });
+      return { ok: true, message: `ServiceNow answers at ${url}` };
+    } catch (err) {
+      if (err instanceof ServiceNowRateLimitError) return interruptedBy(err, `checking that ${url} answers`);
+      if (err instanceof NotServiceNowError) {
+        return { ok: false, stop: true, message: `${url} is not a ServiceNow instance: ${err.message}` };
+      }
+      if (err instanceof ServiceNowServerError) {
+        return { ok: false, stop: true, message: `${url} is failing: ${err.message}` };
+      }
+      // Any answer in the platform's error shape (401 for an anonymous call) is ServiceNow talking.
+      if (err instanceof ServiceNowHttpError) return { ok: true, message: `ServiceNow answers at ${url}` };
+      if (err instanceof ServiceNowNetworkError || err instanceof ServiceNowTimeoutError) {
+        return { ok: false, stop: true, message: `${url} cannot be reached: ${err.message}` };
+      }
+      return interruptedBy(err, `checking that ${url} answers`);
+    }
+  },
+};

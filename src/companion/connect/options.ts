@@ -1,0 +1,164 @@
+import { IncidentSnError } from '../../shared/errors';
+import { parseInstanceUrl, type InstanceUrl } from '../client';
+import { CONNECTION_NAME, DB_FILE_ENV, DEFAULT_DB_FILE, Secret } from '../store';
+import type { CommandIo } from './command-io';
+import { DEFAULT_PUBLIC_URL } from './connection-name';
+
+/**
+ * Connect's options: each from its flag, else its environment variable; on a terminal, missing
+ * secrets are asked for without echo; otherwise anything missing is an error that names both the
+ * flag and the variable.
+ */
+
+export interface OptionSpec {
+  flag: string;
+  env: string;
+  /** For messages: "the OAuth client secret". */
+  label: string;
+  secret: boolean;
+}
+
+export const CONNECT_OPTIONS = {
+  instance: { flag: '--instance', env: 'SN_INSTANCE', label: 'the instance (subdomain, host or URL)', secret: false },
+  clientId: { flag: '--client-id', env: 'SN_CLIENT_ID', label: 'the OAuth client id', secret: false },
+  clientSecret: { flag: '--client-secret', env: 'SN_CLIENT_SECRET', label: 'the OAuth client secret', secret: true },
+  username: { flag: '--username', env: 'SN_USERNAME', label: "the service account's username", secret: false },
+  password: { flag: '--password', env: 'SN_PASSWORD', label: "the service account's password", secret: true },
+  name: { flag: '--name', env: 'INCIDENT_SN_CONNECTION', label: 'the connection name', secret: false },
+  publicUrl: { flag: '--public-url', env: 'INCIDENT_SN_PUBLIC_URL', label: 'the public URL of this companion', secret: false },
+  db: { flag: '--db', env: DB_FILE_ENV, label: 'the database file', secret: false },
+} as const satisfies Record<string, OptionSpec>;
+
+export type ConnectOptionKey = keyof typeof CONNECT_OPTIONS;
+
+/** What commander parsed (every value optional: the environment or a prompt may supply it). */
+export interface ConnectFlags {
+  instance?: string;
+  clientId?: string;
+  clientSecret?: string;
+  username?: string;
+  password?: string;
+  name?: string;
+  publicUrl?: string;
+  db?: string;
+  json?: boolean;
+}
+
+export interface ConnectSettings {
+  instanceUrl: InstanceUrl;
+  clientId: string;
+  clientSecret: Secret;
+  username: string;
+  password: Secret;
+  /** Only when given: otherwise the stored connection's name or one derived from the instance. */
+  name?: string;
+  publicUrl: string;
+  dbFile: string;
+  json: boolean;
+}
+
+/** A missing or invalid option. */
+export class CommandOptionsError extends IncidentSnError {
+  constructor(message: string, code = 'invalid_options') {
+    super(message, { code });
+  }
+}
+
+function where(spec: OptionSpec): string {
+  return `${spec.flag} or ${spec.env}`;
+}
+
+/** The flag's value, else the variable's; blank counts as not given. */
+export function optionValue(spec: OptionSpec, flagValue: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  for (const value of [flagValue, env[spec.env]]) {
+    if (value !== undefined && value.trim() !== '') return spec.secret ? value : value.trim();
+  }
+  return undefined;
+}
+
+/** The database file: --db, else INCIDENT_SN_DB, else .data/companion.db. */
+export function dbFileOf(flagValue: string | undefined, env: NodeJS.ProcessEnv): string {
+  return optionValue(CONNECT_OPTIONS.db, flagValue, env) ?? DEFAULT_DB_FILE;
+}
+
+/** An explicit connection name, checked; undefined when none was given. */
+export function connectionNameOf(flagValue: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const name = optionValue(CONNECT_OPTIONS.name, flagValue, env);
+  if (name !== undefined && !CONNECTION_NAME.test(name)) {
+    throw new CommandOptionsError(
+      `${JSON.stringify(name.slice(0, 80))} is not a valid connection name (${where(CONNECT_OPTIONS.name)}): use 1 to ` +
+        `63 lower-case letters, digits, "-" or "_", starting with a letter or digit; it becomes part of the webhook URL.`,
+    );
+  }
+  return name;
+}
+
+/** The public URL without a trailing slash; http(s), no credentials, query or fragment. */
+export function publicUrlOf(text: string): string {
+  const spec = CONNECT_OPTIONS.publicUrl;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CommandOptionsError(`${JSON.stringify(text.slice(0, 200))} is not a URL (${where(spec)}): expected something like https://incident-sn.example.com.`);
+  }
+  const problem =
+    url.protocol !== 'https:' && url.protocol !== 'http:'
+      ? 'it must use https (or http for a loopback host)'
+      : url.username || url.password
+        ? 'it must not contain a username or password'
+        : url.search || url.hash || text.includes('?') || text.includes('#')
+          ? 'it must not have a query string or fragment'
+          : undefined;
+  if (problem) throw new CommandOptionsError(`The public URL (${where(spec)}) is not usable: ${problem}.`);
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+function missingError(missing: OptionSpec[], interactive: boolean): CommandOptionsError {
+  const secretsNote =
+    !interactive && missing.some((m) => m.secret) ? ' (Run on a terminal to be asked for the secrets without echo.)' : '';
+  if (missing.length === 1) {
+    const [spec] = missing as [OptionSpec];
+    return new CommandOptionsError(`Missing ${spec.label}: give ${spec.flag} or set ${spec.env}.${secretsNote}`, 'missing_option');
+  }
+  return new CommandOptionsError(
+    `Missing ${missing.map((m) => `${m.label} (${where(m)})`).join(', ')}.${secretsNote}`,
+    'missing_option',
+  );
+}
+
+async function prompted(spec: OptionSpec, io: CommandIo): Promise<string> {
+  const answer = await io.promptSecret!(`${spec.label[0]!.toUpperCase()}${spec.label.slice(1)}: `);
+  if (answer === '') throw new CommandOptionsError(`No value entered for ${spec.label}.`, 'missing_option');
+  return answer;
+}
+
+export async function resolveConnectSettings(flags: ConnectFlags, io: CommandIo): Promise<ConnectSettings> {
+  const { env } = io;
+  const interactive = io.promptSecret !== undefined;
+  const value = (key: ConnectOptionKey): string | undefined => optionValue(CONNECT_OPTIONS[key], flags[key], env);
+
+  const required = ['instance', 'clientId', 'clientSecret', 'username', 'password'] as const;
+  const missing = required.filter((key) => value(key) === undefined);
+  const cannotAsk = missing.filter((key) => !interactive || !CONNECT_OPTIONS[key].secret);
+  if (cannotAsk.length > 0) throw missingError(missing.map((key) => CONNECT_OPTIONS[key]), interactive);
+
+  // Checked before any prompt, so a typo does not cost the user their typing.
+  const instanceUrl = parseInstanceUrl(value('instance')!);
+  const name = connectionNameOf(flags.name, env);
+  const publicUrl = publicUrlOf(value('publicUrl') ?? DEFAULT_PUBLIC_URL);
+
+  const clientSecret = value('clientSecret') ?? (await prompted(CONNECT_OPTIONS.clientSecret, io));
+  const password = value('password') ?? (await prompted(CONNECT_OPTIONS.password, io));
+  return {
+    instanceUrl,
+    clientId: value('clientId')!,
+    clientSecret: new Secret(clientSecret),
+    username: value('username')!,
+    password: new Secret(password),
+    ...(name !== undefined ? { name } : {}),
+    publicUrl,
+    dbFile: dbFileOf(flags.db, env),
+    json: flags.json === true,
+  };
+}
