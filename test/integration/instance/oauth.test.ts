@@ -122,13 +122,14 @@ describe('OAuth: /oauth_token.do', () => {
 });
 
 describe('OAuth: token expiry with short lifetimes', () => {
-  const sn = useInstance({ tokenLifetimes: { accessSeconds: 0.4, refreshSeconds: 1.2 } });
+  // Every wait starts after the token it outlives was issued, so a slow machine only makes them longer.
+  const sn = useInstance({ tokenLifetimes: { accessSeconds: 0.5, refreshSeconds: 1.5 } });
 
   it('expires access tokens (401), refreshes them, then expires the refresh token', async () => {
     const first = await sn().tokens(USERS.svc);
     expect(first.expires_in).toBe(1);
     expect(await apiStatus(sn(), first.access_token)).toBe(200);
-    await sleep(500);
+    await sleep(600);
     expect(await apiStatus(sn(), first.access_token)).toBe(401);
     const refreshed = await sn().tokenRequest(refreshGrant(first.refresh_token));
     expect(refreshed.status).toBe(200);
@@ -136,10 +137,10 @@ describe('OAuth: token expiry with short lifetimes', () => {
     expect(second.access_token).not.toBe(first.access_token);
     expect(await apiStatus(sn(), second.access_token)).toBe(200);
     // A new password grant after expiry issues a new token, not the expired one.
-    await sleep(500);
+    await sleep(600);
     const third = await sn().tokens(USERS.svc);
     expect(third.access_token).not.toBe(second.access_token);
-    await sleep(300);
+    await sleep(400);
     const late = await sn().tokenRequest(refreshGrant(first.refresh_token));
     expect(late.status).toBe(401);
     expect(late.json).toEqual(OPAQUE);
