@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { ConnectFlags } from '../../../src/companion/connect/options';
 import { runConnect } from '../../../src/companion/connect/run-connect';
 import { openSqliteStore } from '../../../src/companion/store';
 import { seedEdits, type Seed } from '../../../src/instance';
@@ -135,7 +136,7 @@ describe('connect: each broken setup gets its own message', () => {
     }
   });
 
-  it.each([
+  it.each<[string, Partial<ConnectFlags>]>([
     ['an unknown client id', { clientId: 'no-such-client' }],
     ['a wrong client secret', { clientSecret: 'wrong-secret' }],
   ])('%s: the account signs in, so the OAuth application is at fault (step 2)', async (_what, wrong) => {
