@@ -535,7 +535,7 @@ export class InstanceEngine {
     const afterEvent: AfterRuleEvent = { operation: 'insert', tables: meta.hierarchy, session, current: snapshot, previous: null, changedFields };
     this.transaction(() => {
       this.store.insert(meta.root, final, this.physicalColumns(meta.root));
-      this.writeJournal(meta, sysId, journalEntries, session, now);
+      this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
       this.afterWriteInTransaction('insert', meta, final, null);
       if (runRules) this.queueAsyncRules(afterEvent);
     });
@@ -591,7 +591,7 @@ export class InstanceEngine {
     };
     this.transaction(() => {
       this.store.update(meta.root, sysId, changes, this.physicalColumns(meta.root));
-      this.writeJournal(meta, sysId, journalEntries, session, now);
+      this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
       this.afterWriteInTransaction('update', meta, written, previousValues);
       if (runRules) this.queueAsyncRules(afterEvent);
     });
@@ -662,7 +662,8 @@ export class InstanceEngine {
   }
 
   private queueAsyncRules(event: AfterRuleEvent): void {
-    if (!this.currentHooks.businessRules.hasAsync(event)) return;
+    const selected = this.currentHooks.businessRules.hasAsync(event);
+    if (selected === false || (Array.isArray(selected) && selected.length === 0)) return;
     const payload: AsyncRuleJobPayload = {
       operation: event.operation,
       tables: [...event.tables],
@@ -670,6 +671,7 @@ export class InstanceEngine {
       userName: event.session.userName,
       current: { ...event.current.values },
       changedFields: [...event.changedFields],
+      ...(Array.isArray(selected) ? { rules: [...selected] } : {}),
     };
     this.jobs.enqueue({
       jobType: ASYNC_BUSINESS_RULE_JOB,
@@ -769,10 +771,19 @@ export class InstanceEngine {
     return out;
   }
 
-  private writeJournal(meta: TableMeta, sysId: string, entries: RecordValues, session: Session, now: string): void {
-    const insert = this.store.prepare(`INSERT INTO "sys_journal_field" (sys_id, element, element_id, name, value, sys_created_on, sys_created_by,
-        sys_updated_on, sys_updated_by, sys_mod_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '0')`);
-    for (const [element, value] of Object.entries(entries)) insert.run(newSysId(), element, sysId, meta.name, value, now, session.userName, now, session.userName);
+  /**
+   * Appends the journal entries of a write. Each goes through insert() so that business rules on
+   * sys_journal_field run (on the platform a comment or work note is a sys_journal_field insert with
+   * its own rules), inside the parent write's transaction.
+   */
+  private writeJournal(meta: TableMeta, sysId: string, entries: RecordValues, session: Session, now: string, runBusinessRules: boolean): void {
+    for (const [element, value] of Object.entries(entries)) {
+      this.insert(
+        'sys_journal_field',
+        { element, element_id: sysId, name: meta.name, value, sys_created_on: now, sys_created_by: session.userName, sys_updated_on: now, sys_updated_by: session.userName },
+        { session, runBusinessRules, allowSystemFields: true },
+      );
+    }
   }
 
   /** The next number for a numbered table (`INC0010001`). Counters live in SQLite, shared by threads. */

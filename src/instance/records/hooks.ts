@@ -64,11 +64,13 @@ export interface BusinessRuleHooks {
   /** Runs after the write committed, in the same call (the HTTP response waits for it). */
   after(event: AfterRuleEvent): void;
   /**
-   * Whether async rules apply to this event. When true the engine queues, in the same transaction as
-   * the write, one `sys_trigger` job of type ASYNC_BUSINESS_RULE_JOB whose payload is an
-   * AsyncRuleJobPayload; the runtime's scheduler runs the rules from it (with no `previous`).
+   * Whether async rules apply to this event: true, or the sys_ids of the rules that apply (async rules
+   * are chosen when the change happens, while `previous` exists; an empty list means none). When some
+   * apply the engine queues, in the same transaction as the write, one `sys_trigger` job of type
+   * ASYNC_BUSINESS_RULE_JOB whose payload is an AsyncRuleJobPayload (with `rules` when a list was
+   * given); the runtime's scheduler runs the rules from it (with no `previous`).
    */
-  hasAsync(event: AfterRuleEvent): boolean;
+  hasAsync(event: AfterRuleEvent): boolean | readonly string[];
 }
 
 export const ASYNC_BUSINESS_RULE_JOB = 'async_business_rule';
@@ -82,6 +84,8 @@ export interface AsyncRuleJobPayload {
   /** The record as written (for delete, as it was: it no longer exists when the job runs). */
   current: RecordValues;
   changedFields: string[];
+  /** The async rules chosen when the change happened (sys_ids), when the hook named them. */
+  rules?: string[];
 }
 
 /** An ACL that has a script; return whether the script grants access. */
