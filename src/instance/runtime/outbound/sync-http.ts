@@ -1,0 +1,127 @@
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { outboundHelperMain } from './http-helper';
+
+/**
+ * Outbound HTTP that looks synchronous to a script, as RESTMessageV2.execute() does on a platform
+ * instance: the request goes to a helper thread that performs it with fetch; the script's thread
+ * blocks in Atomics.wait until the answer is posted (or the wait times out) and then reads it with
+ * receiveMessageOnPort. One helper per script-running thread, started on first use and unref'd.
+ *
+ * A script blocked here blocks its thread: that is why business rules that call out run on the
+ * scheduler's worker threads, not on the thread serving HTTP.
+ */
+
+export interface OutboundRequest {
+  url: string;
+  method: string;
+  headers: Array<[string, string]>;
+  body: string | null;
+  timeoutMs: number;
+}
+
+export interface OutboundResponse {
+  /** 0 when no HTTP response arrived. */
+  status: number;
+  headers: Array<[string, string]>;
+  body: string;
+  error: string | null;
+  errorCode: number;
+  durationMs: number;
+}
+
+/** Extra wait beyond a request's own timeout before the caller gives up on the helper. */
+const HELPER_GRACE_MS = 2000;
+
+export function timeoutResponse(durationMs: number, error = 'Read timed out'): OutboundResponse {
+  return { status: 0, headers: [], body: '', error, errorCode: 1, durationMs };
+}
+
+/** Blocks the current thread for `ms` (what gs.sleep and a simulated timeout do). */
+export function blockFor(ms: number): void {
+  if (ms <= 0) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export class SyncHttpClient {
+  private worker: Worker | null = null;
+  private port: MessagePort | null = null;
+  private signal: Int32Array | null = null;
+  private nextId = 1;
+  private readonly arrived = new Map<number, OutboundResponse>();
+
+  private start(): void {
+    if (this.worker) return;
+    const shared = new SharedArrayBuffer(4);
+    const channel = new MessageChannel();
+    // `__name`: the helper added by transpilers that keep function names (tsx); absent in an eval worker.
+    const source = `var __name = (fn) => fn;\n(${outboundHelperMain.toString()})();`;
+    this.worker = new Worker(source, { eval: true, workerData: { port: channel.port2, signal: shared }, transferList: [channel.port2] });
+    this.worker.unref();
+    this.worker.on('error', () => this.reset());
+    this.worker.on('exit', () => this.reset());
+    this.port = channel.port1;
+    this.port.unref();
+    this.signal = new Int32Array(shared);
+  }
+
+  private reset(): void {
+    this.worker = null;
+    this.port?.close();
+    this.port = null;
+    this.signal = null;
+  }
+
+  /** Starts a request; the answer is collected with `wait(id)`. */
+  send(request: OutboundRequest): number {
+    this.start();
+    const id = this.nextId++;
+    (this.port as MessagePort).postMessage({ id, ...request });
+    return id;
+  }
+
+  /** Blocks until the answer to `id` arrives or `waitMs` passes; null on timeout. */
+  wait(id: number, waitMs: number): OutboundResponse | null {
+    const deadline = Date.now() + Math.max(0, waitMs);
+    for (;;) {
+      const ready = this.arrived.get(id);
+      if (ready) {
+        this.arrived.delete(id);
+        return ready;
+      }
+      if (!this.port || !this.signal) return null;
+      const seen = Atomics.load(this.signal, 0);
+      let message = receiveMessageOnPort(this.port);
+      while (message) {
+        const response = message.message as OutboundResponse & { id: number };
+        this.arrived.set(response.id, response);
+        message = receiveMessageOnPort(this.port);
+      }
+      if (this.arrived.has(id)) continue;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return null;
+      Atomics.wait(this.signal, 0, seen, remaining);
+    }
+  }
+
+  /** Sends and waits: the synchronous call RESTMessageV2.execute() makes. */
+  request(request: OutboundRequest): OutboundResponse {
+    const started = Date.now();
+    const id = this.send(request);
+    return this.wait(id, request.timeoutMs + HELPER_GRACE_MS) ?? timeoutResponse(Date.now() - started);
+  }
+
+  /** Stops the helper thread (it is unref'd, so this is only needed for a tidy shutdown). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.reset();
+    if (worker) await worker.terminate();
+  }
+}
+
+let threadClient: SyncHttpClient | null = null;
+
+/** The helper of this thread (module state is per thread). */
+export function threadHttpClient(): SyncHttpClient {
+  threadClient ??= new SyncHttpClient();
+  return threadClient;
+}
