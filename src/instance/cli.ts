@@ -13,6 +13,7 @@ interface InstanceCommandOptions {
   app?: string;
   seed?: string;
   logLevel: string;
+  workers: string;
 }
 
 function parsePort(raw: string): number {
@@ -31,8 +32,11 @@ export function registerInstanceCommand(program: Command): void {
     .option('--app <dir>', 'install an app build on start (the output of now-sdk build, e.g. dist/app)')
     .option('--seed <file>', 'seed a new database from this JSON file instead of the default seed (see docs/local-instance.md)')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (debug logs one line per request)`, 'info')
+    .option('--workers <n>', 'scheduler worker threads (async business rules, scheduled jobs); 0 runs none', '2')
     .action(async (options: InstanceCommandOptions) => {
       if (!LOG_LEVELS.includes(options.logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(options.logLevel)})`);
+      if (!/^\d+$/.test(options.workers) || Number(options.workers) > 16) throw new Error(`--workers must be a number from 0 to 16 (got ${JSON.stringify(options.workers)})`);
+      const workers = Number(options.workers);
       const logger = createLogger('instance', { level: options.logLevel });
       const instance = await startInstance({
         port: parsePort(options.port),
@@ -40,11 +44,19 @@ export function registerInstanceCommand(program: Command): void {
         app: options.app,
         seed: options.seed,
         logger,
+        scheduler: workers === 0 ? false : { workers },
       });
       const lines = [
         `Local ServiceNow instance: ${instance.url}`,
         `Database: ${options.db === ':memory:' ? `${instance.dbFile} (temporary, deleted on exit)` : instance.dbFile}`,
       ];
+      const app = instance.appInstall;
+      if (app) {
+        lines.push(
+          `App: ${app.scope} ${app.version} installed from ${options.app} (${app.inserted} added, ${app.updated} updated, ${app.removed} removed${app.previousVersion ? `; was ${app.previousVersion}` : ''})`,
+        );
+      }
+      lines.push(workers === 0 ? 'Scheduler: off (async business rules and scheduled jobs stay queued)' : `Scheduler: ${workers} worker thread(s); run a scheduled job now with POST /api/now/local/jobs/run (admin)`);
       if (options.seed) lines.push(`Seeded from ${options.seed} (a new database only): see that file for users and passwords.`);
       else {
         lines.push(

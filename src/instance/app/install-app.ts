@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { InstanceError } from '../errors';
 import type { InstanceEngine } from '../records/engine';
+import { loadAppBuild } from './build-cache';
+import { installBuild, type InstallSummary } from './installer';
 
 export interface InstallAppInput {
   engine: InstanceEngine;
@@ -10,9 +11,11 @@ export interface InstallAppInput {
 }
 
 /**
- * Installs an app build into the instance. Placeholder: the app installer replaces this function
- * (startInstance calls it when the `app` option is set, after seeding and before listening).
+ * Installs an app build folder into the instance (startInstance calls it when the `app` option is
+ * set, after seeding and before listening). Idempotent: installing the same build again changes
+ * nothing but adds a sys_upgrade_history row.
  */
-export async function installApp(_input: InstallAppInput): Promise<void> {
-  throw new InstanceError('installing an app is not supported yet', { code: 'not_implemented' });
+export async function installApp(input: InstallAppInput): Promise<InstallSummary> {
+  const build = loadAppBuild(input.appDir);
+  return installBuild(input.engine, build, { logger: input.logger });
 }

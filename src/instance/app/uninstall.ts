@@ -1,0 +1,35 @@
+import { quoteIdentifier } from '../db/database';
+import type { InstanceEngine } from '../records/engine';
+import { syncScheduledTriggers } from '../scheduler/schedule';
+import { ensureInstalledValuesTable, INSTALLED_VALUES_TABLE, removeAbsentRecords } from './installer';
+
+/**
+ * Deletes an application (what `now-sdk install --reinstall` asks through AppsAjaxProcessor
+ * deleteApplication): every record of its scope, its tables with their data, the scope record.
+ * Returns how many records were removed (0 when the app is not installed).
+ */
+export function uninstallApp(engine: InstanceEngine, scopeId: string): number {
+  const system = engine.systemSession();
+  return engine.transaction(() => {
+    const app = engine.get('sys_scope', scopeId, { session: system });
+    if (!app) return 0;
+    const tables = engine
+      .query('sys_db_object', { query: `sys_scope=${scopeId}`, session: system })
+      .records.map((r) => r.values.name ?? '')
+      .filter((name) => engine.hasTable(name))
+      .map((name) => engine.tableMeta(name));
+    let removed = removeAbsentRecords(engine, scopeId, new Set(), new Set());
+    for (const meta of tables) {
+      // Only tables that were a hierarchy of their own; a table extending a platform table shares its rows.
+      if (meta.root === meta.name) engine.db.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(meta.name)}`);
+    }
+    engine.delete(app.table, scopeId, { session: system, runBusinessRules: false });
+    removed++;
+    ensureInstalledValuesTable(engine);
+    engine.db.prepare(`DELETE FROM ${INSTALLED_VALUES_TABLE} WHERE scope_id = ?`).run(scopeId);
+    engine.bumpMetadataVersion(true);
+    engine.syncSchema();
+    syncScheduledTriggers(engine);
+    return removed;
+  });
+}
