@@ -1,0 +1,71 @@
+import { OperationAbortedError } from '../../../src/instance/errors';
+import { ASYNC_BUSINESS_RULE_JOB, type AsyncRuleJobPayload } from '../../../src/instance/records/hooks';
+import { openRuntimeEngine, type RuntimeEngine } from '../../helpers/runtime-engine';
+
+/** Business rules from sys_script on the engine's hooks, without HTTP. */
+
+let rt: RuntimeEngine;
+
+function rule(values: Record<string, string>): string {
+  return rt.engine.insert('sys_script', { active: 'true', advanced: 'true', order: '100', ...values }).sysId;
+}
+
+function messages(prefix: string): string[] {
+  return rt.engine.query('syslog', { query: `messageSTARTSWITH${prefix}^ORDERBYsys_created_on` }).records.map((r) => r.values.message);
+}
+
+function asyncJobs(): AsyncRuleJobPayload[] {
+  return rt.engine.query('sys_trigger', { query: `job_type=${ASYNC_BUSINESS_RULE_JOB}^state=ready` }).records.map((r) => JSON.parse(r.values.payload) as AsyncRuleJobPayload);
+}
+
+beforeEach(async () => {
+  rt = await openRuntimeEngine();
+});
+afterEach(() => rt.close());
+
+describe('business rules', () => {
+  it('choose async rules when the change happens (VALCHANGES needs previous) and run them later without previous', () => {
+    const chosen = rule({ name: 'Async on state change', collection: 'incident', when: 'async_always', action_update: 'true', filter_condition: 'stateVALCHANGES', script: `gs.info('async ran: state ' + current.state + ', previous ' + previous + ', op ' + current.operation() + ', by ' + gs.getUserName());` });
+    rule({ name: 'Async on impact change', collection: 'incident', when: 'async', action_update: 'true', filter_condition: 'impactVALCHANGES', script: `gs.info('async ran: impact');` });
+    const incident = rt.engine.insert('incident', { short_description: 'x', state: '1', impact: '3' });
+    rt.engine.runAs('itil.user', () => rt.engine.update('incident', incident.sysId, { state: '2' }));
+    const jobs = asyncJobs();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ operation: 'update', sysId: incident.sysId, userName: 'itil.user', rules: [chosen] });
+    expect(messages('async ran')).toEqual([]);
+
+    // The record changes again before the job runs: the rule sees it as it is now.
+    rt.engine.update('incident', incident.sysId, { short_description: 'later' }, { runBusinessRules: false });
+    rt.rules.runAsync(jobs[0]);
+    expect(messages('async ran')).toEqual(['async ran: state 2, previous null, op update, by itil.user']);
+  });
+
+  it('runs rules on sys_journal_field inserts for comments and work notes', () => {
+    rule({ name: 'Journal watcher', collection: 'sys_journal_field', when: 'after', action_insert: 'true', filter_condition: 'name=incident^elementINcomments,work_notes', script: `gs.info('journal ' + current.element + ': ' + current.value + ' by ' + current.sys_created_by);` });
+    const incident = rt.engine.insert('incident', { short_description: 'x' });
+    rt.engine.runAs('itil.user', () => rt.engine.update('incident', incident.sysId, { work_notes: 'looking into it', comments: 'we are on it' }));
+    expect(messages('journal ').sort()).toEqual(['journal comments: we are on it by itil.user', 'journal work_notes: looking into it by itil.user']);
+  });
+
+  it('honours action, active, role conditions and abort_action; display rules do not run', () => {
+    rule({ name: 'Only on delete', collection: 'incident', when: 'before', action_delete: 'true', script: `gs.info('rule: delete');` });
+    rule({ name: 'Inactive', collection: 'incident', when: 'before', action_insert: 'true', active: 'false', script: `gs.info('rule: inactive');` });
+    rule({ name: 'Admins only', collection: 'incident', when: 'before', action_insert: 'true', role_conditions: 'admin', script: `gs.info('rule: admins only');` });
+    rule({ name: 'Display', collection: 'incident', when: 'display', action_insert: 'true', script: `gs.info('rule: display');` });
+    rule({ name: 'Abort without script', collection: 'incident', when: 'before', action_insert: 'true', abort_action: 'true', filter_condition: 'short_description=abort me', script: '' });
+    rt.engine.runAs('itil.user', () => rt.engine.insert('incident', { short_description: 'x' }));
+    expect(messages('rule: ')).toEqual([]);
+    rt.engine.runAs('admin', () => rt.engine.insert('incident', { short_description: 'y' }));
+    expect(messages('rule: ')).toEqual(['rule: admins only']);
+    expect(() => rt.engine.insert('incident', { short_description: 'abort me' })).toThrow(OperationAbortedError);
+    expect(rt.engine.count('incident', 'short_description=abort me')).toBe(0);
+  });
+
+  it('gives before rules changes() against previous, and lets them change values that are then saved', () => {
+    rule({ name: 'Escalate', collection: 'incident', when: 'before', action_update: 'true', condition: `current.urgency.changesTo(1)`, script: `current.impact = 1; current.work_notes = 'escalated from ' + previous.urgency;` });
+    const incident = rt.engine.insert('incident', { short_description: 'x', urgency: '3', impact: '3' });
+    const updated = rt.engine.update('incident', incident.sysId, { urgency: '1' });
+    expect([updated.values.impact, updated.values.priority]).toEqual(['1', '1']);
+    expect(rt.engine.query('sys_journal_field', { query: `element_id=${incident.sysId}` }).records.map((r) => r.values.value)).toEqual(['escalated from 3']);
+  });
+});

@@ -1,0 +1,120 @@
+import net from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { writeFaultSettings, resetFaultSettings } from '../../../src/instance/http/faults';
+import { openRuntimeEngine, type RuntimeEngine } from '../../helpers/runtime-engine';
+
+/**
+ * sn_ws.RESTMessageV2 makes real HTTP calls while the script waits synchronously. The server here
+ * runs in its own thread: the test's thread is the one blocked in execute(), as a script's is.
+ */
+
+const SERVER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const server = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    if (req.url.startsWith('/slow')) return void setTimeout(() => res.end('late'), 1500);
+    if (req.url === '/missing') { res.writeHead(404, { 'content-type': 'text/plain' }); return void res.end('nope'); }
+    res.writeHead(200, { 'content-type': 'application/json', 'x-echo': req.headers['x-custom'] || '' });
+    res.end(JSON.stringify({ method: req.method, url: req.url, body, contentType: req.headers['content-type'] || '' }));
+  });
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+parentPort.on('message', () => server.close(() => process.exit(0)));
+`;
+
+let rt: RuntimeEngine;
+let server: Worker;
+let base: string;
+let closedPort: number;
+
+beforeAll(async () => {
+  rt = await openRuntimeEngine();
+  server = new Worker(SERVER_SOURCE, { eval: true });
+  const port = await new Promise<number>((resolve) => server.once('message', resolve));
+  base = `http://127.0.0.1:${port}`;
+  closedPort = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+});
+
+afterAll(async () => {
+  server.postMessage('close');
+  await new Promise((resolve) => server.once('exit', resolve));
+  rt.close();
+});
+
+afterEach(() => resetFaultSettings(rt.engine));
+
+describe('sn_ws.RESTMessageV2', () => {
+  it('sends method, headers, query parameters and body, and returns status, body and headers', () => {
+    const result = rt.run(`
+      var m = new sn_ws.RESTMessageV2();
+      m.setEndpoint('${base}/echo');
+      m.setHttpMethod('post');
+      m.setRequestHeader('Content-Type', 'application/json');
+      m.setRequestHeader('X-Custom', 'abc');
+      m.setQueryParameter('q', 'a b');
+      m.setRequestBody('{"hello":"world"}');
+      var r = m.execute();
+      return [r.getStatusCode(), JSON.parse(r.getBody()), r.getHeader('x-echo'), r.getHeader('X-ECHO'), r.haveError(), r.getErrorMessage()];
+    `);
+    expect(result).toEqual([200, { method: 'POST', url: '/echo?q=a+b', body: '{"hello":"world"}', contentType: 'application/json' }, 'abc', 'abc', false, null]);
+  });
+
+  it('reports an HTTP error status through haveError() without throwing', () => {
+    expect(
+      rt.run(`var m = new sn_ws.RESTMessageV2(); m.setEndpoint('${base}/missing'); m.setHttpMethod('get'); var r = m.execute();
+        return [r.getStatusCode(), r.getBody(), r.haveError(), r.getErrorCode(), r.getErrorMessage()];`),
+    ).toEqual([404, 'nope', true, 404, 'Method failed: (/missing) with code: 404']);
+  });
+
+  it('times out after setHttpTimeout(), with status 0 and an error', () => {
+    const started = Date.now();
+    const result = rt.run(`var m = new sn_ws.RESTMessageV2(); m.setEndpoint('${base}/slow'); m.setHttpMethod('get'); m.setHttpTimeout(200); var r = m.execute();
+      return [r.getStatusCode(), r.haveError(), r.getErrorMessage()];`);
+    const elapsed = Date.now() - started;
+    expect(result).toEqual([0, true, 'Read timed out']);
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(1400);
+  });
+
+  it('reports a refused connection as status 0', () => {
+    expect(
+      rt.run(`var m = new sn_ws.RESTMessageV2(); m.setEndpoint('http://127.0.0.1:${closedPort}/'); m.setHttpMethod('post'); var r = m.execute();
+        return [r.getStatusCode(), r.haveError(), r.getErrorMessage()];`),
+    ).toEqual([0, true, 'Connection refused']);
+  });
+
+  it('executeAsync() sends at once; waitForResponse() collects the answer', () => {
+    expect(
+      rt.run(`var m = new sn_ws.RESTMessageV2(); m.setEndpoint('${base}/async'); m.setHttpMethod('put'); m.setRequestBody('x');
+        var r = m.executeAsync(); r.waitForResponse(5); return [r.getStatusCode(), JSON.parse(r.getBody()).method];`),
+    ).toEqual([200, 'PUT']);
+  });
+
+  it('fails or times out calls when the instance’s outbound faults say so', () => {
+    writeFaultSettings(rt.engine, { outbound: { failRate: 1 } });
+    expect(
+      rt.run(`var m = new sn_ws.RESTMessageV2(); m.setEndpoint('${base}/echo'); m.setHttpMethod('get'); var r = m.execute(); return [r.getStatusCode(), r.getErrorMessage()];`),
+    ).toEqual([0, 'Connection refused (injected outbound fault)']);
+    writeFaultSettings(rt.engine, { outbound: { failRate: 0, timeoutRate: 1 } });
+    const started = Date.now();
+    expect(
+      rt.run(`var m = new sn_ws.RESTMessageV2(); m.setEndpoint('${base}/echo'); m.setHttpMethod('get'); m.setHttpTimeout(150); var r = m.execute(); return [r.getStatusCode(), r.getErrorMessage()];`),
+    ).toEqual([0, 'Read timed out (injected outbound fault)']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  it('refuses an endpoint that is not an http(s) URL', () => {
+    expect(rt.run(`var m = new sn_ws.RESTMessageV2(); m.setEndpoint('file:///etc/passwd'); var r = m.execute(); return [r.getStatusCode(), r.getErrorMessage()];`)).toEqual([
+      0,
+      'Invalid endpoint URL: file:///etc/passwd',
+    ]);
+  });
+});
