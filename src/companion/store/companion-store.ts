@@ -1,3 +1,4 @@
+import type { CatalogStore } from './catalog-store';
 import type { Secret } from './secret';
 
 /**
@@ -69,6 +70,9 @@ export interface SavedConnection {
 }
 
 export interface CompanionStore {
+  /** The catalog imported from each connection's instance (CIs, services, users, groups). */
+  readonly catalog: CatalogStore;
+
   /**
    * Creates the connection for `input.instanceUrl`, or updates the one stored for it. Idempotent:
    * saving the same input again writes nothing. A new signing secret moves the current one to

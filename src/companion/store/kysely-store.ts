@@ -8,7 +8,9 @@ import type {
   ConnectionSummary,
   SavedConnection,
 } from './companion-store';
+import type { CatalogDatabase } from './catalog-schema';
 import { ConnectionConflictError, InvalidConnectionError } from './errors';
+import { KyselyCatalogStore } from './kysely-catalog-store';
 import type { CompanionDatabase, ConnectionsTable } from './schema';
 import { sameSecret, Secret } from './secret';
 import type { SecretBox } from './secret-box';
@@ -69,6 +71,12 @@ function lastCheckOf(row: Pick<ConnectionRow, 'last_check_at' | 'last_check_stat
 }
 
 export class KyselyCompanionStore implements CompanionStore {
+  private catalogStore?: KyselyCatalogStore;
+
+  get catalog(): KyselyCatalogStore {
+    return (this.catalogStore ??= new KyselyCatalogStore(this.db as unknown as Kysely<CatalogDatabase>));
+  }
+
   constructor(
     private readonly db: Kysely<CompanionDatabase>,
     private readonly box: SecretBox,

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { StoreOpenError } from '../errors';
 import { createConnections } from './0001-create-connections';
+import { createCatalog } from './0003-create-catalog';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -8,6 +9,7 @@ import { createConnections } from './0001-create-connections';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-connections': createConnections,
+  '0003-create-catalog': createCatalog,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */

@@ -113,7 +113,7 @@ describe('openSqliteStore: files and migrations', () => {
         await sql`update connections set note = 'migrated'`.execute(db);
       },
     };
-    const upgraded = await openStore({ migrations: new StaticMigrationProvider({ ...MIGRATIONS, '0002-add-note': addColumn }) });
+    const upgraded = await openStore({ migrations: new StaticMigrationProvider({ ...MIGRATIONS, '9000-add-note': addColumn }) });
     expect((await upgraded.listConnections()).map((c) => c.name)).toEqual(['acme']);
     await upgraded.close();
     open.length = 0;

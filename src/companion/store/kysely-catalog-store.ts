@@ -1,0 +1,516 @@
+import { type Kysely, type Selectable, type Transaction } from 'kysely';
+import type {
+  CatalogCi,
+  CatalogGroup,
+  CatalogGroupMember,
+  CatalogRecordOf,
+  CatalogRecordVersion,
+  CatalogService,
+  CatalogSourceTable,
+  CatalogStore,
+  CatalogTableState,
+  CatalogUser,
+  CompleteCatalogTableInput,
+  StoreCatalogPageInput,
+  StoredCatalogPage,
+  StoredCatalogRecord,
+} from './catalog-store';
+import { CATALOG_SOURCE_TABLES } from './catalog-store';
+import type {
+  CatalogCisTable,
+  CatalogDatabase,
+  CatalogGroupMembersTable,
+  CatalogGroupsTable,
+  CatalogRowColumns,
+  CatalogServicesTable,
+  CatalogUsersTable,
+} from './catalog-schema';
+import { decideVersion } from './catalog-versions';
+
+/**
+ * CatalogStore over kysely, with portable queries only (SQLite today, PostgreSQL later). A page is
+ * written with a handful of statements whatever its size: one read of the stored versions, chunked
+ * multi-row upserts, one cursor update; never a statement per record.
+ */
+
+type RowTable = Exclude<keyof CatalogDatabase, 'catalog_cursors'>;
+type DataColumns<Row> = Omit<Row, keyof CatalogRowColumns>;
+
+/** How one source table's records become rows of its catalog table, and back. */
+interface Mapping<T extends CatalogSourceTable, Row extends CatalogRowColumns> {
+  table: RowTable;
+  toColumns(record: CatalogRecordOf[T]): DataColumns<Row>;
+  fromRow(row: Selectable<Row>): StoredCatalogRecord<CatalogRecordOf[T]>;
+}
+
+// Rows per INSERT: well under SQLite's 32766 and PostgreSQL's 65535 bound parameters.
+const ROWS_PER_STATEMENT = 400;
+// Values per IN (…) list.
+const IDS_PER_STATEMENT = 500;
+
+function lookupKey(text: string): string {
+  return text.trim().toLowerCase();
+}
+
+function versionOf(row: Selectable<CatalogRowColumns>): CatalogRecordVersion {
+  return { sysId: row.sys_id, sysUpdatedOn: row.sys_updated_on, sysModCount: row.sys_mod_count };
+}
+
+function storedOf(row: Selectable<CatalogRowColumns>): { storedAt: Date; deletedAt: Date | null } {
+  return { storedAt: new Date(row.stored_at), deletedAt: row.deleted_at === null ? null : new Date(row.deleted_at) };
+}
+
+const CI_MAPPING: Mapping<'cmdb_ci', CatalogCisTable> = {
+  table: 'catalog_cis',
+  toColumns: (r: CatalogCi) => ({
+    class_name: r.className,
+    name: r.name,
+    name_key: lookupKey(r.name),
+    short_description: r.shortDescription,
+    operational_status: r.operationalStatus,
+    install_status: r.installStatus,
+    environment: r.environment,
+    support_group_sys_id: r.supportGroupSysId,
+    owned_by_sys_id: r.ownedBySysId,
+    managed_by_sys_id: r.managedBySysId,
+    ip_address: r.ipAddress,
+    fqdn: r.fqdn,
+  }),
+  fromRow: (row) => ({
+    ...versionOf(row),
+    className: row.class_name,
+    name: row.name,
+    shortDescription: row.short_description,
+    operationalStatus: row.operational_status,
+    installStatus: row.install_status,
+    environment: row.environment,
+    supportGroupSysId: row.support_group_sys_id,
+    ownedBySysId: row.owned_by_sys_id,
+    managedBySysId: row.managed_by_sys_id,
+    ipAddress: row.ip_address,
+    fqdn: row.fqdn,
+    ...storedOf(row),
+  }),
+};
+
+const SERVICE_MAPPING: Mapping<'cmdb_ci_service', CatalogServicesTable> = {
+  table: 'catalog_services',
+  toColumns: (r: CatalogService) => ({
+    class_name: r.className,
+    name: r.name,
+    name_key: lookupKey(r.name),
+    short_description: r.shortDescription,
+    operational_status: r.operationalStatus,
+    service_classification: r.serviceClassification,
+    business_criticality: r.businessCriticality,
+    used_for: r.usedFor,
+    support_group_sys_id: r.supportGroupSysId,
+    owned_by_sys_id: r.ownedBySysId,
+  }),
+  fromRow: (row) => ({
+    ...versionOf(row),
+    className: row.class_name,
+    name: row.name,
+    shortDescription: row.short_description,
+    operationalStatus: row.operational_status,
+    serviceClassification: row.service_classification,
+    businessCriticality: row.business_criticality,
+    usedFor: row.used_for,
+    supportGroupSysId: row.support_group_sys_id,
+    ownedBySysId: row.owned_by_sys_id,
+    ...storedOf(row),
+  }),
+};
+
+const USER_MAPPING: Mapping<'sys_user', CatalogUsersTable> = {
+  table: 'catalog_users',
+  toColumns: (r: CatalogUser) => ({
+    user_name: r.userName,
+    user_name_key: lookupKey(r.userName),
+    name: r.name,
+    first_name: r.firstName,
+    last_name: r.lastName,
+    email: r.email,
+    email_key: lookupKey(r.email),
+    active: r.active ? 1 : 0,
+  }),
+  fromRow: (row) => ({
+    ...versionOf(row),
+    userName: row.user_name,
+    name: row.name,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    email: row.email,
+    active: row.active === 1,
+    ...storedOf(row),
+  }),
+};
+
+const GROUP_MAPPING: Mapping<'sys_user_group', CatalogGroupsTable> = {
+  table: 'catalog_groups',
+  toColumns: (r: CatalogGroup) => ({
+    name: r.name,
+    name_key: lookupKey(r.name),
+    description: r.description,
+    email: r.email,
+    manager_sys_id: r.managerSysId,
+    active: r.active ? 1 : 0,
+  }),
+  fromRow: (row) => ({
+    ...versionOf(row),
+    name: row.name,
+    description: row.description,
+    email: row.email,
+    managerSysId: row.manager_sys_id,
+    active: row.active === 1,
+    ...storedOf(row),
+  }),
+};
+
+const MEMBER_MAPPING: Mapping<'sys_user_grmember', CatalogGroupMembersTable> = {
+  table: 'catalog_group_members',
+  toColumns: (r: CatalogGroupMember) => ({ user_sys_id: r.userSysId, group_sys_id: r.groupSysId }),
+  fromRow: (row) => ({ ...versionOf(row), userSysId: row.user_sys_id, groupSysId: row.group_sys_id, ...storedOf(row) }),
+};
+
+type AnyMapping = Mapping<CatalogSourceTable, CatalogRowColumns>;
+
+const MAPPINGS: Readonly<Record<CatalogSourceTable, AnyMapping>> = {
+  cmdb_ci: CI_MAPPING as unknown as AnyMapping,
+  cmdb_ci_service: SERVICE_MAPPING as unknown as AnyMapping,
+  sys_user: USER_MAPPING as unknown as AnyMapping,
+  sys_user_group: GROUP_MAPPING as unknown as AnyMapping,
+  sys_user_grmember: MEMBER_MAPPING as unknown as AnyMapping,
+};
+
+/** The same database seen without table types, for the statements shared by every catalog table. */
+type UntypedDatabase = Record<string, Record<string, unknown>>;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function maxText(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a >= b ? a : b;
+}
+
+interface StoredVersionRow {
+  sys_id: string;
+  sys_updated_on: string;
+  sys_mod_count: number | null;
+  deleted_at: string | null;
+}
+
+export class KyselyCatalogStore implements CatalogStore {
+  constructor(private readonly db: Kysely<CatalogDatabase>) {}
+
+  async storePage(input: StoreCatalogPageInput): Promise<StoredCatalogPage> {
+    const { connectionId, page } = input;
+    const mapping = MAPPINGS[page.table];
+    const at = input.at.toISOString();
+    const records = page.records as readonly CatalogRecordVersion[];
+    return this.db.transaction().execute(async (trx) => {
+      // A write first, so SQLite takes the write lock now rather than failing to upgrade a read later.
+      await trx
+        .insertInto('catalog_cursors')
+        .values({ connection_id: connectionId, source_table: page.table, updated_on: null, last_completed_at: null, last_full_at: null })
+        .onConflict((oc) => oc.columns(['connection_id', 'source_table']).doNothing())
+        .execute();
+
+      const stored = await this.storedVersions(trx, mapping.table, connectionId, records.map((r) => r.sysId));
+      const writes: Record<string, unknown>[] = [];
+      const seenOnly: string[] = [];
+      let inserted = 0;
+      let updated = 0;
+      let unchanged = 0;
+      let newest: string | null = null;
+      // A page cannot hold one sys_id twice, but if an instance sent it, the last version wins.
+      const latest = new Map<string, CatalogRecordVersion>();
+      for (const record of records) latest.set(record.sysId, record);
+      for (const record of latest.values()) {
+        newest = maxText(newest, record.sysUpdatedOn === '' ? null : record.sysUpdatedOn);
+        const current = stored.get(record.sysId);
+        const decision = decideVersion(
+          record,
+          current && { sysUpdatedOn: current.sys_updated_on, sysModCount: current.sys_mod_count, deleted: current.deleted_at !== null },
+        );
+        if (decision === 'unchanged') {
+          unchanged += 1;
+          if (input.markSeen) seenOnly.push(record.sysId);
+          continue;
+        }
+        if (decision === 'insert') inserted += 1;
+        else updated += 1;
+        writes.push({
+          connection_id: connectionId,
+          sys_id: record.sysId,
+          sys_updated_on: record.sysUpdatedOn,
+          sys_mod_count: record.sysModCount,
+          seen_at: at,
+          stored_at: at,
+          deleted_at: null,
+          ...(mapping.toColumns(record as never) as Record<string, unknown>),
+        });
+      }
+
+      await this.upsert(trx, mapping.table, writes);
+      const untyped = trx as unknown as Transaction<UntypedDatabase>;
+      for (const ids of chunks(seenOnly, IDS_PER_STATEMENT)) {
+        await untyped.updateTable(mapping.table).set({ seen_at: at }).where('connection_id', '=', connectionId).where('sys_id', 'in', ids).execute();
+      }
+
+      const cursorRow = await trx
+        .selectFrom('catalog_cursors')
+        .select('updated_on')
+        .where('connection_id', '=', connectionId)
+        .where('source_table', '=', page.table)
+        .executeTakeFirstOrThrow();
+      const cursor = maxText(cursorRow.updated_on, newest);
+      if (cursor !== cursorRow.updated_on) {
+        await trx
+          .updateTable('catalog_cursors')
+          .set({ updated_on: cursor })
+          .where('connection_id', '=', connectionId)
+          .where('source_table', '=', page.table)
+          .execute();
+      }
+      return { inserted, updated, unchanged, cursor };
+    });
+  }
+
+  async getCursor(connectionId: string, table: CatalogSourceTable): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('catalog_cursors')
+      .select('updated_on')
+      .where('connection_id', '=', connectionId)
+      .where('source_table', '=', table)
+      .executeTakeFirst();
+    return row?.updated_on ?? null;
+  }
+
+  async completeTable(input: CompleteCatalogTableInput): Promise<{ deleted: number }> {
+    const { connectionId, table } = input;
+    const at = input.at.toISOString();
+    const rowTable = MAPPINGS[table].table;
+    return this.db.transaction().execute(async (trx) => {
+      let deleted = 0;
+      if (input.full) {
+        const untyped = trx as unknown as Transaction<UntypedDatabase>;
+        const result = await untyped
+          .updateTable(rowTable)
+          .set({ deleted_at: at })
+          .where('connection_id', '=', connectionId)
+          .where('seen_at', '<', input.startedAt.toISOString())
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst();
+        deleted = Number(result.numUpdatedRows);
+      }
+      await trx
+        .insertInto('catalog_cursors')
+        .values({ connection_id: connectionId, source_table: table, updated_on: null, last_completed_at: at, last_full_at: input.full ? at : null })
+        .onConflict((oc) =>
+          oc.columns(['connection_id', 'source_table']).doUpdateSet(input.full ? { last_completed_at: at, last_full_at: at } : { last_completed_at: at }),
+        )
+        .execute();
+      return { deleted };
+    });
+  }
+
+  async tableStates(connectionId: string): Promise<CatalogTableState[]> {
+    const cursors = await this.db.selectFrom('catalog_cursors').selectAll().where('connection_id', '=', connectionId).execute();
+    const untyped = this.db as unknown as Kysely<UntypedDatabase>;
+    const states: CatalogTableState[] = [];
+    for (const table of CATALOG_SOURCE_TABLES) {
+      const counts = await untyped
+        .selectFrom(MAPPINGS[table].table)
+        .select((eb) => [
+          eb.fn.countAll<number>().as('total'),
+          eb.fn.count<number>('deleted_at').as('deleted'),
+        ])
+        .where('connection_id', '=', connectionId)
+        .executeTakeFirstOrThrow();
+      const cursor = cursors.find((c) => c.source_table === table);
+      const total = Number(counts.total);
+      const deleted = Number(counts.deleted);
+      states.push({
+        table,
+        cursor: cursor?.updated_on ?? null,
+        lastCompletedAt: cursor?.last_completed_at ? new Date(cursor.last_completed_at) : null,
+        lastFullAt: cursor?.last_full_at ? new Date(cursor.last_full_at) : null,
+        rows: total - deleted,
+        deleted,
+      });
+    }
+    return states;
+  }
+
+  async getCi(connectionId: string, sysId: string): Promise<StoredCatalogRecord<CatalogCi> | undefined> {
+    const row = await this.db.selectFrom('catalog_cis').selectAll().where('connection_id', '=', connectionId).where('sys_id', '=', sysId).executeTakeFirst();
+    return row && CI_MAPPING.fromRow(row);
+  }
+
+  async findCisByName(connectionId: string, name: string): Promise<StoredCatalogRecord<CatalogCi>[]> {
+    const rows = await this.db
+      .selectFrom('catalog_cis')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('name_key', '=', lookupKey(name))
+      .where('deleted_at', 'is', null)
+      .orderBy('sys_updated_on', 'desc')
+      .orderBy('sys_id')
+      .execute();
+    return rows.map(CI_MAPPING.fromRow);
+  }
+
+  async getService(connectionId: string, sysId: string): Promise<StoredCatalogRecord<CatalogService> | undefined> {
+    const row = await this.db
+      .selectFrom('catalog_services')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('sys_id', '=', sysId)
+      .executeTakeFirst();
+    return row && SERVICE_MAPPING.fromRow(row);
+  }
+
+  async findServiceByName(connectionId: string, name: string): Promise<StoredCatalogRecord<CatalogService> | undefined> {
+    const row = await this.db
+      .selectFrom('catalog_services')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('name_key', '=', lookupKey(name))
+      .where('deleted_at', 'is', null)
+      .orderBy('sys_updated_on', 'desc')
+      .orderBy('sys_id')
+      .executeTakeFirst();
+    return row && SERVICE_MAPPING.fromRow(row);
+  }
+
+  async getUser(connectionId: string, sysId: string): Promise<StoredCatalogRecord<CatalogUser> | undefined> {
+    const row = await this.db.selectFrom('catalog_users').selectAll().where('connection_id', '=', connectionId).where('sys_id', '=', sysId).executeTakeFirst();
+    return row && USER_MAPPING.fromRow(row);
+  }
+
+  async findUserByEmail(connectionId: string, email: string): Promise<StoredCatalogRecord<CatalogUser> | undefined> {
+    const key = lookupKey(email);
+    if (key === '') return undefined;
+    return this.findUserBy(connectionId, 'email_key', key);
+  }
+
+  async findUserByUserName(connectionId: string, userName: string): Promise<StoredCatalogRecord<CatalogUser> | undefined> {
+    const key = lookupKey(userName);
+    if (key === '') return undefined;
+    return this.findUserBy(connectionId, 'user_name_key', key);
+  }
+
+  async getGroup(connectionId: string, sysId: string): Promise<StoredCatalogRecord<CatalogGroup> | undefined> {
+    const row = await this.db.selectFrom('catalog_groups').selectAll().where('connection_id', '=', connectionId).where('sys_id', '=', sysId).executeTakeFirst();
+    return row && GROUP_MAPPING.fromRow(row);
+  }
+
+  async findGroupByName(connectionId: string, name: string): Promise<StoredCatalogRecord<CatalogGroup> | undefined> {
+    const row = await this.db
+      .selectFrom('catalog_groups')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('name_key', '=', lookupKey(name))
+      .where('deleted_at', 'is', null)
+      .orderBy('active', 'desc')
+      .orderBy('sys_updated_on', 'desc')
+      .orderBy('sys_id')
+      .executeTakeFirst();
+    return row && GROUP_MAPPING.fromRow(row);
+  }
+
+  async groupsOfUser(connectionId: string, userSysId: string): Promise<StoredCatalogRecord<CatalogGroup>[]> {
+    const rows = await this.db
+      .selectFrom('catalog_groups as g')
+      .selectAll('g')
+      .where('g.connection_id', '=', connectionId)
+      .where('g.deleted_at', 'is', null)
+      .where('g.sys_id', 'in', (eb) =>
+        eb
+          .selectFrom('catalog_group_members as m')
+          .select('m.group_sys_id')
+          .where('m.connection_id', '=', connectionId)
+          .where('m.user_sys_id', '=', userSysId)
+          .where('m.deleted_at', 'is', null),
+      )
+      .orderBy('g.name')
+      .orderBy('g.sys_id')
+      .execute();
+    return rows.map(GROUP_MAPPING.fromRow);
+  }
+
+  async membersOfGroup(connectionId: string, groupSysId: string): Promise<StoredCatalogRecord<CatalogUser>[]> {
+    const rows = await this.db
+      .selectFrom('catalog_users as u')
+      .selectAll('u')
+      .where('u.connection_id', '=', connectionId)
+      .where('u.deleted_at', 'is', null)
+      .where('u.sys_id', 'in', (eb) =>
+        eb
+          .selectFrom('catalog_group_members as m')
+          .select('m.user_sys_id')
+          .where('m.connection_id', '=', connectionId)
+          .where('m.group_sys_id', '=', groupSysId)
+          .where('m.deleted_at', 'is', null),
+      )
+      .orderBy('u.name')
+      .orderBy('u.sys_id')
+      .execute();
+    return rows.map(USER_MAPPING.fromRow);
+  }
+
+  private async findUserBy(connectionId: string, column: 'email_key' | 'user_name_key', key: string): Promise<StoredCatalogRecord<CatalogUser> | undefined> {
+    const row = await this.db
+      .selectFrom('catalog_users')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where(column, '=', key)
+      .where('deleted_at', 'is', null)
+      .orderBy('active', 'desc')
+      .orderBy('sys_updated_on', 'desc')
+      .orderBy('sys_id')
+      .executeTakeFirst();
+    return row && USER_MAPPING.fromRow(row);
+  }
+
+  private async storedVersions(
+    trx: Transaction<CatalogDatabase>,
+    table: RowTable,
+    connectionId: string,
+    sysIds: readonly string[],
+  ): Promise<Map<string, StoredVersionRow>> {
+    const untyped = trx as unknown as Transaction<UntypedDatabase>;
+    const found = new Map<string, StoredVersionRow>();
+    for (const ids of chunks([...new Set(sysIds)], IDS_PER_STATEMENT)) {
+      const rows = (await untyped
+        .selectFrom(table)
+        .select(['sys_id', 'sys_updated_on', 'sys_mod_count', 'deleted_at'])
+        .where('connection_id', '=', connectionId)
+        .where('sys_id', 'in', ids)
+        .execute()) as unknown as StoredVersionRow[];
+      for (const row of rows) found.set(row.sys_id, row);
+    }
+    return found;
+  }
+
+  private async upsert(trx: Transaction<CatalogDatabase>, table: RowTable, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const untyped = trx as unknown as Transaction<UntypedDatabase>;
+    const updatable = Object.keys(rows[0]!).filter((c) => c !== 'connection_id' && c !== 'sys_id');
+    for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
+      await untyped
+        .insertInto(table)
+        .values(chunk)
+        .onConflict((oc) =>
+          oc.columns(['connection_id', 'sys_id']).doUpdateSet((eb) => Object.fromEntries(updatable.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+        )
+        .execute();
+    }
+  }
+}
