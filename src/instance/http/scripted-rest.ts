@@ -6,7 +6,7 @@ import { ServiceErrorImpl } from '../runtime/glide/service-error';
 import { withUnsupportedMembers } from '../runtime/glide/unsupported';
 import type { ScriptRuntime } from '../runtime/script-runtime';
 import { requireSession, type InstanceContext } from './context';
-import { errorBody, NOT_AUTHENTICATED, sendError } from './errors';
+import { errorBody, sendError } from './errors';
 import { baseUrlOf } from './table-api';
 
 /**
@@ -219,7 +219,6 @@ async function serve(runtime: ScriptRuntime, ctx: InstanceContext, request: Fast
     session = await requireSession(ctx, request, reply);
     if (!session) return reply;
   } else session = guestSession();
-  if (route.requiresAuthentication && session.userName === 'guest') return sendError(reply, 401, NOT_AUTHENTICATED.message, NOT_AUTHENTICATED.detail);
   if (route.requiresSncInternal && lacksInternalRole(session)) {
     return sendError(reply, 403, NOT_AUTHORIZED.message, `The API requires the snc_internal role`);
   }
