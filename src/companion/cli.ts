@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerImportCatalogCommand } from './catalog/command';
 import type { CommandIo } from './connect/command-io';
 import { DEFAULT_PUBLIC_URL } from './connect/connection-name';
 
@@ -74,4 +75,6 @@ export function registerCompanionCommands(program: Command, io: () => CommandIo 
     .action(async (flags: ResendFlags) => {
       process.exitCode = (await runResend(flags, io())).exitCode;
     });
+
+  registerImportCatalogCommand(program, io);
 }

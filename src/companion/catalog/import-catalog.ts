@@ -1,0 +1,275 @@
+import { MAX_PAGE_SIZE, ServiceNowForbiddenError, ServiceNowRequestAbortedError, type TableClient } from '../client';
+import type { CompanionStore } from '../store';
+import { CATALOG_SOURCE_TABLES, type CatalogPage, type CatalogSourceTable } from '../store/catalog-store';
+import {
+  CatalogAccessError,
+  CatalogConnectionNotFoundError,
+  CatalogImportError,
+  CatalogImportInterruptedError,
+  CatalogOptionError,
+  CatalogTableFailedError,
+} from './errors';
+import { DEFAULT_OVERLAP_SECONDS, nextPosition, pageQuery, startPosition, windowStart } from './paging';
+import { SOURCE_TABLES, requestedFields, type SourceTable } from './source-tables';
+
+/**
+ * Imports a connection's catalog (CIs of every class, services, users, groups, memberships) from
+ * its instance into the companion's store, one page at a time: each page is stored, with the
+ * table's cursor, in one transaction before the next is asked for, so memory holds one page and an
+ * interrupted import loses nothing. A re-run reads only what changed since the cursor (minus the
+ * overlap window); `full` reads everything and marks what it no longer finds as deleted.
+ */
+
+export const DEFAULT_CATALOG_PAGE_SIZE = 500;
+
+export type CatalogImportMode = 'full' | 'incremental';
+
+export type CatalogProgressEvent =
+  | {
+      type: 'table-started';
+      table: CatalogSourceTable;
+      mode: CatalogImportMode;
+      /** The start of the window read (cursor minus overlap); null when every row is read. */
+      since: string | null;
+      /** Rows to read as ServiceNow counted them (`X-Total-Count`, before ACLs); null when not sent. */
+      total: number | null;
+    }
+  | {
+      type: 'page-stored';
+      table: CatalogSourceTable;
+      /** Rows in this page. */
+      pageRecords: number;
+      /** Totals for the table so far. */
+      fetched: number;
+      stored: number;
+      inserted: number;
+      updated: number;
+      unchanged: number;
+      total: number | null;
+      cursor: string | null;
+    }
+  | { type: 'table-finished'; table: CatalogSourceTable; result: CatalogTableResult }
+  | { type: 'table-failed'; table: CatalogSourceTable; error: CatalogImportError };
+
+export interface CatalogTableResult {
+  table: CatalogSourceTable;
+  status: 'ok' | 'failed';
+  mode: CatalogImportMode;
+  since: string | null;
+  /** Rows received from ServiceNow. */
+  fetched: number;
+  /** New rows stored. */
+  inserted: number;
+  /** Rows stored over an older version (or back after being marked deleted). */
+  updated: number;
+  /** Rows already stored in that version (the overlap window re-reads some). */
+  unchanged: number;
+  /** Rows marked deleted (full runs only). */
+  deleted: number;
+  pages: number;
+  durationMs: number;
+  /** The cursor after the run. */
+  cursor: string | null;
+  error?: { code: string; message: string };
+}
+
+export interface CatalogImportSummary {
+  connection: string;
+  mode: CatalogImportMode;
+  startedAt: Date;
+  durationMs: number;
+  /** True when every table was read to its end. */
+  ok: boolean;
+  tables: CatalogTableResult[];
+}
+
+export interface ImportCatalogOptions {
+  /** The companion's store (its catalog, and the connection by name). */
+  store: Pick<CompanionStore, 'catalog' | 'getConnection'>;
+  /** A Table API client authenticated as the connection's service account. */
+  client: TableClient;
+  connectionName: string;
+  /** Read every row, and mark the rows not found as deleted. Default false (only what changed). */
+  full?: boolean;
+  /** Default: all five, in the order of CATALOG_SOURCE_TABLES. */
+  tables?: readonly CatalogSourceTable[];
+  /** Rows per request (1 to 10000). Default 500. */
+  pageSize?: number;
+  /** How far before the cursor an incremental run starts reading, in seconds. Default 300. */
+  overlapSeconds?: number;
+  /** Awaited: a slow consumer slows the import instead of queueing events. */
+  onProgress?: (event: CatalogProgressEvent) => void | Promise<void>;
+  signal?: AbortSignal;
+  clock?: () => Date;
+}
+
+function checkedPageSize(size: number): number {
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new CatalogOptionError(`The page size must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${size}.`);
+  }
+  return size;
+}
+
+function checkedTables(tables: readonly CatalogSourceTable[]): CatalogSourceTable[] {
+  for (const table of tables) {
+    if (!(CATALOG_SOURCE_TABLES as readonly string[]).includes(table)) {
+      throw new CatalogOptionError(`${JSON.stringify(table)} is not a catalog table; use ${CATALOG_SOURCE_TABLES.join(', ')}.`);
+    }
+  }
+  return CATALOG_SOURCE_TABLES.filter((t) => tables.includes(t));
+}
+
+function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
+  return err instanceof ServiceNowRequestAbortedError || (signal?.aborted ?? false);
+}
+
+/**
+ * Imports the catalog. Resolves with a summary when every table was read (`ok`), or when some
+ * tables were refused (403: their results say which role is missing, the others are imported).
+ * Throws a CatalogImportError, with the summary so far, when the import stopped: ServiceNow kept
+ * failing, a rate limit outlasted the client's patience, or `signal` fired.
+ */
+export async function importCatalog(options: ImportCatalogOptions): Promise<CatalogImportSummary> {
+  const clock = options.clock ?? (() => new Date());
+  const pageSize = checkedPageSize(options.pageSize ?? DEFAULT_CATALOG_PAGE_SIZE);
+  const overlapSeconds = options.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
+  if (!Number.isFinite(overlapSeconds) || overlapSeconds < 0) {
+    throw new CatalogOptionError(`The overlap window must be a number of seconds ≥ 0; got ${overlapSeconds}.`);
+  }
+  const tables = checkedTables(options.tables ?? CATALOG_SOURCE_TABLES);
+  const connection = await options.store.getConnection(options.connectionName);
+  if (!connection) throw new CatalogConnectionNotFoundError(options.connectionName);
+
+  const mode: CatalogImportMode = options.full ? 'full' : 'incremental';
+  const startedAt = clock();
+  const summary: CatalogImportSummary = { connection: connection.name, mode, startedAt, durationMs: 0, ok: true, tables: [] };
+  const emit = async (event: CatalogProgressEvent): Promise<void> => {
+    await options.onProgress?.(event);
+  };
+  const run: TableRun = {
+    client: options.client,
+    catalog: options.store.catalog,
+    connectionId: connection.id,
+    mode,
+    pageSize,
+    overlapSeconds,
+    clock,
+    emit,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+
+  for (const table of tables) {
+    const tableStartedAt = clock();
+    const result = emptyResult(table, mode);
+    try {
+      await importTable(run, SOURCE_TABLES[table] as SourceTable<CatalogSourceTable>, result);
+      result.durationMs = clock().getTime() - tableStartedAt.getTime();
+      summary.tables.push(result);
+      await emit({ type: 'table-finished', table, result });
+    } catch (err) {
+      result.durationMs = clock().getTime() - tableStartedAt.getTime();
+      const error = classify(err, table, SOURCE_TABLES[table].readRole, options.signal);
+      result.status = 'failed';
+      result.error = { code: error.code, message: error.message };
+      summary.tables.push(result);
+      summary.ok = false;
+      await emit({ type: 'table-failed', table, error });
+      // A refused table says nothing about the others; anything else means the instance (or the
+      // caller) wants us to stop.
+      if (!(error instanceof CatalogAccessError)) {
+        summary.durationMs = clock().getTime() - startedAt.getTime();
+        error.summary = summary;
+        throw error;
+      }
+    }
+  }
+  summary.durationMs = clock().getTime() - startedAt.getTime();
+  return summary;
+}
+
+interface TableRun {
+  client: TableClient;
+  catalog: CompanionStore['catalog'];
+  connectionId: string;
+  mode: CatalogImportMode;
+  pageSize: number;
+  overlapSeconds: number;
+  clock: () => Date;
+  emit: (event: CatalogProgressEvent) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+function emptyResult(table: CatalogSourceTable, mode: CatalogImportMode): CatalogTableResult {
+  return { table, status: 'ok', mode, since: null, fetched: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, pages: 0, durationMs: 0, cursor: null };
+}
+
+function classify(err: unknown, table: CatalogSourceTable, role: string, signal: AbortSignal | undefined): CatalogImportError {
+  if (isAbort(err, signal)) return new CatalogImportInterruptedError(table, err);
+  if (err instanceof ServiceNowForbiddenError) return new CatalogAccessError(table, role, err);
+  if (err instanceof CatalogImportError) return err;
+  return new CatalogTableFailedError(table, err);
+}
+
+async function importTable(run: TableRun, source: SourceTable<CatalogSourceTable>, result: CatalogTableResult): Promise<void> {
+  const { table } = source;
+  const full = run.mode === 'full';
+  const startedAt = run.clock();
+  const cursor = await run.catalog.getCursor(run.connectionId, table);
+  result.cursor = cursor;
+  const since = full ? null : windowStart(cursor, run.overlapSeconds);
+  result.since = since;
+  const fields = requestedFields(source);
+  let position = startPosition(since);
+  let total: number | null = null;
+
+  for (let first = true; ; first = false) {
+    if (run.signal?.aborted) throw new CatalogImportInterruptedError(table, run.signal.reason);
+    const page = await run.client.listPage(table, {
+      query: pageQuery(position),
+      limit: run.pageSize,
+      offset: position.offset,
+      fields,
+      excludeReferenceLink: true,
+      // Only the first page is counted: the total is for the progress bar, and counting costs.
+      noCount: !first,
+      ...(run.signal ? { signal: run.signal } : {}),
+    });
+    if (first) {
+      total = page.totalCount ?? null;
+      await run.emit({ type: 'table-started', table, mode: run.mode, since, total });
+    }
+    const records = page.records.map((r) => source.toRecord(r)).filter((r) => r.sysId !== '');
+    result.fetched += page.records.length;
+    if (records.length > 0) {
+      const stored = await run.catalog.storePage({
+        connectionId: run.connectionId,
+        page: { table, records } as CatalogPage,
+        at: run.clock(),
+        markSeen: full,
+      });
+      result.pages += 1;
+      result.inserted += stored.inserted;
+      result.updated += stored.updated;
+      result.unchanged += stored.unchanged;
+      result.cursor = stored.cursor;
+      await run.emit({
+        type: 'page-stored',
+        table,
+        pageRecords: records.length,
+        fetched: result.fetched,
+        stored: result.inserted + result.updated + result.unchanged,
+        inserted: result.inserted,
+        updated: result.updated,
+        unchanged: result.unchanged,
+        total,
+        cursor: stored.cursor,
+      });
+    }
+    const next = nextPosition(position, records, run.pageSize);
+    if (!next) break;
+    position = next;
+  }
+
+  const { deleted } = await run.catalog.completeTable({ connectionId: run.connectionId, table, startedAt, full, at: run.clock() });
+  result.deleted = deleted;
+}
