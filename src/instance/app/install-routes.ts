@@ -134,8 +134,12 @@ async function xmlHttp(ctx: InstanceContext, request: FastifyRequest, reply: Fas
 }
 
 export async function installRoutes(app: FastifyInstance, ctx: InstanceContext): Promise<void> {
-  await app.register(multipart, { limits: { fileSize: MAX_PACKAGE_BYTES, files: 1, fields: 20 } });
-  app.post(UPLOAD_PROCESSOR_PATH, (request, reply) => upload(ctx, request, reply));
+  // Multipart parsing only for the upload (an encapsulated context): the Table API keeps refusing
+  // bodies that are not JSON.
+  await app.register(async (uploads) => {
+    await uploads.register(multipart, { limits: { fileSize: MAX_PACKAGE_BYTES, files: 1, fields: 20 } });
+    uploads.post(UPLOAD_PROCESSOR_PATH, (request, reply) => upload(ctx, request, reply));
+  });
   app.get(PROGRESS_PATH, (request: FastifyRequest<{ Params: { id: string } }>, reply) => progress(ctx, request, reply));
   app.post(XMLHTTP_PATH, (request, reply) => xmlHttp(ctx, request, reply));
 }
