@@ -49,6 +49,24 @@ describe('now-sdk install against the local instance', () => {
     expect(tracker.result).toEqual([{ state: '2', percent_complete: '100' }]);
   }, 60_000);
 
+  it('--reinstall deletes the app (its records and data) through xmlhttp.do, then installs it again', async () => {
+    const token = await sn.tokenFor(USERS.admin);
+    expect((await sn.request('PUT', `${APP_API}/config`, { auth: USERS.svc, body: { webhook_url: 'https://hooks.example.com/acme' } })).status).toBe(200);
+    await sn.request('POST', '/api/now/table/x_incident_io_outbound_event', {
+      body: { event_id: 'e'.repeat(32), event_type: 'incident.created', incident_sys_id: 'x', sequence: 0, order_key: 'k', payload: '{}', state: 'dead' },
+    });
+    const { code, output } = await nowSdkInstall(sn.url, token, ['--reinstall']);
+    expect(output).toContain('Successfully uninstalled application');
+    expect(output).toContain('Installation completed');
+    expect(code).toBe(0);
+    // A deleted app loses its data and settings (an upgrade keeps them) and its role grants.
+    expect((await sn.list('x_incident_io_outbound_event')).result).toEqual([]);
+    expect((await sn.list('sys_properties', { sysparm_query: 'name=x_incident_io.webhook_url', sysparm_fields: 'value' })).result).toEqual([{ value: '' }]);
+    expect((await sn.request('GET', `${APP_API}/health`, { auth: USERS.svc })).status).toBe(403);
+    expect((await sn.request('GET', `${APP_API}/health`)).status).toBe(200);
+    expect((await sn.list('sys_app', { sysparm_query: 'scope=x_incident_io' })).result).toHaveLength(1);
+  }, 60_000);
+
   it('refuses a non-admin token with the SDK’s permission error', async () => {
     const token = await sn.tokenFor(USERS.itil);
     const { code, output } = await nowSdkInstall(sn.url, token);
