@@ -319,6 +319,15 @@ describe('import-catalog: errors', () => {
     expect(roleNamed).toEqual(['cmdb_read', 'cmdb_read', 'sn_cmdb_user', 'sn_cmdb_user', 'sn_cmdb_user']);
   });
 
+  it('says to run incident-sn connect first for a connection that is not stored, before any call', async () => {
+    const { log, run } = await setup();
+    await expect(run({ connectionName: 'nowhere' })).rejects.toMatchObject({
+      code: 'connection_not_found',
+      message: 'No connection named "nowhere" is stored: run incident-sn connect first.',
+    });
+    expect(log.events).toEqual([]);
+  });
+
   it('stops on a rate limit the client may not wait out, saying it can simply be run again', async () => {
     const { run } = await setup({
       seed: (s) => seedEdits.addRateLimit(s, { name: 'Catalog test limit', type: 'user', user: 'svc_incident_io', rate_limit: 1 }),
