@@ -23,8 +23,17 @@ function refuse(problem: InstanceAddressProblem, reason: string, input: string):
   );
 }
 
-function fromSubdomain(subdomain: string): InstanceUrl {
-  return `https://${subdomain.toLowerCase()}.service-now.com` as InstanceUrl;
+function fromSubdomain(subdomain: string, text: string): InstanceUrl {
+  const origin = `https://${subdomain.toLowerCase()}.service-now.com`;
+  // The label pattern admits "xn--…" labels that are not valid punycode; the URL parser knows.
+  let parsed: string;
+  try {
+    parsed = new URL(origin).origin;
+  } catch {
+    refuse('invalid_host', 'its host is not valid', text);
+  }
+  if (parsed !== origin) refuse('invalid_host', 'its host is not valid', text);
+  return origin as InstanceUrl;
 }
 
 /**
@@ -41,10 +50,10 @@ export function parseInstanceUrl(input: string): InstanceUrl {
   if (UNSAFE_CHARACTERS.test(text)) {
     refuse('whitespace_or_control_characters', 'it contains spaces, control characters or backslashes', text);
   }
-  if (SUBDOMAIN.test(text)) return fromSubdomain(text);
+  if (SUBDOMAIN.test(text)) return fromSubdomain(text, text);
 
   const serviceNowHost = SERVICE_NOW_HOST.exec(text);
-  if (serviceNowHost) return fromSubdomain(serviceNowHost[1]);
+  if (serviceNowHost) return fromSubdomain(serviceNowHost[1], text);
 
   const withScheme = SCHEME.exec(text);
   if (!withScheme) {
