@@ -1,5 +1,6 @@
 import type { CatalogStore } from './catalog-store';
 import type { Secret } from './secret';
+import type { SyncStore } from './sync-store';
 
 /**
  * The companion's storage, as the rest of the companion sees it. One narrow async interface; today
@@ -72,6 +73,8 @@ export interface SavedConnection {
 export interface CompanionStore {
   /** The catalog imported from each connection's instance (CIs, services, users, groups). */
   readonly catalog: CatalogStore;
+  /** The sync: incidents, links to ServiceNow, received events, the outbound queue, polling cursors. */
+  readonly sync: SyncStore;
 
   /**
    * Creates the connection for `input.instanceUrl`, or updates the one stored for it. Idempotent:

@@ -13,6 +13,8 @@ import { ConnectionConflictError, InvalidConnectionError } from './errors';
 import { KyselyCatalogStore } from './kysely-catalog-store';
 import type { CompanionDatabase, ConnectionsTable } from './schema';
 import { sameSecret, Secret } from './secret';
+import { KyselySyncStore } from './kysely-sync-store';
+import type { SyncDatabase } from './sync-schema';
 import type { SecretBox } from './secret-box';
 
 /**
@@ -72,6 +74,11 @@ function lastCheckOf(row: Pick<ConnectionRow, 'last_check_at' | 'last_check_stat
 
 export class KyselyCompanionStore implements CompanionStore {
   private catalogStore?: KyselyCatalogStore;
+  private syncStore?: KyselySyncStore;
+
+  get sync(): KyselySyncStore {
+    return (this.syncStore ??= new KyselySyncStore(this.db as unknown as Kysely<SyncDatabase>));
+  }
 
   get catalog(): KyselyCatalogStore {
     return (this.catalogStore ??= new KyselyCatalogStore(this.db as unknown as Kysely<CatalogDatabase>));

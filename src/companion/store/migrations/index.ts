@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { StoreOpenError } from '../errors';
 import { createConnections } from './0001-create-connections';
 import { createCatalog } from './0003-create-catalog';
+import { createSync } from './0004-create-sync';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -10,6 +11,7 @@ import { createCatalog } from './0003-create-catalog';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-connections': createConnections,
   '0003-create-catalog': createCatalog,
+  '0004-create-sync': createSync,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */

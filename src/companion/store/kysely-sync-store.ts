@@ -1,0 +1,779 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type {
+  ClaimOptions,
+  InboundEventRepository,
+  InboundState,
+  IncidentLink,
+  IncidentListOptions,
+  IncidentRepository,
+  IncidentSeverity,
+  IncidentStatus,
+  IncidentValues,
+  LinkChanges,
+  NewInboundEvent,
+  NewIncidentLink,
+  NewOutboundOp,
+  OutboundClaimOptions,
+  OutboundOp,
+  OutboundPayload,
+  OutboundQueueRepository,
+  OutboundState,
+  PollCursor,
+  PollCursorRepository,
+  PollSource,
+  RetryOptions,
+  StoredInboundEvent,
+  StoredIncident,
+  SyncRepositories,
+  SyncStore,
+  TimelineKind,
+  TimelineSource,
+  TimelineUpdate,
+} from './sync-store';
+import type {
+  SyncDatabase,
+  SyncInboundEventsTable,
+  SyncIncidentsTable,
+  SyncLinksTable,
+  SyncOutboundOpsTable,
+  SyncTimelineUpdatesTable,
+} from './sync-schema';
+
+/**
+ * SyncStore over kysely, with portable queries only (SQLite today, PostgreSQL later). Claims are a
+ * single `UPDATE … WHERE id = (SELECT …) AND <still claimable> RETURNING *`: of two replicas racing
+ * for one row, exactly one gets it. Completion is fenced by the lease owner.
+ */
+
+type Db = Kysely<SyncDatabase> | Transaction<SyncDatabase>;
+
+const iso = (d: Date): string => d.toISOString();
+const dateOrNull = (text: string | null): Date | null => (text === null ? null : new Date(text));
+
+function parseJson<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function toIncident(row: Selectable<SyncIncidentsTable>): StoredIncident {
+  return {
+    id: row.id,
+    reference: `INC-${row.reference_number}`,
+    referenceNumber: row.reference_number,
+    connectionId: row.connection_id,
+    name: row.name,
+    summary: row.summary,
+    status: row.status as IncidentStatus,
+    severity: row.severity as IncidentSeverity,
+    lead: row.lead_email,
+    version: row.version,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+function toUpdate(row: Selectable<SyncTimelineUpdatesTable>): TimelineUpdate {
+  return {
+    id: row.id,
+    incidentId: row.incident_id,
+    source: row.source as TimelineSource,
+    kind: row.kind as TimelineKind,
+    author: row.author,
+    message: row.message,
+    journalSysId: row.journal_sys_id,
+    occurredAt: new Date(row.occurred_at),
+    createdAt: new Date(row.created_at),
+  };
+}
+
+function toLink(row: Selectable<SyncLinksTable>): IncidentLink {
+  return {
+    incidentId: row.incident_id,
+    connectionId: row.connection_id,
+    sysId: row.sys_id,
+    number: row.number,
+    state: row.state,
+    deletedAt: dateOrNull(row.deleted_at),
+    lastAppliedModCount: row.last_applied_mod_count,
+    lastWrittenModCount: row.last_written_mod_count,
+    snapshot: parseJson<Record<string, string>>(row.snapshot, {}),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+function toInbound(row: Selectable<SyncInboundEventsTable>): StoredInboundEvent {
+  return {
+    id: row.id,
+    connectionId: row.connection_id,
+    eventId: row.event_id,
+    source: row.source,
+    type: row.event_type as StoredInboundEvent['type'],
+    incidentSysId: row.incident_sys_id,
+    sequence: row.sequence,
+    orderKey: row.order_key,
+    occurredAt: new Date(row.occurred_at),
+    receivedAt: new Date(row.received_at),
+    payload: parseJson<unknown>(row.payload, null),
+    state: row.state,
+    outcome: row.outcome,
+    attempts: row.attempts,
+    nextAttemptAt: new Date(row.next_attempt_at),
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: dateOrNull(row.lease_expires_at),
+    lastError: row.last_error,
+    processedAt: dateOrNull(row.processed_at),
+  };
+}
+
+function toOp(row: Selectable<SyncOutboundOpsTable>): OutboundOp {
+  return {
+    id: row.id,
+    seq: row.seq,
+    incidentId: row.incident_id,
+    connectionId: row.connection_id,
+    kind: row.kind,
+    payload: parseJson<OutboundPayload>(row.payload, {}),
+    state: row.state,
+    attempts: row.attempts,
+    ambiguous: row.ambiguous === 1,
+    nextAttemptAt: new Date(row.next_attempt_at),
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: dateOrNull(row.lease_expires_at),
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    resultModCount: row.result_mod_count,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    completedAt: dateOrNull(row.completed_at),
+  };
+}
+
+/** Error texts are kept short in the database (they are for people, and never hold secrets). */
+function clip(text: string, max = 2000): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+async function nextCounter(db: Db, name: string): Promise<number> {
+  const row = await db
+    .insertInto('sync_counters')
+    .values({ name, value: 1 })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql<number>`sync_counters.value + 1` }))
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return Number(row.value);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  // SQLite (better-sqlite3) and PostgreSQL (23505).
+  return !!e && (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === '23505');
+}
+
+class KyselyIncidentRepository implements IncidentRepository {
+  constructor(private readonly db: Db) {}
+
+  nextReferenceNumber(): Promise<number> {
+    return nextCounter(this.db, 'incident_reference');
+  }
+
+  async insertIncident(incident: Omit<StoredIncident, 'reference' | 'version'>): Promise<StoredIncident> {
+    const row: Selectable<SyncIncidentsTable> = {
+      id: incident.id,
+      reference_number: incident.referenceNumber,
+      connection_id: incident.connectionId,
+      name: incident.name,
+      summary: incident.summary,
+      status: incident.status,
+      severity: incident.severity,
+      lead_email: incident.lead,
+      version: 1,
+      created_at: iso(incident.createdAt),
+      updated_at: iso(incident.updatedAt),
+    };
+    await this.db.insertInto('sync_incidents').values(row).execute();
+    return toIncident(row);
+  }
+
+  async updateIncident(id: string, expectedVersion: number, changes: Partial<IncidentValues>, at: Date): Promise<boolean> {
+    const set: Partial<SyncIncidentsTable> = { updated_at: iso(at) };
+    if (changes.name !== undefined) set.name = changes.name;
+    if (changes.summary !== undefined) set.summary = changes.summary;
+    if (changes.status !== undefined) set.status = changes.status;
+    if (changes.severity !== undefined) set.severity = changes.severity;
+    if (changes.lead !== undefined) set.lead_email = changes.lead;
+    const result = await this.db
+      .updateTable('sync_incidents')
+      .set({ ...set, version: expectedVersion + 1 })
+      .where('id', '=', id)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async getIncident(id: string): Promise<StoredIncident | undefined> {
+    const row = await this.db.selectFrom('sync_incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toIncident(row) : undefined;
+  }
+
+  async getIncidentByReference(referenceNumber: number): Promise<StoredIncident | undefined> {
+    const row = await this.db.selectFrom('sync_incidents').selectAll().where('reference_number', '=', referenceNumber).executeTakeFirst();
+    return row ? toIncident(row) : undefined;
+  }
+
+  async listIncidents(options: IncidentListOptions): Promise<StoredIncident[]> {
+    let query = this.db.selectFrom('sync_incidents').selectAll();
+    if (options.status) query = query.where('status', '=', options.status);
+    const rows = await query.orderBy('reference_number', 'desc').limit(options.limit).offset(options.offset).execute();
+    return rows.map(toIncident);
+  }
+
+  async insertUpdate(update: TimelineUpdate): Promise<boolean> {
+    const result = await this.db
+      .insertInto('sync_timeline_updates')
+      .values({
+        id: update.id,
+        incident_id: update.incidentId,
+        source: update.source,
+        kind: update.kind,
+        author: update.author,
+        message: update.message,
+        journal_sys_id: update.journalSysId,
+        occurred_at: iso(update.occurredAt),
+        created_at: iso(update.createdAt),
+      })
+      .onConflict((oc) => oc.columns(['incident_id', 'journal_sys_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async listUpdates(incidentId: string): Promise<TimelineUpdate[]> {
+    const rows = await this.db
+      .selectFrom('sync_timeline_updates')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      // ServiceNow's times are whole seconds: within one second, the order the companion learned of them.
+      .orderBy(sql`substr(occurred_at, 1, 19)`)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toUpdate);
+  }
+
+  async getLink(incidentId: string): Promise<IncidentLink | undefined> {
+    const row = await this.db.selectFrom('sync_links').selectAll().where('incident_id', '=', incidentId).executeTakeFirst();
+    return row ? toLink(row) : undefined;
+  }
+
+  async getLinkBySysId(connectionId: string, sysId: string): Promise<IncidentLink | undefined> {
+    const row = await this.db
+      .selectFrom('sync_links')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('sys_id', '=', sysId)
+      .executeTakeFirst();
+    return row ? toLink(row) : undefined;
+  }
+
+  async insertLink(link: NewIncidentLink, at: Date): Promise<boolean> {
+    const result = await this.db
+      .insertInto('sync_links')
+      .values({
+        incident_id: link.incidentId,
+        connection_id: link.connectionId,
+        sys_id: link.sysId,
+        number: link.number,
+        state: 'active',
+        last_applied_mod_count: link.lastAppliedModCount,
+        last_written_mod_count: link.lastWrittenModCount,
+        snapshot: JSON.stringify(link.snapshot),
+        created_at: iso(at),
+        updated_at: iso(at),
+        deleted_at: null,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async updateLink(incidentId: string, changes: LinkChanges, at: Date): Promise<void> {
+    const set: Partial<SyncLinksTable> = { updated_at: iso(at) };
+    if (changes.number !== undefined) set.number = changes.number;
+    if (changes.state !== undefined) set.state = changes.state;
+    if (changes.deletedAt !== undefined) set.deleted_at = changes.deletedAt === null ? null : iso(changes.deletedAt);
+    if (changes.lastAppliedModCount !== undefined) set.last_applied_mod_count = changes.lastAppliedModCount;
+    if (changes.lastWrittenModCount !== undefined) set.last_written_mod_count = changes.lastWrittenModCount;
+    if (changes.snapshot !== undefined) set.snapshot = JSON.stringify(changes.snapshot);
+    await this.db.updateTable('sync_links').set(set).where('incident_id', '=', incidentId).execute();
+  }
+}
+
+class KyselyInboundRepository implements InboundEventRepository {
+  constructor(private readonly db: Db) {}
+
+  async record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }> {
+    const id = randomUUID();
+    const result = await this.db
+      .insertInto('sync_inbound_events')
+      .values({
+        id,
+        connection_id: event.connectionId,
+        event_id: event.eventId,
+        source: event.source,
+        event_type: event.type,
+        incident_sys_id: event.incidentSysId,
+        sequence: event.sequence,
+        order_key: event.orderKey,
+        occurred_at: iso(event.occurredAt),
+        received_at: iso(event.receivedAt),
+        payload: JSON.stringify(event.payload),
+        state: 'pending',
+        outcome: null,
+        attempts: 0,
+        next_attempt_at: iso(event.receivedAt),
+        lease_owner: null,
+        lease_expires_at: null,
+        last_error: null,
+        processed_at: null,
+      })
+      .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) return { stored: true, id };
+    const existing = await this.get(event.connectionId, event.eventId);
+    return { stored: false, id: existing?.id ?? '' };
+  }
+
+  async get(connectionId: string, eventId: string): Promise<StoredInboundEvent | undefined> {
+    const row = await this.db
+      .selectFrom('sync_inbound_events')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('event_id', '=', eventId)
+      .executeTakeFirst();
+    return row ? toInbound(row) : undefined;
+  }
+
+  async claim(options: ClaimOptions): Promise<StoredInboundEvent | undefined> {
+    const now = iso(options.now);
+    const row = await this.db
+      .updateTable('sync_inbound_events')
+      .set((eb) => ({
+        state: 'processing',
+        lease_owner: options.owner,
+        lease_expires_at: iso(new Date(options.now.getTime() + options.leaseMs)),
+        attempts: eb('attempts', '+', 1),
+      }))
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('sync_inbound_events as e')
+          .select('e.id')
+          .where((w) =>
+            w.or([w('e.state', '=', 'pending'), w.and([w('e.state', '=', 'processing'), w('e.lease_expires_at', '<=', now)])]),
+          )
+          .where('e.next_attempt_at', '<=', now)
+          .where((w) =>
+            w.not(
+              w.exists(
+                w
+                  .selectFrom('sync_inbound_events as o')
+                  .select('o.id')
+                  .whereRef('o.connection_id', '=', 'e.connection_id')
+                  .whereRef('o.incident_sys_id', '=', 'e.incident_sys_id')
+                  .whereRef('o.id', '<>', 'e.id')
+                  .where((x) =>
+                    x.or([
+                      x.and([x('o.state', '=', 'processing'), x('o.lease_expires_at', '>', now)]),
+                      x.and([x('o.state', 'in', ['pending', 'processing']), x('o.order_key', '<', x.ref('e.order_key'))]),
+                    ]),
+                  ),
+              ),
+            ),
+          )
+          .orderBy('e.next_attempt_at')
+          .orderBy('e.received_at')
+          .orderBy('e.id')
+          .limit(1),
+      )
+      .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'processing'), w('lease_expires_at', '<=', now)])]))
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toInbound(row) : undefined;
+  }
+
+  async finish(id: string, owner: string, outcome: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sync_inbound_events')
+      .set({ state: 'done', outcome, processed_at: iso(at), lease_owner: null, lease_expires_at: null, last_error: null })
+      .where('id', '=', id)
+      .where('state', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async retry(id: string, owner: string, options: RetryOptions): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sync_inbound_events')
+      .set({ state: 'pending', next_attempt_at: iso(options.nextAttemptAt), last_error: clip(options.error), lease_owner: null, lease_expires_at: null })
+      .where('id', '=', id)
+      .where('state', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async fail(id: string, owner: string, error: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sync_inbound_events')
+      .set({ state: 'failed', outcome: 'failed', last_error: clip(error), processed_at: iso(at), lease_owner: null, lease_expires_at: null })
+      .where('id', '=', id)
+      .where('state', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async release(owner: string, at: Date): Promise<number> {
+    const result = await this.db
+      .updateTable('sync_inbound_events')
+      .set({ state: 'pending', lease_owner: null, lease_expires_at: null, next_attempt_at: iso(at) })
+      .where('state', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async countByState(): Promise<Record<InboundState, number>> {
+    const rows = await this.db
+      .selectFrom('sync_inbound_events')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
+    const counts: Record<InboundState, number> = { pending: 0, processing: 0, done: 0, failed: 0 };
+    for (const row of rows) counts[row.state] = Number(row.n);
+    return counts;
+  }
+
+  async purgeDone(before: Date): Promise<number> {
+    const result = await this.db
+      .deleteFrom('sync_inbound_events')
+      .where('state', '=', 'done')
+      .where('processed_at', '<', iso(before))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async listForIncident(connectionId: string, incidentSysId: string): Promise<StoredInboundEvent[]> {
+    const rows = await this.db
+      .selectFrom('sync_inbound_events')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('incident_sys_id', '=', incidentSysId)
+      .orderBy('order_key')
+      .orderBy('received_at')
+      .execute();
+    return rows.map(toInbound);
+  }
+}
+
+const OPEN_OP_STATES: Array<SyncOutboundOpsTable['state']> = ['pending', 'sending'];
+
+class KyselyOutboundRepository implements OutboundQueueRepository {
+  constructor(private readonly db: Db) {}
+
+  async enqueue(op: NewOutboundOp): Promise<OutboundOp> {
+    const seq = await nextCounter(this.db, 'outbound_op');
+    const row: Selectable<SyncOutboundOpsTable> = {
+      id: randomUUID(),
+      seq,
+      incident_id: op.incidentId,
+      connection_id: op.connectionId,
+      kind: op.kind,
+      payload: JSON.stringify(op.payload),
+      state: 'pending',
+      attempts: 0,
+      ambiguous: 0,
+      next_attempt_at: iso(op.createdAt),
+      lease_owner: null,
+      lease_expires_at: null,
+      last_status: null,
+      last_error: null,
+      result_mod_count: null,
+      created_at: iso(op.createdAt),
+      updated_at: iso(op.createdAt),
+      completed_at: null,
+    };
+    await this.db.insertInto('sync_outbound_ops').values(row).execute();
+    return toOp(row);
+  }
+
+  async tail(incidentId: string): Promise<OutboundOp | undefined> {
+    const row = await this.db
+      .selectFrom('sync_outbound_ops')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toOp(row) : undefined;
+  }
+
+  async listOpen(incidentId: string): Promise<OutboundOp[]> {
+    const rows = await this.db
+      .selectFrom('sync_outbound_ops')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .where('state', 'in', OPEN_OP_STATES)
+      .orderBy('seq')
+      .execute();
+    return rows.map(toOp);
+  }
+
+  async replacePendingPayload(id: string, payload: OutboundPayload, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sync_outbound_ops')
+      .set({ payload: JSON.stringify(payload), updated_at: iso(at) })
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async claim(options: OutboundClaimOptions): Promise<OutboundOp | undefined> {
+    const now = iso(options.now);
+    const excluded = [...(options.excludeConnections ?? [])];
+    const row = await this.db
+      .updateTable('sync_outbound_ops')
+      .set((eb) => ({
+        state: 'sending',
+        lease_owner: options.owner,
+        lease_expires_at: iso(new Date(options.now.getTime() + options.leaseMs)),
+        attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', '=', (eb) => {
+        let candidates = eb
+          .selectFrom('sync_outbound_ops as o')
+          .select('o.id')
+          .where((w) =>
+            w.or([w('o.state', '=', 'pending'), w.and([w('o.state', '=', 'sending'), w('o.lease_expires_at', '<=', now)])]),
+          )
+          .where('o.next_attempt_at', '<=', now)
+          .where((w) =>
+            w.not(
+              w.exists(
+                w
+                  .selectFrom('sync_outbound_ops as p')
+                  .select('p.id')
+                  .whereRef('p.incident_id', '=', 'o.incident_id')
+                  .whereRef('p.seq', '<', 'o.seq')
+                  .where('p.state', 'in', OPEN_OP_STATES),
+              ),
+            ),
+          );
+        if (excluded.length > 0) candidates = candidates.where('o.connection_id', 'not in', excluded);
+        return candidates.orderBy('o.next_attempt_at').orderBy('o.seq').limit(1);
+      })
+      .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'sending'), w('lease_expires_at', '<=', now)])]))
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toOp(row) : undefined;
+  }
+
+  async complete(id: string, owner: string, result: { modCount: number | null; status: number | null; at: Date }): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('sync_outbound_ops')
+      .set({
+        state: 'done',
+        result_mod_count: result.modCount,
+        last_status: result.status,
+        last_error: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: iso(result.at),
+        completed_at: iso(result.at),
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'sending')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
+  async retry(id: string, owner: string, options: RetryOptions): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('sync_outbound_ops')
+      .set((eb) => ({
+        state: 'pending',
+        next_attempt_at: iso(options.nextAttemptAt),
+        last_error: clip(options.error),
+        last_status: options.status ?? null,
+        ambiguous: options.ambiguous ? 1 : eb.ref('ambiguous'),
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: iso(options.now),
+      }))
+      .where('id', '=', id)
+      .where('state', '=', 'sending')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
+  async kill(id: string, owner: string, result: { error: string; status: number | null; at: Date }): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('sync_outbound_ops')
+      .set({
+        state: 'dead',
+        last_error: clip(result.error),
+        last_status: result.status,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: iso(result.at),
+        completed_at: iso(result.at),
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'sending')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
+  async cancelPending(incidentId: string, at: Date): Promise<number> {
+    const updated = await this.db
+      .updateTable('sync_outbound_ops')
+      .set({ state: 'canceled', updated_at: iso(at), completed_at: iso(at) })
+      .where('incident_id', '=', incidentId)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows);
+  }
+
+  async release(owner: string, at: Date, nextAttemptAt: Date): Promise<number> {
+    const updated = await this.db
+      .updateTable('sync_outbound_ops')
+      // A send interrupted by shutdown may have reached ServiceNow: check before sending again.
+      .set({ state: 'pending', ambiguous: 1, lease_owner: null, lease_expires_at: null, next_attempt_at: iso(nextAttemptAt), updated_at: iso(at) })
+      .where('state', '=', 'sending')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows);
+  }
+
+  async countByState(): Promise<Record<OutboundState, number>> {
+    const rows = await this.db
+      .selectFrom('sync_outbound_ops')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
+    const counts: Record<OutboundState, number> = { pending: 0, sending: 0, done: 0, dead: 0, canceled: 0 };
+    for (const row of rows) counts[row.state] = Number(row.n);
+    return counts;
+  }
+
+  async listForIncident(incidentId: string): Promise<OutboundOp[]> {
+    const rows = await this.db.selectFrom('sync_outbound_ops').selectAll().where('incident_id', '=', incidentId).orderBy('seq').execute();
+    return rows.map(toOp);
+  }
+}
+
+class KyselyPollCursorRepository implements PollCursorRepository {
+  constructor(private readonly db: Db) {}
+
+  async claim(connectionId: string, source: PollSource, options: ClaimOptions): Promise<PollCursor | undefined> {
+    const now = iso(options.now);
+    const expires = iso(new Date(options.now.getTime() + options.leaseMs));
+    const row = await this.db
+      .insertInto('sync_poll_cursors')
+      .values({
+        connection_id: connectionId,
+        source,
+        cursor: null,
+        lease_owner: options.owner,
+        lease_expires_at: expires,
+        last_run_at: null,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['connection_id', 'source'])
+          .doUpdateSet({ lease_owner: options.owner, lease_expires_at: expires, updated_at: now })
+          .where((w) =>
+            w.or([
+              w('sync_poll_cursors.lease_owner', 'is', null),
+              w('sync_poll_cursors.lease_expires_at', '<=', now),
+              w('sync_poll_cursors.lease_owner', '=', options.owner),
+            ]),
+          ),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return { connectionId: row.connection_id, source: row.source, cursor: row.cursor, lastRunAt: dateOrNull(row.last_run_at) };
+  }
+
+  async advance(connectionId: string, source: PollSource, owner: string, cursor: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sync_poll_cursors')
+      .set({ cursor: sql<string>`case when cursor is null or cursor < ${cursor} then ${cursor} else cursor end`, updated_at: iso(at) })
+      .where('connection_id', '=', connectionId)
+      .where('source', '=', source)
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async finishRun(connectionId: string, source: PollSource, owner: string, at: Date): Promise<void> {
+    await this.db
+      .updateTable('sync_poll_cursors')
+      .set({ last_run_at: iso(at), lease_owner: null, lease_expires_at: null, updated_at: iso(at) })
+      .where('connection_id', '=', connectionId)
+      .where('source', '=', source)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  async get(connectionId: string, source: PollSource): Promise<PollCursor | undefined> {
+    const row = await this.db
+      .selectFrom('sync_poll_cursors')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('source', '=', source)
+      .executeTakeFirst();
+    return row ? { connectionId: row.connection_id, source: row.source, cursor: row.cursor, lastRunAt: dateOrNull(row.last_run_at) } : undefined;
+  }
+}
+
+class KyselySyncRepositories implements SyncRepositories {
+  readonly incidents: IncidentRepository;
+  readonly inbound: InboundEventRepository;
+  readonly outbound: OutboundQueueRepository;
+  readonly cursors: PollCursorRepository;
+
+  constructor(db: Db) {
+    this.incidents = new KyselyIncidentRepository(db);
+    this.inbound = new KyselyInboundRepository(db);
+    this.outbound = new KyselyOutboundRepository(db);
+    this.cursors = new KyselyPollCursorRepository(db);
+  }
+}
+
+export class KyselySyncStore extends KyselySyncRepositories implements SyncStore {
+  constructor(private readonly db: Kysely<SyncDatabase>) {
+    super(db);
+  }
+
+  transaction<T>(work: (tx: SyncRepositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new KyselySyncRepositories(trx)));
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+}
+
+export { isUniqueViolation };

@@ -1,0 +1,329 @@
+/**
+ * The sync's storage (`store.sync`): the incident.io side's incidents and timelines, their links to
+ * ServiceNow records, the events received from ServiceNow (pushes and polled changes), the
+ * outbound queue of writes to ServiceNow, and the polling cursors.
+ *
+ * Every write is idempotent (unique keys, insert-or-ignore, conditional updates) and every claim is
+ * one conditional `UPDATE … RETURNING` with a lease that expires, so several companion replicas can
+ * share one database and a replica killed mid-way loses nothing: its leases expire and another
+ * replica takes the work again. `transaction()` runs several repository calls atomically (an
+ * incident change and its outbound write; an applied event and its "done" mark).
+ *
+ * Times go in as Date values (the caller's clock) and are stored as ISO 8601 text in UTC.
+ */
+
+export const INCIDENT_STATUSES = ['triage', 'investigating', 'fixing', 'monitoring', 'resolved', 'closed', 'declined'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export const INCIDENT_SEVERITIES = ['critical', 'major', 'minor'] as const;
+export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
+
+/** The incident.io fields that are synced with ServiceNow. */
+export const SYNCED_FIELDS = ['name', 'summary', 'status', 'severity', 'lead'] as const;
+export type SyncedField = (typeof SYNCED_FIELDS)[number];
+
+export interface IncidentValues {
+  name: string;
+  summary: string;
+  status: IncidentStatus;
+  severity: IncidentSeverity;
+  /** The lead's email, or null. */
+  lead: string | null;
+}
+
+export interface StoredIncident extends IncidentValues {
+  id: string;
+  /** `INC-<n>`. */
+  reference: string;
+  referenceNumber: number;
+  /** The connection (instance) the incident syncs with; null once that connection was deleted. */
+  connectionId: string | null;
+  /** Bumped by every change: changes are made with `updateIncident(…, expectedVersion)`. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type TimelineSource = 'incident.io' | 'servicenow' | 'companion';
+/** `update`: written in incident.io; `comment` / `work_note`: a ServiceNow journal entry; `notice`: the sync says something. */
+export type TimelineKind = 'update' | 'comment' | 'work_note' | 'notice';
+
+export interface TimelineUpdate {
+  id: string;
+  incidentId: string;
+  source: TimelineSource;
+  kind: TimelineKind;
+  author: string | null;
+  message: string;
+  /** The ServiceNow journal entry this update came from (unique per incident), or null. */
+  journalSysId: string | null;
+  /** When it happened (for a journal entry, its sys_created_on). */
+  occurredAt: Date;
+  createdAt: Date;
+}
+
+/**
+ * The last known ServiceNow values of a linked record's synced fields, flat: references by sys_id
+ * (`assigned_to`) with the values the sync needs alongside under their dot-walked names
+ * (`assigned_to.email`), as the Table API returns them.
+ */
+export type ServiceNowSnapshot = Record<string, string>;
+
+export interface IncidentLink {
+  incidentId: string;
+  connectionId: string;
+  sysId: string;
+  number: string;
+  state: 'active' | 'deleted';
+  deletedAt: Date | null;
+  /**
+   * The sys_mod_count of the newest version the incident reflects (an applied event, or one of the
+   * companion's own writes): an event not newer than this is stale.
+   */
+  lastAppliedModCount: number;
+  /** The highest sys_mod_count one of the companion's own writes produced (-1: none). */
+  lastWrittenModCount: number;
+  /** The record's tracked fields as of `lastAppliedModCount`: what a newer version is compared with. */
+  snapshot: ServiceNowSnapshot;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewIncidentLink {
+  incidentId: string;
+  connectionId: string;
+  sysId: string;
+  number: string;
+  lastAppliedModCount: number;
+  lastWrittenModCount: number;
+  snapshot: ServiceNowSnapshot;
+}
+
+export interface LinkChanges {
+  number?: string;
+  state?: 'active' | 'deleted';
+  deletedAt?: Date | null;
+  lastAppliedModCount?: number;
+  lastWrittenModCount?: number;
+  snapshot?: ServiceNowSnapshot;
+}
+
+// ── Inbound events ────────────────────────────────────────────────────────────
+
+export type InboundSource = 'push' | 'poll';
+export type InboundEventType = 'incident.created' | 'incident.updated' | 'incident.deleted' | 'incident.journal';
+export type InboundState = 'pending' | 'processing' | 'done' | 'failed';
+
+export interface NewInboundEvent {
+  connectionId: string;
+  /** The app's event id (pushes), or an id built from the record's version (polled changes). */
+  eventId: string;
+  source: InboundSource;
+  type: InboundEventType;
+  incidentSysId: string;
+  sequence: number;
+  /** Orders the events of one incident: sequence, then kind, then arrival. */
+  orderKey: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  /** The normalized change (JSON). */
+  payload: unknown;
+}
+
+export interface StoredInboundEvent extends Omit<NewInboundEvent, 'payload'> {
+  id: string;
+  payload: unknown;
+  state: InboundState;
+  /** What applying it did (`applied`, `stale`, `unlinked`, …), once done. */
+  outcome: string | null;
+  attempts: number;
+  nextAttemptAt: Date;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  lastError: string | null;
+  processedAt: Date | null;
+}
+
+// ── Outbound queue ────────────────────────────────────────────────────────────
+
+export type OutboundKind = 'create' | 'update' | 'note';
+export type OutboundState = 'pending' | 'sending' | 'done' | 'dead' | 'canceled';
+
+/** A field to write, with when it changed in incident.io (ISO 8601): the conflict rule compares it. */
+export interface FieldChange {
+  value: string | null;
+  changedAt: string;
+}
+
+export interface OutboundPayload {
+  /** create / update: the incident.io fields to write (coalesced: the latest value of each). */
+  fields?: Partial<Record<SyncedField, FieldChange>>;
+  /** note: the timeline update that becomes a work note. */
+  note?: { updateId: string; body: string };
+}
+
+export interface NewOutboundOp {
+  incidentId: string;
+  connectionId: string;
+  kind: OutboundKind;
+  payload: OutboundPayload;
+  createdAt: Date;
+}
+
+export interface OutboundOp {
+  id: string;
+  /** Global position: an incident's operations are sent in this order. */
+  seq: number;
+  incidentId: string;
+  connectionId: string;
+  kind: OutboundKind;
+  payload: OutboundPayload;
+  state: OutboundState;
+  /** Attempts so far (incremented when claimed). */
+  attempts: number;
+  /** An earlier attempt may have reached ServiceNow without us seeing the answer. */
+  ambiguous: boolean;
+  nextAttemptAt: Date;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  /** The sys_mod_count the write produced. */
+  resultModCount: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+}
+
+export interface ClaimOptions {
+  owner: string;
+  now: Date;
+  leaseMs: number;
+}
+
+export interface OutboundClaimOptions extends ClaimOptions {
+  /** Connections not to send to now (paused after a 429). */
+  excludeConnections?: readonly string[];
+}
+
+export interface RetryOptions {
+  nextAttemptAt: Date;
+  error: string;
+  status?: number | null;
+  ambiguous?: boolean;
+  now: Date;
+}
+
+// ── Polling cursors ───────────────────────────────────────────────────────────
+
+export type PollSource = 'incident' | 'journal';
+
+export interface PollCursor {
+  connectionId: string;
+  source: PollSource;
+  /** ServiceNow `sys_updated_on` / `sys_created_on` (`YYYY-MM-DD HH:MM:SS`, UTC) reached; null before the first run. */
+  cursor: string | null;
+  lastRunAt: Date | null;
+}
+
+// ── Repositories ──────────────────────────────────────────────────────────────
+
+export interface IncidentListOptions {
+  limit: number;
+  offset: number;
+  status?: IncidentStatus;
+}
+
+export interface IncidentRepository {
+  /** The next `INC-<n>` number (an atomic counter: never the same twice, even across replicas). */
+  nextReferenceNumber(): Promise<number>;
+  insertIncident(incident: Omit<StoredIncident, 'reference' | 'version'>): Promise<StoredIncident>;
+  /**
+   * Changes fields if the stored version is still `expectedVersion` (and bumps it); false when
+   * another change came first, so the caller re-reads and tries again.
+   */
+  updateIncident(id: string, expectedVersion: number, changes: Partial<IncidentValues>, at: Date): Promise<boolean>;
+  getIncident(id: string): Promise<StoredIncident | undefined>;
+  getIncidentByReference(referenceNumber: number): Promise<StoredIncident | undefined>;
+  listIncidents(options: IncidentListOptions): Promise<StoredIncident[]>;
+
+  /** Adds a timeline update; false (nothing written) when its journal entry is already on the timeline. */
+  insertUpdate(update: TimelineUpdate): Promise<boolean>;
+  listUpdates(incidentId: string): Promise<TimelineUpdate[]>;
+
+  getLink(incidentId: string): Promise<IncidentLink | undefined>;
+  getLinkBySysId(connectionId: string, sysId: string): Promise<IncidentLink | undefined>;
+  /** False (nothing written) when the incident or the (connection, sys_id) is already linked. */
+  insertLink(link: NewIncidentLink, at: Date): Promise<boolean>;
+  updateLink(incidentId: string, changes: LinkChanges, at: Date): Promise<void>;
+}
+
+export interface InboundEventRepository {
+  /** Stores an event unless (connection, event id) is stored already: `stored` false for a duplicate. */
+  record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }>;
+  get(connectionId: string, eventId: string): Promise<StoredInboundEvent | undefined>;
+  /**
+   * Claims the next event to apply: due, not leased, and first of its incident (no earlier
+   * event of the same incident still pending or being applied). An expired lease counts as free.
+   */
+  claim(options: ClaimOptions): Promise<StoredInboundEvent | undefined>;
+  /** Marks a claimed event done; false when this owner no longer holds its lease. */
+  finish(id: string, owner: string, outcome: string, at: Date): Promise<boolean>;
+  /** Puts a claimed event back for a later attempt. */
+  retry(id: string, owner: string, options: RetryOptions): Promise<boolean>;
+  /** Gives up on a claimed event (kept, with its error, for people to look at). */
+  fail(id: string, owner: string, error: string, at: Date): Promise<boolean>;
+  /** Gives back every lease of this owner (shutdown). */
+  release(owner: string, at: Date): Promise<number>;
+  /** Events by state. */
+  countByState(): Promise<Record<InboundState, number>>;
+  /** Deletes done events processed before `before` (their ids are no longer deduplicated). */
+  purgeDone(before: Date): Promise<number>;
+  listForIncident(connectionId: string, incidentSysId: string): Promise<StoredInboundEvent[]>;
+}
+
+export interface OutboundQueueRepository {
+  enqueue(op: NewOutboundOp): Promise<OutboundOp>;
+  /** The incident's last operation (any state). */
+  tail(incidentId: string): Promise<OutboundOp | undefined>;
+  /** The incident's operations not finished yet (pending or sending), in order. */
+  listOpen(incidentId: string): Promise<OutboundOp[]>;
+  /** Replaces the payload of an operation still pending (not claimed); false otherwise. */
+  replacePendingPayload(id: string, payload: OutboundPayload, at: Date): Promise<boolean>;
+  /** Claims the first due operation of an incident whose earlier operations are all finished. */
+  claim(options: OutboundClaimOptions): Promise<OutboundOp | undefined>;
+  complete(id: string, owner: string, result: { modCount: number | null; status: number | null; at: Date }): Promise<boolean>;
+  retry(id: string, owner: string, options: RetryOptions): Promise<boolean>;
+  /** Gives up on an operation ServiceNow refuses for good (it stays, with the reason). */
+  kill(id: string, owner: string, result: { error: string; status: number | null; at: Date }): Promise<boolean>;
+  /** Cancels the incident's operations not claimed yet (the record was deleted in ServiceNow). */
+  cancelPending(incidentId: string, at: Date): Promise<number>;
+  /** Gives back this owner's sends in progress (shutdown): marked ambiguous, due again at `nextAttemptAt`. */
+  release(owner: string, at: Date, nextAttemptAt: Date): Promise<number>;
+  countByState(): Promise<Record<OutboundState, number>>;
+  listForIncident(incidentId: string): Promise<OutboundOp[]>;
+}
+
+export interface PollCursorRepository {
+  /** Takes the cursor's lease (creating the row the first time); undefined while another holder's lease runs. */
+  claim(connectionId: string, source: PollSource, options: ClaimOptions): Promise<PollCursor | undefined>;
+  /** Moves the cursor forward (never back) while holding the lease; false when the lease was lost. */
+  advance(connectionId: string, source: PollSource, owner: string, cursor: string, at: Date): Promise<boolean>;
+  /** Ends a run: records it and gives the lease back. */
+  finishRun(connectionId: string, source: PollSource, owner: string, at: Date): Promise<void>;
+  get(connectionId: string, source: PollSource): Promise<PollCursor | undefined>;
+}
+
+export interface SyncRepositories {
+  readonly incidents: IncidentRepository;
+  readonly inbound: InboundEventRepository;
+  readonly outbound: OutboundQueueRepository;
+  readonly cursors: PollCursorRepository;
+}
+
+export interface SyncStore extends SyncRepositories {
+  /** Runs `work` in one transaction: all its writes happen, or none. */
+  transaction<T>(work: (tx: SyncRepositories) => Promise<T>): Promise<T>;
+  /** Throws when the database cannot be reached (for /healthz). */
+  ping(): Promise<void>;
+}
