@@ -1,0 +1,131 @@
+import type { Logger } from 'pino';
+import { ServiceNowConnection, TableClient, type ServiceNowConnectionOptions } from '../client';
+import type { CompanionStore, Connection } from '../store';
+import { SecretDecryptionError } from '../store';
+import type { SyncMetrics } from './metrics';
+
+/**
+ * The stored connections as the sync uses them, and one ServiceNow client per connection (one OAuth
+ * token, one socket pool). Connections are re-read from the store every few seconds, so a
+ * `connect` run (new password, rotated signing secret, realtime ↔ polling) takes effect without a
+ * restart; a client is rebuilt when its connection changed.
+ */
+
+/** Client settings for background sync: patient, but a long rate-limit wait goes back to the queue. */
+export const SYNC_CLIENT_DEFAULTS: Partial<ServiceNowConnectionOptions> = {
+  connectTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000, maxTotalMs: 30_000 },
+  rateLimit: { maxWaitMs: 5_000, maxRetries: 1 },
+};
+
+export interface ConnectionClient {
+  connection: Connection;
+  http: ServiceNowConnection;
+  table: TableClient;
+}
+
+export interface ConnectionRegistryOptions {
+  clientOptions?: Partial<ServiceNowConnectionOptions>;
+  metrics?: SyncMetrics;
+  logger: Logger;
+  /** How long the list of connections is reused before reading the store again. Default 2 s. */
+  cacheMs?: number;
+}
+
+export class ConnectionRegistry {
+  private cache: { at: number; byId: Map<string, Connection>; byName: Map<string, Connection> } | null = null;
+  private loading: Promise<void> | null = null;
+  private readonly clients = new Map<string, { updatedAt: number; client: ConnectionClient }>();
+  private readonly warned = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly store: CompanionStore,
+    private readonly options: ConnectionRegistryOptions,
+  ) {}
+
+  async all(): Promise<Connection[]> {
+    await this.refresh();
+    return [...this.cache!.byId.values()];
+  }
+
+  async byName(name: string): Promise<Connection | undefined> {
+    await this.refresh();
+    return this.cache!.byName.get(name);
+  }
+
+  async byId(id: string): Promise<Connection | undefined> {
+    await this.refresh();
+    return this.cache!.byId.get(id);
+  }
+
+  /** Reads the connections again at the next use (after connect changed one, for instance). */
+  invalidate(): void {
+    this.cache = null;
+  }
+
+  /** The client for a connection (built, or rebuilt when the connection changed). */
+  client(connection: Connection): ConnectionClient {
+    if (this.closed) throw new Error('the connection registry is closed');
+    const existing = this.clients.get(connection.id);
+    if (existing && existing.updatedAt === connection.updatedAt.getTime()) return existing.client;
+    if (existing) void existing.client.http.close().catch(() => undefined);
+    const hooks = this.options.metrics?.clientHooks(connection.name);
+    const http = new ServiceNowConnection({
+      ...SYNC_CLIENT_DEFAULTS,
+      ...this.options.clientOptions,
+      instance: connection.instanceUrl,
+      credentials: {
+        kind: 'password',
+        clientId: connection.clientId,
+        clientSecret: connection.clientSecret.reveal(),
+        username: connection.username,
+        password: connection.password.reveal(),
+      },
+      ...(hooks ?? {}),
+    });
+    const client: ConnectionClient = { connection, http, table: new TableClient(http) };
+    this.clients.set(connection.id, { updatedAt: connection.updatedAt.getTime(), client });
+    return client;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(all.map((c) => c.client.http.close().catch(() => undefined)));
+  }
+
+  private async refresh(): Promise<void> {
+    const maxAge = this.options.cacheMs ?? 2_000;
+    if (this.cache && Date.now() - this.cache.at < maxAge) return;
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
+    await this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const byId = new Map<string, Connection>();
+    const byName = new Map<string, Connection>();
+    for (const summary of await this.store.listConnections()) {
+      try {
+        const connection = await this.store.getConnection(summary.name);
+        if (!connection) continue;
+        byId.set(connection.id, connection);
+        byName.set(connection.name, connection);
+      } catch (err) {
+        if (!(err instanceof SecretDecryptionError)) throw err;
+        if (!this.warned.has(summary.name)) {
+          this.warned.add(summary.name);
+          this.options.logger.error(
+            { connection: summary.name },
+            'the stored secrets of this connection cannot be decrypted with the current key: it is not synced; run incident-sn connect again',
+          );
+        }
+      }
+    }
+    this.cache = { at: Date.now(), byId, byName };
+  }
+}

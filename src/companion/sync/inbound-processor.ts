@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { describeError } from '../../shared/errors';
+import type { Connection } from '../store';
+import type { CompanionStore } from '../store';
+import type { StoredInboundEvent, SyncRepositories, TimelineUpdate } from '../store/sync-store';
+import { retryDelayMs, type BackoffPolicy } from './backoff';
+import { applyRecordChange } from './apply-record-change';
+import type { ConnectionRegistry } from './connection-registry';
+import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
+import { incidentValuesFrom } from './inbound-decision';
+import { shouldDeclare, type SyncMapping } from './mapping';
+import type { SyncMetrics } from './metrics';
+import { TRACKED_FIELDS, type InboundChange } from './servicenow-record';
+
+/**
+ * Applies stored ServiceNow changes to incident.io, one claimed event at a time, each in one
+ * transaction with its "done" mark: a crash before the commit leaves the event pending (applied
+ * later, once), a crash after it leaves nothing to redo. Applying never queues a write to
+ * ServiceNow (no echo).
+ */
+
+export interface InboundProcessorDeps {
+  store: CompanionStore;
+  registry: ConnectionRegistry;
+  mapping: SyncMapping;
+  metrics: SyncMetrics;
+  logger: Logger;
+  owner: string;
+  clock: () => Date;
+  random: () => number;
+  leaseMs: number;
+  /** Attempts before an event that keeps failing is set aside as failed. */
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+}
+
+/** What applying one event did. */
+export type InboundOutcome =
+  | 'applied'
+  | 'declared'
+  | 'adopted'
+  | 'deleted'
+  | 'stale'
+  | 'duplicate'
+  | 'no_change'
+  | 'conflict'
+  | 'own_write'
+  | 'unlinked'
+  | 'link_deleted';
+
+const CHANGING_OUTCOMES: ReadonlySet<InboundOutcome> = new Set(['applied', 'declared', 'adopted', 'deleted']);
+
+interface Prepared {
+  /** For an unlinked record the mapping declares: its correlation_id (ours when incident.io created it). */
+  correlationId: string | null;
+}
+
+function sameUser(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+export class InboundProcessor {
+  constructor(private readonly deps: InboundProcessorDeps) {}
+
+  /** Claims and applies one event; false when there was none to claim. */
+  async step(signal: AbortSignal): Promise<boolean> {
+    const { store, owner, leaseMs } = this.deps;
+    const event = await store.sync.inbound.claim({ owner, now: this.deps.clock(), leaseMs });
+    if (!event) return false;
+    await this.process(event, signal);
+    return true;
+  }
+
+  private async process(event: StoredInboundEvent, signal: AbortSignal): Promise<void> {
+    const { store, owner, logger, metrics } = this.deps;
+    const change = event.payload as InboundChange;
+    let label = event.connectionId;
+    try {
+      const connection = await this.deps.registry.byId(event.connectionId);
+      if (!connection) throw new Error('the connection of this event cannot be read (see the log about its secrets)');
+      label = connection.name;
+      const prepared = await this.prepare(event, change, connection, signal);
+      const outcome = await retryOnConflict(() =>
+        store.sync.transaction(async (tx) => {
+          const result = await this.apply(tx, event, change, connection, prepared);
+          if (!(await tx.inbound.finish(event.id, owner, result, this.deps.clock()))) throw new LeaseLostError(`event ${event.eventId}`);
+          return result;
+        }),
+      );
+      metrics.eventsProcessed.inc({ connection: connection.name, source: event.source, type: event.type, outcome });
+      if (CHANGING_OUTCOMES.has(outcome)) {
+        metrics.eventsApplied.inc({ connection: connection.name, source: event.source });
+        metrics.syncLag.observe({ source: event.source }, Math.max(0, (this.deps.clock().getTime() - event.occurredAt.getTime()) / 1000));
+      }
+      logger.debug({ event: event.eventId, type: event.type, sysId: event.incidentSysId, outcome }, 'applied a ServiceNow change');
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        logger.warn({ event: event.eventId }, err.message);
+        return;
+      }
+      const now = this.deps.clock();
+      const message = describeError(err);
+      if (event.attempts >= this.deps.maxAttempts) {
+        await store.sync.inbound.fail(event.id, owner, message, now);
+        metrics.eventsProcessed.inc({ connection: label, source: event.source, type: event.type, outcome: 'failed' });
+        logger.error({ event: event.eventId, err: message }, 'a ServiceNow change could not be applied after every attempt; set aside as failed');
+        return;
+      }
+      const delay = retryDelayMs(this.deps.backoff, event.attempts, this.deps.random);
+      await store.sync.inbound.retry(event.id, owner, { nextAttemptAt: new Date(now.getTime() + delay), error: message, now });
+      logger.warn({ event: event.eventId, err: message, retryInMs: delay }, 'applying a ServiceNow change failed; it is retried');
+    }
+  }
+
+  /** What must be read from ServiceNow before the transaction (never inside it). */
+  private async prepare(event: StoredInboundEvent, change: InboundChange, connection: Connection, signal: AbortSignal): Promise<Prepared> {
+    if (change.type !== 'incident.created' && change.type !== 'incident.updated') return { correlationId: null };
+    if (!shouldDeclare(this.deps.mapping, { priority: change.record.snapshot.priority ?? '', active: change.record.active })) {
+      return { correlationId: null };
+    }
+    if (await this.deps.store.sync.incidents.getLinkBySysId(event.connectionId, event.incidentSysId)) return { correlationId: null };
+    if (change.record.correlationId !== null) return { correlationId: change.record.correlationId };
+    // Pushes do not carry correlation_id: a record incident.io created (its answer lost) must be adopted, not declared twice.
+    const { table } = this.deps.registry.client(connection);
+    const record = await table.get('incident', event.incidentSysId, { fields: ['correlation_id'], signal });
+    return { correlationId: typeof record.correlation_id === 'string' ? record.correlation_id : null };
+  }
+
+  private async apply(
+    tx: SyncRepositories,
+    event: StoredInboundEvent,
+    change: InboundChange,
+    connection: Connection,
+    prepared: Prepared,
+  ): Promise<InboundOutcome> {
+    const now = this.deps.clock();
+    const link = await tx.incidents.getLinkBySysId(event.connectionId, event.incidentSysId);
+    if (!link) return this.applyUnlinked(tx, event, change, connection, prepared, now);
+    if (link.state === 'deleted') return 'link_deleted';
+    const incident = await tx.incidents.getIncident(link.incidentId);
+    if (!incident) return 'unlinked';
+
+    if (change.type === 'incident.deleted') {
+      await tx.incidents.updateLink(link.incidentId, { state: 'deleted', deletedAt: now }, now);
+      await tx.outbound.cancelPending(link.incidentId, now);
+      await tx.incidents.insertUpdate(
+        this.notice(incident.id, `The ServiceNow incident ${link.number} was deleted in ServiceNow; this incident is no longer synced with it.`, now),
+      );
+      return 'deleted';
+    }
+
+    if (change.type === 'incident.journal') {
+      const journal = change.journal;
+      if (!journal) return 'no_change';
+      if (sameUser(journal.author, connection.integrationUser)) return 'own_write';
+      const inserted = await tx.incidents.insertUpdate({
+        id: randomUUID(),
+        incidentId: incident.id,
+        source: 'servicenow',
+        kind: journal.element === 'comments' ? 'comment' : 'work_note',
+        author: journal.author || null,
+        message: journal.value,
+        journalSysId: journal.sysId,
+        occurredAt: new Date(journal.createdAt || change.occurredAt),
+        createdAt: now,
+      });
+      return inserted ? 'applied' : 'duplicate';
+    }
+
+    const decision = await applyRecordChange(tx, { incident, link, change, mapping: this.deps.mapping, now });
+    if (decision.outcome === 'no_change' && change.changedFields === null && sameUser(change.record.updatedBy, connection.integrationUser)) {
+      return 'own_write';
+    }
+    return decision.outcome;
+  }
+
+  private async applyUnlinked(
+    tx: SyncRepositories,
+    event: StoredInboundEvent,
+    change: InboundChange,
+    connection: Connection,
+    prepared: Prepared,
+    now: Date,
+  ): Promise<InboundOutcome> {
+    if (change.type !== 'incident.created' && change.type !== 'incident.updated') return 'unlinked';
+    if (!shouldDeclare(this.deps.mapping, { priority: change.record.snapshot.priority ?? '', active: change.record.active })) return 'unlinked';
+    if (sameUser(change.record.updatedBy, connection.integrationUser) && change.record.correlationId === null && prepared.correlationId === null) {
+      return 'own_write';
+    }
+    const linkOf = (incidentId: string) => ({
+      incidentId,
+      connectionId: connection.id,
+      sysId: event.incidentSysId,
+      number: change.record.number,
+      lastAppliedModCount: change.sequence,
+      lastWrittenModCount: -1,
+      snapshot: { ...change.record.snapshot },
+    });
+
+    // A record incident.io created itself (the answer to its create was lost): link it, do not declare it again.
+    if (prepared.correlationId) {
+      const ours = await tx.incidents.getIncident(prepared.correlationId);
+      if (ours && !(await tx.incidents.getLink(ours.id))) {
+        if (!(await tx.incidents.insertLink(linkOf(ours.id), now))) throw new ConcurrentChangeError(`the link of ${change.record.number}`);
+        return 'adopted';
+      }
+      if (ours) return 'unlinked';
+    }
+
+    const values = incidentValuesFrom(TRACKED_FIELDS, change.record.snapshot, undefined, this.deps.mapping);
+    const id = randomUUID();
+    const referenceNumber = await tx.incidents.nextReferenceNumber();
+    const incident = await tx.incidents.insertIncident({
+      id,
+      referenceNumber,
+      connectionId: connection.id,
+      name: values.name || change.record.number,
+      summary: values.summary ?? '',
+      status: values.status ?? 'triage',
+      severity: values.severity ?? 'minor',
+      lead: values.lead ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    // Two workers declaring the same record: the unique (connection, sys_id) lets one link; the other rolls back.
+    if (!(await tx.incidents.insertLink(linkOf(id), now))) throw new ConcurrentChangeError(`the link of ${change.record.number}`);
+    await tx.incidents.insertUpdate(
+      this.notice(
+        incident.id,
+        `Declared from ServiceNow incident ${change.record.number} (priority ${change.record.snapshot.priority ?? '?'}) on "${connection.name}".`,
+        now,
+      ),
+    );
+    return 'declared';
+  }
+
+  private notice(incidentId: string, message: string, at: Date): TimelineUpdate {
+    return {
+      id: randomUUID(),
+      incidentId,
+      source: 'companion',
+      kind: 'notice',
+      author: null,
+      message,
+      journalSysId: null,
+      occurredAt: at,
+      createdAt: at,
+    };
+  }
+}

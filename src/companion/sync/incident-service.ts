@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import type { CompanionStore, Connection } from '../store';
+import type {
+  IncidentLink,
+  IncidentStatus,
+  IncidentValues,
+  OutboundOp,
+  StoredIncident,
+  SyncedField,
+  SyncRepositories,
+  TimelineUpdate,
+} from '../store/sync-store';
+import { SYNCED_FIELDS } from '../store/sync-store';
+import { canCoalesceInto, mergeFieldChanges, type FieldChanges } from './coalesce';
+import type { ConnectionRegistry } from './connection-registry';
+import { ConcurrentChangeError, retryOnConflict, SyncApiError } from './errors';
+
+/**
+ * The incident.io side: declaring, changing and commenting on incidents. Every change is written
+ * with its outbound write (create, coalesced update, work note) in one transaction, so a change
+ * that is saved always reaches ServiceNow eventually, in the order it was made.
+ */
+
+export interface DeclareInput extends IncidentValues {
+  /** The connection's name; optional when exactly one connection is stored. */
+  connection?: string;
+}
+
+export interface TimelineInput {
+  message: string;
+  author?: string | null;
+}
+
+export interface IncidentDetails {
+  incident: StoredIncident;
+  connection: Pick<Connection, 'name' | 'instanceUrl'> | null;
+  link: IncidentLink | null;
+  /** Writes to ServiceNow not made yet, and writes ServiceNow refused (see the timeline). */
+  pendingWrites: number;
+  deadWrites: number;
+  updates?: TimelineUpdate[];
+}
+
+export interface IncidentServiceDeps {
+  store: CompanionStore;
+  registry: ConnectionRegistry;
+  clock: () => Date;
+  /** Called after a write to ServiceNow was queued (wakes the outbound worker). */
+  onQueued: () => void;
+}
+
+const REFERENCE = /^INC-(\d{1,9})$/i;
+
+function valueText(field: SyncedField, values: Partial<IncidentValues>): string | null {
+  const value = values[field];
+  return value === undefined || value === null ? null : String(value);
+}
+
+function fieldChanges(values: Partial<IncidentValues>, fields: readonly SyncedField[], at: Date): FieldChanges {
+  const changes: FieldChanges = {};
+  for (const field of fields) changes[field] = { value: valueText(field, values), changedAt: at.toISOString() };
+  return changes;
+}
+
+function openState(op: OutboundOp): boolean {
+  return op.state === 'pending' || op.state === 'sending';
+}
+
+export class IncidentService {
+  constructor(private readonly deps: IncidentServiceDeps) {}
+
+  private get sync() {
+    return this.deps.store.sync;
+  }
+
+  async declare(input: DeclareInput): Promise<IncidentDetails> {
+    const connection = await this.chooseConnection(input.connection);
+    const now = this.deps.clock();
+    const id = await this.sync.transaction(async (tx) => {
+      const incidentId = randomUUID();
+      const referenceNumber = await tx.incidents.nextReferenceNumber();
+      const values: IncidentValues = { name: input.name, summary: input.summary, status: input.status, severity: input.severity, lead: input.lead };
+      await tx.incidents.insertIncident({ id: incidentId, referenceNumber, connectionId: connection.id, ...values, createdAt: now, updatedAt: now });
+      await tx.outbound.enqueue({ incidentId, connectionId: connection.id, kind: 'create', payload: { fields: fieldChanges(values, SYNCED_FIELDS, now) }, createdAt: now });
+      return incidentId;
+    });
+    this.deps.onQueued();
+    return (await this.details(id))!;
+  }
+
+  async update(idOrReference: string, changes: Partial<IncidentValues>): Promise<IncidentDetails> {
+    const queued = await retryOnConflict(() =>
+      this.sync.transaction(async (tx) => {
+        const incident = await this.find(tx, idOrReference);
+        const changed = SYNCED_FIELDS.filter((f) => changes[f] !== undefined && changes[f] !== incident[f]);
+        if (changed.length === 0) return { id: incident.id, queued: false };
+        const now = this.deps.clock();
+        const values = Object.fromEntries(changed.map((f) => [f, changes[f]])) as Partial<IncidentValues>;
+        if (!(await tx.incidents.updateIncident(incident.id, incident.version, values, now))) {
+          throw new ConcurrentChangeError(`incident ${incident.reference}`);
+        }
+        if (!(await this.syncs(tx, incident))) return { id: incident.id, queued: false };
+        const incoming = fieldChanges(values, changed, now);
+        const tail = await tx.outbound.tail(incident.id);
+        if (tail && canCoalesceInto(tail)) {
+          const merged = { ...tail.payload, fields: mergeFieldChanges(tail.payload.fields ?? {}, incoming) };
+          if (await tx.outbound.replacePendingPayload(tail.id, merged, now)) return { id: incident.id, queued: true };
+        }
+        await tx.outbound.enqueue({ incidentId: incident.id, connectionId: incident.connectionId!, kind: 'update', payload: { fields: incoming }, createdAt: now });
+        return { id: incident.id, queued: true };
+      }),
+    );
+    if (queued.queued) this.deps.onQueued();
+    return (await this.details(queued.id))!;
+  }
+
+  async addUpdate(idOrReference: string, input: TimelineInput): Promise<TimelineUpdate> {
+    const result = await this.sync.transaction(async (tx) => {
+      const incident = await this.find(tx, idOrReference);
+      const now = this.deps.clock();
+      const update: TimelineUpdate = {
+        id: randomUUID(),
+        incidentId: incident.id,
+        source: 'incident.io',
+        kind: 'update',
+        author: input.author ?? null,
+        message: input.message,
+        journalSysId: null,
+        occurredAt: now,
+        createdAt: now,
+      };
+      await tx.incidents.insertUpdate(update);
+      const queued = await this.syncs(tx, incident);
+      if (queued) {
+        const body = input.author ? `${input.message}\n\n(${input.author} in incident.io, ${incident.reference})` : input.message;
+        await tx.outbound.enqueue({ incidentId: incident.id, connectionId: incident.connectionId!, kind: 'note', payload: { note: { updateId: update.id, body } }, createdAt: now });
+      }
+      return { update, queued };
+    });
+    if (result.queued) this.deps.onQueued();
+    return result.update;
+  }
+
+  async get(idOrReference: string, options: { withUpdates?: boolean } = {}): Promise<IncidentDetails> {
+    const incident = await this.find(this.sync, idOrReference);
+    return (await this.details(incident.id, options))!;
+  }
+
+  async list(options: { limit: number; offset: number; status?: IncidentStatus }): Promise<IncidentDetails[]> {
+    const incidents = await this.sync.incidents.listIncidents(options);
+    const out: IncidentDetails[] = [];
+    for (const incident of incidents) out.push((await this.details(incident.id))!);
+    return out;
+  }
+
+  private async details(id: string, options: { withUpdates?: boolean } = {}): Promise<IncidentDetails | undefined> {
+    const incident = await this.sync.incidents.getIncident(id);
+    if (!incident) return undefined;
+    const link = (await this.sync.incidents.getLink(id)) ?? null;
+    const connection = incident.connectionId ? await this.deps.registry.byId(incident.connectionId) : undefined;
+    const ops = await this.sync.outbound.listForIncident(id);
+    const details: IncidentDetails = {
+      incident,
+      connection: connection ? { name: connection.name, instanceUrl: connection.instanceUrl } : null,
+      link,
+      pendingWrites: ops.filter(openState).length,
+      deadWrites: ops.filter((op) => op.state === 'dead').length,
+    };
+    if (options.withUpdates) details.updates = await this.sync.incidents.listUpdates(id);
+    return details;
+  }
+
+  /** Whether changes to this incident are written to ServiceNow (it has a connection and its record was not deleted). */
+  private async syncs(tx: SyncRepositories, incident: StoredIncident): Promise<boolean> {
+    if (!incident.connectionId) return false;
+    const link = await tx.incidents.getLink(incident.id);
+    return !link || link.state === 'active';
+  }
+
+  private async find(repos: SyncRepositories, idOrReference: string): Promise<StoredIncident> {
+    const match = REFERENCE.exec(idOrReference.trim());
+    const found = match
+      ? await repos.incidents.getIncidentByReference(Number(match[1]))
+      : await repos.incidents.getIncident(idOrReference.trim());
+    if (!found) throw new SyncApiError(404, 'not_found', `No incident ${JSON.stringify(idOrReference.slice(0, 80))}.`);
+    return found;
+  }
+
+  private async chooseConnection(name: string | undefined): Promise<Connection> {
+    // Connect may have stored a connection a moment ago: a declaration reads them afresh.
+    this.deps.registry.invalidate();
+    if (name !== undefined) {
+      const found = await this.deps.registry.byName(name);
+      if (!found) {
+        const names = (await this.deps.registry.all()).map((c) => c.name);
+        throw new SyncApiError(422, 'unknown_connection', `No connection named "${name.slice(0, 63)}".`, { connections: names });
+      }
+      return found;
+    }
+    const all = await this.deps.registry.all();
+    if (all.length === 1) return all[0]!;
+    if (all.length === 0) {
+      throw new SyncApiError(409, 'no_connection', 'No ServiceNow connection is stored: run incident-sn connect first.');
+    }
+    throw new SyncApiError(400, 'connection_required', `${all.length} connections are stored: say which with "connection".`, {
+      connections: all.map((c) => c.name).sort(),
+    });
+  }
+}

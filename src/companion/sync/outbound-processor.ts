@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { describeError } from '../../shared/errors';
+import {
+  NotServiceNowError,
+  ServiceNowAuthenticationError,
+  ServiceNowHttpError,
+  ServiceNowNetworkError,
+  ServiceNowRateLimitError,
+  ServiceNowServerError,
+  ServiceNowTimeoutError,
+} from '../client';
+import type { CompanionStore, Connection } from '../store';
+import type { OutboundOp, StoredIncident, SyncRepositories, TimelineUpdate } from '../store/sync-store';
+import { retryDelayMs, type BackoffPolicy } from './backoff';
+import type { ConnectionRegistry } from './connection-registry';
+import { LeaseLostError, retryOnConflict } from './errors';
+import { applyRecordChange } from './apply-record-change';
+import type { SyncMapping } from './mapping';
+import type { SyncMetrics } from './metrics';
+import type { ServiceNowVersion } from './servicenow-record';
+import type { ServiceNowLookups } from './servicenow-lookups';
+import { performWrite, type WriteOutcome } from './servicenow-writer';
+
+/**
+ * Sends the outbound queue to ServiceNow: claims the first due write of an incident whose earlier
+ * writes are finished (per-incident order), makes it, and records what it produced (the link, the
+ * sys_mod_count) in one transaction with its "done" mark. Failures that can pass (no answer, 5xx,
+ * 429, an expired token) are retried with backoff and jitter, forever: nothing is dropped while
+ * ServiceNow is down. A refusal that cannot pass (403, 404, 400) ends the write as dead and says
+ * so on the incident's timeline.
+ */
+
+export interface OutboundProcessorDeps {
+  store: CompanionStore;
+  registry: ConnectionRegistry;
+  lookups: ServiceNowLookups;
+  mapping: SyncMapping;
+  metrics: SyncMetrics;
+  logger: Logger;
+  owner: string;
+  clock: () => Date;
+  random: () => number;
+  leaseMs: number;
+  backoff: BackoffPolicy;
+  /**
+   * How long a write that got no answer waits before it is tried again (and its outcome looked up):
+   * long enough for the instance to have finished the request it may still be processing.
+   */
+  unansweredGraceMs: number;
+}
+
+/** How a failed attempt is handled. */
+export interface FailurePlan {
+  retry: boolean;
+  /** The write may have been made although no answer said so. */
+  ambiguous: boolean;
+  /** No answer at all: the instance may still be working on the request. */
+  unanswered: boolean;
+  retryAfterSeconds?: number;
+  status: number | null;
+  /** Stop sending to this connection for a while (rate limit). */
+  pauseConnection: boolean;
+}
+
+export function planFailure(err: unknown): FailurePlan {
+  const answered = (ambiguous: boolean, status: number | null, retry = true): FailurePlan => ({ retry, ambiguous, unanswered: false, status, pauseConnection: false });
+  if (err instanceof ServiceNowRateLimitError) {
+    return { ...answered(false, 429), pauseConnection: true, ...(err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}) };
+  }
+  // A 5xx answer: the instance is done with the request, which may or may not have been committed.
+  if (err instanceof ServiceNowServerError || err instanceof NotServiceNowError) return answered(true, err.status);
+  if (err instanceof ServiceNowAuthenticationError) return answered(false, err.status);
+  if (err instanceof ServiceNowHttpError) return answered(false, err.status, false);
+  if (err instanceof ServiceNowTimeoutError) {
+    return err.phase === 'connect' ? answered(false, null) : { retry: true, ambiguous: true, unanswered: true, status: null, pauseConnection: false };
+  }
+  if (err instanceof ServiceNowNetworkError) {
+    if (err.failure === 'connection_refused' || err.failure === 'dns') return answered(false, null);
+    return { retry: true, ambiguous: true, unanswered: true, status: null, pauseConnection: false };
+  }
+  // Cancelled (shutdown), or anything else (a bug, the database): assume the worst.
+  return { retry: true, ambiguous: true, unanswered: true, status: null, pauseConnection: false };
+}
+
+function notice(incidentId: string, message: string, at: Date): TimelineUpdate {
+  return { id: randomUUID(), incidentId, source: 'companion', kind: 'notice', author: null, message, journalSysId: null, occurredAt: at, createdAt: at };
+}
+
+const KIND_WORDS: Record<OutboundOp['kind'], string> = {
+  create: 'create the ServiceNow incident',
+  update: 'update the ServiceNow incident',
+  note: 'add a work note to the ServiceNow incident',
+};
+
+export class OutboundProcessor {
+  private readonly pausedUntil = new Map<string, number>();
+
+  constructor(private readonly deps: OutboundProcessorDeps) {}
+
+  /** Claims and sends one write; false when none was due. */
+  async step(signal: AbortSignal): Promise<boolean> {
+    const now = this.deps.clock();
+    const paused = [...this.pausedUntil].filter(([, until]) => until > now.getTime()).map(([id]) => id);
+    const op = await this.deps.store.sync.outbound.claim({ owner: this.deps.owner, now, leaseMs: this.deps.leaseMs, excludeConnections: paused });
+    if (!op) return false;
+    await this.process(op, signal);
+    return true;
+  }
+
+  private async process(op: OutboundOp, signal: AbortSignal): Promise<void> {
+    const { store, owner, metrics, logger } = this.deps;
+    const sync = store.sync;
+    const connection = await this.deps.registry.byId(op.connectionId);
+    const label = connection?.name ?? op.connectionId;
+    const incident = await sync.incidents.getIncident(op.incidentId);
+    const link = await sync.incidents.getLink(op.incidentId);
+
+    const finishWithout = async (reason: string, result: 'noop' | 'dead'): Promise<void> => {
+      const at = this.deps.clock();
+      await sync.transaction(async (tx) => {
+        const ok =
+          result === 'dead'
+            ? await tx.outbound.kill(op.id, owner, { error: reason, status: null, at })
+            : await tx.outbound.complete(op.id, owner, { modCount: null, status: null, at });
+        if (!ok) throw new LeaseLostError(`write ${op.id}`);
+        if (result === 'dead' && incident) await tx.incidents.insertUpdate(notice(incident.id, `Could not ${KIND_WORDS[op.kind]}: ${reason}`, at));
+      });
+      metrics.outboundWrites.inc({ connection: label, kind: op.kind, result });
+    };
+
+    try {
+      if (!incident) return await finishWithout('the incident no longer exists', 'noop');
+      if (!connection) throw new Error('the connection of this write cannot be read (see the log about its secrets)');
+      if (op.kind === 'create' && link) return await finishWithout('already linked', 'noop');
+      if (link?.state === 'deleted') return await finishWithout('the ServiceNow incident was deleted', 'noop');
+      if (op.kind !== 'create' && !link) {
+        return await finishWithout('there is no ServiceNow incident to write to (creating it failed; see the timeline)', 'dead');
+      }
+      const { table } = this.deps.registry.client(connection);
+      const outcome = await performWrite(
+        { connection, table, incident, link, mapping: this.deps.mapping, lookups: this.deps.lookups, signal },
+        op,
+      );
+      await this.record(op, incident, connection, outcome);
+      const result = outcome.kind === 'created' && outcome.adopted ? 'adopted' : outcome.version === null && outcome.kind === 'updated' ? 'noop' : 'done';
+      metrics.outboundWrites.inc({ connection: label, kind: op.kind, result });
+      logger.debug({ op: op.id, kind: op.kind, incident: incident.reference, result }, 'wrote to ServiceNow');
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        logger.warn({ op: op.id }, err.message);
+        return;
+      }
+      await this.fail(op, incident, label, err);
+    }
+  }
+
+  private async fail(op: OutboundOp, incident: StoredIncident | undefined, label: string, err: unknown): Promise<void> {
+    const { store, owner, metrics, logger } = this.deps;
+    const plan = planFailure(err);
+    const at = this.deps.clock();
+    const message = describeError(err);
+    if (!plan.retry) {
+      await store.sync.transaction(async (tx) => {
+        if (!(await tx.outbound.kill(op.id, owner, { error: message, status: plan.status, at }))) return;
+        if (incident) await tx.incidents.insertUpdate(notice(incident.id, `Could not ${KIND_WORDS[op.kind]}: ${message}`, at));
+      });
+      metrics.outboundWrites.inc({ connection: label, kind: op.kind, result: 'dead' });
+      logger.error({ op: op.id, kind: op.kind, incident: incident?.reference, status: plan.status, err: message }, 'ServiceNow refused a write; it is not retried');
+      return;
+    }
+    const backoff = retryDelayMs(this.deps.backoff, op.attempts, this.deps.random, plan.retryAfterSeconds);
+    const delay = plan.unanswered ? Math.max(backoff, this.deps.unansweredGraceMs) : backoff;
+    if (plan.pauseConnection) this.pausedUntil.set(op.connectionId, at.getTime() + delay);
+    await store.sync.outbound.retry(op.id, owner, {
+      nextAttemptAt: new Date(at.getTime() + delay),
+      error: message,
+      status: plan.status,
+      ambiguous: plan.ambiguous,
+      now: at,
+    });
+    metrics.outboundWrites.inc({ connection: label, kind: op.kind, result: 'retry' });
+    logger.warn({ op: op.id, kind: op.kind, incident: incident?.reference, attempt: op.attempts, retryInMs: delay, err: message }, 'a write to ServiceNow failed; it is retried');
+  }
+
+  /**
+   * Records what a write produced, with its "done" mark, in one transaction: the link (created, or
+   * its snapshot and versions). The answer to a write is the whole record at the version it made;
+   * any field it did not write that differs from the snapshot was changed by someone else just
+   * before (its own event is now older than our write, so stale): that change is applied here.
+   */
+  private async record(op: OutboundOp, incident: StoredIncident, connection: Connection, outcome: WriteOutcome): Promise<void> {
+    const { owner } = this.deps;
+    await retryOnConflict(() =>
+      this.deps.store.sync.transaction(async (tx) => {
+        const at = this.deps.clock();
+        const modCount = outcome.version?.modCount ?? null;
+        if (!(await tx.outbound.complete(op.id, owner, { modCount, status: outcome.status, at }))) throw new LeaseLostError(`write ${op.id}`);
+        if (outcome.kind === 'created') {
+          await this.linkCreated(tx, incident, connection, outcome.version, at);
+        } else if (outcome.version) {
+          const version = outcome.version;
+          const link = await tx.incidents.getLink(incident.id);
+          const current = await tx.incidents.getIncident(incident.id);
+          if (link && current) {
+            await applyRecordChange(tx, {
+              incident: current,
+              link,
+              change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version },
+              mapping: this.deps.mapping,
+              exclude: outcome.kind === 'updated' ? outcome.written : [],
+              linkChanges: { lastWrittenModCount: Math.max(link.lastWrittenModCount, version.modCount) },
+              now: at,
+            });
+          }
+        }
+        const notices = outcome.kind === 'noted' ? [] : outcome.notices;
+        for (const text of notices) await tx.incidents.insertUpdate(notice(incident.id, text, at));
+      }),
+    );
+  }
+
+  private async linkCreated(tx: SyncRepositories, incident: StoredIncident, connection: Connection, version: ServiceNowVersion, at: Date): Promise<void> {
+    await tx.incidents.insertLink(
+      {
+        incidentId: incident.id,
+        connectionId: connection.id,
+        sysId: version.sysId,
+        number: version.number,
+        lastAppliedModCount: version.modCount,
+        lastWrittenModCount: version.modCount,
+        snapshot: { ...version.snapshot },
+      },
+      at,
+    );
+  }
+}

@@ -1,0 +1,214 @@
+import type { Logger } from 'pino';
+import { encodedQuery, type TableClient, type TableRecord } from '../client';
+import type { CompanionStore, Connection } from '../store';
+import type { NewInboundEvent, PollSource } from '../store/sync-store';
+import type { ConnectionRegistry } from './connection-registry';
+import { shouldDeclare, type SyncMapping } from './mapping';
+import type { SyncMetrics } from './metrics';
+import { advanceCursor, pollLowerBound, polledJournalEventId, polledRecordEventId } from './poll-window';
+import {
+  diffSnapshots,
+  glideToIso,
+  INCIDENT_READ_FIELDS,
+  orderKeyOf,
+  versionFromRow,
+  type InboundChange,
+} from './servicenow-record';
+
+/**
+ * Polling, for connections without the app (mode `polling`): every interval, read the incidents
+ * changed since the cursor (minus the overlap window) and the comments and work notes added since,
+ * and store each version as an inbound event identified by (sys_id, sys_mod_count) or the journal
+ * entry's sys_id, so re-reading stores nothing twice. The inbound worker applies them exactly as
+ * it applies pushes (changed fields computed against the link's snapshot).
+ *
+ * The companion's own writes are skipped: a version last updated by the integration user that
+ * shows nothing the link does not already know, and journal entries the integration user wrote.
+ */
+
+export interface PollerDeps {
+  store: CompanionStore;
+  registry: ConnectionRegistry;
+  mapping: SyncMapping;
+  metrics: SyncMetrics;
+  logger: Logger;
+  owner: string;
+  clock: () => Date;
+  intervalMs: number;
+  overlapMs: number;
+  leaseMs: number;
+  pageSize: number;
+  /** Called when new events were stored (wakes the inbound worker). */
+  onEvents: () => void;
+}
+
+/** Sorts polled journal entries after the incident versions read with them (so a record declared in the same run gets its notes). */
+const JOURNAL_SEQUENCE = 2_000_000_000;
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function sameUser(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+export class Poller {
+  private readonly lastRun = new Map<string, number>();
+
+  constructor(private readonly deps: PollerDeps) {}
+
+  /** Polls every polling connection that is due; true when one was polled. */
+  async step(signal: AbortSignal, force = false): Promise<boolean> {
+    let polled = false;
+    for (const connection of await this.deps.registry.all()) {
+      if (connection.mode !== 'polling') continue;
+      const due = (this.lastRun.get(connection.id) ?? 0) + this.deps.intervalMs;
+      if (!force && Date.now() < due) continue;
+      this.lastRun.set(connection.id, Date.now());
+      polled = true;
+      try {
+        await this.pollConnection(connection, signal);
+      } catch (err) {
+        this.deps.logger.warn({ connection: connection.name, err: (err as Error).message }, 'polling ServiceNow failed; the next run tries again from the same cursor');
+      }
+    }
+    return polled;
+  }
+
+  /** One run for one connection: incidents, then journal entries. */
+  async pollConnection(connection: Connection, signal: AbortSignal): Promise<{ stored: number }> {
+    const { table } = this.deps.registry.client(connection);
+    let stored = 0;
+    for (const source of ['incident', 'journal'] as const) stored += await this.pollSource(connection, table, source, signal);
+    if (stored > 0) this.deps.onEvents();
+    return { stored };
+  }
+
+  private async pollSource(connection: Connection, table: TableClient, source: PollSource, signal: AbortSignal): Promise<number> {
+    const { store, owner } = this.deps;
+    const claimed = await store.sync.cursors.claim(connection.id, source, { owner, now: this.deps.clock(), leaseMs: this.deps.leaseMs });
+    if (!claimed) return 0;
+    let stored = 0;
+    try {
+      const lower = pollLowerBound(claimed.cursor, this.deps.clock(), this.deps.overlapMs);
+      let cursor = claimed.cursor;
+      let offset = 0;
+      for (;;) {
+        const page =
+          source === 'incident'
+            ? await table.listPage('incident', {
+                query: encodedQuery().where('sys_updated_on', '>=', lower).orderBy('sys_updated_on'),
+                fields: [...INCIDENT_READ_FIELDS],
+                excludeReferenceLink: true,
+                limit: this.deps.pageSize,
+                offset,
+                noCount: true,
+                signal,
+              })
+            : await table.listPage('sys_journal_field', {
+                query: encodedQuery()
+                  .where('name', '=', 'incident')
+                  .and('element', 'IN', ['comments', 'work_notes'])
+                  .and('sys_created_on', '>=', lower)
+                  .orderBy('sys_created_on'),
+                fields: ['sys_id', 'element', 'element_id', 'value', 'sys_created_on', 'sys_created_by'],
+                limit: this.deps.pageSize,
+                offset,
+                noCount: true,
+                signal,
+              });
+        const receivedAt = this.deps.clock();
+        const events =
+          source === 'incident'
+            ? await this.incidentEvents(connection, page.records, receivedAt)
+            : this.journalEvents(connection, page.records, receivedAt);
+        const stamps = page.records.map((r) => text(source === 'incident' ? r.sys_updated_on : r.sys_created_on));
+        const next = advanceCursor(cursor, stamps);
+        const storedNow = await store.sync.transaction(async (tx) => {
+          let count = 0;
+          for (const event of events) {
+            const result = await tx.inbound.record(event);
+            if (result.stored) count += 1;
+            this.deps.metrics.eventsReceived.inc({ connection: connection.name, source: 'poll', type: event.type, result: result.stored ? 'stored' : 'duplicate' });
+          }
+          if (next !== null && next !== cursor) await tx.cursors.advance(connection.id, source, owner, next, receivedAt);
+          return count;
+        });
+        stored += storedNow;
+        cursor = next;
+        if (page.records.length < this.deps.pageSize) break;
+        offset = page.nextOffset;
+      }
+    } finally {
+      await store.sync.cursors.finishRun(connection.id, source, owner, this.deps.clock());
+    }
+    return stored;
+  }
+
+  private async incidentEvents(connection: Connection, rows: TableRecord[], receivedAt: Date): Promise<NewInboundEvent[]> {
+    const events: NewInboundEvent[] = [];
+    for (const row of rows) {
+      const record = versionFromRow(row);
+      if (!record.sysId) continue;
+      const link = await this.deps.store.sync.incidents.getLinkBySysId(connection.id, record.sysId);
+      const ours = sameUser(record.updatedBy, connection.integrationUser);
+      if (link) {
+        // Nothing the link does not know: the companion's own write, or a change to fields the sync does not track.
+        if (diffSnapshots(link.snapshot, record.snapshot).length === 0) continue;
+      } else if (ours || !shouldDeclare(this.deps.mapping, { priority: record.snapshot.priority ?? '', active: record.active })) {
+        // Not linked, and not one the mapping declares (or incident.io's own create, linked once its answer is recorded).
+        continue;
+      }
+      const type = record.modCount === 0 ? 'incident.created' : 'incident.updated';
+      const change: InboundChange = { type, sequence: record.modCount, occurredAt: record.updatedAt, changedFields: null, record };
+      events.push({
+        connectionId: connection.id,
+        eventId: polledRecordEventId(record.sysId, record.modCount),
+        source: 'poll',
+        type,
+        incidentSysId: record.sysId,
+        sequence: record.modCount,
+        orderKey: orderKeyOf(type, record.modCount, receivedAt),
+        occurredAt: new Date(record.updatedAt),
+        receivedAt,
+        payload: change,
+      });
+    }
+    return events;
+  }
+
+  private journalEvents(connection: Connection, rows: TableRecord[], receivedAt: Date): NewInboundEvent[] {
+    const events: NewInboundEvent[] = [];
+    for (const row of rows) {
+      const sysId = text(row.sys_id);
+      const incidentSysId = text(row.element_id);
+      const author = text(row.sys_created_by);
+      const element = text(row.element);
+      if (!sysId || !incidentSysId || (element !== 'comments' && element !== 'work_notes')) continue;
+      if (sameUser(author, connection.integrationUser)) continue;
+      const createdAt = glideToIso(text(row.sys_created_on));
+      const change: InboundChange = {
+        type: 'incident.journal',
+        sequence: JOURNAL_SEQUENCE,
+        occurredAt: createdAt,
+        changedFields: [],
+        record: { sysId: incidentSysId, number: '', modCount: 0, updatedAt: createdAt, updatedBy: author, active: true, correlationId: null, snapshot: {} },
+        journal: { sysId, element, value: text(row.value), author, createdAt },
+      };
+      events.push({
+        connectionId: connection.id,
+        eventId: polledJournalEventId(sysId),
+        source: 'poll',
+        type: 'incident.journal',
+        incidentSysId,
+        sequence: JOURNAL_SEQUENCE,
+        orderKey: orderKeyOf('incident.journal', JOURNAL_SEQUENCE, receivedAt),
+        occurredAt: new Date(createdAt),
+        receivedAt,
+        payload: change,
+      });
+    }
+    return events;
+  }
+}

@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import { WebhookVerificationError } from '../webhooks/verification-error';
+import { verifyPushSignature } from '../webhooks/verify-signature';
+import type { CompanionStore, Connection } from '../store';
+import type { ConnectionRegistry } from './connection-registry';
+import type { SyncMetrics } from './metrics';
+import { parsePushBody } from './push-event';
+import { changeFromPush, orderKeyOf } from './servicenow-record';
+
+/**
+ * A push from the app, from raw bytes to a stored event: the connection must exist and receive
+ * pushes (404), the signature must verify against the raw body with the current or (for a day
+ * after a rotation) the previous secret (400 missing or malformed, 401 wrong or stale), the body
+ * must be JSON matching the committed schema (400). Only then is the event stored, deduplicated by
+ * (connection, event id); the answer is 2xx once it is committed. Nothing is stored otherwise.
+ */
+
+/** How long after a rotation pushes signed with the previous secret are still accepted. */
+export const PREVIOUS_SECRET_GRACE_MS = 24 * 60 * 60_000;
+
+export interface PushRequest {
+  connectionName: string;
+  rawBody: Buffer;
+  signature: string | undefined;
+  eventIdHeader: string | undefined;
+}
+
+export type PushAnswer =
+  | { status: 200; result: 'stored' | 'duplicate'; eventId: string }
+  | { status: 400 | 401 | 404 | 503; code: string; message: string; details?: unknown };
+
+export interface ReceivePushDeps {
+  store: CompanionStore;
+  registry: ConnectionRegistry;
+  metrics: SyncMetrics;
+  logger: Logger;
+  clock: () => Date;
+  /** Signature timestamp tolerance, seconds (default 300). */
+  toleranceSeconds?: number;
+  onStored: () => void;
+}
+
+function acceptedSecrets(connection: Connection, now: Date): string[] {
+  const secrets: string[] = [];
+  if (connection.signingSecret) secrets.push(connection.signingSecret.reveal());
+  const rotatedAt = connection.signingSecretRotatedAt?.getTime() ?? 0;
+  if (connection.previousSigningSecret && now.getTime() - rotatedAt <= PREVIOUS_SECRET_GRACE_MS) {
+    secrets.push(connection.previousSigningSecret.reveal());
+  }
+  return secrets;
+}
+
+async function realtimeConnection(registry: ConnectionRegistry, name: string): Promise<Connection | undefined> {
+  let connection = await registry.byName(name);
+  if (!connection) {
+    // A connection stored a moment ago by connect: read the store again once.
+    registry.invalidate();
+    connection = await registry.byName(name);
+  }
+  return connection?.mode === 'realtime' ? connection : undefined;
+}
+
+export async function receivePush(deps: ReceivePushDeps, request: PushRequest): Promise<PushAnswer> {
+  const { metrics } = deps;
+  const reject = (status: 400 | 401 | 404 | 503, code: string, message: string, details?: unknown): PushAnswer => {
+    metrics.eventsRejected.inc({ reason: code });
+    deps.logger.warn({ connection: request.connectionName.slice(0, 63), reason: code }, `push refused: ${message}`);
+    return { status, code, message, ...(details !== undefined ? { details } : {}) };
+  };
+
+  const connection = await realtimeConnection(deps.registry, request.connectionName);
+  if (!connection) {
+    return reject(404, 'unknown_connection', 'No real-time connection has this name: check the webhook URL the app pushes to (incident-sn doctor).');
+  }
+  const now = deps.clock();
+  try {
+    verifyPushSignature({
+      rawBody: request.rawBody,
+      signatureHeader: request.signature,
+      secrets: acceptedSecrets(connection, now),
+      nowSeconds: Math.floor(now.getTime() / 1000),
+      ...(deps.toleranceSeconds !== undefined ? { toleranceSeconds: deps.toleranceSeconds } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof WebhookVerificationError)) throw err;
+    return reject(err.status as 400 | 401 | 503, err.reason, err.message);
+  }
+  const parsed = parsePushBody(request.rawBody);
+  if (!parsed.ok) {
+    return reject(400, parsed.reason, parsed.reason === 'invalid_json' ? 'The body is not JSON.' : 'The body does not match the push event schema.', parsed.errors);
+  }
+  const event = parsed.event;
+  if (request.eventIdHeader !== undefined && request.eventIdHeader !== event.event_id) {
+    return reject(400, 'invalid_schema', 'X-Incident-Io-Event-Id does not match the body\'s event_id.');
+  }
+
+  const change = changeFromPush(event);
+  const stored = await deps.store.sync.inbound.record({
+    connectionId: connection.id,
+    eventId: event.event_id,
+    source: 'push',
+    type: event.type,
+    incidentSysId: event.incident.sys_id,
+    sequence: event.sequence,
+    orderKey: orderKeyOf(event.type, event.sequence, now),
+    occurredAt: new Date(event.occurred_at),
+    receivedAt: now,
+    payload: change,
+  });
+  metrics.eventsReceived.inc({ connection: connection.name, source: 'push', type: event.type, result: stored.stored ? 'stored' : 'duplicate' });
+  if (stored.stored) deps.onStored();
+  return { status: 200, result: stored.stored ? 'stored' : 'duplicate', eventId: event.event_id };
+}

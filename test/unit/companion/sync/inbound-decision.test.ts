@@ -1,0 +1,155 @@
+import fc from 'fast-check';
+import type { IncidentValues, OutboundOp } from '../../../../src/companion/store/sync-store';
+import { decideRecordChange, type DecideInput } from '../../../../src/companion/sync/inbound-decision';
+import { DEFAULT_MAPPING } from '../../../../src/companion/sync/mapping';
+import type { ServiceNowVersion } from '../../../../src/companion/sync/servicenow-record';
+
+const BASE_SNAPSHOT = {
+  short_description: 'DB down',
+  description: 'Primary unreachable',
+  state: '2',
+  priority: '3',
+  impact: '2',
+  urgency: '2',
+  assigned_to: 'a1',
+  'assigned_to.email': 'alice@example.com',
+  assignment_group: '',
+  'assignment_group.name': '',
+  close_code: '',
+  close_notes: '',
+};
+
+const INCIDENT: IncidentValues = { name: 'DB down', summary: 'Primary unreachable', status: 'fixing', severity: 'minor', lead: 'alice@example.com' };
+
+function version(sequence: number, changes: Record<string, string> = {}): ServiceNowVersion {
+  return {
+    sysId: 'f'.repeat(32),
+    number: 'INC0010001',
+    modCount: sequence,
+    updatedAt: '2026-01-01T10:00:10Z',
+    updatedBy: 'itil.user',
+    active: true,
+    correlationId: null,
+    snapshot: { ...BASE_SNAPSHOT, ...changes },
+  };
+}
+
+function input(sequence: number, changes: Record<string, string>, overrides: Partial<DecideInput> = {}): DecideInput {
+  return {
+    incident: INCIDENT,
+    link: { snapshot: BASE_SNAPSHOT, lastAppliedModCount: 4 },
+    change: { sequence, occurredAt: '2026-01-01T10:00:10Z', record: version(sequence, changes) },
+    openOps: [],
+    mapping: DEFAULT_MAPPING,
+    ...overrides,
+  };
+}
+
+function op(id: string, state: OutboundOp['state'], fields: Record<string, string>): Pick<OutboundOp, 'id' | 'state' | 'payload'> {
+  return { id, state, payload: { fields: Object.fromEntries(Object.entries(fields).map(([k, at]) => [k, { value: 'x', changedAt: at }])) } };
+}
+
+describe('the sequence guard', () => {
+  it('a version not newer than the last applied one changes nothing', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4 }), fc.string(), fc.constantFrom('1', '6', '8'), (sequence, name, state) => {
+        const decision = decideRecordChange(input(sequence, { short_description: name, state }));
+        expect(decision).toMatchObject({ outcome: 'stale', incidentChanges: {}, lastAppliedModCount: 4, snapshot: BASE_SNAPSHOT, dropFromOps: [] });
+      }),
+    );
+  });
+
+  it('a newer version applies every field that differs from the snapshot, and becomes the snapshot', () => {
+    const decision = decideRecordChange(input(5, { short_description: 'DB down (EU)', impact: '1', urgency: '1', priority: '1', assigned_to: 'b2', 'assigned_to.email': 'Bob@Example.com' }));
+    expect(decision.outcome).toBe('applied');
+    expect(decision.incidentChanges).toEqual({ name: 'DB down (EU)', severity: 'critical', lead: 'bob@example.com' });
+    expect(decision.changed.sort()).toEqual(['assigned_to', 'impact', 'priority', 'short_description', 'urgency']);
+    expect(decision.lastAppliedModCount).toBe(5);
+    expect(decision.snapshot.short_description).toBe('DB down (EU)');
+  });
+
+  it('a change whose own event never arrived is still applied by the next version (compared with the snapshot)', () => {
+    // Version 5 changed the description; its event is missing. Version 6 only says it changed the state.
+    const decision = decideRecordChange(input(6, { description: 'Replica promoted', state: '6' }));
+    expect(decision.incidentChanges).toEqual({ summary: 'Replica promoted', status: 'resolved' });
+  });
+
+  it('fields the companion just wrote are not taken back from its own write\'s answer', () => {
+    const decision = decideRecordChange(input(5, { short_description: 'Renamed by us', description: 'Changed by someone else' }, { exclude: ['short_description'] }));
+    expect(decision.incidentChanges).toEqual({ summary: 'Changed by someone else' });
+    expect(decision.snapshot.short_description).toBe('Renamed by us');
+  });
+
+  it('values equal to the incident\'s, and an open state on an open status, are no change', () => {
+    expect(decideRecordChange(input(5, { state: '3' })).outcome).toBe('no_change');
+    expect(decideRecordChange(input(5, { impact: '3', urgency: '1' })).outcome).toBe('no_change');
+  });
+
+  it('order of arrival does not matter: whatever order versions come in, the newest one decides', () => {
+    const versionArb = fc.record({
+      short_description: fc.constantFrom('a', 'b', 'c'),
+      state: fc.constantFrom('6', '7', '8'),
+      priority: fc.constantFrom('1', '2', '3', '5'),
+      'assigned_to.email': fc.constantFrom('x@example.com', 'y@example.com'),
+    });
+    fc.assert(
+      fc.property(fc.array(versionArb, { minLength: 1, maxLength: 6 }).chain((vs) => fc.tuple(fc.constant(vs), fc.shuffledSubarray(vs.map((_, i) => i), { minLength: vs.length }))), ([versions, order]) => {
+        let incident: IncidentValues = INCIDENT;
+        let link = { snapshot: BASE_SNAPSHOT as Record<string, string>, lastAppliedModCount: 0 };
+        for (const index of order) {
+          const snapshot = { ...BASE_SNAPSHOT, ...versions[index]!, assigned_to: versions[index]!['assigned_to.email'] };
+          const decision = decideRecordChange({
+            incident,
+            link,
+            change: { sequence: index + 1, occurredAt: '2026-01-01T10:00:10Z', record: { ...version(index + 1), snapshot } },
+            openOps: [],
+            mapping: DEFAULT_MAPPING,
+          });
+          incident = { ...incident, ...decision.incidentChanges };
+          link = { snapshot: decision.snapshot, lastAppliedModCount: decision.lastAppliedModCount };
+        }
+        const newest = versions[versions.length - 1]!;
+        expect(incident.name).toBe(newest.short_description);
+        expect(incident.status).toBe({ '6': 'resolved', '7': 'closed', '8': 'declined' }[newest.state]);
+        expect(incident.severity).toBe({ '1': 'critical', '2': 'major', '3': 'minor', '5': 'minor' }[newest.priority]);
+        expect(incident.lead).toBe(newest['assigned_to.email']);
+        expect(link.lastAppliedModCount).toBe(versions.length);
+      }),
+    );
+  });
+});
+
+describe('conflicts: the later change of a field wins', () => {
+  it('an incident.io change not sent yet and made after ServiceNow\'s wins; ServiceNow\'s other fields still apply', () => {
+    const decision = decideRecordChange(
+      input(5, { short_description: 'From ServiceNow', description: 'Also from ServiceNow' }, { openOps: [op('op1', 'pending', { name: '2026-01-01T10:00:30.000Z' })] }),
+    );
+    expect(decision.incidentChanges).toEqual({ summary: 'Also from ServiceNow' });
+    expect(decision.conflicts).toEqual([{ field: 'name', winner: 'incident.io' }]);
+    expect(decision.dropFromOps).toEqual([]);
+  });
+
+  it('a ServiceNow change made after the unsent incident.io change wins, and is removed from every unsent write', () => {
+    const decision = decideRecordChange(
+      input(5, { short_description: 'From ServiceNow' }, {
+        openOps: [op('op1', 'pending', { name: '2026-01-01T10:00:01.000Z', severity: '2026-01-01T10:00:01.000Z' }), op('op2', 'pending', { name: '2026-01-01T10:00:02.000Z' })],
+      }),
+    );
+    expect(decision.incidentChanges).toEqual({ name: 'From ServiceNow' });
+    expect(decision.conflicts).toEqual([{ field: 'name', winner: 'servicenow' }]);
+    expect(decision.dropFromOps).toEqual([
+      { opId: 'op1', fields: ['name'] },
+      { opId: 'op2', fields: ['name'] },
+    ]);
+  });
+
+  it('a write already on its way lands after ServiceNow\'s change, so it wins', () => {
+    const decision = decideRecordChange(input(5, { short_description: 'From ServiceNow' }, { openOps: [op('op1', 'sending', { name: '2026-01-01T09:00:00.000Z' })] }));
+    expect(decision).toMatchObject({ outcome: 'conflict', incidentChanges: {}, dropFromOps: [] });
+  });
+
+  it('ServiceNow\'s times are whole seconds: within the same second, incident.io wins', () => {
+    const decision = decideRecordChange(input(5, { short_description: 'From ServiceNow' }, { openOps: [op('op1', 'pending', { name: '2026-01-01T10:00:10.900Z' })] }));
+    expect(decision.conflicts).toEqual([{ field: 'name', winner: 'incident.io' }]);
+  });
+});
