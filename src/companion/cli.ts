@@ -8,6 +8,7 @@ import { CONNECT_OPTIONS, type ConnectFlags } from './connect/options';
 import { runConnect } from './connect/run-connect';
 import { runDoctor, type DoctorFlags } from './doctor/run-doctor';
 import { runResend, type ResendFlags } from './doctor/run-resend';
+import { registerServeCommand } from './server/serve-command';
 import { DEFAULT_DB_FILE, SECRET_KEY_ENV } from './store';
 
 /**
@@ -77,4 +78,5 @@ export function registerCompanionCommands(program: Command, io: () => CommandIo 
     });
 
   registerImportCatalogCommand(program, io);
+  registerServeCommand(program, io);
 }

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { INCIDENT_SEVERITIES, INCIDENT_STATUSES } from '../store/sync-store';
+
+/**
+ * The incident API's request shapes. Unknown keys are refused (a typo is an error, not a silent
+ * no-op). Emails are kept in lower case.
+ */
+
+const name = z.string().trim().min(1, 'must not be empty').max(160, 'at most 160 characters (ServiceNow short_description)');
+const summary = z.string().max(4000, 'at most 4000 characters');
+const lead = z
+  .email('must be an email address')
+  .max(254)
+  .transform((e) => e.toLowerCase())
+  .nullable();
+
+export const DeclareBody = z
+  .object({
+    name,
+    summary: summary.default(''),
+    status: z.enum(INCIDENT_STATUSES).default('triage'),
+    severity: z.enum(INCIDENT_SEVERITIES).default('minor'),
+    lead: lead.default(null),
+    connection: z.string().min(1).max(63).optional(),
+  })
+  .strict();
+
+export const PatchBody = z
+  .object({
+    name: name.optional(),
+    summary: summary.optional(),
+    status: z.enum(INCIDENT_STATUSES).optional(),
+    severity: z.enum(INCIDENT_SEVERITIES).optional(),
+    lead: lead.optional(),
+  })
+  .strict()
+  .refine((body) => Object.values(body).some((v) => v !== undefined), { message: 'give at least one of name, summary, status, severity, lead' });
+
+export const UpdateBody = z
+  .object({
+    message: z.string().trim().min(1, 'must not be empty').max(4000, 'at most 4000 characters'),
+    author: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const ListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+    status: z.enum(INCIDENT_STATUSES).optional(),
+  })
+  .strict();
+
+export const IncidentParams = z.object({ id: z.string().min(1).max(100) });
+
+/** Zod's issues as `{path, message}` pairs, for the `details` of a 400. */
+export function issuesOf(error: z.ZodError): Array<{ path: string; message: string }> {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+}

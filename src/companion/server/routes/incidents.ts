@@ -1,0 +1,71 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { IncidentValues } from '../../store/sync-store';
+import type { IncidentService } from '../../sync/incident-service';
+import { sendError } from '../api-error';
+import { authorizes } from '../api-auth';
+import { DeclareBody, IncidentParams, issuesOf, ListQuery, PatchBody, UpdateBody } from '../api-schemas';
+import { incidentView, updateView } from '../incident-view';
+
+/**
+ * The incident API (incident.io's side): declare, list, read, change, and add timeline updates.
+ * JSON in and out, validated with zod; a 400 lists every field at fault.
+ */
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, reply: FastifyReply, what: string): z.infer<S> | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  sendError(reply, 400, 'validation_failed', `The ${what} is not valid.`, issuesOf(result.error));
+  return undefined;
+}
+
+export function incidentRoutes(service: IncidentService, apiKey: string | null) {
+  return async (api: FastifyInstance): Promise<void> => {
+    if (apiKey !== null) {
+      api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+        if (!authorizes(request.headers.authorization, apiKey)) {
+          reply.header('www-authenticate', 'Bearer');
+          return sendError(reply, 401, 'unauthorized', 'Send the API key as "Authorization: Bearer <key>".');
+        }
+        return undefined;
+      });
+    }
+
+    api.post('/incidents', async (request, reply) => {
+      const body = parse(DeclareBody, request.body ?? {}, reply, 'request body');
+      if (!body) return reply;
+      const details = await service.declare({ ...body, ...(body.connection !== undefined ? { connection: body.connection } : {}) });
+      return reply.code(201).send(incidentView(details));
+    });
+
+    api.get('/incidents', async (request, reply) => {
+      const query = parse(ListQuery, request.query, reply, 'query');
+      if (!query) return reply;
+      const list = await service.list({ limit: query.limit, offset: query.offset, ...(query.status ? { status: query.status } : {}) });
+      return { incidents: list.map(incidentView), limit: query.limit, offset: query.offset };
+    });
+
+    api.get('/incidents/:id', async (request, reply) => {
+      const params = parse(IncidentParams, request.params, reply, 'path');
+      if (!params) return reply;
+      return incidentView(await service.get(params.id, { withUpdates: true }));
+    });
+
+    api.patch('/incidents/:id', async (request, reply) => {
+      const params = parse(IncidentParams, request.params, reply, 'path');
+      const body = params && parse(PatchBody, request.body ?? {}, reply, 'request body');
+      if (!params || !body) return reply;
+      const changes: Partial<IncidentValues> = {};
+      for (const [key, value] of Object.entries(body)) if (value !== undefined) (changes as Record<string, unknown>)[key] = value;
+      return incidentView(await service.update(params.id, changes));
+    });
+
+    api.post('/incidents/:id/updates', async (request, reply) => {
+      const params = parse(IncidentParams, request.params, reply, 'path');
+      const body = params && parse(UpdateBody, request.body ?? {}, reply, 'request body');
+      if (!params || !body) return reply;
+      const update = await service.addUpdate(params.id, { message: body.message, author: body.author ?? null });
+      return reply.code(201).send(updateView(update));
+    });
+  };
+}

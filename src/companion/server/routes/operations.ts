@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify';
+import type { SyncEngine } from '../../sync/sync-engine';
+
+/** `GET /healthz` (the store answers and the workers run: 200, else 503) and `GET /metrics` (Prometheus text). */
+export function operationsRoutes(engine: SyncEngine) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get('/healthz', async (_request, reply) => {
+      const health = await engine.health();
+      return reply.code(health.ok ? 200 : 503).send({
+        status: health.ok ? 'ok' : 'unhealthy',
+        store: health.store,
+        workers: Object.fromEntries(
+          health.workers.map((w) => [w.name, { running: w.running, busy: w.busy, last_beat_at: new Date(w.lastBeatAt).toISOString() }]),
+        ),
+      });
+    });
+
+    app.get('/metrics', async (_request, reply) => {
+      const text = await engine.metrics.text();
+      return reply.type(engine.metrics.registry.contentType).send(text);
+    });
+  };
+}

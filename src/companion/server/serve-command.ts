@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
+import { dbFileOf } from '../connect/options';
+import { printCommandError } from '../connect/output';
+import { IncidentSnError } from '../../shared/errors';
+import { API_KEY_ENV } from './api-auth';
+import { DEFAULT_HOST, DEFAULT_PORT, startCompanion, type RunningCompanion, type StartCompanionOptions } from './start-companion';
+
+/**
+ * `incident-sn serve`: the companion as a long-running service, until SIGINT or SIGTERM (then a
+ * graceful stop: no new requests, work in progress finished or given back).
+ */
+
+export const MAPPING_ENV = 'INCIDENT_SN_MAPPING';
+export const DEFAULT_POLL_INTERVAL_SECONDS = 10;
+
+export interface ServeFlags {
+  port?: string;
+  host?: string;
+  db?: string;
+  mapping?: string;
+  pollInterval?: string;
+}
+
+export class ServeOptionsError extends IncidentSnError {
+  constructor(message: string) {
+    super(message, { code: 'invalid_option' });
+  }
+}
+
+export function serveOptions(flags: ServeFlags, env: NodeJS.ProcessEnv): StartCompanionOptions {
+  const port = flags.port === undefined ? DEFAULT_PORT : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServeOptionsError(`--port must be a port number (0 to 65535); got ${JSON.stringify(flags.port)}.`);
+  const seconds = flags.pollInterval === undefined ? DEFAULT_POLL_INTERVAL_SECONDS : Number(flags.pollInterval);
+  if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 86_400) {
+    throw new ServeOptionsError(`--poll-interval must be a number of seconds from 0.1 to 86400; got ${JSON.stringify(flags.pollInterval)}.`);
+  }
+  const mapping = flags.mapping ?? (env[MAPPING_ENV]?.trim() || undefined);
+  return {
+    port,
+    host: flags.host ?? DEFAULT_HOST,
+    storeFile: dbFileOf(flags.db, env),
+    env,
+    pollIntervalMs: Math.round(seconds * 1000),
+    ...(mapping ? { mapping } : {}),
+  };
+}
+
+/** Starts the companion and resolves once it has stopped (after `stop` resolves, or on SIGINT/SIGTERM). */
+export async function runServe(
+  flags: ServeFlags,
+  io: CommandIo,
+  deps: { stop?: Promise<unknown>; onStarted?: (companion: RunningCompanion) => void } = {},
+): Promise<CommandOutcome<{ url?: string }>> {
+  let companion: RunningCompanion;
+  try {
+    companion = await startCompanion(serveOptions(flags, io.env));
+  } catch (err) {
+    printCommandError(io, err, false);
+    return { exitCode: EXIT.usage, results: {} };
+  }
+  io.stdout(
+    `incident.io companion listening on ${companion.url}\n` +
+      `  incident API   ${companion.url}/api/incidents${io.env[API_KEY_ENV] ? ' (Authorization: Bearer $' + API_KEY_ENV + ')' : ''}\n` +
+      `  app pushes     ${companion.url}/webhooks/servicenow/<connection>\n` +
+      `  health         ${companion.url}/healthz   metrics ${companion.url}/metrics\n`,
+  );
+  deps.onStarted?.(companion);
+  const stop =
+    deps.stop ??
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+  await stop;
+  io.stderr('Stopping: finishing work in progress…\n');
+  await companion.close();
+  return { exitCode: EXIT.ok, results: { url: companion.url } };
+}
+
+export function registerServeCommand(program: Command, io: () => CommandIo): void {
+  program
+    .command('serve')
+    .description(
+      'Serve the incident API, receive the app\'s pushes, poll connections without the app, and sync both ways until ' +
+        `SIGINT/SIGTERM. The API needs ${API_KEY_ENV} (Authorization: Bearer) unless it listens on a loopback address.`,
+    )
+    .option('--port <port>', `port to listen on (default ${DEFAULT_PORT}; 0 picks one)`)
+    .option('--host <host>', `address to listen on (default ${DEFAULT_HOST}; any other needs ${API_KEY_ENV})`)
+    .option('--db <file>', 'the companion database [env INCIDENT_SN_DB] (default .data/companion.db)')
+    .option('--mapping <file>', `a JSON mapping file overriding the default mapping (docs/sync.md) [env ${MAPPING_ENV}]`)
+    .option('--poll-interval <seconds>', `how often connections without the app are polled (default ${DEFAULT_POLL_INTERVAL_SECONDS})`)
+    .action(async (flags: ServeFlags) => {
+      process.exitCode = (await runServe(flags, io())).exitCode;
+    });
+}
