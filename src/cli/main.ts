@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { version } from '../../package.json';
 import { registerCompanionCommands } from '../companion/cli';
 import { registerInstanceCommand } from '../instance/cli';
+import { registerStartCommand } from './start';
 
 /** The `incident-sn` program. Each part of the product registers its own commands here. */
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerInstanceCommand(program);
   registerCompanionCommands(program);
+  registerStartCommand(program);
   return program;
 }
 

@@ -96,6 +96,14 @@ export interface CompanionStore {
   /** Records when the connection was last checked and the outcome. Returns false if there is no such connection. */
   recordConnectionCheck(name: string, check: ConnectionCheck): Promise<boolean>;
 
+  /**
+   * Points a connection at the instance's new address (the same instance, moved: another host name,
+   * or the local instance on another port), keeping everything synced under it. False when there
+   * is no such connection or it already has that address; ConnectionConflictError when another
+   * connection has it.
+   */
+  moveConnection(name: string, instanceUrl: string): Promise<boolean>;
+
   /** Removes a connection; false if there was none. */
   deleteConnection(name: string): Promise<boolean>;
 

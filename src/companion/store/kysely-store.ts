@@ -194,6 +194,26 @@ export class KyselyCompanionStore implements CompanionStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  async moveConnection(name: string, instanceUrl: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const other = await trx.selectFrom('connections').select('name').where('instance_url', '=', instanceUrl).executeTakeFirst();
+      if (other && other.name !== name) {
+        throw new ConnectionConflictError(
+          'instance_has_other_name',
+          other.name,
+          `${instanceUrl} is already connected as "${other.name}": a connection cannot move onto another's instance.`,
+        );
+      }
+      const result = await trx
+        .updateTable('connections')
+        .set({ instance_url: instanceUrl, updated_at: this.clock().toISOString() })
+        .where('name', '=', name)
+        .where('instance_url', '!=', instanceUrl)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
+  }
+
   async deleteConnection(name: string): Promise<boolean> {
     const result = await this.db.deleteFrom('connections').where('name', '=', name).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;

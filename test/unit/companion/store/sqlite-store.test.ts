@@ -184,6 +184,26 @@ describe('SQLite store: connections', () => {
     expect(rawRows()[0]!.password_sealed).toMatch(/^v1\.[0-9a-f]{16}\./);
   });
 
+  it('moves a connection to its instance\'s new address, keeping its id, and refuses another\'s address', async () => {
+    let now = new Date('2026-01-01T00:00:00.000Z');
+    const store = await openStore({ clock: () => now });
+    const { connection } = await store.saveConnection(input());
+    await store.saveConnection(input({ name: 'other', instanceUrl: 'https://other.service-now.com' }));
+    now = new Date('2026-01-01T00:05:00.000Z');
+
+    expect(await store.moveConnection('acme', 'http://127.0.0.1:9090')).toBe(true);
+    const moved = (await store.getConnection('acme'))!;
+    expect(moved.id).toBe(connection.id);
+    expect(moved.instanceUrl).toBe('http://127.0.0.1:9090');
+    expect(moved.updatedAt).toEqual(now);
+    expect(moved.password.reveal()).toBe('password-plain-1');
+    expect(await store.getConnectionByInstance('https://acme.service-now.com')).toBeUndefined();
+
+    expect(await store.moveConnection('acme', 'http://127.0.0.1:9090')).toBe(false);
+    expect(await store.moveConnection('nobody', 'http://127.0.0.1:9091')).toBe(false);
+    await expect(store.moveConnection('acme', 'https://other.service-now.com')).rejects.toThrow('already connected as "other"');
+  });
+
   it('is idempotent: saving the same input again writes nothing', async () => {
     let now = new Date('2026-01-01T00:00:00.000Z');
     const store = await openStore({ clock: () => now });

@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { runImportCatalog } from '../companion/catalog/run-import-catalog';
+import type { CommandIo } from '../companion/connect/command-io';
+import { runConnect } from '../companion/connect/run-connect';
+import { startCompanion, type RunningCompanion } from '../companion/server/start-companion';
+import { startInstance, type RunningInstance } from '../instance';
+import { buildAppIfStale, DIST_APP } from '../shared/build-app';
+import { IncidentSnError } from '../shared/errors';
+import { createLogger } from '../shared/logger';
+
+/**
+ * `npm start` (`incident-sn start`): the whole product on one machine. Builds the app, starts the
+ * local ServiceNow instance with the app installed and its demo data, connects the companion to it
+ * with the seeded service account (the same checks as `incident-sn connect`), imports the catalog,
+ * and serves. Data lives in the data folder between runs; `--reset` starts over.
+ */
+
+/** The seeded OAuth application and service account of the local instance (docs/local-instance.md). */
+const LOCAL_CREDENTIALS = {
+  clientId: 'incident-io-local',
+  clientSecret: 'local-client-secret',
+  username: 'svc_incident_io',
+  password: 'svc-local-password',
+} as const;
+export const LOCAL_CONNECTION = 'local';
+
+export interface StartOptions {
+  /** Where the instance's and the companion's databases live. Default `.data`. */
+  dataDir?: string;
+  /** Delete the data folder's databases and key first. */
+  reset?: boolean;
+  /** The local instance's port (default 8080; 0 picks a free one). */
+  instancePort?: number;
+  /** The companion's port (default 3000; 0 picks a free one). */
+  port?: number;
+}
+
+export interface RunningStack {
+  instance: RunningInstance;
+  companion: RunningCompanion;
+  close(): Promise<void>;
+}
+
+export class StartError extends IncidentSnError {}
+
+const DATA_FILES = ['instance.db', 'companion.db', 'secret.key'];
+
+function removeData(dataDir: string, io: CommandIo): void {
+  const removed: string[] = [];
+  for (const base of DATA_FILES) {
+    for (const file of [base, `${base}-wal`, `${base}-shm`]) {
+      const full = path.join(dataDir, file);
+      if (fs.existsSync(full)) {
+        fs.rmSync(full);
+        removed.push(file);
+      }
+    }
+  }
+  io.stdout(removed.length ? `Reset: removed ${removed.join(', ')} from ${dataDir}\n` : `Reset: ${dataDir} held no data yet\n`);
+}
+
+function portInUse(err: unknown): boolean {
+  return (err as { code?: string }).code === 'EADDRINUSE';
+}
+
+async function listen<T>(what: string, option: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    if (portInUse(err)) {
+      throw new StartError(`Port ${port} is in use, so the ${what} cannot listen: stop what uses it, or pass ${option} <port> (0 picks a free one).`, {
+        code: 'port_in_use',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/** Starts everything and returns once the companion is connected and serving. */
+export async function startLocalStack(options: StartOptions, io: CommandIo): Promise<RunningStack> {
+  const dataDir = path.resolve(options.dataDir ?? '.data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (options.reset) removeData(dataDir, io);
+
+  io.stdout('Building the app (now-sdk build)… ');
+  io.stdout((await buildAppIfStale()) ? 'built dist/app\n' : 'dist/app is up to date\n');
+
+  const instancePort = options.instancePort ?? 8080;
+  const instance = await listen('local instance', '--instance-port', instancePort, () =>
+    startInstance({ port: instancePort, dbPath: path.join(dataDir, 'instance.db'), app: DIST_APP, logLevel: 'warn' }),
+  );
+  let companion: RunningCompanion | undefined;
+  try {
+    io.stdout(`Local ServiceNow instance (an emulator): ${instance.url}\n`);
+    const companionPort = options.port ?? 3000;
+    const companionDb = path.join(dataDir, 'companion.db');
+    companion = await listen('companion', '--port', companionPort, () =>
+      startCompanion({ storeFile: companionDb, port: companionPort, env: io.env, logger: createLogger('companion', { level: 'warn' }) }),
+    );
+    io.stdout(`Companion (the incident.io side): ${companion.url}\n\nConnecting the companion to the instance:\n`);
+    // The same local instance on another port since the last run: move the connection (keeping
+    // what is synced under it) rather than refuse it as another instance's.
+    if (await companion.store.moveConnection(LOCAL_CONNECTION, instance.url)) {
+      io.stdout(`The local instance now listens at ${instance.url}: connection "${LOCAL_CONNECTION}" moved there.\n`);
+    }
+
+    const connected = await runConnect(
+      { instance: instance.url, ...LOCAL_CREDENTIALS, name: LOCAL_CONNECTION, publicUrl: companion.url, db: companionDb },
+      io,
+    );
+    if (connected.exitCode !== 0) throw new StartError('Connecting to the local instance failed (see the checks above).', { code: 'connect_failed' });
+
+    io.stdout('\nImporting the catalog (CIs, services, users, groups):\n');
+    const imported = await runImportCatalog({ name: LOCAL_CONNECTION, db: companionDb }, io);
+    if (imported.exitCode !== 0) io.stderr('The catalog import did not finish; the sync runs without it. Re-run: incident-sn import-catalog\n');
+  } catch (err) {
+    await companion?.close().catch(() => undefined);
+    await instance.close().catch(() => undefined);
+    throw err;
+  }
+  const running = companion;
+  return {
+    instance,
+    companion: running,
+    close: async () => {
+      await running.close();
+      await instance.close();
+    },
+  };
+}
+
+/** What to try once everything runs. */
+export function tryThis(stack: RunningStack, dataDir: string): string {
+  const sn = stack.instance.url;
+  const api = stack.companion.url;
+  return [
+    '',
+    `Ready. incident.io side: ${api}/api/incidents   ServiceNow (emulated): ${sn}   metrics: ${api}/metrics`,
+    '',
+    'Things to try:',
+    '  1. Declare an incident in incident.io; it becomes a ServiceNow incident (see "servicenow" in the answer):',
+    `     curl -s -X POST ${api}/api/incidents -H 'Content-Type: application/json' \\`,
+    `       -d '{"name":"Checkout is down","summary":"Payments fail with 502","severity":"critical","status":"investigating"}'`,
+    '  2. Change it in ServiceNow as the ITIL user (use the sys_id from step 1):',
+    `     curl -s -u itil.user:itil-password -X PATCH ${sn}/api/now/table/incident/<sys_id> \\`,
+    `       -H 'Content-Type: application/json' -d '{"urgency":"2","work_notes":"Rolled back the deploy"}'`,
+    '  3. Watch it arrive in incident.io, in real time (the app pushes it):',
+    `     curl -s ${api}/api/incidents`,
+    '',
+    `Sign in to the instance as admin/admin or itil.user/itil-password. Data is kept in ${dataDir} between runs;`,
+    '`npm start -- --reset` starts over. Stop with Ctrl+C.',
+    '',
+  ].join('\n');
+}
+
+function io(): CommandIo {
+  return { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env };
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new StartError(`Not a port: ${value} (give 0 to 65535; 0 picks a free one).`);
+  return n;
+}
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('Run everything locally: build the app, start the local instance with it, connect the companion, import the catalog, serve.')
+    .option('--reset', 'delete the local data (both databases and the key) and start over')
+    .option('--data-dir <dir>', 'where the databases live', '.data')
+    .option('--instance-port <port>', 'the local instance\'s port (0: a free one)', port, 8080)
+    .option('--port <port>', 'the companion\'s port (0: a free one)', port, 3000)
+    .action(async (flags: { reset?: boolean; dataDir: string; instancePort: number; port: number }) => {
+      const out = io();
+      let stack: RunningStack;
+      try {
+        stack = await startLocalStack({ reset: flags.reset === true, dataDir: flags.dataDir, instancePort: flags.instancePort, port: flags.port }, out);
+      } catch (err) {
+        out.stderr(`${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      out.stdout(tryThis(stack, path.resolve(flags.dataDir)));
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: NodeJS.Signals) => {
+          if (stopping) {
+            out.stderr(`${signal} again: exiting without waiting.\n`);
+            process.exit(130);
+          }
+          stopping = true;
+          out.stdout('\nStopping…\n');
+          stack
+            .close()
+            .then(() => out.stdout(`Stopped. Data kept in ${path.resolve(flags.dataDir)}.\n`))
+            .catch((err: unknown) => {
+              out.stderr(`Stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+              process.exitCode = 1;
+            })
+            .finally(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}
