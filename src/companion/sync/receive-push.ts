@@ -68,19 +68,32 @@ export async function receivePush(deps: ReceivePushDeps, request: PushRequest): 
     return { status, code, message, ...(details !== undefined ? { details } : {}) };
   };
 
-  const connection = await realtimeConnection(deps.registry, request.connectionName);
+  let connection = await realtimeConnection(deps.registry, request.connectionName);
   if (!connection) {
     return reject(404, 'unknown_connection', 'No real-time connection has this name: check the webhook URL the app pushes to (incident-sn doctor).');
   }
   const now = deps.clock();
-  try {
+  const verify = (secretsOf: Connection) =>
     verifyPushSignature({
       rawBody: request.rawBody,
       signatureHeader: request.signature,
-      secrets: acceptedSecrets(connection, now),
+      secrets: acceptedSecrets(secretsOf, now),
       nowSeconds: Math.floor(now.getTime() / 1000),
       ...(deps.toleranceSeconds !== undefined ? { toleranceSeconds: deps.toleranceSeconds } : {}),
     });
+  try {
+    try {
+      verify(connection);
+    } catch (err) {
+      // connect may have rotated the secret a moment ago, after the registry last read the store:
+      // read the connection again once before refusing.
+      if (!(err instanceof WebhookVerificationError) || (err.reason !== 'signature_mismatch' && err.reason !== 'no_secret')) throw err;
+      deps.registry.invalidate();
+      const fresh = await realtimeConnection(deps.registry, request.connectionName);
+      if (!fresh || fresh.updatedAt.getTime() === connection.updatedAt.getTime()) throw err;
+      connection = fresh;
+      verify(connection);
+    }
   } catch (err) {
     if (!(err instanceof WebhookVerificationError)) throw err;
     return reject(err.status as 400 | 401 | 503, err.reason, err.message);

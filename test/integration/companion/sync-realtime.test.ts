@@ -7,6 +7,7 @@ import { postPush, pushBodyFor, signedPush } from '../../helpers/sync-pushes';
 import { waitFor } from '../../helpers/wait-for';
 import type { IncidentView } from '../../../src/companion/server/incident-view';
 import { parseMapping } from '../../../src/companion/sync/mapping';
+import { Secret } from '../../../src/companion/store';
 
 /**
  * The sync end to end in real time: the local instance runs the app's real build (its business
@@ -501,5 +502,27 @@ describe('operations', () => {
     const res = await f.api<{ status: string; store: string; workers: Record<string, { running: boolean }> }>('GET', '/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', store: 'ok', workers: { inbound: { running: true }, outbound: { running: true }, poller: { running: true } } });
+  });
+});
+
+describe('a secret rotated while serving', () => {
+  it('accepts a push signed with the new secret at once, though the companion had the old one cached', async () => {
+    const declared = await f.declare({ name: 'Rotation', severity: 'minor' });
+    const sysId = sysIdOf(await f.synced(declared.id));
+    const record = await f.record(sysId);
+    // Warm the registry's cache with the current connection.
+    const warm = signedPush(f.connection.signingSecret!.reveal(), pushBodyFor(record, { sequence: 1, changedFields: ['short_description'], values: { short_description: 'Rotation 1' } }));
+    expect((await postPush(f.companion.url, CONNECTION, warm)).status).toBe(200);
+
+    // What `incident-sn connect` does on a re-run: a new signing secret, stored while serving.
+    const current = (await f.companion.store.getConnection(CONNECTION))!;
+    const rotated = Buffer.alloc(32, 7).toString('base64');
+    const { id: _id, previousSigningSecret: _p, signingSecretRotatedAt: _r, createdAt: _c, updatedAt: _u, lastCheck: _l, ...input } = current;
+    expect((await f.companion.store.saveConnection({ ...input, signingSecret: new Secret(rotated) })).rotated).toBe(true);
+
+    const push = signedPush(rotated, pushBodyFor(record, { sequence: 2, changedFields: ['short_description'], values: { short_description: 'Rotation 2' } }));
+    expect((await postPush(f.companion.url, CONNECTION, push)).status).toBe(200);
+    await applied(sysId, 2);
+    expect((await f.incident(declared.id)).name).toBe('Rotation 2');
   });
 });
