@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type MigrationProvider } from 'kysely';
 import type { CompanionStore } from './companion-store';
 import { StoreOpenError } from './errors';
+import { withStatementCache } from './statement-cache';
 import { KyselyCompanionStore } from './kysely-store';
 import { migrateToLatest } from './migrations';
 import type { CompanionDatabase } from './schema';
@@ -59,7 +60,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
   // Secrets are encrypted, but names, users and URLs are nobody else's business either.
   if (isNew && process.platform !== 'win32') fs.chmodSync(file, 0o600);
 
-  const db = new Kysely<CompanionDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<CompanionDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await migrateToLatest(db as unknown as Kysely<unknown>, options.migrations);
   } catch (err) {
