@@ -1,4 +1,5 @@
-import { ServiceNowConnection, TableClient, type ServiceNowConnectionOptions } from '../client';
+import { TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions } from '../client';
+import { serviceAccountClient } from '../service-account-client';
 import type { Connection } from '../store';
 
 /**
@@ -22,17 +23,6 @@ export interface CatalogClient {
 
 /** Opens a client authenticated as the connection's service account (OAuth password grant). */
 export function openCatalogClient(connection: Connection, overrides: Partial<ServiceNowConnectionOptions> = {}): CatalogClient {
-  const sn = new ServiceNowConnection({
-    ...IMPORT_CONNECTION_DEFAULTS,
-    ...overrides,
-    instance: connection.instanceUrl,
-    credentials: {
-      kind: 'password',
-      clientId: connection.clientId,
-      clientSecret: connection.clientSecret.reveal(),
-      username: connection.username,
-      password: connection.password.reveal(),
-    },
-  });
+  const sn = serviceAccountClient(connection, { ...IMPORT_CONNECTION_DEFAULTS, ...overrides });
   return { table: new TableClient(sn), connection: sn, close: () => sn.close() };
 }

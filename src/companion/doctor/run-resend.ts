@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { ServiceNowHttpError, SyncApiClient, ServiceNowConnection, type ServiceNowConnectionOptions, type SyncResendRequest } from '../client';
+import { ServiceNowHttpError, SyncApiClient, type ServiceNowConnection, type ServiceNowConnectionOptions, type SyncResendRequest } from '../client';
 import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
 import { CommandOptionsError, connectionNameOf, dbFileOf } from '../connect/options';
 import { printCommandError, printJson } from '../connect/output';
 import { SETUP_CONNECTION_DEFAULTS } from '../connect/setup-session';
+import { serviceAccountClient } from '../service-account-client';
 import { openSqliteStore } from '../store';
 import { loadConnection } from './load-connection';
 
@@ -60,18 +61,7 @@ export async function runResend(
         `Connection "${connection.name}" polls the instance: there is no outbox to resend from. Install the app and run incident-sn connect again for real-time sync.`,
       );
     }
-    client = new ServiceNowConnection({
-      ...SETUP_CONNECTION_DEFAULTS,
-      ...deps.connectionOptions,
-      instance: connection.instanceUrl,
-      credentials: {
-        kind: 'password',
-        clientId: connection.clientId,
-        clientSecret: connection.clientSecret.reveal(),
-        username: connection.username,
-        password: connection.password.reveal(),
-      },
-    });
+    client = serviceAccountClient(connection, { ...SETUP_CONNECTION_DEFAULTS, ...deps.connectionOptions });
     let answer: unknown;
     try {
       answer = await new SyncApiClient(client).resend(request);

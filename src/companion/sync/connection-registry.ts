@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { ServiceNowConnection, TableClient, type ServiceNowConnectionOptions } from '../client';
+import { TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions } from '../client';
+import { serviceAccountClient } from '../service-account-client';
 import type { CompanionStore, Connection } from '../store';
 import { SecretDecryptionError } from '../store';
 import type { SyncMetrics } from './metrics';
@@ -72,19 +73,7 @@ export class ConnectionRegistry {
     if (existing && existing.updatedAt === connection.updatedAt.getTime()) return existing.client;
     if (existing) void existing.client.http.close().catch(() => undefined);
     const hooks = this.options.metrics?.clientHooks(connection.name);
-    const http = new ServiceNowConnection({
-      ...SYNC_CLIENT_DEFAULTS,
-      ...this.options.clientOptions,
-      instance: connection.instanceUrl,
-      credentials: {
-        kind: 'password',
-        clientId: connection.clientId,
-        clientSecret: connection.clientSecret.reveal(),
-        username: connection.username,
-        password: connection.password.reveal(),
-      },
-      ...(hooks ?? {}),
-    });
+    const http = serviceAccountClient(connection, { ...SYNC_CLIENT_DEFAULTS, ...this.options.clientOptions, ...(hooks ?? {}) });
     const client: ConnectionClient = { connection, http, table: new TableClient(http) };
     this.clients.set(connection.id, { updatedAt: connection.updatedAt.getTime(), client });
     return client;

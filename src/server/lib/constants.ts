@@ -56,6 +56,7 @@ export const SYNCED_FIELDS = [
 
 /** Journal fields of an incident whose entries are pushed as incident.journal events. */
 export const JOURNAL_FIELDS = ['comments', 'work_notes'] as const;
+export type JournalField = (typeof JOURNAL_FIELDS)[number];
 
 /** Headers of every push. */
 export const HEADER = {

@@ -1,4 +1,4 @@
-import type { EventType } from './constants.ts';
+import type { EventType, JournalField } from './constants.ts';
 import type { RecordReader } from './glide-interfaces.ts';
 import { glideToIso } from './time.ts';
 
@@ -47,7 +47,7 @@ export interface IncidentSnapshot {
 
 export interface JournalEntry {
   sys_id: string;
-  element: string;
+  element: JournalField;
   value: string;
   /** user_name of the author. */
   author: string;
@@ -128,7 +128,8 @@ export function buildIncidentSnapshot(record: RecordReader, lookup: ReferenceLoo
 export function buildJournalEntry(journal: RecordReader): JournalEntry {
   return {
     sys_id: journal.getUniqueValue(),
-    element: value(journal, 'element'),
+    // queueJournalEntry only builds entries of the synced journal fields.
+    element: value(journal, 'element') as JournalField,
     value: value(journal, 'value'),
     author: value(journal, 'sys_created_by'),
     created_on: glideToIso(journal.getValue('sys_created_on')),
