@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CLASS_COLUMN, SYSTEM_COLUMNS } from '../schema/system-columns';
-import type { ChoiceDefinition, ColumnType, TableDefinition } from '../schema/types';
+import type { ChoiceDefinition, ColumnDefinition, ColumnType, TableDefinition } from '../schema/types';
 
 /** Types whose values are not stored in the record's own row. */
 const VIRTUAL_TYPES: ReadonlySet<string> = new Set(['journal_input', 'journal', 'journal_list', 'collection']);
@@ -313,20 +313,8 @@ export function definitionsToRows(defs: readonly TableDefinition[], existingObje
     const columns = def.extends ? [...def.columns] : [...SYSTEM_COLUMNS, ...(def.extensible ? [CLASS_COLUMN] : []), ...def.columns];
     for (const col of columns) {
       entries.push({
-        sys_id: stableSysId(`sys_dictionary:${def.name}:${col.name}`),
-        name: def.name,
-        element: col.name,
-        column_label: col.label ?? col.name,
-        internal_type: col.type,
-        max_length: col.maxLength === undefined ? '' : String(col.maxLength),
-        reference: col.reference ?? '',
-        default_value: col.defaultValue ?? '',
-        mandatory: String(col.mandatory ?? false),
-        read_only: String(col.readOnly ?? false),
-        display: String(col.display ?? false),
-        active: 'true',
+        ...dictionaryEntry(def.name, col, scope),
         choice: col.choices && col.choices.length > 0 ? '1' : '',
-        sys_scope: scope,
         ...(col.indexed ? { _indexed: 'true' } : {}),
       });
       for (const c of col.choices ?? []) choices.push(choiceRow(def.name, col.name, c, scope));
@@ -346,6 +334,25 @@ export function definitionsToRows(defs: readonly TableDefinition[], existingObje
     if (def.indexes) indexes.set(def.name, def.indexes);
   }
   return { objects, entries, choices, numbers, indexes };
+}
+
+/** The sys_dictionary row of a column definition (base schema or added at run time). */
+export function dictionaryEntry(table: string, col: ColumnDefinition, scope: string): Record<string, string> {
+  return {
+    sys_id: stableSysId(`sys_dictionary:${table}:${col.name}`),
+    name: table,
+    element: col.name,
+    column_label: col.label ?? col.name,
+    internal_type: col.type,
+    max_length: col.maxLength === undefined ? '' : String(col.maxLength),
+    reference: col.reference ?? '',
+    default_value: col.defaultValue ?? '',
+    mandatory: String(col.mandatory ?? false),
+    read_only: String(col.readOnly ?? false),
+    display: String(col.display ?? false),
+    active: 'true',
+    sys_scope: scope,
+  };
 }
 
 function choiceRow(table: string, element: string, c: ChoiceDefinition, scope: string): Record<string, string> {

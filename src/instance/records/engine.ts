@@ -36,7 +36,7 @@ import type { Logger } from 'pino';
 import { silentLogger } from '../../shared/logger';
 import { bootstrapBaseSchema, readDictionarySource } from '../db/bootstrap';
 import { MEMORY_DB, openDatabase, type OpenedDatabase, type SqliteDatabase } from '../db/database';
-import { Dictionary, stableSysId, type ColumnMeta, type TableMeta } from '../db/dictionary';
+import { Dictionary, dictionaryEntry, stableSysId, type ColumnMeta, type TableMeta } from '../db/dictionary';
 import { InstanceMeta, createInternalTables } from '../db/internal-tables';
 import { syncPhysicalSchema } from '../db/physical';
 import {
@@ -967,21 +967,7 @@ export class SchemaEditor {
     if (!own) {
       engine.insert(
         'sys_dictionary',
-        {
-          sys_id: stableSysId(`sys_dictionary:${table}:${col.name}`),
-          name: table,
-          element: col.name,
-          column_label: col.label ?? col.name,
-          internal_type: col.type,
-          max_length: col.maxLength === undefined ? '' : String(col.maxLength),
-          reference: col.reference ?? '',
-          default_value: col.defaultValue ?? '',
-          mandatory: String(col.mandatory ?? false),
-          read_only: String(col.readOnly ?? false),
-          display: String(col.display ?? false),
-          active: 'true',
-          sys_scope: scope,
-        },
+        dictionaryEntry(table, col, scope),
         { session: system, runBusinessRules: false },
       );
     }
