@@ -51,6 +51,8 @@ export interface SyncFixture {
   patchRecord(sysId: string, values: Record<string, unknown>, as?: { user: string; password: string }): Promise<Record<string, string>>;
   /** ServiceNow API calls the companion made that got an answer (its client's onResponse), by "METHOD route status". */
   calls(): Promise<Record<string, number>>;
+  /** Incident creates (POST) and updates (PATCH) the companion made that ServiceNow accepted. */
+  writes(): Promise<{ post: number; patch: number }>;
   close(): Promise<void>;
 }
 
@@ -151,6 +153,14 @@ function fixture(sn: TestInstance, companion: RunningCompanion, connection: Conn
         counts[key] = (counts[key] ?? 0) + v.value;
       }
       return counts;
+    },
+    async writes() {
+      const calls = await this.calls();
+      const sum = (prefix: string) =>
+        Object.entries(calls)
+          .filter(([key]) => key.startsWith(prefix) && / 2\d\d$/.test(key))
+          .reduce((n, [, count]) => n + count, 0);
+      return { post: sum('POST /api/now/table/incident '), patch: sum('PATCH /api/now/table/incident/{sys_id} ') };
     },
     async close() {
       await companion.close().catch(() => undefined);
