@@ -482,17 +482,6 @@ class KyselyInboundRepository implements InboundEventRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async defer(id: string, owner: string, nextAttemptAt: Date): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sync_inbound_events')
-      .set((eb) => ({ state: 'pending', next_attempt_at: iso(nextAttemptAt), attempts: eb('attempts', '-', 1), lease_owner: null, lease_expires_at: null }))
-      .where('id', '=', id)
-      .where('state', '=', 'processing')
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  }
-
   async nextDueAt(): Promise<Date | null> {
     const pending = await this.db
       .selectFrom('sync_inbound_events as e')

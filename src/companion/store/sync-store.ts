@@ -293,8 +293,6 @@ export interface InboundEventRepository {
   retry(id: string, owner: string, options: RetryOptions): Promise<boolean>;
   /** Gives up on a claimed event (kept, with its error, for people to look at). */
   fail(id: string, owner: string, error: string, at: Date): Promise<boolean>;
-  /** Puts a claimed event back without counting the attempt (it waits for a write in progress). */
-  defer(id: string, owner: string, nextAttemptAt: Date): Promise<boolean>;
   /** Gives back every lease of this owner (shutdown, or a dead owner's work at start). */
   release(owner: string, at: Date): Promise<number>;
   /** When the next claim can find something (a pending event due, or a lease that expires); null: nothing open. Reads open rows only. */

@@ -48,6 +48,8 @@ export interface OutboundProcessorDeps {
    * long enough for the instance to have finished the request it may still be processing.
    */
   unansweredGraceMs: number;
+  /** While a connection is rate-limited, one write probes it this often. */
+  rateLimitProbeMs: number;
 }
 
 /** How a failed attempt is handled. */
