@@ -192,6 +192,19 @@ describe('npm start: one per data folder, stopped by npm\'s pid', () => {
     // …and it gave the lock back.
     acquireProcessLock({ file: path.join(dataDir, 'companion.db'), command: 'test', alternative: '' }).release();
   });
+
+  it('--reset on a terminal asks first, and "n" deletes nothing', async () => {
+    const before = inodes(dataDir);
+    // script(1) gives the command a pseudo-terminal, as a user's shell would.
+    const command = [process.execPath, BIN, 'start', '--data-dir', dataDir, '--reset', '--instance-port', '0', '--port', '0'].map((a) => `'${a}'`).join(' ');
+    const asked = run('script', ['-qec', command, '/dev/null'], 'pipe');
+    await ready(asked, /Delete\? \[y\/N\]/, 'the question');
+    asked.child.stdin!.write('n\r');
+    expect((await asked.exited).code).toBe(1);
+    expect(asked.output()).toContain(`--reset deletes instance.db`);
+    expect(asked.output()).toContain(`Reset cancelled: nothing was deleted from ${dataDir}.`);
+    expect(inodes(dataDir)).toEqual(before);
+  });
 });
 
 describe('serve and instance as npx runs them (npm → sh -c → node)', () => {
