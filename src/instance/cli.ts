@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../shared/logger';
+import { acquireProcessLock } from '../shared/process-lock';
+import { onStopSignals } from '../shared/stop-signals';
 import { startInstance } from './index';
 
 /** Where the instance keeps its data unless told otherwise (relative to the working directory). */
@@ -22,7 +24,10 @@ function parsePort(raw: string): number {
   return port;
 }
 
-/** `incident-sn instance`: runs the local ServiceNow instance until SIGINT/SIGTERM. */
+/**
+ * `incident-sn instance`: runs the local ServiceNow instance until SIGINT/SIGTERM. It locks its
+ * database file first: a second instance (or a `start`) on the same file is refused with the pid.
+ */
 export function registerInstanceCommand(program: Command): void {
   program
     .command('instance')
@@ -38,6 +43,7 @@ export function registerInstanceCommand(program: Command): void {
       if (!/^\d+$/.test(options.workers) || Number(options.workers) > 16) throw new Error(`--workers must be a number from 0 to 16 (got ${JSON.stringify(options.workers)})`);
       const workers = Number(options.workers);
       const logger = createLogger('instance', { level: options.logLevel });
+      const lock = options.db === ':memory:' ? undefined : acquireProcessLock({ file: options.db, command: 'incident-sn instance', alternative: 'pass --db <another file>' });
       const instance = await startInstance({
         port: parsePort(options.port),
         dbPath: options.db,
@@ -45,6 +51,9 @@ export function registerInstanceCommand(program: Command): void {
         seed: options.seed,
         logger,
         scheduler: workers === 0 ? false : { workers },
+      }).catch((err: unknown) => {
+        lock?.release();
+        throw err;
       });
       const lines = [
         `Local ServiceNow instance: ${instance.url}`,
@@ -67,22 +76,22 @@ export function registerInstanceCommand(program: Command): void {
           '  OAuth client      incident-io-local / local-client-secret',
         );
       }
-      lines.push('Stop with Ctrl+C.');
+      lines.push(`Stop with Ctrl+C, or kill -INT ${process.pid}.`);
       process.stdout.write(`${lines.join('\n')}\n`);
-      let stopping = false;
-      const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'stopping the local instance');
-        instance.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.error({ err }, 'error while stopping');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      onStopSignals({
+        stop: (signal) => {
+          logger.info({ signal }, 'stopping the local instance');
+          instance.close().then(
+            () => {
+              lock?.release();
+              process.exit(0);
+            },
+            (err: unknown) => {
+              logger.error({ err }, 'error while stopping');
+              process.exit(1);
+            },
+          );
+        },
+      });
     });
 }
