@@ -36,6 +36,12 @@ export interface PropertyAccess {
   set(name: string, value: string): void;
 }
 
+/** A password2 field holding one secret: set encrypts it at rest, get returns it in clear ('' when unset). */
+export interface SecretField {
+  get(): string;
+  set(secret: string): void;
+}
+
 /** One outbound HTTP POST, as sn_ws.RESTMessageV2 performs it. */
 export interface HttpRequest {
   url: string;
