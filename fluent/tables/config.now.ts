@@ -17,10 +17,7 @@ export const x_incident_io_config = Table({
   index: [{ name: 'x_incident_io_config_name', unique: true, element: 'name' }],
   schema: {
     name: StringColumn({ label: 'Name', maxLength: 40, mandatory: true, default: 'default' }),
-    signing_secret: Password2Column({
-      label: 'Signing secret',
-      maxLength: 255,
-      hint: 'Base64 of 32+ random bytes; signs every push. Set by Connect through PUT /sync/config.',
-    }),
+    // Base64 of 32+ random bytes; signs every push. Set by Connect through PUT /sync/config.
+    signing_secret: Password2Column({ label: 'Signing secret', maxLength: 255 }),
   },
 });
