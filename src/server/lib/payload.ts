@@ -82,6 +82,11 @@ function value(record: RecordReader, field: string): string {
   return record.getValue(field) || '';
 }
 
+function displayValue(record: RecordReader, field: string): string {
+  const element = record.getElement(field);
+  return (element && element.getDisplayValue()) || '';
+}
+
 export function isTrue(raw: string | null | undefined): boolean {
   return raw === 'true' || raw === '1';
 }
@@ -105,9 +110,9 @@ export function buildIncidentSnapshot(record: RecordReader, lookup: ReferenceLoo
     short_description: value(record, 'short_description'),
     description: value(record, 'description'),
     state: value(record, 'state'),
-    state_label: record.getDisplayValue('state') || '',
+    state_label: displayValue(record, 'state'),
     priority: value(record, 'priority'),
-    priority_label: record.getDisplayValue('priority') || '',
+    priority_label: displayValue(record, 'priority'),
     impact: value(record, 'impact'),
     urgency: value(record, 'urgency'),
     active: isTrue(record.getValue('active')),

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { seedEdits } from '../../../src/instance';
+import { seedEdits, type SeedOption } from '../../../src/instance';
 import { PASSWORD2_GET_DECRYPTS } from '../../../src/instance/runtime/glide/gs';
 import { APP_API, configurePush, holdRetryJob, type PushConfig } from '../../helpers/app-instance';
 import { DIST_APP } from '../../helpers/build';
@@ -38,7 +38,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(dbPath: string, app: string, seed?: Parameters<typeof startTestInstance>[0]['seed']): Promise<TestInstance> {
+async function start(dbPath: string, app: string, seed?: SeedOption): Promise<TestInstance> {
   const sn = await startTestInstance({ dbPath, app, seed, scheduler: { workers: 1, pollIntervalMs: 1000 } });
   running.push(sn);
   return sn;
@@ -75,7 +75,7 @@ function syslogMessages(sn: TestInstance): string[] {
 }
 
 /** Installs 1.0.0 and configures the push as Connect does; returns the database and the secret. */
-async function configuredRelease(name: string, seed?: Parameters<typeof start>[2]): Promise<{ dbPath: string; push: PushConfig }> {
+async function configuredRelease(name: string, seed?: SeedOption): Promise<{ dbPath: string; push: PushConfig }> {
   const dbPath = path.join(dir, `${name}.db`);
   const old = await start(dbPath, released, seed);
   expect(old.appInstall?.version).toBe('1.0.0');

@@ -52,10 +52,11 @@ describe('password2 fields', () => {
     const stored = rt.engine.get('x_vault_config', sysId)!.values.secret!;
     const read = rt.run(
       `var gr = new GlideRecord('x_vault_config'); gr.get('${sysId}');
-       return [gr.getValue('secret'), gr.secret.getValue(), gr.secret.toString(), gr.getDisplayValue('secret'), gr.secret.getDisplayValue()];`,
+       return [gr.getValue('secret'), gr.secret.getValue(), gr.secret.toString(), gr.secret.getDisplayValue()];`,
       inVault,
     );
-    expect(read).toEqual([stored, stored, stored, '', '']);
+    expect(read).toEqual([stored, stored, stored, '']);
+    expect(rt.run(`var gr = new GlideRecord('x_vault_config'); gr.get('${sysId}'); return gr.getDisplayValue('secret');`)).toBe('');
   });
 
   it('getDecryptedValue() gives the clear value to a script of the table scope and to a global script', () => {
@@ -151,5 +152,14 @@ describe('CertificateEncryption.generateMac', () => {
     expect(rt.run(`return new GlideCertificateEncryption().generateMac('SmVmZQ==', 'HmacSHA256', 'x');`)).toBe(
       createHmac('sha256', 'Jefe').update('x').digest('base64'),
     );
+  });
+});
+
+describe('GlideRecord.getDisplayValue', () => {
+  it('takes no field in a scoped script (the scoped reference documents none); the field element gives its display value', () => {
+    const script = `var gr = new GlideRecord('incident'); gr.addQuery('state', 2); gr.setLimit(1); gr.query(); gr.next();`;
+    expect(rt.run(`${script} return gr.getElement('state').getDisplayValue();`, inVault)).toBe('In Progress');
+    expect(() => rt.run(`${script} return gr.getDisplayValue('state');`, inVault)).toThrow(/use getElement\('state'\)\.getDisplayValue\(\)/);
+    expect(rt.run(`${script} return gr.getDisplayValue('state');`)).toBe('In Progress');
   });
 });

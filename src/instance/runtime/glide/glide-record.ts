@@ -279,6 +279,11 @@ export class GlideRecordImpl {
     const s = this._s;
     if (!s.meta) return '';
     if (name === undefined || name === null || name === '') return this._display(s.meta.displayColumn);
+    const scope = s.host.frame()?.scope ?? 'global';
+    if (scope !== 'global') {
+      // The scoped API reference documents getDisplayValue() without arguments only.
+      throw new Error(`GlideRecord.getDisplayValue('${String(name)}') in a scoped script (scope '${scope}'): use getElement('${String(name)}').getDisplayValue()`);
+    }
     const path = String(name);
     if (path.includes('.')) {
       const element = this.getElement(path);
