@@ -24,13 +24,17 @@ Property({
   roles: { read: [appAdminRole], write: [appAdminRole] },
 });
 
-/** HMAC key of the push signature. Read by readConfig (delivery); set by PUT /sync/config; never returned by the API. */
+/**
+ * Where versions up to 1.0.0 kept the HMAC key. The secret now lives in the configuration record
+ * (fluent/tables/config.now.ts). Kept so an upgrade can move a configured secret: the first read
+ * (src/server/lib/signing-secret.ts, currentSigningSecret) moves it and clears this property.
+ */
 Property({
   $id: Now.ID['property-signing-secret'],
   name: 'x_incident_io.signing_secret',
   type: 'password2',
   value: '',
-  description: 'Base64 secret (32+ random bytes) that signs every push. Encrypted at rest; never returned by the API.',
+  description: 'No longer used: the signing secret moved to the incident.io configuration record. Emptied after the move.',
   isPrivate: true,
   roles: { read: [appAdminRole], write: [appAdminRole] },
 });

@@ -25,6 +25,22 @@ declare global {
                         table: 'sys_script'
                         id: 'd6cc97501d034901a549750ce26d02ed'
                     }
+                    'config-acl-create': {
+                        table: 'sys_security_acl'
+                        id: 'af537fed0193420683c19e04267c90dd'
+                    }
+                    'config-acl-delete': {
+                        table: 'sys_security_acl'
+                        id: '93c1f105317e4d6b965ed9320fe7b0ff'
+                    }
+                    'config-acl-read': {
+                        table: 'sys_security_acl'
+                        id: 'c2857b48953e4b6db39255c63e460899'
+                    }
+                    'config-acl-write': {
+                        table: 'sys_security_acl'
+                        id: 'af3f2d07d63c4c899b3db1a72b688db8'
+                    }
                     'job-retry-and-purge-outbox': {
                         table: 'sysauto_script'
                         id: '1c33c75028c64b6ebfbb4e2ac05f9f12'
@@ -197,6 +213,10 @@ declare global {
                         table: 'sys_module'
                         id: '809be39ca8644d4fba1daadf174cac41'
                     }
+                    'src_server_lib_signing-secret_ts': {
+                        table: 'sys_module'
+                        id: 'ac07401144604f6f99003b70ab931ee6'
+                    }
                     src_server_lib_time_ts: {
                         table: 'sys_module'
                         id: 'b23f60ad6a1c41a2a252d27059e72f53'
@@ -325,10 +345,32 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_documentation'
+                        id: '33191001cdc84cdca97dc9b727013a0e'
+                        key: {
+                            name: 'x_incident_io_config'
+                            element: 'name'
+                            language: 'en'
+                        }
+                    },
+                    {
                         table: 'sys_user_role'
                         id: '34eebaf6d8c44b13813d41e1fe0a3361'
                         key: {
                             name: 'x_incident_io.admin'
+                        }
+                    },
+                    {
+                        table: 'sys_security_acl_role'
+                        id: '3678bda6dff04df7a4a53e542087d9d8'
+                        key: {
+                            sys_security_acl: 'af537fed0193420683c19e04267c90dd'
+                            sys_user_role: {
+                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
+                                key: {
+                                    name: 'x_incident_io.admin'
+                                }
+                            }
                         }
                     },
                     {
@@ -372,6 +414,14 @@ declare global {
                     },
                     {
                         table: 'sys_dictionary'
+                        id: '44c7654e7c2547c6aca475d9805aac9f'
+                        key: {
+                            name: 'x_incident_io_config'
+                            element: 'signing_secret'
+                        }
+                    },
+                    {
+                        table: 'sys_dictionary'
                         id: '44e4b2f2c5c94988b998ab5e40a078e5'
                         key: {
                             name: 'x_incident_io_outbound_event'
@@ -384,6 +434,19 @@ declare global {
                         key: {
                             logical_table_name: 'x_incident_io_outbound_event'
                             col_name_string: 'incident_sys_id,order_key'
+                        }
+                    },
+                    {
+                        table: 'sys_security_acl_role'
+                        id: '4e122f238f58424c8ffc8301284447d3'
+                        key: {
+                            sys_security_acl: 'af3f2d07d63c4c899b3db1a72b688db8'
+                            sys_user_role: {
+                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
+                                key: {
+                                    name: 'x_incident_io.admin'
+                                }
+                            }
                         }
                     },
                     {
@@ -431,6 +494,13 @@ declare global {
                                     name: 'x_incident_io.admin'
                                 }
                             }
+                        }
+                    },
+                    {
+                        table: 'sys_db_object'
+                        id: '5fd2819f204144d1ade562aa6df521f6'
+                        key: {
+                            name: 'x_incident_io_config'
                         }
                     },
                     {
@@ -487,6 +557,19 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_security_acl_role'
+                        id: '6c1a47c62d614d37a7e018cb67120072'
+                        key: {
+                            sys_security_acl: '93c1f105317e4d6b965ed9320fe7b0ff'
+                            sys_user_role: {
+                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
+                                key: {
+                                    name: 'x_incident_io.admin'
+                                }
+                            }
+                        }
+                    },
+                    {
                         table: 'sys_choice'
                         id: '6eaf606380a341cd9874e680c827f504'
                         key: {
@@ -495,6 +578,23 @@ declare global {
                             value: 'delivered'
                             language: 'en'
                             dependent_value: 'NULL'
+                        }
+                    },
+                    {
+                        table: 'sys_dictionary'
+                        id: '70b5d3427e6a4a25827c6c2fda830a2e'
+                        key: {
+                            name: 'x_incident_io_config'
+                            element: 'NULL'
+                        }
+                    },
+                    {
+                        table: 'sys_documentation'
+                        id: '70e88a4039a047ad9eab405cc823d921'
+                        key: {
+                            name: 'x_incident_io_config'
+                            element: 'signing_secret'
+                            language: 'en'
                         }
                     },
                     {
@@ -553,6 +653,14 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_dictionary'
+                        id: '811b28fb96604098b3f9dabc94dc964d'
+                        key: {
+                            name: 'x_incident_io_config'
+                            element: 'name'
+                        }
+                    },
+                    {
                         table: 'sys_choice'
                         id: '82dcebcee39c44a79bde70d088979de8'
                         key: {
@@ -592,6 +700,14 @@ declare global {
                             name: 'x_incident_io_outbound_event'
                             element: 'state'
                             language: 'en'
+                        }
+                    },
+                    {
+                        table: 'sys_index'
+                        id: '8f8f93fcd5d44d6b8257a3abb19c4b60'
+                        key: {
+                            logical_table_name: 'x_incident_io_config'
+                            col_name_string: 'name'
                         }
                     },
                     {
@@ -725,6 +841,26 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_security_acl_role'
+                        id: 'd55d9280916049eda33c5344a9ec60bb'
+                        key: {
+                            sys_security_acl: 'c2857b48953e4b6db39255c63e460899'
+                            sys_user_role: {
+                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
+                                key: {
+                                    name: 'x_incident_io.admin'
+                                }
+                            }
+                        }
+                    },
+                    {
+                        table: 'ua_table_licensing_config'
+                        id: 'd5addbc39503440ea98431524453b341'
+                        key: {
+                            name: 'x_incident_io_config'
+                        }
+                    },
+                    {
                         table: 'sys_documentation'
                         id: 'db0e59402466423297f047f5f8ffd672'
                         key: {
@@ -776,6 +912,15 @@ declare global {
                         key: {
                             name: 'x_incident_io_outbound_event'
                             element: 'sequence'
+                        }
+                    },
+                    {
+                        table: 'sys_documentation'
+                        id: 'ec54634c1aa44171a91ba952cb67b887'
+                        key: {
+                            name: 'x_incident_io_config'
+                            element: 'NULL'
+                            language: 'en'
                         }
                     },
                     {

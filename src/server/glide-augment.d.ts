@@ -1,10 +1,13 @@
-// Glide APIs that exist on instances but are missing from @servicenow/glide 27.0.5's declarations.
+// Glide APIs whose @servicenow/glide 27.0.5 declarations differ from the ServiceNow API reference.
 // (A module file, so this augments the package's types rather than replacing them.)
 export {};
 
 declare module '@servicenow/glide' {
-  /** Scoped API: `new GlideCertificateEncryption().generateMac(base64Key, 'HmacSHA256', data)` returns base64. */
-  export class GlideCertificateEncryption {
+  /**
+   * CertificateEncryption - Scoped (API reference): `new CertificateEncryption().generateMac(base64Key,
+   * 'HmacSHA256', data)` returns the MAC in base64. The package declares generateMac static only.
+   */
+  interface CertificateEncryption {
     generateMac(key: string, algorithm: string, data: string): string;
   }
 }

@@ -149,10 +149,17 @@ export class FakeGlideRecord implements GlideRecordLike {
     return v === undefined || v === '' ? null : v;
   }
 
-  getDisplayValue(field?: string): string {
-    if (field === undefined) return this.getValue(this.db.displayField[this.table] ?? 'sys_id') ?? '';
-    const v = this.getValue(field) ?? '';
-    return this.db.labels[`${this.table}.${field}.${v}`] ?? v;
+  getDisplayValue(): string {
+    return this.getValue(this.db.displayField[this.table] ?? 'sys_id') ?? '';
+  }
+
+  getElement(field: string): { getDisplayValue(): string } {
+    return {
+      getDisplayValue: () => {
+        const v = this.getValue(field) ?? '';
+        return this.db.labels[`${this.table}.${field}.${v}`] ?? v;
+      },
+    };
   }
 
   getUniqueValue(): string {
@@ -200,7 +207,8 @@ export class FakeGlideRecord implements GlideRecordLike {
 export function recordOf(values: Row, labels: Row = {}): RecordReader {
   return {
     getValue: (field) => (values[field] === undefined || values[field] === '' ? null : values[field]!),
-    getDisplayValue: (field) => (field ? (labels[field] ?? values[field] ?? '') : ''),
+    getDisplayValue: () => '',
+    getElement: (field) => ({ getDisplayValue: () => labels[field] ?? values[field] ?? '' }),
     getUniqueValue: () => values.sys_id ?? '',
   };
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { signPush } from '../../src/server/lib/signature';
 
-/** What GlideCertificateEncryption.generateMac(base64Key, 'HmacSHA256', data) computes on an instance. */
+/** What (Glide)CertificateEncryption.generateMac(base64Key, 'HmacSHA256', data) computes on an instance. */
 export function generateMac(base64Key: string, data: string): string {
   return crypto.createHmac('sha256', Buffer.from(base64Key, 'base64')).update(data, 'utf8').digest('base64');
 }

@@ -191,6 +191,14 @@ async function remove({ request, reply, session, table }: Handled): Promise<void
 }
 
 /** Registers the Table API under its three prefixes. */
+/** Whether the table allows the Table API ("Allow access to this table via web services"). */
+function webServiceAccess(engine: InstanceContext['engine'], table: string): boolean {
+  return engine.cachedByMetadata(`table-api:ws_access:${table}`, () => {
+    const row = engine.store.prepare(`SELECT ws_access FROM "sys_db_object" WHERE name = ? LIMIT 1`).get(table) as { ws_access: string | null } | undefined;
+    return row?.ws_access !== 'false';
+  });
+}
+
 export function registerTableApi(app: FastifyInstance): void {
   const route =
     (prefix: string, action: (h: Handled) => Promise<void>) =>
@@ -203,6 +211,11 @@ export function registerTableApi(app: FastifyInstance): void {
       try {
         if (!ctx.engine.hasTable(table)) {
           sendError(reply, 400, `Invalid table ${table}`, null);
+          return reply;
+        }
+        if (!webServiceAccess(ctx.engine, table)) {
+          // The Now SDK documents 403 for a table with allowWebServiceAccess false; the body is unverified.
+          sendError(reply, 403, 'User Not Authorized', `Web service access to table ${table} is not allowed (sys_db_object.ws_access is false)`);
           return reply;
         }
         await action({ request, reply, session, table, prefix });

@@ -39,7 +39,8 @@ export class DisplayValues {
       if (value === '') return null;
       return this.dictionary.choiceLabel(table.name, column.name, value) ?? value;
     }
-    if (column.type === 'password') return '';
+    // Neither a hash nor an encrypted value is shown (the platform documents no display value for them).
+    if (column.type === 'password' || column.type === 'password2') return '';
     if (column.type === 'sys_class_name') return this.dictionary.table(value)?.label ?? value;
     if (column.type === 'integer' && value !== '') return formatIntegerDisplay(value);
     return value;

@@ -870,14 +870,19 @@ export class InstanceEngine {
   // ── Properties ───────────────────────────────────────────────────────────
   /** A system property's value (password2 values decrypted), or `fallback` when it does not exist. */
   getProperty(name: string, fallback?: string): string | undefined {
+    const prop = this.getStoredProperty(name);
+    if (!prop) return fallback;
+    return prop.type === 'password2' ? this.decrypt(prop.value) : prop.value;
+  }
+
+  /** A system property as stored (password2 values encrypted) with its type, or undefined. */
+  getStoredProperty(name: string): { value: string; type: string } | undefined {
     this.checkMetadata();
     if (!this.propertiesCache) {
       const rows = this.store.prepare(`SELECT name, value, type FROM "sys_properties"`).all() as Array<{ name: string | null; value: string | null; type: string | null }>;
       this.propertiesCache = new Map(rows.filter((r) => r.name).map((r) => [r.name as string, { value: r.value ?? '', type: r.type ?? 'string' }]));
     }
-    const prop = this.propertiesCache.get(name);
-    if (!prop) return fallback;
-    return prop.type === 'password2' ? this.decrypt(prop.value) : prop.value;
+    return this.propertiesCache.get(name);
   }
 
   /** Creates or updates a system property (as the system). */

@@ -113,6 +113,7 @@ export const BASE_TABLES: readonly TableDefinition[] = [
       bool('create_access_controls', 'Create access controls', false),
       str('number_ref', 'Auto number'),
       choice('access', 'Accessible from', seq([['public', 'All application scopes'], ['package_private', 'This application scope only']])),
+      bool('ws_access', 'Allow access to this table via web services', true),
     ],
   }),
   metadata({

@@ -1,5 +1,5 @@
 import { PROPERTY } from '../lib/constants.ts';
-import { config, properties, userExists } from '../lib/glide-environment.ts';
+import { config, properties, signingSecretField, userExists } from '../lib/glide-environment.ts';
 import { summarizeConfig } from '../lib/config.ts';
 import { validateConfigUpdate } from '../lib/config-validation.ts';
 import { jsonBody, respondWithError } from './respond.ts';
@@ -14,7 +14,7 @@ export function putConfig(request: any, response: any): void {
   }
   const update = result.update;
   if (update.webhook_url !== undefined) properties.set(PROPERTY.webhookUrl, update.webhook_url);
-  if (update.signing_secret !== undefined) properties.set(PROPERTY.signingSecret, update.signing_secret);
+  if (update.signing_secret !== undefined) signingSecretField.set(update.signing_secret);
   if (update.integration_user !== undefined) properties.set(PROPERTY.integrationUser, update.integration_user);
   if (update.enabled !== undefined) properties.set(PROPERTY.enabled, update.enabled ? 'true' : 'false');
   response.setStatus(200);

@@ -1,7 +1,10 @@
 import { PROPERTY } from './constants.ts';
 import type { PropertyAccess } from './glide-interfaces.ts';
 
-/** The app's configuration, read from its system properties (fluent/properties.now.ts declares them). */
+/**
+ * The app's configuration: the system properties fluent/properties.now.ts declares, and the signing
+ * secret, which lives in the password2 field of the app's configuration record (signing-secret.ts).
+ */
 export interface AppConfig {
   enabled: boolean;
   webhookUrl: string;
@@ -26,12 +29,12 @@ function integer(raw: string | null, fallback: number, min: number, max: number)
   return Math.min(Math.max(n, min), max);
 }
 
-export function readConfig(properties: PropertyAccess): AppConfig {
+export function readConfig(properties: PropertyAccess, signingSecret: string): AppConfig {
   const enabled = properties.get(PROPERTY.enabled);
   return {
     enabled: enabled === 'true' || enabled === '1',
     webhookUrl: (properties.get(PROPERTY.webhookUrl) || '').trim(),
-    signingSecret: (properties.get(PROPERTY.signingSecret) || '').trim(),
+    signingSecret: signingSecret.trim(),
     integrationUser: (properties.get(PROPERTY.integrationUser) || '').trim(),
     maxAttempts: integer(properties.get(PROPERTY.maxAttempts), DEFAULTS.maxAttempts, 1, 100),
     retryBaseSeconds: integer(properties.get(PROPERTY.retryBaseSeconds), DEFAULTS.retryBaseSeconds, 1, 3600),

@@ -6,10 +6,20 @@ export const APP_VERSION = '1.0.0';
 
 export const OUTBOX_TABLE = 'x_incident_io_outbound_event';
 
+/**
+ * The app's configuration record (fluent/tables/config.now.ts): one row, named CONFIG_RECORD_NAME,
+ * holding the signing secret in a password2 field, written with setDisplayValue() and read with
+ * getDecryptedValue() (docs/platform-apis.md says why not a property).
+ */
+export const CONFIG_TABLE = 'x_incident_io_config';
+export const CONFIG_RECORD_NAME = 'default';
+export const CONFIG_FIELD = { name: 'name', signingSecret: 'signing_secret' } as const;
+
 export const PROPERTY = {
   enabled: 'x_incident_io.enabled',
   webhookUrl: 'x_incident_io.webhook_url',
-  signingSecret: 'x_incident_io.signing_secret',
+  /** Where versions up to 1.0.0 kept the signing secret; read once to move it to the config record, then cleared. */
+  legacySigningSecret: 'x_incident_io.signing_secret',
   integrationUser: 'x_incident_io.integration_user',
   maxAttempts: 'x_incident_io.max_attempts',
   retryBaseSeconds: 'x_incident_io.retry_base_seconds',

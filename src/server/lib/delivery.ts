@@ -13,7 +13,7 @@ export interface DeliveryDeps {
   nowMs(): number;
   /** [0, 1) */
   random(): number;
-  /** GlideCertificateEncryption.generateMac(base64Key, 'HmacSHA256', data) */
+  /** new CertificateEncryption().generateMac(base64Key, 'HmacSHA256', data) */
   mac(base64Key: string, data: string): string;
   post: HttpPost;
   log: Logger;

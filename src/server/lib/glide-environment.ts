@@ -1,14 +1,15 @@
-import { GlideCertificateEncryption, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
+import { CertificateEncryption, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
 import { RESTMessageV2 } from '@servicenow/glide/sn_ws';
 import { readConfig, type AppConfig } from './config.ts';
-import { REQUIRED_ROLES } from './constants.ts';
+import { CONFIG_FIELD, CONFIG_RECORD_NAME, CONFIG_TABLE, REQUIRED_ROLES } from './constants.ts';
 import type { DeliveryDeps } from './delivery.ts';
-import type { GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader } from './glide-interfaces.ts';
+import type { GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader, SecretField } from './glide-interfaces.ts';
 import type { CallerInfo } from './health.ts';
 import { glideOutboxStore, type OutboxStore } from './outbox-store.ts';
 import type { ReferenceLookup } from './payload.ts';
 import type { QueueDeps } from './queue.ts';
 import { recordReferenceLookup, userExists as userExistsIn } from './reference-lookup.ts';
+import { currentSigningSecret } from './signing-secret.ts';
 
 /**
  * The one place that touches the real Glide APIs: it builds the dependencies the app's logic
@@ -24,8 +25,32 @@ export const properties: PropertyAccess = {
   set: (name, value) => gs.setProperty(name, value),
 };
 
+/**
+ * The signing secret's password2 field on the configuration record: written with setDisplayValue()
+ * (setValue() is documented not to encrypt), read with getDecryptedValue(). Plain GlideRecord, so
+ * the record's ACLs (x_incident_io.admin only) do not stop the app's own scripts.
+ */
+export const signingSecretField: SecretField = {
+  get() {
+    const gr = new GlideRecord(CONFIG_TABLE);
+    if (!gr.get(CONFIG_FIELD.name, CONFIG_RECORD_NAME)) return '';
+    return gr.getElement(CONFIG_FIELD.signingSecret).getDecryptedValue() || '';
+  },
+  set(secret) {
+    const gr = new GlideRecord(CONFIG_TABLE);
+    const exists = gr.get(CONFIG_FIELD.name, CONFIG_RECORD_NAME);
+    if (!exists) {
+      gr.initialize();
+      gr.setValue(CONFIG_FIELD.name, CONFIG_RECORD_NAME);
+    }
+    gr.getElement(CONFIG_FIELD.signingSecret).setDisplayValue(secret);
+    const saved = exists ? gr.update() : gr.insert();
+    if (!saved) throw new Error('the signing secret could not be saved to ' + CONFIG_TABLE);
+  },
+};
+
 export function config(): AppConfig {
-  return readConfig(properties);
+  return readConfig(properties, currentSigningSecret(signingSecretField, properties, log));
 }
 
 export function nowMs(): number {
@@ -74,8 +99,9 @@ export function restPost(request: HttpRequest): HttpResult {
   }
 }
 
+/** The scoped API (CertificateEncryption, not the global GlideCertificateEncryption): key in base64, MAC in base64. */
 export function macSha256(base64Key: string, data: string): string {
-  return new GlideCertificateEncryption().generateMac(base64Key, 'HmacSHA256', data);
+  return new CertificateEncryption().generateMac(base64Key, 'HmacSHA256', data);
 }
 
 export function queueDeps(): QueueDeps {

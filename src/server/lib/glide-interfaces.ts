@@ -6,8 +6,16 @@
 /** What the logic reads from a record (a GlideRecord, `current` or `previous`). */
 export interface RecordReader {
   getValue(field: string): string | null;
-  getDisplayValue(field?: string): string;
+  /** The record's display value. Scoped GlideRecord documents getDisplayValue() without a field. */
+  getDisplayValue(): string;
+  /** A field's element (a field's display value is getElement(field).getDisplayValue() in scoped scripts). */
+  getElement(field: string): ElementReader | null;
   getUniqueValue(): string;
+}
+
+/** The part of a GlideElement the logic reads. */
+export interface ElementReader {
+  getDisplayValue(): string;
 }
 
 /** The part of a GlideRecord the outbox store uses. */
@@ -34,6 +42,12 @@ export type GlideRecordFactory = (table: string) => GlideRecordLike;
 export interface PropertyAccess {
   get(name: string): string | null;
   set(name: string, value: string): void;
+}
+
+/** A password2 field holding one secret: set encrypts it at rest, get returns it in clear ('' when unset). */
+export interface SecretField {
+  get(): string;
+  set(secret: string): void;
 }
 
 /** One outbound HTTP POST, as sn_ws.RESTMessageV2 performs it. */

@@ -87,8 +87,10 @@ function value(record: RecordReader, field: string, limit: number = PUSH_LIMITS.
   return clip(record.getValue(field) || '', limit);
 }
 
+/** A field's display value, read as the scoped API documents it (getElement(field).getDisplayValue()). */
 function label(record: RecordReader, field: string): string {
-  return clip(record.getDisplayValue(field) || '');
+  const element = record.getElement(field);
+  return clip((element && element.getDisplayValue()) || '');
 }
 
 export function isTrue(raw: string | null | undefined): boolean {

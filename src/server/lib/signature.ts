@@ -14,7 +14,7 @@ export function signatureHeader(timestampSeconds: number, macBase64: string): st
   return 't=' + timestampSeconds + ',v1=' + macBase64;
 }
 
-/** `mac(base64Key, data)` is GlideCertificateEncryption.generateMac with HmacSHA256 on the instance. */
+/** `mac(base64Key, data)` is CertificateEncryption.generateMac with HmacSHA256 on the instance. */
 export function signPush(
   mac: (base64Key: string, data: string) => string,
   secretBase64: string,

@@ -157,6 +157,16 @@ describe('scripted REST operations added on the instance', () => {
     await addOperation('echo', 'POST', '/echo/{id}', `response.setStatus(201); response.setHeader('X-Echo', 'yes'); response.setBody({ id: request.pathParams.id, q: request.queryParams.q, data: request.body.data, user: gs.getUserName() });`);
     await addOperation('broken', 'GET', '/broken', `var x = null; x.boom();`);
     await addOperation('teapot', 'GET', '/teapot', `throw new sn_ws_err.NotFoundError('no teapot here');`);
+    await addOperation('both', 'POST', '/both/{first}', `var b = request.body;
+      var out = request.pathParams.first === 'data' ? { data: b.data, again: b.data, text: b.dataString } : { text: b.dataString, again: b.dataString, data: b.data === undefined ? 'undefined' : b.data };
+      response.setBody(out);`);
+  });
+
+  it('reads the body once, as the platform stream: after data, dataString is empty, and after dataString, data is', async () => {
+    const dataFirst = await sn.request('POST', `${APP_API}/both/data`, { auth: USERS.itil, body: { n: 1 } });
+    expect(dataFirst.json).toEqual({ result: { data: { n: 1 }, again: { n: 1 }, text: '' } });
+    const textFirst = await sn.request('POST', `${APP_API}/both/text`, { auth: USERS.itil, body: { n: 2 } });
+    expect(textFirst.json).toEqual({ result: { text: '{"n":2}', again: '{"n":2}', data: 'undefined' } });
   });
 
   it('passes path and query parameters and the JSON body; wraps the body in result', async () => {

@@ -102,7 +102,7 @@ describe('installing the app build', () => {
     // Not changed on the instance: follows the build. Changed by Connect: kept.
     expect(property(rt, 'x_incident_io.max_attempts').value).toBe('20');
     expect(property(rt, 'x_incident_io.webhook_url').value).toBe('https://hooks.example.com/acme');
-    expect(rt.run(`return gs.getProperty('x_incident_io.signing_secret');`)).toBe('c2VjcmV0');
+    expect(rt.engine.getProperty('x_incident_io.signing_secret')).toBe('c2VjcmV0');
     expect(property(rt, 'x_incident_io.signing_secret').type).toBe('password2');
     // The platform's own dictionary rows of the app table's system columns stay.
     expect(rt.engine.count('sys_dictionary', 'name=x_incident_io_outbound_event^element=sys_created_on')).toBe(1);

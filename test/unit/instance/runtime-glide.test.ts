@@ -187,14 +187,15 @@ describe('GlideDateTime', () => {
 });
 
 describe('gs', () => {
-  it('reads properties with a default and keeps password2 properties encrypted at rest', () => {
+  it('reads properties with a default and keeps password2 properties encrypted at rest (getProperty gives the stored form)', () => {
     rt.engine.insert('sys_properties', { name: 'x_test.secret', type: 'password2', value: '' });
     const result = rt.run(`gs.setProperty('x_test.secret', 's3cret'); gs.setProperty('x_test.new', 'fresh');
-      return [gs.getProperty('x_test.secret'), gs.getProperty('x_test.missing', 'fallback'), gs.getProperty('x_test.missing'), gs.getProperty('x_test.new'), gs.getProperty('instance_name')];`);
-    expect(result).toEqual(['s3cret', 'fallback', null, 'fresh', 'local']);
+      return [gs.getProperty('x_test.secret'), gs.getProperty('x_test.missing', 'fallback'), gs.getProperty('x_test.missing'), gs.getProperty('x_test.new'), gs.getProperty('instance_name')];`) as string[];
     const stored = rt.engine.query('sys_properties', { query: 'name=x_test.secret' }).records[0].values;
+    expect(result).toEqual([stored.value, 'fallback', null, 'fresh', 'local']);
     expect(stored.type).toBe('password2');
     expect(stored.value).not.toContain('s3cret');
+    expect(rt.engine.decrypt(stored.value!)).toBe('s3cret');
   });
 
   it('knows the user and their roles (admin holds every role)', () => {

@@ -4,7 +4,7 @@ import { readConfig } from '../../../src/server/lib/config';
 import { base64ByteLength, validateConfigUpdate, webhookUrlProblem } from '../../../src/server/lib/config-validation';
 import { fakeProperties } from '../../helpers/fake-glide';
 
-const current = readConfig(fakeProperties());
+const current = readConfig(fakeProperties(), '');
 const context = { userExists: (name: string) => name === 'svc_incident_io', current };
 const secret = crypto.randomBytes(32).toString('base64');
 

@@ -4,7 +4,7 @@ import { fakeProperties } from '../../helpers/fake-glide';
 
 describe('readConfig', () => {
   it('uses the defaults when properties are unset or unreadable', () => {
-    const config = readConfig(fakeProperties({ [PROPERTY.maxAttempts]: 'lots', [PROPERTY.retentionDays]: '2.5' }));
+    const config = readConfig(fakeProperties({ [PROPERTY.maxAttempts]: 'lots', [PROPERTY.retentionDays]: '2.5' }), '');
     expect(config).toEqual({
       enabled: false,
       webhookUrl: '',
@@ -27,16 +27,18 @@ describe('readConfig', () => {
         [PROPERTY.retryBaseSeconds]: '5',
         [PROPERTY.requestTimeoutSeconds]: '600',
       }),
+      ' s3cret ',
     );
     expect(config.enabled).toBe(true);
     expect(config.webhookUrl).toBe('https://x.example/hook');
     expect(config.maxAttempts).toBe(1);
     expect(config.retryBaseSeconds).toBe(5);
     expect(config.requestTimeoutSeconds).toBe(60);
+    expect(config.signingSecret).toBe('s3cret');
   });
 
   it('delivers only when enabled with both a URL and a secret, and never shows the secret', () => {
-    const base = readConfig(fakeProperties({ [PROPERTY.enabled]: 'true', [PROPERTY.webhookUrl]: 'https://a', [PROPERTY.signingSecret]: 's3cret' }));
+    const base = readConfig(fakeProperties({ [PROPERTY.enabled]: 'true', [PROPERTY.webhookUrl]: 'https://a' }), 's3cret');
     expect(canDeliver(base)).toBe(true);
     expect(canDeliver({ ...base, enabled: false })).toBe(false);
     expect(canDeliver({ ...base, webhookUrl: '' })).toBe(false);

@@ -1,8 +1,18 @@
 import { createHash, createHmac } from 'node:crypto';
 import { isSysId } from '../../records/values';
+import type { GlideHost } from './host';
 import { withUnsupportedMembers } from './unsupported';
 
-/** GlideCertificateEncryption (MACs), GlideDigest (hashes) and GlideStringUtil (string helpers). */
+/**
+ * CertificateEncryption (scoped) and GlideCertificateEncryption (global) for MACs, GlideDigest
+ * (hashes) and GlideStringUtil (string helpers).
+ *
+ * generateMac(key, algorithm, data), as the API reference documents both classes: the key is
+ * base64-encoded (its decoded bytes key the HMAC), the algorithm a Java name (HmacSHA256, …), the
+ * data a string (UTF-8 here: the reference does not name the charset), the MAC base64. The
+ * reference tells scoped applications to use CertificateEncryption: GlideCertificateEncryption in a
+ * scoped script fails here.
+ */
 
 const MAC_ALGORITHMS: Readonly<Record<string, string>> = {
   hmacsha256: 'sha256',
@@ -16,7 +26,7 @@ export class GlideCertificateEncryptionImpl {
   /** The MAC of `data` keyed with the base64-decoded `base64Key`, in base64. */
   generateMac(base64Key: unknown, algorithm: unknown, data: unknown): string {
     const digest = MAC_ALGORITHMS[String(algorithm ?? '').toLowerCase()];
-    if (!digest) throw new Error(`GlideCertificateEncryption.generateMac: unknown algorithm ${String(algorithm)} (HmacSHA256, HmacSHA1, HmacSHA384, HmacSHA512, HmacMD5)`);
+    if (!digest) throw new Error(`generateMac: unknown algorithm ${String(algorithm)} (HmacSHA256, HmacSHA1, HmacSHA384, HmacSHA512, HmacMD5)`);
     return createHmac(digest, Buffer.from(String(base64Key ?? ''), 'base64'))
       .update(String(data ?? ''), 'utf8')
       .digest('base64');
@@ -60,14 +70,22 @@ export const GlideStringUtilImpl = {
   getNumeric: (text: unknown): string => String(text ?? '').replace(/[^0-9]/g, ''),
 };
 
-export function cryptoClasses(): Record<string, unknown> {
+export function cryptoClasses(host: GlideHost): Record<string, unknown> {
   function GlideCertificateEncryption(): GlideCertificateEncryptionImpl {
+    const scope = host.frame()?.scope ?? 'global';
+    if (scope !== 'global') {
+      throw new Error(`GlideCertificateEncryption is a global API; a scoped script (scope '${scope}') uses CertificateEncryption`);
+    }
     return withUnsupportedMembers(new GlideCertificateEncryptionImpl(), 'GlideCertificateEncryption');
   }
   GlideCertificateEncryption.prototype = GlideCertificateEncryptionImpl.prototype;
+  function CertificateEncryption(): GlideCertificateEncryptionImpl {
+    return withUnsupportedMembers(new GlideCertificateEncryptionImpl(), 'CertificateEncryption');
+  }
+  CertificateEncryption.prototype = GlideCertificateEncryptionImpl.prototype;
   function GlideDigest(): GlideDigestImpl {
     return withUnsupportedMembers(new GlideDigestImpl(), 'GlideDigest');
   }
   GlideDigest.prototype = GlideDigestImpl.prototype;
-  return { GlideCertificateEncryption, GlideDigest, GlideStringUtil: withUnsupportedMembers({ ...GlideStringUtilImpl }, 'GlideStringUtil') };
+  return { CertificateEncryption, GlideCertificateEncryption, GlideDigest, GlideStringUtil: withUnsupportedMembers({ ...GlideStringUtilImpl }, 'GlideStringUtil') };
 }

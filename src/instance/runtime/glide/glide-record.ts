@@ -4,6 +4,7 @@ import { FIELD_PATH, escapeQueryValue } from '../../query';
 import type { RecordOperation, RecordSnapshot, RecordValues } from '../../records/hooks';
 import { isSysId, newSysId, normalizeForType, parseDateTime, toStringValue } from '../../records/values';
 import { GlideDateTimeImpl } from './glide-date-time';
+import { checkPassword2Assignment, decryptPassword2, isPassword2, PASSWORD2_DISPLAY_VALUE } from './password2';
 import type { GlideHost } from './host';
 import { unsupportedFunction, withUnsupportedMembers } from './unsupported';
 
@@ -261,7 +262,16 @@ export class GlideRecordImpl {
     const column = this._column(field);
     if (!column) return;
     const s = this._s;
-    s.values[field] = normalizeFor(column, plainValue(value));
+    const text = plainValue(value);
+    if (isPassword2(column)) checkPassword2Assignment(s.table, column, text);
+    s.values[field] = normalizeFor(column, text);
+    s.dirty.add(field);
+  }
+
+  /** @internal Stores an already encrypted password2 value (GlideElement.setDisplayValue). */
+  _setEncrypted(field: string, clear: string): void {
+    const s = this._s;
+    s.values[field] = clear === '' ? '' : s.host.engine.encrypt(clear);
     s.dirty.add(field);
   }
 
@@ -269,6 +279,11 @@ export class GlideRecordImpl {
     const s = this._s;
     if (!s.meta) return '';
     if (name === undefined || name === null || name === '') return this._display(s.meta.displayColumn);
+    const scope = s.host.frame()?.scope ?? 'global';
+    if (scope !== 'global') {
+      // The scoped API reference documents getDisplayValue() without arguments only.
+      throw new Error(`GlideRecord.getDisplayValue('${String(name)}') in a scoped script (scope '${scope}'): use getElement('${String(name)}').getDisplayValue()`);
+    }
     const path = String(name);
     if (path.includes('.')) {
       const element = this.getElement(path);
@@ -283,6 +298,7 @@ export class GlideRecordImpl {
     const column = this._column(field);
     if (!column) return '';
     if (column.type === 'boolean') return this._raw(field);
+    if (isPassword2(column)) return PASSWORD2_DISPLAY_VALUE;
     return s.host.engine.displayValue(this._snapshot(), field);
   }
 
@@ -754,6 +770,10 @@ export class GlideElementImpl {
     const { record, name, column } = this._s;
     const text = plainValue(value);
     const engine = record._s.host.engine;
+    if (isPassword2(column)) {
+      record._setEncrypted(name, text);
+      return;
+    }
     if (column.type === 'reference' && column.reference) {
       this.setValue(engine.lookupReference(column.reference, text, false) ?? '');
       return;
@@ -800,8 +820,10 @@ export class GlideElementImpl {
   }
 
   getDecryptedValue(): string {
+    const { record, column } = this._s;
     const raw = this.rawValue();
-    return this._s.column.type === 'password2' && raw ? this._s.record._s.host.engine.decrypt(raw) : raw;
+    if (!isPassword2(column) || !record._s.meta) return raw;
+    return decryptPassword2(record._s.host, record._s.meta, column, raw);
   }
 
   getReferenceTable(): string {

@@ -4,24 +4,30 @@ import { sessionHasRole } from '../../records/session';
 import { formatDate, formatDateTime, newSysId, toStringValue } from '../../records/values';
 import { blockFor } from '../outbound/sync-http';
 import { GlideElementImpl } from './glide-record';
-import type { GlideHost } from './host';
+import { scopeNameOf, type GlideHost } from './host';
 import { withUnsupportedMembers } from './unsupported';
 
 /**
  * The `gs` object (GlideSystem): properties, the user, logging to syslog, GUIDs, messages.
  *
- * - getProperty(name, fallback): password2 values come back decrypted (the engine decrypts them);
- *   a property that does not exist, or whose value is empty (stored as NULL on the platform), gives
- *   `fallback` (null when none is given).
- * - setProperty(name, value): updates the value only (a password2 property stays password2 and is
- *   encrypted at rest); creates a string property when it does not exist. Runs as the current user,
- *   without ACLs, as the platform does.
+ * - getProperty(name, fallback): the stored value. The API reference does not say that a password2
+ *   property comes back decrypted, so it comes back as stored (encrypted), unless the property
+ *   PASSWORD2_GET_DECRYPTS is `true` (emulates the reading app 1.0.0 relied on). A property that does
+ *   not exist, or whose value is empty (stored as NULL on the platform), gives `fallback` (null when
+ *   none is given).
+ * - setProperty(name, value): only a property within the script's scope (the API reference's words):
+ *   a scoped script setting another scope's property fails. Updates the value only (a password2
+ *   property stays password2 and is encrypted at rest); creates a string property when it does not
+ *   exist. Runs as the current user, without ACLs, as the platform does.
  * - hasRole(): admin holds every role; a comma-separated list means any of them.
  * - info/warn/error/debug/log write syslog rows; the source is the script's scope in a scoped app
  *   (`x_incident_io`), `*** Script` otherwise, or the source given to gs.log().
  * - Events (eventQueue), sessions, UI messages and anything else not listed here fail with an error
  *   naming the API.
  */
+
+/** Set to `true` on the local instance to have gs.getProperty() decrypt password2 properties. */
+export const PASSWORD2_GET_DECRYPTS = 'glide.local.password2_property.get_decrypts';
 
 function format(message: unknown, params: unknown[]): string {
   let text = message instanceof GlideElementImpl ? message.toString() : toStringValue(message);
@@ -92,7 +98,9 @@ export function createGs(host: GlideHost): Record<string, unknown> {
 
   const gs = {
     getProperty(name: unknown, fallback?: unknown): string | null {
-      const value = engine.getProperty(toStringValue(name));
+      const stored = engine.getStoredProperty(toStringValue(name));
+      const decrypts = stored?.type === 'password2' && engine.getProperty(PASSWORD2_GET_DECRYPTS) === 'true';
+      const value = stored === undefined ? undefined : decrypts ? engine.decrypt(stored.value) : stored.value;
       if (value === undefined || value === '') return fallback === undefined ? (value === undefined ? null : '') : toStringValue(fallback);
       return value;
     },
@@ -100,6 +108,11 @@ export function createGs(host: GlideHost): Record<string, unknown> {
       const key = toStringValue(name);
       const text = value instanceof GlideElementImpl ? value.toString() : toStringValue(value);
       const existing = engine.query('sys_properties', { query: `name=${escapeQueryValue(key)}`, limit: 1, session: engine.systemSession() }).records[0];
+      const scope = host.frame()?.scope ?? 'global';
+      const propertyScope = existing?.values.sys_scope ? scopeNameOf(engine, existing.values.sys_scope) : key.split('.')[0];
+      if (scope !== 'global' && propertyScope !== scope) {
+        throw new Error(`gs.setProperty('${key}') from scope '${scope}': the property is not within the script's scope, and setProperty sets only those`);
+      }
       const session = host.session();
       if (existing) engine.update('sys_properties', existing.sysId, { value: text }, { session, runBusinessRules: false });
       else engine.insert('sys_properties', { name: key, value: text, type: 'string', description: toStringValue(description) }, { session, runBusinessRules: false });

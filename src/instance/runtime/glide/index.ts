@@ -42,7 +42,7 @@ export function createGlideApis(host: GlideHost): GlideApis {
   const gs = createGs(host);
   const { GlideRecord, GlideRecordSecure } = glideRecordClasses(host);
   const GlideDateTime = glideDateTimeClass(host);
-  const crypto = cryptoClasses();
+  const crypto = cryptoClasses(host);
   const rest = restMessageClasses(host);
   const errors = serviceErrorClasses();
   const unsupported = Object.fromEntries(UNSUPPORTED_CLASSES.map((name) => [name, unsupportedClass(name)]));

@@ -20,22 +20,37 @@ export interface IncomingCall {
   contentType: string;
 }
 
+/**
+ * The request body. The platform reads it from a stream consumed once: "if calling both data and
+ * dataString, the second call will return empty" (RESTAPIRequestBody, API reference). So here too:
+ * once `data` was read, `dataString` is '' and once `dataString` was read, `data` is undefined.
+ */
 export class RESTAPIRequestBodyImpl {
   private parsed: { ok: true; value: unknown } | { ok: false; error: Error } | null = null;
   private cursor = 0;
+  private consumedAs: 'data' | 'dataString' | null = null;
 
   constructor(
-    readonly dataString: string,
+    private readonly raw: string,
     private readonly contentType: string,
   ) {}
 
-  /** The parsed JSON body; throws, as on the platform, when the body is not JSON. */
+  /** The body as text ('' once `data` was read). */
+  get dataString(): string {
+    if (this.consumedAs === 'data') return '';
+    this.consumedAs = 'dataString';
+    return this.raw;
+  }
+
+  /** The parsed JSON body (undefined once `dataString` was read); throws, as on the platform, when the body is not JSON. */
   get data(): unknown {
+    if (this.consumedAs === 'dataString') return undefined;
+    this.consumedAs = 'data';
     if (!this.parsed) {
-      if (this.dataString.trim() === '') this.parsed = { ok: true, value: undefined };
+      if (this.raw.trim() === '') this.parsed = { ok: true, value: undefined };
       else {
         try {
-          this.parsed = { ok: true, value: JSON.parse(this.dataString) };
+          this.parsed = { ok: true, value: JSON.parse(this.raw) };
         } catch (err) {
           this.parsed = { ok: false, error: new Error(`The request body is not valid JSON (${this.contentType || 'no content type'}): ${(err as Error).message}`) };
         }
