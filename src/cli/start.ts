@@ -9,6 +9,8 @@ import { startInstance, type RunningInstance } from '../instance';
 import { buildAppIfStale, DIST_APP } from '../shared/build-app';
 import { IncidentSnError } from '../shared/errors';
 import { createLogger } from '../shared/logger';
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../companion/web/passwords';
 
 /**
  * `npm start` (`incident-sn start`): the whole product on one machine. Builds the app, starts the
@@ -40,12 +42,23 @@ export interface StartOptions {
 export interface RunningStack {
   instance: RunningInstance;
   companion: RunningCompanion;
+  /** The web pages' demo user; `password` only on the run that created it (it is printed once). */
+  demoUser: { email: string; password?: string };
   close(): Promise<void>;
 }
 
 export class StartError extends IncidentSnError {}
 
 const DATA_FILES = ['instance.db', 'companion.db', 'secret.key'];
+export const DEMO_USER_EMAIL = 'demo@example.com';
+
+/** The first run creates a user for the web pages with a random password (shown once, stored only hashed). */
+async function ensureDemoUser(companion: RunningCompanion): Promise<RunningStack['demoUser']> {
+  if ((await companion.store.users.countUsers()) > 0) return { email: DEMO_USER_EMAIL };
+  const password = randomBytes(12).toString('base64url');
+  await companion.store.users.createUser(DEMO_USER_EMAIL, await hashPassword(password));
+  return { email: DEMO_USER_EMAIL, password };
+}
 
 function removeData(dataDir: string, io: CommandIo): void {
   const removed: string[] = [];
@@ -122,9 +135,11 @@ export async function startLocalStack(options: StartOptions, io: CommandIo): Pro
     throw err;
   }
   const running = companion;
+  const demoUser = await ensureDemoUser(running);
   return {
     instance,
     companion: running,
+    demoUser,
     close: async () => {
       await running.close();
       await instance.close();
@@ -139,6 +154,11 @@ export function tryThis(stack: RunningStack, dataDir: string): string {
   return [
     '',
     `Ready. incident.io side: ${api}/api/incidents   ServiceNow (emulated): ${sn}   metrics: ${api}/metrics`,
+    '',
+    `Web pages (Connect, Status, Incidents): ${api}/`,
+    stack.demoUser.password
+      ? `  sign in as ${stack.demoUser.email} with password ${stack.demoUser.password}  (shown only now; change it: incident-sn user add --email ${stack.demoUser.email} --replace)`
+      : `  sign in as ${stack.demoUser.email} (its password was shown on the first run; set a new one: incident-sn user add --email ${stack.demoUser.email} --replace --db ${path.join(dataDir, 'companion.db')})`,
     '',
     'Things to try:',
     '  1. Declare an incident in incident.io; it becomes a ServiceNow incident (see "servicenow" in the answer):',

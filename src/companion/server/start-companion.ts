@@ -9,6 +9,7 @@ import { API_KEY_ENV, checkApiKeySetup } from './api-auth';
 import { incidentRoutes } from './routes/incidents';
 import { operationsRoutes } from './routes/operations';
 import { webhookRoutes } from './routes/webhooks';
+import { webRoutes, type WebRoutesOptions } from '../web/web-routes';
 
 /**
  * The companion as a service: the incident API, the webhook for the app's pushes, /healthz and
@@ -48,6 +49,8 @@ export interface StartCompanionOptions {
   shutdownGraceMs?: number;
   /** Finer settings of the sync (client timeouts, backoff, concurrency, clock). */
   sync?: Partial<Omit<SyncEngineOptions, 'store' | 'mapping' | 'logger'>>;
+  /** The web pages (sign-in, Connect, Status, Incidents); tests shorten Connect's retries here. */
+  web?: Pick<WebRoutesOptions, 'connectDeps' | 'clock'>;
 }
 
 export interface RunningCompanion {
@@ -97,6 +100,7 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
   await server.register(incidentRoutes(engine.incidents, apiKey), { prefix: '/api' });
   await server.register(webhookRoutes(engine, engine.metrics, options.webhookBodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT));
   await server.register(operationsRoutes(engine));
+  await server.register(webRoutes({ store, engine, logger, ...options.web }));
 
   try {
     await server.listen({ port: options.port ?? DEFAULT_PORT, host });

@@ -43,3 +43,10 @@ export class StoreOpenError extends IncidentSnError {
     super(message, { code: options.code ?? 'store_open_failed', cause: options.cause });
   }
 }
+
+/** `user add` for an email that already has a user. */
+export class UserExistsError extends IncidentSnError {
+  constructor(email: string) {
+    super(`A user ${email} already exists: give --replace to set a new password for it.`, { code: 'user_exists' });
+  }
+}

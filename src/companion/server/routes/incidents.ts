@@ -21,6 +21,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, reply: FastifyRep
 
 export function incidentRoutes(service: IncidentService, apiKey: string | null) {
   return async (api: FastifyInstance): Promise<void> => {
+    // JSON only: any other body is a 415 (docs/sync.md), not a string that fails validation.
+    api.removeContentTypeParser('text/plain');
     if (apiKey !== null) {
       api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
         if (!authorizes(request.headers.authorization, apiKey)) {
