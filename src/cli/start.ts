@@ -170,7 +170,7 @@ export function tryThis(stack: RunningStack, dataDir: string): string {
     '  3. Watch it arrive in incident.io, in real time (the app pushes it):',
     `     curl -s ${api}/api/incidents`,
     '',
-    `Sign in to the instance as admin/admin or itil.user/itil-password. Data is kept in ${dataDir} between runs;`,
+    `The instance's own pages (an emulator's): ${sn}/incident_list.do, sign in as admin/admin or itil.user/itil-password. Data is kept in ${dataDir} between runs;`,
     '`npm start -- --reset` starts over. Stop with Ctrl+C.',
     '',
   ].join('\n');
