@@ -162,7 +162,7 @@ export function tryThis(stack: RunningStack, dataDir: string): string {
     '',
     'Things to try:',
     '  1. Declare an incident in incident.io; it becomes a ServiceNow incident (see "servicenow" in the answer):',
-    `     curl -s -X POST ${api}/api/incidents -H 'Content-Type: application/json' \\`,
+    `     curl -s -X POST '${api}/api/incidents?wait=10' -H 'Content-Type: application/json' \\`,
     `       -d '{"name":"Checkout is down","summary":"Payments fail with 502","severity":"critical","status":"investigating"}'`,
     '  2. Change it in ServiceNow as the ITIL user (use the sys_id from step 1):',
     `     curl -s -u itil.user:itil-password -X PATCH ${sn}/api/now/table/incident/<sys_id> \\`,
