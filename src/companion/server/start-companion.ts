@@ -113,7 +113,8 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? DEFAULT_PORT);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, apiKey: apiKey ? 'required' : 'none (loopback only)' }, 'companion listening');
+  // debug: `serve` and `npm start` print their own first screen; a JSON line there is noise.
+  logger.debug({ url, apiKey: apiKey ? 'required' : 'none (loopback only)' }, 'companion listening');
 
   let closing: Promise<void> | null = null;
   return {
@@ -130,7 +131,7 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
           await engine.stop(options.shutdownGraceMs ?? 10_000);
         } finally {
           if (ownsStore) await store.close();
-          logger.info('companion stopped');
+          logger.debug('companion stopped');
         }
       })();
       return closing;
