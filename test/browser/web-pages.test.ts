@@ -219,6 +219,14 @@ describe('signed in', () => {
     expect(await companion.store.sync.inbound.listForIncident(connection.id, sysId)).toEqual([
       expect.objectContaining({ type: 'incident.created', source: 'push' }),
     ]);
+
+    // Doctor's findings on the same page: every check passes again now that nothing is dead.
+    await page.getByRole('button', { name: 'Run doctor' }).click();
+    await page.locator('#doctor li').first().waitFor({ timeout: 20_000 });
+    const findings = await page.locator('#doctor li').evaluateAll((items) => items.map((li) => [li.getAttribute('data-check'), li.className]));
+    expect(findings.map(([id]) => id)).toEqual(expect.arrayContaining(['instance-reachable', 'dead-events', 'last-delivery']));
+    expect(findings.filter(([, cls]) => cls !== 'check ok')).toEqual([]);
+    expect((await companion.store.getConnection('local'))!.lastCheck).toMatchObject({ status: 'ok' });
   });
 
   it('is readable at phone width', async () => {
@@ -227,8 +235,26 @@ describe('signed in', () => {
       await page.goto(url(p));
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect({ page: p, overflow }).toEqual({ page: p, overflow: 0 });
+      await shot(`phone${p.replace(/\//g, '-')}`);
     }
-    await shot('status-phone');
     await page.setViewportSize({ width: 1100, height: 900 });
+  });
+
+  it("the companion's ServiceNow link opens the local instance's own page, marked as the emulator", async () => {
+    await page.goto(url('/incidents'));
+    const href = (await page.locator('[data-incident="INC-1"] .sn-number').getAttribute('href'))!;
+    expect(href).toMatch(new RegExp(`^${sn.url}/incident\\.do\\?sys_id=[0-9a-f]{32}$`));
+    await page.goto(href);
+    expect(new URL(page.url()).pathname).toBe('/login.do');
+    await page.getByLabel('User name').fill(USERS.itil.user);
+    await page.getByLabel('Password').fill(USERS.itil.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((u) => u.pathname === '/incident.do');
+    expect(await page.getByRole('note').textContent()).toContain('not a real ServiceNow instance');
+    await page.getByText('Checkout is down in EU').first().waitFor();
+    await shot('instance-incident');
+    await page.goto(`${sn.url}/incident_list.do`);
+    await page.getByRole('link', { name: /^INC\d{7}$/ }).first().waitFor();
+    await shot('instance-incident-list');
   });
 });
