@@ -125,6 +125,18 @@ describe('signed in', () => {
     expect(await companion.engine.incidents.list({ limit: 10, offset: 0 })).toEqual([]);
   });
 
+  it('Connect without the script answers a page with each missing field\'s error next to it (400)', async () => {
+    await page.goto(url('/connect'));
+    const token = (await page.locator('meta[name="csrf-token"]').getAttribute('content'))!;
+    const res = await context.request.post(url('/connect'), { form: { _csrf: token, instance: sn.url, client_id: '', username: USERS.svc.user } });
+    expect(res.status()).toBe(400);
+    const body = await res.text();
+    expect(body).toMatch(/<p class="error" id="f-client_id-error" data-error-for="client_id">Enter the OAuth client id/);
+    expect(body).toMatch(/aria-describedby="f-client_id-hint f-client_id-error" aria-invalid="true"/);
+    expect(body).toContain(`value="${sn.url}"`);
+    expect(await companion.store.listConnections()).toEqual([]);
+  });
+
   it('Connect shows a wrong client secret next to the client secret field, and saves nothing', async () => {
     await page.goto(url('/connect'));
     await fillConnect(page, 'not-the-secret');

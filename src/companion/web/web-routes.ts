@@ -115,8 +115,9 @@ export function webRoutes(options: WebRoutesOptions) {
         return reply.code(401).type('text/plain; charset=utf-8').send('Sign in first: your session is missing or has expired.');
       }
       if (request.method === 'POST') {
-        const body = (request.body ?? {}) as Body;
-        const token = typeof body === 'object' ? (body[CSRF_FIELD] ?? request.headers[CSRF_HEADER]) : undefined;
+        const body = request.body;
+        const fromBody = body && typeof body === 'object' ? (body as Body)[CSRF_FIELD] : undefined;
+        const token = fromBody ?? request.headers[CSRF_HEADER];
         if (!sameToken(typeof token === 'string' ? token : undefined, session.csrfToken)) {
           return reply.code(403).type('text/plain; charset=utf-8').send('The form is missing its security token or it is stale: reload the page and try again.');
         }
@@ -210,7 +211,10 @@ export function webRoutes(options: WebRoutesOptions) {
       const editing = body.editing ? await store.getConnection(body.editing) : undefined;
       const values: ConnectFormValues = { instance: body.instance, client_id: body.client_id, username: body.username, name: body.name, public_url: body.public_url };
       const parsed = parseConnectForm(body, editing, baseUrl(request));
-      const send = (event: string, data: unknown) => reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      // The browser may have gone away mid-run: the checks finish (and save) all the same.
+      const send = (event: string, data: unknown) => {
+        if (!reply.raw.destroyed && !reply.raw.writableEnded) reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
 
       if (!parsed.ok) {
         if (!stream) return connectPage(request, reply, 400, { values, errors: parsed.errors, editing: editing?.name ?? null });
