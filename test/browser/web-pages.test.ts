@@ -227,10 +227,14 @@ describe('signed in', () => {
     await page.getByRole('status').filter({ hasText: 'requeued' }).waitFor();
     await sn.scheduler!.runNow(RETRY_JOB);
     await page.locator('#outbox-dead').filter({ hasText: /^0$/ }).waitFor({ timeout: 15_000 });
+    // Requeued is not yet delivered: wait for the companion to have received the event.
     const connection = (await companion.store.getConnection('local'))!;
-    expect(await companion.store.sync.inbound.listForIncident(connection.id, sysId)).toEqual([
-      expect.objectContaining({ type: 'incident.created', source: 'push' }),
-    ]);
+    const received = await waitFor(async () => {
+      const events = await companion.store.sync.inbound.listForIncident(connection.id, sysId);
+      return events.length > 0 && events;
+    }, { timeoutMs: 15_000, message: 'the resent event to reach the companion' });
+    expect(received).toEqual([expect.objectContaining({ type: 'incident.created', source: 'push' })]);
+    await page.locator('#outbox-queued').filter({ hasText: /^0$/ }).waitFor({ timeout: 15_000 });
 
     // Doctor's findings on the same page: every check passes again now that nothing is dead.
     await page.getByRole('button', { name: 'Run doctor' }).click();
