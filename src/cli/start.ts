@@ -12,6 +12,8 @@ import { IncidentSnError } from '../shared/errors';
 import { createLogger } from '../shared/logger';
 import { acquireProcessLocks, type ProcessLock } from '../shared/process-lock';
 import { onStopSignals } from '../shared/stop-signals';
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../companion/web/passwords';
 
 /**
  * `npm start` (`incident-sn start`): the whole product on one machine. Builds the app, starts the
@@ -48,6 +50,8 @@ export interface StartOptions {
 export interface RunningStack {
   instance: RunningInstance;
   companion: RunningCompanion;
+  /** The web pages' demo user; `password` only on the run that created it (it is printed once). */
+  demoUser: { email: string; password?: string };
   close(): Promise<void>;
 }
 
@@ -56,6 +60,16 @@ export class StartError extends IncidentSnError {}
 const DATA_FILES = ['instance.db', 'companion.db', 'secret.key'];
 /** The databases `start` locks: the same files `instance --db` and `serve --db` lock. */
 const LOCKED_FILES = ['instance.db', 'companion.db'];
+
+export const DEMO_USER_EMAIL = 'demo@example.com';
+
+/** The first run creates a user for the web pages with a random password (shown once, stored only hashed). */
+async function ensureDemoUser(companion: RunningCompanion): Promise<RunningStack['demoUser']> {
+  if ((await companion.store.users.countUsers()) > 0) return { email: DEMO_USER_EMAIL };
+  const password = randomBytes(12).toString('base64url');
+  await companion.store.users.createUser(DEMO_USER_EMAIL, await hashPassword(password));
+  return { email: DEMO_USER_EMAIL, password };
+}
 
 /** The data files present in the folder, as --reset would delete them. */
 function dataFiles(dataDir: string): string[] {
@@ -167,9 +181,11 @@ async function startServices(dataDir: string, options: StartOptions, io: Command
     throw err;
   }
   const running = companion;
+  const demoUser = await ensureDemoUser(running);
   return {
     instance,
     companion: running,
+    demoUser,
     close: async () => {
       await running.close();
       await instance.close();
@@ -185,9 +201,14 @@ export function tryThis(stack: RunningStack, dataDir: string): string {
     '',
     `Ready. incident.io side: ${api}/api/incidents   ServiceNow (emulated): ${sn}   metrics: ${api}/metrics`,
     '',
+    `Web pages (Connect, Status, Incidents): ${api}/`,
+    stack.demoUser.password
+      ? `  sign in as ${stack.demoUser.email} with password ${stack.demoUser.password}  (shown only now; change it: incident-sn user add --email ${stack.demoUser.email} --replace)`
+      : `  sign in as ${stack.demoUser.email} (its password was shown on the first run; set a new one: incident-sn user add --email ${stack.demoUser.email} --replace --db ${path.join(dataDir, 'companion.db')})`,
+    '',
     'Things to try:',
     '  1. Declare an incident in incident.io; it becomes a ServiceNow incident (see "servicenow" in the answer):',
-    `     curl -s -X POST ${api}/api/incidents -H 'Content-Type: application/json' \\`,
+    `     curl -s -X POST '${api}/api/incidents?wait=10' -H 'Content-Type: application/json' \\`,
     `       -d '{"name":"Checkout is down","summary":"Payments fail with 502","severity":"critical","status":"investigating"}'`,
     '  2. Change it in ServiceNow as the ITIL user (use the sys_id from step 1):',
     `     curl -s -u itil.user:itil-password -X PATCH ${sn}/api/now/table/incident/<sys_id> \\`,
@@ -195,7 +216,7 @@ export function tryThis(stack: RunningStack, dataDir: string): string {
     '  3. Watch it arrive in incident.io, in real time (the app pushes it):',
     `     curl -s ${api}/api/incidents`,
     '',
-    `Sign in to the instance as admin/admin or itil.user/itil-password. Data is kept in ${dataDir} between runs;`,
+    `The instance's own pages (an emulator's): ${sn}/incident_list.do, sign in as admin/admin or itil.user/itil-password. Data is kept in ${dataDir} between runs;`,
     `\`npm start -- --reset\` starts over. Stop with Ctrl+C, or kill -INT ${process.pid} (or npm's pid).`,
     '',
   ].join('\n');

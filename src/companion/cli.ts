@@ -10,6 +10,7 @@ import { runDoctor, type DoctorFlags } from './doctor/run-doctor';
 import { runResend, type ResendFlags } from './doctor/run-resend';
 import { registerServeCommand } from './server/serve-command';
 import { DEFAULT_DB_FILE, SECRET_KEY_ENV } from './store';
+import { registerUserCommand } from './web/user-command';
 
 /**
  * The companion's setup commands: connect, doctor, resend. Options also come from environment
@@ -79,4 +80,5 @@ export function registerCompanionCommands(program: Command, io: () => CommandIo 
 
   registerImportCatalogCommand(program, io);
   registerServeCommand(program, io);
+  registerUserCommand(program, io);
 }

@@ -9,7 +9,7 @@ import {
   type ConnectionMode,
   type SavedConnection,
 } from '../store';
-import { runChecks, type CheckResult, type NotRunCheck } from './check-runner';
+import { runChecks, type CheckResult, type CheckRun, type NotRunCheck } from './check-runner';
 import { CONNECT_CHECKS } from './checks';
 import { EXIT, type CommandIo, type CommandOutcome } from './command-io';
 import { defaultConnectionName, webhookUrlFor } from './connection-name';
@@ -50,7 +50,7 @@ export function newSigningSecret(): Secret {
 }
 
 /** The name to store under, refusing up front what the store would refuse after the instance was changed. */
-async function chooseName(store: CompanionStore, settings: ConnectSettings): Promise<string> {
+async function chooseName(store: CompanionStore, settings: Pick<ConnectSettings, 'name' | 'instanceUrl'>): Promise<string> {
   const stored = await store.listConnections();
   const sameInstance = stored.find((c) => c.instanceUrl === settings.instanceUrl);
   if (settings.name !== undefined && sameInstance && sameInstance.name !== settings.name) {
@@ -82,46 +82,41 @@ async function save(store: CompanionStore, input: ConnectionInput): Promise<Save
   }
 }
 
-export async function runConnect(flags: ConnectFlags, io: CommandIo, deps: ConnectDeps = {}): Promise<CommandOutcome<ConnectReport>> {
-  const json = flags.json === true;
-  const empty: ConnectReport = { checks: [], notRun: [] };
+/** What one connect run did: the checks, and what was saved when every check passed. */
+export interface ConnectAttempt {
+  name: string;
+  webhookUrl: string;
+  run: CheckRun;
+  saved?: SavedConnection & { replacedUnreadable: boolean; mode: ConnectionMode };
+}
 
-  let settings: ConnectSettings;
-  let store: CompanionStore & { file: string };
-  let name: string;
+/**
+ * The work of connect on an open store: chooses the name, runs the six checks (each result to
+ * `onResult` as it completes), and saves the connection only when all passed. Used by the command
+ * and by the web page; throws CommandOptionsError for a name conflict.
+ */
+export async function connectWithStore(
+  store: CompanionStore,
+  settings: Omit<ConnectSettings, 'dbFile' | 'json'>,
+  deps: ConnectDeps,
+  hooks: { onStart?: (name: string) => void; onResult?: (result: CheckResult) => void } = {},
+): Promise<ConnectAttempt> {
+  const name = await chooseName(store, settings);
+  const webhookUrl = webhookUrlFor(settings.publicUrl, name);
+  const session = new SetupSession({
+    instanceUrl: settings.instanceUrl,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    username: settings.username,
+    password: settings.password,
+    connectionName: name,
+    push: { kind: 'configure', webhookUrl, integrationUser: settings.username, generateSecret: deps.generateSecret ?? newSigningSecret },
+    ...(deps.connectionOptions ? { connectionOptions: deps.connectionOptions } : {}),
+  });
   try {
-    settings = await resolveConnectSettings(flags, io);
-    store = await openSqliteStore({ file: settings.dbFile, env: io.env, ...(deps.clock ? { clock: deps.clock } : {}) });
-  } catch (err) {
-    printCommandError(io, err, json);
-    return { exitCode: EXIT.usage, results: empty };
-  }
-
-  let session: SetupSession | undefined;
-  try {
-    name = await chooseName(store, settings);
-    const webhookUrl = webhookUrlFor(settings.publicUrl, name);
-    session = new SetupSession({
-      instanceUrl: settings.instanceUrl,
-      clientId: settings.clientId,
-      clientSecret: settings.clientSecret,
-      username: settings.username,
-      password: settings.password,
-      connectionName: name,
-      push: { kind: 'configure', webhookUrl, integrationUser: settings.username, generateSecret: deps.generateSecret ?? newSigningSecret },
-      ...(deps.connectionOptions ? { connectionOptions: deps.connectionOptions } : {}),
-    });
-    if (!json) io.stdout(`Checking ${settings.instanceUrl} for connection "${name}"…\n`);
-    const run = await runChecks(CONNECT_CHECKS, session, lineWriter(io, json));
-    printNotRun(io, run, json);
-    const report: ConnectReport = { checks: run.results, notRun: run.notRun };
-
-    if (!run.allPassed || !session.mode) {
-      if (json) printJson(io, run.results);
-      else io.stdout(`\n✘ ${tally(run)}. Nothing was saved: fix what is marked ✘ and run incident-sn connect again.\n`);
-      return { exitCode: EXIT.failed, results: report };
-    }
-
+    hooks.onStart?.(name);
+    const run = await runChecks(CONNECT_CHECKS, session, hooks.onResult);
+    if (!run.allPassed || !session.mode) return { name, webhookUrl, run };
     const mode = session.mode;
     const saved = await save(store, {
       name,
@@ -135,6 +130,45 @@ export async function runConnect(flags: ConnectFlags, io: CommandIo, deps: Conne
       signingSecret: mode === 'realtime' ? (session.configuredSecret ?? null) : null,
       integrationUser: settings.username,
     });
+    return { name, webhookUrl, run, saved: { ...saved, mode } };
+  } finally {
+    await session.close().catch(() => undefined);
+  }
+}
+
+export async function runConnect(flags: ConnectFlags, io: CommandIo, deps: ConnectDeps = {}): Promise<CommandOutcome<ConnectReport>> {
+  const json = flags.json === true;
+  const empty: ConnectReport = { checks: [], notRun: [] };
+
+  let settings: ConnectSettings;
+  let store: CompanionStore & { file: string };
+  try {
+    settings = await resolveConnectSettings(flags, io);
+    store = await openSqliteStore({ file: settings.dbFile, env: io.env, ...(deps.clock ? { clock: deps.clock } : {}) });
+  } catch (err) {
+    printCommandError(io, err, json);
+    return { exitCode: EXIT.usage, results: empty };
+  }
+
+  try {
+    const attempt = await connectWithStore(store, settings, deps, {
+      onStart: (name) => {
+        if (!json) io.stdout(`Checking ${settings.instanceUrl} for connection "${name}"…\n`);
+      },
+      onResult: lineWriter(io, json),
+    });
+    const { run, name, webhookUrl } = attempt;
+    printNotRun(io, run, json);
+    const report: ConnectReport = { checks: run.results, notRun: run.notRun };
+
+    if (!attempt.saved) {
+      if (json) printJson(io, run.results);
+      else io.stdout(`\n✘ ${tally(run)}. Nothing was saved: fix what is marked ✘ and run incident-sn connect again.\n`);
+      return { exitCode: EXIT.failed, results: report };
+    }
+
+    const saved = attempt.saved;
+    const mode = saved.mode;
     report.saved = {
       name,
       instanceUrl: settings.instanceUrl,
@@ -163,7 +197,6 @@ export async function runConnect(flags: ConnectFlags, io: CommandIo, deps: Conne
     printCommandError(io, err, json);
     return { exitCode: err instanceof CommandOptionsError ? EXIT.usage : EXIT.failed, results: empty };
   } finally {
-    await session?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
   }
 }

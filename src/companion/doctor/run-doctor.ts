@@ -38,6 +38,25 @@ export function doctorChecks(mode: ConnectionMode): readonly Check<SetupSession>
   return mode === 'realtime' ? [...SETUP_VERIFY_CHECKS, ...HEALTH_FINDINGS] : SETUP_VERIFY_CHECKS;
 }
 
+/** A read-only setup session for a stored connection (doctor verifies the push, it never configures it). */
+export function doctorSession(connection: Connection, connectionOptions?: Partial<ServiceNowConnectionOptions>): SetupSession {
+  return new SetupSession({
+    instanceUrl: parseInstanceUrl(connection.instanceUrl),
+    clientId: connection.clientId,
+    clientSecret: connection.clientSecret,
+    username: connection.username,
+    password: connection.password,
+    connectionName: connection.name,
+    push: {
+      kind: 'verify',
+      webhookUrl: webhookUrlFor(connection.publicUrl, connection.name),
+      integrationUser: connection.integrationUser,
+      storedMode: connection.mode,
+    },
+    ...(connectionOptions ? { connectionOptions } : {}),
+  });
+}
+
 export async function runDoctor(flags: DoctorFlags, io: CommandIo, deps: DoctorDeps = {}): Promise<CommandOutcome<DoctorReport>> {
   const json = flags.json === true;
   const clock = deps.clock ?? (() => new Date());
@@ -59,21 +78,7 @@ export async function runDoctor(flags: DoctorFlags, io: CommandIo, deps: DoctorD
 
   let session: SetupSession | undefined;
   try {
-    session = new SetupSession({
-    instanceUrl: parseInstanceUrl(connection.instanceUrl),
-    clientId: connection.clientId,
-    clientSecret: connection.clientSecret,
-    username: connection.username,
-    password: connection.password,
-    connectionName: connection.name,
-    push: {
-      kind: 'verify',
-      webhookUrl: webhookUrlFor(connection.publicUrl, connection.name),
-      integrationUser: connection.integrationUser,
-      storedMode: connection.mode,
-    },
-    ...(deps.connectionOptions ? { connectionOptions: deps.connectionOptions } : {}),
-  });
+    session = doctorSession(connection, deps.connectionOptions);
     if (!json) io.stdout(`Checking connection "${connection.name}" (${connection.instanceUrl}, mode ${connection.mode})…\n`);
     const checked = await runChecks(doctorChecks(connection.mode), session, lineWriter(io, json));
     // Reported only while the sync is paused by a rate limit (a healthy connection lists the setup checks alone).

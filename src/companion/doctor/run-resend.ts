@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ServiceNowHttpError, SyncApiClient, type ServiceNowConnection, type ServiceNowConnectionOptions, type SyncResendRequest } from '../client';
+import { encodedQuery, ServiceNowHttpError, SyncApiClient, TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions, type SyncResendRequest } from '../client';
 import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
 import { CommandOptionsError, connectionNameOf, dbFileOf } from '../connect/options';
 import { printCommandError, printJson } from '../connect/output';
@@ -23,6 +23,13 @@ export interface ResendFlags {
 }
 
 const RESULT = z.object({ requeued: z.number().int().nonnegative() });
+
+/** Whether the instance has the incident (by sys_id or number); asked when a resend requeued nothing. */
+async function incidentExists(client: ServiceNowConnection, incident: string): Promise<boolean> {
+  const field = /^[0-9a-f]{32}$/.test(incident) ? 'sys_id' : 'number';
+  const page = await new TableClient(client).listPage('incident', { query: encodedQuery().where(field, '=', incident), fields: ['sys_id'], limit: 1, noCount: true });
+  return page.records.length > 0;
+}
 
 function requestOf(flags: ResendFlags): SyncResendRequest {
   const incident = flags.incident?.trim();
@@ -74,6 +81,9 @@ export async function runResend(
     const parsed = RESULT.safeParse(answer);
     if (!parsed.success) throw new Error('The incident.io app answered the resend without a count of requeued events; update the app.');
     const { requeued } = parsed.data;
+    if (requeued === 0 && 'incident' in request && !(await incidentExists(client, request.incident))) {
+      throw new CommandOptionsError(`${connection.instanceUrl} has no incident ${request.incident}: check the number (or sys_id) and the connection (--name).`, 'incident_not_found');
+    }
     if (json) printJson(io, { requeued });
     else {
       const which = 'incident' in request ? `of ${request.incident}` : `queued since ${request.since}`;

@@ -51,6 +51,11 @@ export const ListQuery = z
   })
   .strict();
 
+/** `POST /incidents?wait=N`: answer once the ServiceNow record exists, waiting at most N seconds. */
+export const DeclareQuery = z
+  .object({ wait: z.coerce.number().min(0).max(30, 'at most 30 seconds').default(0) })
+  .strict();
+
 export const IncidentParams = z.object({ id: z.string().min(1).max(100) });
 
 /** Zod's issues as `{path, message}` pairs, for the `details` of a 400. */

@@ -10,6 +10,7 @@ import { API_KEY_ENV, checkApiKeySetup } from './api-auth';
 import { incidentRoutes } from './routes/incidents';
 import { operationsRoutes } from './routes/operations';
 import { webhookRoutes } from './routes/webhooks';
+import { webRoutes, type WebRoutesOptions } from '../web/web-routes';
 
 /**
  * The companion as a service: the incident API, the webhook for the app's pushes, /healthz and
@@ -49,6 +50,8 @@ export interface StartCompanionOptions {
   shutdownGraceMs?: number;
   /** Finer settings of the sync (client timeouts, backoff, concurrency, clock). */
   sync?: Partial<Omit<SyncEngineOptions, 'store' | 'mapping' | 'logger'>>;
+  /** The web pages (sign-in, Connect, Status, Incidents); tests shorten Connect's retries here. */
+  web?: Pick<WebRoutesOptions, 'connectDeps' | 'clock'>;
 }
 
 export interface RunningCompanion {
@@ -99,6 +102,7 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
   await server.register(incidentRoutes(engine.incidents, apiKey), { prefix: '/api' });
   await server.register(webhookRoutes(engine, engine.metrics, options.webhookBodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT));
   await server.register(operationsRoutes(engine));
+  await server.register(webRoutes({ store, engine, logger, ...options.web }));
 
   try {
     await server.listen({ port: options.port ?? DEFAULT_PORT, host });
@@ -111,7 +115,8 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? DEFAULT_PORT);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, apiKey: apiKey ? 'required' : 'none (loopback only)' }, 'companion listening');
+  // debug: `serve` and `npm start` print their own first screen; a JSON line there is noise.
+  logger.debug({ url, apiKey: apiKey ? 'required' : 'none (loopback only)' }, 'companion listening');
 
   let closing: Promise<void> | null = null;
   return {
@@ -128,7 +133,7 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
           await engine.stop(options.shutdownGraceMs);
         } finally {
           if (ownsStore) await store.close();
-          logger.info('companion stopped');
+          logger.debug('companion stopped');
         }
       })();
       return closing;

@@ -1,6 +1,7 @@
 import type { CatalogStore } from './catalog-store';
 import type { Secret } from './secret';
 import type { SyncStore } from './sync-store';
+import type { UserStore } from './user-store';
 
 /**
  * The companion's storage, as the rest of the companion sees it. One narrow async interface; today
@@ -75,6 +76,8 @@ export interface CompanionStore {
   readonly catalog: CatalogStore;
   /** The sync: incidents, links to ServiceNow, received events, the outbound queue, polling cursors. */
   readonly sync: SyncStore;
+  /** The people who may use the web pages, and their sessions. */
+  readonly users: UserStore;
 
   /**
    * Creates the connection for `input.instanceUrl`, or updates the one stored for it. Idempotent:

@@ -64,3 +64,10 @@ export class StoredDataError extends IncidentSnError {
     this.column = column;
   }
 }
+
+/** `user add` for an email that already has a user. */
+export class UserExistsError extends IncidentSnError {
+  constructor(email: string) {
+    super(`A user ${email} already exists: give --replace to set a new password for it.`, { code: 'user_exists' });
+  }
+}

@@ -18,3 +18,4 @@ export { KyselyCompanionStore, CONNECTION_NAME } from './kysely-store';
 export { openSqliteStore, DEFAULT_DB_FILE, DB_FILE_ENV, type OpenSqliteStoreOptions, type SqliteCompanionStore } from './open-sqlite-store';
 export { MIGRATIONS, StaticMigrationProvider, migrateToLatest } from './migrations';
 export * from './errors';
+export type { UserStore, WebUser, WebSession, NewWebSession } from './user-store';

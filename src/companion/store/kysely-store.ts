@@ -16,6 +16,8 @@ import { sameSecret, Secret } from './secret';
 import { KyselySyncStore } from './kysely-sync-store';
 import type { SyncDatabase } from './sync-schema';
 import type { SecretBox } from './secret-box';
+import { KyselyUserStore } from './kysely-user-store';
+import type { UserDatabase } from './user-schema';
 
 /**
  * CompanionStore over kysely: the same code for every dialect kysely supports (SQLite today,
@@ -75,6 +77,11 @@ function lastCheckOf(row: Pick<ConnectionRow, 'last_check_at' | 'last_check_stat
 export class KyselyCompanionStore implements CompanionStore {
   private catalogStore?: KyselyCatalogStore;
   private syncStore?: KyselySyncStore;
+  private userStore?: KyselyUserStore;
+
+  get users(): KyselyUserStore {
+    return (this.userStore ??= new KyselyUserStore(this.db as unknown as Kysely<UserDatabase>, this.clock));
+  }
 
   get sync(): KyselySyncStore {
     return (this.syncStore ??= new KyselySyncStore(this.db as unknown as Kysely<SyncDatabase>));

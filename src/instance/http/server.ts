@@ -5,6 +5,7 @@ import { describeInstanceError, errorBody, MAX_BODY_BYTES, sendError, tooLargeDe
 import { registerFaultsRoute } from './faults-route';
 import { registerOAuthRoute } from './oauth-route';
 import { registerTableApi } from './table-api';
+import { registerUiRoutes } from './ui-routes';
 
 /**
  * Routes added by other parts of the instance (scripted REST APIs, the app installer's endpoints).
@@ -68,6 +69,7 @@ export async function buildHttpServer(ctx: InstanceContext, extensions: readonly
   registerOAuthRoute(app);
   registerTableApi(app);
   registerFaultsRoute(app);
+  registerUiRoutes(app);
   for (const extension of extensions) await extension(app, ctx);
   return app;
 }

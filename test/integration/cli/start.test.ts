@@ -58,6 +58,20 @@ async function json(url: string, init: RequestInit = {}): Promise<any> {
   return response.json();
 }
 
+/** Signs in to the companion's web pages as a browser would (the form's CSRF token and cookie); the answer's status. */
+async function webSignIn(api: string, email: string, password: string): Promise<number> {
+  const form = await fetch(`${api}/login`);
+  const cookie = form.headers.get('set-cookie')!.split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const res = await fetch(`${api}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, email, password }).toString(),
+  });
+  return res.status;
+}
+
 describe('npm start (incident-sn start)', () => {
   let dataDir: string;
   beforeAll(() => {
@@ -69,6 +83,13 @@ describe('npm start (incident-sn start)', () => {
     const first = await start(dataDir);
     expect(first.output()).toContain('✔ 6 of 6 checks passed. Connection "local" saved');
     expect(first.output()).toMatch(/Catalog imported for "local"/);
+    // The first screen is for people: no JSON log lines.
+    expect(first.output()).not.toMatch(/^\{"level"/m);
+    // The web pages' demo user, with a password shown once, which signs in.
+    const demo = /sign in as (demo@example\.com) with password (\S+)/.exec(first.output());
+    expect(demo).not.toBeNull();
+    expect(await webSignIn(first.api, demo![1]!, demo![2]!)).toBe(303);
+    expect(await webSignIn(first.api, demo![1]!, 'not-the-password')).toBe(401);
 
     // 1. Declare in incident.io: a ServiceNow incident is created.
     const declared = await json(`${first.api}/api/incidents`, {
@@ -98,6 +119,8 @@ describe('npm start (incident-sn start)', () => {
     // Data persists between runs; on new ports the connection moves with the instance and syncs on.
     const second = await start(dataDir);
     expect(second.output()).toContain('connection "local" moved there');
+    expect(second.output()).toContain('sign in as demo@example.com (its password was shown on the first run');
+    expect(second.output()).not.toContain(demo![2]!);
     const listed = await json(`${second.api}/api/incidents`);
     expect(listed.incidents.map((i: { id: string }) => i.id)).toEqual([declared.id]);
     await json(`${second.sn}/api/now/table/incident/${linked.sys_id}`, { method: 'PATCH', headers: auth, body: JSON.stringify({ comments: 'Back after restart' }) });

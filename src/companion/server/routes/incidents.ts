@@ -4,7 +4,7 @@ import type { IncidentValues } from '../../store/sync-store';
 import type { IncidentService } from '../../sync/incident-service';
 import { sendError } from '../api-error';
 import { authorizes } from '../api-auth';
-import { DeclareBody, IncidentParams, issuesOf, ListQuery, PatchBody, UpdateBody } from '../api-schemas';
+import { DeclareBody, DeclareQuery, IncidentParams, issuesOf, ListQuery, PatchBody, UpdateBody } from '../api-schemas';
 import { incidentView, updateView } from '../incident-view';
 
 /**
@@ -21,6 +21,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, reply: FastifyRep
 
 export function incidentRoutes(service: IncidentService, apiKey: string | null) {
   return async (api: FastifyInstance): Promise<void> => {
+    // JSON only: any other body is a 415 (docs/sync.md), not a string that fails validation.
+    api.removeContentTypeParser('text/plain');
     if (apiKey !== null) {
       api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
         if (!authorizes(request.headers.authorization, apiKey)) {
@@ -32,9 +34,16 @@ export function incidentRoutes(service: IncidentService, apiKey: string | null) 
     }
 
     api.post('/incidents', async (request, reply) => {
-      const body = parse(DeclareBody, request.body ?? {}, reply, 'request body');
-      if (!body) return reply;
-      const details = await service.declare({ ...body, ...(body.connection !== undefined ? { connection: body.connection } : {}) });
+      const query = parse(DeclareQuery, request.query, reply, 'query');
+      const body = query && parse(DeclareBody, request.body ?? {}, reply, 'request body');
+      if (!query || !body) return reply;
+      let details = await service.declare({ ...body, ...(body.connection !== undefined ? { connection: body.connection } : {}) });
+      // The ServiceNow record is made by the outbound worker a moment later; ?wait=N answers with it.
+      const deadline = Date.now() + query.wait * 1000;
+      while (!details.link && details.connection && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        details = await service.get(details.incident.id);
+      }
       return reply.code(201).send(incidentView(details));
     });
 

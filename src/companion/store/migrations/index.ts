@@ -4,6 +4,7 @@ import { createConnections } from './0001-create-connections';
 import { createCatalog } from './0003-create-catalog';
 import { createSync } from './0004-create-sync';
 import { syncCoreV2 } from './0005-sync-core-v2';
+import { createWebUsers } from './0006-create-web-users';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -14,6 +15,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-create-catalog': createCatalog,
   '0004-create-sync': createSync,
   '0005-sync-core-v2': syncCoreV2,
+  '0006-create-web-users': createWebUsers,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */
