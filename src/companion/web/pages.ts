@@ -110,6 +110,14 @@ function ms(value: number | null): string {
   return value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`;
 }
 
+/** A rate-limit pause as a person reads it: why writes wait, and when the next single probe goes out. */
+export function rateLimitText(pause: StatusData['rateLimit'], now: Date): string {
+  if (!pause) return 'none: writes to ServiceNow go out as they come';
+  const asked = pause.retryAfterSeconds !== null ? `, Retry-After ${pause.retryAfterSeconds} s` : '';
+  const probe = Math.max(0, Math.round((pause.nextProbeAt.getTime() - now.getTime()) / 1000));
+  return `paused since ${ago(pause.since, now)} (${pause.hits} × 429${asked}); one write probes in ${probe} s, the backlog moves as soon as one passes`;
+}
+
 export function statusFragment(data: StatusData, csrfToken: string): Html {
   const { connection, now, app } = data;
   const health = app && 'health' in app ? app.health : null;
@@ -147,6 +155,7 @@ ${dead === 0 ? html`<p class="hint" id="resend-note">No dead events now; resendi
   <dt>Inbound failed</dt><dd>${count(data.inbound, 'failed')}</dd>
   <dt>Outbound waiting</dt><dd id="outbound-pending">${count(data.outbound, 'pending') + count(data.outbound, 'sending')}</dd>
   <dt>Outbound failed (dead)</dt><dd>${count(data.outbound, 'dead')}</dd>
+  <dt>Rate limit</dt><dd id="rate-limit">${rateLimitText(data.rateLimit, now)}</dd>
   <dt>Workers</dt><dd>${data.workers.map((w) => `${w.name} ${w.running ? 'running' : 'stopped'}`).join(', ')}</dd>
 </dl></section>
 </div>

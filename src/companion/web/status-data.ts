@@ -4,7 +4,7 @@ import { SETUP_CONNECTION_DEFAULTS } from '../connect/setup-session';
 import { serviceAccountClient } from '../service-account-client';
 import type { CompanionStore, Connection } from '../store';
 import type { InboundState, OutboundState } from '../store/sync-store';
-import type { SyncEngine } from '../sync/sync-engine';
+import type { RateLimitStatus, SyncEngine } from '../sync/sync-engine';
 
 /**
  * What the Status page shows for one connection, read through the store's and the engine's public
@@ -38,6 +38,8 @@ export interface StatusData {
   outbound: Record<OutboundState, number>;
   /** When the app's last push arrived (among the latest incidents' events). */
   lastPush: Date | null;
+  /** The connection's rate-limit pause (ServiceNow answered 429), kept in the store; null when not paused. */
+  rateLimit: Omit<RateLimitStatus, 'connection'> | null;
   /** Workers whose last beat is old, or that are not running. */
   workers: Array<{ name: string; running: boolean; busy: number; lastBeatAt: Date }>;
   activity: Activity[];
@@ -80,6 +82,13 @@ async function readAppHealth(connection: Connection): Promise<StatusData['app']>
 function fieldsOf(payload: unknown): string {
   const fields = payload && typeof payload === 'object' ? (payload as { changedFields?: unknown }).changedFields : undefined;
   return Array.isArray(fields) ? fields.filter((f) => typeof f === 'string').join(', ') : '';
+}
+
+function pauseOf(pauses: RateLimitStatus[], name: string): StatusData['rateLimit'] {
+  const pause = pauses.find((p) => p.connection === name);
+  if (!pause) return null;
+  const { connection: _connection, ...rest } = pause;
+  return rest;
 }
 
 export async function gatherStatus(store: CompanionStore, engine: SyncEngine, connection: Connection, appHealth: AppHealthCache, now: Date): Promise<StatusData> {
@@ -131,6 +140,7 @@ export async function gatherStatus(store: CompanionStore, engine: SyncEngine, co
     inbound,
     outbound,
     lastPush,
+    rateLimit: pauseOf(health.rateLimits, connection.name),
     workers: health.workers.map((w) => ({ name: w.name, running: w.running, busy: w.busy, lastBeatAt: new Date(w.lastBeatAt) })),
     activity: activity.slice(0, ACTIVITY_ROWS),
     latency: activity
