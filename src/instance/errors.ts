@@ -57,3 +57,17 @@ export class InvalidRequestError extends InstanceError {
     super(message, { code: 'invalid_request' });
   }
 }
+
+/** A request body in a format the API does not read (415). */
+export class UnsupportedMediaTypeError extends InstanceError {
+  constructor(readonly contentType: string) {
+    super('Unsupported Media Type', { code: 'unsupported_media_type' });
+  }
+}
+
+/** An Accept header the API cannot satisfy (406). */
+export class NotAcceptableError extends InstanceError {
+  constructor(readonly accept: string) {
+    super('Not Acceptable', { code: 'not_acceptable' });
+  }
+}

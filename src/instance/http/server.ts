@@ -3,6 +3,7 @@ import type { InstanceContext } from './context';
 import { describeInstanceError, errorBody, MAX_BODY_BYTES, sendError, tooLargeDetail, BAD_REQUEST_BODY } from './errors';
 import { registerFaultsRoute } from './faults-route';
 import { registerOAuthRoute } from './oauth-route';
+import { sendInRequestedFormat } from './formats';
 import { registerTableApi } from './table-api';
 
 /**
@@ -28,9 +29,11 @@ export async function buildHttpServer(ctx: InstanceContext, extensions: readonly
   });
   app.decorate('instanceContext', ctx);
   app.decorateRequest('instanceSession', null);
+  app.decorateRequest('wantsXml', false);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  app.addHook('onSend', sendInRequestedFormat);
   app.addHook('onResponse', async (request, reply) => {
     // One line per request; never headers (Authorization) or bodies (passwords, secrets).
     ctx.logger.debug(

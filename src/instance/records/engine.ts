@@ -126,6 +126,11 @@ export interface WriteOptions {
   naturalKeyReferences?: boolean;
   /** Accept values for sys_created_on/by, sys_updated_on/by (seeding history). */
   allowSystemFields?: boolean;
+  /**
+   * Leave the system fields alone (sysparm_suppress_auto_sys_field, GlideRecord.autoSysFields(false)):
+   * an update keeps sys_updated_on/by and sys_mod_count, an insert leaves the created/updated fields empty.
+   */
+  suppressAutoSysFields?: boolean;
   aclMemo?: AclMemo;
 }
 
@@ -516,10 +521,12 @@ export class InstanceEngine {
     const values: RecordValues = { ...given };
     applyDefaults(meta, values, session, nowMs);
     values.sys_id = sysId;
-    if (!options.allowSystemFields || !values.sys_created_on) values.sys_created_on = now;
-    if (!options.allowSystemFields || !values.sys_created_by) values.sys_created_by = session.userName;
-    if (!options.allowSystemFields || !values.sys_updated_on) values.sys_updated_on = values.sys_created_on;
-    if (!options.allowSystemFields || !values.sys_updated_by) values.sys_updated_by = values.sys_created_by;
+    if (!options.suppressAutoSysFields) {
+      if (!options.allowSystemFields || !values.sys_created_on) values.sys_created_on = now;
+      if (!options.allowSystemFields || !values.sys_created_by) values.sys_created_by = session.userName;
+      if (!options.allowSystemFields || !values.sys_updated_on) values.sys_updated_on = values.sys_created_on;
+      if (!options.allowSystemFields || !values.sys_updated_by) values.sys_updated_by = values.sys_created_by;
+    }
     values.sys_mod_count = '0';
     if (meta.hasClassColumn) values.sys_class_name = meta.name;
     if (meta.numbering && meta.columns.has('number') && !values.number) values.number = this.nextNumber(meta);
@@ -576,9 +583,11 @@ export class InstanceEngine {
     if (changed.length === 0 && Object.keys(journalEntries).length === 0) return previous;
     const changes: RecordValues = {};
     for (const k of changed) changes[k] = final[k];
-    if (!options.allowSystemFields || !given.sys_updated_on) changes.sys_updated_on = now;
-    if (!options.allowSystemFields || !given.sys_updated_by) changes.sys_updated_by = session.userName;
-    changes.sys_mod_count = String(Number(previousValues.sys_mod_count || '0') + 1);
+    if (!options.suppressAutoSysFields) {
+      if (!options.allowSystemFields || !given.sys_updated_on) changes.sys_updated_on = now;
+      if (!options.allowSystemFields || !given.sys_updated_by) changes.sys_updated_by = session.userName;
+      changes.sys_mod_count = String(Number(previousValues.sys_mod_count || '0') + 1);
+    }
     const written = { ...previousValues, ...changes };
     const snapshot: RecordSnapshot = { table: meta.name, sysId, values: written };
     const afterEvent: AfterRuleEvent = {
