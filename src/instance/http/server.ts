@@ -4,6 +4,8 @@ import { describeInstanceError, errorBody, MAX_BODY_BYTES, sendError, tooLargeDe
 import { registerFaultsRoute } from './faults-route';
 import { registerOAuthRoute } from './oauth-route';
 import { sendInRequestedFormat } from './formats';
+import { registerAttachmentApi } from './attachment-api';
+import { registerStatsApi } from './stats-api';
 import { registerTableApi } from './table-api';
 
 /**
@@ -68,6 +70,8 @@ export async function buildHttpServer(ctx: InstanceContext, extensions: readonly
 
   registerOAuthRoute(app);
   registerTableApi(app);
+  registerStatsApi(app);
+  await registerAttachmentApi(app);
   registerFaultsRoute(app);
   for (const extension of extensions) await extension(app, ctx);
   return app;

@@ -57,6 +57,7 @@ import { AclService, type AclMemo } from '../security/acl';
 import { decryptValue, encryptValue, isEncrypted } from '../security/crypto';
 import { hashPasswordSync, isPasswordHash } from '../security/passwords';
 import { RoleService } from '../security/roles';
+import { AttachmentContent } from './attachment-content';
 import { DisplayValues } from './display';
 import {
   ASYNC_BUSINESS_RULE_JOB,
@@ -183,6 +184,8 @@ export class InstanceEngine {
   readonly temporary: boolean;
   readonly meta: InstanceMeta;
   readonly store: RowStore;
+  /** The bytes of attachments (their metadata are sys_attachment records). */
+  readonly attachmentContent: AttachmentContent;
   readonly jobs: JobQueue;
   readonly acl: AclService;
   readonly roles: RoleService;
@@ -213,6 +216,7 @@ export class InstanceEngine {
     this.logger = options.logger ?? silentLogger();
     this.meta = new InstanceMeta(this.db);
     this.store = new RowStore(this.db);
+    this.attachmentContent = new AttachmentContent(this.db);
     this.jobs = new JobQueue(this.db, this.clock);
     this.syslogWriter = new Syslog(this.db, this.clock, (err) => this.logger.error({ err }, 'could not write syslog'));
     this.acl = new AclService(this);
