@@ -41,6 +41,7 @@ import { InstanceMeta, createInternalTables } from '../db/internal-tables';
 import { syncPhysicalSchema } from '../db/physical';
 import {
   AclDeniedError,
+  ConstraintViolationError,
   DataPolicyError,
   InvalidRequestError,
   OperationAbortedError,
@@ -48,7 +49,7 @@ import {
   UnknownTableError,
   type AclOperation,
 } from '../errors';
-import { conditionsOf, evaluateQuery, parseEncodedQuery, type EncodedQuery, type OrderBy } from '../query';
+import { conditionsOf, evaluateQuery, parseEncodedQuery, queryCondition, type EncodedQuery, type OrderBy } from '../query';
 import type { DynamicValueResolver } from '../query/fields';
 import { compileQuery, type InvalidCondition } from '../query/sql';
 import { SYSTEM_COLUMN_NAMES, SYSTEM_COLUMNS } from '../schema/system-columns';
@@ -544,12 +545,14 @@ export class InstanceEngine {
     const changedFields = [...Object.keys(final).filter((k) => final[k] !== ''), ...Object.keys(journalEntries)];
     const snapshot: RecordSnapshot = { table: meta.name, sysId, values: final };
     const afterEvent: AfterRuleEvent = { operation: 'insert', tables: meta.hierarchy, session, current: snapshot, previous: null, changedFields };
-    this.transaction(() => {
-      this.store.insert(meta.root, final, this.physicalColumns(meta.root));
-      this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
-      this.afterWriteInTransaction('insert', meta, final, null);
-      if (runRules) this.queueAsyncRules(afterEvent);
-    });
+    this.refusingDuplicates('insert', meta, final, () =>
+      this.transaction(() => {
+        this.store.insert(meta.root, final, this.physicalColumns(meta.root));
+        this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
+        this.afterWriteInTransaction('insert', meta, final, null);
+        if (runRules) this.queueAsyncRules(afterEvent);
+      }),
+    );
     if (runRules) this.runAfter(afterEvent);
     return this.reread(meta, sysId) ?? snapshot;
   }
@@ -602,12 +605,14 @@ export class InstanceEngine {
       previous,
       changedFields: [...changed, ...Object.keys(journalEntries)],
     };
-    this.transaction(() => {
-      this.store.update(meta.root, sysId, changes, this.physicalColumns(meta.root));
-      this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
-      this.afterWriteInTransaction('update', meta, written, previousValues);
-      if (runRules) this.queueAsyncRules(afterEvent);
-    });
+    this.refusingDuplicates('update', meta, written, () =>
+      this.transaction(() => {
+        this.store.update(meta.root, sysId, changes, this.physicalColumns(meta.root));
+        this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
+        this.afterWriteInTransaction('update', meta, written, previousValues);
+        if (runRules) this.queueAsyncRules(afterEvent);
+      }),
+    );
     if (runRules) this.runAfter(afterEvent);
     return this.reread(meta, sysId) ?? snapshot;
   }
@@ -635,6 +640,19 @@ export class InstanceEngine {
     });
     if (runRules) this.runAfter(afterEvent);
     return snapshot;
+  }
+
+  /**
+   * Runs a write; a unique index refusing it becomes the platform's answer to a duplicate (403
+   * Operation Failed, "Error during insert of <table> (<display value>)") instead of a storage error.
+   */
+  private refusingDuplicates(operation: 'insert' | 'update', meta: TableMeta, values: RecordValues, write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      if (!(err instanceof ConstraintViolationError)) throw err;
+      throw new OperationAbortedError('Operation Failed', `Error during ${operation} of ${meta.name} (${values[meta.displayColumn] || values.sys_id})`, { cause: err });
+    }
   }
 
   /** Runs `fn` in one write transaction (nested calls become savepoints). */
@@ -750,7 +768,7 @@ export class InstanceEngine {
     const meta = this.dictionary().table(table);
     if (!meta) return null;
     const keyColumn = natural ? (meta.hierarchy.map((t) => NATURAL_KEYS[t]).find((k) => k && meta.columns.has(k)) ?? meta.displayColumn) : meta.displayColumn;
-    const result = this.query(table, { query: `${keyColumn}=${key.replace(/\^/g, '^^')}`, limit: 1, session: this.system });
+    const result = this.query(table, { query: queryCondition(keyColumn, '=', key), limit: 1, session: this.system });
     return result.records[0]?.sysId ?? null;
   }
 
@@ -895,7 +913,7 @@ export class InstanceEngine {
 
   /** Creates or updates a system property (as the system). */
   setProperty(name: string, value: string, type = 'string', extra: Record<string, string> = {}): void {
-    const existing = this.query('sys_properties', { query: `name=${name.replace(/\^/g, '^^')}`, limit: 1, session: this.system }).records[0];
+    const existing = this.query('sys_properties', { query: queryCondition('name', '=', name), limit: 1, session: this.system }).records[0];
     if (existing) this.update('sys_properties', existing.sysId, { value, type, ...extra }, { session: this.system });
     else this.insert('sys_properties', { name, value, type, ...extra }, { session: this.system });
   }
@@ -976,7 +994,7 @@ export class SchemaEditor {
     const system = engine.systemSession();
     engine.checkMetadata();
     if (!engine.dictionary().table(table)) throw new UnknownTableError(table);
-    const own = engine.query('sys_dictionary', { query: `name=${table}^element=${col.name}`, limit: 1, session: system }).records[0];
+    const own = engine.query('sys_dictionary', { query: `${queryCondition('name', '=', table)}^${queryCondition('element', '=', col.name)}`, limit: 1, session: system }).records[0];
     if (!own) {
       engine.insert(
         'sys_dictionary',
@@ -985,7 +1003,7 @@ export class SchemaEditor {
       );
     }
     for (const c of col.choices ?? []) {
-      const exists = engine.query('sys_choice', { query: `name=${table}^element=${col.name}^value=${c.value.replace(/\^/g, '^^')}`, limit: 1, session: system }).records[0];
+      const exists = engine.query('sys_choice', { query: [queryCondition('name', '=', table), queryCondition('element', '=', col.name), queryCondition('value', '=', c.value)].join('^'), limit: 1, session: system }).records[0];
       if (!exists) {
         engine.insert('sys_choice', { name: table, element: col.name, value: c.value, label: c.label, sequence: String(c.sequence ?? 0), sys_scope: scope }, { session: system, runBusinessRules: false });
       }

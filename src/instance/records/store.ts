@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { quoteIdentifier, type SqliteDatabase } from '../db/database';
 import type { TableMeta } from '../db/dictionary';
+import { ConstraintViolationError } from '../errors';
 import { classRestriction, type CompiledQuery } from '../query/sql';
 import type { RecordValues } from './hooks';
 
@@ -52,14 +53,14 @@ export class RowStore {
   insert(root: string, values: RecordValues, physical: ReadonlySet<string>): void {
     const columns = Object.keys(values).filter((c) => physical.has(c));
     const sql = `INSERT INTO ${quoteIdentifier(root)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-    this.prepare(sql).run(...columns.map((c) => toStored(values[c])));
+    guardConstraints(root, () => this.prepare(sql).run(...columns.map((c) => toStored(values[c]))));
   }
 
   update(root: string, sysId: string, changes: RecordValues, physical: ReadonlySet<string>): void {
     const columns = Object.keys(changes).filter((c) => physical.has(c) && c !== 'sys_id');
     if (columns.length === 0) return;
     const sql = `UPDATE ${quoteIdentifier(root)} SET ${columns.map((c) => `${quoteIdentifier(c)} = ?`).join(', ')} WHERE "sys_id" = ?`;
-    this.prepare(sql).run(...columns.map((c) => toStored(changes[c])), sysId);
+    guardConstraints(root, () => this.prepare(sql).run(...columns.map((c) => toStored(changes[c])), sysId));
   }
 
   delete(root: string, sysId: string): number {
@@ -93,6 +94,17 @@ export class RowStore {
     const cls = classRestriction(table, 't');
     if (!cls) return { where: query.where, params: query.params };
     return { where: `${cls.sql} AND (${query.where})`, params: [...cls.params, ...query.params] };
+  }
+}
+
+/** SQLite's constraint errors as the instance's own (the engine turns them into the platform's answer). */
+function guardConstraints<T>(root: string, write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw new ConstraintViolationError(root, { cause: err });
+    throw err;
   }
 }
 

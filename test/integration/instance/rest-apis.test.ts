@@ -1,4 +1,5 @@
 import { seedEdits } from '../../../src/instance';
+import { DIST_APP } from '../../helpers/build';
 import { startTestInstance, USERS, useInstance, type TestInstance } from '../../helpers/instance';
 
 const NO_ROLES = { user: 'no.roles', password: 'no-roles-pw' };
@@ -176,4 +177,28 @@ describe('Attachment API access', () => {
     expect(Buffer.from(await file.arrayBuffer()).equals(bytes)).toBe(true);
     expect(JSON.parse(file.headers.get('x-attachment-metadata') ?? '{}')).toMatchObject({ sys_id: meta.sys_id, size_bytes: '7' });
   });
+});
+
+describe('storage errors', () => {
+  it('answers a duplicate in a unique index with the platform’s 403, not a 500', async () => {
+    const sn = await startTestInstance({ app: DIST_APP });
+    try {
+      const event = { event_id: 'e'.repeat(32), event_type: 'incident.created', incident_sys_id: 'x', sequence: 0, order_key: 'k', payload: '{}', state: 'dead' };
+      expect((await sn.request('POST', '/api/now/table/x_incident_io_outbound_event', { body: event })).status).toBe(201);
+      const duplicate = await sn.request('POST', '/api/now/table/x_incident_io_outbound_event', { body: { ...event, order_key: 'other' } });
+      expect(duplicate.status).toBe(403);
+      expect(duplicate.json).toEqual({
+        error: { message: 'Operation Failed', detail: `Error during insert of x_incident_io_outbound_event (${'e'.repeat(32)})` },
+        status: 'failure',
+      });
+      const other = await sn.request('POST', '/api/now/table/x_incident_io_outbound_event', { body: { ...event, event_id: 'f'.repeat(32) } });
+      const sysId = (other.json as { result: { sys_id: string } }).result.sys_id;
+      const clash = await sn.request('PATCH', `/api/now/table/x_incident_io_outbound_event/${sysId}`, { body: { event_id: 'e'.repeat(32) } });
+      expect(clash.status).toBe(403);
+      expect(clash.json).toMatchObject({ error: { detail: `Error during update of x_incident_io_outbound_event (${'e'.repeat(32)})` } });
+      expect((await sn.list('x_incident_io_outbound_event', { sysparm_fields: 'event_id' })).result).toHaveLength(2);
+    } finally {
+      await sn.close();
+    }
+  }, 60_000);
 });
