@@ -86,7 +86,7 @@ describe('Now SDK commands against the local instance', () => {
     expect(api).toBeDefined();
     const script = readFileSync(api ?? '', 'utf8');
     expect(script).toMatch(/<record_update table="sys_ws_definition">/);
-    expect(script).toMatch(/<sys_scope display_value="x_incident_io">f70064a6e1a0416180ffb90a413981bf<\/sys_scope>/);
+    expect(script).toMatch(/<sys_scope display_value="incident.io">f70064a6e1a0416180ffb90a413981bf<\/sys_scope>/);
   }, 120_000);
 
   it('dependencies writes Glide type definitions generated from the runtime', async () => {
