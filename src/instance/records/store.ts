@@ -67,6 +67,23 @@ export class RowStore {
     return this.prepare(`DELETE FROM ${quoteIdentifier(root)} WHERE "sys_id" = ?`).run(sysId).changes;
   }
 
+  /** Deletes the rows of a physical table whose column holds a value (clean-ups after a delete). */
+  deleteWhere(root: string, column: string, value: string): number {
+    return this.prepare(`DELETE FROM ${quoteIdentifier(root)} WHERE ${quoteIdentifier(column)} = ?`).run(value).changes;
+  }
+
+  /** One column of the rows of a physical table whose other column holds a value. */
+  valuesWhere(root: string, select: string, column: string, value: string): string[] {
+    const rows = this.prepare(`SELECT ${quoteIdentifier(select)} AS v FROM ${quoteIdentifier(root)} WHERE ${quoteIdentifier(column)} = ?`).all(value) as Array<{ v: unknown }>;
+    return rows.map((r) => (r.v === null || r.v === undefined ? '' : String(r.v)));
+  }
+
+  /** Some columns of every row of a physical table (small metadata tables such as sys_properties). */
+  columnsOf(root: string, columns: readonly string[]): Array<Record<string, string>> {
+    const rows = this.prepare(`SELECT ${columns.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(root)}`).all() as Array<Record<string, unknown>>;
+    return rows.map(toValues);
+  }
+
   /** Rows matching a compiled query, in its order, with limit/offset. */
   select(table: TableMeta, query: CompiledQuery, limit: number | null, offset: number): RecordValues[] {
     const { where, params } = this.whereClause(table, query);

@@ -1,0 +1,29 @@
+import type { RowStore } from './store';
+
+/**
+ * System properties as the engine reads them: all of sys_properties cached per metadata version
+ * (a write to sys_properties bumps it), password2 values decrypted on the way out.
+ */
+export class SystemProperties {
+  private cache: Map<string, { value: string; type: string }> | null = null;
+
+  constructor(
+    private readonly store: RowStore,
+    private readonly decrypt: (stored: string) => string,
+  ) {}
+
+  invalidate(): void {
+    this.cache = null;
+  }
+
+  /** A property's value, or `fallback` when it does not exist. */
+  get(name: string, fallback?: string): string | undefined {
+    if (!this.cache) {
+      const rows = this.store.columnsOf('sys_properties', ['name', 'value', 'type']);
+      this.cache = new Map(rows.filter((r) => r.name).map((r) => [r.name, { value: r.value, type: r.type || 'string' }]));
+    }
+    const prop = this.cache.get(name);
+    if (!prop) return fallback;
+    return prop.type === 'password2' ? this.decrypt(prop.value) : prop.value;
+  }
+}
