@@ -70,7 +70,7 @@ describe('Now SDK commands against the local instance', () => {
     const wrong = await nowSdk(project, ['auth', '--add', sn.url, '--type', 'basic', '--alias', 'bad', '--username', 'admin', '--password-stdin'], {}, 'wrong\n');
     expect(wrong.output).toContain('User name or password invalid');
     expect(wrong.output).not.toContain('Successfully authenticated');
-  }, 60_000);
+  }, 180_000);
 
   it('download unpacks the installed app: every record of the build comes back as an update file', async () => {
     // Outside the project: XML files inside it would be taken as the project's own metadata by later commands.
@@ -87,7 +87,7 @@ describe('Now SDK commands against the local instance', () => {
     const script = readFileSync(api ?? '', 'utf8');
     expect(script).toMatch(/<record_update table="sys_ws_definition">/);
     expect(script).toMatch(/<sys_scope display_value="incident.io">f70064a6e1a0416180ffb90a413981bf<\/sys_scope>/);
-  }, 120_000);
+  }, 180_000);
 
   it('dependencies writes Glide type definitions generated from the runtime', async () => {
     const run = await nowSdk(project, ['dependencies'], ciBasic());
@@ -96,7 +96,7 @@ describe('Now SDK commands against the local instance', () => {
     expect(types).toMatch(/declare class GlideRecord \{/);
     expect(types).toMatch(/\baddQuery\(\.\.\.args: any\[\]\): any;/);
     expect(types).toMatch(/declare namespace sn_ws \{/);
-  }, 120_000);
+  }, 180_000);
 });
 
 describe('UI sessions', () => {
