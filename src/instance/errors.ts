@@ -36,8 +36,9 @@ export class OperationAbortedError extends InstanceError {
   constructor(
     message: string,
     readonly detail: string,
+    options: { cause?: unknown } = {},
   ) {
-    super(message, { code: 'operation_aborted' });
+    super(message, { code: 'operation_aborted', cause: options.cause });
   }
 }
 
@@ -55,5 +56,29 @@ export class InvalidRequestError extends InstanceError {
     readonly detail: string | null = null,
   ) {
     super(message, { code: 'invalid_request' });
+  }
+}
+
+/** A request body in a format the API does not read (415). */
+export class UnsupportedMediaTypeError extends InstanceError {
+  constructor(readonly contentType: string) {
+    super('Unsupported Media Type', { code: 'unsupported_media_type' });
+  }
+}
+
+/** An Accept header the API cannot satisfy (406). */
+export class NotAcceptableError extends InstanceError {
+  constructor(readonly accept: string) {
+    super('Not Acceptable', { code: 'not_acceptable' });
+  }
+}
+
+/** The database refused a write because a unique index already holds the value (kept as the cause). */
+export class ConstraintViolationError extends InstanceError {
+  constructor(
+    readonly table: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`A unique index of ${table} already holds this value`, { code: 'constraint_violation', cause: options.cause });
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createLogger } from '../shared/logger';
 import { installApp } from './app/install-app';
 import { installRoutes } from './app/install-routes';
+import { sdkRoutes } from './app/sdk-support/sdk-routes';
 import type { InstallSummary } from './app/installer';
 import { MEMORY_DB } from './db/database';
 import type { InstanceContext } from './http/context';
@@ -93,7 +94,7 @@ export async function startInstance(options: StartInstanceOptions = {}): Promise
       oauth: new OAuthService(engine, auth, { lifetimes: options.tokenLifetimes, reuseValidAccessToken: options.reuseValidAccessToken }),
       rateLimiter: new RateLimiter(engine),
     };
-    const builtIn: HttpExtension[] = [installRoutes, scriptedRestRoutes(runtime), ...(scheduler ? [jobsRoute(scheduler)] : [])];
+    const builtIn: HttpExtension[] = [installRoutes, sdkRoutes(runtime), scriptedRestRoutes(runtime), ...(scheduler ? [jobsRoute(scheduler)] : [])];
     server = await buildHttpServer(context, [...builtIn, ...(options.extensions ?? [])]);
     const host = options.host ?? '127.0.0.1';
     await server.listen({ port: options.port ?? 0, host });

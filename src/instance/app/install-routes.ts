@@ -3,7 +3,7 @@ import AdmZip from 'adm-zip';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseAppBuild, type BuildFile } from '../../shared/app-build';
 import { describeError } from '../../shared/errors';
-import { requireSession, type InstanceContext } from '../http/context';
+import { authenticateRequest, requireSession, type InstanceContext } from '../http/context';
 import { NOT_AUTHENTICATED, sendError } from '../http/errors';
 import { baseUrlOf } from '../http/table-api';
 import { isAdmin, type Session } from '../records/session';
@@ -36,7 +36,7 @@ const MAX_PACKAGE_BYTES = 50 * 1024 * 1024;
 
 /** Authenticated admin, or an answer already sent (401 for anyone else, as the processors do). */
 async function adminOnly(ctx: InstanceContext, request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
-  const session = await ctx.auth.authenticate(request.headers.authorization);
+  const session = await authenticateRequest(ctx, request);
   if (!session) {
     sendError(reply, 401, NOT_AUTHENTICATED.message, NOT_AUTHENTICATED.detail);
     return null;

@@ -8,6 +8,7 @@ import { SYSTEM_COLUMN_NAMES } from '../schema/system-columns';
 import { syncScheduledTriggers } from '../scheduler/schedule';
 import { ensureAppColumns } from './app-columns';
 import { DICTIONARY_TABLES, writeDictionaryRows, type DictionaryRow } from './dictionary-writer';
+import { queryCondition } from '../query';
 
 /**
  * Installs an app build (the output of `now-sdk build`, or the zip `now-sdk install` uploads) into
@@ -349,7 +350,7 @@ export function removeAbsentRecords(engine: InstanceEngine, scopeId: string, bui
     return (ia < 0 ? -1 : ia) - (ib < 0 ? -1 : ib);
   });
   for (const meta of roots) {
-    for (const record of engine.query(meta.name, { query: `sys_scope=${scopeId}`, session: system }).records) {
+    for (const record of engine.query(meta.name, { query: queryCondition('sys_scope', '=', scopeId), session: system }).records) {
       if (buildIds.has(record.sysId)) continue;
       const v = record.values;
       // Dictionary rows of the system columns the platform added to the app's own tables.

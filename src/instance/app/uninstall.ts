@@ -2,6 +2,7 @@ import { quoteIdentifier } from '../db/database';
 import type { InstanceEngine } from '../records/engine';
 import { syncScheduledTriggers } from '../scheduler/schedule';
 import { ensureInstalledValuesTable, INSTALLED_VALUES_TABLE, removeAbsentRecords } from './installer';
+import { queryCondition } from '../query';
 
 /**
  * Deletes an application (what `now-sdk install --reinstall` asks through AppsAjaxProcessor
@@ -14,7 +15,7 @@ export function uninstallApp(engine: InstanceEngine, scopeId: string): number {
     const app = engine.get('sys_scope', scopeId, { session: system });
     if (!app) return 0;
     const tables = engine
-      .query('sys_db_object', { query: `sys_scope=${scopeId}`, session: system })
+      .query('sys_db_object', { query: queryCondition('sys_scope', '=', scopeId), session: system })
       .records.map((r) => r.values.name ?? '')
       .filter((name) => engine.hasTable(name))
       .map((name) => engine.tableMeta(name));

@@ -14,6 +14,7 @@ export function createInternalTables(db: SqliteDatabase): void {
       rule_id TEXT NOT NULL, user_id TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL,
       PRIMARY KEY (rule_id, user_id, window_start)
     );
+    CREATE TABLE IF NOT EXISTS _attachment_content (sys_id TEXT PRIMARY KEY, data BLOB NOT NULL);
     CREATE TABLE IF NOT EXISTS _pending_role_grants (
       user_name TEXT NOT NULL COLLATE NOCASE, role_name TEXT NOT NULL COLLATE NOCASE,
       PRIMARY KEY (user_name, role_name)

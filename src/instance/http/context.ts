@@ -28,12 +28,24 @@ export interface InstanceContext {
 }
 
 /**
+ * Who a request is: Basic credentials or a Bearer token in Authorization, or else a UI session
+ * cookie with its user token in X-UserToken (a login through /angular.do, as the Now SDK's basic
+ * authentication makes). Null when none of them authenticates.
+ */
+export async function authenticateRequest(ctx: InstanceContext, request: FastifyRequest): Promise<Session | null> {
+  const authorization = request.headers.authorization;
+  if (authorization) return ctx.auth.authenticate(authorization);
+  const userToken = request.headers['x-usertoken'];
+  return ctx.auth.withUiSession(request.headers.cookie, Array.isArray(userToken) ? userToken[0] : userToken);
+}
+
+/**
  * Authenticates an API request and applies rate limits. Answers 401 (or 429) itself and returns
  * null; otherwise returns the session (also stored as `request.instanceSession`). Every /api route
  * calls this first, scripted REST routes included.
  */
 export async function requireSession(ctx: InstanceContext, request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
-  const session = await ctx.auth.authenticate(request.headers.authorization);
+  const session = await authenticateRequest(ctx, request);
   if (!session) {
     sendError(reply, 401, NOT_AUTHENTICATED.message, NOT_AUTHENTICATED.detail);
     return null;

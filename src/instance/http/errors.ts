@@ -1,5 +1,14 @@
 import type { FastifyReply } from 'fastify';
-import { AclDeniedError, DataPolicyError, InvalidRequestError, OperationAbortedError, RecordNotFoundError, UnknownTableError } from '../errors';
+import {
+  AclDeniedError,
+  DataPolicyError,
+  InvalidRequestError,
+  NotAcceptableError,
+  OperationAbortedError,
+  RecordNotFoundError,
+  UnknownTableError,
+  UnsupportedMediaTypeError,
+} from '../errors';
 
 /** The platform's REST error body. */
 export interface ErrorBody {
@@ -17,6 +26,8 @@ export function sendError(reply: FastifyReply, status: number, message: string, 
 
 export const NOT_AUTHENTICATED = { message: 'User Not Authenticated', detail: 'Required to provide Auth information' } as const;
 export const NO_RECORD = { message: 'No Record found', detail: "Record doesn't exist or ACL restricts the record retrieval" } as const;
+/** Version 1 of the Table API answers an empty list with this 404. */
+export const NO_RECORDS_MATCHING = { message: 'No Record found', detail: 'Records matching query not found. Check query parameter or offset parameter' } as const;
 export const BAD_REQUEST_BODY = 'Exception while reading request';
 /** The platform's limit on a REST request body (glide.rest.max_content_length: 10 MiB). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -41,5 +52,12 @@ export function describeInstanceError(err: unknown): { status: number; message: 
   if (err instanceof OperationAbortedError) return { status: 403, message: err.message, detail: err.detail };
   if (err instanceof DataPolicyError) return { status: 403, message: 'Operation Failed', detail: err.message };
   if (err instanceof InvalidRequestError) return { status: 400, message: err.message, detail: err.detail };
+  if (err instanceof UnsupportedMediaTypeError) {
+    const given = err.contentType ? `Content-Type '${err.contentType}'` : 'A request body without a Content-Type';
+    return { status: 415, message: 'Unsupported Media Type', detail: `${given} is not supported; send application/json or application/xml` };
+  }
+  if (err instanceof NotAcceptableError) {
+    return { status: 406, message: 'Not Acceptable', detail: `Accept '${err.accept}' cannot be satisfied; this API answers application/json or application/xml` };
+  }
   return null;
 }

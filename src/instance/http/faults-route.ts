@@ -4,7 +4,7 @@ import { isAdmin } from '../records/session';
 import { requireSession } from './context';
 import { sendError } from './errors';
 import { readFaultSettings, resetFaultSettings, writeFaultSettings } from './faults';
-import { jsonBody } from './table-api';
+import { jsonBody } from './formats';
 
 /** Where admins read and change fault injection. Not a platform API: the local instance's own. */
 export const FAULTS_PATH = '/api/now/local/faults';

@@ -4,6 +4,9 @@ import type { InstanceContext } from './context';
 import { describeInstanceError, errorBody, MAX_BODY_BYTES, sendError, tooLargeDetail, BAD_REQUEST_BODY } from './errors';
 import { registerFaultsRoute } from './faults-route';
 import { registerOAuthRoute } from './oauth-route';
+import { sendInRequestedFormat } from './formats';
+import { registerAttachmentApi } from './attachment-api';
+import { registerStatsApi } from './stats-api';
 import { registerTableApi } from './table-api';
 import { registerUiRoutes } from './ui-routes';
 
@@ -31,9 +34,11 @@ export async function buildHttpServer(ctx: InstanceContext, extensions: readonly
   drainOversizedBodies(app);
   app.decorate('instanceContext', ctx);
   app.decorateRequest('instanceSession', null);
+  app.decorateRequest('wantsXml', false);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  app.addHook('onSend', sendInRequestedFormat);
   app.addHook('onResponse', async (request, reply) => {
     // One line per request; never headers (Authorization) or bodies (passwords, secrets).
     ctx.logger.debug(
@@ -68,6 +73,8 @@ export async function buildHttpServer(ctx: InstanceContext, extensions: readonly
 
   registerOAuthRoute(app);
   registerTableApi(app);
+  registerStatsApi(app);
+  await registerAttachmentApi(app);
   registerFaultsRoute(app);
   registerUiRoutes(app);
   for (const extension of extensions) await extension(app, ctx);

@@ -1,15 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvalidRequestError } from '../errors';
 import type { Session } from '../records/session';
 import type { AclMemo } from '../security/acl';
 import { requireSession, type InstanceContext } from './context';
-import { BAD_REQUEST_BODY, describeInstanceError, errorBody, NO_RECORD, sendError } from './errors';
+import { describeInstanceError, errorBody, NO_RECORD, NO_RECORDS_MATCHING, sendError } from './errors';
+import { recordBody, responseFormat } from './formats';
+import { nameValueFilter } from './name-value-filter';
 import { readFaultSettings, takeFailNext } from './faults';
 import { serializeRecord, type DisplayMode, type SerializeContext, type SerializeOptions } from './serialize';
 
 /** The Table API answers under all three prefixes. */
 export const TABLE_API_PREFIXES = ['/api/now/table', '/api/now/v1/table', '/api/now/v2/table'] as const;
+const V1_PREFIX = '/api/now/v1/table';
 
 const DEFAULT_LIMIT = 10000;
 
@@ -46,23 +48,6 @@ function positiveInt(raw: string | undefined, fallback: number): number {
 
 export function baseUrlOf(request: FastifyRequest): string {
   return `${request.protocol}://${request.headers.host ?? `${request.hostname}`}`;
-}
-
-/** The request body as a JSON object ({} when empty); the platform's 400 when it is not one. */
-export function jsonBody(request: FastifyRequest): Record<string, unknown> {
-  const body = request.body;
-  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new InvalidRequestError(BAD_REQUEST_BODY, `Cannot decode: ${(err as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new InvalidRequestError(BAD_REQUEST_BODY, 'The request body must be a JSON object (one record per call)');
-  }
-  return parsed as Record<string, unknown>;
 }
 
 /** Injected latency and failures (admin-configured); true when the reply was sent. */
@@ -120,7 +105,7 @@ async function list({ request, reply, session, table, prefix }: Handled): Promis
   const engine = request.server.instanceContext.engine;
   const limit = positiveInt(param(q, 'sysparm_limit'), DEFAULT_LIMIT) || DEFAULT_LIMIT;
   const offset = positiveInt(param(q, 'sysparm_offset'), 0);
-  const query = param(q, 'sysparm_query') ?? '';
+  const query = nameValueFilter(engine, table, q, param(q, 'sysparm_query') ?? '');
   const memo: AclMemo = new Map();
   const result = engine.query(table, { query, limit, offset, session, enforceAcl: true, aclMemo: memo });
   const noCount = flag(q, 'sysparm_no_count');
@@ -129,6 +114,11 @@ async function list({ request, reply, session, table, prefix }: Handled): Promis
   if (total !== null) reply.header('X-Total-Count', String(total));
   if (!flag(q, 'sysparm_suppress_pagination_header')) {
     reply.header('Link', paginationLinks(request, prefix, table, limit, offset, total, result.records.length + result.aclFiltered >= limit));
+  }
+  if (prefix === V1_PREFIX && result.records.length === 0) {
+    // Version 1 answers an empty result with 404; version 2 (the default) with 200 and [].
+    sendError(reply, 404, NO_RECORDS_MATCHING.message, NO_RECORDS_MATCHING.detail);
+    return;
   }
   const meta = engine.tableMeta(table);
   const sctx = serializeContext(request.server.instanceContext, session, memo);
@@ -148,15 +138,22 @@ async function single({ request, reply, session, table }: Handled): Promise<void
   reply.code(200).send({ result: serializeRecord(meta, record, serializeOptions(request), serializeContext(request.server.instanceContext, session, memo)) });
 }
 
+function writeFlags(request: TableRequest): { inputDisplayValue: boolean; suppressAutoSysFields: boolean } {
+  return {
+    inputDisplayValue: flag(request.query, 'sysparm_input_display_value'),
+    suppressAutoSysFields: flag(request.query, 'sysparm_suppress_auto_sys_field'),
+  };
+}
+
 function noResponseBody(request: FastifyRequest): boolean {
   return String(request.headers['x-no-response-body'] ?? '').toLowerCase() === 'true';
 }
 
 async function create({ request, reply, session, table, prefix }: Handled): Promise<void> {
   const engine = request.server.instanceContext.engine;
-  const body = jsonBody(request);
+  const body = recordBody(request);
   const memo: AclMemo = new Map();
-  const record = engine.insert(table, body, { session, enforceAcl: true, inputDisplayValue: flag(request.query, 'sysparm_input_display_value'), aclMemo: memo });
+  const record = engine.insert(table, body, { session, enforceAcl: true, aclMemo: memo, ...writeFlags(request) });
   reply.header('Location', `${baseUrlOf(request)}${prefix}/${table}/${record.sysId}`);
   if (noResponseBody(request)) {
     reply.code(201).send();
@@ -168,14 +165,9 @@ async function create({ request, reply, session, table, prefix }: Handled): Prom
 
 async function modify({ request, reply, session, table }: Handled): Promise<void> {
   const engine = request.server.instanceContext.engine;
-  const body = jsonBody(request);
+  const body = recordBody(request);
   const memo: AclMemo = new Map();
-  const record = engine.update(table, request.params.sys_id ?? '', body, {
-    session,
-    enforceAcl: true,
-    inputDisplayValue: flag(request.query, 'sysparm_input_display_value'),
-    aclMemo: memo,
-  });
+  const record = engine.update(table, request.params.sys_id ?? '', body, { session, enforceAcl: true, aclMemo: memo, ...writeFlags(request) });
   if (noResponseBody(request)) {
     reply.code(200).send();
     return;
@@ -209,6 +201,7 @@ export function registerTableApi(app: FastifyInstance): void {
       const table = request.params.table;
       if (await applyFaults(ctx, table, reply)) return reply;
       try {
+        request.wantsXml = responseFormat(request) === 'xml';
         if (!ctx.engine.hasTable(table)) {
           sendError(reply, 400, `Invalid table ${table}`, null);
           return reply;

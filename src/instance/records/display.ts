@@ -34,6 +34,7 @@ export class DisplayValues {
    */
   columnDisplay(table: TableMeta, column: ColumnMeta, value: string, recordSysId: string): string | null {
     if (column.type === 'journal_input' || column.type === 'journal') return this.journalDisplay(recordSysId, column.name, column.label);
+    if (column.type === 'journal_list') return this.journalListDisplay(table, recordSysId);
     if (column.type === 'reference' && column.reference) return this.recordDisplay(column.reference, value);
     if (this.dictionary.hasChoices(table.name, column.name)) {
       if (value === '') return null;
@@ -56,6 +57,23 @@ export class DisplayValues {
       )
       .all(sysId, element) as Array<{ value: string | null; at: string | null; by: string | null }>;
     return rows.map((r) => `${r.at ?? ''} - ${this.userDisplayName(r.by ?? '')} (${label})\n${r.value ?? ''}\n\n`).join('');
+  }
+
+  /** `comments_and_work_notes`: the entries of every journal input field of the record, newest first. */
+  journalListDisplay(table: TableMeta, sysId: string): string {
+    if (!sysId) return '';
+    const labels = new Map([...table.columns.values()].filter((c) => c.type === 'journal_input').map((c) => [c.name, c.label]));
+    if (labels.size === 0) return '';
+    const rows = this.store
+      .prepare(
+        `SELECT element, value, sys_created_on AS at, sys_created_by AS by FROM "sys_journal_field" WHERE element_id = ?
+         ORDER BY sys_created_on DESC, rowid DESC`,
+      )
+      .all(sysId) as Array<{ element: string; value: string | null; at: string | null; by: string | null }>;
+    return rows
+      .filter((r) => labels.has(r.element))
+      .map((r) => `${r.at ?? ''} - ${this.userDisplayName(r.by ?? '')} (${labels.get(r.element)})\n${r.value ?? ''}\n\n`)
+      .join('');
   }
 
   private userDisplayName(userName: string): string {

@@ -30,17 +30,24 @@
  * anything derived from metadata (compiled rules); `schema.defineTable/defineColumn` and plain inserts
  * into sys_db_object / sys_dictionary (which run the DDL) for the app installer; `roles.
  * applyPendingGrants()` after installing roles.
+ *
+ * THE PARTS (one job each): rows in store.ts (the only SQL on record tables, with narrow methods),
+ * the platform's reactions to metadata writes (role cascades, schema sync) in platform-reactions.ts,
+ * system properties in properties.ts, schema editing in schema-editor.ts, attachment bytes in
+ * attachment-content.ts, jobs in jobs.ts, syslog in syslog.ts; this class keeps the record
+ * operations, sessions and the metadata cache.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { silentLogger } from '../../shared/logger';
 import { bootstrapBaseSchema, readDictionarySource } from '../db/bootstrap';
 import { MEMORY_DB, openDatabase, type OpenedDatabase, type SqliteDatabase } from '../db/database';
-import { Dictionary, dictionaryEntry, stableSysId, type ColumnMeta, type TableMeta } from '../db/dictionary';
+import { Dictionary, type ColumnMeta, type TableMeta } from '../db/dictionary';
 import { InstanceMeta, createInternalTables } from '../db/internal-tables';
 import { syncPhysicalSchema } from '../db/physical';
 import {
   AclDeniedError,
+  ConstraintViolationError,
   DataPolicyError,
   InvalidRequestError,
   OperationAbortedError,
@@ -48,16 +55,19 @@ import {
   UnknownTableError,
   type AclOperation,
 } from '../errors';
-import { conditionsOf, evaluateQuery, parseEncodedQuery, type EncodedQuery, type OrderBy } from '../query';
+import { conditionsOf, evaluateQuery, parseEncodedQuery, queryCondition, type EncodedQuery, type OrderBy } from '../query';
 import type { DynamicValueResolver } from '../query/fields';
 import { compileQuery, type InvalidCondition } from '../query/sql';
-import { SYSTEM_COLUMN_NAMES, SYSTEM_COLUMNS } from '../schema/system-columns';
-import type { TableDefinition } from '../schema/types';
+import { SYSTEM_COLUMN_NAMES } from '../schema/system-columns';
 import { AclService, type AclMemo } from '../security/acl';
 import { decryptValue, encryptValue, isEncrypted } from '../security/crypto';
 import { hashPasswordSync, isPasswordHash } from '../security/passwords';
 import { RoleService } from '../security/roles';
+import { AttachmentContent } from './attachment-content';
 import { DisplayValues } from './display';
+import { reactToWrite } from './platform-reactions';
+import { SystemProperties } from './properties';
+import { SchemaEditor } from './schema-editor';
 import {
   ASYNC_BUSINESS_RULE_JOB,
   defaultHooks,
@@ -126,38 +136,13 @@ export interface WriteOptions {
   naturalKeyReferences?: boolean;
   /** Accept values for sys_created_on/by, sys_updated_on/by (seeding history). */
   allowSystemFields?: boolean;
+  /**
+   * Leave the system fields alone (sysparm_suppress_auto_sys_field, GlideRecord.autoSysFields(false)):
+   * an update keeps sys_updated_on/by and sys_mod_count, an insert leaves the created/updated fields empty.
+   */
+  suppressAutoSysFields?: boolean;
   aclMemo?: AclMemo;
 }
-
-/** Tables whose changes bump the metadata version (every engine then drops its caches). */
-const METADATA_TABLES: ReadonlySet<string> = new Set([
-  'sys_db_object',
-  'sys_dictionary',
-  'sys_choice',
-  'sys_number',
-  'sys_security_acl',
-  'sys_security_acl_role',
-  'sys_user_role',
-  'sys_user_role_contains',
-  'sys_user_has_role',
-  'sys_group_has_role',
-  'sys_user_grmember',
-  'sys_user',
-  'sys_user_group',
-  'sys_properties',
-  'sys_rate_limit_rules',
-  'oauth_entity',
-  'sys_script',
-  'sys_script_include',
-  'sys_module',
-  'sys_ws_definition',
-  'sys_ws_version',
-  'sys_ws_operation',
-  'sysauto_script',
-  'sys_scope',
-  'sys_app',
-]);
-const DICTIONARY_TABLES: ReadonlySet<string> = new Set(['sys_db_object', 'sys_dictionary', 'sys_choice', 'sys_number']);
 
 /** Columns that identify a record of a table in a seed or an installer's data (beyond sys_id). */
 export const NATURAL_KEYS: Readonly<Record<string, string>> = {
@@ -178,6 +163,8 @@ export class InstanceEngine {
   readonly temporary: boolean;
   readonly meta: InstanceMeta;
   readonly store: RowStore;
+  /** The bytes of attachments (their metadata are sys_attachment records). */
+  readonly attachmentContent: AttachmentContent;
   readonly jobs: JobQueue;
   readonly acl: AclService;
   readonly roles: RoleService;
@@ -192,7 +179,7 @@ export class InstanceEngine {
   private cacheVersion = -1;
   private dictionaryVersion = -1;
   private dictionaryCache: Dictionary | null = null;
-  private propertiesCache: Map<string, { value: string; type: string }> | null = null;
+  private readonly properties: SystemProperties;
   private readonly sessionCache = new Map<string, Session | null>();
   private readonly physicalCache = new Map<string, ReadonlySet<string>>();
   private readonly derivedCaches = new Map<string, unknown>();
@@ -208,11 +195,13 @@ export class InstanceEngine {
     this.logger = options.logger ?? silentLogger();
     this.meta = new InstanceMeta(this.db);
     this.store = new RowStore(this.db);
+    this.attachmentContent = new AttachmentContent(this.db);
     this.jobs = new JobQueue(this.db, this.clock);
     this.syslogWriter = new Syslog(this.db, this.clock, (err) => this.logger.error({ err }, 'could not write syslog'));
     this.acl = new AclService(this);
     this.roles = new RoleService(this);
     this.schema = new SchemaEditor(this);
+    this.properties = new SystemProperties(this.store, (stored) => this.decrypt(stored));
     this.currentHooks = { ...defaultHooks(), ...options.hooks };
   }
 
@@ -263,7 +252,7 @@ export class InstanceEngine {
   }
 
   private invalidateCaches(dictionaryToo: boolean): void {
-    this.propertiesCache = null;
+    this.properties.invalidate();
     this.derivedCaches.clear();
     this.sessionCache.clear();
     this.acl.invalidate();
@@ -516,10 +505,12 @@ export class InstanceEngine {
     const values: RecordValues = { ...given };
     applyDefaults(meta, values, session, nowMs);
     values.sys_id = sysId;
-    if (!options.allowSystemFields || !values.sys_created_on) values.sys_created_on = now;
-    if (!options.allowSystemFields || !values.sys_created_by) values.sys_created_by = session.userName;
-    if (!options.allowSystemFields || !values.sys_updated_on) values.sys_updated_on = values.sys_created_on;
-    if (!options.allowSystemFields || !values.sys_updated_by) values.sys_updated_by = values.sys_created_by;
+    if (!options.suppressAutoSysFields) {
+      if (!options.allowSystemFields || !values.sys_created_on) values.sys_created_on = now;
+      if (!options.allowSystemFields || !values.sys_created_by) values.sys_created_by = session.userName;
+      if (!options.allowSystemFields || !values.sys_updated_on) values.sys_updated_on = values.sys_created_on;
+      if (!options.allowSystemFields || !values.sys_updated_by) values.sys_updated_by = values.sys_created_by;
+    }
     values.sys_mod_count = '0';
     if (meta.hasClassColumn) values.sys_class_name = meta.name;
     if (meta.numbering && meta.columns.has('number') && !values.number) values.number = this.nextNumber(meta);
@@ -533,12 +524,14 @@ export class InstanceEngine {
     const changedFields = [...Object.keys(final).filter((k) => final[k] !== ''), ...Object.keys(journalEntries)];
     const snapshot: RecordSnapshot = { table: meta.name, sysId, values: final };
     const afterEvent: AfterRuleEvent = { operation: 'insert', tables: meta.hierarchy, session, current: snapshot, previous: null, changedFields };
-    this.transaction(() => {
-      this.store.insert(meta.root, final, this.physicalColumns(meta.root));
-      this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
-      this.afterWriteInTransaction('insert', meta, final, null);
-      if (runRules) this.queueAsyncRules(afterEvent);
-    });
+    this.refusingDuplicates('insert', meta, final, () =>
+      this.transaction(() => {
+        this.store.insert(meta.root, final, this.physicalColumns(meta.root));
+        this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
+        this.afterWriteInTransaction('insert', meta, final, null);
+        if (runRules) this.queueAsyncRules(afterEvent);
+      }),
+    );
     if (runRules) this.runAfter(afterEvent);
     return this.reread(meta, sysId) ?? snapshot;
   }
@@ -576,9 +569,11 @@ export class InstanceEngine {
     if (changed.length === 0 && Object.keys(journalEntries).length === 0) return previous;
     const changes: RecordValues = {};
     for (const k of changed) changes[k] = final[k];
-    if (!options.allowSystemFields || !given.sys_updated_on) changes.sys_updated_on = now;
-    if (!options.allowSystemFields || !given.sys_updated_by) changes.sys_updated_by = session.userName;
-    changes.sys_mod_count = String(Number(previousValues.sys_mod_count || '0') + 1);
+    if (!options.suppressAutoSysFields) {
+      if (!options.allowSystemFields || !given.sys_updated_on) changes.sys_updated_on = now;
+      if (!options.allowSystemFields || !given.sys_updated_by) changes.sys_updated_by = session.userName;
+      changes.sys_mod_count = String(Number(previousValues.sys_mod_count || '0') + 1);
+    }
     const written = { ...previousValues, ...changes };
     const snapshot: RecordSnapshot = { table: meta.name, sysId, values: written };
     const afterEvent: AfterRuleEvent = {
@@ -589,12 +584,14 @@ export class InstanceEngine {
       previous,
       changedFields: [...changed, ...Object.keys(journalEntries)],
     };
-    this.transaction(() => {
-      this.store.update(meta.root, sysId, changes, this.physicalColumns(meta.root));
-      this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
-      this.afterWriteInTransaction('update', meta, written, previousValues);
-      if (runRules) this.queueAsyncRules(afterEvent);
-    });
+    this.refusingDuplicates('update', meta, written, () =>
+      this.transaction(() => {
+        this.store.update(meta.root, sysId, changes, this.physicalColumns(meta.root));
+        this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
+        this.afterWriteInTransaction('update', meta, written, previousValues);
+        if (runRules) this.queueAsyncRules(afterEvent);
+      }),
+    );
     if (runRules) this.runAfter(afterEvent);
     return this.reread(meta, sysId) ?? snapshot;
   }
@@ -622,6 +619,19 @@ export class InstanceEngine {
     });
     if (runRules) this.runAfter(afterEvent);
     return snapshot;
+  }
+
+  /**
+   * Runs a write; a unique index refusing it becomes the platform's answer to a duplicate (403
+   * Operation Failed, "Error during insert of <table> (<display value>)") instead of a storage error.
+   */
+  private refusingDuplicates(operation: 'insert' | 'update', meta: TableMeta, values: RecordValues, write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      if (!(err instanceof ConstraintViolationError)) throw err;
+      throw new OperationAbortedError('Operation Failed', `Error during ${operation} of ${meta.name} (${values[meta.displayColumn] || values.sys_id})`, { cause: err });
+    }
   }
 
   /** Runs `fn` in one write transaction (nested calls become savepoints). */
@@ -737,7 +747,7 @@ export class InstanceEngine {
     const meta = this.dictionary().table(table);
     if (!meta) return null;
     const keyColumn = natural ? (meta.hierarchy.map((t) => NATURAL_KEYS[t]).find((k) => k && meta.columns.has(k)) ?? meta.displayColumn) : meta.displayColumn;
-    const result = this.query(table, { query: `${keyColumn}=${key.replace(/\^/g, '^^')}`, limit: 1, session: this.system });
+    const result = this.query(table, { query: queryCondition(keyColumn, '=', key), limit: 1, session: this.system });
     return result.records[0]?.sysId ?? null;
   }
 
@@ -798,66 +808,9 @@ export class InstanceEngine {
     return `${numbering.prefix}${String(row.next_value).padStart(numbering.digits, '0')}`;
   }
 
-  /** The platform's own reactions to writes, inside the write's transaction. */
+  /** The platform's own reactions to writes, inside the write's transaction (records/platform-reactions.ts). */
   private afterWriteInTransaction(operation: RecordOperation, meta: TableMeta, current: RecordValues, previous: RecordValues | null): void {
-    const table = meta.name;
-    if (!METADATA_TABLES.has(table)) return;
-    this.bumpMetadataVersion(DICTIONARY_TABLES.has(table));
-    if (DICTIONARY_TABLES.has(table)) {
-      if (table === 'sys_db_object' && operation === 'insert') this.schema.addSystemColumnEntries(current);
-      this.syncSchema();
-    }
-    const userOf = (v: RecordValues | null): string => v?.user ?? '';
-    switch (table) {
-      case 'sys_user_has_role':
-        // Only direct grants drive the derived rows; the derived rows are written by RoleService itself.
-        if ((current.inherited !== 'true' && !current.granted_by) || operation === 'delete') {
-          this.roles.recomputeUser(userOf(current) || userOf(previous));
-          if (previous && userOf(previous) && userOf(previous) !== userOf(current)) this.roles.recomputeUser(userOf(previous));
-        }
-        break;
-      case 'sys_user_grmember':
-        if (userOf(current)) this.roles.recomputeUser(userOf(current));
-        if (previous && userOf(previous) && userOf(previous) !== userOf(current)) this.roles.recomputeUser(userOf(previous));
-        break;
-      case 'sys_group_has_role':
-        if (current.group) this.roles.recomputeGroupMembers(current.group);
-        if (previous?.group && previous.group !== current.group) this.roles.recomputeGroupMembers(previous.group);
-        break;
-      case 'sys_user_role_contains':
-        this.roles.recomputeAllUsers();
-        break;
-      case 'sys_user_role':
-        if (operation === 'insert') this.roles.applyPendingGrants();
-        if (operation === 'delete') {
-          this.store.prepare(`DELETE FROM "sys_user_has_role" WHERE "role" = ?`).run(current.sys_id);
-          this.store.prepare(`DELETE FROM "sys_user_role_contains" WHERE "role" = ? OR "contains" = ?`).run(current.sys_id, current.sys_id);
-          this.store.prepare(`DELETE FROM "sys_security_acl_role" WHERE sys_user_role = ?`).run(current.sys_id);
-          this.roles.recomputeAllUsers();
-        }
-        break;
-      case 'sys_user':
-        if (operation === 'delete') {
-          this.store.prepare(`DELETE FROM "sys_user_has_role" WHERE "user" = ?`).run(current.sys_id);
-          this.store.prepare(`DELETE FROM "sys_user_grmember" WHERE "user" = ?`).run(current.sys_id);
-        }
-        break;
-      case 'sys_user_group':
-        if (operation === 'delete') {
-          const members = this.store.prepare(`SELECT "user" AS u FROM "sys_user_grmember" WHERE "group" = ?`).all(current.sys_id) as Array<{ u: string | null }>;
-          this.store.prepare(`DELETE FROM "sys_user_grmember" WHERE "group" = ?`).run(current.sys_id);
-          this.store.prepare(`DELETE FROM "sys_group_has_role" WHERE "group" = ?`).run(current.sys_id);
-          for (const m of members) if (m.u) this.roles.recomputeUser(m.u);
-        } else if (previous && previous.active !== current.active) {
-          this.roles.recomputeGroupMembers(current.sys_id);
-        }
-        break;
-      case 'sys_security_acl':
-        if (operation === 'delete') this.store.prepare(`DELETE FROM "sys_security_acl_role" WHERE sys_security_acl = ?`).run(current.sys_id);
-        break;
-      default:
-        break;
-    }
+    reactToWrite(this, operation, meta, current, previous);
   }
 
   /** Re-reads the dictionary and brings the physical tables in line (inside the caller's transaction). */
@@ -870,24 +823,19 @@ export class InstanceEngine {
   // ── Properties ───────────────────────────────────────────────────────────
   /** A system property's value (password2 values decrypted), or `fallback` when it does not exist. */
   getProperty(name: string, fallback?: string): string | undefined {
-    const prop = this.getStoredProperty(name);
-    if (!prop) return fallback;
-    return prop.type === 'password2' ? this.decrypt(prop.value) : prop.value;
+    this.checkMetadata();
+    return this.properties.get(name, fallback);
   }
 
   /** A system property as stored (password2 values encrypted) with its type, or undefined. */
   getStoredProperty(name: string): { value: string; type: string } | undefined {
     this.checkMetadata();
-    if (!this.propertiesCache) {
-      const rows = this.store.prepare(`SELECT name, value, type FROM "sys_properties"`).all() as Array<{ name: string | null; value: string | null; type: string | null }>;
-      this.propertiesCache = new Map(rows.filter((r) => r.name).map((r) => [r.name as string, { value: r.value ?? '', type: r.type ?? 'string' }]));
-    }
-    return this.propertiesCache.get(name);
+    return this.properties.stored(name);
   }
 
   /** Creates or updates a system property (as the system). */
   setProperty(name: string, value: string, type = 'string', extra: Record<string, string> = {}): void {
-    const existing = this.query('sys_properties', { query: `name=${name.replace(/\^/g, '^^')}`, limit: 1, session: this.system }).records[0];
+    const existing = this.query('sys_properties', { query: queryCondition('name', '=', name), limit: 1, session: this.system }).records[0];
     if (existing) this.update('sys_properties', existing.sysId, { value, type, ...extra }, { session: this.system });
     else this.insert('sys_properties', { name, value, type, ...extra }, { session: this.system });
   }
@@ -920,86 +868,5 @@ export class InstanceEngine {
 
   isAdmin(session: Session = this.currentSession()): boolean {
     return isAdmin(session);
-  }
-}
-
-/**
- * Adds tables and columns at runtime by writing dictionary records (what the app installer does
- * with the build's sys_db_object / sys_dictionary / sys_choice records): the engine turns them into
- * CREATE TABLE / ALTER TABLE. Insert a table's sys_db_object row before its columns.
- */
-export class SchemaEditor {
-  constructor(private readonly engine: InstanceEngine) {}
-
-  /** Defines (or completes) a table from a TypeScript definition. Idempotent. */
-  defineTable(def: TableDefinition): TableMeta {
-    const engine = this.engine;
-    const system = engine.systemSession();
-    engine.transaction(() => {
-      engine.checkMetadata();
-      const dict = engine.dictionary();
-      if (!dict.table(def.name)) {
-        const parent = def.extends ? dict.table(def.extends) : undefined;
-        if (def.extends && !parent) throw new UnknownTableError(def.extends);
-        engine.insert(
-          'sys_db_object',
-          {
-            sys_id: stableSysId(`sys_db_object:${def.name}`),
-            name: def.name,
-            label: def.label,
-            super_class: parent?.sysId ?? '',
-            is_extendable: String(def.extensible ?? false),
-            sys_scope: def.scope ?? 'global',
-          },
-          { session: system, runBusinessRules: false },
-        );
-      }
-      for (const col of def.columns) this.defineColumn(def.name, col, def.scope);
-      if (def.numberPrefix && !engine.dictionary().table(def.name)?.numbering) {
-        engine.insert('sys_number', { category: def.name, prefix: def.numberPrefix, number: String(def.numberStart ?? 10001), maximum_digits: '7' }, { session: system, runBusinessRules: false });
-      }
-    });
-    return engine.tableMeta(def.name);
-  }
-
-  /** Adds a column (and its choices) when the table does not have it yet. */
-  defineColumn(table: string, col: TableDefinition['columns'][number], scope = 'global'): void {
-    const engine = this.engine;
-    const system = engine.systemSession();
-    engine.checkMetadata();
-    if (!engine.dictionary().table(table)) throw new UnknownTableError(table);
-    const own = engine.query('sys_dictionary', { query: `name=${table}^element=${col.name}`, limit: 1, session: system }).records[0];
-    if (!own) {
-      engine.insert(
-        'sys_dictionary',
-        dictionaryEntry(table, col, scope),
-        { session: system, runBusinessRules: false },
-      );
-    }
-    for (const c of col.choices ?? []) {
-      const exists = engine.query('sys_choice', { query: `name=${table}^element=${col.name}^value=${c.value.replace(/\^/g, '^^')}`, limit: 1, session: system }).records[0];
-      if (!exists) {
-        engine.insert('sys_choice', { name: table, element: col.name, value: c.value, label: c.label, sequence: String(c.sequence ?? 0), sys_scope: scope }, { session: system, runBusinessRules: false });
-      }
-    }
-  }
-
-  /** Dictionary rows for the system columns of a new root table (the platform creates them too). */
-  addSystemColumnEntries(object: RecordValues): void {
-    if (object.super_class) return;
-    const engine = this.engine;
-    const name = object.name;
-    if (!name) return;
-    const now = formatDateTime(engine.now());
-    const existing = new Set(
-      (engine.store.prepare(`SELECT element FROM "sys_dictionary" WHERE name = ?`).all(name) as Array<{ element: string | null }>).map((r) => r.element ?? ''),
-    );
-    const insert = engine.store.prepare(`INSERT INTO "sys_dictionary" (sys_id, name, element, column_label, internal_type, max_length, read_only, active,
-        sys_scope, sys_created_on, sys_created_by, sys_updated_on, sys_updated_by, sys_mod_count) VALUES (?, ?, ?, ?, ?, ?, 'true', 'true', ?, ?, 'system', ?, 'system', '0')`);
-    const columns = [...SYSTEM_COLUMNS, ...(object.is_extendable === 'true' ? [{ name: 'sys_class_name', label: 'Class', type: 'sys_class_name', maxLength: 80 }] : [])];
-    for (const col of columns) {
-      if (existing.has(col.name)) continue;
-      insert.run(stableSysId(`sys_dictionary:${name}:${col.name}`), name, col.name, col.label ?? col.name, col.type, col.maxLength === undefined ? null : String(col.maxLength), object.sys_scope || 'global', now, now);
-    }
   }
 }

@@ -79,6 +79,9 @@ function applyIncidentRules(ctx: PlatformRuleContext): void {
     const priority = PRIORITY_MATRIX[`${current.impact || '3'}:${current.urgency || '3'}`];
     if (priority) current.priority = priority;
   }
+  // incident_state mirrors state (the base instance keeps the two in step).
+  if (ctx.operation === 'update' && changed(ctx, 'incident_state') && !changed(ctx, 'state')) current.state = current.incident_state ?? '';
+  else if (current.state) current.incident_state = current.state;
   const state = current.state ?? '';
   if (ctx.operation === 'insert' || changed(ctx, 'state')) {
     if (state === RESOLVED_STATE) {

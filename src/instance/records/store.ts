@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { quoteIdentifier, type SqliteDatabase } from '../db/database';
 import type { TableMeta } from '../db/dictionary';
+import { ConstraintViolationError } from '../errors';
 import { classRestriction, type CompiledQuery } from '../query/sql';
 import type { RecordValues } from './hooks';
 
@@ -52,18 +53,35 @@ export class RowStore {
   insert(root: string, values: RecordValues, physical: ReadonlySet<string>): void {
     const columns = Object.keys(values).filter((c) => physical.has(c));
     const sql = `INSERT INTO ${quoteIdentifier(root)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-    this.prepare(sql).run(...columns.map((c) => toStored(values[c])));
+    guardConstraints(root, () => this.prepare(sql).run(...columns.map((c) => toStored(values[c]))));
   }
 
   update(root: string, sysId: string, changes: RecordValues, physical: ReadonlySet<string>): void {
     const columns = Object.keys(changes).filter((c) => physical.has(c) && c !== 'sys_id');
     if (columns.length === 0) return;
     const sql = `UPDATE ${quoteIdentifier(root)} SET ${columns.map((c) => `${quoteIdentifier(c)} = ?`).join(', ')} WHERE "sys_id" = ?`;
-    this.prepare(sql).run(...columns.map((c) => toStored(changes[c])), sysId);
+    guardConstraints(root, () => this.prepare(sql).run(...columns.map((c) => toStored(changes[c])), sysId));
   }
 
   delete(root: string, sysId: string): number {
     return this.prepare(`DELETE FROM ${quoteIdentifier(root)} WHERE "sys_id" = ?`).run(sysId).changes;
+  }
+
+  /** Deletes the rows of a physical table whose column holds a value (clean-ups after a delete). */
+  deleteWhere(root: string, column: string, value: string): number {
+    return this.prepare(`DELETE FROM ${quoteIdentifier(root)} WHERE ${quoteIdentifier(column)} = ?`).run(value).changes;
+  }
+
+  /** One column of the rows of a physical table whose other column holds a value. */
+  valuesWhere(root: string, select: string, column: string, value: string): string[] {
+    const rows = this.prepare(`SELECT ${quoteIdentifier(select)} AS v FROM ${quoteIdentifier(root)} WHERE ${quoteIdentifier(column)} = ?`).all(value) as Array<{ v: unknown }>;
+    return rows.map((r) => (r.v === null || r.v === undefined ? '' : String(r.v)));
+  }
+
+  /** Some columns of every row of a physical table (small metadata tables such as sys_properties). */
+  columnsOf(root: string, columns: readonly string[]): Array<Record<string, string>> {
+    const rows = this.prepare(`SELECT ${columns.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(root)}`).all() as Array<Record<string, unknown>>;
+    return rows.map(toValues);
   }
 
   /** Rows matching a compiled query, in its order, with limit/offset. */
@@ -93,6 +111,17 @@ export class RowStore {
     const cls = classRestriction(table, 't');
     if (!cls) return { where: query.where, params: query.params };
     return { where: `${cls.sql} AND (${query.where})`, params: [...cls.params, ...query.params] };
+  }
+}
+
+/** SQLite's constraint errors as the instance's own (the engine turns them into the platform's answer). */
+function guardConstraints<T>(root: string, write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')) throw new ConstraintViolationError(root, { cause: err });
+    throw err;
   }
 }
 

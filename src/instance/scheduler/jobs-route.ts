@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireSession } from '../http/context';
 import { sendError } from '../http/errors';
-import { jsonBody } from '../http/table-api';
+import { jsonBody } from '../http/formats';
 import { isAdmin } from '../records/session';
 import { Scheduler, SchedulerError } from './scheduler';
 

@@ -96,6 +96,22 @@ const INCIDENT_CLOSE_CODES = seq(
   ].map((v) => [v, v] as [string, string]),
 );
 
+const APPROVAL_CHOICES = seq([
+  ['not requested', 'Not Yet Requested'],
+  ['requested', 'Requested'],
+  ['approved', 'Approved'],
+  ['rejected', 'Rejected'],
+  ['cancelled', 'Cancelled'],
+  ['not_required', 'No Longer Required'],
+  ['duplicate', 'Duplicate'],
+]);
+const ESCALATION_CHOICES = seq([
+  ['0', 'Normal'],
+  ['1', 'Moderate'],
+  ['2', 'High'],
+  ['3', 'Overdue'],
+]);
+
 /** Metadata tables carry the sys_metadata columns (scope, update name, …). */
 const metadata = (def: TableDefinition): TableDefinition => ({ ...def, columns: [...def.columns, ...METADATA_COLUMNS] });
 
@@ -640,6 +656,44 @@ export const BASE_TABLES: readonly TableDefinition[] = [
       { name: 'work_notes_list', label: 'Work notes list', type: 'glide_list', maxLength: 4000, reference: 'sys_user' },
       { name: 'comments', label: 'Additional comments', type: 'journal_input', maxLength: 4000 },
       { name: 'work_notes', label: 'Work notes', type: 'journal_input', maxLength: 4000 },
+      // The rest of the task schema a base instance has (clients read these; most stay empty here).
+      choice('approval', 'Approval', APPROVAL_CHOICES, { defaultValue: 'not requested' }),
+      { name: 'approval_history', label: 'Approval history', type: 'journal', maxLength: 4000 },
+      date('approval_set', 'Approval set'),
+      { name: 'activity_due', label: 'Activity due', type: 'due_date' },
+      { name: 'additional_assignee_list', label: 'Additional assignee list', type: 'glide_list', maxLength: 4000, reference: 'sys_user' },
+      { name: 'business_duration', label: 'Business duration', type: 'glide_duration', maxLength: 40 },
+      { name: 'calendar_duration', label: 'Duration', type: 'glide_duration', maxLength: 40 },
+      { name: 'comments_and_work_notes', label: 'Comments and Work notes', type: 'journal_list', maxLength: 4000 },
+      ref('company', 'Company', 'core_company'),
+      ref('contract', 'Contract', 'ast_contract'),
+      { name: 'delivery_plan', label: 'Delivery plan', type: 'reference', reference: 'sc_cat_item_delivery_plan' },
+      { name: 'delivery_task', label: 'Delivery task', type: 'reference', reference: 'sc_cat_item_delivery_task' },
+      int('escalation', 'Escalation', { defaultValue: '0', choices: ESCALATION_CHOICES }),
+      date('expected_start', 'Expected start'),
+      date('follow_up', 'Follow up'),
+      { name: 'group_list', label: 'Group list', type: 'glide_list', maxLength: 4000, reference: 'sys_user_group' },
+      bool('knowledge', 'Knowledge', false),
+      ref('location', 'Location', 'cmn_location'),
+      bool('made_sla', 'Made SLA', true),
+      int('order', 'Order'),
+      int('reassignment_count', 'Reassignment count', { defaultValue: '0' }),
+      ref('rejection_goto', 'Rejection goto', 'task'),
+      ref('route_reason', 'Route reason', 'sys_choice'),
+      ref('service_offering', 'Service offering', 'service_offering'),
+      date('sla_due', 'SLA due'),
+      // Domain separation is not emulated: every record is in the global domain, as on an instance without it.
+      ref('sys_domain', 'Domain', 'sys_user_group', { defaultValue: 'global' }),
+      str('sys_domain_path', 'Domain Path', { defaultValue: '/' }),
+      { name: 'sys_tags', label: 'Tags', type: 'related_tags', maxLength: 4000 },
+      { name: 'time_worked', label: 'Time worked', type: 'timer', maxLength: 40 },
+      str('upon_approval', 'Upon approval', { maxLength: 40, defaultValue: 'proceed' }),
+      str('upon_reject', 'Upon reject', { maxLength: 40, defaultValue: 'cancel' }),
+      { name: 'user_input', label: 'User input', type: 'user_input', maxLength: 4000 },
+      ref('universal_request', 'Universal Request', 'task'),
+      ref('wf_activity', 'Workflow activity', 'wf_activity'),
+      date('work_end', 'Actual end'),
+      date('work_start', 'Actual start'),
       choice(
         'contact_type',
         'Contact type',
@@ -678,6 +732,19 @@ export const BASE_TABLES: readonly TableDefinition[] = [
       date('resolved_at', 'Resolved'),
       ref('resolved_by', 'Resolved by', 'sys_user'),
       int('reopen_count', 'Reopen count', { defaultValue: '0' }),
+      int('incident_state', 'Incident state', { defaultValue: '1', choices: INCIDENT_STATE_CHOICES }),
+      int('notify', 'Notify', { defaultValue: '1', choices: seq([['1', 'Do Not Notify'], ['2', 'Send Email']]) }),
+      ref('parent_incident', 'Parent Incident', 'incident'),
+      int('child_incidents', 'Child Incidents', { defaultValue: '0' }),
+      ref('problem_id', 'Problem', 'problem'),
+      ref('rfc', 'Change Request', 'change_request'),
+      ref('caused_by', 'Caused by Change', 'change_request'),
+      ref('reopened_by', 'Last reopened by', 'sys_user'),
+      date('reopened_time', 'Last reopened at'),
+      int('business_stc', 'Business resolve time'),
+      int('calendar_stc', 'Resolve time'),
+      ref('origin_id', 'Origin', 'task'),
+      { name: 'origin_table', label: 'Origin table', type: 'table_name', maxLength: 80 },
       int('hold_reason', 'On hold reason', {
         choices: seq([
           ['1', 'Awaiting Caller'],
@@ -783,6 +850,34 @@ export const BASE_TABLES: readonly TableDefinition[] = [
     label: 'Application Server',
     extends: 'cmdb_ci_appl',
     columns: [int('tcp_port', 'TCP port'), ref('running_on', 'Running on', 'cmdb_ci_server')],
+  },
+  { name: 'service_offering', label: 'Offering', extends: 'cmdb_ci_service', columns: [ref('parent', 'Parent', 'cmdb_ci_service')] },
+  // ── Tables the task schema refers to (kept minimal) ───────────────────────
+  { name: 'core_company', label: 'Company', columns: [str('name', 'Name', { maxLength: 80, display: true, indexed: true })] },
+  { name: 'cmn_location', label: 'Location', columns: [str('name', 'Name', { display: true, indexed: true })] },
+  { name: 'problem', label: 'Problem', extends: 'task', numberPrefix: 'PRB', columns: [] },
+  { name: 'change_request', label: 'Change Request', extends: 'task', numberPrefix: 'CHG', columns: [] },
+  // ── Attachments (their bytes live in an internal table, see records/attachments.ts) ──
+  {
+    name: 'sys_attachment',
+    label: 'Attachment',
+    columns: [
+      str('file_name', 'File name', { maxLength: 100, display: true }),
+      str('table_name', 'Table name', { maxLength: 100, indexed: true }),
+      str('table_sys_id', 'Table sys ID', { maxLength: 32, indexed: true }),
+      str('content_type', 'Content type', { maxLength: 100 }),
+      str('size_bytes', 'Size bytes', { maxLength: 40 }),
+      str('size_compressed', 'Size compressed', { maxLength: 40 }),
+      bool('compressed', 'Compressed', false),
+      str('hash', 'Hash', { maxLength: 64 }),
+      str('state', 'State', { maxLength: 40 }),
+      int('image_width', 'Image width'),
+      int('image_height', 'Image height'),
+      str('average_image_color', 'Average image color', { maxLength: 40 }),
+      str('chunk_size_bytes', 'Chunk size bytes', { maxLength: 40 }),
+      { name: 'sys_tags', label: 'Tags', type: 'related_tags', maxLength: 4000 },
+    ],
+    indexes: [['table_name', 'table_sys_id']],
   },
   // ── Journal ────────────────────────────────────────────────────────────────
   {

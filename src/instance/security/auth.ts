@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { InstanceEngine } from '../records/engine';
 import type { Session } from '../records/session';
 import { verifyPassword } from './passwords';
+import { UiSessions } from './ui-sessions';
 
 interface UserRow {
   sys_id: string;
@@ -25,8 +26,23 @@ export function tokenHash(token: string): string {
  */
 export class Authenticator {
   private readonly verified = new Map<string, string>();
+  /** Cookie sessions of logins through /angular.do. */
+  readonly ui = new UiSessions();
 
   constructor(private readonly engine: InstanceEngine) {}
+
+  /**
+   * The session of a UI session cookie, when the request repeats the session's user token in
+   * X-UserToken (the platform refuses a cookie-only REST call, which would allow CSRF).
+   */
+  withUiSession(cookieHeader: string | undefined, userToken: string | undefined): Session | null {
+    const ui = this.ui.fromCookieHeader(cookieHeader);
+    if (!ui || !userToken || userToken !== ui.userToken) return null;
+    this.engine.checkMetadata();
+    const user = this.engine.store.prepare(`SELECT sys_id, user_name, active, locked_out, user_password FROM "sys_user" WHERE sys_id = ?`).get(ui.userSysId) as UserRow | undefined;
+    if (!user || !this.usable(user)) return null;
+    return this.engine.sessionForUser(user.sys_id);
+  }
 
   /** The session of an Authorization header value, or null when it does not authenticate. */
   async authenticate(authorization: string | undefined): Promise<Session | null> {

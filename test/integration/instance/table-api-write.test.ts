@@ -80,7 +80,7 @@ describe('Table API: writing', () => {
   });
 
   it('answers malformed JSON with 400 "Exception while reading request"', async () => {
-    for (const body of ['{"short_description": "unterminated', '[{"short_description": "an array"}]', '"just a string"']) {
+    for (const body of ['{"short_description": "unterminated', '[]', '"just a string"']) {
       const res = await sn().request('POST', '/api/now/table/incident', { body });
       expect(res.status).toBe(400);
       expect(res.json).toMatchObject({ error: { message: 'Exception while reading request' }, status: 'failure' });

@@ -97,6 +97,29 @@ describe('roles: containment and sys_user_has_role maintenance', () => {
     engine.delete('sys_user_role', r);
     expect(engine.sessionForUser('svc')!.roles.size).toBe(0);
   });
+
+  it('removes the rows that pointed at a deleted group, user or role, and recomputes members', () => {
+    const r = role(engine, 'cascade_role');
+    const other = role(engine, 'cascade_other');
+    contains(engine, other, r);
+    const group = engine.insert('sys_user_group', { name: 'Cascade' }).sysId;
+    engine.insert('sys_group_has_role', { group, role: r });
+    const member = user(engine, 'cascade_member');
+    engine.insert('sys_user_grmember', { user: member, group });
+    expect(rows(engine, member).map((x) => x.role)).toEqual(['cascade_role']);
+    engine.delete('sys_user_group', group);
+    expect(rows(engine, member)).toEqual([]);
+    expect(engine.count('sys_user_grmember', `group=${group}`)).toBe(0);
+    expect(engine.count('sys_group_has_role', `group=${group}`)).toBe(0);
+
+    const gone = user(engine, 'cascade_gone');
+    grant(engine, gone, r);
+    engine.delete('sys_user', gone);
+    expect(engine.count('sys_user_has_role', `user=${gone}`)).toBe(0);
+
+    engine.delete('sys_user_role', r);
+    expect(engine.count('sys_user_role_contains', `contains=${r}`)).toBe(0);
+  });
 });
 
 describe('ACL evaluation', () => {
