@@ -27,6 +27,10 @@ export interface InstanceContext {
   rateLimiter: RateLimiter;
 }
 
+function windowText(ms: number): string {
+  return ms === 3600_000 ? 'hour' : `${ms / 1000} seconds`;
+}
+
 /**
  * Authenticates an API request and applies rate limits. Answers 401 (or 429) itself and returns
  * null; otherwise returns the session (also stored as `request.instanceSession`). Every /api route
@@ -52,7 +56,7 @@ export async function requireSession(ctx: InstanceContext, request: FastifyReque
         reply,
         429,
         'Rate limit exceeded',
-        `Rate limit rule '${limit.rule.name}' allows ${limit.rule.limit} requests per hour; try again in ${retryAfter} seconds`,
+        `Rate limit rule '${limit.rule.name}' allows ${limit.rule.limit} requests per ${windowText(ctx.rateLimiter.windowMs)}; try again in ${retryAfter} seconds`,
       );
       return null;
     }
