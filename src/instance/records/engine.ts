@@ -198,6 +198,12 @@ export class InstanceEngine {
   private readonly derivedCaches = new Map<string, unknown>();
   private instanceKey: string | null = null;
   private closed = false;
+  /**
+   * Data operations (get, query, count, insert, update, delete, getProperty) called on this engine,
+   * and those made by scoped apps' synchronous business rules (inside the user's transaction):
+   * what a change costs an instance in database work, counted for the benchmark and tests.
+   */
+  readonly stats = { dataOps: 0, appRuleDataOps: 0 };
 
   private constructor(opened: OpenedDatabase, options: EngineOptions) {
     this.opened = opened;
@@ -431,6 +437,7 @@ export class InstanceEngine {
 
   // ── Reads ────────────────────────────────────────────────────────────────
   get(table: string, sysId: string, options: ReadOptions = {}): RecordSnapshot | null {
+    this.stats.dataOps++;
     this.checkMetadata();
     const meta = this.tableMeta(table);
     if (!sysId) return null;
@@ -442,6 +449,7 @@ export class InstanceEngine {
   }
 
   query(table: string, options: QueryOptions = {}): QueryResult {
+    this.stats.dataOps++;
     this.checkMetadata();
     const meta = this.tableMeta(table);
     const session = this.sessionOf(options);
@@ -465,6 +473,7 @@ export class InstanceEngine {
 
   /** Number of rows matching a query (before any ACL filtering, like the platform's count). */
   count(table: string, query: string | EncodedQuery = '', options: ReadOptions = {}): number {
+    this.stats.dataOps++;
     this.checkMetadata();
     const meta = this.tableMeta(table);
     const parsed = typeof query === 'string' ? parseEncodedQuery(query) : query;
@@ -495,6 +504,7 @@ export class InstanceEngine {
 
   // ── Writes ───────────────────────────────────────────────────────────────
   insert(table: string, input: Record<string, unknown>, options: WriteOptions = {}): RecordSnapshot {
+    this.stats.dataOps++;
     this.checkMetadata();
     const meta = this.tableMeta(table);
     const session = this.sessionOf(options);
@@ -544,6 +554,7 @@ export class InstanceEngine {
   }
 
   update(table: string, sysId: string, input: Record<string, unknown>, options: WriteOptions = {}): RecordSnapshot {
+    this.stats.dataOps++;
     this.checkMetadata();
     const requested = this.tableMeta(table);
     const session = this.sessionOf(options);
@@ -600,6 +611,7 @@ export class InstanceEngine {
   }
 
   delete(table: string, sysId: string, options: WriteOptions = {}): RecordSnapshot {
+    this.stats.dataOps++;
     this.checkMetadata();
     const requested = this.tableMeta(table);
     const session = this.sessionOf(options);
@@ -870,6 +882,7 @@ export class InstanceEngine {
   // ── Properties ───────────────────────────────────────────────────────────
   /** A system property's value (password2 values decrypted), or `fallback` when it does not exist. */
   getProperty(name: string, fallback?: string): string | undefined {
+    this.stats.dataOps++;
     this.checkMetadata();
     if (!this.propertiesCache) {
       const rows = this.store.prepare(`SELECT name, value, type FROM "sys_properties"`).all() as Array<{ name: string | null; value: string | null; type: string | null }>;
