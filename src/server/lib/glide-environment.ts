@@ -1,12 +1,13 @@
 import { GlideCertificateEncryption, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
 import { RESTMessageV2 } from '@servicenow/glide/sn_ws';
 import { readConfig, type AppConfig } from './config.ts';
-import { REQUIRED_ROLES } from './constants.ts';
+import { configCache } from './config-cache.ts';
+import { CONFIG_CACHE_MAX_AGE_MS, PROPERTY, REQUIRED_ROLES } from './constants.ts';
 import type { DeliveryDeps } from './delivery.ts';
 import type { GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader } from './glide-interfaces.ts';
 import type { CallerInfo } from './health.ts';
 import { glideOutboxStore, type OutboxStore } from './outbox-store.ts';
-import type { ReferenceLookup } from './payload.ts';
+import { DEFERRED_LOOKUP, type ReferenceLookup } from './payload.ts';
 import type { QueueDeps } from './queue.ts';
 import { recordReferenceLookup, userExists as userExistsIn } from './reference-lookup.ts';
 
@@ -21,11 +22,24 @@ export function newRecord(table: string): GlideRecordLike {
 
 export const properties: PropertyAccess = {
   get: (name) => gs.getProperty(name, ''),
-  set: (name, value) => gs.setProperty(name, value),
+  set: (name, value) => {
+    gs.setProperty(name, value);
+    // Every node's cached configuration is now stale.
+    gs.setProperty(PROPERTY.configVersion, gs.generateGUID());
+    cachedSettings.clear();
+  },
 };
 
+/** The configuration and the instance name, read once per configuration version (one property read per rule run). */
+const cachedSettings = configCache(
+  () => gs.getProperty(PROPERTY.configVersion, ''),
+  () => ({ config: readConfig(properties), instance: gs.getProperty('instance_name', '') }),
+  () => Date.now(),
+  CONFIG_CACHE_MAX_AGE_MS,
+);
+
 export function config(): AppConfig {
-  return readConfig(properties);
+  return cachedSettings.get().config;
 }
 
 export function nowMs(): number {
@@ -33,7 +47,7 @@ export function nowMs(): number {
 }
 
 export function instanceName(): string {
-  return gs.getProperty('instance_name', '');
+  return cachedSettings.get().instance;
 }
 
 export const log: Logger = {
@@ -78,15 +92,20 @@ export function macSha256(base64Key: string, data: string): string {
   return new GlideCertificateEncryption().generateMac(base64Key, 'HmacSHA256', data);
 }
 
+/**
+ * Inside the user's transaction: one property read (the cached configuration) and the outbox
+ * insert. References are named later, by the delivery (DEFERRED_LOOKUP leaves their names empty).
+ */
 export function queueDeps(): QueueDeps {
+  const settings = cachedSettings.get();
   return {
-    config: config(),
+    config: settings.config,
     userName: gs.getUserName(),
-    instance: instanceName(),
+    instance: settings.instance,
     nowMs,
     guid: () => gs.generateGUID(),
     store: outboxStore(),
-    lookup: referenceLookup,
+    lookup: DEFERRED_LOOKUP,
     incident(sysId: string): RecordReader | null {
       const gr = newRecord('incident');
       return sysId && gr.get(sysId) ? gr : null;
@@ -103,6 +122,7 @@ export function deliveryDeps(): DeliveryDeps {
     mac: macSha256,
     post: restPost,
     log,
+    lookup: referenceLookup,
   };
 }
 
