@@ -432,7 +432,7 @@ export class InstanceEngine {
   }
 
   private invalidReturnsNoRows(): boolean {
-    return this.getProperty('glide.invalid_query.returns_no_rows') === 'true';
+    return this.propertyValue('glide.invalid_query.returns_no_rows') === 'true';
   }
 
   // ── Reads ────────────────────────────────────────────────────────────────
@@ -769,7 +769,7 @@ export class InstanceEngine {
     if (meta.name === 'sys_properties' || meta.hierarchy.includes('sys_properties')) {
       if (out.type === 'password2' && out.value && !isEncrypted(out.value)) out.value = this.encrypt(out.value);
     }
-    const missing = dataPolicyViolations(meta, out, this.getProperty('glide.local.incident.close_info_mandatory') !== 'false');
+    const missing = dataPolicyViolations(meta, out, this.propertyValue('glide.local.incident.close_info_mandatory') !== 'false');
     if (missing.length > 0) throw new DataPolicyError(missing);
     return out;
   }
@@ -883,6 +883,11 @@ export class InstanceEngine {
   /** A system property's value (password2 values decrypted), or `fallback` when it does not exist. */
   getProperty(name: string, fallback?: string): string | undefined {
     this.stats.dataOps++;
+    return this.propertyValue(name, fallback);
+  }
+
+  /** getProperty for the platform's own reads (not counted as a caller's data operation). */
+  private propertyValue(name: string, fallback?: string): string | undefined {
     this.checkMetadata();
     if (!this.propertiesCache) {
       const rows = this.store.prepare(`SELECT name, value, type FROM "sys_properties"`).all() as Array<{ name: string | null; value: string | null; type: string | null }>;
