@@ -94,6 +94,6 @@ Property({
   name: 'x_incident_io.config_version',
   type: 'string',
   value: '',
-  description: 'Changes whenever the app writes its configuration; after editing another x_incident_io property by hand, set this to any new value so the change applies at once (otherwise within a minute).',
+  description: 'Changes whenever the app writes its configuration; after editing another x_incident_io property by hand, set this to any new value so business rules see it at once (otherwise within a minute).',
   roles: { read: [appAdminRole], write: [appAdminRole] },
 });

@@ -30,7 +30,12 @@ export const properties: PropertyAccess = {
   },
 };
 
-/** The configuration and the instance name, read once per configuration version (one property read per rule run). */
+/**
+ * For the business rules (inside the user's transaction): the configuration and the instance name,
+ * read once per configuration version (one property read per rule run). Everything else (delivery,
+ * the API, the job) reads the properties afresh: a value edited by hand applies there at once, and
+ * in the business rules (enabled, integration user) within CONFIG_CACHE_MAX_AGE_MS.
+ */
 const cachedSettings = configCache(
   () => gs.getProperty(PROPERTY.configVersion, ''),
   () => ({ config: readConfig(properties), instance: gs.getProperty('instance_name', '') }),
@@ -39,7 +44,7 @@ const cachedSettings = configCache(
 );
 
 export function config(): AppConfig {
-  return cachedSettings.get().config;
+  return readConfig(properties);
 }
 
 export function nowMs(): number {
@@ -47,7 +52,7 @@ export function nowMs(): number {
 }
 
 export function instanceName(): string {
-  return cachedSettings.get().instance;
+  return gs.getProperty('instance_name', '');
 }
 
 export const log: Logger = {
