@@ -9,16 +9,20 @@ import {
   ServiceNowRateLimitError,
   ServiceNowServerError,
   ServiceNowTimeoutError,
+  type TableClient,
 } from '../client';
 import type { CompanionStore, Connection } from '../store';
-import type { OutboundOp, StoredIncident, SyncRepositories, TimelineUpdate } from '../store/sync-store';
+import { StoredDataError } from '../store/errors';
+import type { IncidentLink, OutboundOp, StoredIncident, SyncRepositories, TimelineUpdate } from '../store/sync-store';
 import { retryDelayMs, type BackoffPolicy } from './backoff';
 import type { ConnectionRegistry } from './connection-registry';
-import { LeaseLostError, retryOnConflict } from './errors';
+import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { applyRecordChange } from './apply-record-change';
+import { isEmptyUpdate, withoutFields } from './coalesce';
+import { decideQueuedWrite } from './inbound-decision';
 import type { SyncMapping } from './mapping';
 import type { SyncMetrics } from './metrics';
-import type { ServiceNowVersion } from './servicenow-record';
+import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion } from './servicenow-record';
 import type { ServiceNowLookups } from './servicenow-lookups';
 import { performWrite, type WriteOutcome } from './servicenow-writer';
 
@@ -48,6 +52,8 @@ export interface OutboundProcessorDeps {
    * long enough for the instance to have finished the request it may still be processing.
    */
   unansweredGraceMs: number;
+  /** While a connection is rate-limited, one write probes it this often. */
+  rateLimitProbeMs: number;
 }
 
 /** How a failed attempt is handled. */
@@ -94,21 +100,41 @@ const KIND_WORDS: Record<OutboundOp['kind'], string> = {
 };
 
 export class OutboundProcessor {
-  private readonly pausedUntil = new Map<string, number>();
-
   constructor(private readonly deps: OutboundProcessorDeps) {}
 
-  /** Claims and sends one write; false when none was due. */
+  /**
+   * Claims and sends one write; false when none was due. A rate-limited connection (a row in
+   * sync_connection_pauses, so a restart neither forgets nor hammers) gets nothing but its probe:
+   * one write when the probe is due, taken by one worker of one process. If it passes, the pause
+   * ends and the backlog moves at once; if not, the pause is extended.
+   */
   async step(signal: AbortSignal): Promise<boolean> {
+    const { store, owner, leaseMs } = this.deps;
     const now = this.deps.clock();
-    const paused = [...this.pausedUntil].filter(([, until]) => until > now.getTime()).map(([id]) => id);
-    const op = await this.deps.store.sync.outbound.claim({ owner: this.deps.owner, now, leaseMs: this.deps.leaseMs, excludeConnections: paused });
+    for (const pause of await store.sync.pauses.list()) {
+      if (pause.nextProbeAt > now) continue;
+      if (!(await store.sync.pauses.takeProbe(pause.connectionId, now, new Date(now.getTime() + this.deps.rateLimitProbeMs)))) continue;
+      const probe = await store.sync.outbound.claim({ owner, now, leaseMs, onlyConnection: pause.connectionId });
+      if (!probe) continue;
+      this.deps.logger.info({ connection: pause.connectionId, op: probe.id }, 'probing a rate-limited ServiceNow connection with one write');
+      await this.process(probe, signal, true);
+      return true;
+    }
+    let op: OutboundOp | undefined;
+    try {
+      op = await store.sync.outbound.claim({ owner, now, leaseMs });
+    } catch (err) {
+      // The store set the unreadable write aside as dead already.
+      if (!(err instanceof StoredDataError)) throw err;
+      this.deps.logger.error({ table: err.table, row: err.rowId, column: err.column, err: err.message }, 'a queued write cannot be read; set aside as dead');
+      return true;
+    }
     if (!op) return false;
-    await this.process(op, signal);
+    await this.process(op, signal, false);
     return true;
   }
 
-  private async process(op: OutboundOp, signal: AbortSignal): Promise<void> {
+  private async process(op: OutboundOp, signal: AbortSignal, probe: boolean): Promise<void> {
     const { store, owner, metrics, logger } = this.deps;
     const sync = store.sync;
     const connection = await this.deps.registry.byId(op.connectionId);
@@ -138,14 +164,22 @@ export class OutboundProcessor {
         return await finishWithout('there is no ServiceNow incident to write to (creating it failed; see the timeline)', 'dead');
       }
       const { table } = this.deps.registry.client(connection);
+      let current = { op, incident, link };
+      if (op.kind === 'update' && link) {
+        current = await this.redecide(op, link, table, signal);
+        if (isEmptyUpdate(current.op.payload)) return await finishWithout('every field it would write was changed later in ServiceNow', 'noop');
+      }
       const outcome = await performWrite(
-        { connection, table, incident, link, mapping: this.deps.mapping, lookups: this.deps.lookups, signal },
-        op,
+        { connection, table, incident: current.incident, link: current.link, mapping: this.deps.mapping, lookups: this.deps.lookups, signal },
+        current.op,
       );
-      await this.record(op, incident, connection, outcome);
+      await this.record(current.op, current.incident, connection, outcome);
       const result = outcome.kind === 'created' && outcome.adopted ? 'adopted' : outcome.version === null && outcome.kind === 'updated' ? 'noop' : 'done';
       metrics.outboundWrites.inc({ connection: label, kind: op.kind, result });
       logger.debug({ op: op.id, kind: op.kind, incident: incident.reference, result }, 'wrote to ServiceNow');
+      if (probe && (await sync.pauses.resume(op.connectionId))) {
+        logger.info({ connection: label }, 'the ServiceNow rate limit was lifted (a probe passed); sending resumes');
+      }
     } catch (err) {
       if (err instanceof LeaseLostError) {
         logger.warn({ op: op.id }, err.message);
@@ -155,9 +189,68 @@ export class OutboundProcessor {
     }
   }
 
+  /**
+   * Re-decides a field write before it is sent (docs/sync.md, "Versioned writes"). When an earlier
+   * attempt may have reached ServiceNow (a retry, a crash), the record is read first and applied
+   * like any change (this write held, so ServiceNow's later changes drop its fields). Then every
+   * field a later ServiceNow change beat (the link's field versions) is dropped, and the incident
+   * takes ServiceNow's value: an older write never overwrites a newer change.
+   */
+  private async redecide(
+    op: OutboundOp,
+    link: IncidentLink,
+    table: TableClient,
+    signal: AbortSignal,
+  ): Promise<{ op: OutboundOp; incident: StoredIncident; link: IncidentLink }> {
+    const { owner, mapping } = this.deps;
+    const sync = this.deps.store.sync;
+    if (op.ambiguous || op.attempts > 1) {
+      const row = await table.get('incident', link.sysId, { fields: [...INCIDENT_READ_FIELDS], excludeReferenceLink: true, signal });
+      const version = versionFromRow(row);
+      if (version.modCount > link.lastAppliedModCount) {
+        await retryOnConflict(() =>
+          sync.transaction(async (tx) => {
+            const [fresh, incident] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId)];
+            if (!fresh || !incident) return;
+            await applyRecordChange(tx, {
+              incident,
+              link: fresh,
+              change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version, changedFields: null },
+              mapping,
+              held: { opId: op.id, owner },
+              now: this.deps.clock(),
+            });
+          }),
+        );
+      }
+    }
+    return retryOnConflict(() =>
+      sync.transaction(async (tx) => {
+        const [fresh, incident, open] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId), await tx.outbound.listOpen(op.incidentId)];
+        const mine = open.find((o) => o.id === op.id);
+        if (!fresh || !incident || !mine || mine.leaseOwner !== owner) throw new LeaseLostError(`write ${op.id}`);
+        const decision = decideQueuedWrite({ incident, link: fresh, fields: mine.payload.fields ?? {}, mapping });
+        if (decision.drop.length === 0) return { op: mine, incident, link: fresh };
+        const at = this.deps.clock();
+        const payload = withoutFields(mine.payload, decision.drop);
+        if (!(await tx.outbound.replaceClaimedPayload(op.id, owner, payload, at))) throw new LeaseLostError(`write ${op.id}`);
+        let updated = incident;
+        if (Object.keys(decision.incidentChanges).length > 0) {
+          if (!(await tx.incidents.updateIncident(incident.id, incident.version, decision.incidentChanges, at))) {
+            throw new ConcurrentChangeError(`incident ${incident.reference}`);
+          }
+          updated = { ...incident, ...decision.incidentChanges, version: incident.version + 1 };
+        }
+        this.deps.logger.info({ op: op.id, incident: incident.reference, dropped: decision.drop }, 'a queued write lost fields to later ServiceNow changes; they are not sent');
+        return { op: { ...mine, payload }, incident: updated, link: fresh };
+      }),
+    );
+  }
+
   private async fail(op: OutboundOp, incident: StoredIncident | undefined, label: string, err: unknown): Promise<void> {
     const { store, owner, metrics, logger } = this.deps;
-    const plan = planFailure(err);
+    // Stored data that cannot be read (the link's snapshot, the payload) will not become readable: no retries.
+    const plan = err instanceof StoredDataError ? { ...planFailure(err), retry: false, status: null } : planFailure(err);
     const at = this.deps.clock();
     const message = describeError(err);
     if (!plan.retry) {
@@ -169,9 +262,9 @@ export class OutboundProcessor {
       logger.error({ op: op.id, kind: op.kind, incident: incident?.reference, status: plan.status, err: message }, 'ServiceNow refused a write; it is not retried');
       return;
     }
-    const backoff = retryDelayMs(this.deps.backoff, op.attempts, this.deps.random, plan.retryAfterSeconds);
-    const delay = plan.unanswered ? Math.max(backoff, this.deps.unansweredGraceMs) : backoff;
-    if (plan.pauseConnection) this.pausedUntil.set(op.connectionId, at.getTime() + delay);
+    let delay = retryDelayMs(this.deps.backoff, op.attempts, this.deps.random);
+    if (plan.unanswered) delay = Math.max(delay, this.deps.unansweredGraceMs);
+    if (plan.pauseConnection) delay = await this.pause(op, label, plan, message, at);
     await store.sync.outbound.retry(op.id, owner, {
       nextAttemptAt: new Date(at.getTime() + delay),
       error: message,
@@ -181,6 +274,30 @@ export class OutboundProcessor {
     });
     metrics.outboundWrites.inc({ connection: label, kind: op.kind, result: 'retry' });
     logger.warn({ op: op.id, kind: op.kind, incident: incident?.reference, attempt: op.attempts, retryInMs: delay, err: message }, 'a write to ServiceNow failed; it is retried');
+  }
+
+  /**
+   * Pauses the connection after a 429, in the database: Retry-After is honoured (nothing but
+   * probes until then) but a probe goes out at least every rateLimitProbeMs, because ServiceNow's
+   * windows are per clock hour and an admin may lift the limit long before. Returns when this
+   * write is tried again: at the next probe.
+   */
+  private async pause(op: OutboundOp, label: string, plan: FailurePlan, message: string, at: Date): Promise<number> {
+    const askedMs = plan.retryAfterSeconds !== undefined ? plan.retryAfterSeconds * 1000 : retryDelayMs(this.deps.backoff, op.attempts, this.deps.random);
+    const probeInMs = Math.min(askedMs, this.deps.rateLimitProbeMs);
+    await this.deps.store.sync.pauses.pause({
+      connectionId: op.connectionId,
+      until: new Date(at.getTime() + askedMs),
+      nextProbeAt: new Date(at.getTime() + probeInMs),
+      retryAfterSeconds: plan.retryAfterSeconds ?? null,
+      reason: message,
+      at,
+    });
+    this.deps.logger.warn(
+      { connection: label, retryAfterSeconds: plan.retryAfterSeconds, probeInMs },
+      'ServiceNow rate-limited this connection; writes to it pause, and one write probes whether the limit was lifted',
+    );
+    return probeInMs;
   }
 
   /**
@@ -210,6 +327,7 @@ export class OutboundProcessor {
               mapping: this.deps.mapping,
               exclude: outcome.kind === 'updated' ? outcome.written : [],
               linkChanges: { lastWrittenModCount: Math.max(link.lastWrittenModCount, version.modCount) },
+              ...(outcome.kind === 'updated' ? { ownWrite: { fields: outcome.written, modCount: version.modCount } } : {}),
               now: at,
             });
           }

@@ -55,6 +55,28 @@ describe('doctor against the local instance (polling connection)', () => {
     expect(await lastCheck()).toEqual({ at: new Date('2026-03-01T12:00:00Z'), status: 'ok', summary: 'all 6 checks passed' });
   });
 
+  it('reports a rate limit the sync is waiting out (kept in the store), with the next probe and what to do', async () => {
+    const store = await openSqliteStore({ file: data.db, env: {} });
+    const connection = (await store.getConnection('local'))!;
+    const now = new Date('2026-03-01T12:00:00Z');
+    await store.sync.pauses.pause({
+      connectionId: connection.id,
+      until: new Date(now.getTime() + 3_000_000),
+      nextProbeAt: new Date(now.getTime() + 45_000),
+      retryAfterSeconds: 3_000,
+      reason: 'ServiceNow answered 429',
+      at: new Date(now.getTime() - 15_000),
+    });
+    await store.close();
+    const { exitCode, results, io } = await doctor({ name: 'local' }, now);
+    expect(exitCode).toBe(1);
+    expect(results.checks.map((r) => [r.id, r.ok]).at(-1)).toEqual(['not-rate-limited', false]);
+    expect(await lastCheck()).toMatchObject({ status: 'attention', summary: expect.stringContaining('needs attention: not-rate-limited') });
+    expect(io.out()).toContain('Retry-After 3000s');
+    expect(io.out()).toContain('one write probes the instance in 45s');
+    expect(io.out()).toContain(`matches user ${SVC.user}`);
+  });
+
   it('reports a service account locked since connect, with the step that fixes it, and records it', async () => {
     await patchUser(sn, SVC.user, { locked_out: 'true' });
     const { exitCode, results, io } = await doctor({ name: 'local' });
