@@ -53,18 +53,18 @@ export const FULL: BenchSizes = {
 export const QUICK: BenchSizes = {
   label: 'quick',
   incidents: 100,
-  latencyIterations: 60,
-  overheadIterations: 60,
+  latencyIterations: 50,
+  overheadIterations: 50,
   ingestSeconds: 2,
   ingestConnections: 8,
-  historyEvents: 20_000,
-  catalogRows: 20_000,
+  historyEvents: 10_000,
+  catalogRows: 10_000,
   pollingChanges: 20,
   pollingSpreadMs: 5_000,
   backlogWrites: 30,
   rateLimit: { limit: 5, windowSeconds: 1 },
   crashStreamMs: 1_000,
-  crashTimeoutMs: 80_000,
+  crashTimeoutMs: 45_000,
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
