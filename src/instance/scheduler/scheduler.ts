@@ -17,9 +17,9 @@ import { queueScheduledRun, syncScheduledTriggers } from './schedule';
  *   without an app and without jobs runs no threads).
  * - Pushes are prompt: a job queued (on the main thread, or by a worker through the main thread)
  *   wakes one idle worker at once (postMessage), not all of them: the others would only race for the
- *   same job. A worker reports when it goes idle; one that reports idle while jobs are ready is woken
- *   at once, so a job queued just as it looked is not left waiting. Workers also wake when the next
- *   job is due and poll slowly as a safety net.
+ *   same job. A worker reports when it goes idle; one that reports idle after a job was queued since
+ *   it was last woken is woken once more, so a job queued just as it looked is not left waiting.
+ *   Workers also wake when the next job is due and poll slowly as a safety net.
  * - Durable: jobs live in sys_trigger. Jobs claimed by a previous process (or by a worker that died)
  *   are put back and run again.
  * - `runNow(job)` is the platform's "Execute Now" for a scheduled job; `pause()`/`resume()` hold the
@@ -43,6 +43,8 @@ interface WorkerSlot {
   ready: Promise<void>;
   /** Asleep with nothing to claim (reported by the worker; cleared when woken). */
   idle: boolean;
+  /** `queued` when the worker was last woken (or started): it has looked for every job queued before. */
+  seenQueued: number;
 }
 
 const STOP_GRACE_MS = 3000;
@@ -60,6 +62,8 @@ export class Scheduler {
   private closed = false;
   private paused: boolean;
   private restarts = 0;
+  /** Jobs queued so far (wake() calls): tells a worker reporting idle whether it may have missed one. */
+  private queued = 0;
   private nextWorker = 1;
 
   constructor(
@@ -104,11 +108,11 @@ export class Scheduler {
   /** A job was queued: wakes one idle worker (starting workers if needed). Busy workers claim it when done. */
   wake(): void {
     if (this.closed) return;
+    this.queued++;
     this.ensureWorkers();
     for (const slot of this.slots.values()) {
       if (!slot.idle) continue;
-      slot.idle = false;
-      this.send(slot, { type: 'wake' });
+      this.wakeSlot(slot);
       return;
     }
   }
@@ -117,21 +121,20 @@ export class Scheduler {
   wakeAll(): void {
     if (this.closed) return;
     this.ensureWorkers();
-    for (const slot of this.slots.values()) {
-      slot.idle = false;
-      this.send(slot, { type: 'wake' });
-    }
+    for (const slot of this.slots.values()) this.wakeSlot(slot);
   }
 
-  /** A worker found nothing to claim; if a job became ready meanwhile, it takes it now. */
+  private wakeSlot(slot: WorkerSlot): void {
+    slot.idle = false;
+    slot.seenQueued = this.queued;
+    this.send(slot, { type: 'wake' });
+  }
+
+  /** A worker found nothing to claim; if a job was queued since it was woken, it looks once more. */
   private wentIdle(slot: WorkerSlot): void {
     slot.idle = true;
     if (this.paused || this.closed) return;
-    const next = this.engine.jobs.nextRunAt();
-    if (next !== null && next <= this.engine.now()) {
-      slot.idle = false;
-      this.send(slot, { type: 'wake' });
-    }
+    if (this.queued > slot.seenQueued) this.wakeSlot(slot);
   }
 
   private send(slot: WorkerSlot, message: ToWorker): void {
@@ -162,7 +165,7 @@ export class Scheduler {
     const worker = new Worker(source, { eval: true, workerData: data });
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const slot: WorkerSlot = { id, worker, ready, idle: false };
+    const slot: WorkerSlot = { id, worker, ready, idle: false, seenQueued: this.queued };
     this.slots.set(id, slot);
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'ready') markReady();
