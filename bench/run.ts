@@ -1,249 +1,421 @@
 /**
- * `npm run bench`: the product's speed and memory, each measured side by side with its physical
- * floor in the same run (these machines are shared and noisy: compare ratios, not absolute times).
+ * `npm run bench` (full, under 10 minutes) and `npm run bench -- --quick` (under 2 minutes): every
+ * target of the product measured beside its reference in the same run, each part in its own
+ * process (the local instance, the companion, the load generator, the bare reference server, the
+ * catalog importer), with the product's default settings and 100 incidents. Prints a table and
+ * writes bench/results.json (bench/lib/results.ts describes the format).
  *
- *   1. Loopback round trip (the floor) vs a Table API PATCH on the local instance vs a ServiceNow
- *      change reaching incident.io end to end (PATCH → the app's business rule → outbox → async
- *      delivery → signed push → the companion stores and applies it).
- *   2. Pushes received per second by the companion's webhook (verify, validate, store durably)
- *      vs a bare HTTP endpoint on the same stack (fastify) that does nothing.
- *   3. Catalog import: rows per second, and live memory for 10,000 vs 50,000 CIs (streamed pages:
- *      memory must stay flat as the CMDB grows fivefold).
- *
- * Options (environment): BENCH_QUICK=1 runs fewer iterations (a smoke run).
+ * These machines are shared and noisy: compare ratios (measured side by side), not absolute times.
  */
-import autocannon from 'autocannon';
-import crypto from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
-import { Agent, request } from 'undici';
-import { importCatalog } from '../src/companion/catalog';
-import { openCatalogClient } from '../src/companion/catalog/catalog-client';
-import { formatServiceNowTime } from '../src/companion/catalog/paging';
-import { companionFor, startCatalogInstance } from '../test/helpers/catalog-fixture';
-import { signBody } from '../test/helpers/hmac';
-import { USERS } from '../test/helpers/instance';
-import { CONNECTION, startRealtimeFixture } from '../test/helpers/sync-fixture';
-import { pushBodyFor } from '../test/helpers/sync-pushes';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildAppIfStale } from '../src/shared/build-app';
+import { ACCOUNTS } from './fixtures/accounts';
+import type { IncidentRef } from './fixtures/pushes';
+import { monotonicMs, startPart, type Part } from './lib/part';
+import { figure, percentile, resultsTable, writeResults, type Results } from './lib/results';
 
-const QUICK = process.env.BENCH_QUICK === '1';
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
-
-interface Stats {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  mean: number;
+export interface BenchSizes {
+  label: string;
+  incidents: number;
+  latencyIterations: number;
+  overheadIterations: number;
+  ingestSeconds: number;
+  ingestConnections: number;
+  historyEvents: number;
+  catalogRows: number;
+  pollingChanges: number;
+  pollingSpreadMs: number;
+  backlogWrites: number;
+  rateLimit: { limit: number; windowSeconds: number };
+  crashStreamMs: number;
+  crashTimeoutMs: number;
 }
 
-function stats(samplesMs: number[]): Stats {
-  const sorted = [...samplesMs].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { n: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), mean: sorted.reduce((s, v) => s + v, 0) / sorted.length };
+export const FULL: BenchSizes = {
+  label: 'full',
+  incidents: 100,
+  latencyIterations: 400,
+  overheadIterations: 300,
+  ingestSeconds: 8,
+  ingestConnections: 8,
+  historyEvents: 100_000,
+  catalogRows: 100_000,
+  pollingChanges: 100,
+  pollingSpreadMs: 30_000,
+  backlogWrites: 100,
+  rateLimit: { limit: 10, windowSeconds: 2 },
+  crashStreamMs: 2_000,
+  crashTimeoutMs: 150_000,
+};
+
+export const QUICK: BenchSizes = {
+  label: 'quick',
+  incidents: 100,
+  latencyIterations: 50,
+  overheadIterations: 50,
+  ingestSeconds: 2,
+  ingestConnections: 8,
+  historyEvents: 10_000,
+  catalogRows: 10_000,
+  pollingChanges: 20,
+  pollingSpreadMs: 5_000,
+  backlogWrites: 30,
+  rateLimit: { limit: 5, windowSeconds: 1 },
+  crashStreamMs: 1_000,
+  crashTimeoutMs: 45_000,
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-const ms = (v: number) => (v < 1 ? `${(v * 1000).toFixed(0)} µs` : `${v.toFixed(2)} ms`);
-const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+/** Applied ServiceNow changes reported by a companion part, with their monotonic times. */
+class AppliedLog {
+  readonly times: number[] = [];
+  private waiters: Array<() => void> = [];
 
-function row(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  watch(companion: Part): void {
+    companion.on('applied', (data) => {
+      this.times.push((data as { at: number }).at);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** Resolves with the time of the `n`-th applied change (1-based) once it happened. */
+  async nth(n: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.times.length < n) {
+      if (Date.now() > deadline) throw new Error(`change ${n} was not applied within ${timeoutMs} ms (${this.times.length} applied)`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+    return this.times[n - 1]!;
+  }
+
+  /** Waits until no change has been applied for `quietMs`. */
+  async quiet(quietMs: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let seen = -1; seen !== this.times.length && Date.now() < deadline; ) {
+      seen = this.times.length;
+      await sleep(quietMs);
+    }
+  }
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
+interface Stack {
+  dir: string;
+  parts: Part[];
+  start(file: string, name: string): Part;
 }
 
-/** 1. Latency: loopback floor, Table API PATCH, ServiceNow change → incident.io. */
-async function latency(): Promise<void> {
-  const iterations = QUICK ? 40 : 300;
-  const body = JSON.stringify({ padding: 'x'.repeat(2048) });
-
-  // The floor: an HTTP POST of a push-sized body on loopback, keep-alive, to a server that answers at once.
-  const floorServer = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'));
-  });
-  await new Promise<void>((resolve) => floorServer.listen(0, '127.0.0.1', resolve));
-  const floorUrl = `http://127.0.0.1:${(floorServer.address() as AddressInfo).port}/`;
-  const agent = new Agent({ keepAliveTimeout: 10_000 });
-  const post = async (url: string, method: 'POST' | 'PATCH', payload: string, headers: Record<string, string> = {}) => {
-    const res = await request(url, { method, body: payload, headers: { 'content-type': 'application/json', ...headers }, dispatcher: agent });
-    await res.body.text();
-    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode}`);
+function stack(): Stack {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-bench-'));
+  const parts: Part[] = [];
+  return {
+    dir,
+    parts,
+    start(file, name) {
+      const part = startPart(file, { name });
+      parts.push(part);
+      return part;
+    },
   };
-  for (let i = 0; i < 50; i++) await post(floorUrl, 'POST', body);
-  const floor: number[] = [];
-  for (let i = 0; i < iterations; i++) floor.push(await time(() => post(floorUrl, 'POST', body)));
-  floorServer.close();
+}
 
-  // The product: the local instance running the app's real build, the companion connected to it.
-  const f = await startRealtimeFixture();
+async function startCompanion(s: Stack, name: string, storeFile: string, port = 0): Promise<{ part: Part; url: string; port: number; applied: AppliedLog }> {
+  const part = s.start('companion-part.ts', name);
+  const applied = new AppliedLog();
+  applied.watch(part);
+  const started = await part.call<{ url: string; port: number }>('start', { storeFile, port });
+  return { part, ...started, applied };
+}
+
+export async function runBench(sizes: BenchSizes): Promise<Results> {
+  const s = stack();
+  const results: Results = {};
   try {
-    const declared = await f.declare({ name: 'bench', severity: 'minor', status: 'investigating' });
-    const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
-    const itil = { authorization: `Basic ${Buffer.from(`${USERS.itil.user}:${USERS.itil.password}`).toString('base64')}` };
-    const recordUrl = `${f.sn.url}/api/now/table/incident/${sysId}`;
-    const incidentId = declared.id;
-    const nameNow = async () => (await f.companion.store.sync.incidents.getIncident(incidentId))?.name;
+    // ── The real-time stack: instance with the app, companion, load generator, references ──
+    log('starting the parts (each in its own process)');
+    const bare = s.start('bare-part.ts', 'references');
+    const loadgen = s.start('loadgen-part.ts', 'load generator');
+    const appInstance = s.start('instance-part.ts', 'instance (app)');
+    const plainInstance = s.start('instance-part.ts', 'instance (no app)');
+    const [refs, app, plain] = await Promise.all([
+      bare.call<{ floorUrl: string; bareUrl: string }>('start'),
+      appInstance.call<{ url: string }>('start', { app: true }),
+      plainInstance.call<{ url: string }>('start', { app: false }),
+    ]);
+    const storeFile = path.join(s.dir, 'companion.db');
+    let companion = await startCompanion(s, 'companion', storeFile);
+    const connected = await companion.part.call<{ mode: string }>('connect', { instanceUrl: app.url, storeFile });
+    if (connected.mode !== 'realtime') throw new Error(`expected a real-time connection, got ${connected.mode}`);
+    log(`declaring ${sizes.incidents} incidents in incident.io and waiting until each is in ServiceNow`);
+    const incidents = await loadgen.call<Array<{ id: string; sysId: string; number: string }>>('declareIncidents', { companionUrl: companion.url, count: sizes.incidents, timeoutMs: 120_000 });
+    await companion.applied.quiet(1_000, 30_000);
 
-    // A PATCH of a field that is not synced (the app's business rule runs, queues nothing): the Table API's own cost.
-    const tableApi: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      tableApi.push(await time(() => post(recordUrl, 'PATCH', JSON.stringify({ category: `bench ${i % 2}` }), { ...itil, 'x-no-response-body': 'true' })));
+    // ── Latency: the floor, then ServiceNow change → applied in incident.io, one at a time ──
+    log('latency: loopback floor');
+    const floor = await loadgen.call<number[]>('floor', { url: refs.floorUrl, iterations: sizes.latencyIterations });
+    const floorP50 = percentile(floor, 0.5);
+    const floorP99 = percentile(floor, 0.99);
+    log('latency: ServiceNow change → applied in incident.io');
+    const opsBefore = await appInstance.call<{ appRuleDataOps: number }>('stats');
+    const latencies: number[] = [];
+    const lastName = new Map<string, string>();
+    for (let i = 0; i < sizes.latencyIterations; i++) {
+      const incident = incidents[i % incidents.length]!;
+      const expected = companion.applied.times.length + 1;
+      const name = `latency ${i}`;
+      const { sentAt } = await loadgen.call<{ sentAt: number }>('patchIncident', { instanceUrl: app.url, sysId: incident.sysId, values: { short_description: name } });
+      const appliedAt = await companion.applied.nth(expected, 30_000);
+      latencies.push(appliedAt - sentAt);
+      lastName.set(incident.id, name);
     }
+    const opsAfter = await appInstance.call<{ appRuleDataOps: number }>('stats');
+    const names = await loadgen.call<Record<string, string>>('names', { companionUrl: companion.url });
+    const wrong = [...lastName].filter(([id, name]) => names[id] !== name);
+    if (wrong.length > 0) throw new Error(`${wrong.length} incidents do not show their last ServiceNow change: the latency figures are not valid`);
+    const p50 = percentile(latencies, 0.5);
+    const p99 = percentile(latencies, 0.99);
+    results.http_floor_p50_ms = figure({ value: floorP50, unit: 'ms', reference: null, ratio: null, target: 'the reference: loopback keep-alive POST of a push-sized body', met: true });
+    results.realtime_latency_p50_ms = figure({ value: p50, unit: 'ms', reference: floorP50, ratio: p50 / floorP50, target: '≤ 10× the loopback floor', met: p50 / floorP50 <= 10 });
+    results.realtime_latency_p99_ms = figure({ value: p99, unit: 'ms', reference: floorP99, ratio: p99 / floorP99, target: '< 100 ms', met: p99 < 100 });
+    const opsPerChange = (opsAfter.appRuleDataOps - opsBefore.appRuleDataOps) / sizes.latencyIterations;
+    results.app_db_ops_per_change = figure({ value: opsPerChange, unit: 'ops', reference: null, ratio: null, target: '≤ 2 (read cached config, insert one outbox row), no network call', met: opsPerChange <= 2 });
 
-    // A synced change, until incident.io shows it.
-    const endToEnd: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      const name = `bench change ${i}`;
-      endToEnd.push(
-        await time(async () => {
-          await post(recordUrl, 'PATCH', JSON.stringify({ short_description: name }), { ...itil, 'x-no-response-body': 'true' });
-          const deadline = Date.now() + 10_000;
-          while ((await nameNow()) !== name) {
-            if (Date.now() > deadline) throw new Error(`change ${i} did not arrive within 10 s`);
-            await new Promise((resolve) => setImmediate(resolve));
-          }
-        }),
-      );
-    }
+    // ── The app's cost on a user's write: the same PATCH, app installed vs not ──
+    log('app write overhead: the same PATCH of a synced field, app vs no app');
+    const plainIncidents = await plainInstance.call<IncidentRef[]>('createIncidents', sizes.incidents);
+    const expectedAfterOverhead = companion.applied.times.length + sizes.overheadIterations + 20;
+    const [withApp, withoutApp] = await loadgen.call<[number[], number[]]>('interleavedPatches', {
+      targets: [
+        { instanceUrl: app.url, sysIds: incidents.map((i) => i.sysId) },
+        { instanceUrl: plain.url, sysIds: plainIncidents.map((i) => i.sysId) },
+      ],
+      iterations: sizes.overheadIterations,
+      field: 'short_description',
+    });
+    const overhead = percentile(withApp, 0.5) / percentile(withoutApp, 0.5);
+    results.app_write_overhead_ratio = figure({
+      value: overhead,
+      unit: '×',
+      reference: percentile(withoutApp, 0.5),
+      ratio: overhead,
+      target: '≤ 1.5× (p50 PATCH, app installed over not installed)',
+      met: overhead <= 1.5,
+    });
+    await companion.applied.nth(expectedAfterOverhead, 120_000).catch(() => undefined);
+    await companion.applied.quiet(1_000, 30_000);
 
-    const rows = [
-      ['loopback HTTP round trip (floor)', stats(floor)],
-      ['Table API PATCH, local instance', stats(tableApi)],
-      ['ServiceNow change → applied in incident.io', stats(endToEnd)],
-    ] as const;
-    const widths = [44, 10, 10, 10, 14];
-    console.log('\n1. Latency (sequential, keep-alive, loopback)');
-    console.log(row(['', 'p50', 'p95', 'p99', 'p50 vs floor'], widths));
-    for (const [label, s] of rows) console.log(row([label, ms(s.p50), ms(s.p95), ms(s.p99), ratio(s.p50, rows[0][1].p50)], widths));
+    // ── Crash recovery: kill -9 the companion during a stream of ServiceNow changes (before the
+    // ingest runs, whose crafted pushes carry sequences far above the records' real ones) ──
+    log('crash recovery: kill -9 the companion during a stream of changes');
+    const crash = await crashRecovery(s, sizes, { loadgen, appUrl: app.url, incidents, storeFile, port: companion.port, companion: companion.part });
+    results.crash_recovery_s = figure({
+      value: crash.seconds,
+      unit: 's',
+      reference: null,
+      ratio: null,
+      target: 'every change sent before the kill applied after a restart (time reported)',
+      met: crash.seconds !== null,
+    });
+    companion = crash.companion;
+
+
+    // ── Ingest: signed pushes over the bare endpoint ──
+    log('ingest: bare endpoint vs the companion webhook');
+    const secret = await companion.part.call<string>('signingSecret');
+    const refs100 = incidents.map((i) => ({ sysId: i.sysId, number: i.number }));
+    const ingest = (url: string, seconds: number, firstSequence: number) =>
+      loadgen.call<{ perSecond: number; total: number; non2xx: number; errors: number }>('ingest', { url, secret, incidents: refs100, firstSequence, seconds, connections: sizes.ingestConnections });
+    await ingest(refs.bareUrl, 1, 10_000);
+    const bareIngest = await ingest(refs.bareUrl, sizes.ingestSeconds, 10_000);
+    const emptyIngest = await ingest(companion.url, sizes.ingestSeconds, 20_000);
+    if (emptyIngest.non2xx > 0 || emptyIngest.errors > 0) throw new Error(`the webhook refused ${emptyIngest.non2xx} pushes (${emptyIngest.errors} errors)`);
+    const ingestRatio = emptyIngest.perSecond / bareIngest.perSecond;
+    results.ingest_events_per_s = figure({ value: emptyIngest.perSecond, unit: 'events/s', reference: bareIngest.perSecond, ratio: ingestRatio, target: '≥ 0.5 of a bare fastify endpoint', met: ingestRatio >= 0.5 });
+    await companion.applied.quiet(2_000, 120_000);
+
+    // ── Ingest after history: the same load after N stored events of one incident ──
+    log(`ingest after history: storing ${sizes.historyEvents} events of one incident`);
+    const port = companion.port;
+    await companion.part.call('stop').catch(() => undefined);
+    await companion.part.exited;
+    const history = s.start('history-part.ts', 'history seeder');
+    await history.call('seed', { storeFile, sysId: incidents[0]!.sysId, number: incidents[0]!.number, count: sizes.historyEvents });
+    await history.stop();
+    companion = await startCompanion(s, 'companion (after history)', storeFile, port);
+    await companion.applied.quiet(1_000, 30_000);
+    const historyIngest = await ingest(companion.url, sizes.ingestSeconds, 1_000_000);
+    const historyRatio = historyIngest.perSecond / emptyIngest.perSecond;
+    results.ingest_after_history_ratio = figure({
+      value: historyRatio,
+      unit: '×',
+      reference: emptyIngest.perSecond,
+      ratio: historyRatio,
+      target: `≥ 0.9 (events/s after ${sizes.historyEvents.toLocaleString('en')} stored events of one incident, over a new store)`,
+      met: historyRatio >= 0.9,
+    });
+    await companion.applied.quiet(2_000, 120_000);
+
+    await Promise.all([appInstance.call('stop').catch(() => undefined), plainInstance.call('stop').catch(() => undefined), companion.part.call('stop').catch(() => undefined)]);
+
+    // ── Polling (no app) and backlog drain under a rate limit ──
+    await pollingAndBacklog(s, sizes, loadgen, results);
+
+    // ── Catalog import vs raw paging, and its peak memory ──
+    await catalog(s, sizes, loadgen, results);
+    return results;
   } finally {
-    await agent.close();
-    await f.close();
+    await Promise.all(s.parts.map((p) => p.stop(5_000)));
+    fs.rmSync(s.dir, { recursive: true, force: true });
   }
 }
 
-/** 2. Throughput of the webhook receiver vs a bare endpoint. */
-async function webhookThroughput(): Promise<void> {
-  const duration = QUICK ? 2 : 8;
-  const connections = 8;
-
-  const bare = Fastify({ logger: false });
-  bare.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, raw, done) => done(null, raw));
-  bare.post('/webhooks/servicenow/:connection', async () => ({ result: 'stored' }));
-  await bare.listen({ port: 0, host: '127.0.0.1' });
-  const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
-
-  const f = await startRealtimeFixture();
-  try {
-    const secret = f.connection.signingSecret!.reveal();
-    const declared = await f.declare({ name: 'throughput', severity: 'minor' });
-    const record = await f.record((await f.synced(declared.id)).servicenow!.sys_id);
-    let sequence = 100;
-    // Each request a new event (a new id, the next sequence), signed as the app signs.
-    const nextPush = () => {
-      const body = JSON.stringify({ ...pushBodyFor(record, { sequence: ++sequence, changedFields: ['short_description'], values: { short_description: `t${sequence}` } }), event_id: crypto.randomBytes(16).toString('hex') });
-      return { body, headers: { 'content-type': 'application/json', 'x-incident-io-signature': signBody(secret, body) } };
-    };
-    const run = (url: string) =>
-      autocannon({
-        url: `${url}/webhooks/servicenow/${CONNECTION}`,
-        connections,
-        duration,
-        requests: [{ method: 'POST', setupRequest: (req: autocannon.Request) => ({ ...req, ...nextPush() }) }],
-      });
-    await run(bareUrl);
-    const floor = await run(bareUrl);
-    const product = await run(f.companion.url);
-    const stored = await f.companion.store.sync.inbound.listForIncident(f.connection.id, record.sys_id!);
-    const widths = [44, 12, 10, 10, 14];
-    console.log(`\n2. Webhook throughput (${connections} connections, ${duration} s each, a new signed event per request)`);
-    console.log(row(['', 'req/s', 'p50', 'non-2xx', 'vs bare'], widths));
-    console.log(row(['bare fastify endpoint (floor)', floor.requests.average.toFixed(0), ms(floor.latency.p50), String(floor.non2xx), '1.0×'], widths));
-    console.log(
-      row(
-        ['companion webhook: verify + validate + store', product.requests.average.toFixed(0), ms(product.latency.p50), String(product.non2xx), ratio(floor.requests.average, product.requests.average) + ' slower'],
-        widths,
-      ),
-    );
-    console.log(`   events stored durably: ${stored.length} (every 2xx is a stored event)`);
-  } finally {
-    await bare.close();
-    await f.close();
+async function crashRecovery(
+  s: Stack,
+  sizes: BenchSizes,
+  ctx: { loadgen: Part; appUrl: string; incidents: Array<{ id: string; sysId: string }>; storeFile: string; port: number; companion: Part },
+): Promise<{ seconds: number | null; companion: Awaited<ReturnType<typeof startCompanion>> }> {
+  const { loadgen, incidents } = ctx;
+  const lastName = new Map<string, string>();
+  const started = Date.now();
+  let i = 0;
+  while (Date.now() - started < sizes.crashStreamMs) {
+    const incident = incidents[i % incidents.length]!;
+    const name = `crash stream ${i}`;
+    await loadgen.call('patchIncident', { instanceUrl: ctx.appUrl, sysId: incident.sysId, values: { short_description: name } });
+    lastName.set(incident.id, name);
+    i++;
+  }
+  const killedAt = monotonicMs();
+  ctx.companion.child.kill('SIGKILL');
+  await ctx.companion.exited;
+  const companion = await startCompanion(s, 'companion (restarted)', ctx.storeFile, ctx.port);
+  const deadline = Date.now() + sizes.crashTimeoutMs;
+  for (;;) {
+    const names = await loadgen.call<Record<string, string>>('names', { companionUrl: companion.url });
+    const missing = [...lastName].filter(([id, name]) => names[id] !== name).length;
+    if (missing === 0) return { seconds: (monotonicMs() - killedAt) / 1000, companion };
+    if (Date.now() > deadline) {
+      log(`crash recovery: ${missing} of ${lastName.size} changes still missing after ${sizes.crashTimeoutMs / 1000} s`);
+      return { seconds: null, companion };
+    }
+    await sleep(100);
   }
 }
 
-/** 3. Catalog import speed and memory at two CMDB sizes. */
-async function catalogMemory(): Promise<void> {
-  const sizes = QUICK ? [2_000, 10_000] : [10_000, 50_000];
-  const results: Array<{ size: number; seconds: number; heapPeak: number; rssPeak: number; tableBytes: number }> = [];
-  for (const size of sizes) {
-    const sn = await startCatalogInstance();
-    const companion = await companionFor(sn);
-    const client = openCatalogClient(companion.connection);
-    try {
-      const start = sn.engine.now() - 86_400_000;
-      sn.engine.transaction(() => {
-        for (let i = 0; i < size; i++) {
-          sn.engine.insert('cmdb_ci_server', { name: `ci-${i}`, sys_updated_on: formatServiceNowTime(start + i * 1000) }, { runBusinessRules: false, allowSystemFields: true });
-        }
-      });
-      // Warm up (code paths, caches, prepared statements) on another table, so only growth is measured.
-      await importCatalog({ store: companion.store, client: client.table, connectionName: companion.connection.name, tables: ['sys_user'] });
-      // What holding the whole table would cost: one page's JSON, scaled.
-      const sample = await client.table.listPage('cmdb_ci', { limit: 500 });
-      const tableBytes = (Buffer.byteLength(JSON.stringify(sample.records)) / sample.records.length) * (size + 10);
-      gc();
-      const baseHeap = process.memoryUsage().heapUsed;
-      const baseRss = process.memoryUsage().rss;
-      // Live memory: collected after every stored page, so garbage not yet collected does not count.
-      let heapPeak = 0;
-      let rssPeak = 0;
-      const onProgress = (event: { type: string }) => {
-        if (event.type !== 'page-stored') return;
-        gc();
-        const m = process.memoryUsage();
-        heapPeak = Math.max(heapPeak, m.heapUsed - baseHeap);
-        rssPeak = Math.max(rssPeak, m.rss - baseRss);
-      };
-      const seconds =
-        (await time(() => importCatalog({ store: companion.store, client: client.table, connectionName: companion.connection.name, tables: ['cmdb_ci'], onProgress }))) / 1000;
-      results.push({ size, seconds, heapPeak, rssPeak, tableBytes });
-    } finally {
-      await client.close();
-      await companion.close();
-      await sn.close();
+async function pollingAndBacklog(s: Stack, sizes: BenchSizes, loadgen: Part, results: Results): Promise<void> {
+  log('polling: an instance without the app, the companion polling every 10 s (its default)');
+  const instance = s.start('instance-part.ts', 'instance (polling)');
+  const { url } = await instance.call<{ url: string }>('start', { app: false, adminServiceAccount: true, rateLimitWindowSeconds: sizes.rateLimit.windowSeconds });
+  const storeFile = path.join(s.dir, 'polling.db');
+  const companion = await startCompanion(s, 'companion (polling)', storeFile);
+  const connected = await companion.part.call<{ mode: string }>('connect', { instanceUrl: url, storeFile });
+  if (connected.mode !== 'polling') throw new Error(`expected a polling connection, got ${connected.mode}`);
+  const incidents = await loadgen.call<Array<{ id: string; sysId: string }>>('declareIncidents', { companionUrl: companion.url, count: sizes.incidents, timeoutMs: 120_000 });
+  const polled = await loadgen.call<number[]>('pollingLatency', {
+    instanceUrl: url,
+    companionUrl: companion.url,
+    incidents,
+    changes: sizes.pollingChanges,
+    spreadMs: sizes.pollingSpreadMs,
+    checkMs: 100,
+    timeoutMs: 60_000,
+  });
+  const pollP50 = percentile(polled, 0.5);
+  results.polling_latency_p50_ms = figure({ value: pollP50, unit: 'ms', reference: 10_000, ratio: pollP50 / 10_000, target: 'reported (no app; default 10 s poll interval; checked every 100 ms)', met: pollP50 <= 10_000 });
+
+  log(`backlog drain: ${sizes.backlogWrites} incident.io changes against ${sizes.rateLimit.limit} requests per ${sizes.rateLimit.windowSeconds} s`);
+  await instance.call('addRateLimitRule', { user: ACCOUNTS.svc.user, limit: sizes.rateLimit.limit, name: 'bench: service account' });
+  const ids = incidents.slice(0, sizes.backlogWrites).map((i) => i.id);
+  const start = monotonicMs();
+  const drainStartedAt = Date.now();
+  await loadgen.call('renameIncidents', { companionUrl: companion.url, ids, prefix: 'backlog' });
+  const deadline = Date.now() + 300_000;
+  let seconds: number | null = null;
+  while (Date.now() < deadline) {
+    if ((await loadgen.call<number>('pendingWrites', { companionUrl: companion.url })) === 0) {
+      seconds = (monotonicMs() - start) / 1000;
+      break;
     }
+    await sleep(100);
   }
-  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  const widths = [16, 10, 10, 16, 14, 12];
-  console.log('\n3. Catalog import of cmdb_ci (pages of 500, streamed; live memory measured after a GC at every page)');
-  console.log(row(['', 'seconds', 'rows/s', 'table as JSON', 'live heap Δ', 'RSS Δ'], widths));
-  for (const r of results) {
-    console.log(row([`${r.size.toLocaleString('en')} CIs`, r.seconds.toFixed(2), (r.size / r.seconds).toFixed(0), mb(r.tableBytes), mb(r.heapPeak), mb(r.rssPeak)], widths));
-  }
-  const [small, large] = results as [(typeof results)[0], (typeof results)[0]];
-  console.log(
-    `   ${large.size / small.size}× the rows: ${ratio(large.tableBytes, small.tableBytes)} the data, live heap +${mb(large.heapPeak - small.heapPeak)} ` +
-      `(${((large.heapPeak / large.tableBytes) * 100).toFixed(1)}% of the table), time ${ratio(large.seconds, small.seconds)}`,
-  );
+  const finishedAt = Date.now();
+  const stats = await instance.call<{ refusals: Record<string, number>; acceptedPerWindow: Array<{ start: number; count: number }>; windowMs: number }>('stats');
+  const refusedTwice = Object.values(stats.refusals).filter((n) => n > 1).length;
+  // The rate achieved in the drain's full windows (the first and the last are partial), over the limit.
+  const full = stats.acceptedPerWindow.filter((w) => w.start >= drainStartedAt && w.start + stats.windowMs <= finishedAt - stats.windowMs);
+  const drainRatio = seconds === null || full.length === 0 ? null : full.reduce((n, w) => n + w.count, 0) / full.length / sizes.rateLimit.limit;
+  log(`backlog drain: ${seconds?.toFixed(1) ?? '—'} s, accepted per window ${stats.acceptedPerWindow.map((w) => w.count).join(' ')}, ${full.length} full windows`);
+  const limitRate = sizes.rateLimit.limit / sizes.rateLimit.windowSeconds;
+  results.backlog_drain_ratio = figure({
+    value: drainRatio,
+    unit: '×',
+    reference: limitRate,
+    ratio: drainRatio,
+    target: `≥ 0.9 of the limit (${sizes.rateLimit.limit} requests per ${sizes.rateLimit.windowSeconds} s window, full windows of the drain), no request refused twice (${refusedTwice} were)`,
+    met: drainRatio !== null && drainRatio >= 0.9 && refusedTwice === 0,
+  });
+  await Promise.all([instance.call('stop').catch(() => undefined), companion.part.call('stop').catch(() => undefined)]);
+}
+
+async function catalog(s: Stack, sizes: BenchSizes, loadgen: Part, results: Results): Promise<void> {
+  log(`catalog: ${sizes.catalogRows.toLocaleString('en')} CIs, raw paging vs import-catalog`);
+  const instance = s.start('instance-part.ts', 'instance (catalog)');
+  const { url } = await instance.call<{ url: string }>('start', { app: false, scheduler: false });
+  await instance.call('insertConfigurationItems', sizes.catalogRows);
+  const raw = await loadgen.call<{ rows: number; seconds: number }>('rawPaging', { instanceUrl: url, pageSize: 500 });
+  const importer = s.start('catalog-import-part.ts', 'import-catalog');
+  const storeFile = path.join(s.dir, 'catalog.db');
+  await importer.call('prepare', { storeFile, instanceUrl: url });
+  const imported = await importer.call<{ cmdbRows: number; cmdbSeconds: number; peakRssMb: number | null }>('importCatalog', { storeFile });
+  await importer.stop();
+  const rawRate = raw.rows / raw.seconds;
+  const importRate = imported.cmdbRows / imported.cmdbSeconds;
+  results.catalog_import_rows_per_s = figure({
+    value: importRate,
+    unit: 'rows/s',
+    reference: rawRate,
+    ratio: importRate / rawRate,
+    target: `≥ 0.8 of raw paging of the same pages (${raw.rows.toLocaleString('en')} CIs)`,
+    met: importRate / rawRate >= 0.8,
+  });
+  results.catalog_import_peak_rss_mb = figure({
+    value: imported.peakRssMb,
+    unit: 'MB',
+    reference: null,
+    ratio: null,
+    target: `< 200 MB (VmHWM of the importing process, ${sizes.catalogRows.toLocaleString('en')} CIs)`,
+    met: imported.peakRssMb !== null && imported.peakRssMb < 200,
+  });
+  await instance.call('stop').catch(() => undefined);
 }
 
 async function main(): Promise<void> {
-  console.log(`incident.io ⇄ ServiceNow benchmarks${QUICK ? ' (quick)' : ''}: Node ${process.version}, ${new Date().toISOString()}`);
-  await latency();
-  await webhookThroughput();
-  await catalogMemory();
+  const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+  const sizes = quick ? QUICK : FULL;
+  const began = Date.now();
+  log(`incident.io ⇄ ServiceNow benchmark (${sizes.label}): Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${os.loadavg()[0]!.toFixed(2)} load`);
+  await buildAppIfStale();
+  const results = await runBench(sizes);
+  const file = path.join(__dirname, 'results.json');
+  writeResults(file, results);
+  process.stdout.write(`\n${resultsTable(results)}\n\n${sizes.label} run, ${((Date.now() - began) / 1000).toFixed(0)} s; written to ${path.relative(process.cwd(), file)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

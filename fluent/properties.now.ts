@@ -88,3 +88,16 @@ Property({
   description: 'Seconds to wait for incident.io to answer one push.',
   roles: { read: [appAdminRole], write: [appAdminRole] },
 });
+
+/**
+ * Changes on every configuration write of the app (glide-environment.ts: properties.set): business
+ * rules keep the configuration cached while it stays the same (config-cache.ts).
+ */
+Property({
+  $id: Now.ID['property-config-version'],
+  name: 'x_incident_io.config_version',
+  type: 'string',
+  value: '',
+  description: 'Changes whenever the app writes its configuration; after editing another x_incident_io property by hand, set this to any new value so business rules see it at once (otherwise within a minute).',
+  roles: { read: [appAdminRole], write: [appAdminRole] },
+});

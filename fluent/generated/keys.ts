@@ -81,6 +81,10 @@ declare global {
                         table: 'sys_module'
                         id: 'adb752ab57af44ccab6b12a5dbbceff8'
                     }
+                    'property-config-version': {
+                        table: 'sys_properties'
+                        id: '638f866e763946ef8121538a8a108414'
+                    }
                     'property-enabled': {
                         table: 'sys_properties'
                         id: 'a9452042c5e149b6ba7d0e582139afbc'
@@ -160,6 +164,10 @@ declare global {
                     src_server_lib_config_ts: {
                         table: 'sys_module'
                         id: 'f608f221327a4a0d88c40874dffd8f3e'
+                    }
+                    'src_server_lib_config-cache_ts': {
+                        table: 'sys_module'
+                        id: '496e2cf230524daf93154b26bc9ed50b'
                     }
                     'src_server_lib_config-validation_ts': {
                         table: 'sys_module'

@@ -51,6 +51,8 @@ export interface StartInstanceOptions {
   scheduler?: SchedulerOptions | false;
   /** Longest a script may run on the main thread, ms (default 120 s). */
   scriptTimeoutMs?: number;
+  /** Window of the inbound REST rate limits, seconds (default 3600, the platform's clock hour; benchmarks shorten it). */
+  rateLimitWindowSeconds?: number;
   /** More HTTP routes (scripted REST APIs, the installer's endpoints). */
   extensions?: HttpExtension[];
 }
@@ -92,7 +94,7 @@ export async function startInstance(options: StartInstanceOptions = {}): Promise
       logger,
       auth,
       oauth: new OAuthService(engine, auth, { lifetimes: options.tokenLifetimes, reuseValidAccessToken: options.reuseValidAccessToken }),
-      rateLimiter: new RateLimiter(engine),
+      rateLimiter: new RateLimiter(engine, options.rateLimitWindowSeconds === undefined ? undefined : options.rateLimitWindowSeconds * 1000),
     };
     const builtIn: HttpExtension[] = [installRoutes, sdkRoutes(runtime), scriptedRestRoutes(runtime), ...(scheduler ? [jobsRoute(scheduler)] : [])];
     server = await buildHttpServer(context, [...builtIn, ...(options.extensions ?? [])]);

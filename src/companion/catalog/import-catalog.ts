@@ -9,7 +9,7 @@ import {
   CatalogOptionError,
   CatalogTableFailedError,
 } from './errors';
-import { DEFAULT_OVERLAP_SECONDS, nextPosition, pageQuery, startPosition, windowStart } from './paging';
+import { DEFAULT_OVERLAP_SECONDS, nextPosition, pageQuery, startPosition, windowStart, type PagePosition } from './paging';
 import { SOURCE_TABLES, requestedFields, type SourceTable } from './source-tables';
 
 /**
@@ -222,23 +222,36 @@ async function importTable(run: TableRun, source: SourceTable<CatalogSourceTable
   let position = startPosition(since);
   let total: number | null = null;
 
-  for (let first = true; ; first = false) {
-    if (run.signal?.aborted) throw new CatalogImportInterruptedError(table, run.signal.reason);
-    const page = await run.client.listPage(table, {
-      query: pageQuery(position),
+  const fetchPage = (at: PagePosition, first: boolean) => {
+    if (run.signal?.aborted) return Promise.reject(new CatalogImportInterruptedError(table, run.signal.reason));
+    return run.client.listPage(table, {
+      query: pageQuery(at),
       limit: run.pageSize,
-      offset: position.offset,
+      offset: at.offset,
       fields,
       excludeReferenceLink: true,
       // Only the first page is counted: the total is for the progress bar, and counting costs.
       noCount: !first,
       ...(run.signal ? { signal: run.signal } : {}),
     });
+  };
+
+  // One page ahead: the next page is asked for (the instance works on it) while this one is stored,
+  // so a page costs the slower of the two, not their sum. At most two pages are held at once.
+  let pending = fetchPage(position, true);
+  for (let first = true; ; first = false) {
+    const page = await pending;
     if (first) {
       total = page.totalCount ?? null;
       await run.emit({ type: 'table-started', table, mode: run.mode, since, total });
     }
     const records = page.records.map((r) => source.toRecord(r)).filter((r) => r.sysId !== '');
+    const next = nextPosition(position, records, run.pageSize);
+    if (next) {
+      pending = fetchPage(next, false);
+      // Awaited on the next turn; until then a failure must not count as unhandled.
+      pending.catch(() => undefined);
+    }
     result.fetched += page.records.length;
     if (records.length > 0) {
       const stored = await run.catalog.storePage({
@@ -265,7 +278,6 @@ async function importTable(run: TableRun, source: SourceTable<CatalogSourceTable
         cursor: stored.cursor,
       });
     }
-    const next = nextPosition(position, records, run.pageSize);
     if (!next) break;
     position = next;
   }

@@ -185,6 +185,12 @@ export class InstanceEngine {
   private readonly derivedCaches = new Map<string, unknown>();
   private instanceKey: string | null = null;
   private closed = false;
+  /**
+   * Data operations (get, query, count, insert, update, delete, getProperty) called on this engine,
+   * and those made by scoped apps' synchronous business rules (inside the user's transaction):
+   * what a change costs an instance in database work, counted for the benchmark and tests.
+   */
+  readonly stats = { dataOps: 0, appRuleDataOps: 0 };
 
   private constructor(opened: OpenedDatabase, options: EngineOptions) {
     this.opened = opened;
@@ -415,11 +421,12 @@ export class InstanceEngine {
   }
 
   private invalidReturnsNoRows(): boolean {
-    return this.getProperty('glide.invalid_query.returns_no_rows') === 'true';
+    return this.propertyValue('glide.invalid_query.returns_no_rows') === 'true';
   }
 
   // ── Reads ────────────────────────────────────────────────────────────────
   get(table: string, sysId: string, options: ReadOptions = {}): RecordSnapshot | null {
+    this.stats.dataOps++;
     this.checkMetadata();
     const meta = this.tableMeta(table);
     if (!sysId) return null;
@@ -431,6 +438,7 @@ export class InstanceEngine {
   }
 
   query(table: string, options: QueryOptions = {}): QueryResult {
+    this.stats.dataOps++;
     this.checkMetadata();
     const meta = this.tableMeta(table);
     const session = this.sessionOf(options);
@@ -454,6 +462,7 @@ export class InstanceEngine {
 
   /** Number of rows matching a query (before any ACL filtering, like the platform's count). */
   count(table: string, query: string | EncodedQuery = '', options: ReadOptions = {}): number {
+    this.stats.dataOps++;
     this.checkMetadata();
     const meta = this.tableMeta(table);
     const parsed = typeof query === 'string' ? parseEncodedQuery(query) : query;
@@ -484,6 +493,7 @@ export class InstanceEngine {
 
   // ── Writes ───────────────────────────────────────────────────────────────
   insert(table: string, input: Record<string, unknown>, options: WriteOptions = {}): RecordSnapshot {
+    this.stats.dataOps++;
     this.checkMetadata();
     const meta = this.tableMeta(table);
     const session = this.sessionOf(options);
@@ -537,6 +547,7 @@ export class InstanceEngine {
   }
 
   update(table: string, sysId: string, input: Record<string, unknown>, options: WriteOptions = {}): RecordSnapshot {
+    this.stats.dataOps++;
     this.checkMetadata();
     const requested = this.tableMeta(table);
     const session = this.sessionOf(options);
@@ -597,6 +608,7 @@ export class InstanceEngine {
   }
 
   delete(table: string, sysId: string, options: WriteOptions = {}): RecordSnapshot {
+    this.stats.dataOps++;
     this.checkMetadata();
     const requested = this.tableMeta(table);
     const session = this.sessionOf(options);
@@ -767,7 +779,7 @@ export class InstanceEngine {
     if (meta.name === 'sys_properties' || meta.hierarchy.includes('sys_properties')) {
       if (out.type === 'password2' && out.value && !isEncrypted(out.value)) out.value = this.encrypt(out.value);
     }
-    const missing = dataPolicyViolations(meta, out, this.getProperty('glide.local.incident.close_info_mandatory') !== 'false');
+    const missing = dataPolicyViolations(meta, out, this.propertyValue('glide.local.incident.close_info_mandatory') !== 'false');
     if (missing.length > 0) throw new DataPolicyError(missing);
     return out;
   }
@@ -823,6 +835,12 @@ export class InstanceEngine {
   // ── Properties ───────────────────────────────────────────────────────────
   /** A system property's value (password2 values decrypted), or `fallback` when it does not exist. */
   getProperty(name: string, fallback?: string): string | undefined {
+    this.stats.dataOps++;
+    return this.propertyValue(name, fallback);
+  }
+
+  /** getProperty for the platform's own reads (not counted as a caller's data operation). */
+  private propertyValue(name: string, fallback?: string): string | undefined {
     this.checkMetadata();
     return this.properties.get(name, fallback);
   }

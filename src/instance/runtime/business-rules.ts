@@ -11,6 +11,7 @@ import type {
 } from '../records/hooks';
 import { sessionHasRole, type Session } from '../records/session';
 import { GlideRecordImpl } from './glide/glide-record';
+import { scopeNameOf } from './glide/host';
 import type { ScriptRuntime } from './script-runtime';
 
 /**
@@ -45,6 +46,8 @@ export interface CompiledRule {
   abortAction: boolean;
   script: string;
   scope: string;
+  /** The scope's name (`global` for platform rules): only scoped apps' rules are counted in `appRuleDataOps`. */
+  scopeName: string;
 }
 
 function truthy(value: string | undefined): boolean {
@@ -94,6 +97,7 @@ export function loadBusinessRules(engine: InstanceEngine): ReadonlyMap<string, C
         abortAction: truthy(r.abort_action),
         script: r.script ?? '',
         scope: r.sys_scope ?? 'global',
+        scopeName: scopeNameOf(engine, r.sys_scope ?? 'global'),
       };
       const list = byTable.get(rule.table) ?? [];
       list.push(rule);
@@ -104,6 +108,9 @@ export function loadBusinessRules(engine: InstanceEngine): ReadonlyMap<string, C
 }
 
 export class BusinessRuleRunner implements BusinessRuleHooks {
+  /** Inside a counted rule (nested rules are counted once, by the outermost). */
+  private counting = false;
+
   constructor(private readonly runtime: ScriptRuntime) {}
 
   private get engine(): InstanceEngine {
@@ -129,6 +136,20 @@ export class BusinessRuleRunner implements BusinessRuleHooks {
     return true;
   }
 
+  /** Runs a synchronous rule's work, adding what a scoped app's rule did to the engine's data operations to `appRuleDataOps`. */
+  private counted<T>(rule: CompiledRule, work: () => T): T {
+    if (this.counting || rule.scopeName === 'global') return work();
+    const stats = this.engine.stats;
+    const before = stats.dataOps;
+    this.counting = true;
+    try {
+      return work();
+    } finally {
+      this.counting = false;
+      stats.appRuleDataOps += stats.dataOps - before;
+    }
+  }
+
   private runRule(rule: CompiledRule, session: Session, vars: { current: unknown; previous: unknown }): void {
     if (!rule.script.trim()) return;
     this.runtime.run({ kind: 'business_rule', name: rule.name, sysId: rule.sysId, scope: rule.scope, script: rule.script, variables: vars, session });
@@ -149,10 +170,13 @@ export class BusinessRuleRunner implements BusinessRuleHooks {
     const previous = previousValues ? GlideRecordImpl.bound(this.runtime, { table, values: { ...previousValues }, original: previousValues, operation: event.operation, isNew: false }) : null;
     const vars = { current, previous };
     for (const rule of rules) {
-      if (!this.applies(rule, table, event.current.values, previousValues, event.session, vars)) continue;
-      if (rule.abortAction) current.setAbortAction(true);
-      this.runRule(rule, event.session, vars);
-      if (current.isActionAborted()) return { abort: true, ruleName: rule.name, ruleSysId: rule.sysId };
+      const aborted = this.counted(rule, () => {
+        if (!this.applies(rule, table, event.current.values, previousValues, event.session, vars)) return false;
+        if (rule.abortAction) current.setAbortAction(true);
+        this.runRule(rule, event.session, vars);
+        return current.isActionAborted();
+      });
+      if (aborted) return { abort: true, ruleName: rule.name, ruleSysId: rule.sysId };
     }
   }
 
@@ -166,8 +190,9 @@ export class BusinessRuleRunner implements BusinessRuleHooks {
     const previous = previousValues ? GlideRecordImpl.bound(this.runtime, { table, values: { ...previousValues }, original: previousValues, operation: event.operation, isNew: false }) : null;
     const vars = { current, previous };
     for (const rule of rules) {
-      if (!this.applies(rule, table, values, event.operation === 'insert' ? null : previousValues, event.session, vars)) continue;
-      this.runRule(rule, event.session, vars);
+      this.counted(rule, () => {
+        if (this.applies(rule, table, values, event.operation === 'insert' ? null : previousValues, event.session, vars)) this.runRule(rule, event.session, vars);
+      });
     }
   }
 

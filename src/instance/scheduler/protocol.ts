@@ -15,6 +15,8 @@ export type ToWorker = { type: 'wake' } | { type: 'pause' } | { type: 'resume' }
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'queued' }
+  /** Found nothing to claim and is going to sleep (until woken, the next due job, or the poll). */
+  | { type: 'idle' }
   | { type: 'paused' }
   | { type: 'started'; sysId: string }
   | { type: 'done'; outcome: JobOutcome }

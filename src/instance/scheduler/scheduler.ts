@@ -15,9 +15,11 @@ import { queueScheduledRun, syncScheduledTriggers } from './schedule';
  *
  * - Workers start on demand: when a job is queued, or at start when jobs are waiting (an instance
  *   without an app and without jobs runs no threads).
- * - Pushes are prompt: a job queued on the main thread wakes the workers at once (postMessage); a
- *   job a worker queues wakes that worker and, through the main thread, the others. Workers also wake
- *   when the next job is due and poll slowly as a safety net.
+ * - Pushes are prompt: a job queued (on the main thread, or by a worker through the main thread)
+ *   wakes one idle worker at once (postMessage), not all of them: the others would only race for the
+ *   same job. A worker reports when it goes idle; one that reports idle after a job was queued since
+ *   it was last woken is woken once more, so a job queued just as it looked is not left waiting.
+ *   Workers also wake when the next job is due and poll slowly as a safety net.
  * - Durable: jobs live in sys_trigger. Jobs claimed by a previous process (or by a worker that died)
  *   are put back and run again.
  * - `runNow(job)` is the platform's "Execute Now" for a scheduled job; `pause()`/`resume()` hold the
@@ -39,6 +41,10 @@ interface WorkerSlot {
   id: string;
   worker: Worker;
   ready: Promise<void>;
+  /** Asleep with nothing to claim (reported by the worker; cleared when woken). */
+  idle: boolean;
+  /** `queued` when the worker was last woken (or started): it has looked for every job queued before. */
+  seenQueued: number;
 }
 
 const STOP_GRACE_MS = 3000;
@@ -56,6 +62,8 @@ export class Scheduler {
   private closed = false;
   private paused: boolean;
   private restarts = 0;
+  /** Jobs queued so far (wake() calls): tells a worker reporting idle whether it may have missed one. */
+  private queued = 0;
   private nextWorker = 1;
 
   constructor(
@@ -97,11 +105,36 @@ export class Scheduler {
     }
   }
 
-  /** Wakes idle workers (starting them if needed): a job was queued. */
+  /** A job was queued: wakes one idle worker (starting workers if needed). Busy workers claim it when done. */
   wake(): void {
     if (this.closed) return;
+    this.queued++;
     this.ensureWorkers();
-    for (const slot of this.slots.values()) this.send(slot, { type: 'wake' });
+    for (const slot of this.slots.values()) {
+      if (!slot.idle) continue;
+      this.wakeSlot(slot);
+      return;
+    }
+  }
+
+  /** Wakes every worker (run now, resume, a worker lost). */
+  wakeAll(): void {
+    if (this.closed) return;
+    this.ensureWorkers();
+    for (const slot of this.slots.values()) this.wakeSlot(slot);
+  }
+
+  private wakeSlot(slot: WorkerSlot): void {
+    slot.idle = false;
+    slot.seenQueued = this.queued;
+    this.send(slot, { type: 'wake' });
+  }
+
+  /** A worker found nothing to claim; if a job was queued since it was woken, it looks once more. */
+  private wentIdle(slot: WorkerSlot): void {
+    slot.idle = true;
+    if (this.paused || this.closed) return;
+    if (this.queued > slot.seenQueued) this.wakeSlot(slot);
   }
 
   private send(slot: WorkerSlot, message: ToWorker): void {
@@ -132,13 +165,14 @@ export class Scheduler {
     const worker = new Worker(source, { eval: true, workerData: data });
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const slot: WorkerSlot = { id, worker, ready };
+    const slot: WorkerSlot = { id, worker, ready, idle: false, seenQueued: this.queued };
     this.slots.set(id, slot);
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'ready') markReady();
-      else if (message.type === 'queued') {
-        for (const other of this.slots.values()) if (other !== slot) this.send(other, { type: 'wake' });
-      } else if (message.type === 'done') this.finished(message.outcome);
+      else if (message.type === 'queued') this.wake();
+      else if (message.type === 'idle') this.wentIdle(slot);
+      else if (message.type === 'started') slot.idle = false;
+      else if (message.type === 'done') this.finished(message.outcome);
       else if (message.type === 'log') this.logger[message.level]({ worker: id }, message.message);
     });
     worker.on('error', (err) => this.logger.error({ err, worker: id }, 'scheduler worker failed'));
@@ -153,7 +187,7 @@ export class Scheduler {
       .prepare(`UPDATE "sys_trigger" SET state = 'ready', claimed_by = NULL WHERE state = 'running' AND claimed_by = ?`)
       .run(slot.id).changes;
     this.logger.warn({ worker: slot.id, code, released }, 'a scheduler worker exited');
-    if (this.restarts++ < MAX_RESTARTS) this.wake();
+    if (this.restarts++ < MAX_RESTARTS) this.wakeAll();
   }
 
   private finished(outcome: JobOutcome): void {
@@ -223,7 +257,7 @@ export class Scheduler {
   resume(): void {
     this.paused = false;
     for (const slot of this.slots.values()) this.send(slot, { type: 'resume' });
-    this.wake();
+    this.wakeAll();
   }
 
   /** Number of running worker threads. */

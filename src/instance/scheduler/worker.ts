@@ -100,6 +100,7 @@ async function main(): Promise<void> {
       const due = nextDue();
       if (due !== null) waitMs = Math.min(waitMs, Math.max(due - Date.now(), 5));
     }
+    if (!poked) post({ type: 'idle' });
     await sleep(waitMs);
   }
   engine.close();

@@ -21,17 +21,22 @@ export interface RateLimitDecision {
   exceeded: boolean;
 }
 
-const WINDOW_MS = 3600_000;
+/** The platform counts per clock hour. */
+export const DEFAULT_RATE_LIMIT_WINDOW_MS = 3600_000;
 
 /**
- * Inbound REST rate limits (`sys_rate_limit_rules`): requests per user per clock hour. The most
+ * Inbound REST rate limits (`sys_rate_limit_rules`): requests per user per clock hour (a shorter
+ * window can be set for benchmarks: the emulator's only departure from the platform here). The most
  * specific active rule applies: a rule for the user beats a rule for one of the user's roles beats
  * an all-users rule; among rules of the same kind, the lowest limit. Counters live in SQLite so
  * every thread counts into the same window. Rules may be limited to an HTTP method and to a REST
  * API (`rest_api`: a path prefix such as `/api/now/table`; empty = every API).
  */
 export class RateLimiter {
-  constructor(private readonly engine: InstanceEngine) {}
+  constructor(
+    private readonly engine: InstanceEngine,
+    readonly windowMs = DEFAULT_RATE_LIMIT_WINDOW_MS,
+  ) {}
 
   private rules(): RateRule[] {
     return this.engine.cachedByMetadata('rate-limit-rules', () => {
@@ -73,7 +78,7 @@ export class RateLimiter {
     const rule = this.ruleFor(session, method, path);
     if (!rule) return null;
     const now = this.engine.now();
-    const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    const windowStart = Math.floor(now / this.windowMs) * this.windowMs;
     const row = this.engine.db
       .prepare(
         `INSERT INTO _rate_limit_counters (rule_id, user_id, window_start, count) VALUES (?, ?, ?, 1)
@@ -81,6 +86,6 @@ export class RateLimiter {
       )
       .get(rule.sysId, session.userSysId, windowStart) as { count: number };
     if (row.count === 1) this.engine.db.prepare(`DELETE FROM _rate_limit_counters WHERE window_start < ?`).run(windowStart);
-    return { rule, count: row.count, resetAt: Math.floor((windowStart + WINDOW_MS) / 1000), exceeded: row.count > rule.limit };
+    return { rule, count: row.count, resetAt: Math.floor((windowStart + this.windowMs) / 1000), exceeded: row.count > rule.limit };
   }
 }

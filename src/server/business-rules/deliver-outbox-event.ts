@@ -6,5 +6,5 @@ import { deliveryDeps } from '../lib/glide-environment.ts';
  * instance's scheduler as soon as an event is queued (inserted, or put back by POST /resend).
  */
 export function deliverOutboxEvent(current: any): void {
-  deliverQueuedEvent(current.getUniqueValue(), deliveryDeps());
+  deliverQueuedEvent(current.getUniqueValue(), deliveryDeps(), current.getValue('incident_sys_id') || undefined);
 }

@@ -25,7 +25,12 @@ export const PROPERTY = {
   retryBaseSeconds: 'x_incident_io.retry_base_seconds',
   retentionDays: 'x_incident_io.retention_days',
   requestTimeoutSeconds: 'x_incident_io.request_timeout_seconds',
+  /** Bumped by every configuration write of the app (glide-environment.ts): the config cache's key. */
+  configVersion: 'x_incident_io.config_version',
 } as const;
+
+/** Longest the app's business rules use a cached configuration without re-reading it, ms. */
+export const CONFIG_CACHE_MAX_AGE_MS = 60_000;
 
 export const EVENT_TYPE = {
   created: 'incident.created',

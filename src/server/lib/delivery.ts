@@ -2,7 +2,8 @@ import { isExhausted, retryAfterSeconds, retryDelaySeconds } from './backoff.ts'
 import { canDeliver, type AppConfig } from './config.ts';
 import { APP_VERSION, HEADER } from './constants.ts';
 import type { HttpPost, HttpResult, Logger } from './glide-interfaces.ts';
-import type { OutboxEvent, OutboxStore } from './outbox-store.ts';
+import type { OutboxChanges, OutboxEvent, OutboxStore } from './outbox-store.ts';
+import { resolvePayloadReferences, type ReferenceLookup } from './payload.ts';
 import { signPush } from './signature.ts';
 import { parseGlideDateTime, toGlideDateTime } from './time.ts';
 
@@ -17,6 +18,8 @@ export interface DeliveryDeps {
   mac(base64Key: string, data: string): string;
   post: HttpPost;
   log: Logger;
+  /** Names the references the business rule left unnamed (it reads nothing in the user's transaction). */
+  lookup?: ReferenceLookup;
 }
 
 export type AttemptOutcome = 'delivered' | 'failed' | 'dead';
@@ -31,11 +34,25 @@ function describeFailure(result: HttpResult): string {
   return 'HTTP ' + result.status + (body ? ': ' + body : '');
 }
 
+/** The payload with its references named (the stored one when there is nothing to name or it cannot be read). */
+function namedPayload(payload: string, deps: DeliveryDeps): string {
+  if (!deps.lookup) return payload;
+  try {
+    return resolvePayloadReferences(payload, deps.lookup) ?? payload;
+  } catch {
+    return payload;
+  }
+}
+
 /** Sends one event once and records the outcome on it. */
 export function attemptDelivery(event: OutboxEvent, deps: DeliveryDeps): AttemptOutcome {
   const attempt = event.attempts + 1;
   const startedMs = deps.nowMs();
-  deps.store.update(event.sys_id, { state: 'sending', attempts: attempt, last_attempt_at: toGlideDateTime(startedMs) });
+  const payload = namedPayload(event.payload, deps);
+  const sending: OutboxChanges = { state: 'sending', attempts: attempt, last_attempt_at: toGlideDateTime(startedMs) };
+  // Stored with the names, so a retry or a resend sends exactly the same body.
+  if (payload !== event.payload) sending.payload = payload;
+  deps.store.update(event.sys_id, sending);
 
   const timestamp = Math.floor(startedMs / 1000);
   const headers: { [name: string]: string } = {
@@ -47,11 +64,11 @@ export function attemptDelivery(event: OutboxEvent, deps: DeliveryDeps): Attempt
 
   let result: HttpResult;
   try {
-    headers[HEADER.signature] = signPush(deps.mac, deps.config.signingSecret, timestamp, event.payload);
+    headers[HEADER.signature] = signPush(deps.mac, deps.config.signingSecret, timestamp, payload);
     result = deps.post({
       url: deps.config.webhookUrl,
       headers,
-      body: event.payload,
+      body: payload,
       timeoutMs: deps.config.requestTimeoutSeconds * 1000,
     });
   } catch (err) {
@@ -100,29 +117,49 @@ export interface DrainResult {
  * Delivers an incident's undelivered events strictly in order, from the first, until one cannot be
  * delivered now: it fails, it is another worker's (sending), or its retry is not due yet.
  */
-export function drainIncident(incidentSysId: string, deps: DeliveryDeps): DrainResult {
+export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBatch?: OutboxEvent[]): DrainResult {
   if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
   let delivered = 0;
-  for (let i = 0; i < MAX_EVENTS_PER_DRAIN; i++) {
-    const next = deps.store.pendingForIncident(incidentSysId, 1)[0];
-    if (!next) return { delivered, stoppedBecause: null };
-    if (next.state === 'sending') return { delivered, stoppedBecause: 'an earlier event is being sent' };
-    const dueMs = parseGlideDateTime(next.next_attempt_at);
-    if (next.state === 'failed' && dueMs !== null && dueMs > deps.nowMs()) {
-      return { delivered, stoppedBecause: 'waiting to retry ' + next.event_id };
+  let attempted = 0;
+  // Read in batches (one query for the events pending now), and once more after a batch is sent:
+  // an event queued meanwhile may have found this drain's event `sending` and left itself to it.
+  let batch = firstBatch ?? deps.store.pendingForIncident(incidentSysId, MAX_EVENTS_PER_DRAIN);
+  while (batch.length > 0) {
+    for (const next of batch) {
+      if (attempted >= MAX_EVENTS_PER_DRAIN) return { delivered, stoppedBecause: 'drain limit reached' };
+      if (next.state === 'sending') return { delivered, stoppedBecause: 'an earlier event is being sent' };
+      const dueMs = parseGlideDateTime(next.next_attempt_at);
+      if (next.state === 'failed' && dueMs !== null && dueMs > deps.nowMs()) {
+        return { delivered, stoppedBecause: 'waiting to retry ' + next.event_id };
+      }
+      attempted++;
+      const outcome = attemptDelivery(next, deps);
+      if (outcome === 'failed') return { delivered, stoppedBecause: 'delivery failed' };
+      if (outcome === 'delivered') delivered++;
     }
-    const outcome = attemptDelivery(next, deps);
-    if (outcome === 'failed') return { delivered, stoppedBecause: 'delivery failed' };
-    if (outcome === 'delivered') delivered++;
+    if (attempted >= MAX_EVENTS_PER_DRAIN) return { delivered, stoppedBecause: 'drain limit reached' };
+    batch = deps.store.pendingForIncident(incidentSysId, MAX_EVENTS_PER_DRAIN);
   }
-  return { delivered, stoppedBecause: 'drain limit reached' };
+  return { delivered, stoppedBecause: null };
 }
 
-/** Async business rule on a newly queued event: deliver it now, unless earlier events of its incident go first. */
-export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps): DrainResult {
-  const event = deps.store.get(outboxSysId);
-  if (!event || event.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
-  return drainIncident(event.incident_sys_id, deps);
+/**
+ * Async business rule on a newly queued event: deliver it now, unless earlier events of its
+ * incident go first. `incidentSysId` (the rule's current record has it) saves reading the event:
+ * the incident's pending events are read at once, and the event must be among them, queued.
+ */
+export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps, incidentSysId?: string): DrainResult {
+  if (!incidentSysId) {
+    const event = deps.store.get(outboxSysId);
+    if (!event || event.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
+    return drainIncident(event.incident_sys_id, deps);
+  }
+  if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
+  const pending = deps.store.pendingForIncident(incidentSysId, MAX_EVENTS_PER_DRAIN);
+  const own = pending.find((e) => e.sys_id === outboxSysId);
+  if (!own && pending.length < MAX_EVENTS_PER_DRAIN) return { delivered: 0, stoppedBecause: 'not queued' };
+  if (own && own.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
+  return drainIncident(incidentSysId, deps, pending);
 }
 
 export interface MaintenanceResult {

@@ -1,12 +1,13 @@
 import { CertificateEncryption, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
 import { RESTMessageV2 } from '@servicenow/glide/sn_ws';
 import { readConfig, type AppConfig } from './config.ts';
-import { CONFIG_FIELD, CONFIG_RECORD_NAME, CONFIG_TABLE, REQUIRED_ROLES } from './constants.ts';
+import { configCache } from './config-cache.ts';
+import { CONFIG_CACHE_MAX_AGE_MS, CONFIG_FIELD, CONFIG_RECORD_NAME, CONFIG_TABLE, PROPERTY, REQUIRED_ROLES } from './constants.ts';
 import type { DeliveryDeps } from './delivery.ts';
 import type { GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader, SecretField } from './glide-interfaces.ts';
 import type { CallerInfo } from './health.ts';
 import { glideOutboxStore, type OutboxStore } from './outbox-store.ts';
-import type { ReferenceLookup } from './payload.ts';
+import { DEFERRED_LOOKUP, type ReferenceLookup } from './payload.ts';
 import type { QueueDeps } from './queue.ts';
 import { recordReferenceLookup, userExists as userExistsIn } from './reference-lookup.ts';
 import { currentSigningSecret } from './signing-secret.ts';
@@ -22,7 +23,12 @@ export function newRecord(table: string): GlideRecordLike {
 
 export const properties: PropertyAccess = {
   get: (name) => gs.getProperty(name, ''),
-  set: (name, value) => gs.setProperty(name, value),
+  set: (name, value) => {
+    gs.setProperty(name, value);
+    // Every node's cached configuration is now stale.
+    gs.setProperty(PROPERTY.configVersion, gs.generateGUID());
+    cachedSettings.clear();
+  },
 };
 
 /**
@@ -48,6 +54,21 @@ export const signingSecretField: SecretField = {
     if (!saved) throw new Error('the signing secret could not be saved to ' + CONFIG_TABLE);
   },
 };
+
+/**
+ * For the business rules (inside the user's transaction): the configuration and the instance name,
+ * read once per configuration version (one property read per rule run). Everything else (delivery,
+ * the API, the job) reads the properties afresh: a value edited by hand applies there at once, and
+ * in the business rules (enabled, integration user) within CONFIG_CACHE_MAX_AGE_MS.
+ */
+const cachedSettings = configCache(
+  () => gs.getProperty(PROPERTY.configVersion, ''),
+  // No signing secret here: queueing never signs, and reading it is a record read inside the user's
+  // transaction. The delivery reads it (config()).
+  () => ({ config: readConfig(properties, ''), instance: gs.getProperty('instance_name', '') }),
+  () => Date.now(),
+  CONFIG_CACHE_MAX_AGE_MS,
+);
 
 export function config(): AppConfig {
   return readConfig(properties, currentSigningSecret(signingSecretField, properties, log));
@@ -104,15 +125,20 @@ export function macSha256(base64Key: string, data: string): string {
   return new CertificateEncryption().generateMac(base64Key, 'HmacSHA256', data);
 }
 
+/**
+ * Inside the user's transaction: one property read (the cached configuration) and the outbox
+ * insert. References are named later, by the delivery (DEFERRED_LOOKUP leaves their names empty).
+ */
 export function queueDeps(): QueueDeps {
+  const settings = cachedSettings.get();
   return {
-    config: config(),
+    config: settings.config,
     userName: gs.getUserName(),
-    instance: instanceName(),
+    instance: settings.instance,
     nowMs,
     guid: () => gs.generateGUID(),
     store: outboxStore(),
-    lookup: referenceLookup,
+    lookup: DEFERRED_LOOKUP,
     incident(sysId: string): RecordReader | null {
       const gr = newRecord('incident');
       return sysId && gr.get(sysId) ? gr : null;
@@ -129,6 +155,7 @@ export function deliveryDeps(): DeliveryDeps {
     mac: macSha256,
     post: restPost,
     log,
+    lookup: referenceLookup,
   };
 }
 

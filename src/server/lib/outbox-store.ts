@@ -27,7 +27,7 @@ export type NewOutboxEvent = Pick<
 >;
 
 export type OutboxChanges = Partial<
-  Pick<OutboxEvent, 'state' | 'attempts' | 'next_attempt_at' | 'last_attempt_at' | 'last_http_status' | 'last_error' | 'delivered_at'>
+  Pick<OutboxEvent, 'state' | 'attempts' | 'next_attempt_at' | 'last_attempt_at' | 'last_http_status' | 'last_error' | 'delivered_at' | 'payload'>
 >;
 
 /** Which events POST /resend puts back in the queue. */

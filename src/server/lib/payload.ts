@@ -78,6 +78,51 @@ export interface ReferenceLookup {
   record(table: string, sysId: string): Reference | null;
 }
 
+/**
+ * Names no reference: the business rules queue an event with only the references' sys_ids (no
+ * read inside the user's transaction), and the delivery names them (resolvePayloadReferences).
+ */
+export const DEFERRED_LOOKUP: ReferenceLookup = {
+  user: () => null,
+  record: () => null,
+};
+
+const RECORD_REFERENCES: ReadonlyArray<readonly [keyof IncidentSnapshot, string]> = [
+  ['assignment_group', 'sys_user_group'],
+  ['cmdb_ci', 'cmdb_ci'],
+  ['business_service', 'cmdb_ci_service'],
+];
+const USER_REFERENCES: ReadonlyArray<keyof IncidentSnapshot> = ['assigned_to', 'caller'];
+
+/**
+ * The payload with every reference that has a sys_id but no name named through `lookup`, or null
+ * when there was nothing to name (the payload goes out as it is).
+ */
+export function resolvePayloadReferences(payload: string, lookup: ReferenceLookup): string | null {
+  const event = JSON.parse(payload) as PushEvent;
+  const incident = event.incident as unknown as { [field: string]: Reference | UserReference | null };
+  let changed = false;
+  for (const [field, table] of RECORD_REFERENCES) {
+    const ref = incident[field];
+    if (!ref || !ref.sys_id || ref.name) continue;
+    const found = lookup.record(table, ref.sys_id);
+    if (found) {
+      incident[field] = found;
+      changed = true;
+    }
+  }
+  for (const field of USER_REFERENCES) {
+    const ref = incident[field] as UserReference | null;
+    if (!ref || !ref.sys_id || ref.name || ref.user_name) continue;
+    const found = lookup.user(ref.sys_id);
+    if (found) {
+      incident[field] = found;
+      changed = true;
+    }
+  }
+  return changed ? JSON.stringify(event) : null;
+}
+
 /** Cuts a value to the schema's bound for it, so the receiver never refuses an event for its size. */
 function clip(raw: string, limit: number = PUSH_LIMITS.name): string {
   return raw.length > limit ? raw.slice(0, limit) : raw;

@@ -67,6 +67,7 @@ describe('the x_incident_io app build', () => {
     const properties = Object.fromEntries(build.recordsOf('sys_properties').map((r) => [r.fields.name, r.fields]));
     expect(Object.keys(properties).sort()).toEqual(
       [
+        'x_incident_io.config_version',
         'x_incident_io.enabled',
         'x_incident_io.integration_user',
         'x_incident_io.max_attempts',

@@ -384,7 +384,8 @@ describe('import-catalog: resuming', () => {
     const onProgress = async (event: CatalogProgressEvent): Promise<void> => {
       if (!injected && event.type === 'page-stored' && event.table === 'cmdb_ci') {
         injected = true;
-        // The next two reads of cmdb_ci (the page and the client's one retry) fail.
+        // The next two reads of cmdb_ci (the page and the client's one retry) fail. The import reads
+        // one page ahead: the second page was asked for before the first was stored, so the third fails.
         await adminWrite(sn, 'PUT', '/api/now/local/faults', { table: { failNext: 2, errorStatus: 503, tables: ['cmdb_ci'] } });
       }
     };
@@ -394,19 +395,19 @@ describe('import-catalog: resuming', () => {
     expect(error.message).toContain('Importing cmdb_ci stopped');
     expect(error.message).toContain('run incident-sn import-catalog again to continue from where it stopped');
     expect(log.events.filter((e) => e.status === 503)).toHaveLength(2);
-    expect(error.summary?.tables).toEqual([expect.objectContaining({ table: 'cmdb_ci', status: 'failed', fetched: 3, inserted: 3 })]);
+    expect(error.summary?.tables).toEqual([expect.objectContaining({ table: 'cmdb_ci', status: 'failed', fetched: 6, inserted: 6, pages: 2 })]);
 
-    // The first page is stored, and the cursor is at its last row.
+    // The two pages read are stored, and the cursor is at the last row of the second.
     const states = await companion.store.catalog.tableStates(id);
-    expect(states.map((s) => s.rows)).toEqual([3, 0, 0, 0, 0]);
-    const firstPage = sn.engine.query('cmdb_ci', { query: 'ORDERBYsys_updated_on', limit: 3 }).records;
-    expect(states[0]!.cursor).toBe(firstPage[2]!.values.sys_updated_on);
+    expect(states.map((s) => s.rows)).toEqual([6, 0, 0, 0, 0]);
+    const firstPages = sn.engine.query('cmdb_ci', { query: 'ORDERBYsys_updated_on', limit: 6 }).records;
+    expect(states[0]!.cursor).toBe(firstPages[5]!.values.sys_updated_on);
     expect(states[0]!.lastCompletedAt).toBeNull();
 
     const resumed = await run({ pageSize: 3 });
     expect(resumed.ok).toBe(true);
-    // From the cursor: its own row again (unchanged), then the seven not read yet.
-    expect(byTable(resumed).cmdb_ci).toMatchObject({ fetched: 8, inserted: 7, unchanged: 1 });
+    // From the cursor: its own row again (unchanged), then the four not read yet.
+    expect(byTable(resumed).cmdb_ci).toMatchObject({ fetched: 5, inserted: 4, unchanged: 1 });
     expect((await companion.store.catalog.tableStates(id)).map((s) => s.rows)).toEqual([10, 3, 10, 4, 7]);
   });
 });

@@ -1,0 +1,123 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * Each part of the benchmark (the local instance, the companion, the load generator, the bare
+ * reference server, the catalog importer) runs in its own Node process, started by the
+ * orchestrator and driven over the IPC channel: `call(method, ...args)` answers with the handler's
+ * result; a part may also `notify(event, data)` the orchestrator at any time.
+ */
+
+interface CallMessage {
+  id: number;
+  method: string;
+  args: unknown[];
+}
+interface ReplyMessage {
+  id: number;
+  result?: unknown;
+  error?: string;
+}
+interface EventMessage {
+  event: string;
+  data: unknown;
+}
+
+export type Handlers = Record<string, (...args: never[]) => unknown>;
+
+/** In a part: answers the orchestrator's calls with these handlers. */
+export function servePart(handlers: Handlers): void {
+  if (!process.send) throw new Error('a benchmark part runs under the orchestrator (npm run bench), not on its own');
+  process.on('message', (raw: CallMessage) => {
+    const handler = handlers[raw.method] as ((...args: unknown[]) => unknown) | undefined;
+    const reply = (message: ReplyMessage) => process.send?.(message);
+    if (!handler) {
+      reply({ id: raw.id, error: `no method ${raw.method}` });
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(...raw.args))
+      .then(
+        (result) => reply({ id: raw.id, result: result ?? null }),
+        (err: unknown) => reply({ id: raw.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+      );
+  });
+  // The orchestrator gone (even by kill -9): stop too.
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** In a part: an event for the orchestrator. */
+export function notify(event: string, data: unknown): void {
+  process.send?.({ event, data } satisfies EventMessage);
+}
+
+/** A monotonic clock shared by every process of the machine (CLOCK_MONOTONIC), in ms. */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+export interface Part {
+  name: string;
+  pid: number;
+  child: ChildProcess;
+  call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
+  on(event: string, listener: (data: unknown) => void): void;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts `bench/parts/<file>` in a new Node process (TypeScript through tsx). */
+export function startPart(file: string, options: { name?: string; execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): Part {
+  const child = fork(path.join(__dirname, '..', 'parts', file), [], {
+    execArgv: ['-r', 'tsx/cjs', ...(options.execArgv ?? [])],
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const name = options.name ?? file;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string }>();
+  const listeners = new Map<string, Array<(data: unknown) => void>>();
+  child.on('message', (message: ReplyMessage | EventMessage) => {
+    if ('event' in message) {
+      for (const l of listeners.get(message.event) ?? []) l(message.data);
+      return;
+    }
+    const waiter = pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id);
+    if (message.error !== undefined) waiter.reject(new Error(`${name}.${waiter.method}: ${message.error}`));
+    else waiter.resolve(message.result);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      for (const [, w] of pending) w.reject(new Error(`${name} exited (code ${code}) during ${w.method}`));
+      pending.clear();
+      resolve(code);
+    });
+  });
+  return {
+    name,
+    pid: child.pid ?? -1,
+    child,
+    exited,
+    call<T>(method: string, ...args: unknown[]): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
+        child.send({ id, method, args } satisfies CallMessage);
+      });
+    },
+    on(event, listener) {
+      listeners.set(event, [...(listeners.get(event) ?? []), listener]);
+    },
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import { runImportCatalog } from '../../src/companion/catalog/run-import-catalog';
+import { openSqliteStore, Secret } from '../../src/companion/store';
+import { ACCOUNTS, CONNECTION_NAME, OAUTH_CLIENT } from '../fixtures/accounts';
+import { monotonicMs, servePart } from '../lib/part';
+
+/**
+ * `incident-sn import-catalog` in its own process, through the command's own code: its rows per
+ * second, and the process's peak resident memory (VmHWM from /proc/self/status) at the end.
+ */
+
+function peakRssMb(): number | null {
+  try {
+    const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+    return line ? Number(line.replace(/\D+/g, '')) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+servePart({
+  /** Stores a polling connection to the instance as the service account (what connect would store). */
+  async prepare(options: { storeFile: string; instanceUrl: string }) {
+    const store = await openSqliteStore({ file: options.storeFile, env: {} });
+    try {
+      await store.saveConnection({
+        name: CONNECTION_NAME,
+        instanceUrl: options.instanceUrl,
+        mode: 'polling',
+        clientId: OAUTH_CLIENT.id,
+        clientSecret: new Secret(OAUTH_CLIENT.secret),
+        username: ACCOUNTS.svc.user,
+        password: new Secret(ACCOUNTS.svc.password),
+        publicUrl: 'http://127.0.0.1:3000',
+        signingSecret: null,
+        integrationUser: ACCOUNTS.svc.user,
+      });
+    } finally {
+      await store.close();
+    }
+    return null;
+  },
+
+  async importCatalog(options: { storeFile: string }) {
+    let out = '';
+    const start = monotonicMs();
+    const outcome = await runImportCatalog({ db: options.storeFile, name: CONNECTION_NAME, json: true }, { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {} });
+    const seconds = (monotonicMs() - start) / 1000;
+    if (outcome.exitCode !== 0 || !outcome.results) throw new Error(`import-catalog failed (exit ${outcome.exitCode}): ${out.slice(0, 500)}`);
+    const cmdb = outcome.results.tables.find((t) => t.table === 'cmdb_ci');
+    return { seconds, cmdbRows: cmdb?.fetched ?? 0, cmdbSeconds: (cmdb?.durationMs ?? 0) / 1000, rows: outcome.results.tables.reduce((n, t) => n + t.fetched, 0), peakRssMb: peakRssMb() };
+  },
+});

@@ -1,0 +1,88 @@
+import { runConnect } from '../../src/companion/connect/run-connect';
+import { startCompanion, type RunningCompanion } from '../../src/companion/server';
+import { silentLogger } from '../../src/shared/logger';
+import { ACCOUNTS, API_KEY, CONNECTION_NAME, OAUTH_CLIENT } from '../fixtures/accounts';
+import { monotonicMs, notify, servePart } from '../lib/part';
+
+/**
+ * The companion in its own process with the product's default settings (workers, idle poll,
+ * backoff, client timeouts and rate-limit patience): only the port, the store file and the API key
+ * are given. Every applied ServiceNow change is reported to the orchestrator with the moment it was
+ * applied on the machine's monotonic clock.
+ */
+
+let companion: RunningCompanion | null = null;
+
+function running(): RunningCompanion {
+  if (!companion) throw new Error('the companion is not started');
+  return companion;
+}
+
+servePart({
+  async start(options: { storeFile: string; port: number; pollIntervalMs?: number }) {
+    companion = await startCompanion({
+      storeFile: options.storeFile,
+      port: options.port,
+      env: {},
+      apiKey: API_KEY,
+      logger: silentLogger(),
+      ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    });
+    const applied = companion.engine.metrics.eventsApplied;
+    const inc = applied.inc.bind(applied) as (...args: unknown[]) => void;
+    (applied as { inc: (...args: unknown[]) => void }).inc = (...args: unknown[]) => {
+      inc(...args);
+      const labels = args[0] as { source?: string } | undefined;
+      notify('applied', { at: monotonicMs(), source: labels?.source ?? '' });
+    };
+    return { url: companion.url, port: companion.port };
+  },
+
+  /** `incident-sn connect` against the instance, as a customer runs it (default client settings). */
+  async connect(options: { instanceUrl: string; storeFile: string }) {
+    const c = running();
+    let out = '';
+    const outcome = await runConnect(
+      {
+        instance: options.instanceUrl,
+        clientId: OAUTH_CLIENT.id,
+        clientSecret: OAUTH_CLIENT.secret,
+        username: ACCOUNTS.svc.user,
+        password: ACCOUNTS.svc.password,
+        name: CONNECTION_NAME,
+        publicUrl: c.url,
+        db: options.storeFile,
+        json: true,
+      },
+      { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {} },
+    );
+    if (outcome.exitCode !== 0) throw new Error(`connect failed (exit ${outcome.exitCode}): ${out}`);
+    c.engine.registry.invalidate();
+    const connection = await c.engine.registry.byName(CONNECTION_NAME);
+    if (!connection) throw new Error('connect stored no connection');
+    return { mode: connection.mode, id: connection.id };
+  },
+
+  /** The connection's signing secret, for the load generator to sign pushes as the app does (never printed). */
+  async signingSecret() {
+    const connection = await running().engine.registry.byName(CONNECTION_NAME);
+    const secret = connection?.signingSecret?.reveal();
+    if (!secret) throw new Error('the connection has no signing secret (not a real-time connection)');
+    return secret;
+  },
+
+  async counts() {
+    const c = running();
+    return { inbound: await c.store.sync.inbound.countByState(), outbound: await c.store.sync.outbound.countByState() };
+  },
+
+  async stop() {
+    await companion?.close();
+    companion = null;
+    setImmediate(() => process.exit(0));
+  },
+});
+
+process.once('SIGTERM', () => {
+  void (companion?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+});

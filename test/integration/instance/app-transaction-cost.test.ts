@@ -1,0 +1,78 @@
+import { APP_API, configurePush, holdRetryJob, startAppInstance } from '../../helpers/app-instance';
+import { USERS, type TestInstance } from '../../helpers/instance';
+import { startPushReceiver, type PushReceiver } from '../../helpers/push-receiver';
+import { waitFor } from '../../helpers/wait-for';
+
+/**
+ * What the app costs a user's write on the instance: its business rules read the cached
+ * configuration and insert one outbox row (engine.stats.appRuleDataOps, counted by the local
+ * instance); references are named by the delivery, off the transaction; a configuration change
+ * through the app's API applies to the very next change (the cache follows the config version).
+ */
+
+let sn: TestInstance;
+let receiver: PushReceiver;
+
+beforeAll(async () => {
+  receiver = await startPushReceiver();
+  sn = await startAppInstance({ scheduler: { workers: 2, pollIntervalMs: 5000 } });
+  await holdRetryJob(sn);
+  await configurePush(sn, receiver.url);
+  await sn.scheduler?.ready();
+});
+
+afterAll(async () => {
+  await sn?.close();
+  await receiver?.close();
+});
+
+async function incidentWithGroup(): Promise<{ sys_id: string; assignment_group: string }> {
+  const res = await sn.list('incident', { sysparm_query: 'active=true^assignment_groupISNOTEMPTY^ORDERBYnumber', sysparm_limit: 1, sysparm_fields: 'sys_id,assignment_group' });
+  const row = res.result[0] as { sys_id: string; assignment_group: string | { value: string } } | undefined;
+  if (!row) throw new Error('the seed has no active incident with an assignment group');
+  return { sys_id: row.sys_id, assignment_group: typeof row.assignment_group === 'string' ? row.assignment_group : row.assignment_group.value };
+}
+
+async function queued(incidentSysId: string): Promise<number> {
+  return (await sn.list('x_incident_io_outbound_event', { sysparm_query: `incident_sys_id=${incidentSysId}`, sysparm_fields: 'sys_id' })).result.length;
+}
+
+describe("the app's work inside a user's transaction", () => {
+  it('is at most two data operations per incident change (cached config, one outbox insert), steady after the first', async () => {
+    const incident = await incidentWithGroup();
+    const before = await queued(incident.sys_id);
+    const perChange: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const start = sn.engine.stats.appRuleDataOps;
+      const res = await sn.request('PATCH', `/api/now/table/incident/${incident.sys_id}`, { auth: USERS.itil, body: { short_description: `cost ${i}` } });
+      expect(res.status).toBe(200);
+      perChange.push(sn.engine.stats.appRuleDataOps - start);
+    }
+    expect(await queued(incident.sys_id)).toBe(before + 5);
+    // The first change may fill the cache; every later one reads one property and inserts one row.
+    expect(perChange.slice(1)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('names references in the delivered push although the business rule read none of them', async () => {
+    receiver.pushes.length = 0;
+    const incident = await incidentWithGroup();
+    const group = (await sn.request('GET', `/api/now/table/sys_user_group/${incident.assignment_group}`, { query: { sysparm_fields: 'name' } })).json as { result: { name: string } };
+    await sn.request('PATCH', `/api/now/table/incident/${incident.sys_id}`, { auth: USERS.itil, body: { short_description: 'named references' } });
+    const push = await waitFor(() => receiver.pushes.find((p) => p.event.incident.short_description === 'named references'), { message: 'the push to arrive' });
+    expect(push.event.incident.assignment_group).toEqual({ sys_id: incident.assignment_group, name: group.result.name });
+    expect(group.result.name).not.toBe('');
+  });
+
+  it('applies a configuration change made through the app at once (disabled: nothing queued)', async () => {
+    const incident = await incidentWithGroup();
+    const off = await sn.request('PUT', `${APP_API}/config`, { auth: USERS.svc, body: { enabled: false } });
+    expect(off.status).toBe(200);
+    const before = await queued(incident.sys_id);
+    await sn.request('PATCH', `/api/now/table/incident/${incident.sys_id}`, { auth: USERS.itil, body: { short_description: 'while disabled' } });
+    expect(await queued(incident.sys_id)).toBe(before);
+    const on = await sn.request('PUT', `${APP_API}/config`, { auth: USERS.svc, body: { enabled: true } });
+    expect(on.status).toBe(200);
+    await sn.request('PATCH', `/api/now/table/incident/${incident.sys_id}`, { auth: USERS.itil, body: { short_description: 'enabled again' } });
+    expect(await queued(incident.sys_id)).toBe(before + 1);
+  });
+});
