@@ -21,17 +21,30 @@ export interface RateLimitDecision {
   exceeded: boolean;
 }
 
-const WINDOW_MS = 3600_000;
+/** ServiceNow counts inbound REST requests per clock hour. */
+export const DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 3600;
 
 /**
- * Inbound REST rate limits (`sys_rate_limit_rules`): requests per user per clock hour. The most
+ * Inbound REST rate limits (`sys_rate_limit_rules`): requests per user per clock hour (or per
+ * window of `windowSeconds`, aligned on multiples of it since the epoch: an emulator setting for
+ * tests that cannot wait an hour). The most
  * specific active rule applies: a rule for the user beats a rule for one of the user's roles beats
  * an all-users rule; among rules of the same kind, the lowest limit. Counters live in SQLite so
  * every thread counts into the same window. Rules may be limited to an HTTP method and to a REST
  * API (`rest_api`: a path prefix such as `/api/now/table`; empty = every API).
  */
 export class RateLimiter {
-  constructor(private readonly engine: InstanceEngine) {}
+  private readonly windowMs: number;
+
+  constructor(
+    private readonly engine: InstanceEngine,
+    windowSeconds: number = DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
+  ) {
+    if (!Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > 86_400) {
+      throw new RangeError(`the rate-limit window must be a whole number of seconds from 1 to 86400 (got ${windowSeconds})`);
+    }
+    this.windowMs = windowSeconds * 1000;
+  }
 
   private rules(): RateRule[] {
     return this.engine.cachedByMetadata('rate-limit-rules', () => {
@@ -73,7 +86,7 @@ export class RateLimiter {
     const rule = this.ruleFor(session, method, path);
     if (!rule) return null;
     const now = this.engine.now();
-    const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    const windowStart = Math.floor(now / this.windowMs) * this.windowMs;
     const row = this.engine.db
       .prepare(
         `INSERT INTO _rate_limit_counters (rule_id, user_id, window_start, count) VALUES (?, ?, ?, 1)
@@ -81,6 +94,6 @@ export class RateLimiter {
       )
       .get(rule.sysId, session.userSysId, windowStart) as { count: number };
     if (row.count === 1) this.engine.db.prepare(`DELETE FROM _rate_limit_counters WHERE window_start < ?`).run(windowStart);
-    return { rule, count: row.count, resetAt: Math.floor((windowStart + WINDOW_MS) / 1000), exceeded: row.count > rule.limit };
+    return { rule, count: row.count, resetAt: Math.floor((windowStart + this.windowMs) / 1000), exceeded: row.count > rule.limit };
   }
 }
