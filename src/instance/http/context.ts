@@ -52,7 +52,7 @@ export async function requireSession(ctx: InstanceContext, request: FastifyReque
         reply,
         429,
         'Rate limit exceeded',
-        `Rate limit rule '${limit.rule.name}' allows ${limit.rule.limit} requests per hour; try again in ${retryAfter} seconds`,
+        `Rate limit rule '${limit.rule.name}' allows ${limit.rule.limit} requests per ${ctx.rateLimiter.windowName}; try again in ${retryAfter} seconds`,
       );
       return null;
     }

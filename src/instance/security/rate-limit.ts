@@ -35,6 +35,8 @@ export const DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 3600;
  */
 export class RateLimiter {
   private readonly windowMs: number;
+  /** How the window is named in a 429's detail: "hour" as on the platform, else "600 seconds". */
+  readonly windowName: string;
 
   constructor(
     private readonly engine: InstanceEngine,
@@ -44,6 +46,7 @@ export class RateLimiter {
       throw new RangeError(`the rate-limit window must be a whole number of seconds from 1 to 86400 (got ${windowSeconds})`);
     }
     this.windowMs = windowSeconds * 1000;
+    this.windowName = windowSeconds === DEFAULT_RATE_LIMIT_WINDOW_SECONDS ? 'hour' : `${windowSeconds} seconds`;
   }
 
   private rules(): RateRule[] {

@@ -73,5 +73,6 @@ describe('a shorter rate-limit window (rateLimitWindowSeconds, an emulator setti
     const refused = await sn().request('GET', '/api/now/table/incident', { auth: USERS.svc, query: { sysparm_limit: 1 } });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(600);
+    expect(refused.json).toMatchObject({ error: { detail: expect.stringContaining('allows 1 requests per 600 seconds') } });
   });
 });
