@@ -43,3 +43,24 @@ export class StoreOpenError extends IncidentSnError {
     super(message, { code: options.code ?? 'store_open_failed', cause: options.cause });
   }
 }
+
+/**
+ * A stored row holds a value the companion cannot read (a payload or snapshot that is not the JSON it
+ * wrote): names the table, the row and the column, so it can be looked at and set aside, never
+ * read as a quiet `null`.
+ */
+export class StoredDataError extends IncidentSnError {
+  readonly table: string;
+  readonly rowId: string;
+  readonly column: string;
+
+  constructor(table: string, rowId: string, column: string, problem: string, cause?: unknown) {
+    super(`The stored ${column} of ${table} row ${rowId} cannot be read (${problem}); the row is set aside, not retried.`, {
+      code: 'stored_data_corrupt',
+      cause,
+    });
+    this.table = table;
+    this.rowId = rowId;
+    this.column = column;
+  }
+}

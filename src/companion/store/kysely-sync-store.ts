@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { StoredDataError } from './errors';
 import type {
   ClaimOptions,
+  ConnectionPause,
+  FieldVersions,
+  OwnerRepository,
+  PauseRepository,
+  QueueOwner,
   InboundEventRepository,
   InboundState,
   IncidentLink,
@@ -51,13 +57,23 @@ type Db = Kysely<SyncDatabase> | Transaction<SyncDatabase>;
 const iso = (d: Date): string => d.toISOString();
 const dateOrNull = (text: string | null): Date | null => (text === null ? null : new Date(text));
 
-function parseJson<T>(text: string, fallback: T): T {
+/** A JSON object column, or StoredDataError naming the row: never a quiet null that fails later. */
+function readObject<T extends object>(table: string, rowId: string, column: string, text: string): T {
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new StoredDataError(table, rowId, column, 'not JSON', err);
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StoredDataError(table, rowId, column, `a JSON object was expected, found ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return value as T;
 }
+
+/** Literal predicates: SQLite uses a partial index only when the query repeats its literal WHERE term (migration 0005). */
+const OPEN_INBOUND = (alias: string) => sql<boolean>`${sql.ref(`${alias}.state`)} in ('pending', 'processing')`;
+const OPEN_OUTBOUND = (alias: string) => sql<boolean>`${sql.ref(`${alias}.state`)} in ('pending', 'sending')`;
 
 function toIncident(row: Selectable<SyncIncidentsTable>): StoredIncident {
   return {
@@ -100,7 +116,8 @@ function toLink(row: Selectable<SyncLinksTable>): IncidentLink {
     deletedAt: dateOrNull(row.deleted_at),
     lastAppliedModCount: row.last_applied_mod_count,
     lastWrittenModCount: row.last_written_mod_count,
-    snapshot: parseJson<Record<string, string>>(row.snapshot, {}),
+    snapshot: readObject<Record<string, string>>('sync_links', row.incident_id, 'snapshot', row.snapshot),
+    fieldVersions: readObject<FieldVersions>('sync_links', row.incident_id, 'field_versions', row.field_versions),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -118,7 +135,7 @@ function toInbound(row: Selectable<SyncInboundEventsTable>): StoredInboundEvent 
     orderKey: row.order_key,
     occurredAt: new Date(row.occurred_at),
     receivedAt: new Date(row.received_at),
-    payload: parseJson<unknown>(row.payload, null),
+    payload: readObject<object>('sync_inbound_events', row.id, 'payload', row.payload),
     state: row.state,
     outcome: row.outcome,
     attempts: row.attempts,
@@ -137,7 +154,7 @@ function toOp(row: Selectable<SyncOutboundOpsTable>): OutboundOp {
     incidentId: row.incident_id,
     connectionId: row.connection_id,
     kind: row.kind,
-    payload: parseJson<OutboundPayload>(row.payload, {}),
+    payload: readObject<OutboundPayload>('sync_outbound_ops', row.id, 'payload', row.payload),
     state: row.state,
     attempts: row.attempts,
     ambiguous: row.ambiguous === 1,
@@ -151,6 +168,11 @@ function toOp(row: Selectable<SyncOutboundOpsTable>): OutboundOp {
     updatedAt: new Date(row.updated_at),
     completedAt: dateOrNull(row.completed_at),
   };
+}
+
+function earliest(...times: Array<string | null>): Date | null {
+  const present = times.filter((t): t is string => t !== null).sort();
+  return present.length > 0 ? new Date(present[0]!) : null;
 }
 
 /** Error texts are kept short in the database (they are for people, and never hold secrets). */
@@ -291,6 +313,7 @@ class KyselyIncidentRepository implements IncidentRepository {
         last_applied_mod_count: link.lastAppliedModCount,
         last_written_mod_count: link.lastWrittenModCount,
         snapshot: JSON.stringify(link.snapshot),
+        field_versions: '{}',
         created_at: iso(at),
         updated_at: iso(at),
         deleted_at: null,
@@ -308,6 +331,7 @@ class KyselyIncidentRepository implements IncidentRepository {
     if (changes.lastAppliedModCount !== undefined) set.last_applied_mod_count = changes.lastAppliedModCount;
     if (changes.lastWrittenModCount !== undefined) set.last_written_mod_count = changes.lastWrittenModCount;
     if (changes.snapshot !== undefined) set.snapshot = JSON.stringify(changes.snapshot);
+    if (changes.fieldVersions !== undefined) set.field_versions = JSON.stringify(changes.fieldVersions);
     await this.db.updateTable('sync_links').set(set).where('incident_id', '=', incidentId).execute();
   }
 }
@@ -357,6 +381,11 @@ class KyselyInboundRepository implements InboundEventRepository {
     return row ? toInbound(row) : undefined;
   }
 
+  /**
+   * Every access is bounded by the open-state partial indexes (migration 0005): the candidates are
+   * open events in due order, and "first of its incident" probes the incident's open lane only, so a
+   * claim costs the same with 0 or 100,000 finished events of that incident.
+   */
   async claim(options: ClaimOptions): Promise<StoredInboundEvent | undefined> {
     const now = iso(options.now);
     const row = await this.db
@@ -371,25 +400,34 @@ class KyselyInboundRepository implements InboundEventRepository {
         eb
           .selectFrom('sync_inbound_events as e')
           .select('e.id')
-          .where((w) =>
-            w.or([w('e.state', '=', 'pending'), w.and([w('e.state', '=', 'processing'), w('e.lease_expires_at', '<=', now)])]),
-          )
+          .where(OPEN_INBOUND('e'))
           .where('e.next_attempt_at', '<=', now)
+          .where((w) => w.or([w('e.state', '=', 'pending'), w('e.lease_expires_at', '<=', now)]))
           .where((w) =>
             w.not(
               w.exists(
                 w
                   .selectFrom('sync_inbound_events as o')
                   .select('o.id')
+                  .where(OPEN_INBOUND('o'))
                   .whereRef('o.connection_id', '=', 'e.connection_id')
                   .whereRef('o.incident_sys_id', '=', 'e.incident_sys_id')
-                  .whereRef('o.id', '<>', 'e.id')
-                  .where((x) =>
-                    x.or([
-                      x.and([x('o.state', '=', 'processing'), x('o.lease_expires_at', '>', now)]),
-                      x.and([x('o.state', 'in', ['pending', 'processing']), x('o.order_key', '<', x.ref('e.order_key'))]),
-                    ]),
-                  ),
+                  .whereRef('o.order_key', '<', 'e.order_key'),
+              ),
+            ),
+          )
+          .where((w) =>
+            w.not(
+              w.exists(
+                w
+                  .selectFrom('sync_inbound_events as l')
+                  .select('l.id')
+                  .where(OPEN_INBOUND('l'))
+                  .whereRef('l.connection_id', '=', 'e.connection_id')
+                  .whereRef('l.incident_sys_id', '=', 'e.incident_sys_id')
+                  .where('l.state', '=', 'processing')
+                  .where('l.lease_expires_at', '>', now)
+                  .whereRef('l.id', '<>', 'e.id'),
               ),
             ),
           )
@@ -401,7 +439,14 @@ class KyselyInboundRepository implements InboundEventRepository {
       .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'processing'), w('lease_expires_at', '<=', now)])]))
       .returningAll()
       .executeTakeFirst();
-    return row ? toInbound(row) : undefined;
+    if (!row) return undefined;
+    try {
+      return toInbound(row);
+    } catch (err) {
+      // A payload that cannot be read will not become readable: set it aside now, with the reason.
+      if (err instanceof StoredDataError) await this.fail(row.id, options.owner, err.message, options.now);
+      throw err;
+    }
   }
 
   async finish(id: string, owner: string, outcome: string, at: Date): Promise<boolean> {
@@ -435,6 +480,22 @@ class KyselyInboundRepository implements InboundEventRepository {
       .where('lease_owner', '=', owner)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  async nextDueAt(): Promise<Date | null> {
+    const pending = await this.db
+      .selectFrom('sync_inbound_events as e')
+      .select((eb) => eb.fn.min('e.next_attempt_at').as('at'))
+      .where(OPEN_INBOUND('e'))
+      .where('e.state', '=', 'pending')
+      .executeTakeFirst();
+    const leased = await this.db
+      .selectFrom('sync_inbound_events as e')
+      .select((eb) => eb.fn.min('e.lease_expires_at').as('at'))
+      .where(OPEN_INBOUND('e'))
+      .where('e.state', '=', 'processing')
+      .executeTakeFirst();
+    return earliest(pending?.at ?? null, leased?.at ?? null);
   }
 
   async release(owner: string, at: Date): Promise<number> {
@@ -480,7 +541,6 @@ class KyselyInboundRepository implements InboundEventRepository {
   }
 }
 
-const OPEN_OP_STATES: Array<SyncOutboundOpsTable['state']> = ['pending', 'sending'];
 
 class KyselyOutboundRepository implements OutboundQueueRepository {
   constructor(private readonly db: Db) {}
@@ -527,7 +587,7 @@ class KyselyOutboundRepository implements OutboundQueueRepository {
       .selectFrom('sync_outbound_ops')
       .selectAll()
       .where('incident_id', '=', incidentId)
-      .where('state', 'in', OPEN_OP_STATES)
+      .where(OPEN_OUTBOUND('sync_outbound_ops'))
       .orderBy('seq')
       .execute();
     return rows.map(toOp);
@@ -543,6 +603,18 @@ class KyselyOutboundRepository implements OutboundQueueRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  async replaceClaimedPayload(id: string, owner: string, payload: OutboundPayload, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sync_outbound_ops')
+      .set({ payload: JSON.stringify(payload), updated_at: iso(at) })
+      .where('id', '=', id)
+      .where('state', '=', 'sending')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Open rows only (partial indexes of migration 0005), as the inbound claim; paused connections are skipped unless probed. */
   async claim(options: OutboundClaimOptions): Promise<OutboundOp | undefined> {
     const now = iso(options.now);
     const excluded = [...(options.excludeConnections ?? [])];
@@ -559,29 +631,59 @@ class KyselyOutboundRepository implements OutboundQueueRepository {
         let candidates = eb
           .selectFrom('sync_outbound_ops as o')
           .select('o.id')
-          .where((w) =>
-            w.or([w('o.state', '=', 'pending'), w.and([w('o.state', '=', 'sending'), w('o.lease_expires_at', '<=', now)])]),
-          )
+          .where(OPEN_OUTBOUND('o'))
           .where('o.next_attempt_at', '<=', now)
+          .where((w) => w.or([w('o.state', '=', 'pending'), w('o.lease_expires_at', '<=', now)]))
           .where((w) =>
             w.not(
               w.exists(
                 w
                   .selectFrom('sync_outbound_ops as p')
                   .select('p.id')
+                  .where(OPEN_OUTBOUND('p'))
                   .whereRef('p.incident_id', '=', 'o.incident_id')
-                  .whereRef('p.seq', '<', 'o.seq')
-                  .where('p.state', 'in', OPEN_OP_STATES),
+                  .whereRef('p.seq', '<', 'o.seq'),
               ),
             ),
           );
+        if (options.onlyConnection !== undefined) {
+          candidates = candidates.where('o.connection_id', '=', options.onlyConnection);
+        } else {
+          candidates = candidates.where((w) =>
+            w.not(w.exists(w.selectFrom('sync_connection_pauses as z').select('z.connection_id').whereRef('z.connection_id', '=', 'o.connection_id'))),
+          );
+        }
         if (excluded.length > 0) candidates = candidates.where('o.connection_id', 'not in', excluded);
         return candidates.orderBy('o.next_attempt_at').orderBy('o.seq').limit(1);
       })
       .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'sending'), w('lease_expires_at', '<=', now)])]))
       .returningAll()
       .executeTakeFirst();
-    return row ? toOp(row) : undefined;
+    if (!row) return undefined;
+    try {
+      return toOp(row);
+    } catch (err) {
+      if (err instanceof StoredDataError) await this.kill(row.id, options.owner, { error: err.message, status: null, at: options.now });
+      throw err;
+    }
+  }
+
+  async nextDueAt(): Promise<Date | null> {
+    const pending = await this.db
+      .selectFrom('sync_outbound_ops as o')
+      .select((eb) => eb.fn.min('o.next_attempt_at').as('at'))
+      .where(OPEN_OUTBOUND('o'))
+      .where('o.state', '=', 'pending')
+      .where((w) => w.not(w.exists(w.selectFrom('sync_connection_pauses as z').select('z.connection_id').whereRef('z.connection_id', '=', 'o.connection_id'))))
+      .executeTakeFirst();
+    const leased = await this.db
+      .selectFrom('sync_outbound_ops as o')
+      .select((eb) => eb.fn.min('o.lease_expires_at').as('at'))
+      .where(OPEN_OUTBOUND('o'))
+      .where('o.state', '=', 'sending')
+      .executeTakeFirst();
+    const probe = await this.db.selectFrom('sync_connection_pauses').select((eb) => eb.fn.min('next_probe_at').as('at')).executeTakeFirst();
+    return earliest(pending?.at ?? null, leased?.at ?? null, probe?.at ?? null);
   }
 
   async complete(id: string, owner: string, result: { modCount: number | null; status: number | null; at: Date }): Promise<boolean> {
@@ -748,17 +850,144 @@ class KyselyPollCursorRepository implements PollCursorRepository {
   }
 }
 
+class KyselyOwnerRepository implements OwnerRepository {
+  constructor(private readonly db: Db) {}
+
+  async register(owner: Omit<QueueOwner, 'heartbeatAt'>): Promise<void> {
+    await this.db
+      .insertInto('sync_owners')
+      .values({ id: owner.id, host: owner.host, pid: owner.pid, started_at: iso(owner.startedAt), heartbeat_at: iso(owner.startedAt) })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: iso(owner.startedAt) }))
+      .execute();
+  }
+
+  async heartbeat(id: string, at: Date, leaseUntil: Date): Promise<boolean> {
+    const until = iso(leaseUntil);
+    const beat = await this.db.updateTable('sync_owners').set({ heartbeat_at: iso(at) }).where('id', '=', id).executeTakeFirst();
+    if (Number(beat.numUpdatedRows) !== 1) return false;
+    await this.db
+      .updateTable('sync_inbound_events as e')
+      .set({ lease_expires_at: until })
+      .where(OPEN_INBOUND('e'))
+      .where('e.lease_owner', '=', id)
+      .where('e.state', '=', 'processing')
+      .execute();
+    await this.db
+      .updateTable('sync_outbound_ops as o')
+      .set({ lease_expires_at: until })
+      .where(OPEN_OUTBOUND('o'))
+      .where('o.lease_owner', '=', id)
+      .where('o.state', '=', 'sending')
+      .execute();
+    await this.db.updateTable('sync_poll_cursors').set({ lease_expires_at: until }).where('lease_owner', '=', id).execute();
+    return true;
+  }
+
+  async list(): Promise<QueueOwner[]> {
+    const rows = await this.db.selectFrom('sync_owners').selectAll().orderBy('started_at').execute();
+    return rows.map((r) => ({ id: r.id, host: r.host, pid: r.pid, startedAt: new Date(r.started_at), heartbeatAt: new Date(r.heartbeat_at) }));
+  }
+
+  async reclaim(id: string, at: Date): Promise<{ inbound: number; outbound: number }> {
+    const now = iso(at);
+    const inbound = await this.db
+      .updateTable('sync_inbound_events as e')
+      .set({ state: 'pending', lease_owner: null, lease_expires_at: null, next_attempt_at: now })
+      .where(OPEN_INBOUND('e'))
+      .where('e.lease_owner', '=', id)
+      .where('e.state', '=', 'processing')
+      .executeTakeFirst();
+    const outbound = await this.db
+      .updateTable('sync_outbound_ops as o')
+      // The dead owner may have sent it: the next attempt looks before it writes (and re-decides every field).
+      .set({ state: 'pending', ambiguous: 1, lease_owner: null, lease_expires_at: null, next_attempt_at: now, updated_at: now })
+      .where(OPEN_OUTBOUND('o'))
+      .where('o.lease_owner', '=', id)
+      .where('o.state', '=', 'sending')
+      .executeTakeFirst();
+    await this.db.updateTable('sync_poll_cursors').set({ lease_owner: null, lease_expires_at: null, updated_at: now }).where('lease_owner', '=', id).execute();
+    await this.db.deleteFrom('sync_owners').where('id', '=', id).execute();
+    return { inbound: Number(inbound.numUpdatedRows), outbound: Number(outbound.numUpdatedRows) };
+  }
+
+  async unregister(id: string): Promise<void> {
+    await this.db.deleteFrom('sync_owners').where('id', '=', id).execute();
+  }
+}
+
+class KyselyPauseRepository implements PauseRepository {
+  constructor(private readonly db: Db) {}
+
+  async pause(input: { connectionId: string; until: Date; nextProbeAt: Date; retryAfterSeconds: number | null; reason: string; at: Date }): Promise<void> {
+    await this.db
+      .insertInto('sync_connection_pauses')
+      .values({
+        connection_id: input.connectionId,
+        since: iso(input.at),
+        until: iso(input.until),
+        next_probe_at: iso(input.nextProbeAt),
+        retry_after_seconds: input.retryAfterSeconds,
+        hits: 1,
+        reason: clip(input.reason),
+        updated_at: iso(input.at),
+      })
+      .onConflict((oc) =>
+        oc.column('connection_id').doUpdateSet((eb) => ({
+          until: iso(input.until),
+          next_probe_at: iso(input.nextProbeAt),
+          retry_after_seconds: input.retryAfterSeconds,
+          hits: eb('sync_connection_pauses.hits', '+', 1),
+          reason: clip(input.reason),
+          updated_at: iso(input.at),
+        })),
+      )
+      .execute();
+  }
+
+  async takeProbe(connectionId: string, now: Date, nextProbeAt: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sync_connection_pauses')
+      .set({ next_probe_at: iso(nextProbeAt), updated_at: iso(now) })
+      .where('connection_id', '=', connectionId)
+      .where('next_probe_at', '<=', iso(now))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async resume(connectionId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('sync_connection_pauses').where('connection_id', '=', connectionId).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async list(): Promise<ConnectionPause[]> {
+    const rows = await this.db.selectFrom('sync_connection_pauses').selectAll().orderBy('since').execute();
+    return rows.map((r) => ({
+      connectionId: r.connection_id,
+      since: new Date(r.since),
+      until: new Date(r.until),
+      nextProbeAt: new Date(r.next_probe_at),
+      retryAfterSeconds: r.retry_after_seconds,
+      hits: r.hits,
+      reason: r.reason,
+    }));
+  }
+}
+
 class KyselySyncRepositories implements SyncRepositories {
   readonly incidents: IncidentRepository;
   readonly inbound: InboundEventRepository;
   readonly outbound: OutboundQueueRepository;
   readonly cursors: PollCursorRepository;
+  readonly owners: OwnerRepository;
+  readonly pauses: PauseRepository;
 
   constructor(db: Db) {
     this.incidents = new KyselyIncidentRepository(db);
     this.inbound = new KyselyInboundRepository(db);
     this.outbound = new KyselyOutboundRepository(db);
     this.cursors = new KyselyPollCursorRepository(db);
+    this.owners = new KyselyOwnerRepository(db);
+    this.pauses = new KyselyPauseRepository(db);
   }
 }
 

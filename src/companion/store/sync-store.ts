@@ -69,6 +69,15 @@ export interface TimelineUpdate {
  */
 export type ServiceNowSnapshot = Record<string, string>;
 
+/** The version (sys_mod_count) and time (ISO 8601) of a change someone other than the companion made to a ServiceNow field. */
+export interface FieldVersion {
+  modCount: number;
+  at: string;
+}
+
+/** Per ServiceNow field, its last change by someone else that the companion applied. */
+export type FieldVersions = Partial<Record<string, FieldVersion>>;
+
 export interface IncidentLink {
   incidentId: string;
   connectionId: string;
@@ -85,6 +94,8 @@ export interface IncidentLink {
   lastWrittenModCount: number;
   /** The record's tracked fields as of `lastAppliedModCount`: what a newer version is compared with. */
   snapshot: ServiceNowSnapshot;
+  /** What queued writes are re-decided against before they are sent. */
+  fieldVersions: FieldVersions;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -106,6 +117,7 @@ export interface LinkChanges {
   lastAppliedModCount?: number;
   lastWrittenModCount?: number;
   snapshot?: ServiceNowSnapshot;
+  fieldVersions?: FieldVersions;
 }
 
 // ── Inbound events ────────────────────────────────────────────────────────────
@@ -153,6 +165,12 @@ export type OutboundState = 'pending' | 'sending' | 'done' | 'dead' | 'canceled'
 export interface FieldChange {
   value: string | null;
   changedAt: string;
+  /**
+   * What the change was based on: the ServiceNow version the link reflected when it was queued
+   * (-1: no record yet) and the incident version it produced. Absent in writes queued before
+   * migration 0005 (treated as based on nothing: only times decide).
+   */
+  basis?: { serviceNowModCount: number; incidentVersion: number };
 }
 
 export interface OutboundPayload {
@@ -202,8 +220,10 @@ export interface ClaimOptions {
 }
 
 export interface OutboundClaimOptions extends ClaimOptions {
-  /** Connections not to send to now (paused after a 429). */
+  /** Connections not to send to now. Paused connections (sync_connection_pauses) are never claimed from, unless `onlyConnection` names one (its probe). */
   excludeConnections?: readonly string[];
+  /** Claim only from this connection, paused or not (the single probe of a rate-limited connection). */
+  onlyConnection?: string;
 }
 
 export interface RetryOptions {
@@ -273,8 +293,10 @@ export interface InboundEventRepository {
   retry(id: string, owner: string, options: RetryOptions): Promise<boolean>;
   /** Gives up on a claimed event (kept, with its error, for people to look at). */
   fail(id: string, owner: string, error: string, at: Date): Promise<boolean>;
-  /** Gives back every lease of this owner (shutdown). */
+  /** Gives back every lease of this owner (shutdown, or a dead owner's work at start). */
   release(owner: string, at: Date): Promise<number>;
+  /** When the next claim can find something (a pending event due, or a lease that expires); null: nothing open. Reads open rows only. */
+  nextDueAt(): Promise<Date | null>;
   /** Events by state. */
   countByState(): Promise<Record<InboundState, number>>;
   /** Deletes done events processed before `before` (their ids are no longer deduplicated). */
@@ -290,6 +312,10 @@ export interface OutboundQueueRepository {
   listOpen(incidentId: string): Promise<OutboundOp[]>;
   /** Replaces the payload of an operation still pending (not claimed); false otherwise. */
   replacePendingPayload(id: string, payload: OutboundPayload, at: Date): Promise<boolean>;
+  /** Replaces the payload of an operation this owner is sending (re-decided before the send); false when the lease was lost. */
+  replaceClaimedPayload(id: string, owner: string, payload: OutboundPayload, at: Date): Promise<boolean>;
+  /** When the next claim can find something (ignoring paused connections, counting their next probe); null: nothing open. */
+  nextDueAt(): Promise<Date | null>;
   /** Claims the first due operation of an incident whose earlier operations are all finished. */
   claim(options: OutboundClaimOptions): Promise<OutboundOp | undefined>;
   complete(id: string, owner: string, result: { modCount: number | null; status: number | null; at: Date }): Promise<boolean>;
@@ -314,11 +340,63 @@ export interface PollCursorRepository {
   get(connectionId: string, source: PollSource): Promise<PollCursor | undefined>;
 }
 
+// ── Owners (processes holding leases) ──────────────────────────────────────────
+
+export interface QueueOwner {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: Date;
+  heartbeatAt: Date;
+}
+
+export interface OwnerRepository {
+  register(owner: Omit<QueueOwner, 'heartbeatAt'>): Promise<void>;
+  /**
+   * Records a heartbeat and extends every lease the owner holds (events, writes, poll cursors) to
+   * `leaseUntil`; false when the owner's row is gone (another process found it dead).
+   */
+  heartbeat(id: string, at: Date, leaseUntil: Date): Promise<boolean>;
+  list(): Promise<QueueOwner[]>;
+  /**
+   * Frees everything a dead owner held, at once, and removes it: events pending again, writes
+   * pending again and marked ambiguous (they may have reached ServiceNow), cursor leases dropped.
+   */
+  reclaim(id: string, at: Date): Promise<{ inbound: number; outbound: number }>;
+  unregister(id: string): Promise<void>;
+}
+
+// ── Rate-limit pauses ─────────────────────────────────────────────────────────
+
+export interface ConnectionPause {
+  connectionId: string;
+  since: Date;
+  /** What Retry-After asked for. */
+  until: Date;
+  /** When one request may be sent to see whether the limit was lifted. */
+  nextProbeAt: Date;
+  retryAfterSeconds: number | null;
+  hits: number;
+  reason: string;
+}
+
+export interface PauseRepository {
+  /** Pauses the connection (or extends the pause after another 429 answer). */
+  pause(input: { connectionId: string; until: Date; nextProbeAt: Date; retryAfterSeconds: number | null; reason: string; at: Date }): Promise<void>;
+  /** Takes the connection's probe when it is due (one taker, even across processes): the next probe moves to `nextProbeAt`. */
+  takeProbe(connectionId: string, now: Date, nextProbeAt: Date): Promise<boolean>;
+  /** Ends the pause (a request passed). */
+  resume(connectionId: string): Promise<boolean>;
+  list(): Promise<ConnectionPause[]>;
+}
+
 export interface SyncRepositories {
   readonly incidents: IncidentRepository;
   readonly inbound: InboundEventRepository;
   readonly outbound: OutboundQueueRepository;
   readonly cursors: PollCursorRepository;
+  readonly owners: OwnerRepository;
+  readonly pauses: PauseRepository;
 }
 
 export interface SyncStore extends SyncRepositories {

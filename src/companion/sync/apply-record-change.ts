@@ -1,4 +1,4 @@
-import type { IncidentLink, LinkChanges, StoredIncident, SyncRepositories } from '../store/sync-store';
+import type { FieldVersions, IncidentLink, LinkChanges, StoredIncident, SyncRepositories } from '../store/sync-store';
 import { withoutFields } from './coalesce';
 import { ConcurrentChangeError } from './errors';
 import { decideRecordChange, type RecordChangeDecision } from './inbound-decision';
@@ -17,11 +17,15 @@ export async function applyRecordChange(
   input: {
     incident: StoredIncident;
     link: IncidentLink;
-    change: Pick<InboundChange, 'sequence' | 'occurredAt' | 'record'>;
+    change: Pick<InboundChange, 'sequence' | 'occurredAt' | 'record'> & Partial<Pick<InboundChange, 'changedFields'>>;
     mapping: SyncMapping;
     exclude?: readonly TrackedField[];
     /** More link changes to make in the same update. */
     linkChanges?: LinkChanges;
+    /** The companion's own write that produced this version: the fields it wrote supersede older changes by others. */
+    ownWrite?: { fields: readonly TrackedField[]; modCount: number };
+    /** A write the caller is sending and re-deciding (its fields may be dropped, fenced by `owner`). */
+    held?: { opId: string; owner: string };
     now: Date;
   },
 ): Promise<RecordChangeDecision> {
@@ -34,9 +38,11 @@ export async function applyRecordChange(
     openOps,
     mapping: input.mapping,
     ...(input.exclude ? { exclude: input.exclude } : {}),
+    ...(input.held ? { heldOpIds: [input.held.opId] } : {}),
   });
+  const fieldVersions = superseded(decision.fieldVersions, input.ownWrite);
   if (decision.outcome === 'stale') {
-    if (input.linkChanges) await tx.incidents.updateLink(incident.id, input.linkChanges, now);
+    if (input.linkChanges || input.ownWrite) await tx.incidents.updateLink(incident.id, { ...input.linkChanges, fieldVersions }, now);
     return decision;
   }
   if (Object.keys(decision.incidentChanges).length > 0) {
@@ -46,20 +52,35 @@ export async function applyRecordChange(
   }
   for (const drop of decision.dropFromOps) {
     const op = openOps.find((o) => o.id === drop.opId)!;
+    const payload = withoutFields(op.payload, drop.fields);
+    const replaced =
+      input.held?.opId === op.id
+        ? await tx.outbound.replaceClaimedPayload(op.id, input.held.owner, payload, now)
+        : await tx.outbound.replacePendingPayload(op.id, payload, now);
     // Claimed since it was read: rerun, and the send in progress then wins. (An update left with no field sends nothing.)
-    if (!(await tx.outbound.replacePendingPayload(op.id, withoutFields(op.payload, drop.fields), now))) {
-      throw new ConcurrentChangeError(`the queued write of ${incident.reference}`);
-    }
+    if (!replaced) throw new ConcurrentChangeError(`the queued write of ${incident.reference}`);
   }
   await tx.incidents.updateLink(
     incident.id,
     {
       snapshot: decision.snapshot,
       lastAppliedModCount: decision.lastAppliedModCount,
+      fieldVersions,
       ...(change.record.number ? { number: change.record.number } : {}),
       ...input.linkChanges,
     },
     now,
   );
   return decision;
+}
+
+/** Changes by others to fields the companion's own write then overwrote (in ServiceNow's order) no longer beat anything. */
+function superseded(versions: FieldVersions, ownWrite: { fields: readonly TrackedField[]; modCount: number } | undefined): FieldVersions {
+  if (!ownWrite) return versions;
+  const out: FieldVersions = { ...versions };
+  for (const field of ownWrite.fields) {
+    const version = out[field];
+    if (version && version.modCount < ownWrite.modCount) delete out[field];
+  }
+  return out;
 }

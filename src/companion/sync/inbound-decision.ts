@@ -1,6 +1,6 @@
-import type { IncidentLink, IncidentValues, OutboundOp, ServiceNowSnapshot, SyncedField } from '../store/sync-store';
+import type { FieldChange, FieldVersion, FieldVersions, IncidentLink, IncidentValues, OutboundOp, ServiceNowSnapshot, SyncedField } from '../store/sync-store';
 import { severityForPriority, statusForState, type SyncMapping } from './mapping';
-import { diffSnapshots, type InboundChange, type TrackedField } from './servicenow-record';
+import { diffSnapshots, TRACKED_FIELDS, type InboundChange, type TrackedField } from './servicenow-record';
 
 /**
  * What a ServiceNow change to a linked incident does to the incident.io incident. Pure: the
@@ -15,14 +15,48 @@ import { diffSnapshots, type InboundChange, type TrackedField } from './servicen
  *    event went missing; `changed_fields` of a push is a subset of it.
  * 3. The mapping turns those fields into incident.io values; values equal to the incident's are
  *    not changes.
- * 4. The conflict rule, per field: when incident.io changed the same field and that change is not
- *    written to ServiceNow yet, the later change wins. A write already being sent always lands
- *    after this ServiceNow change, so it wins; otherwise the times are compared (ServiceNow's are
- *    whole seconds: a tie goes to incident.io). When ServiceNow wins, the field is dropped from the
- *    unsent write, so nothing overwrites it.
+ * 4. The conflict rule, per field (serviceNowWins): when incident.io changed the same field and
+ *    that change is not written to ServiceNow yet, the later change wins. A change incident.io made
+ *    knowing this ServiceNow version (its basis) is later by definition; otherwise the times are
+ *    compared (ServiceNow's are whole seconds: a tie goes to incident.io). When ServiceNow wins,
+ *    its value is applied and the field is dropped from the unsent writes, even when the mapped
+ *    value equals the incident's (the queued write would still put the older ServiceNow value
+ *    back). A write a live worker is sending lands after this change, so it wins here; a write
+ *    whose sender died is re-decided before it is sent again, against the field versions this
+ *    change records (see decideQueuedWrite).
  */
 
 export type ChangeOutcome = 'applied' | 'stale' | 'no_change' | 'conflict';
+
+/** The incident.io field each tracked ServiceNow field feeds. */
+const INCIDENT_FIELD_OF: Readonly<Partial<Record<TrackedField, SyncedField>>> = {
+  short_description: 'name',
+  description: 'summary',
+  state: 'status',
+  priority: 'severity',
+  impact: 'severity',
+  urgency: 'severity',
+  assigned_to: 'lead',
+};
+
+/** The ServiceNow fields an incident.io field is written to and read from. */
+export const SERVICENOW_FIELDS_OF: Readonly<Record<SyncedField, readonly TrackedField[]>> = {
+  name: ['short_description'],
+  summary: ['description'],
+  status: ['state'],
+  severity: ['priority', 'impact', 'urgency'],
+  lead: ['assigned_to'],
+};
+
+/**
+ * Whether a ServiceNow change to a field beats incident.io's queued change to it: ServiceNow's is
+ * newer than the version incident.io's change was based on, and later in time (whole seconds;
+ * a tie goes to incident.io). Queued writes from before migration 0005 have no basis: time decides.
+ */
+export function serviceNowWins(queued: FieldChange, serviceNow: FieldVersion): boolean {
+  if (queued.basis && serviceNow.modCount <= queued.basis.serviceNowModCount) return false;
+  return seconds(serviceNow.at) > seconds(queued.changedAt);
+}
 
 export interface FieldConflict {
   field: SyncedField;
@@ -40,6 +74,8 @@ export interface RecordChangeDecision {
   /** incident.io fields to remove from unsent writes (ServiceNow's change is later). */
   dropFromOps: Array<{ opId: string; fields: SyncedField[] }>;
   conflicts: FieldConflict[];
+  /** The link's field versions afterwards: each changed field at this version. */
+  fieldVersions: FieldVersions;
 }
 
 const SEVERITY_SOURCES: readonly TrackedField[] = ['priority', 'impact', 'urgency'];
@@ -77,13 +113,16 @@ function seconds(isoTime: string): number {
 
 export interface DecideInput {
   incident: IncidentValues;
-  link: Pick<IncidentLink, 'snapshot' | 'lastAppliedModCount'>;
-  change: Pick<InboundChange, 'sequence' | 'occurredAt' | 'record'>;
+  /** `changedFields` (a push's): fields someone changed even if the value is back to the snapshot's. */
+  change: Pick<InboundChange, 'sequence' | 'occurredAt' | 'record'> & Partial<Pick<InboundChange, 'changedFields'>>;
+  link: Pick<IncidentLink, 'snapshot' | 'lastAppliedModCount'> & Partial<Pick<IncidentLink, 'fieldVersions'>>;
   /** The incident's writes not finished yet (pending or sending), in order. */
   openOps: readonly Pick<OutboundOp, 'id' | 'state' | 'payload'>[];
   mapping: SyncMapping;
   /** Fields not to take from this version (the ones the companion's own write just set). */
   exclude?: readonly TrackedField[];
+  /** Writes the caller is sending and re-deciding now: treated as unsent (their fields may be dropped). */
+  heldOpIds?: readonly string[];
 }
 
 export function decideRecordChange(input: DecideInput): RecordChangeDecision {
@@ -97,32 +136,43 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
       lastAppliedModCount: link.lastAppliedModCount,
       dropFromOps: [],
       conflicts: [],
+      fieldVersions: link.fieldVersions ?? {},
     };
   }
   const exclude = new Set(input.exclude ?? []);
-  const changed = diffSnapshots(link.snapshot, change.record.snapshot).filter((f) => !exclude.has(f));
+  const held = new Set(input.heldOpIds ?? []);
+  // What differs from the snapshot, and what the push says changed even when the value came back
+  // to the snapshot's (A → B → A while a write was in flight): both are changes someone made.
+  const reported = change.changedFields ?? [];
+  const changed = [
+    ...new Set([...diffSnapshots(link.snapshot, change.record.snapshot), ...TRACKED_FIELDS.filter((f) => reported.includes(f) && f in change.record.snapshot)]),
+  ].filter((f) => !exclude.has(f));
 
   const candidates = incidentValuesFrom(changed, change.record.snapshot, incident, mapping);
   const incidentChanges: Partial<IncidentValues> = {};
   const conflicts: FieldConflict[] = [];
   const drops = new Map<string, SyncedField[]>();
-  const serviceNowSeconds = seconds(change.occurredAt);
+  const version: FieldVersion = { modCount: change.sequence, at: change.occurredAt };
+  const touched = [...new Set(changed.map((f) => INCIDENT_FIELD_OF[f]).filter((k): k is SyncedField => k !== undefined))];
 
-  for (const [key, value] of Object.entries(candidates) as Array<[SyncedField, IncidentValues[SyncedField]]>) {
-    if (incident[key] === value) continue;
+  for (const key of touched) {
+    const value = candidates[key];
+    const differs = value !== undefined && incident[key] !== value;
     const unsent = openOps.filter((op) => op.payload.fields?.[key] !== undefined);
     if (unsent.length === 0) {
-      (incidentChanges as Record<string, unknown>)[key] = value;
+      if (differs) (incidentChanges as Record<string, unknown>)[key] = value;
       continue;
     }
-    const sending = unsent.some((op) => op.state === 'sending');
+    const sending = unsent.some((op) => op.state === 'sending' && !held.has(op.id));
     const latest = unsent[unsent.length - 1]!.payload.fields![key]!;
-    const serviceNowLater = !sending && serviceNowSeconds > seconds(latest.changedAt);
-    conflicts.push({ field: key, winner: serviceNowLater ? 'servicenow' : 'incident.io' });
+    const serviceNowLater = !sending && serviceNowWins(latest, version);
+    if (differs || serviceNowLater) conflicts.push({ field: key, winner: serviceNowLater ? 'servicenow' : 'incident.io' });
     if (!serviceNowLater) continue;
-    (incidentChanges as Record<string, unknown>)[key] = value;
+    if (differs) (incidentChanges as Record<string, unknown>)[key] = value;
     for (const op of unsent) drops.set(op.id, [...(drops.get(op.id) ?? []), key]);
   }
+  const fieldVersions: FieldVersions = { ...link.fieldVersions };
+  for (const field of changed) fieldVersions[field] = version;
 
   let outcome: ChangeOutcome;
   if (Object.keys(incidentChanges).length > 0) outcome = 'applied';
@@ -137,5 +187,39 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
     lastAppliedModCount: change.sequence,
     dropFromOps: [...drops].map(([opId, fields]) => ({ opId, fields })),
     conflicts,
+    fieldVersions,
   };
+}
+
+/**
+ * Re-decides a claimed write against what is known now, before it is sent (every attempt: the
+ * first, a retry, a write taken over from a dead worker): each field that a ServiceNow change beat
+ * (serviceNowWins, against the link's field versions) is dropped, and the incident takes
+ * ServiceNow's value from the link's snapshot. Pure; the caller applies it.
+ */
+export function decideQueuedWrite(input: {
+  incident: IncidentValues;
+  link: Pick<IncidentLink, 'snapshot' | 'fieldVersions'>;
+  fields: Partial<Record<SyncedField, FieldChange>>;
+  mapping: SyncMapping;
+}): { drop: SyncedField[]; incidentChanges: Partial<IncidentValues> } {
+  const drop: SyncedField[] = [];
+  const fromServiceNow: TrackedField[] = [];
+  for (const [key, queued] of Object.entries(input.fields) as Array<[SyncedField, FieldChange | undefined]>) {
+    if (!queued) continue;
+    const beaten = SERVICENOW_FIELDS_OF[key].filter((f) => {
+      const version = input.link.fieldVersions[f];
+      return version !== undefined && serviceNowWins(queued, version);
+    });
+    if (beaten.length === 0) continue;
+    drop.push(key);
+    fromServiceNow.push(...beaten);
+  }
+  const incidentChanges: Partial<IncidentValues> = {};
+  const values = incidentValuesFrom(fromServiceNow, input.link.snapshot, input.incident, input.mapping);
+  for (const key of drop) {
+    const value = values[key];
+    if (value !== undefined && value !== input.incident[key]) (incidentChanges as Record<string, unknown>)[key] = value;
+  }
+  return { drop, incidentChanges };
 }

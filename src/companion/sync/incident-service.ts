@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CompanionStore, Connection } from '../store';
 import type {
+  FieldChange,
   IncidentLink,
   IncidentStatus,
   IncidentValues,
@@ -56,9 +57,10 @@ function valueText(field: SyncedField, values: Partial<IncidentValues>): string 
   return value === undefined || value === null ? null : String(value);
 }
 
-function fieldChanges(values: Partial<IncidentValues>, fields: readonly SyncedField[], at: Date): FieldChanges {
+/** The queued field changes, with what they were based on (the ServiceNow version the link reflected, the incident version they made). */
+function fieldChanges(values: Partial<IncidentValues>, fields: readonly SyncedField[], at: Date, basis: FieldChange['basis']): FieldChanges {
   const changes: FieldChanges = {};
-  for (const field of fields) changes[field] = { value: valueText(field, values), changedAt: at.toISOString() };
+  for (const field of fields) changes[field] = { value: valueText(field, values), changedAt: at.toISOString(), ...(basis ? { basis } : {}) };
   return changes;
 }
 
@@ -81,7 +83,7 @@ export class IncidentService {
       const referenceNumber = await tx.incidents.nextReferenceNumber();
       const values: IncidentValues = { name: input.name, summary: input.summary, status: input.status, severity: input.severity, lead: input.lead };
       await tx.incidents.insertIncident({ id: incidentId, referenceNumber, connectionId: connection.id, ...values, createdAt: now, updatedAt: now });
-      await tx.outbound.enqueue({ incidentId, connectionId: connection.id, kind: 'create', payload: { fields: fieldChanges(values, SYNCED_FIELDS, now) }, createdAt: now });
+      await tx.outbound.enqueue({ incidentId, connectionId: connection.id, kind: 'create', payload: { fields: fieldChanges(values, SYNCED_FIELDS, now, { serviceNowModCount: -1, incidentVersion: 1 }) }, createdAt: now });
       return incidentId;
     });
     this.deps.onQueued();
@@ -100,7 +102,8 @@ export class IncidentService {
           throw new ConcurrentChangeError(`incident ${incident.reference}`);
         }
         if (!(await this.syncs(tx, incident))) return { id: incident.id, queued: false };
-        const incoming = fieldChanges(values, changed, now);
+        const link = await tx.incidents.getLink(incident.id);
+        const incoming = fieldChanges(values, changed, now, { serviceNowModCount: link?.lastAppliedModCount ?? -1, incidentVersion: incident.version + 1 });
         const tail = await tx.outbound.tail(incident.id);
         if (tail && canCoalesceInto(tail)) {
           const merged = { ...tail.payload, fields: mergeFieldChanges(tail.payload.fields ?? {}, incoming) };

@@ -9,16 +9,19 @@ import {
   ServiceNowRateLimitError,
   ServiceNowServerError,
   ServiceNowTimeoutError,
+  type TableClient,
 } from '../client';
 import type { CompanionStore, Connection } from '../store';
-import type { OutboundOp, StoredIncident, SyncRepositories, TimelineUpdate } from '../store/sync-store';
+import type { IncidentLink, OutboundOp, StoredIncident, SyncRepositories, TimelineUpdate } from '../store/sync-store';
 import { retryDelayMs, type BackoffPolicy } from './backoff';
 import type { ConnectionRegistry } from './connection-registry';
-import { LeaseLostError, retryOnConflict } from './errors';
+import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { applyRecordChange } from './apply-record-change';
+import { isEmptyUpdate, withoutFields } from './coalesce';
+import { decideQueuedWrite } from './inbound-decision';
 import type { SyncMapping } from './mapping';
 import type { SyncMetrics } from './metrics';
-import type { ServiceNowVersion } from './servicenow-record';
+import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion } from './servicenow-record';
 import type { ServiceNowLookups } from './servicenow-lookups';
 import { performWrite, type WriteOutcome } from './servicenow-writer';
 
@@ -48,6 +51,8 @@ export interface OutboundProcessorDeps {
    * long enough for the instance to have finished the request it may still be processing.
    */
   unansweredGraceMs: number;
+  /** While a connection is rate-limited, one write probes it this often. */
+  rateLimitProbeMs: number;
 }
 
 /** How a failed attempt is handled. */
@@ -138,11 +143,16 @@ export class OutboundProcessor {
         return await finishWithout('there is no ServiceNow incident to write to (creating it failed; see the timeline)', 'dead');
       }
       const { table } = this.deps.registry.client(connection);
+      let current = { op, incident, link };
+      if (op.kind === 'update' && link) {
+        current = await this.redecide(op, link, table, signal);
+        if (isEmptyUpdate(current.op.payload)) return await finishWithout('every field it would write was changed later in ServiceNow', 'noop');
+      }
       const outcome = await performWrite(
-        { connection, table, incident, link, mapping: this.deps.mapping, lookups: this.deps.lookups, signal },
-        op,
+        { connection, table, incident: current.incident, link: current.link, mapping: this.deps.mapping, lookups: this.deps.lookups, signal },
+        current.op,
       );
-      await this.record(op, incident, connection, outcome);
+      await this.record(current.op, current.incident, connection, outcome);
       const result = outcome.kind === 'created' && outcome.adopted ? 'adopted' : outcome.version === null && outcome.kind === 'updated' ? 'noop' : 'done';
       metrics.outboundWrites.inc({ connection: label, kind: op.kind, result });
       logger.debug({ op: op.id, kind: op.kind, incident: incident.reference, result }, 'wrote to ServiceNow');
@@ -153,6 +163,64 @@ export class OutboundProcessor {
       }
       await this.fail(op, incident, label, err);
     }
+  }
+
+  /**
+   * Re-decides a field write before it is sent (docs/sync.md, "Versioned writes"). When an earlier
+   * attempt may have reached ServiceNow (a retry, a crash), the record is read first and applied
+   * like any change (this write held, so ServiceNow's later changes drop its fields). Then every
+   * field a later ServiceNow change beat (the link's field versions) is dropped, and the incident
+   * takes ServiceNow's value: an older write never overwrites a newer change.
+   */
+  private async redecide(
+    op: OutboundOp,
+    link: IncidentLink,
+    table: TableClient,
+    signal: AbortSignal,
+  ): Promise<{ op: OutboundOp; incident: StoredIncident; link: IncidentLink }> {
+    const { owner, mapping } = this.deps;
+    const sync = this.deps.store.sync;
+    if (op.ambiguous || op.attempts > 1) {
+      const row = await table.get('incident', link.sysId, { fields: [...INCIDENT_READ_FIELDS], excludeReferenceLink: true, signal });
+      const version = versionFromRow(row);
+      if (version.modCount > link.lastAppliedModCount) {
+        await retryOnConflict(() =>
+          sync.transaction(async (tx) => {
+            const [fresh, incident] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId)];
+            if (!fresh || !incident) return;
+            await applyRecordChange(tx, {
+              incident,
+              link: fresh,
+              change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version, changedFields: null },
+              mapping,
+              held: { opId: op.id, owner },
+              now: this.deps.clock(),
+            });
+          }),
+        );
+      }
+    }
+    return retryOnConflict(() =>
+      sync.transaction(async (tx) => {
+        const [fresh, incident, open] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId), await tx.outbound.listOpen(op.incidentId)];
+        const mine = open.find((o) => o.id === op.id);
+        if (!fresh || !incident || !mine || mine.leaseOwner !== owner) throw new LeaseLostError(`write ${op.id}`);
+        const decision = decideQueuedWrite({ incident, link: fresh, fields: mine.payload.fields ?? {}, mapping });
+        if (decision.drop.length === 0) return { op: mine, incident, link: fresh };
+        const at = this.deps.clock();
+        const payload = withoutFields(mine.payload, decision.drop);
+        if (!(await tx.outbound.replaceClaimedPayload(op.id, owner, payload, at))) throw new LeaseLostError(`write ${op.id}`);
+        let updated = incident;
+        if (Object.keys(decision.incidentChanges).length > 0) {
+          if (!(await tx.incidents.updateIncident(incident.id, incident.version, decision.incidentChanges, at))) {
+            throw new ConcurrentChangeError(`incident ${incident.reference}`);
+          }
+          updated = { ...incident, ...decision.incidentChanges, version: incident.version + 1 };
+        }
+        this.deps.logger.info({ op: op.id, incident: incident.reference, dropped: decision.drop }, 'a queued write lost fields to later ServiceNow changes; they are not sent');
+        return { op: { ...mine, payload }, incident: updated, link: fresh };
+      }),
+    );
   }
 
   private async fail(op: OutboundOp, incident: StoredIncident | undefined, label: string, err: unknown): Promise<void> {
@@ -210,6 +278,7 @@ export class OutboundProcessor {
               mapping: this.deps.mapping,
               exclude: outcome.kind === 'updated' ? outcome.written : [],
               linkChanges: { lastWrittenModCount: Math.max(link.lastWrittenModCount, version.modCount) },
+              ...(outcome.kind === 'updated' ? { ownWrite: { fields: outcome.written, modCount: version.modCount } } : {}),
               now: at,
             });
           }

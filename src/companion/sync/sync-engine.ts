@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { Logger } from 'pino';
+import { describeError } from '../../shared/errors';
 import type { ServiceNowConnectionOptions } from '../client';
 import type { CompanionStore } from '../store';
 import { DEFAULT_OUTBOUND_BACKOFF, type BackoffPolicy } from './backoff';
@@ -13,6 +15,7 @@ import { DEFAULT_POLL_OVERLAP_MS } from './poll-window';
 import { Poller } from './poller';
 import { receivePush, type PushAnswer, type PushRequest } from './receive-push';
 import { ServiceNowLookups } from './servicenow-lookups';
+import { syncTimings, type SyncTimings } from './sync-timings';
 import { WorkerLoop, type WorkerLoopStatus } from './worker-loop';
 
 /**
@@ -33,21 +36,17 @@ export interface SyncEngineOptions {
   pollOverlapMs?: number;
   pollPageSize?: number;
   outboundBackoff?: BackoffPolicy;
-  /**
-   * A write that got no answer (timeout, reset, shutdown) is tried again only after this long, so
-   * the instance has finished it and the retry finds what it did. Default 60 s.
-   */
+  /** Every lease, timeout and grace (sync-timings.ts); the three options below are shorthands for its fields. */
+  timings?: Partial<SyncTimings>;
+  /** = timings.unansweredGraceMs. */
   unansweredGraceMs?: number;
   inboundBackoff?: BackoffPolicy;
   /** Concurrent sends (different incidents) and concurrent applies. Defaults 4 and 2. */
   outboundConcurrency?: number;
   inboundConcurrency?: number;
-  /** How long a claim holds a write or an event before another worker may take it. */
-  outboundLeaseMs?: number;
-  inboundLeaseMs?: number;
-  /** Idle workers look for work this often (besides being woken by this process's own work). Default 1 s. */
+  /** = timings.idleMs. */
   idleMs?: number;
-  /** Processed events are kept (for deduplication) this long. Default 14 days. */
+  /** = timings.eventRetentionMs. */
   eventRetentionMs?: number;
   /** Signature timestamp tolerance, seconds. */
   signatureToleranceSeconds?: number;
@@ -63,8 +62,6 @@ export interface SyncHealth {
   workers: WorkerLoopStatus[];
 }
 
-const PURGE_EVERY_MS = 60 * 60_000;
-
 export class SyncEngine {
   /** This process's id in leases. */
   readonly owner = `companion-${randomUUID()}`;
@@ -79,10 +76,22 @@ export class SyncEngine {
   private forcePoll = false;
   private lastPurge = 0;
   private started = false;
+  readonly timings: SyncTimings;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private beating: Promise<void> = Promise.resolve();
+  private ready: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SyncEngineOptions) {
     const { store, mapping, logger } = options;
     this.clock = options.clock ?? (() => new Date());
+    this.timings = syncTimings({
+      ...(options.clientOptions?.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.clientOptions.requestTimeoutMs } : {}),
+      ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
+      ...(options.unansweredGraceMs !== undefined ? { unansweredGraceMs: options.unansweredGraceMs } : {}),
+      ...(options.eventRetentionMs !== undefined ? { eventRetentionMs: options.eventRetentionMs } : {}),
+      ...options.timings,
+    });
+    const timings = this.timings;
     const random = options.random ?? Math.random;
     this.metrics = new SyncMetrics(
       { outbound: () => store.sync.outbound.countByState(), inbound: () => store.sync.inbound.countByState() },
@@ -93,8 +102,7 @@ export class SyncEngine {
       metrics: this.metrics,
       ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
     });
-    const idleMs = options.idleMs ?? 1_000;
-    const requestTimeoutMs = options.clientOptions?.requestTimeoutMs ?? 30_000;
+    const idleMs = timings.idleMs;
 
     this.incidents = new IncidentService({ store, registry: this.registry, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
 
@@ -107,7 +115,8 @@ export class SyncEngine {
       owner: this.owner,
       clock: this.clock,
       random,
-      leaseMs: options.inboundLeaseMs ?? 60_000,
+      // Renewed by every heartbeat: a live process keeps it, a dead one loses it staleAfterMs after its last beat.
+      leaseMs: timings.staleAfterMs,
       maxAttempts: 10,
       backoff: options.inboundBackoff ?? { baseMs: 500, maxMs: 60_000 },
     });
@@ -121,10 +130,11 @@ export class SyncEngine {
       owner: this.owner,
       clock: this.clock,
       random,
-      // Longer than one send can take (a few attempts of a request), so a live send is never taken over.
-      leaseMs: options.outboundLeaseMs ?? Math.max(120_000, 4 * requestTimeoutMs + 30_000),
+      // Renewed by every heartbeat however long the send takes, so a live send is never taken over.
+      leaseMs: timings.staleAfterMs,
       backoff: options.outboundBackoff ?? DEFAULT_OUTBOUND_BACKOFF,
-      unansweredGraceMs: this.unansweredGraceMs(),
+      unansweredGraceMs: timings.unansweredGraceMs,
+      rateLimitProbeMs: timings.rateLimitProbeMs,
     });
     const pollIntervalMs = options.pollIntervalMs ?? 10_000;
     this.poller = new Poller({
@@ -137,13 +147,29 @@ export class SyncEngine {
       clock: this.clock,
       intervalMs: pollIntervalMs,
       overlapMs: options.pollOverlapMs ?? DEFAULT_POLL_OVERLAP_MS,
-      leaseMs: Math.max(60_000, 4 * requestTimeoutMs),
+      leaseMs: timings.staleAfterMs,
       pageSize: options.pollPageSize ?? 200,
       onEvents: () => this.inboundLoop.wake(),
     });
 
-    this.inboundLoop = new WorkerLoop({ name: 'inbound', concurrency: options.inboundConcurrency ?? 2, idleMs, logger, step: (signal) => inbound.step(signal) });
-    this.outboundLoop = new WorkerLoop({ name: 'outbound', concurrency: options.outboundConcurrency ?? 4, idleMs, logger, step: (signal) => outbound.step(signal) });
+    this.inboundLoop = new WorkerLoop({
+      name: 'inbound',
+      concurrency: options.inboundConcurrency ?? 2,
+      idleMs,
+      logger,
+      clock: this.clock,
+      step: (signal) => inbound.step(signal),
+      nextDueAt: () => store.sync.inbound.nextDueAt(),
+    });
+    this.outboundLoop = new WorkerLoop({
+      name: 'outbound',
+      concurrency: options.outboundConcurrency ?? 4,
+      idleMs,
+      logger,
+      clock: this.clock,
+      step: (signal) => outbound.step(signal),
+      nextDueAt: () => store.sync.outbound.nextDueAt(),
+    });
     this.pollLoop = new WorkerLoop({
       name: 'poller',
       concurrency: 1,
@@ -159,12 +185,70 @@ export class SyncEngine {
     });
   }
 
+  /**
+   * Registers this process as a lease owner, frees at once what dead owners held (on this host: a
+   * process whose PID is gone; anywhere: one silent for staleAfterMs), starts the heartbeat, then
+   * the workers.
+   */
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.inboundLoop.start();
-    this.outboundLoop.start();
-    this.pollLoop.start();
+    this.ready = this.registerOwner()
+      .catch((err) => this.options.logger.error({ err: describeError(err) }, 'could not register this process in the sync store; its leases still expire as usual'))
+      .then(() => {
+        if (!this.started) return;
+        this.heartbeat = setInterval(() => this.beat(), this.timings.heartbeatMs);
+        this.heartbeat.unref();
+        this.inboundLoop.start();
+        this.outboundLoop.start();
+        this.pollLoop.start();
+      });
+  }
+
+  /** Resolves once start() has registered this process and started the workers. */
+  whenStarted(): Promise<void> {
+    return this.ready;
+  }
+
+  private async registerOwner(): Promise<void> {
+    const now = this.clock();
+    await this.options.store.sync.owners.register({ id: this.owner, host: os.hostname(), pid: process.pid, startedAt: now });
+    await this.reclaimDeadOwners(now, true);
+  }
+
+  /** One heartbeat: renew this process's leases, and free the work of owners that stopped beating. */
+  private beat(): void {
+    this.beating = this.beating.then(async () => {
+      const now = this.clock();
+      const sync = this.options.store.sync;
+      try {
+        if (!(await sync.owners.heartbeat(this.owner, now, new Date(now.getTime() + this.timings.staleAfterMs)))) {
+          // Another process found this one silent and freed its work (a long pause): carry on as a new owner.
+          this.options.logger.warn({ owner: this.owner }, 'this process was taken for dead and its leases were freed; registering again');
+          await sync.owners.register({ id: this.owner, host: os.hostname(), pid: process.pid, startedAt: now });
+        }
+        await this.reclaimDeadOwners(now, false);
+      } catch (err) {
+        this.options.logger.warn({ err: describeError(err) }, 'the sync heartbeat failed; leases are renewed at the next one');
+      }
+    });
+  }
+
+  private async reclaimDeadOwners(now: Date, atStart: boolean): Promise<void> {
+    const sync = this.options.store.sync;
+    const host = os.hostname();
+    for (const other of await sync.owners.list()) {
+      if (other.id === this.owner) continue;
+      const silent = now.getTime() - other.heartbeatAt.getTime() > this.timings.staleAfterMs;
+      const gone = other.host === host && (other.pid === process.pid || !processAlive(other.pid));
+      if (!silent && !gone) continue;
+      const freed = await sync.owners.reclaim(other.id, now);
+      if (freed.inbound + freed.outbound > 0 || atStart) {
+        this.options.logger.info({ owner: other.id, pid: other.pid, host: other.host, ...freed }, 'freed the work of a companion process that stopped');
+      }
+      if (freed.inbound > 0) this.inboundLoop.wake();
+      if (freed.outbound > 0) this.outboundLoop.wake();
+    }
   }
 
   /** A push from the app (see receivePush). */
@@ -210,26 +294,41 @@ export class SyncEngine {
    * Stops the workers: no new work is claimed; work in progress may finish within `graceMs`, then
    * is aborted; whatever this process still holds is given back at once (not left to lease expiry).
    */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs = this.timings.shutdownGraceMs): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    await this.ready;
     await Promise.all([this.inboundLoop.stop(graceMs), this.outboundLoop.stop(graceMs), this.pollLoop.stop(graceMs)]);
+    clearInterval(this.heartbeat);
+    await this.beating;
     const now = this.clock();
-    await this.options.store.sync.inbound.release(this.owner, now).catch(() => 0);
-    await this.options.store.sync.outbound.release(this.owner, now, new Date(now.getTime() + this.unansweredGraceMs())).catch(() => 0);
+    const sync = this.options.store.sync;
+    const logFailure = (what: string) => (err: unknown) => {
+      this.options.logger.warn({ err: describeError(err) }, `could not ${what} at shutdown; it is freed when this process is found stopped`);
+      return 0;
+    };
+    await sync.inbound.release(this.owner, now).catch(logFailure('give back the events in progress'));
+    await sync.outbound.release(this.owner, now, new Date(now.getTime() + this.timings.unansweredGraceMs)).catch(logFailure('give back the writes in progress'));
+    await sync.owners.unregister(this.owner).catch(logFailure('unregister this process'));
     await this.registry.close();
-  }
-
-  private unansweredGraceMs(): number {
-    return this.options.unansweredGraceMs ?? 60_000;
   }
 
   private async purgeIfDue(): Promise<void> {
     const now = this.clock().getTime();
-    if (now - this.lastPurge < PURGE_EVERY_MS) return;
+    if (now - this.lastPurge < this.timings.purgeEveryMs) return;
     this.lastPurge = now;
-    const retention = this.options.eventRetentionMs ?? 14 * 24 * 60 * 60_000;
+    const retention = this.timings.eventRetentionMs;
     const purged = await this.options.store.sync.inbound.purgeDone(new Date(now - retention));
     if (purged > 0) this.options.logger.info({ purged }, 'purged processed ServiceNow events past their retention');
+  }
+}
+
+/** Whether a process with this PID runs on this host (EPERM: it does, as another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

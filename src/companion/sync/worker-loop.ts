@@ -2,10 +2,13 @@ import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
 
 /**
- * A background loop with a few slots: each slot runs `step` again and again; a step that found
- * nothing to do makes the slot wait `idleMs`, or less when `wake()` is called (new work stored by
- * this process). `stop()` lets the steps in progress finish within a grace period, then aborts
- * them through the signal they were given.
+ * A background loop with a few slots: each slot runs `step` again and again. A step that found
+ * nothing to do puts the slot to sleep until `wake()` (new work stored by this process) or until
+ * the next work is due. An idle slot does not claim in a loop: when its timer ends it first asks
+ * `nextDueAt` (a cheap read of open rows) and only claims when something is due; otherwise it
+ * sleeps again, at most `idleMs` at a time (work another process stored is noticed that soon).
+ * `stop()` lets the steps in progress finish within a grace period, then aborts them through the
+ * signal they were given.
  */
 
 export type Step = (signal: AbortSignal) => Promise<boolean>;
@@ -18,6 +21,9 @@ export interface WorkerLoopOptions {
   logger: Logger;
   /** Wait after a step threw (a bug or the database gone), ms. Default 1 s. */
   errorPauseMs?: number;
+  /** When the next work is due (null: none); without it, an idle slot claims again every `idleMs`. */
+  nextDueAt?: () => Promise<Date | null>;
+  clock?: () => Date;
 }
 
 export interface WorkerLoopStatus {
@@ -91,25 +97,56 @@ export class WorkerLoop {
         this.busy -= 1;
       }
       this.lastBeatAt = Date.now();
-      if (!worked && !this.stopping) await this.idle(this.options.idleMs);
+      if (!worked && !this.stopping) await this.sleepUntilDue();
     }
   }
 
-  private idle(ms: number): Promise<void> {
+  /** Sleeps until woken or until work is due; returns at once if a wake came during the step. */
+  private async sleepUntilDue(): Promise<void> {
+    const { idleMs, nextDueAt } = this.options;
+    let delay = idleMs;
+    let due = await this.dueIn();
+    // Due already (work blocked behind another, or a race): look again after idleMs, not at once.
+    if (due !== undefined && due > 0) delay = Math.min(idleMs, due);
+    for (;;) {
+      const woken = await this.idle(delay);
+      if (woken || this.stopping || !nextDueAt) return;
+      due = await this.dueIn();
+      if (due === undefined || due <= 0) return;
+      delay = Math.min(idleMs, due);
+    }
+  }
+
+  /** Milliseconds until the next work is due; undefined when unknown (no reader, or it failed: claim to find out). */
+  private async dueIn(): Promise<number | undefined> {
+    if (!this.options.nextDueAt) return undefined;
+    try {
+      const next = await this.options.nextDueAt();
+      const now = (this.options.clock ?? (() => new Date()))().getTime();
+      return next === null ? Number.POSITIVE_INFINITY : next.getTime() - now;
+    } catch (err) {
+      this.options.logger.warn({ worker: this.options.name, err: describeError(err) }, 'could not read when work is due; claiming instead');
+      return undefined;
+    }
+  }
+
+  /** True when woken by wake() (or stop), false when the time ran out. */
+  private idle(ms: number): Promise<boolean> {
     if (this.wakeRequested) {
       this.wakeRequested = false;
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return new Promise((resolve) => {
-      const done = (): void => {
+      const done = (woken: boolean): void => {
         clearTimeout(timer);
-        this.waiters.delete(done);
+        this.waiters.delete(onWake);
         this.wakeRequested = false;
         this.lastBeatAt = Date.now();
-        resolve();
+        resolve(woken);
       };
-      const timer = setTimeout(done, ms);
-      this.waiters.add(done);
+      const onWake = (): void => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      this.waiters.add(onWake);
     });
   }
 }

@@ -3,6 +3,7 @@ import { StoreOpenError } from '../errors';
 import { createConnections } from './0001-create-connections';
 import { createCatalog } from './0003-create-catalog';
 import { createSync } from './0004-create-sync';
+import { syncCoreV2 } from './0005-sync-core-v2';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -12,6 +13,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-connections': createConnections,
   '0003-create-catalog': createCatalog,
   '0004-create-sync': createSync,
+  '0005-sync-core-v2': syncCoreV2,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */

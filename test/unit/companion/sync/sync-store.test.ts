@@ -68,12 +68,22 @@ async function incident(id: string) {
   });
 }
 
-describe('migration 0004-create-sync', () => {
-  it('creates the sync tables next to the others', () => {
+describe('migrations 0004-create-sync and 0005-sync-core-v2', () => {
+  it('create the sync tables next to the others', () => {
     const db = new Database(path.join(dir, 'companion.db'), { readonly: true });
     try {
       const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sync_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-      expect(tables).toEqual(['sync_counters', 'sync_inbound_events', 'sync_incidents', 'sync_links', 'sync_outbound_ops', 'sync_poll_cursors', 'sync_timeline_updates']);
+      expect(tables).toEqual([
+        'sync_connection_pauses',
+        'sync_counters',
+        'sync_inbound_events',
+        'sync_incidents',
+        'sync_links',
+        'sync_outbound_ops',
+        'sync_owners',
+        'sync_poll_cursors',
+        'sync_timeline_updates',
+      ]);
     } finally {
       db.close();
     }

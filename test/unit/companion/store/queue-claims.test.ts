@@ -1,0 +1,200 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { openSqliteStore, Secret, type Connection, type SqliteCompanionStore } from '../../../../src/companion/store';
+import { MIGRATIONS, StaticMigrationProvider } from '../../../../src/companion/store/migrations';
+import { queryPlan, recordingSyncStore, seedFinishedHistory } from '../../../helpers/queue-history';
+
+/**
+ * The queue's claims read open work only (migration 0005's partial indexes): checked on the query
+ * plans of a store holding 20,000 finished events of one incident, and by behaviour. The cost ratio
+ * at 0 vs 100,000 finished events is measured by bench/queue-history.ts.
+ */
+
+let dir: string;
+let file: string;
+const T0 = new Date('2026-01-01T10:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+const connectionInput = {
+  name: 'acme',
+  instanceUrl: 'https://acme.service-now.com',
+  mode: 'realtime' as const,
+  clientId: 'c',
+  clientSecret: new Secret('s'),
+  username: 'svc',
+  password: new Secret('p'),
+  publicUrl: 'https://companion.example.com',
+  signingSecret: new Secret('k'),
+  integrationUser: 'svc',
+};
+
+async function openWithConnection(migrations?: StaticMigrationProvider): Promise<{ store: SqliteCompanionStore; connection: Connection }> {
+  const store = await openSqliteStore({ file, env: {}, ...(migrations ? { migrations } : {}) });
+  const connection = (await store.saveConnection(connectionInput)).connection;
+  return { store, connection };
+}
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-queue-claims-'));
+  file = path.join(dir, 'companion.db');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('claims with a long finished history', () => {
+  let store: SqliteCompanionStore;
+  let connection: Connection;
+  let sqlite: Database.Database;
+  const incidentId = 'inc-1';
+
+  beforeEach(async () => {
+    ({ store, connection } = await openWithConnection());
+    await store.sync.incidents.insertIncident({
+      id: incidentId,
+      referenceNumber: 1,
+      connectionId: connection.id,
+      name: 'busy',
+      summary: '',
+      status: 'triage',
+      severity: 'minor',
+      lead: null,
+      createdAt: T0,
+      updatedAt: T0,
+    });
+    sqlite = new Database(file);
+    seedFinishedHistory(sqlite, { connectionId: connection.id, incidentSysId: 'busy', incidentId, events: 20_000, at: T0 });
+  });
+  afterEach(async () => {
+    sqlite.close();
+    await store.close();
+  });
+
+  it('every access of a claim, and of the "when is work due" read, uses an index over open rows: no scan of the queue tables', async () => {
+    const { store: sync, queries, db } = recordingSyncStore(sqlite);
+    try {
+      await sync.inbound.record({
+        connectionId: connection.id,
+        eventId: 'new',
+        source: 'push',
+        type: 'incident.updated',
+        incidentSysId: 'busy',
+        sequence: 30_000,
+        orderKey: '0000030000.1.000000000000000',
+        occurredAt: T0,
+        receivedAt: T0,
+        payload: { type: 'incident.updated' },
+      });
+      await sync.outbound.enqueue({ incidentId, connectionId: connection.id, kind: 'note', payload: { note: { updateId: 'u', body: 'b' } }, createdAt: T0 });
+      queries.length = 0;
+      expect((await sync.inbound.claim({ owner: 'A', now: at(1), leaseMs: 5_000 }))?.eventId).toBe('new');
+      expect((await sync.outbound.claim({ owner: 'A', now: at(1), leaseMs: 5_000 }))?.kind).toBe('note');
+      await sync.inbound.nextDueAt();
+      await sync.outbound.nextDueAt();
+      await sync.owners.heartbeat('A', at(2), at(5_000));
+      await sync.owners.reclaim('A', at(3));
+
+      const touching = queries.filter((q) => /sync_(inbound_events|outbound_ops)/.test(q.sql));
+      expect(touching.length).toBeGreaterThanOrEqual(8);
+      for (const query of touching) {
+        const plan = queryPlan(sqlite, query);
+        const accesses = plan.filter((line) => /^(SCAN|SEARCH) (sync_inbound_events|sync_outbound_ops|e|o|l|p)\b/.test(line));
+        expect(accesses.length).toBeGreaterThan(0);
+        for (const line of accesses) {
+          // A SEARCH by an open-row index, by state (open values only: the queries say which), or by primary key.
+          expect(line).toMatch(/^SEARCH \w+ USING (COVERING )?INDEX (sync_\w+_open_\w+|sync_\w+_owner_idx|sync_\w+_state_idx \(state=\?\)|sqlite_autoindex_\w+)/);
+        }
+      }
+    } finally {
+      await db.destroy().catch(() => undefined);
+    }
+  });
+
+  it('the first open event of the incident is claimed, after its finished ones, in order', async () => {
+    for (const [eventId, seq] of [['b', 20_002], ['a', 20_001]] as const) {
+      await store.sync.inbound.record({
+        connectionId: connection.id,
+        eventId,
+        source: 'push',
+        type: 'incident.updated',
+        incidentSysId: 'busy',
+        sequence: seq,
+        orderKey: `${String(seq).padStart(10, '0')}.1.000000000000000`,
+        occurredAt: T0,
+        receivedAt: T0,
+        payload: { type: 'incident.updated' },
+      });
+    }
+    const first = await store.sync.inbound.claim({ owner: 'A', now: at(1), leaseMs: 5_000 });
+    expect(first?.eventId).toBe('a');
+    expect(await store.sync.inbound.claim({ owner: 'B', now: at(1), leaseMs: 5_000 })).toBeUndefined();
+    expect(await store.sync.inbound.nextDueAt()).toEqual(T0);
+    await store.sync.inbound.finish(first!.id, 'A', 'applied', at(2));
+    expect((await store.sync.inbound.claim({ owner: 'B', now: at(3), leaseMs: 5_000 }))?.eventId).toBe('b');
+    expect(await store.sync.inbound.nextDueAt()).toEqual(at(5_003));
+  });
+});
+
+describe('migration 0005 upgrades a store with work in it', () => {
+  it('a store made by the migrations before 0005 keeps its pending events, queued writes and links, and they are claimable', async () => {
+    const { '0005-sync-core-v2': _v2, ...before } = MIGRATIONS;
+    expect(_v2).toBeDefined();
+    const old = await openWithConnection(new StaticMigrationProvider(before));
+    const sync = old.store.sync;
+    await sync.incidents.insertIncident({
+      id: 'inc-old',
+      referenceNumber: 7,
+      connectionId: old.connection.id,
+      name: 'old',
+      summary: '',
+      status: 'triage',
+      severity: 'minor',
+      lead: null,
+      createdAt: T0,
+      updatedAt: T0,
+    });
+    // The old schema has no field_versions column: write the link as the old code did.
+    const raw = new Database(file);
+    raw
+      .prepare(
+        `INSERT INTO sync_links (incident_id, connection_id, sys_id, number, state, last_applied_mod_count, last_written_mod_count, snapshot, created_at, updated_at, deleted_at)
+         VALUES ('inc-old', ?, 'sys-old', 'INC0000007', 'active', 3, 3, '{"state":"2"}', ?, ?, NULL)`,
+      )
+      .run(old.connection.id, T0.toISOString(), T0.toISOString());
+    raw.close();
+    await sync.outbound.enqueue({
+      incidentId: 'inc-old',
+      connectionId: old.connection.id,
+      kind: 'update',
+      payload: { fields: { status: { value: 'fixing', changedAt: T0.toISOString() } } },
+      createdAt: T0,
+    });
+    await sync.inbound.record({
+      connectionId: old.connection.id,
+      eventId: 'pending-before-upgrade',
+      source: 'push',
+      type: 'incident.updated',
+      incidentSysId: 'sys-old',
+      sequence: 4,
+      orderKey: '0000000004.1.000000000000000',
+      occurredAt: T0,
+      receivedAt: T0,
+      payload: { type: 'incident.updated' },
+    });
+    await old.store.close();
+
+    const store = await openSqliteStore({ file, env: {} });
+    try {
+      expect((await store.sync.incidents.getLink('inc-old'))).toMatchObject({ sysId: 'sys-old', snapshot: { state: '2' }, fieldVersions: {} });
+      const op = await store.sync.outbound.claim({ owner: 'A', now: at(1), leaseMs: 5_000 });
+      expect(op?.payload.fields?.status?.value).toBe('fixing');
+      expect((await store.sync.inbound.claim({ owner: 'A', now: at(1), leaseMs: 5_000 }))?.eventId).toBe('pending-before-upgrade');
+      const indexes = new Database(file, { readonly: true });
+      const names = (indexes.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'sync_%open%'").all() as Array<{ name: string }>).map((r) => r.name);
+      indexes.close();
+      expect(names.sort()).toEqual(['sync_inbound_events_open_due_idx', 'sync_inbound_events_open_lane_idx', 'sync_outbound_ops_open_due_idx', 'sync_outbound_ops_open_lane_idx']);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,189 @@
+import type { FieldChange, IncidentValues } from '../../../../src/companion/store/sync-store';
+import { decideQueuedWrite, decideRecordChange, serviceNowWins, type DecideInput } from '../../../../src/companion/sync/inbound-decision';
+import { DEFAULT_MAPPING } from '../../../../src/companion/sync/mapping';
+import type { ServiceNowVersion } from '../../../../src/companion/sync/servicenow-record';
+import { USERS } from '../../../helpers/instance';
+import { startRealtimeFixture, type SyncFixture } from '../../../helpers/sync-fixture';
+import { waitFor } from '../../../helpers/wait-for';
+
+/**
+ * Versioned writes: every queued field write says what it was based on; it is re-decided against
+ * what is known now before every send, and an older write never wins over a newer change.
+ */
+
+const SNAPSHOT = {
+  short_description: 'DB down',
+  description: '',
+  state: '1',
+  priority: '3',
+  impact: '2',
+  urgency: '2',
+  assigned_to: '',
+  'assigned_to.email': '',
+  assignment_group: '',
+  'assignment_group.name': '',
+  close_code: '',
+  close_notes: '',
+};
+const INCIDENT: IncidentValues = { name: 'DB down', summary: '', status: 'investigating', severity: 'minor', lead: null };
+
+function version(modCount: number, at: string, changes: Record<string, string>): ServiceNowVersion {
+  return { sysId: 'f'.repeat(32), number: 'INC0010001', modCount, updatedAt: at, updatedBy: 'itil.user', active: true, correlationId: null, snapshot: { ...SNAPSHOT, ...changes } };
+}
+
+const queued = (value: string, changedAt: string, basis = 4): FieldChange => ({ value, changedAt, basis: { serviceNowModCount: basis, incidentVersion: 2 } });
+
+function change(modCount: number, at: string, changes: Record<string, string>, changedFields: string[] | null = null): DecideInput['change'] {
+  return { sequence: modCount, occurredAt: at, record: version(modCount, at, changes), changedFields };
+}
+
+describe('the rule', () => {
+  it('ServiceNow wins only with a change newer than the queued write\'s basis and later in time (whole seconds; a tie goes to incident.io)', () => {
+    const write = queued('investigating', '2026-01-01T10:00:05.900Z', 4);
+    expect(serviceNowWins(write, { modCount: 6, at: '2026-01-01T10:00:06Z' })).toBe(true);
+    expect(serviceNowWins(write, { modCount: 6, at: '2026-01-01T10:00:05Z' })).toBe(false);
+    // incident.io's change was made knowing version 6: it is the later one, whatever the clocks say.
+    expect(serviceNowWins(queued('investigating', '2026-01-01T10:00:05Z', 6), { modCount: 6, at: '2026-01-01T10:00:09Z' })).toBe(false);
+    // A write queued before migration 0005 has no basis: time decides.
+    expect(serviceNowWins({ value: 'x', changedAt: '2026-01-01T10:00:05Z' }, { modCount: 1, at: '2026-01-01T10:00:06Z' })).toBe(true);
+  });
+});
+
+describe('applying a ServiceNow change', () => {
+  it('a later change whose mapped value equals the incident\'s still drops the field from the queued write (no revert of the user\'s value)', () => {
+    // incident.io: triage → investigating (queues state 2). A ServiceNow user then sets state 2 → 1 → …
+    // here simply 3 (On Hold): an open state maps to no status change, but the write of state 2 must go.
+    const decision = decideRecordChange({
+      incident: INCIDENT,
+      link: { snapshot: { ...SNAPSHOT, state: '2' }, lastAppliedModCount: 4, fieldVersions: {} },
+      change: change(5, '2026-01-01T10:00:09Z', { state: '3' }),
+      openOps: [{ id: 'op1', state: 'pending', payload: { fields: { status: queued('investigating', '2026-01-01T10:00:05Z') } } }],
+      mapping: DEFAULT_MAPPING,
+    });
+    expect(decision.incidentChanges).toEqual({});
+    expect(decision.dropFromOps).toEqual([{ opId: 'op1', fields: ['status'] }]);
+    expect(decision.fieldVersions.state).toEqual({ modCount: 5, at: '2026-01-01T10:00:09Z' });
+  });
+
+  it('a push that reports a field changed back to the snapshot\'s value (A → B → A while a write was in flight) counts as a change', () => {
+    const decision = decideRecordChange({
+      incident: INCIDENT,
+      link: { snapshot: SNAPSHOT, lastAppliedModCount: 4, fieldVersions: {} },
+      change: change(6, '2026-01-01T10:00:09Z', { state: '1' }, ['state', 'sys_updated_on']),
+      openOps: [{ id: 'op1', state: 'pending', payload: { fields: { status: queued('investigating', '2026-01-01T10:00:05Z') } } }],
+      mapping: DEFAULT_MAPPING,
+    });
+    expect(decision.changed).toEqual(['state']);
+    expect(decision.dropFromOps).toEqual([{ opId: 'op1', fields: ['status'] }]);
+  });
+
+  it('an older ServiceNow change is not applied over a later incident.io change still queued (the other direction)', () => {
+    const decision = decideRecordChange({
+      incident: INCIDENT,
+      link: { snapshot: SNAPSHOT, lastAppliedModCount: 4, fieldVersions: {} },
+      change: change(5, '2026-01-01T10:00:02Z', { state: '6' }),
+      openOps: [{ id: 'op1', state: 'pending', payload: { fields: { status: queued('investigating', '2026-01-01T10:00:05Z') } } }],
+      mapping: DEFAULT_MAPPING,
+    });
+    expect(decision.incidentChanges).toEqual({});
+    expect(decision.dropFromOps).toEqual([]);
+    expect(decision.conflicts).toEqual([{ field: 'status', winner: 'incident.io' }]);
+  });
+
+  it('a write a live worker is sending wins for now, but the change is recorded for the write\'s re-decision if that worker died', () => {
+    const decision = decideRecordChange({
+      incident: INCIDENT,
+      link: { snapshot: SNAPSHOT, lastAppliedModCount: 4, fieldVersions: {} },
+      change: change(5, '2026-01-01T10:00:09Z', { state: '6' }),
+      openOps: [{ id: 'op1', state: 'sending', payload: { fields: { status: queued('investigating', '2026-01-01T10:00:05Z') } } }],
+      mapping: DEFAULT_MAPPING,
+    });
+    expect(decision.incidentChanges).toEqual({});
+    expect(decision.dropFromOps).toEqual([]);
+    expect(decision.fieldVersions.state).toEqual({ modCount: 5, at: '2026-01-01T10:00:09Z' });
+    // The same write, held by the caller re-deciding it: ServiceNow's later change wins.
+    const held = decideRecordChange({
+      incident: INCIDENT,
+      link: { snapshot: SNAPSHOT, lastAppliedModCount: 4, fieldVersions: {} },
+      change: change(5, '2026-01-01T10:00:09Z', { state: '6' }),
+      openOps: [{ id: 'op1', state: 'sending', payload: { fields: { status: queued('investigating', '2026-01-01T10:00:05Z') } } }],
+      mapping: DEFAULT_MAPPING,
+      heldOpIds: ['op1'],
+    });
+    expect(held.incidentChanges).toEqual({ status: 'resolved' });
+    expect(held.dropFromOps).toEqual([{ opId: 'op1', fields: ['status'] }]);
+  });
+});
+
+describe('before a write is sent', () => {
+  it('drops each field a later ServiceNow change beat, and the incident takes ServiceNow\'s value; other fields are sent', () => {
+    const decision = decideQueuedWrite({
+      incident: { ...INCIDENT, name: 'New name' },
+      link: { snapshot: { ...SNAPSHOT, state: '6' }, fieldVersions: { state: { modCount: 5, at: '2026-01-01T10:00:09Z' } } },
+      fields: { status: queued('investigating', '2026-01-01T10:00:05Z'), name: queued('New name', '2026-01-01T10:00:05Z') },
+      mapping: DEFAULT_MAPPING,
+    });
+    expect(decision).toEqual({ drop: ['status'], incidentChanges: { status: 'resolved' } });
+  });
+
+  it('keeps a field whose ServiceNow change the incident.io change was based on', () => {
+    const decision = decideQueuedWrite({
+      incident: INCIDENT,
+      link: { snapshot: SNAPSHOT, fieldVersions: { state: { modCount: 5, at: '2026-01-01T10:00:09Z' } } },
+      fields: { status: queued('investigating', '2026-01-01T10:00:08Z', 5) },
+      mapping: DEFAULT_MAPPING,
+    });
+    expect(decision).toEqual({ drop: [], incidentChanges: {} });
+  });
+});
+
+describe('the revert of issue 8, on the local instance with the app', () => {
+  let f: SyncFixture;
+  // Long leases: the "crashed" worker's lease must still run while the user's push is applied.
+  beforeAll(async () => {
+    f = await startRealtimeFixture({ companion: { sync: { timings: { heartbeatMs: 1_000, staleAfterMs: 120_000 } } } });
+  }, 60_000);
+  afterAll(async () => f?.close());
+
+  it('a status write in flight when the companion died is not re-sent over the state a ServiceNow user set since', async () => {
+    const declared = await f.declare({ name: 'Revert check', status: 'triage', severity: 'minor' });
+    const linked = await f.synced(declared.id);
+    const sysId = linked.servicenow!.sys_id;
+    const store = f.companion.store.sync;
+    const link = (await store.incidents.getLink(declared.id))!;
+
+    // incident.io: triage → investigating five seconds ago; its write (state 2) was claimed by a
+    // worker, reached ServiceNow, and the worker died before recording it.
+    const changedAt = new Date(Date.now() - 5_000);
+    const opId = await store.transaction(async (tx) => {
+      const incident = (await tx.incidents.getIncident(declared.id))!;
+      await tx.incidents.updateIncident(incident.id, incident.version, { status: 'investigating' }, changedAt);
+      const op = await tx.outbound.enqueue({
+        incidentId: incident.id,
+        connectionId: f.connection.id,
+        kind: 'update',
+        payload: { fields: { status: { value: 'investigating', changedAt: changedAt.toISOString(), basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } } } },
+        createdAt: changedAt,
+      });
+      await tx.owners.register({ id: 'crashed-worker', host: 'another-host', pid: 1, startedAt: changedAt });
+      const claimed = await tx.outbound.claim({ owner: 'crashed-worker', now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
+      expect(claimed?.id).toBe(op.id);
+      return op.id;
+    });
+    await f.patchRecord(sysId, { state: '2' }, USERS.svc);
+
+    // A ServiceNow user then sets state 1; the app pushes it and the companion applies it.
+    await f.patchRecord(sysId, { state: '1' });
+    const userVersion = Number((await f.record(sysId, ['sys_mod_count'])).sys_mod_count);
+    await waitFor(async () => (await store.incidents.getLink(declared.id))!.lastAppliedModCount >= userVersion, { message: 'the user\'s push was applied' });
+    const writesBefore = await f.writes();
+
+    // The companion restarts: the dead worker's write is free, and is re-decided before it is sent.
+    await store.owners.reclaim('crashed-worker', new Date());
+    f.companion.engine.wake();
+    const op = await waitFor(async () => (await store.outbound.listForIncident(declared.id)).find((o) => o.id === opId && o.state === 'done'));
+    expect(op.payload.fields?.status).toBeUndefined();
+    expect((await f.record(sysId, ['state'])).state).toBe('1');
+    expect((await f.writes()).patch).toBe(writesBefore.patch);
+  }, 60_000);
+});
