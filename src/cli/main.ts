@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { version } from '../../package.json';
 import { registerCompanionCommands } from '../companion/cli';
 import { registerInstanceCommand } from '../instance/cli';
+import { stopWhenLauncherExits } from './launcher-watch';
 import { registerStartCommand } from './start';
 
 /** The `incident-sn` program. Each part of the product registers its own commands here. */
@@ -16,6 +17,8 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The program as bin/incident-sn.js runs it. */
 export async function main(argv: string[]): Promise<void> {
+  stopWhenLauncherExits({ env: process.env, parentPid: process.ppid });
   await buildProgram().parseAsync(argv);
 }

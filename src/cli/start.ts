@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import type { Command } from 'commander';
 import { runImportCatalog } from '../companion/catalog/run-import-catalog';
 import type { CommandIo } from '../companion/connect/command-io';
@@ -9,12 +10,17 @@ import { startInstance, type RunningInstance } from '../instance';
 import { buildAppIfStale, DIST_APP } from '../shared/build-app';
 import { IncidentSnError } from '../shared/errors';
 import { createLogger } from '../shared/logger';
+import { acquireProcessLocks, type ProcessLock } from '../shared/process-lock';
+import { onStopSignals } from '../shared/stop-signals';
 
 /**
  * `npm start` (`incident-sn start`): the whole product on one machine. Builds the app, starts the
  * local ServiceNow instance with the app installed and its demo data, connects the companion to it
  * with the seeded service account (the same checks as `incident-sn connect`), imports the catalog,
- * and serves. Data lives in the data folder between runs; `--reset` starts over.
+ * and serves. Data lives in the data folder between runs; `--reset` starts over. Before touching
+ * anything it locks the data folder's databases, so a second `start` (or a `serve` or `instance`
+ * on the same files) is refused with the holder's pid, and `--reset` never deletes what a running
+ * process uses.
  */
 
 /** The seeded OAuth application and service account of the local instance (docs/local-instance.md). */
@@ -29,8 +35,10 @@ export const LOCAL_CONNECTION = 'local';
 export interface StartOptions {
   /** Where the instance's and the companion's databases live. Default `.data`. */
   dataDir?: string;
-  /** Delete the data folder's databases and key first. */
+  /** Delete the data folder's databases and key first (once the lock is held, and confirmed). */
   reset?: boolean;
+  /** Asked before --reset deletes anything (with what it would delete); false cancels. Default: go ahead. */
+  confirmReset?: (dataDir: string, files: string[]) => Promise<boolean>;
   /** The local instance's port (default 8080; 0 picks a free one). */
   instancePort?: number;
   /** The companion's port (default 3000; 0 picks a free one). */
@@ -46,20 +54,28 @@ export interface RunningStack {
 export class StartError extends IncidentSnError {}
 
 const DATA_FILES = ['instance.db', 'companion.db', 'secret.key'];
+/** The databases `start` locks: the same files `instance --db` and `serve --db` lock. */
+const LOCKED_FILES = ['instance.db', 'companion.db'];
 
-function removeData(dataDir: string, io: CommandIo): void {
-  const removed: string[] = [];
-  for (const base of DATA_FILES) {
-    for (const file of [base, `${base}-wal`, `${base}-shm`]) {
-      const full = path.join(dataDir, file);
-      if (fs.existsSync(full)) {
-        fs.rmSync(full);
-        removed.push(file);
-      }
-    }
-  }
-  io.stdout(removed.length ? `Reset: removed ${removed.join(', ')} from ${dataDir}\n` : `Reset: ${dataDir} held no data yet\n`);
+/** The data files present in the folder, as --reset would delete them. */
+function dataFiles(dataDir: string): string[] {
+  return DATA_FILES.flatMap((base) => [base, `${base}-wal`, `${base}-shm`]).filter((file) => fs.existsSync(path.join(dataDir, file)));
 }
+
+function removeData(dataDir: string, files: string[], io: CommandIo): void {
+  for (const file of files) fs.rmSync(path.join(dataDir, file), { force: true });
+  io.stdout(files.length ? `Reset: removed ${files.join(', ')} from ${dataDir}\n` : `Reset: ${dataDir} held no data yet\n`);
+}
+
+function lockData(dataDir: string): ProcessLock[] {
+  return acquireProcessLocks(
+    LOCKED_FILES.map((file) => ({ file: path.join(dataDir, file), command: 'incident-sn start', alternative: 'pass --data-dir <another folder>' })),
+  );
+}
+
+const releaseAll = (locks: ProcessLock[]): void => {
+  for (const lock of locks) lock.release();
+};
 
 function portInUse(err: unknown): boolean {
   return (err as { code?: string }).code === 'EADDRINUSE';
@@ -70,10 +86,14 @@ async function listen<T>(what: string, option: string, port: number, start: () =
     return await start();
   } catch (err) {
     if (portInUse(err)) {
-      throw new StartError(`Port ${port} is in use, so the ${what} cannot listen: stop what uses it, or pass ${option} <port> (0 picks a free one).`, {
-        code: 'port_in_use',
-        cause: err,
-      });
+      throw new StartError(
+        `Port ${port} is in use, so the ${what} cannot listen: stop what uses it, or pass ${option} <port> (0 picks a free one). ` +
+          'A second setup next to a running one also needs its own --data-dir.',
+        {
+          code: 'port_in_use',
+          cause: err,
+        },
+      );
     }
     throw err;
   }
@@ -83,8 +103,33 @@ async function listen<T>(what: string, option: string, port: number, start: () =
 export async function startLocalStack(options: StartOptions, io: CommandIo): Promise<RunningStack> {
   const dataDir = path.resolve(options.dataDir ?? '.data');
   fs.mkdirSync(dataDir, { recursive: true });
-  if (options.reset) removeData(dataDir, io);
+  const locks = lockData(dataDir);
+  try {
+    if (options.reset) {
+      const files = dataFiles(dataDir);
+      if (files.length > 0 && options.confirmReset && !(await options.confirmReset(dataDir, files))) {
+        throw new StartError(`Reset cancelled: nothing was deleted from ${dataDir}.`, { code: 'reset_cancelled' });
+      }
+      removeData(dataDir, files, io);
+    }
+    const stack = await startServices(dataDir, options, io);
+    return {
+      ...stack,
+      close: async () => {
+        try {
+          await stack.close();
+        } finally {
+          releaseAll(locks);
+        }
+      },
+    };
+  } catch (err) {
+    releaseAll(locks);
+    throw err;
+  }
+}
 
+async function startServices(dataDir: string, options: StartOptions, io: CommandIo): Promise<RunningStack> {
   io.stdout('Building the app (now-sdk build)… ');
   io.stdout((await buildAppIfStale()) ? 'built dist/app\n' : 'dist/app is up to date\n');
 
@@ -151,13 +196,32 @@ export function tryThis(stack: RunningStack, dataDir: string): string {
     `     curl -s ${api}/api/incidents`,
     '',
     `Sign in to the instance as admin/admin or itil.user/itil-password. Data is kept in ${dataDir} between runs;`,
-    '`npm start -- --reset` starts over. Stop with Ctrl+C.',
+    `\`npm start -- --reset\` starts over. Stop with Ctrl+C, or kill -INT ${process.pid} (or npm's pid).`,
     '',
   ].join('\n');
 }
 
 function io(): CommandIo {
   return { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env };
+}
+
+/** --reset's question on a terminal; with no terminal to ask on, a refusal saying to add --yes. */
+async function confirmOnTerminal(dataDir: string, files: string[]): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    throw new StartError(`--reset would delete ${files.join(', ')} from ${dataDir}, and there is no terminal to confirm on: add --yes to delete without asking.`, {
+      code: 'reset_unconfirmed',
+    });
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('close', () => resolve(''));
+      rl.question(`--reset deletes ${files.join(', ')} from ${dataDir}: everything synced and configured there. Delete? [y/N] `, resolve);
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
 }
 
 function port(value: string): number {
@@ -170,15 +234,25 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('Run everything locally: build the app, start the local instance with it, connect the companion, import the catalog, serve.')
-    .option('--reset', 'delete the local data (both databases and the key) and start over')
+    .option('--reset', 'delete the local data (both databases and the key) and start over; asks first on a terminal')
+    .option('--yes', 'with --reset: delete without asking (needed when not on a terminal)')
     .option('--data-dir <dir>', 'where the databases live', '.data')
     .option('--instance-port <port>', 'the local instance\'s port (0: a free one)', port, 8080)
     .option('--port <port>', 'the companion\'s port (0: a free one)', port, 3000)
-    .action(async (flags: { reset?: boolean; dataDir: string; instancePort: number; port: number }) => {
+    .action(async (flags: { reset?: boolean; yes?: boolean; dataDir: string; instancePort: number; port: number }) => {
       const out = io();
       let stack: RunningStack;
       try {
-        stack = await startLocalStack({ reset: flags.reset === true, dataDir: flags.dataDir, instancePort: flags.instancePort, port: flags.port }, out);
+        stack = await startLocalStack(
+          {
+            reset: flags.reset === true,
+            confirmReset: flags.yes === true ? undefined : confirmOnTerminal,
+            dataDir: flags.dataDir,
+            instancePort: flags.instancePort,
+            port: flags.port,
+          },
+          out,
+        );
       } catch (err) {
         out.stderr(`${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = 1;
@@ -186,25 +260,22 @@ export function registerStartCommand(program: Command): void {
       }
       out.stdout(tryThis(stack, path.resolve(flags.dataDir)));
       await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: NodeJS.Signals) => {
-          if (stopping) {
-            out.stderr(`${signal} again: exiting without waiting.\n`);
-            process.exit(130);
-          }
-          stopping = true;
-          out.stdout('\nStopping…\n');
-          stack
-            .close()
-            .then(() => out.stdout(`Stopped. Data kept in ${path.resolve(flags.dataDir)}.\n`))
-            .catch((err: unknown) => {
-              out.stderr(`Stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
-              process.exitCode = 1;
-            })
-            .finally(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        const stopListening = onStopSignals({
+          stop: () => {
+            out.stdout('\nStopping…\n');
+            stack
+              .close()
+              .then(() => out.stdout(`Stopped. Data kept in ${path.resolve(flags.dataDir)}.\n`))
+              .catch((err: unknown) => {
+                out.stderr(`Stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+                process.exitCode = 1;
+              })
+              .finally(() => {
+                stopListening();
+                resolve();
+              });
+          },
+        });
       });
     });
 }

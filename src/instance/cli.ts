@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../shared/logger';
+import { acquireProcessLock } from '../shared/process-lock';
+import { onStopSignals } from '../shared/stop-signals';
 import { startInstance } from './index';
 import { DEFAULT_RATE_LIMIT_WINDOW_SECONDS } from './security/rate-limit';
 
@@ -24,7 +26,10 @@ function parsePort(raw: string): number {
   return port;
 }
 
-/** `incident-sn instance`: runs the local ServiceNow instance until SIGINT/SIGTERM. */
+/**
+ * `incident-sn instance`: runs the local ServiceNow instance until SIGINT/SIGTERM. It locks its
+ * database file first: a second instance (or a `start`) on the same file is refused with the pid.
+ */
 export function registerInstanceCommand(program: Command): void {
   program
     .command('instance')
@@ -49,6 +54,7 @@ export function registerInstanceCommand(program: Command): void {
         throw new Error(`--rate-limit-window-seconds must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(options.rateLimitWindowSeconds)})`);
       }
       const logger = createLogger('instance', { level: options.logLevel });
+      const lock = options.db === ':memory:' ? undefined : acquireProcessLock({ file: options.db, command: 'incident-sn instance', alternative: 'pass --db <another file>' });
       const instance = await startInstance({
         port: parsePort(options.port),
         dbPath: options.db,
@@ -57,6 +63,9 @@ export function registerInstanceCommand(program: Command): void {
         logger,
         scheduler: workers === 0 ? false : { workers },
         rateLimitWindowSeconds: window,
+      }).catch((err: unknown) => {
+        lock?.release();
+        throw err;
       });
       const lines = [
         `Local ServiceNow instance: ${instance.url}`,
@@ -80,22 +89,22 @@ export function registerInstanceCommand(program: Command): void {
           '  OAuth client      incident-io-local / local-client-secret',
         );
       }
-      lines.push('Stop with Ctrl+C.');
+      lines.push(`Stop with Ctrl+C, or kill -INT ${process.pid}.`);
       process.stdout.write(`${lines.join('\n')}\n`);
-      let stopping = false;
-      const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'stopping the local instance');
-        instance.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.error({ err }, 'error while stopping');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      onStopSignals({
+        stop: (signal) => {
+          logger.info({ signal }, 'stopping the local instance');
+          instance.close().then(
+            () => {
+              lock?.release();
+              process.exit(0);
+            },
+            (err: unknown) => {
+              logger.error({ err }, 'error while stopping');
+              process.exit(1);
+            },
+          );
+        },
+      });
     });
 }

@@ -3,12 +3,15 @@ import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io
 import { dbFileOf } from '../connect/options';
 import { printCommandError } from '../connect/output';
 import { IncidentSnError } from '../../shared/errors';
+import { acquireProcessLock, type ProcessLock } from '../../shared/process-lock';
+import { onStopSignals } from '../../shared/stop-signals';
 import { API_KEY_ENV } from './api-auth';
 import { DEFAULT_HOST, DEFAULT_PORT, startCompanion, type RunningCompanion, type StartCompanionOptions } from './start-companion';
 
 /**
  * `incident-sn serve`: the companion as a long-running service, until SIGINT or SIGTERM (then a
- * graceful stop: no new requests, work in progress finished or given back).
+ * graceful stop: no new requests, work in progress finished or given back). It locks its database
+ * first: a second `serve` (or a `start`) on the same file is refused with the holder's pid.
  */
 
 export const MAPPING_ENV = 'INCIDENT_SN_MAPPING';
@@ -53,9 +56,13 @@ export async function runServe(
   deps: { stop?: Promise<unknown>; onStarted?: (companion: RunningCompanion) => void } = {},
 ): Promise<CommandOutcome<{ url?: string }>> {
   let companion: RunningCompanion;
+  let lock: ProcessLock | undefined;
   try {
-    companion = await startCompanion(serveOptions(flags, io.env));
+    const options = serveOptions(flags, io.env);
+    lock = acquireProcessLock({ file: options.storeFile!, command: 'incident-sn serve', alternative: 'pass --db <another file>' });
+    companion = await startCompanion(options);
   } catch (err) {
+    lock?.release();
     printCommandError(io, err, false);
     return { exitCode: EXIT.usage, results: {} };
   }
@@ -63,18 +70,26 @@ export async function runServe(
     `incident.io companion listening on ${companion.url}\n` +
       `  incident API   ${companion.url}/api/incidents${io.env[API_KEY_ENV] ? ' (Authorization: Bearer $' + API_KEY_ENV + ')' : ''}\n` +
       `  app pushes     ${companion.url}/webhooks/servicenow/<connection>\n` +
-      `  health         ${companion.url}/healthz   metrics ${companion.url}/metrics\n`,
+      `  health         ${companion.url}/healthz   metrics ${companion.url}/metrics\n` +
+      `  stop           Ctrl+C, or kill -INT ${process.pid}\n`,
   );
   deps.onStarted?.(companion);
+  let markClosed!: () => void;
+  const companionClosed = new Promise<void>((resolve) => (markClosed = resolve));
   const stop =
     deps.stop ??
     new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
+      const stopListening = onStopSignals({ stop: () => resolve() });
+      void companionClosed.then(stopListening);
     });
   await stop;
   io.stderr('Stopping: finishing work in progress…\n');
-  await companion.close();
+  try {
+    await companion.close();
+  } finally {
+    lock.release();
+    markClosed();
+  }
   return { exitCode: EXIT.ok, results: { url: companion.url } };
 }
 

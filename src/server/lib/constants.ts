@@ -68,3 +68,12 @@ export const HEADER = {
 /** Roles the service account needs (setup guide step 3); reported by GET /health for the caller. */
 export const API_USER_ROLE = 'x_incident_io.api_user';
 export const REQUIRED_ROLES = [API_USER_ROLE, 'cmdb_read', 'sn_cmdb_user', 'incident_manager'] as const;
+
+/**
+ * Bounds of a push (schema/push-event.schema.json's maxLength and maximum; a unit test keeps the
+ * two equal). The payload builder cuts longer values, so the receiver never refuses an event for
+ * its size: names and choice values, a short description, long texts (description, close notes,
+ * journal entries: ServiceNow's largest string columns hold 65,000 characters), and sys_mod_count
+ * (at most 2^53 - 1, the largest integer a JSON number keeps exactly).
+ */
+export const PUSH_LIMITS = { name: 255, shortDescription: 4000, text: 65536, modCount: 9007199254740991 } as const;

@@ -1,4 +1,4 @@
-import type { EventType, JournalField } from './constants.ts';
+import { PUSH_LIMITS, type EventType, type JournalField } from './constants.ts';
 import type { RecordReader } from './glide-interfaces.ts';
 import { glideToIso } from './time.ts';
 
@@ -78,8 +78,17 @@ export interface ReferenceLookup {
   record(table: string, sysId: string): Reference | null;
 }
 
-function value(record: RecordReader, field: string): string {
-  return record.getValue(field) || '';
+/** Cuts a value to the schema's bound for it, so the receiver never refuses an event for its size. */
+function clip(raw: string, limit: number = PUSH_LIMITS.name): string {
+  return raw.length > limit ? raw.slice(0, limit) : raw;
+}
+
+function value(record: RecordReader, field: string, limit: number = PUSH_LIMITS.name): string {
+  return clip(record.getValue(field) || '', limit);
+}
+
+function label(record: RecordReader, field: string): string {
+  return clip(record.getDisplayValue(field) || '');
 }
 
 export function isTrue(raw: string | null | undefined): boolean {
@@ -89,25 +98,28 @@ export function isTrue(raw: string | null | undefined): boolean {
 function reference(record: RecordReader, field: string, table: string, lookup: ReferenceLookup): Reference | null {
   const id = value(record, field);
   if (!id) return null;
-  return lookup.record(table, id) || { sys_id: id, name: '' };
+  const found = lookup.record(table, id);
+  return found ? { sys_id: found.sys_id, name: clip(found.name) } : { sys_id: id, name: '' };
 }
 
 function userReference(record: RecordReader, field: string, lookup: ReferenceLookup): UserReference | null {
   const id = value(record, field);
   if (!id) return null;
-  return lookup.user(id) || { sys_id: id, name: '', user_name: '', email: '' };
+  const found = lookup.user(id);
+  if (!found) return { sys_id: id, name: '', user_name: '', email: '' };
+  return { sys_id: found.sys_id, name: clip(found.name), user_name: clip(found.user_name), email: clip(found.email) };
 }
 
 export function buildIncidentSnapshot(record: RecordReader, lookup: ReferenceLookup): IncidentSnapshot {
   return {
     sys_id: record.getUniqueValue(),
     number: value(record, 'number'),
-    short_description: value(record, 'short_description'),
-    description: value(record, 'description'),
+    short_description: value(record, 'short_description', PUSH_LIMITS.shortDescription),
+    description: value(record, 'description', PUSH_LIMITS.text),
     state: value(record, 'state'),
-    state_label: record.getDisplayValue('state') || '',
+    state_label: label(record, 'state'),
     priority: value(record, 'priority'),
-    priority_label: record.getDisplayValue('priority') || '',
+    priority_label: label(record, 'priority'),
     impact: value(record, 'impact'),
     urgency: value(record, 'urgency'),
     active: isTrue(record.getValue('active')),
@@ -117,11 +129,11 @@ export function buildIncidentSnapshot(record: RecordReader, lookup: ReferenceLoo
     business_service: reference(record, 'business_service', 'cmdb_ci_service', lookup),
     caller: userReference(record, 'caller_id', lookup),
     close_code: value(record, 'close_code'),
-    close_notes: value(record, 'close_notes'),
+    close_notes: value(record, 'close_notes', PUSH_LIMITS.text),
     sys_created_on: glideToIso(record.getValue('sys_created_on')),
     sys_updated_on: glideToIso(record.getValue('sys_updated_on')),
     sys_updated_by: value(record, 'sys_updated_by'),
-    sys_mod_count: parseInt(value(record, 'sys_mod_count') || '0', 10) || 0,
+    sys_mod_count: Math.min(Math.max(parseInt(value(record, 'sys_mod_count') || '0', 10) || 0, 0), PUSH_LIMITS.modCount),
   };
 }
 
@@ -130,7 +142,7 @@ export function buildJournalEntry(journal: RecordReader): JournalEntry {
     sys_id: journal.getUniqueValue(),
     // queueJournalEntry only builds entries of the synced journal fields.
     element: value(journal, 'element') as JournalField,
-    value: value(journal, 'value'),
+    value: value(journal, 'value', PUSH_LIMITS.text),
     author: value(journal, 'sys_created_by'),
     created_on: glideToIso(journal.getValue('sys_created_on')),
   };

@@ -111,7 +111,7 @@ describe('npm start (incident-sn start)', () => {
     expect(await stop(second)).toBe(0);
 
     // --reset starts over.
-    const third = await start(dataDir, '--reset');
+    const third = await start(dataDir, '--reset', '--yes');
     expect(third.output()).toMatch(/Reset: removed .*instance\.db.*companion\.db/);
     expect((await json(`${third.api}/api/incidents`)).incidents).toEqual([]);
     expect(await stop(third)).toBe(0);

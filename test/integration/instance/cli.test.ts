@@ -24,7 +24,7 @@ describe('incident-sn instance', () => {
         const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output}`)), 20_000);
         const check = (): void => {
           const m = /Local ServiceNow instance: (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          if (m && output.includes('Stop with Ctrl+C.')) {
+          if (m && output.includes('Stop with Ctrl+C, or kill -INT')) {
             clearTimeout(timer);
             resolve(m[1]);
           }
