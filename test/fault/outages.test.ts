@@ -55,7 +55,7 @@ it('2. webhook down: the app holds the events in its outbox and drains it by its
   expect(await stopCompanion(setup)).toBe(0);
   const stoppedAt = Date.now();
 
-  await runStream(work, 120, random, { incidentIo: false, serviceNow: true });
+  await runStream(work, 80, random, { incidentIo: false, serviceNow: true });
   // The app's outbox holds them: every change made while the webhook was down is undelivered, none dead.
   const held = await outbox(setup);
   expect(held.dead).toBe(0);
@@ -156,7 +156,8 @@ it('4. a rate limit of a few requests per window on the service account, then li
   const backlog = await pendingWrites(setup, work);
   let movedSeconds: number | null = null;
   try {
-    await waitFor(async () => (await pendingWrites(setup, work)) < backlog, { timeoutMs: 60_000, intervalMs: 250, message: 'the backlog to move after the lift' });
+    // Measured a little past the minute, so a late move is reported with its time (the assertion is on the minute).
+    await waitFor(async () => (await pendingWrites(setup, work)) < backlog, { timeoutMs: 70_000, intervalMs: 250, message: 'the backlog to move after the lift' });
     movedSeconds = (Date.now() - liftedAt) / 1000;
   } catch {
     // reported below
@@ -165,12 +166,13 @@ it('4. a rate limit of a few requests per window on the service account, then li
   const settleSeconds = movedSeconds === null ? null : await settle(setup, work, liftedAt);
   const verdict = await work.verify();
   reportVerdict(
-    `4. rate limit 3 requests per ${RATE_LIMIT_WINDOW_SECONDS} s window, then lifted (backlog ${backlog} writes; moved ${movedSeconds === null ? 'not within 60' : movedSeconds.toFixed(1)} s after the lift)`,
+    `4. rate limit 3 requests per ${RATE_LIMIT_WINDOW_SECONDS} s window, then lifted (backlog ${backlog} writes; moved ${movedSeconds === null ? 'not within 70' : movedSeconds.toFixed(1)} s after the lift)`,
     verdict,
     settleSeconds,
     'settle: from the lift',
   );
   expect(movedSeconds).not.toBeNull();
+  expect(movedSeconds).toBeLessThanOrEqual(60);
   expect(work.refused).toEqual([]);
   expect(verdict.problems).toEqual([]);
   expect(settleSeconds).not.toBeNull();
