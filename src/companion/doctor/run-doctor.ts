@@ -9,6 +9,7 @@ import { SetupSession } from '../connect/setup-session';
 import { openSqliteStore, type CompanionStore, type Connection, type ConnectionMode } from '../store';
 import { HEALTH_FINDINGS } from './health-findings';
 import { loadConnection } from './load-connection';
+import { rateLimitFinding } from './rate-limit-finding';
 
 /**
  * `incident-sn doctor`: re-runs connect's checks against a stored connection without changing
@@ -74,7 +75,10 @@ export async function runDoctor(flags: DoctorFlags, io: CommandIo, deps: DoctorD
     ...(deps.connectionOptions ? { connectionOptions: deps.connectionOptions } : {}),
   });
     if (!json) io.stdout(`Checking connection "${connection.name}" (${connection.instanceUrl}, mode ${connection.mode})…\n`);
-    const run = await runChecks(doctorChecks(connection.mode), session, lineWriter(io, json));
+    const checked = await runChecks(doctorChecks(connection.mode), session, lineWriter(io, json));
+    const paused = await rateLimitFinding(store, connection, clock());
+    lineWriter(io, json)(paused);
+    const run = { ...checked, results: [...checked.results, paused], allPassed: checked.allPassed && paused.ok };
     printNotRun(io, run, json);
     const attention = [...run.results.filter((r) => !r.ok).map((r) => r.id), ...run.notRun.map((n) => n.id)];
     const summary = run.allPassed ? `all ${run.results.length} checks passed` : `${tally(run)}; needs attention: ${attention.join(', ')}`;

@@ -11,6 +11,8 @@ import type { InboundState, OutboundState } from '../store/sync-store';
 export interface QueueDepthSource {
   outbound(): Promise<Record<OutboundState, number>>;
   inbound(): Promise<Record<InboundState, number>>;
+  /** Connections paused by a rate limit (by name), with what ServiceNow asked for and the next probe. */
+  rateLimited?(): Promise<Array<{ connection: string; until: Date; nextProbeAt: Date }>>;
 }
 
 export class SyncMetrics {
@@ -97,6 +99,33 @@ export class SyncMetrics {
         for (const state of ['pending', 'processing', 'failed'] as const) this.set({ state }, counts[state]);
       },
     });
+    if (depth.rateLimited) {
+      const rateLimited = depth.rateLimited.bind(depth);
+      new Gauge({
+        name: 'incident_sn_connection_rate_limited',
+        help: 'Connections ServiceNow rate-limited (1): writes to them wait, but for one probe at a time; absent once a probe passed',
+        labelNames: ['connection'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const p of await rateLimited()) this.set({ connection: p.connection }, 1);
+        },
+      });
+      new Gauge({
+        name: 'incident_sn_connection_rate_limit_seconds',
+        help: 'For each rate-limited connection, seconds until the next probe (kind="next_probe") and until the end of what Retry-After asked for (kind="retry_after")',
+        labelNames: ['connection', 'kind'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          const now = Date.now();
+          for (const p of await rateLimited()) {
+            this.set({ connection: p.connection, kind: 'next_probe' }, Math.max(0, (p.nextProbeAt.getTime() - now) / 1000));
+            this.set({ connection: p.connection, kind: 'retry_after' }, Math.max(0, (p.until.getTime() - now) / 1000));
+          }
+        },
+      });
+    }
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'incident_sn_' });
   }
 

@@ -99,21 +99,33 @@ const KIND_WORDS: Record<OutboundOp['kind'], string> = {
 };
 
 export class OutboundProcessor {
-  private readonly pausedUntil = new Map<string, number>();
-
   constructor(private readonly deps: OutboundProcessorDeps) {}
 
-  /** Claims and sends one write; false when none was due. */
+  /**
+   * Claims and sends one write; false when none was due. A rate-limited connection (a row in
+   * sync_connection_pauses, so a restart neither forgets nor hammers) gets nothing but its probe:
+   * one write when the probe is due, taken by one worker of one process. If it passes, the pause
+   * ends and the backlog moves at once; if not, the pause is extended.
+   */
   async step(signal: AbortSignal): Promise<boolean> {
+    const { store, owner, leaseMs } = this.deps;
     const now = this.deps.clock();
-    const paused = [...this.pausedUntil].filter(([, until]) => until > now.getTime()).map(([id]) => id);
-    const op = await this.deps.store.sync.outbound.claim({ owner: this.deps.owner, now, leaseMs: this.deps.leaseMs, excludeConnections: paused });
+    for (const pause of await store.sync.pauses.list()) {
+      if (pause.nextProbeAt > now) continue;
+      if (!(await store.sync.pauses.takeProbe(pause.connectionId, now, new Date(now.getTime() + this.deps.rateLimitProbeMs)))) continue;
+      const probe = await store.sync.outbound.claim({ owner, now, leaseMs, onlyConnection: pause.connectionId });
+      if (!probe) continue;
+      this.deps.logger.info({ connection: pause.connectionId, op: probe.id }, 'probing a rate-limited ServiceNow connection with one write');
+      await this.process(probe, signal, true);
+      return true;
+    }
+    const op = await store.sync.outbound.claim({ owner, now, leaseMs });
     if (!op) return false;
-    await this.process(op, signal);
+    await this.process(op, signal, false);
     return true;
   }
 
-  private async process(op: OutboundOp, signal: AbortSignal): Promise<void> {
+  private async process(op: OutboundOp, signal: AbortSignal, probe: boolean): Promise<void> {
     const { store, owner, metrics, logger } = this.deps;
     const sync = store.sync;
     const connection = await this.deps.registry.byId(op.connectionId);
@@ -156,6 +168,9 @@ export class OutboundProcessor {
       const result = outcome.kind === 'created' && outcome.adopted ? 'adopted' : outcome.version === null && outcome.kind === 'updated' ? 'noop' : 'done';
       metrics.outboundWrites.inc({ connection: label, kind: op.kind, result });
       logger.debug({ op: op.id, kind: op.kind, incident: incident.reference, result }, 'wrote to ServiceNow');
+      if (probe && (await sync.pauses.resume(op.connectionId))) {
+        logger.info({ connection: label }, 'the ServiceNow rate limit was lifted (a probe passed); sending resumes');
+      }
     } catch (err) {
       if (err instanceof LeaseLostError) {
         logger.warn({ op: op.id }, err.message);
@@ -237,9 +252,9 @@ export class OutboundProcessor {
       logger.error({ op: op.id, kind: op.kind, incident: incident?.reference, status: plan.status, err: message }, 'ServiceNow refused a write; it is not retried');
       return;
     }
-    const backoff = retryDelayMs(this.deps.backoff, op.attempts, this.deps.random, plan.retryAfterSeconds);
-    const delay = plan.unanswered ? Math.max(backoff, this.deps.unansweredGraceMs) : backoff;
-    if (plan.pauseConnection) this.pausedUntil.set(op.connectionId, at.getTime() + delay);
+    let delay = retryDelayMs(this.deps.backoff, op.attempts, this.deps.random);
+    if (plan.unanswered) delay = Math.max(delay, this.deps.unansweredGraceMs);
+    if (plan.pauseConnection) delay = await this.pause(op, label, plan, message, at);
     await store.sync.outbound.retry(op.id, owner, {
       nextAttemptAt: new Date(at.getTime() + delay),
       error: message,
@@ -249,6 +264,30 @@ export class OutboundProcessor {
     });
     metrics.outboundWrites.inc({ connection: label, kind: op.kind, result: 'retry' });
     logger.warn({ op: op.id, kind: op.kind, incident: incident?.reference, attempt: op.attempts, retryInMs: delay, err: message }, 'a write to ServiceNow failed; it is retried');
+  }
+
+  /**
+   * Pauses the connection after a 429, in the database: Retry-After is honoured (nothing but
+   * probes until then) but a probe goes out at least every rateLimitProbeMs, because ServiceNow's
+   * windows are per clock hour and an admin may lift the limit long before. Returns when this
+   * write is tried again: at the next probe.
+   */
+  private async pause(op: OutboundOp, label: string, plan: FailurePlan, message: string, at: Date): Promise<number> {
+    const askedMs = plan.retryAfterSeconds !== undefined ? plan.retryAfterSeconds * 1000 : retryDelayMs(this.deps.backoff, op.attempts, this.deps.random);
+    const probeInMs = Math.min(askedMs, this.deps.rateLimitProbeMs);
+    await this.deps.store.sync.pauses.pause({
+      connectionId: op.connectionId,
+      until: new Date(at.getTime() + askedMs),
+      nextProbeAt: new Date(at.getTime() + probeInMs),
+      retryAfterSeconds: plan.retryAfterSeconds ?? null,
+      reason: message,
+      at,
+    });
+    this.deps.logger.warn(
+      { connection: label, retryAfterSeconds: plan.retryAfterSeconds, probeInMs },
+      'ServiceNow rate-limited this connection; writes to it pause, and one write probes whether the limit was lifted',
+    );
+    return probeInMs;
   }
 
   /**

@@ -60,6 +60,17 @@ export interface SyncHealth {
   ok: boolean;
   store: 'ok' | string;
   workers: WorkerLoopStatus[];
+  /** Connections paused by a rate limit (the process is healthy; ServiceNow asks it to wait). */
+  rateLimits: RateLimitStatus[];
+}
+
+export interface RateLimitStatus {
+  connection: string;
+  since: Date;
+  until: Date;
+  nextProbeAt: Date;
+  retryAfterSeconds: number | null;
+  hits: number;
 }
 
 export class SyncEngine {
@@ -94,7 +105,11 @@ export class SyncEngine {
     const timings = this.timings;
     const random = options.random ?? Math.random;
     this.metrics = new SyncMetrics(
-      { outbound: () => store.sync.outbound.countByState(), inbound: () => store.sync.inbound.countByState() },
+      {
+        outbound: () => store.sync.outbound.countByState(),
+        inbound: () => store.sync.inbound.countByState(),
+        rateLimited: () => this.rateLimits(),
+      },
       { defaultMetrics: options.defaultMetrics ?? true },
     );
     this.registry = new ConnectionRegistry(store, {
@@ -287,7 +302,19 @@ export class SyncEngine {
       store = (err as Error).message || 'unreachable';
     }
     const workers = [this.inboundLoop.status(), this.outboundLoop.status(), this.pollLoop.status()];
-    return { ok: store === 'ok' && workers.every((w) => w.running), store, workers };
+    const rateLimits = store === 'ok' ? await this.rateLimits().catch(() => []) : [];
+    return { ok: store === 'ok' && workers.every((w) => w.running), store, workers, rateLimits };
+  }
+
+  /** The rate-limit pauses in the store, by connection name. */
+  async rateLimits(): Promise<RateLimitStatus[]> {
+    const out: RateLimitStatus[] = [];
+    for (const pause of await this.options.store.sync.pauses.list()) {
+      const connection = await this.registry.byId(pause.connectionId).catch(() => undefined);
+      const { connectionId, reason: _reason, ...rest } = pause;
+      out.push({ connection: connection?.name ?? connectionId, ...rest });
+    }
+    return out;
   }
 
   /**

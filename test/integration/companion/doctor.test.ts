@@ -48,11 +48,33 @@ describe('doctor against the local instance (polling connection)', () => {
       ['app-installed', true],
       ['task-access', true],
       ['push-configured', true],
+      ['not-rate-limited', true],
     ]);
     expect(results.checks[5]!.message).toBe('No push to check: this connection polls the instance (mode: polling) (setup guide step 5)');
     expect(exitCode).toBe(0);
     expect(JSON.parse(io.out())).toEqual(results.checks);
-    expect(await lastCheck()).toEqual({ at: new Date('2026-03-01T12:00:00Z'), status: 'ok', summary: 'all 6 checks passed' });
+    expect(await lastCheck()).toEqual({ at: new Date('2026-03-01T12:00:00Z'), status: 'ok', summary: 'all 7 checks passed' });
+  });
+
+  it('reports a rate limit the sync is waiting out (kept in the store), with the next probe and what to do', async () => {
+    const store = await openSqliteStore({ file: data.db, env: {} });
+    const connection = (await store.getConnection('local'))!;
+    const now = new Date('2026-03-01T12:00:00Z');
+    await store.sync.pauses.pause({
+      connectionId: connection.id,
+      until: new Date(now.getTime() + 3_000_000),
+      nextProbeAt: new Date(now.getTime() + 45_000),
+      retryAfterSeconds: 3_000,
+      reason: 'ServiceNow answered 429',
+      at: new Date(now.getTime() - 15_000),
+    });
+    await store.close();
+    const { exitCode, results, io } = await doctor({ name: 'local' }, now);
+    expect(exitCode).toBe(1);
+    expect(results.checks.find((r) => r.id === 'not-rate-limited')).toMatchObject({ ok: false });
+    expect(io.out()).toContain('Retry-After 3000s');
+    expect(io.out()).toContain('one write probes the instance in 45s');
+    expect(io.out()).toContain(`matches user ${SVC.user}`);
   });
 
   it('reports a service account locked since connect, with the step that fixes it, and records it', async () => {

@@ -12,6 +12,14 @@ export function operationsRoutes(engine: SyncEngine) {
         workers: Object.fromEntries(
           health.workers.map((w) => [w.name, { running: w.running, busy: w.busy, last_beat_at: new Date(w.lastBeatAt).toISOString() }]),
         ),
+        rate_limited: health.rateLimits.map((r) => ({
+          connection: r.connection,
+          since: r.since.toISOString(),
+          retry_after_until: r.until.toISOString(),
+          next_probe_at: r.nextProbeAt.toISOString(),
+          retry_after_seconds: r.retryAfterSeconds,
+          hits: r.hits,
+        })),
       });
     });
 
