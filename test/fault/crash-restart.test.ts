@@ -1,4 +1,4 @@
-import { killAll, killCompanion, printFigures, startCompanion, startSetup, teardown, outbox, type Setup } from './harness';
+import { killAll, killCompanion, outboxBacklog, printFigures, startCompanion, startSetup, teardown, outbox, type Setup } from './harness';
 import { seededRandom, Workload } from './workload';
 import { waitFor } from '../helpers/wait-for';
 
@@ -15,6 +15,8 @@ const LANES = 4;
 const SETTLE_DEADLINE_MS = 60_000;
 /** The stream stops here even if it has not made all its changes (the figures then say how many it made). */
 const STREAM_DEADLINE_MS = 110_000;
+/** Past this many undelivered events in the app's outbox (while the companion is up), ServiceNow's side waits. */
+const MAX_OUTBOX_BACKLOG = 100;
 const SEED = Number(process.env.FAULT_SEED ?? 8);
 
 jest.setTimeout(240_000);
@@ -56,12 +58,25 @@ it(`survives ${KILLS} kill -9s of the companion during ${CHANGES} changes on ${I
         killAt.shift();
         killing = killAndRestart().finally(() => (killing = null));
       }
-      if (!(await work.changeOne(random, { incidentIo: up && !pausedForKill, serviceNow: true }))) await new Promise((resolve) => setTimeout(resolve, 5));
+      // Backpressure: while the app's outbox is far behind (a slow machine), only incident.io changes are made.
+      const serviceNow = !up || backlog <= MAX_OUTBOX_BACKLOG;
+      const incidentIo = up && !pausedForKill;
+      if (!(incidentIo || serviceNow) || !(await work.changeOne(random, { incidentIo, serviceNow }))) await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
+  let backlog = 0;
+  let streaming = true;
+  const watchBacklog = (async () => {
+    while (streaming) {
+      backlog = (await outbox(s)).undelivered;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
   const streamStart = Date.now();
   const streamDeadline = streamStart + STREAM_DEADLINE_MS;
   await Promise.all(Array.from({ length: LANES }, lane));
+  streaming = false;
+  await watchBacklog;
   if (killing) await killing;
   const lastChange = Date.now();
   const streamSeconds = (lastChange - streamStart) / 1000;
@@ -79,6 +94,7 @@ it(`survives ${KILLS} kill -9s of the companion during ${CHANGES} changes on ${I
   }
   const verdict = await work.verify();
   const box = await outbox(s);
+  if (box.undelivered > 0) process.stdout.write(`app outbox, oldest undelivered:\n${(await outboxBacklog(s)).join('\n')}\n`);
   printFigures({
     scenario: `1. kill -9 x${restarts.length} during changes on both sides (${INCIDENTS} incidents, ${work.writes.length} field changes + ${work.notes.length} notes in ${streamSeconds.toFixed(0)} s; restarts took ${restarts.map((r) => r.toFixed(1)).join(', ')} s)`,
     changes: verdict.changes,

@@ -260,6 +260,16 @@ export async function metric(setup: Setup, name: string, labels: Record<string, 
   return sum;
 }
 
+/** The first undelivered events of the app's outbox, one line each, to say why something did not settle. */
+export async function outboxBacklog(setup: Setup, limit = 8): Promise<string[]> {
+  const rows: Json[] = await sn(
+    setup,
+    'GET',
+    `/api/now/table/x_incident_io_outbound_event?sysparm_query=state!=delivered^ORDERBYsys_created_on&sysparm_fields=incident_number,event_type,state,attempts,next_attempt_at,last_http_status,last_error&sysparm_limit=${limit}`,
+  );
+  return rows.map((r) => `${r.incident_number} ${r.event_type} ${r.state} attempts=${r.attempts} next=${r.next_attempt_at} status=${r.last_http_status} ${String(r.last_error).slice(0, 120)}`);
+}
+
 // ---- figures -------------------------------------------------------------------------------------
 
 export interface Figures {
