@@ -94,7 +94,9 @@ it(`survives ${KILLS} kill -9s of the companion during ${CHANGES} changes on ${I
   }
   const verdict = await work.verify();
   const box = await outbox(s);
-  if (box.undelivered > 0) process.stdout.write(`app outbox, oldest undelivered:\n${(await outboxBacklog(s)).join('\n')}\n`);
+  if (box.undelivered > 0 || verdict.problems.length > 0) {
+    process.stdout.write(`app outbox, oldest undelivered:\n${(await outboxBacklog(s)).join('\n')}\ncompanion's last output:\n${s.companion?.output().slice(-4000)}\n`);
+  }
   printFigures({
     scenario: `1. kill -9 x${restarts.length} during changes on both sides (${INCIDENTS} incidents, ${work.writes.length} field changes + ${work.notes.length} notes in ${streamSeconds.toFixed(0)} s; restarts took ${restarts.map((r) => r.toFixed(1)).join(', ')} s)`,
     changes: verdict.changes,

@@ -267,7 +267,12 @@ export async function outboxBacklog(setup: Setup, limit = 8): Promise<string[]> 
     'GET',
     `/api/now/table/x_incident_io_outbound_event?sysparm_query=state!=delivered^ORDERBYsys_created_on&sysparm_fields=incident_number,event_type,state,attempts,next_attempt_at,last_http_status,last_error&sysparm_limit=${limit}`,
   );
-  return rows.map((r) => `${r.incident_number} ${r.event_type} ${r.state} attempts=${r.attempts} next=${r.next_attempt_at} status=${r.last_http_status} ${String(r.last_error).slice(0, 120)}`);
+  const ready = await snRequest(setup, 'GET', '/api/now/table/sys_trigger?sysparm_query=state=ready&sysparm_fields=sys_id&sysparm_limit=1');
+  const running: Json[] = await sn(setup, 'GET', '/api/now/table/sys_trigger?sysparm_query=state=running&sysparm_fields=name,sys_updated_on&sysparm_limit=5');
+  const lines = [
+    `at ${new Date().toISOString()}; scheduler: ${ready.headers.get('x-total-count')} jobs ready in sys_trigger, running: ${running.map((r) => `${r.name} since ${r.sys_updated_on}`).join('; ') || 'none'}`,
+  ];
+  return lines.concat(rows.map((r) => `${r.incident_number} ${r.event_type} ${r.state} attempts=${r.attempts} next=${r.next_attempt_at} status=${r.last_http_status} ${String(r.last_error).slice(0, 120)}`));
 }
 
 // ---- figures -------------------------------------------------------------------------------------
