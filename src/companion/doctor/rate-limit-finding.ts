@@ -2,13 +2,13 @@ import type { CheckResult } from '../connect/check-runner';
 import type { CompanionStore, Connection } from '../store';
 
 /**
- * What doctor adds from the companion's own store: whether ServiceNow has rate-limited the
- * connection (the pause the sync keeps in sync_connection_pauses), how long it asked to wait,
- * and when the next single probe goes out.
+ * What doctor adds from the companion's own store while ServiceNow rate-limits the connection (the
+ * pause the sync keeps in sync_connection_pauses): how long it asked to wait, and when the next
+ * single probe goes out. Undefined when the connection is not paused.
  */
-export async function rateLimitFinding(store: CompanionStore, connection: Connection, now: Date): Promise<CheckResult> {
+export async function rateLimitFinding(store: CompanionStore, connection: Connection, now: Date): Promise<CheckResult | undefined> {
   const pause = (await store.sync.pauses.list()).find((p) => p.connectionId === connection.id);
-  if (!pause) return { id: 'not-rate-limited', ok: true, message: 'The companion is not rate-limited by this instance', step: null };
+  if (!pause) return undefined;
   const seconds = (to: Date) => Math.max(0, Math.round((to.getTime() - now.getTime()) / 1000));
   return {
     id: 'not-rate-limited',

@@ -76,9 +76,10 @@ export async function runDoctor(flags: DoctorFlags, io: CommandIo, deps: DoctorD
   });
     if (!json) io.stdout(`Checking connection "${connection.name}" (${connection.instanceUrl}, mode ${connection.mode})…\n`);
     const checked = await runChecks(doctorChecks(connection.mode), session, lineWriter(io, json));
+    // Reported only while the sync is paused by a rate limit (a healthy connection lists the setup checks alone).
     const paused = await rateLimitFinding(store, connection, clock());
-    lineWriter(io, json)(paused);
-    const run = { ...checked, results: [...checked.results, paused], allPassed: checked.allPassed && paused.ok };
+    if (paused) lineWriter(io, json)(paused);
+    const run = paused ? { ...checked, results: [...checked.results, paused], allPassed: false } : checked;
     printNotRun(io, run, json);
     const attention = [...run.results.filter((r) => !r.ok).map((r) => r.id), ...run.notRun.map((n) => n.id)];
     const summary = run.allPassed ? `all ${run.results.length} checks passed` : `${tally(run)}; needs attention: ${attention.join(', ')}`;

@@ -12,6 +12,25 @@ import { incidentValuesFrom } from './inbound-decision';
 import { shouldDeclare, type SyncMapping } from './mapping';
 import type { SyncMetrics } from './metrics';
 import { TRACKED_FIELDS, type InboundChange } from './servicenow-record';
+import { StoredDataError } from '../store/errors';
+
+const EVENT_TYPES: ReadonlySet<string> = new Set(['incident.created', 'incident.updated', 'incident.deleted', 'incident.journal']);
+
+/** The stored payload as a change, checked: what the apply path reads must be there (never a null deep inside). */
+export function inboundChangeOf(event: Pick<StoredInboundEvent, 'id' | 'payload'>): InboundChange {
+  const bad = (problem: string) => new StoredDataError('sync_inbound_events', event.id, 'payload', problem);
+  const change = event.payload as Partial<InboundChange> | null;
+  if (!change || typeof change !== 'object') throw bad('not an object');
+  if (typeof change.type !== 'string' || !EVENT_TYPES.has(change.type)) throw bad(`unknown type ${JSON.stringify(change.type)}`);
+  if (typeof change.sequence !== 'number' || !Number.isSafeInteger(change.sequence)) throw bad('sequence is not an integer');
+  if (typeof change.occurredAt !== 'string') throw bad('occurredAt is missing');
+  const record = change.record as Partial<InboundChange['record']> | null | undefined;
+  if (!record || typeof record !== 'object' || !record.snapshot || typeof record.snapshot !== 'object') throw bad('record.snapshot is missing');
+  if (change.type === 'incident.journal' && change.journal !== undefined && (change.journal === null || typeof change.journal !== 'object')) {
+    throw bad('journal is not an object');
+  }
+  return change as InboundChange;
+}
 
 /**
  * Applies stored ServiceNow changes to incident.io, one claimed event at a time, each in one
@@ -66,17 +85,30 @@ export class InboundProcessor {
   /** Claims and applies one event; false when there was none to claim. */
   async step(signal: AbortSignal): Promise<boolean> {
     const { store, owner, leaseMs } = this.deps;
-    const event = await store.sync.inbound.claim({ owner, now: this.deps.clock(), leaseMs });
+    let event: StoredInboundEvent | undefined;
+    try {
+      event = await store.sync.inbound.claim({ owner, now: this.deps.clock(), leaseMs });
+    } catch (err) {
+      // The store set the unreadable event aside as failed already.
+      if (!(err instanceof StoredDataError)) throw err;
+      this.setAside(err);
+      return true;
+    }
     if (!event) return false;
     await this.process(event, signal);
     return true;
   }
 
+  private setAside(err: StoredDataError, event?: StoredInboundEvent): void {
+    this.deps.metrics.eventsProcessed.inc({ connection: event?.connectionId ?? 'unknown', source: event?.source ?? 'unknown', type: event?.type ?? 'unknown', outcome: 'failed' });
+    this.deps.logger.error({ table: err.table, row: err.rowId, column: err.column, event: event?.eventId, err: err.message }, 'a stored ServiceNow change cannot be read; set aside as failed');
+  }
+
   private async process(event: StoredInboundEvent, signal: AbortSignal): Promise<void> {
     const { store, owner, logger, metrics } = this.deps;
-    const change = event.payload as InboundChange;
     let label = event.connectionId;
     try {
+      const change = inboundChangeOf(event);
       const connection = await this.deps.registry.byId(event.connectionId);
       if (!connection) throw new Error('the connection of this event cannot be read (see the log about its secrets)');
       label = connection.name;
@@ -101,6 +133,12 @@ export class InboundProcessor {
       }
       const now = this.deps.clock();
       const message = describeError(err);
+      // Stored data that cannot be read will not become readable: no retries.
+      if (err instanceof StoredDataError) {
+        await store.sync.inbound.fail(event.id, owner, message, now);
+        this.setAside(err, event);
+        return;
+      }
       if (event.attempts >= this.deps.maxAttempts) {
         await store.sync.inbound.fail(event.id, owner, message, now);
         metrics.eventsProcessed.inc({ connection: label, source: event.source, type: event.type, outcome: 'failed' });

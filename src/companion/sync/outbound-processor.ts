@@ -12,6 +12,7 @@ import {
   type TableClient,
 } from '../client';
 import type { CompanionStore, Connection } from '../store';
+import { StoredDataError } from '../store/errors';
 import type { IncidentLink, OutboundOp, StoredIncident, SyncRepositories, TimelineUpdate } from '../store/sync-store';
 import { retryDelayMs, type BackoffPolicy } from './backoff';
 import type { ConnectionRegistry } from './connection-registry';
@@ -119,7 +120,15 @@ export class OutboundProcessor {
       await this.process(probe, signal, true);
       return true;
     }
-    const op = await store.sync.outbound.claim({ owner, now, leaseMs });
+    let op: OutboundOp | undefined;
+    try {
+      op = await store.sync.outbound.claim({ owner, now, leaseMs });
+    } catch (err) {
+      // The store set the unreadable write aside as dead already.
+      if (!(err instanceof StoredDataError)) throw err;
+      this.deps.logger.error({ table: err.table, row: err.rowId, column: err.column, err: err.message }, 'a queued write cannot be read; set aside as dead');
+      return true;
+    }
     if (!op) return false;
     await this.process(op, signal, false);
     return true;
@@ -240,7 +249,8 @@ export class OutboundProcessor {
 
   private async fail(op: OutboundOp, incident: StoredIncident | undefined, label: string, err: unknown): Promise<void> {
     const { store, owner, metrics, logger } = this.deps;
-    const plan = planFailure(err);
+    // Stored data that cannot be read (the link's snapshot, the payload) will not become readable: no retries.
+    const plan = err instanceof StoredDataError ? { ...planFailure(err), retry: false, status: null } : planFailure(err);
     const at = this.deps.clock();
     const message = describeError(err);
     if (!plan.retry) {

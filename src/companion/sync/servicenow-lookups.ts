@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import { describeError } from '../../shared/errors';
 import { encodedQuery, type TableClient, type TableRecord } from '../client';
 import type { CatalogStore } from '../store/catalog-store';
 import type { Connection } from '../store';
@@ -18,13 +20,26 @@ function sysIdOf(record: TableRecord | undefined): string | undefined {
 export class ServiceNowLookups {
   private readonly groups = new Map<string, { at: number; sysId: string | null }>();
 
-  constructor(private readonly catalog: CatalogStore | undefined) {}
+  constructor(
+    private readonly catalog: CatalogStore | undefined,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** The catalog's answer, or undefined when it cannot be read (logged: the Table API is asked instead). */
+  private async fromCatalog<T>(what: string, read: () => Promise<T> | undefined): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (err) {
+      this.logger?.warn({ lookup: what, err: describeError(err) }, 'the imported catalog could not be read; asking ServiceNow instead');
+      return undefined;
+    }
+  }
 
   /** The active user with this email, or null when the instance has none. */
   async userByEmail(connection: Connection, table: TableClient, email: string, signal?: AbortSignal): Promise<string | null> {
     const wanted = email.trim().toLowerCase();
     if (wanted === '') return null;
-    const known = await this.catalog?.findUserByEmail(connection.id, wanted).catch(() => undefined);
+    const known = await this.fromCatalog('user by email', () => this.catalog?.findUserByEmail(connection.id, wanted));
     if (known && known.active && known.deletedAt === null) return known.sysId;
     const page = await table.listPage('sys_user', {
       query: encodedQuery().where('email', '=', wanted).and('active', '=', true),
@@ -41,7 +56,7 @@ export class ServiceNowLookups {
     const key = `${connection.id}:${name.trim().toLowerCase()}`;
     const cached = this.groups.get(key);
     if (cached && Date.now() - cached.at < GROUP_CACHE_MS) return cached.sysId;
-    const known = await this.catalog?.findGroupByName(connection.id, name).catch(() => undefined);
+    const known = await this.fromCatalog('group by name', () => this.catalog?.findGroupByName(connection.id, name));
     let sysId: string | null = known && known.deletedAt === null ? known.sysId : null;
     if (!sysId) {
       const page = await table.listPage('sys_user_group', {

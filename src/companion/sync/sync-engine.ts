@@ -138,7 +138,7 @@ export class SyncEngine {
     const outbound = new OutboundProcessor({
       store,
       registry: this.registry,
-      lookups: new ServiceNowLookups(store.catalog),
+      lookups: new ServiceNowLookups(store.catalog, logger),
       mapping,
       metrics: this.metrics,
       logger,
@@ -302,7 +302,13 @@ export class SyncEngine {
       store = (err as Error).message || 'unreachable';
     }
     const workers = [this.inboundLoop.status(), this.outboundLoop.status(), this.pollLoop.status()];
-    const rateLimits = store === 'ok' ? await this.rateLimits().catch(() => []) : [];
+    const rateLimits =
+      store === 'ok'
+        ? await this.rateLimits().catch((err: unknown) => {
+            this.options.logger.warn({ err: describeError(err) }, 'could not read the rate-limit pauses for /healthz');
+            return [];
+          })
+        : [];
     return { ok: store === 'ok' && workers.every((w) => w.running), store, workers, rateLimits };
   }
 
@@ -310,7 +316,10 @@ export class SyncEngine {
   async rateLimits(): Promise<RateLimitStatus[]> {
     const out: RateLimitStatus[] = [];
     for (const pause of await this.options.store.sync.pauses.list()) {
-      const connection = await this.registry.byId(pause.connectionId).catch(() => undefined);
+      const connection = await this.registry.byId(pause.connectionId).catch((err: unknown) => {
+        this.options.logger.warn({ connection: pause.connectionId, err: describeError(err) }, 'could not read a rate-limited connection; showing its id');
+        return undefined;
+      });
       const { connectionId, reason: _reason, ...rest } = pause;
       out.push({ connection: connection?.name ?? connectionId, ...rest });
     }

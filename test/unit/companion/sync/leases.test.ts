@@ -67,7 +67,14 @@ async function queueWork(): Promise<void> {
     orderKey: '0000000001.2.000000000000000',
     occurredAt: T0,
     receivedAt: T0,
-    payload: { type: 'incident.journal' },
+    payload: {
+      type: 'incident.journal',
+      sequence: 1,
+      occurredAt: T0.toISOString(),
+      changedFields: [],
+      record: { sysId: 'unknown-record', number: '', modCount: 0, updatedAt: T0.toISOString(), updatedBy: 'itil.user', active: true, correlationId: null, snapshot: {} },
+      journal: { sysId: 'j1', element: 'comments', value: 'hi', author: 'itil.user', createdAt: T0.toISOString() },
+    },
   });
 }
 
