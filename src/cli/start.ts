@@ -213,6 +213,7 @@ async function confirmOnTerminal(dataDir: string, files: string[]): Promise<bool
     });
   }
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  rl.once('SIGINT', () => rl.close()); // Ctrl+C at the question: no
   try {
     const answer = await new Promise<string>((resolve) => {
       rl.once('close', () => resolve(''));
@@ -241,7 +242,30 @@ export function registerStartCommand(program: Command): void {
     .option('--port <port>', 'the companion\'s port (0: a free one)', port, 3000)
     .action(async (flags: { reset?: boolean; yes?: boolean; dataDir: string; instancePort: number; port: number }) => {
       const out = io();
-      let stack: RunningStack;
+      const dataDir = path.resolve(flags.dataDir);
+      // Listening from the start: a stop asked for while starting (the build can take a while)
+      // stops once everything is up, rather than killing the process halfway through.
+      let stack: RunningStack | undefined;
+      let stopRequested = false;
+      let stopped!: () => void;
+      const done = new Promise<void>((resolve) => (stopped = resolve));
+      const stop = (): void => {
+        if (!stack) {
+          stopRequested = true;
+          out.stdout('\nStopping once started (again to exit at once)…\n');
+          return;
+        }
+        out.stdout('\nStopping…\n');
+        stack
+          .close()
+          .then(() => out.stdout(`Stopped. Data kept in ${dataDir}.\n`))
+          .catch((err: unknown) => {
+            out.stderr(`Stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+            process.exitCode = 1;
+          })
+          .finally(stopped);
+      };
+      const stopListening = onStopSignals({ stop });
       try {
         stack = await startLocalStack(
           {
@@ -254,28 +278,14 @@ export function registerStartCommand(program: Command): void {
           out,
         );
       } catch (err) {
+        stopListening();
         out.stderr(`${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = 1;
         return;
       }
-      out.stdout(tryThis(stack, path.resolve(flags.dataDir)));
-      await new Promise<void>((resolve) => {
-        const stopListening = onStopSignals({
-          stop: () => {
-            out.stdout('\nStopping…\n');
-            stack
-              .close()
-              .then(() => out.stdout(`Stopped. Data kept in ${path.resolve(flags.dataDir)}.\n`))
-              .catch((err: unknown) => {
-                out.stderr(`Stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
-                process.exitCode = 1;
-              })
-              .finally(() => {
-                stopListening();
-                resolve();
-              });
-          },
-        });
-      });
+      out.stdout(tryThis(stack, dataDir));
+      if (stopRequested) stop();
+      await done;
+      stopListening();
     });
 }

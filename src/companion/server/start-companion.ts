@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { drainOversizedBodies } from '../../shared/drain-oversized-bodies';
 import { createLogger } from '../../shared/logger';
 import { openSqliteStore, type CompanionStore } from '../store';
 import { DEFAULT_MAPPING, loadMappingFile, type SyncMapping } from '../sync/mapping';
@@ -92,6 +93,7 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
   });
 
   const server = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: 'idle' });
+  drainOversizedBodies(server);
   server.setErrorHandler(errorHandler(logger, engine.metrics));
   server.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
   await server.register(incidentRoutes(engine.incidents, apiKey), { prefix: '/api' });

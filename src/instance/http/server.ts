@@ -1,4 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { drainOversizedBodies } from '../../shared/drain-oversized-bodies';
 import type { InstanceContext } from './context';
 import { describeInstanceError, errorBody, MAX_BODY_BYTES, sendError, tooLargeDetail, BAD_REQUEST_BODY } from './errors';
 import { registerFaultsRoute } from './faults-route';
@@ -26,6 +27,7 @@ export async function buildHttpServer(ctx: InstanceContext, extensions: readonly
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true },
   });
+  drainOversizedBodies(app);
   app.decorate('instanceContext', ctx);
   app.decorateRequest('instanceSession', null);
   app.removeAllContentTypeParsers();

@@ -126,22 +126,25 @@ describe('npm start: one per data folder, stopped by npm\'s pid', () => {
     expect(first.tree).toContain(first.nodePid);
     const before = inodes(dataDir);
 
-    const second = await refused(['start', '--data-dir', dataDir, '--instance-port', '0', '--port', '0']);
+    // Four refusals at once: a second start, a --reset, a serve and an instance on its files.
+    const [second, reset, serve, instance] = await Promise.all([
+      refused(['start', '--data-dir', dataDir, '--instance-port', '0', '--port', '0']),
+      refused(['start', '--data-dir', dataDir, '--reset', '--yes', '--instance-port', '0', '--port', '0']),
+      refused(['serve', '--db', path.join(dataDir, 'companion.db'), '--port', '0']),
+      refused(['instance', '--db', path.join(dataDir, 'instance.db'), '--port', '0']),
+    ]);
     expect(second.code).toBe(1);
     expect(second.output).toContain(`Another incident-sn start (pid ${first.nodePid}, running since `);
     expect(second.output).toContain(`stop it (Ctrl+C in its terminal, or kill -INT ${first.nodePid}), or pass --data-dir <another folder>.`);
 
-    const reset = await refused(['start', '--data-dir', dataDir, '--reset', '--yes', '--instance-port', '0', '--port', '0']);
     expect(reset.code).toBe(1);
     expect(reset.output).toContain(`Another incident-sn start (pid ${first.nodePid}`);
     expect(reset.output).not.toContain('Reset: removed');
     expect(inodes(dataDir)).toEqual(before);
 
-    const serve = await refused(['serve', '--db', path.join(dataDir, 'companion.db'), '--port', '0']);
     expect(serve.code).toBe(2);
     expect(serve.output).toContain(`Another incident-sn start (pid ${first.nodePid}`);
     expect(serve.output).toContain('or pass --db <another file>');
-    const instance = await refused(['instance', '--db', path.join(dataDir, 'instance.db'), '--port', '0']);
     expect(instance.code).toBe(1);
     expect(instance.output).toContain(`Another incident-sn start (pid ${first.nodePid}`);
 
@@ -164,6 +167,21 @@ describe('npm start: one per data folder, stopped by npm\'s pid', () => {
     expect((await again.exited).code).toBe(0);
   });
 
+  it('a SIGTERM while it is still starting stops it once started, leaving no process behind', async () => {
+    const starting = run('npm', ['start', '--', '--data-dir', dataDir, '--instance-port', '0', '--port', '0']);
+    await ready(starting, /Building the app/, 'npm start to begin');
+    const tree = descendants(starting.child.pid!);
+    for (const pid of tree) treePids.add(pid);
+    process.kill(starting.child.pid!, 'SIGTERM');
+    expect((await starting.exited).code).toBe(0);
+    await waitFor(() => tree.every((pid) => !pidAlive(pid)), { timeoutMs: 20_000, message: 'every process of the tree to exit' });
+    expect(starting.output()).toContain('Stopping once started');
+    expect(starting.output()).toContain('Stopped. Data kept in');
+    const ports = [...starting.output().matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    expect(ports.length).toBeGreaterThanOrEqual(2);
+    for (const port of new Set(ports)) expect([port, await portFree(port)]).toEqual([port, true]);
+  });
+
   it('--reset with no terminal to confirm on and no --yes deletes nothing', async () => {
     const before = inodes(dataDir);
     const reset = await refused(['start', '--data-dir', dataDir, '--reset', '--instance-port', '0', '--port', '0']);
@@ -173,6 +191,19 @@ describe('npm start: one per data folder, stopped by npm\'s pid', () => {
     expect(inodes(dataDir)).toEqual(before);
     // …and it gave the lock back.
     acquireProcessLock({ file: path.join(dataDir, 'companion.db'), command: 'test', alternative: '' }).release();
+  });
+
+  it('--reset on a terminal asks first, and "n" deletes nothing', async () => {
+    const before = inodes(dataDir);
+    // script(1) gives the command a pseudo-terminal, as a user's shell would.
+    const command = [process.execPath, BIN, 'start', '--data-dir', dataDir, '--reset', '--instance-port', '0', '--port', '0'].map((a) => `'${a}'`).join(' ');
+    const asked = run('script', ['-qec', command, '/dev/null'], 'pipe');
+    await ready(asked, /Delete\? \[y\/N\]/, 'the question');
+    asked.child.stdin!.write('n\r');
+    expect((await asked.exited).code).toBe(1);
+    expect(asked.output()).toContain(`--reset deletes instance.db`);
+    expect(asked.output()).toContain(`Reset cancelled: nothing was deleted from ${dataDir}.`);
+    expect(inodes(dataDir)).toEqual(before);
   });
 });
 
