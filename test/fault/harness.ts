@@ -260,19 +260,33 @@ export async function metric(setup: Setup, name: string, labels: Record<string, 
   return sum;
 }
 
-/** The first undelivered events of the app's outbox, one line each, to say why something did not settle. */
-export async function outboxBacklog(setup: Setup, limit = 8): Promise<string[]> {
+/**
+ * The head of each incident's undelivered events in the app's outbox (what holds that incident
+ * back, since the app delivers in order) and what the scheduler runs, one line each: why a
+ * scenario did not settle.
+ */
+export async function outboxBacklog(setup: Setup, limit = 10): Promise<string[]> {
   const rows: Json[] = await sn(
     setup,
     'GET',
-    `/api/now/table/x_incident_io_outbound_event?sysparm_query=state!=delivered^ORDERBYsys_created_on&sysparm_fields=incident_number,event_type,state,attempts,next_attempt_at,last_http_status,last_error&sysparm_limit=${limit}`,
+    '/api/now/table/x_incident_io_outbound_event?sysparm_query=state!=delivered^ORDERBYincident_number^ORDERBYorder_key' +
+      '&sysparm_fields=incident_number,event_type,state,attempts,next_attempt_at,last_attempt_at,last_http_status,last_error&sysparm_limit=500',
   );
+  const heads = new Map<string, { head: Json; count: number }>();
+  for (const row of rows) {
+    const seen = heads.get(row.incident_number);
+    if (seen) seen.count += 1;
+    else heads.set(row.incident_number, { head: row, count: 1 });
+  }
   const ready = await snRequest(setup, 'GET', '/api/now/table/sys_trigger?sysparm_query=state=ready&sysparm_fields=sys_id&sysparm_limit=1');
   const running: Json[] = await sn(setup, 'GET', '/api/now/table/sys_trigger?sysparm_query=state=running&sysparm_fields=name,sys_updated_on&sysparm_limit=5');
-  const lines = [
-    `at ${new Date().toISOString()}; scheduler: ${ready.headers.get('x-total-count')} jobs ready in sys_trigger, running: ${running.map((r) => `${r.name} since ${r.sys_updated_on}`).join('; ') || 'none'}`,
+  return [
+    `at ${new Date().toISOString()}: scheduler ${ready.headers.get('x-total-count')} job(s) ready, running: ${running.map((r) => `${r.name} since ${r.sys_updated_on}`).join('; ') || 'none'}`,
+    ...[...heads.values()].slice(0, limit).map(
+      ({ head: r, count }) =>
+        `${r.incident_number}: ${count} undelivered; first ${r.event_type} ${r.state} attempts=${r.attempts} last=${r.last_attempt_at} next=${r.next_attempt_at} status=${r.last_http_status} ${String(r.last_error).slice(0, 120)}`,
+    ),
   ];
-  return lines.concat(rows.map((r) => `${r.incident_number} ${r.event_type} ${r.state} attempts=${r.attempts} next=${r.next_attempt_at} status=${r.last_http_status} ${String(r.last_error).slice(0, 120)}`));
 }
 
 // ---- figures -------------------------------------------------------------------------------------
