@@ -1,4 +1,4 @@
-import { api, apiRequest, ITIL, outbox, sn, snRequest, type Json, type Setup } from './harness';
+import { api, apiRequest, ITIL, outbox, outboxBacklog, sn, snRequest, type Json, type Setup } from './harness';
 import { waitFor } from '../helpers/wait-for';
 
 /**
@@ -348,6 +348,7 @@ export async function settle(setup: Setup, work: Workload, since: number, deadli
     });
     return (Date.now() - since) / 1000;
   } catch {
+    process.stdout.write(`did not settle; app outbox:\n${(await outboxBacklog(setup)).join('\n')}\n`);
     return null;
   }
 }
