@@ -14,12 +14,12 @@ const LANES = 4;
 /** How long both sides may take to agree after the last change (the issue's target is 5 s to resume after a restart). */
 const SETTLE_DEADLINE_MS = 60_000;
 /** The stream stops here even if it has not made all its changes (the figures then say how many it made). */
-const STREAM_DEADLINE_MS = 110_000;
+const STREAM_DEADLINE_MS = 130_000;
 /** Past this many undelivered events in the app's outbox (while the companion is up), ServiceNow's side waits. */
 const MAX_OUTBOX_BACKLOG = 100;
 const SEED = Number(process.env.FAULT_SEED ?? 8);
 
-jest.setTimeout(240_000);
+jest.setTimeout(290_000);
 
 let setup: Setup | undefined;
 afterAll(async () => {
@@ -54,7 +54,9 @@ it(`survives ${KILLS} kill -9s of the companion during ${CHANGES} changes on ${I
 
   const lane = async (): Promise<void> => {
     while (work.changes < CHANGES && Date.now() < streamDeadline) {
-      if (killAt.length > 0 && work.changes >= killAt[0]! && !killing) {
+      // Kill k comes after k/(KILLS+1) of the changes, or of the stream's time on a slow machine, whichever is first.
+      const due = killAt.length > 0 && (work.changes >= killAt[0]! || Date.now() >= streamStart + ((KILLS + 1 - killAt.length) * STREAM_DEADLINE_MS) / (KILLS + 1));
+      if (due && !killing) {
         killAt.shift();
         killing = killAndRestart().finally(() => (killing = null));
       }
@@ -107,10 +109,10 @@ it(`survives ${KILLS} kill -9s of the companion during ${CHANGES} changes on ${I
     settleSeconds,
     notes: `app outbox: ${box.undelivered} undelivered, ${box.dead} dead`,
   });
+  expect(verdict.problems).toEqual([]);
   expect(work.refused).toEqual([]);
   expect(restarts.length).toBe(KILLS);
   expect(verdict.changes).toBeGreaterThanOrEqual(CHANGES);
-  expect(verdict.problems).toEqual([]);
   expect(box).toEqual({ undelivered: 0, dead: 0 });
   expect(settleSeconds).not.toBeNull();
 });

@@ -281,7 +281,7 @@ export async function outboxBacklog(setup: Setup, limit = 10): Promise<string[]>
   const ready = await snRequest(setup, 'GET', '/api/now/table/sys_trigger?sysparm_query=state=ready&sysparm_fields=sys_id&sysparm_limit=1');
   const running: Json[] = await sn(setup, 'GET', '/api/now/table/sys_trigger?sysparm_query=state=running&sysparm_fields=name,sys_updated_on&sysparm_limit=5');
   return [
-    `at ${new Date().toISOString()}: scheduler ${ready.headers.get('x-total-count')} job(s) ready, running: ${running.map((r) => `${r.name} since ${r.sys_updated_on}`).join('; ') || 'none'}`,
+    `time ${new Date().toISOString()}: scheduler ${ready.headers.get('x-total-count')} job(s) ready, running: ${running.map((r) => `${r.name} since ${r.sys_updated_on}`).join('; ') || 'none'}`,
     ...[...heads.values()].slice(0, limit).map(
       ({ head: r, count }) =>
         `${r.incident_number}: ${count} undelivered; first ${r.event_type} ${r.state} attempts=${r.attempts} last=${r.last_attempt_at} next=${r.next_attempt_at} status=${r.last_http_status} ${String(r.last_error).slice(0, 120)}`,

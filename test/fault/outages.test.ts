@@ -176,6 +176,6 @@ it('4. a rate limit of a few requests per window on the service account, then li
   expect(work.refused).toEqual([]);
   expect(verdict.problems).toEqual([]);
   expect(settleSeconds).not.toBeNull();
-});
+}, 240_000);
 
 
