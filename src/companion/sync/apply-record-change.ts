@@ -3,6 +3,7 @@ import { withoutFields } from './coalesce';
 import { ConcurrentChangeError } from './errors';
 import { decideRecordChange, type RecordChangeDecision } from './inbound-decision';
 import type { SyncMapping } from './mapping';
+import { ownFieldsOf } from './own-writes';
 import type { InboundChange, TrackedField } from './servicenow-record';
 
 /**
@@ -26,18 +27,21 @@ export async function applyRecordChange(
     ownWrite?: { fields: readonly TrackedField[]; modCount: number };
     /** A write the caller is sending and re-deciding (its fields may be dropped, fenced by `owner`). */
     held?: { opId: string; owner: string };
+    /** The version was last changed by the integration user: fields holding what an open write sets are the companion's own. */
+    byIntegrationUser?: boolean;
     now: Date;
   },
 ): Promise<RecordChangeDecision> {
   const { incident, link, change, now } = input;
   const openOps = await tx.outbound.listOpen(incident.id);
+  const exclude = [...(input.exclude ?? []), ...(input.byIntegrationUser ? ownFieldsOf(openOps, change.record, input.mapping) : [])];
   const decision = decideRecordChange({
     incident,
     link,
     change,
     openOps,
     mapping: input.mapping,
-    ...(input.exclude ? { exclude: input.exclude } : {}),
+    exclude,
     ...(input.held ? { heldOpIds: [input.held.opId] } : {}),
   });
   const fieldVersions = superseded(decision.fieldVersions, input.ownWrite);

@@ -206,8 +206,9 @@ export class InboundProcessor {
       return inserted ? 'applied' : 'duplicate';
     }
 
-    const decision = await applyRecordChange(tx, { incident, link, change, mapping: this.deps.mapping, now });
-    if (decision.outcome === 'no_change' && change.changedFields === null && sameUser(change.record.updatedBy, connection.integrationUser)) {
+    const byIntegrationUser = sameUser(change.record.updatedBy, connection.integrationUser);
+    const decision = await applyRecordChange(tx, { incident, link, change, mapping: this.deps.mapping, byIntegrationUser, now });
+    if (decision.outcome === 'no_change' && change.changedFields === null && byIntegrationUser) {
       return 'own_write';
     }
     return decision.outcome;

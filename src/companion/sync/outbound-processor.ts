@@ -21,6 +21,7 @@ import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
 import { decideQueuedWrite } from './inbound-decision';
 import type { SyncMapping } from './mapping';
+import { ownEarlierAttempt } from './own-writes';
 import type { SyncMetrics } from './metrics';
 import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion } from './servicenow-record';
 import type { ServiceNowLookups } from './servicenow-lookups';
@@ -166,7 +167,7 @@ export class OutboundProcessor {
       const { table } = this.deps.registry.client(connection);
       let current = { op, incident, link };
       if (op.kind === 'update' && link) {
-        current = await this.redecide(op, link, table, signal);
+        current = await this.redecide(op, link, table, connection.integrationUser, signal);
         if (isEmptyUpdate(current.op.payload)) return await finishWithout('every field it would write was changed later in ServiceNow', 'noop');
       }
       const outcome = await performWrite(
@@ -200,6 +201,7 @@ export class OutboundProcessor {
     op: OutboundOp,
     link: IncidentLink,
     table: TableClient,
+    integrationUser: string,
     signal: AbortSignal,
   ): Promise<{ op: OutboundOp; incident: StoredIncident; link: IncidentLink }> {
     const { owner, mapping } = this.deps;
@@ -217,6 +219,9 @@ export class OutboundProcessor {
               link: fresh,
               change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version, changedFields: null },
               mapping,
+              // What this write's own earlier attempt set is not someone else's change: it must not beat this write or later ones.
+              exclude: ownEarlierAttempt(op, version, mapping),
+              byIntegrationUser: version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase(),
               held: { opId: op.id, owner },
               now: this.deps.clock(),
             });

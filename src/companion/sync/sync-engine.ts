@@ -295,6 +295,8 @@ export class SyncEngine {
   }
 
   async health(): Promise<SyncHealth> {
+    // Right after start() the workers start once this process is registered (one insert): report them then.
+    await this.ready;
     let store = 'ok';
     try {
       await this.options.store.sync.ping();

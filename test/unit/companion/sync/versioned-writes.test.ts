@@ -1,6 +1,7 @@
 import type { FieldChange, IncidentValues } from '../../../../src/companion/store/sync-store';
 import { decideQueuedWrite, decideRecordChange, serviceNowWins, type DecideInput } from '../../../../src/companion/sync/inbound-decision';
 import { DEFAULT_MAPPING } from '../../../../src/companion/sync/mapping';
+import { ownFieldsOf } from '../../../../src/companion/sync/own-writes';
 import type { ServiceNowVersion } from '../../../../src/companion/sync/servicenow-record';
 import { USERS } from '../../../helpers/instance';
 import { startRealtimeFixture, type SyncFixture } from '../../../helpers/sync-fixture';
@@ -112,6 +113,31 @@ describe('applying a ServiceNow change', () => {
     });
     expect(held.incidentChanges).toEqual({ status: 'resolved' });
     expect(held.dropFromOps).toEqual([{ opId: 'op1', fields: ['status'] }]);
+  });
+});
+
+describe('the companion\'s own write, landed but not recorded (the process died in between)', () => {
+  it('is recognised by its values, so it neither beats that write nor the newer ones queued after it', () => {
+    // Write 1 (name v3) landed as version 5 by the integration user; write 2 (name v5) waits behind it.
+    const record = { ...version(5, '2026-01-01T10:00:09Z', { short_description: 'v3' }), updatedBy: 'svc_incident_io' };
+    const ops = [
+      { id: 'op1', state: 'pending' as const, payload: { fields: { name: queued('v3', '2026-01-01T10:00:03Z') } } },
+      { id: 'op2', state: 'pending' as const, payload: { fields: { name: queued('v5', '2026-01-01T10:00:05Z') } } },
+    ];
+    const exclude = ownFieldsOf(ops, record, DEFAULT_MAPPING);
+    expect(exclude).toEqual(['short_description']);
+    const decision = decideRecordChange({
+      incident: { ...INCIDENT, name: 'v5' },
+      link: { snapshot: { ...SNAPSHOT, short_description: 'v2' }, lastAppliedModCount: 4, fieldVersions: {} },
+      change: { sequence: 5, occurredAt: '2026-01-01T10:00:09Z', record, changedFields: null },
+      openOps: ops,
+      mapping: DEFAULT_MAPPING,
+      exclude,
+    });
+    expect(decision.incidentChanges).toEqual({});
+    expect(decision.dropFromOps).toEqual([]);
+    expect(decision.fieldVersions).toEqual({});
+    expect(decision.snapshot.short_description).toBe('v3');
   });
 });
 

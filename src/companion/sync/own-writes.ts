@@ -1,0 +1,32 @@
+import type { IncidentSeverity, IncidentStatus, OutboundOp } from '../store/sync-store';
+import { impactUrgencyForSeverity, stateForStatus, type SyncMapping } from './mapping';
+import type { ServiceNowVersion, TrackedField } from './servicenow-record';
+
+/**
+ * Recognising the companion's own writes in a ServiceNow version it did not record (the process
+ * died after the write landed, before its answer was stored): a field holding exactly what an
+ * open write sets is not someone else's change, so it must not beat that write or a later one.
+ * Returns the fields of the record that hold what this write sets.
+ */
+export function ownEarlierAttempt(op: Pick<OutboundOp, 'payload'>, record: ServiceNowVersion, mapping: SyncMapping): TrackedField[] {
+  const fields = op.payload.fields ?? {};
+  const snapshot = record.snapshot;
+  const out: TrackedField[] = [];
+  if (fields.name && snapshot.short_description === (fields.name.value ?? '')) out.push('short_description');
+  if (fields.summary && snapshot.description === (fields.summary.value ?? '')) out.push('description');
+  if (fields.status?.value && snapshot.state === stateForStatus(mapping, fields.status.value as IncidentStatus)) out.push('state');
+  if (fields.severity?.value) {
+    const { impact, urgency } = impactUrgencyForSeverity(mapping, fields.severity.value as IncidentSeverity);
+    if (snapshot.impact === impact && snapshot.urgency === urgency) out.push('impact', 'urgency', 'priority');
+  }
+  if (fields.lead) {
+    const email = (snapshot['assigned_to.email'] ?? '').trim().toLowerCase();
+    if ((fields.lead.value ?? '') === (snapshot.assigned_to ? email : '')) out.push('assigned_to');
+  }
+  return out;
+}
+
+/** ownEarlierAttempt over several open writes. */
+export function ownFieldsOf(ops: readonly Pick<OutboundOp, 'payload'>[], record: ServiceNowVersion, mapping: SyncMapping): TrackedField[] {
+  return [...new Set(ops.flatMap((op) => ownEarlierAttempt(op, record, mapping)))];
+}
