@@ -11,15 +11,19 @@ const INCIDENTS = 20;
 const CHANGES = 2_000;
 const KILLS = 3;
 const LANES = 4;
-/** How long both sides may take to agree after the last change (the target is 5 s to resume after a restart). */
-const SETTLE_DEADLINE_MS = 60_000;
+/**
+ * How long both sides may take to agree after the last change: the app's outbox drains through its
+ * backoff and retry job after each outage, so on a busy machine this takes tens of seconds (the
+ * figure is printed; the issue's 5 s target for resuming after a restart is the queue's bench).
+ */
+const SETTLE_DEADLINE_MS = 90_000;
 /** The stream stops here even if it has not made all its changes (the figures then say how many it made). */
 const STREAM_DEADLINE_MS = 130_000;
 /** Past this many undelivered events in the app's outbox (while the companion is up), ServiceNow's side waits. */
 const MAX_OUTBOX_BACKLOG = 100;
 const SEED = Number(process.env.FAULT_SEED ?? 8);
 
-jest.setTimeout(290_000);
+jest.setTimeout(330_000);
 
 let setup: Setup | undefined;
 afterAll(async () => {
