@@ -45,7 +45,7 @@ export interface StartCompanionOptions {
   logger?: Logger;
   /** Largest push accepted (413 above). Default 1 MiB. */
   webhookBodyLimitBytes?: number;
-  /** How long close() lets work in progress finish before aborting it. Default 10 s. */
+  /** How long close() lets work in progress finish before aborting it. Default: sync.timings.shutdownGraceMs (10 s). */
   shutdownGraceMs?: number;
   /** Finer settings of the sync (client timeouts, backoff, concurrency, clock). */
   sync?: Partial<Omit<SyncEngineOptions, 'store' | 'mapping' | 'logger'>>;
@@ -125,7 +125,7 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
       closing ??= (async () => {
         try {
           await server.close();
-          await engine.stop(options.shutdownGraceMs ?? 10_000);
+          await engine.stop(options.shutdownGraceMs);
         } finally {
           if (ownsStore) await store.close();
           logger.info('companion stopped');
