@@ -3,6 +3,7 @@ import { createLogger } from '../shared/logger';
 import { acquireProcessLock } from '../shared/process-lock';
 import { onStopSignals } from '../shared/stop-signals';
 import { startInstance } from './index';
+import { DEFAULT_RATE_LIMIT_WINDOW_SECONDS } from './security/rate-limit';
 
 /** Where the instance keeps its data unless told otherwise (relative to the working directory). */
 export const DEFAULT_DB_FILE = '.data/instance.db';
@@ -16,6 +17,7 @@ interface InstanceCommandOptions {
   seed?: string;
   logLevel: string;
   workers: string;
+  rateLimitWindowSeconds: string;
 }
 
 function parsePort(raw: string): number {
@@ -38,10 +40,19 @@ export function registerInstanceCommand(program: Command): void {
     .option('--seed <file>', 'seed a new database from this JSON file instead of the default seed (see docs/local-instance.md)')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (debug logs one line per request)`, 'info')
     .option('--workers <n>', 'scheduler worker threads (async business rules, scheduled jobs); 0 runs none', '2')
+    .option(
+      '--rate-limit-window-seconds <n>',
+      'length of the inbound REST rate-limit window (an emulator setting for tests; ServiceNow counts per clock hour)',
+      String(DEFAULT_RATE_LIMIT_WINDOW_SECONDS),
+    )
     .action(async (options: InstanceCommandOptions) => {
       if (!LOG_LEVELS.includes(options.logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(options.logLevel)})`);
       if (!/^\d+$/.test(options.workers) || Number(options.workers) > 16) throw new Error(`--workers must be a number from 0 to 16 (got ${JSON.stringify(options.workers)})`);
       const workers = Number(options.workers);
+      const window = Number(options.rateLimitWindowSeconds);
+      if (!/^\d+$/.test(options.rateLimitWindowSeconds) || window < 1 || window > 86_400) {
+        throw new Error(`--rate-limit-window-seconds must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(options.rateLimitWindowSeconds)})`);
+      }
       const logger = createLogger('instance', { level: options.logLevel });
       const lock = options.db === ':memory:' ? undefined : acquireProcessLock({ file: options.db, command: 'incident-sn instance', alternative: 'pass --db <another file>' });
       const instance = await startInstance({
@@ -51,6 +62,7 @@ export function registerInstanceCommand(program: Command): void {
         seed: options.seed,
         logger,
         scheduler: workers === 0 ? false : { workers },
+        rateLimitWindowSeconds: window,
       }).catch((err: unknown) => {
         lock?.release();
         throw err;
@@ -65,6 +77,7 @@ export function registerInstanceCommand(program: Command): void {
           `App: ${app.scope} ${app.version} installed from ${options.app} (${app.inserted} added, ${app.updated} updated, ${app.removed} removed${app.previousVersion ? `; was ${app.previousVersion}` : ''})`,
         );
       }
+      if (window !== DEFAULT_RATE_LIMIT_WINDOW_SECONDS) lines.push(`Rate limits: counted per ${window} s window (not per clock hour as on ServiceNow)`);
       lines.push(workers === 0 ? 'Scheduler: off (async business rules and scheduled jobs stay queued)' : `Scheduler: ${workers} worker thread(s); run a scheduled job now with POST /api/now/local/jobs/run (admin)`);
       if (options.seed) lines.push(`Seeded from ${options.seed} (a new database only): see that file for users and passwords.`);
       else {

@@ -49,10 +49,13 @@ export interface StartInstanceOptions {
   hooks?: Partial<InstanceHooks>;
   /** The scheduler (async business rules, scheduled jobs) in worker threads; `false`: none (jobs stay queued). */
   scheduler?: SchedulerOptions | false;
+  /**
+   * Length of the inbound REST rate-limit window, seconds (default 3600: per clock hour, as on the
+   * platform). Shorter windows are an emulator setting for tests; windows align on multiples of it.
+   */
+  rateLimitWindowSeconds?: number;
   /** Longest a script may run on the main thread, ms (default 120 s). */
   scriptTimeoutMs?: number;
-  /** Window of the inbound REST rate limits, seconds (default 3600, the platform's clock hour; benchmarks shorten it). */
-  rateLimitWindowSeconds?: number;
   /** More HTTP routes (scripted REST APIs, the installer's endpoints). */
   extensions?: HttpExtension[];
 }
@@ -94,7 +97,7 @@ export async function startInstance(options: StartInstanceOptions = {}): Promise
       logger,
       auth,
       oauth: new OAuthService(engine, auth, { lifetimes: options.tokenLifetimes, reuseValidAccessToken: options.reuseValidAccessToken }),
-      rateLimiter: new RateLimiter(engine, options.rateLimitWindowSeconds === undefined ? undefined : options.rateLimitWindowSeconds * 1000),
+      rateLimiter: new RateLimiter(engine, options.rateLimitWindowSeconds),
     };
     const builtIn: HttpExtension[] = [installRoutes, sdkRoutes(runtime), scriptedRestRoutes(runtime), ...(scheduler ? [jobsRoute(scheduler)] : [])];
     server = await buildHttpServer(context, [...builtIn, ...(options.extensions ?? [])]);

@@ -27,10 +27,6 @@ export interface InstanceContext {
   rateLimiter: RateLimiter;
 }
 
-function windowText(ms: number): string {
-  return ms === 3600_000 ? 'hour' : `${ms / 1000} seconds`;
-}
-
 /**
  * Who a request is: Basic credentials or a Bearer token in Authorization, or else a UI session
  * cookie with its user token in X-UserToken (a login through /angular.do, as the Now SDK's basic
@@ -68,7 +64,7 @@ export async function requireSession(ctx: InstanceContext, request: FastifyReque
         reply,
         429,
         'Rate limit exceeded',
-        `Rate limit rule '${limit.rule.name}' allows ${limit.rule.limit} requests per ${windowText(ctx.rateLimiter.windowMs)}; try again in ${retryAfter} seconds`,
+        `Rate limit rule '${limit.rule.name}' allows ${limit.rule.limit} requests per ${ctx.rateLimiter.windowName}; try again in ${retryAfter} seconds`,
       );
       return null;
     }

@@ -21,22 +21,33 @@ export interface RateLimitDecision {
   exceeded: boolean;
 }
 
-/** The platform counts per clock hour. */
-export const DEFAULT_RATE_LIMIT_WINDOW_MS = 3600_000;
+/** ServiceNow counts inbound REST requests per clock hour. */
+export const DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 3600;
 
 /**
- * Inbound REST rate limits (`sys_rate_limit_rules`): requests per user per clock hour (a shorter
- * window can be set for benchmarks: the emulator's only departure from the platform here). The most
+ * Inbound REST rate limits (`sys_rate_limit_rules`): requests per user per clock hour (or per
+ * window of `windowSeconds`, aligned on multiples of it since the epoch: an emulator setting for
+ * tests that cannot wait an hour). The most
  * specific active rule applies: a rule for the user beats a rule for one of the user's roles beats
  * an all-users rule; among rules of the same kind, the lowest limit. Counters live in SQLite so
  * every thread counts into the same window. Rules may be limited to an HTTP method and to a REST
  * API (`rest_api`: a path prefix such as `/api/now/table`; empty = every API).
  */
 export class RateLimiter {
+  readonly windowMs: number;
+  /** How the window is named in a 429's detail: "hour" as on the platform, else "600 seconds". */
+  readonly windowName: string;
+
   constructor(
     private readonly engine: InstanceEngine,
-    readonly windowMs = DEFAULT_RATE_LIMIT_WINDOW_MS,
-  ) {}
+    windowSeconds: number = DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
+  ) {
+    if (!Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > 86_400) {
+      throw new RangeError(`the rate-limit window must be a whole number of seconds from 1 to 86400 (got ${windowSeconds})`);
+    }
+    this.windowMs = windowSeconds * 1000;
+    this.windowName = windowSeconds === DEFAULT_RATE_LIMIT_WINDOW_SECONDS ? 'hour' : `${windowSeconds} seconds`;
+  }
 
   private rules(): RateRule[] {
     return this.engine.cachedByMetadata('rate-limit-rules', () => {

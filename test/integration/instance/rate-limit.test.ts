@@ -55,3 +55,24 @@ describe('inbound rate limits (sys_rate_limit_rules)', () => {
     expect(res.headers.get('x-ratelimit-limit')).toBe('4');
   });
 });
+
+describe('a shorter rate-limit window (rateLimitWindowSeconds, an emulator setting for tests)', () => {
+  const sn = useInstance({
+    rateLimitWindowSeconds: 600,
+    seed: (s) => seedEdits.addRateLimit(s, { name: 'Service account', type: 'user', user: 'svc_incident_io', rate_limit: 1 }),
+  });
+
+  it('counts per window of that length, aligned on multiples of it, and says when it resets', async () => {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const first = await sn().request('GET', '/api/now/table/incident', { auth: USERS.svc, query: { sysparm_limit: 1 } });
+    expect(first.status).toBe(200);
+    const reset = Number(first.headers.get('x-ratelimit-reset'));
+    expect(reset % 600).toBe(0);
+    expect(reset).toBeGreaterThan(nowSeconds);
+    expect(reset).toBeLessThanOrEqual(nowSeconds + 601);
+    const refused = await sn().request('GET', '/api/now/table/incident', { auth: USERS.svc, query: { sysparm_limit: 1 } });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(600);
+    expect(refused.json).toMatchObject({ error: { detail: expect.stringContaining('allows 1 requests per 600 seconds') } });
+  });
+});
