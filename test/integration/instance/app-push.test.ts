@@ -78,8 +78,9 @@ describe('pushes from the app installed on the local instance', () => {
     const res = await sn.request('PATCH', `/api/now/table/incident/${incident.sys_id}`, { auth: USERS.itil, body: { description: `prompt ${started}` } });
     expect(res.status).toBe(200);
     await waitFor(() => receiver.pushes.length >= 1, { message: 'the push to arrive' });
-    // The idle poll is 5 s here; a wake-up delivers in tens of ms (1 s leaves room for a loaded machine).
-    expect(receiver.pushes[0].at - started).toBeLessThan(1000);
+    // The idle poll is 5 s here; a wake-up delivers in tens of ms. Under 4 s tells the two apart with
+    // room for a loaded machine (speed itself is the benchmark's: realtime_latency_p50_ms).
+    expect(receiver.pushes[0].at - started).toBeLessThan(4000);
   });
 
   it('delivers a work note as incident.journal, with the entry', async () => {

@@ -31,10 +31,9 @@ describe('installing the app build', () => {
   });
   afterEach(() => rt.close());
 
-  it('installs every record of the build, in well under a second, and grants the service account its role', () => {
+  it('installs every record of the build and grants the service account its role', () => {
     const summary = installBuild(rt.engine, build);
     expect(summary).toMatchObject({ scope: 'x_incident_io', scopeId: SCOPE_ID, version: '1.0.0', previousVersion: null, removed: 0, skippedTables: ['sys_choice_set'] });
-    expect(summary.durationMs).toBeLessThan(1000);
     const missing = build.records
       .filter((r) => r.action !== 'delete_multiple' && rt.engine.hasTable(r.table))
       .filter((r) => !rt.engine.get(r.table, r.sysId))
@@ -69,7 +68,6 @@ describe('installing the app build', () => {
     const scripts = rt.engine.query('sys_script', { query: `sys_scope=${SCOPE_ID}^ORDERBYsys_id` }).records.map((r) => [r.sysId, r.values.sys_mod_count]);
     const again = installBuild(rt.engine, build);
     expect(again).toMatchObject({ inserted: 0, updated: 0, removed: 0, previousVersion: '1.0.0' });
-    expect(again.durationMs).toBeLessThan(1000);
     expect(rt.engine.query('sys_script', { query: `sys_scope=${SCOPE_ID}^ORDERBYsys_id` }).records.map((r) => [r.sysId, r.values.sys_mod_count])).toEqual(scripts);
     expect(rt.engine.count('sys_app', `scope=x_incident_io`)).toBe(1);
     expect(rt.engine.count('sys_dictionary', 'name=x_incident_io_outbound_event^element=state')).toBe(1);
