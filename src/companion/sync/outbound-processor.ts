@@ -15,6 +15,7 @@ import type { CompanionStore, Connection } from '../store';
 import { StoredDataError } from '../store/errors';
 import type { IncidentLink, OutboundOp, StoredIncident, SyncRepositories, TimelineUpdate } from '../store/sync-store';
 import { retryDelayMs, type BackoffPolicy } from './backoff';
+import type { ConnectionProblems } from './connection-problems';
 import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { applyRecordChange } from './apply-record-change';
@@ -55,6 +56,8 @@ export interface OutboundProcessorDeps {
   unansweredGraceMs: number;
   /** While a connection is rate-limited, one write probes it this often. */
   rateLimitProbeMs: number;
+  /** Sign-in refusals, for /healthz (a person must fix them). */
+  problems: ConnectionProblems;
 }
 
 /** How a failed attempt is handled. */
@@ -178,6 +181,7 @@ export class OutboundProcessor {
       const result = outcome.kind === 'created' && outcome.adopted ? 'adopted' : outcome.version === null && outcome.kind === 'updated' ? 'noop' : 'done';
       metrics.outboundWrites.inc({ connection: label, kind: op.kind, result });
       logger.debug({ op: op.id, kind: op.kind, incident: incident.reference, result }, 'wrote to ServiceNow');
+      this.deps.problems.cleared(label);
       if (probe && (await sync.pauses.resume(op.connectionId))) {
         logger.info({ connection: label }, 'the ServiceNow rate limit was lifted (a probe passed); sending resumes');
       }
@@ -258,6 +262,7 @@ export class OutboundProcessor {
     const plan = err instanceof StoredDataError ? { ...planFailure(err), retry: false, status: null } : planFailure(err);
     const at = this.deps.clock();
     const message = describeError(err);
+    if (err instanceof ServiceNowAuthenticationError) this.deps.problems.authenticationFailed(label, message, at);
     if (!plan.retry) {
       await store.sync.transaction(async (tx) => {
         if (!(await tx.outbound.kill(op.id, owner, { error: message, status: plan.status, at }))) return;

@@ -5,6 +5,7 @@ import { describeError } from '../../shared/errors';
 import type { ServiceNowConnectionOptions } from '../client';
 import type { CompanionStore } from '../store';
 import { DEFAULT_OUTBOUND_BACKOFF, type BackoffPolicy } from './backoff';
+import { ConnectionProblems, type ConnectionProblem } from './connection-problems';
 import { ConnectionRegistry } from './connection-registry';
 import { IncidentService } from './incident-service';
 import { InboundProcessor } from './inbound-processor';
@@ -62,6 +63,8 @@ export interface SyncHealth {
   workers: WorkerLoopStatus[];
   /** Connections paused by a rate limit (the process is healthy; ServiceNow asks it to wait). */
   rateLimits: RateLimitStatus[];
+  /** What stops a connection until a person acts (a refused sign-in), as this process saw it. */
+  problems: ConnectionProblem[];
 }
 
 export interface RateLimitStatus {
@@ -78,6 +81,8 @@ export class SyncEngine {
   readonly owner = `companion-${randomUUID()}`;
   readonly metrics: SyncMetrics;
   readonly registry: ConnectionRegistry;
+  /** Sign-in refusals seen by this process's writes (shown by /healthz until a write goes through). */
+  readonly problems = new ConnectionProblems();
   readonly incidents: IncidentService;
   readonly poller: Poller;
   private readonly inboundLoop: WorkerLoop;
@@ -150,6 +155,7 @@ export class SyncEngine {
       backoff: options.outboundBackoff ?? DEFAULT_OUTBOUND_BACKOFF,
       unansweredGraceMs: timings.unansweredGraceMs,
       rateLimitProbeMs: timings.rateLimitProbeMs,
+      problems: this.problems,
     });
     const pollIntervalMs = options.pollIntervalMs ?? 10_000;
     this.poller = new Poller({
@@ -313,7 +319,7 @@ export class SyncEngine {
             return [];
           })
         : [];
-    return { ok: store === 'ok' && workers.every((w) => w.running), store, workers, rateLimits };
+    return { ok: store === 'ok' && workers.every((w) => w.running), store, workers, rateLimits, problems: this.problems.list() };
   }
 
   /** The rate-limit pauses in the store, by connection name. */

@@ -6,8 +6,10 @@ export function operationsRoutes(engine: SyncEngine) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/healthz', async (_request, reply) => {
       const health = await engine.health();
+      // 503 only when this process cannot work (store, workers): a connection's own problem is the
+      // instance's to fix and would take every replica out of a load balancer for nothing.
       return reply.code(health.ok ? 200 : 503).send({
-        status: health.ok ? 'ok' : 'unhealthy',
+        status: health.ok ? (health.problems.length > 0 ? 'degraded' : 'ok') : 'unhealthy',
         store: health.store,
         workers: Object.fromEntries(
           health.workers.map((w) => [w.name, { running: w.running, busy: w.busy, last_beat_at: new Date(w.lastBeatAt).toISOString() }]),
@@ -19,6 +21,14 @@ export function operationsRoutes(engine: SyncEngine) {
           next_probe_at: r.nextProbeAt.toISOString(),
           retry_after_seconds: r.retryAfterSeconds,
           hits: r.hits,
+        })),
+        connection_problems: health.problems.map((p) => ({
+          connection: p.connection,
+          kind: p.kind,
+          message: p.message,
+          since: p.since.toISOString(),
+          last_seen_at: p.lastSeenAt.toISOString(),
+          failures: p.failures,
         })),
       });
     });
