@@ -421,7 +421,7 @@ export class InstanceEngine {
   }
 
   private invalidReturnsNoRows(): boolean {
-    return this.propertyValue('glide.invalid_query.returns_no_rows') === 'true';
+    return this.platformProperty('glide.invalid_query.returns_no_rows') === 'true';
   }
 
   // ── Reads ────────────────────────────────────────────────────────────────
@@ -779,7 +779,7 @@ export class InstanceEngine {
     if (meta.name === 'sys_properties' || meta.hierarchy.includes('sys_properties')) {
       if (out.type === 'password2' && out.value && !isEncrypted(out.value)) out.value = this.encrypt(out.value);
     }
-    const missing = dataPolicyViolations(meta, out, this.propertyValue('glide.local.incident.close_info_mandatory') !== 'false');
+    const missing = dataPolicyViolations(meta, out, this.platformProperty('glide.local.incident.close_info_mandatory') !== 'false');
     if (missing.length > 0) throw new DataPolicyError(missing);
     return out;
   }
@@ -836,17 +836,18 @@ export class InstanceEngine {
   /** A system property's value (password2 values decrypted), or `fallback` when it does not exist. */
   getProperty(name: string, fallback?: string): string | undefined {
     this.stats.dataOps++;
-    return this.propertyValue(name, fallback);
+    return this.platformProperty(name, fallback);
   }
 
   /** getProperty for the platform's own reads (not counted as a caller's data operation). */
-  private propertyValue(name: string, fallback?: string): string | undefined {
+  platformProperty(name: string, fallback?: string): string | undefined {
     this.checkMetadata();
     return this.properties.get(name, fallback);
   }
 
-  /** A system property as stored (password2 values encrypted) with its type, or undefined. */
+  /** A system property as stored (password2 values encrypted) with its type, or undefined (a caller's data operation). */
   getStoredProperty(name: string): { value: string; type: string } | undefined {
+    this.stats.dataOps++;
     this.checkMetadata();
     return this.properties.stored(name);
   }

@@ -99,7 +99,7 @@ export function createGs(host: GlideHost): Record<string, unknown> {
   const gs = {
     getProperty(name: unknown, fallback?: unknown): string | null {
       const stored = engine.getStoredProperty(toStringValue(name));
-      const decrypts = stored?.type === 'password2' && engine.getProperty(PASSWORD2_GET_DECRYPTS) === 'true';
+      const decrypts = stored?.type === 'password2' && engine.platformProperty(PASSWORD2_GET_DECRYPTS) === 'true';
       const value = stored === undefined ? undefined : decrypts ? engine.decrypt(stored.value) : stored.value;
       if (value === undefined || value === '') return fallback === undefined ? (value === undefined ? null : '') : toStringValue(fallback);
       return value;
