@@ -50,9 +50,12 @@ export function clearCookie(reply: FastifyReply, request: FastifyRequest, name: 
   setCookie(reply, request, name, '', 0);
 }
 
+/** Starts a session for a user who signed in (and drops every expired session). */
 export async function startSession(users: UserStore, userId: string, now: Date): Promise<{ token: string; csrfToken: string }> {
   const token = randomToken();
   const csrfToken = randomToken();
+  // Each sign-in sweeps the sessions that expired, so the table holds only live ones without a timer.
+  await users.purgeExpiredSessions(now);
   await users.createSession({ tokenHash: tokenHash(token), userId, csrfToken, createdAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
   return { token, csrfToken };
 }

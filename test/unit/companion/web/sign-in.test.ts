@@ -60,6 +60,16 @@ describe('sessions', () => {
     expect(sameToken(csrfToken, `${csrfToken}x`)).toBe(false);
     expect(sameToken(undefined, csrfToken)).toBe(false);
   });
+
+  it('drops expired sessions when someone signs in (the table holds only live ones)', async () => {
+    const user = (await store.users.findUserByEmail('ada@example.com'))!;
+    const old = await startSession(store.users, user.id, now);
+    // Read as of a time it was valid: the row is there.
+    expect(await store.users.getSession(tokenHash(old.token), now)).toBeDefined();
+    await startSession(store.users, user.id, new Date(now.getTime() + 13 * 3600_000));
+    // The later sign-in swept it: gone even when read as of a time it was valid.
+    expect(await store.users.getSession(tokenHash(old.token), now)).toBeUndefined();
+  });
 });
 
 describe('incident-sn user add', () => {
