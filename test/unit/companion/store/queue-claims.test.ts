@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteStore, Secret, type Connection, type SqliteCompanionStore } from '../../../../src/companion/store';
+import { openSqliteStore, type Connection, type SqliteCompanionStore } from '../../../../src/companion/store';
 import { MIGRATIONS, StaticMigrationProvider } from '../../../../src/companion/store/migrations';
 import { queryPlan, recordingSyncStore, seedFinishedHistory } from '../../../helpers/queue-history';
+import { insertTestIncident, saveTestConnection } from '../../../helpers/sync-store-fixture';
 
 /**
  * The queue's claims read open work only (migration 0005's partial indexes): checked on the query
@@ -17,22 +18,9 @@ let file: string;
 const T0 = new Date('2026-01-01T10:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
-const connectionInput = {
-  name: 'acme',
-  instanceUrl: 'https://acme.service-now.com',
-  mode: 'realtime' as const,
-  clientId: 'c',
-  clientSecret: new Secret('s'),
-  username: 'svc',
-  password: new Secret('p'),
-  publicUrl: 'https://companion.example.com',
-  signingSecret: new Secret('k'),
-  integrationUser: 'svc',
-};
-
 async function openWithConnection(migrations?: StaticMigrationProvider): Promise<{ store: SqliteCompanionStore; connection: Connection }> {
   const store = await openSqliteStore({ file, env: {}, ...(migrations ? { migrations } : {}) });
-  const connection = (await store.saveConnection(connectionInput)).connection;
+  const connection = await saveTestConnection(store);
   return { store, connection };
 }
 
@@ -50,18 +38,7 @@ describe('claims with a long finished history', () => {
 
   beforeEach(async () => {
     ({ store, connection } = await openWithConnection());
-    await store.sync.incidents.insertIncident({
-      id: incidentId,
-      referenceNumber: 1,
-      connectionId: connection.id,
-      name: 'busy',
-      summary: '',
-      status: 'triage',
-      severity: 'minor',
-      lead: null,
-      createdAt: T0,
-      updatedAt: T0,
-    });
+    await insertTestIncident(store, { id: incidentId, connectionId: connection.id, at: T0, name: 'busy' });
     sqlite = new Database(file);
     seedFinishedHistory(sqlite, { connectionId: connection.id, incidentSysId: 'busy', incidentId, events: 20_000, at: T0 });
   });
@@ -142,18 +119,7 @@ describe('migration 0005 upgrades a store with work in it', () => {
     const before = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '0005'));
     const old = await openWithConnection(new StaticMigrationProvider(before));
     const sync = old.store.sync;
-    await sync.incidents.insertIncident({
-      id: 'inc-old',
-      referenceNumber: 7,
-      connectionId: old.connection.id,
-      name: 'old',
-      summary: '',
-      status: 'triage',
-      severity: 'minor',
-      lead: null,
-      createdAt: T0,
-      updatedAt: T0,
-    });
+    await insertTestIncident(old.store, { id: 'inc-old', connectionId: old.connection.id, at: T0, referenceNumber: 7, name: 'old' });
     // The old schema has no field_versions column: write the link as the old code did.
     const raw = new Database(file);
     raw

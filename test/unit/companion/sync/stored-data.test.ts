@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { openSqliteStore, Secret, StoredDataError, type Connection, type SqliteCompanionStore } from '../../../../src/companion/store';
+import { openSqliteStore, StoredDataError, type Connection, type SqliteCompanionStore } from '../../../../src/companion/store';
 import { DEFAULT_MAPPING } from '../../../../src/companion/sync/mapping';
 import { SyncEngine } from '../../../../src/companion/sync/sync-engine';
 import { tempDataDir } from '../../../helpers/command-io';
+import { insertTestIncident, saveTestConnection } from '../../../helpers/sync-store-fixture';
 import { waitFor } from '../../../helpers/wait-for';
 
 /**
@@ -21,32 +22,8 @@ const T0 = new Date('2026-06-01T08:00:00.000Z');
 beforeEach(async () => {
   data = tempDataDir();
   store = await openSqliteStore({ file: data.db, env: {} });
-  connection = (
-    await store.saveConnection({
-      name: 'acme',
-      instanceUrl: 'http://127.0.0.1:9',
-      mode: 'realtime',
-      clientId: 'c',
-      clientSecret: new Secret('s'),
-      username: 'svc',
-      password: new Secret('p'),
-      publicUrl: 'http://127.0.0.1:3000',
-      signingSecret: new Secret('k'),
-      integrationUser: 'svc',
-    })
-  ).connection;
-  await store.sync.incidents.insertIncident({
-    id: 'inc-1',
-    referenceNumber: 1,
-    connectionId: connection.id,
-    name: 'x',
-    summary: '',
-    status: 'triage',
-    severity: 'minor',
-    lead: null,
-    createdAt: T0,
-    updatedAt: T0,
-  });
+  connection = await saveTestConnection(store);
+  await insertTestIncident(store, { id: 'inc-1', connectionId: connection.id, at: T0 });
 });
 afterEach(async () => {
   await store.close();
