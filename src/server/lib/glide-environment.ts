@@ -1,5 +1,6 @@
 import { CertificateEncryption, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
 import { RESTMessageV2 } from '@servicenow/glide/sn_ws';
+import { detectClone, IDENTITY_PROPERTY, type InstanceIdentity } from './clone-guard.ts';
 import { readConfig, type AppConfig } from './config.ts';
 import { CONFIG_FIELD, CONFIG_RECORD_NAME, CONFIG_TABLE, REQUIRED_ROLES } from './constants.ts';
 import type { DeliveryDeps } from './delivery.ts';
@@ -49,8 +50,37 @@ export const signingSecretField: SecretField = {
   },
 };
 
+/** The identity of the instance this script runs on: the `instance_name` property and `glide.servlet.uri`. */
+export function currentIdentity(): InstanceIdentity {
+  return { name: gs.getProperty(IDENTITY_PROPERTY.name, ''), url: gs.getProperty(IDENTITY_PROPERTY.url, '') };
+}
+
+/** The identity PUT /config recorded in the configuration record, or null when none is. */
+export function recordedIdentity(): InstanceIdentity | null {
+  const gr = new GlideRecord(CONFIG_TABLE);
+  if (!gr.get(CONFIG_FIELD.name, CONFIG_RECORD_NAME)) return null;
+  const name = gr.getValue(CONFIG_FIELD.instanceName) || '';
+  const url = gr.getValue(CONFIG_FIELD.instanceUrl) || '';
+  return name === '' && url === '' ? null : { name, url };
+}
+
+/** Records the identity PUT /config ran on; later reads compare against it (clone-guard.ts). */
+export function recordIdentity(identity: InstanceIdentity): void {
+  const gr = new GlideRecord(CONFIG_TABLE);
+  const exists = gr.get(CONFIG_FIELD.name, CONFIG_RECORD_NAME);
+  if (!exists) {
+    gr.initialize();
+    gr.setValue(CONFIG_FIELD.name, CONFIG_RECORD_NAME);
+  }
+  gr.setValue(CONFIG_FIELD.instanceName, identity.name);
+  gr.setValue(CONFIG_FIELD.instanceUrl, identity.url);
+  const saved = exists ? gr.update() : gr.insert();
+  if (!saved) throw new Error('the instance identity could not be saved to ' + CONFIG_TABLE);
+}
+
 export function config(): AppConfig {
-  return readConfig(properties, currentSigningSecret(signingSecretField, properties, log));
+  const secret = currentSigningSecret(signingSecretField, properties, log);
+  return readConfig(properties, secret, detectClone(recordedIdentity(), currentIdentity()));
 }
 
 export function nowMs(): number {

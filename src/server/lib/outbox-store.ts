@@ -51,6 +51,8 @@ export interface OutboxStore {
   lastAttempted(): OutboxEvent | null;
   /** Puts matching events that are not already queued or sending back in the queue; returns how many. */
   requeue(filter: RequeueFilter, now: string): number;
+  /** Marks every undelivered (queued, sending, failed) event dead with `error`, so none is sent; returns how many. */
+  discardPending(error: string): number;
 }
 
 function int(raw: string | null): number {
@@ -215,6 +217,20 @@ export function glideOutboxStore(newRecord: GlideRecordFactory): OutboxStore {
         requeued++;
       }
       return requeued;
+    },
+
+    discardPending(error) {
+      const gr = table();
+      gr.addQuery('state', 'IN', PENDING_STATES.join(','));
+      gr.query();
+      let discarded = 0;
+      while (gr.next()) {
+        gr.setValue('state', 'dead');
+        gr.setValue('last_error', error);
+        gr.update();
+        discarded++;
+      }
+      return discarded;
     },
   };
 }
