@@ -71,7 +71,7 @@ export class AppFixture {
   }
 
   store() {
-    return glideOutboxStore(this.db.factory());
+    return glideOutboxStore(this.db.factory(), this.db.aggregateFactory());
   }
 
   outbox(): Row[] {

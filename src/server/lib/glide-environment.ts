@@ -1,10 +1,10 @@
-import { CertificateEncryption, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
+import { CertificateEncryption, GlideAggregate, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
 import { RESTMessageV2 } from '@servicenow/glide/sn_ws';
 import { detectClone, IDENTITY_PROPERTY, type InstanceIdentity } from './clone-guard.ts';
 import { readConfig, type AppConfig } from './config.ts';
 import { CONFIG_FIELD, CONFIG_RECORD_NAME, CONFIG_TABLE, REQUIRED_ROLES } from './constants.ts';
 import type { DeliveryDeps } from './delivery.ts';
-import type { GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader, SecretField } from './glide-interfaces.ts';
+import type { GlideAggregateLike, GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader, SecretField } from './glide-interfaces.ts';
 import type { CallerInfo } from './health.ts';
 import { glideOutboxStore, type OutboxStore } from './outbox-store.ts';
 import type { ReferenceLookup } from './payload.ts';
@@ -19,6 +19,10 @@ import { currentSigningSecret } from './signing-secret.ts';
 
 export function newRecord(table: string): GlideRecordLike {
   return new GlideRecord(table) as unknown as GlideRecordLike;
+}
+
+export function newAggregate(table: string): GlideAggregateLike {
+  return new GlideAggregate(table) as unknown as GlideAggregateLike;
 }
 
 export const properties: PropertyAccess = {
@@ -98,7 +102,7 @@ export const log: Logger = {
 };
 
 export function outboxStore(): OutboxStore {
-  return glideOutboxStore(newRecord);
+  return glideOutboxStore(newRecord, newAggregate);
 }
 
 export const referenceLookup: ReferenceLookup = recordReferenceLookup(newRecord);
