@@ -5,7 +5,13 @@ import { queueIncidentDeletion } from '../../src/server/business-rules/queue-inc
 import { queueJournalEntry } from '../../src/server/business-rules/queue-journal-entry';
 
 // Incident changes become outbox events in the same transaction as the change, so none is lost.
-// Changes made by the integration user are skipped in the code (no echo back to incident.io).
+// Each rule filters in its record before any code runs: the condition skips them all while pushes
+// are disabled (x_incident_io.enabled, read as readConfig does), and the filter conditions keep the
+// change rule to changes of a synced field (SYNCED_FIELDS; on insert every field set counts as
+// changed) and the journal rule to comments and work notes of incidents, never journal rows of other
+// tables. Changes made by the integration user and a clone are skipped in the code (src/server/lib/queue.ts).
+// The build test keeps these strings equal to src/server/lib/constants.ts.
+const PUSHES_ENABLED = "gs.getProperty('x_incident_io.enabled') == 'true' || gs.getProperty('x_incident_io.enabled') == '1'";
 
 BusinessRule({
   $id: Now.ID['br-queue-incident-change'],
@@ -14,6 +20,9 @@ BusinessRule({
   table: 'incident',
   when: 'after',
   action: ['insert', 'update'],
+  filterCondition:
+    'short_descriptionVALCHANGES^ORdescriptionVALCHANGES^ORstateVALCHANGES^ORpriorityVALCHANGES^ORimpactVALCHANGES^ORurgencyVALCHANGES^ORassignment_groupVALCHANGES^ORassigned_toVALCHANGES^ORcmdb_ciVALCHANGES^ORbusiness_serviceVALCHANGES^ORcaller_idVALCHANGES^ORclose_codeVALCHANGES^ORclose_notesVALCHANGES',
+  condition: PUSHES_ENABLED,
   order: 1000,
   active: true,
   script: queueIncidentChange,
@@ -26,6 +35,7 @@ BusinessRule({
   table: 'incident',
   when: 'after',
   action: ['delete'],
+  condition: PUSHES_ENABLED,
   order: 1000,
   active: true,
   script: queueIncidentDeletion,
@@ -39,6 +49,7 @@ BusinessRule({
   when: 'after',
   action: ['insert'],
   filterCondition: 'name=incident^elementINcomments,work_notes',
+  condition: PUSHES_ENABLED,
   order: 1000,
   active: true,
   script: queueJournalEntry,

@@ -161,6 +161,10 @@ declare global {
                         table: 'sys_module'
                         id: '33f3c4aa7a14489da384597ba89d6215'
                     }
+                    'src_server_lib_clone-guard_ts': {
+                        table: 'sys_module'
+                        id: 'e2f764f637c148e7b7b2da46ee2c3e66'
+                    }
                     src_server_lib_config_ts: {
                         table: 'sys_module'
                         id: 'f608f221327a4a0d88c40874dffd8f3e'
@@ -299,6 +303,14 @@ declare global {
                         key: {
                             name: 'x_incident_io_outbound_event'
                             element: 'delivered_at'
+                        }
+                    },
+                    {
+                        table: 'sys_dictionary'
+                        id: '1dc7ae282c7e4e0c955bbac0ff3273f8'
+                        key: {
+                            name: 'x_incident_io_config'
+                            element: 'instance_url'
                         }
                     },
                     {
@@ -472,6 +484,15 @@ declare global {
                         key: {
                             name: 'x_incident_io_outbound_event'
                             element: 'last_attempt_at'
+                            language: 'en'
+                        }
+                    },
+                    {
+                        table: 'sys_documentation'
+                        id: '51b61bc74884455bbe7940569b5308a9'
+                        key: {
+                            name: 'x_incident_io_config'
+                            element: 'instance_url'
                             language: 'en'
                         }
                     },
@@ -747,6 +768,14 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_dictionary'
+                        id: 'a31c49318dd343f5a8d1c643cbc1f750'
+                        key: {
+                            name: 'x_incident_io_config'
+                            element: 'instance_name'
+                        }
+                    },
+                    {
                         table: 'sys_documentation'
                         id: 'a607d80e320d4e449e666479a9aeaab2'
                         key: {
@@ -806,6 +835,15 @@ declare global {
                         key: {
                             name: 'x_incident_io_outbound_event'
                             element: 'incident_number'
+                        }
+                    },
+                    {
+                        table: 'sys_documentation'
+                        id: 'c34387f7f0df4451a4a90cd757796562'
+                        key: {
+                            name: 'x_incident_io_config'
+                            element: 'instance_name'
+                            language: 'en'
                         }
                     },
                     {

@@ -19,5 +19,9 @@ export const x_incident_io_config = Table({
     name: StringColumn({ label: 'Name', maxLength: 40, mandatory: true, default: 'default' }),
     // Base64 of 32+ random bytes; signs every push. Set by Connect through PUT /sync/config.
     signing_secret: Password2Column({ label: 'Signing secret', maxLength: 255 }),
+    // The instance PUT /sync/config ran on (instance_name, glide.servlet.uri): another one is a clone,
+    // which queues and sends nothing until configured again (src/server/lib/clone-guard.ts).
+    instance_name: StringColumn({ label: 'Configured on instance', maxLength: 100 }),
+    instance_url: StringColumn({ label: 'Configured on URL', maxLength: 255 }),
   },
 });

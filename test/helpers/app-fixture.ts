@@ -24,6 +24,7 @@ export class AppFixture {
     retryBaseSeconds: 30,
     retentionDays: 7,
     requestTimeoutSeconds: 10,
+    clone: null,
   };
   userName = 'itil.user';
   readonly requests: HttpRequest[] = [];
@@ -70,7 +71,7 @@ export class AppFixture {
   }
 
   store() {
-    return glideOutboxStore(this.db.factory());
+    return glideOutboxStore(this.db.factory(), this.db.aggregateFactory());
   }
 
   outbox(): Row[] {

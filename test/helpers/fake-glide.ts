@@ -1,5 +1,12 @@
 import crypto from 'node:crypto';
-import type { GlideRecordFactory, GlideRecordLike, PropertyAccess, RecordReader } from '../../src/server/lib/glide-interfaces';
+import type {
+  GlideAggregateFactory,
+  GlideAggregateLike,
+  GlideRecordFactory,
+  GlideRecordLike,
+  PropertyAccess,
+  RecordReader,
+} from '../../src/server/lib/glide-interfaces';
 
 /**
  * An in-memory stand-in for the slice of GlideRecord the app's logic uses (GlideRecordLike), for
@@ -45,6 +52,66 @@ export class FakeDatabase {
 
   factory(): GlideRecordFactory {
     return (table) => new FakeGlideRecord(this, table);
+  }
+
+  aggregateFactory(): GlideAggregateFactory {
+    return (table) => new FakeGlideAggregate(this, table);
+  }
+}
+
+/** COUNT grouped by fields, over the rows a FakeGlideRecord with the same conditions finds. */
+export class FakeGlideAggregate implements GlideAggregateLike {
+  private readonly record: FakeGlideRecord;
+  private readonly groups: string[] = [];
+  private counted = false;
+  private results: Array<{ values: Row; count: number }> = [];
+  private index = -1;
+
+  constructor(db: FakeDatabase, table: string) {
+    this.record = new FakeGlideRecord(db, table);
+  }
+
+  addQuery(field: string, operatorOrValue: unknown, value?: unknown): void {
+    this.record.addQuery(field, operatorOrValue, value);
+  }
+
+  addAggregate(aggregate: string): void {
+    if (aggregate !== 'COUNT') throw new Error(`FakeGlideAggregate.addAggregate: ${aggregate} is not supported by the fake`);
+    this.counted = true;
+  }
+
+  groupBy(field: string): void {
+    this.groups.push(field);
+  }
+
+  query(): void {
+    this.record.query();
+    const byKey = new Map<string, { values: Row; count: number }>();
+    while (this.record.next()) {
+      const values: Row = {};
+      for (const field of this.groups) values[field] = this.record.getValue(field) ?? '';
+      const key = JSON.stringify(values);
+      const group = byKey.get(key) ?? { values, count: 0 };
+      group.count++;
+      byKey.set(key, group);
+    }
+    this.results = [...byKey.values()];
+    if (this.groups.length === 0 && this.results.length === 0) this.results.push({ values: {}, count: 0 });
+    this.index = -1;
+  }
+
+  next(): boolean {
+    this.index++;
+    return this.index < this.results.length;
+  }
+
+  getAggregate(aggregate: string): string {
+    if (aggregate !== 'COUNT' || !this.counted) throw new Error(`FakeGlideAggregate.getAggregate: ${aggregate} was not added`);
+    return String(this.results[this.index]!.count);
+  }
+
+  getValue(field: string): string | null {
+    return this.results[this.index]?.values[field] ?? null;
   }
 }
 
@@ -198,9 +265,6 @@ export class FakeGlideRecord implements GlideRecordLike {
     return at >= 0;
   }
 
-  getRowCount(): number {
-    return this.results.length;
-  }
 }
 
 /** A record reader over plain values, for `current`/`previous` in business-rule tests. */

@@ -38,7 +38,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 
 export function installFakeApp(fake: FakeServiceNow, overrides: Partial<FakeAppState> = {}): FakeAppState {
   const state: FakeAppState = {
-    config: { enabled: false, webhookUrl: '', signingSecret: '', integrationUser: '', ...DEFAULTS },
+    config: { enabled: false, webhookUrl: '', signingSecret: '', integrationUser: '', ...DEFAULTS, clone: null },
     outbox: { queued: 0, sending: 0, delivered: 0, failed: 0, dead: 0 },
     oldestPendingAgeSeconds: null,
     lastDelivery: null,
@@ -64,6 +64,7 @@ export function installFakeApp(fake: FakeServiceNow, overrides: Partial<FakeAppS
           outbox: state.outbox,
           oldest_pending_age_seconds: state.oldestPendingAgeSeconds,
           last_delivery: state.lastDelivery,
+          clone_detected: state.config.clone,
           caller: { user_name: fake.account.username, roles: state.callerRoles, task_access: state.taskAccess },
         },
       });

@@ -14,6 +14,7 @@ const INVENTORY = fs.readFileSync(path.join(ROOT, 'docs/platform-apis.md'), 'utf
 /** The Glide classes whose methods the app may call, from @servicenow/glide's declarations. */
 const CLASSES: Record<string, string> = {
   GlideRecord: 'types/GlideRecord.d.ts',
+  GlideAggregate: 'types/GlideAggregate.d.ts',
   GlideElement: 'types/GlideElement.d.ts',
   GlideDateTime: 'types/GlideDateTime.d.ts',
   CertificateEncryption: 'types/CertificateEncryption.d.ts',
@@ -104,7 +105,7 @@ describe('docs/platform-apis.md', () => {
 
   it('finds the calls it must: the scan is not blind to the app code', () => {
     const found = new Set(glideCalls().map((c) => c.api));
-    for (const api of ['gs.getProperty', 'gs.setProperty', 'GlideRecord.addQuery', 'GlideElement.getDecryptedValue', 'GlideElement.setDisplayValue', 'CertificateEncryption.generateMac', 'RESTMessageV2.setHttpTimeout', 'RESTResponseV2.getStatusCode', 'RESTAPIResponse.setError', 'ServiceError.setDetail', 'RESTAPIRequest.body.data', 'GlideDateTime.getNumericValue']) {
+    for (const api of ['gs.getProperty', 'gs.setProperty', 'GlideRecord.addQuery', 'GlideAggregate.groupBy', 'GlideAggregate.getAggregate', 'GlideElement.getDecryptedValue', 'GlideElement.setDisplayValue', 'CertificateEncryption.generateMac', 'RESTMessageV2.setHttpTimeout', 'RESTResponseV2.getStatusCode', 'RESTAPIResponse.setError', 'ServiceError.setDetail', 'RESTAPIRequest.body.data', 'GlideDateTime.getNumericValue']) {
       expect(found).toContain(api);
     }
   });

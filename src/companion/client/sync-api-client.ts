@@ -33,6 +33,14 @@ export const SyncHealthSchema = z.looseObject({
   last_delivery: z
     .looseObject({ at: z.string(), event_id: z.string(), state: z.string(), http_status: z.number(), error: z.string() })
     .nullable(),
+  /** Set when the app runs on another instance than the one PUT /config recorded (a clone); absent before 1.1.0. */
+  clone_detected: z
+    .looseObject({
+      recorded: z.looseObject({ name: z.string(), url: z.string() }),
+      current: z.looseObject({ name: z.string(), url: z.string() }),
+    })
+    .nullable()
+    .optional(),
   caller: z.looseObject({
     user_name: z.string(),
     /** x_incident_io.api_user, cmdb_read, sn_cmdb_user, incident_manager, admin: held directly, inherited or through admin. */

@@ -29,6 +29,30 @@ async function withHealth(session: SetupSession, judge: (health: SyncHealth, web
   return judge(probe.health, session.push.webhookUrl, session.connectionName);
 }
 
+function identity(name: string, url: string): string {
+  return `${name || '(no instance_name)'} (${url || 'no glide.servlet.uri'})`;
+}
+
+export const cloneDetected: Check<SetupSession> = {
+  id: 'clone-detected',
+  title: 'the app runs on the instance it was configured on',
+  step: null,
+  cannotRun,
+  run: (session) =>
+    withHealth(session, (health, _url, name) => {
+      const clone = health.clone_detected;
+      if (!clone) return { ok: true, message: 'The app runs on the instance it was configured on' };
+      return {
+        ok: false,
+        message:
+          `The app was configured on ${identity(clone.recorded.name, clone.recorded.url)} but runs on ` +
+          `${identity(clone.current.name, clone.current.url)}: the instance was cloned, so the app queues and sends ` +
+          `nothing — fix: if this instance should push to incident.io, run incident-sn connect --name ${name} against it ` +
+          `(events queued before the clone are never sent from it); otherwise leave it as it is`,
+      };
+    }),
+};
+
 export const deadEvents: Check<SetupSession> = {
   id: 'dead-events',
   title: 'no dead events',
@@ -93,4 +117,4 @@ export const lastDelivery: Check<SetupSession> = {
 };
 
 /** Only for real-time connections: a polling one has no deliveries. */
-export const HEALTH_FINDINGS: readonly Check<SetupSession>[] = [deadEvents, deliveryBacklog, lastDelivery];
+export const HEALTH_FINDINGS: readonly Check<SetupSession>[] = [cloneDetected, deadEvents, deliveryBacklog, lastDelivery];

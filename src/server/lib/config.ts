@@ -1,3 +1,4 @@
+import type { CloneDetected } from './clone-guard.ts';
 import { PROPERTY } from './constants.ts';
 import type { PropertyAccess } from './glide-interfaces.ts';
 
@@ -14,6 +15,8 @@ export interface AppConfig {
   retryBaseSeconds: number;
   retentionDays: number;
   requestTimeoutSeconds: number;
+  /** Set when the instance is not the one PUT /config recorded (a clone): then nothing is queued or sent. */
+  clone: CloneDetected | null;
 }
 
 export const DEFAULTS = {
@@ -29,7 +32,7 @@ function integer(raw: string | null, fallback: number, min: number, max: number)
   return Math.min(Math.max(n, min), max);
 }
 
-export function readConfig(properties: PropertyAccess, signingSecret: string): AppConfig {
+export function readConfig(properties: PropertyAccess, signingSecret: string, clone: CloneDetected | null = null): AppConfig {
   const enabled = properties.get(PROPERTY.enabled);
   return {
     enabled: enabled === 'true' || enabled === '1',
@@ -40,12 +43,13 @@ export function readConfig(properties: PropertyAccess, signingSecret: string): A
     retryBaseSeconds: integer(properties.get(PROPERTY.retryBaseSeconds), DEFAULTS.retryBaseSeconds, 1, 3600),
     retentionDays: integer(properties.get(PROPERTY.retentionDays), DEFAULTS.retentionDays, 1, 365),
     requestTimeoutSeconds: integer(properties.get(PROPERTY.requestTimeoutSeconds), DEFAULTS.requestTimeoutSeconds, 1, 60),
+    clone,
   };
 }
 
-/** Pushes can go out only when enabled and both the webhook URL and the signing secret are set. */
+/** Pushes can go out only when enabled, both the webhook URL and the signing secret are set, and no clone is detected. */
 export function canDeliver(config: AppConfig): boolean {
-  return config.enabled && config.webhookUrl !== '' && config.signingSecret !== '';
+  return config.enabled && config.webhookUrl !== '' && config.signingSecret !== '' && config.clone === null;
 }
 
 /** The configuration as the API shows it: never the signing secret itself. */

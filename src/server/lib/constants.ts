@@ -13,7 +13,13 @@ export const OUTBOX_TABLE = 'x_incident_io_outbound_event';
  */
 export const CONFIG_TABLE = 'x_incident_io_config';
 export const CONFIG_RECORD_NAME = 'default';
-export const CONFIG_FIELD = { name: 'name', signingSecret: 'signing_secret' } as const;
+export const CONFIG_FIELD = {
+  name: 'name',
+  signingSecret: 'signing_secret',
+  /** The identity of the instance PUT /config ran on (clone-guard.ts). */
+  instanceName: 'instance_name',
+  instanceUrl: 'instance_url',
+} as const;
 
 export const PROPERTY = {
   enabled: 'x_incident_io.enabled',

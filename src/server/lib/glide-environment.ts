@@ -1,10 +1,11 @@
-import { CertificateEncryption, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
+import { CertificateEncryption, GlideAggregate, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
 import { RESTMessageV2 } from '@servicenow/glide/sn_ws';
+import { detectClone, IDENTITY_PROPERTY, type InstanceIdentity } from './clone-guard.ts';
 import { readConfig, type AppConfig } from './config.ts';
 import { configCache } from './config-cache.ts';
 import { CONFIG_CACHE_MAX_AGE_MS, CONFIG_FIELD, CONFIG_RECORD_NAME, CONFIG_TABLE, PROPERTY, REQUIRED_ROLES } from './constants.ts';
 import type { DeliveryDeps } from './delivery.ts';
-import type { GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader, SecretField } from './glide-interfaces.ts';
+import type { GlideAggregateLike, GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader, SecretField } from './glide-interfaces.ts';
 import type { CallerInfo } from './health.ts';
 import { glideOutboxStore, type OutboxStore } from './outbox-store.ts';
 import { DEFERRED_LOOKUP, type ReferenceLookup } from './payload.ts';
@@ -19,6 +20,10 @@ import { currentSigningSecret } from './signing-secret.ts';
 
 export function newRecord(table: string): GlideRecordLike {
   return new GlideRecord(table) as unknown as GlideRecordLike;
+}
+
+export function newAggregate(table: string): GlideAggregateLike {
+  return new GlideAggregate(table) as unknown as GlideAggregateLike;
 }
 
 export const properties: PropertyAccess = {
@@ -56,22 +61,56 @@ export const signingSecretField: SecretField = {
 };
 
 /**
- * For the business rules (inside the user's transaction): the configuration and the instance name,
- * read once per configuration version (one property read per rule run). Everything else (delivery,
- * the API, the job) reads the properties afresh: a value edited by hand applies there at once, and
- * in the business rules (enabled, integration user) within CONFIG_CACHE_MAX_AGE_MS.
+ * For the business rules (inside the user's transaction): the configuration, the instance name and
+ * whether this is a clone, read once per configuration version and instance name (two property reads
+ * per rule run: a clone always has another instance_name, so the rules stop queueing on a clone at
+ * once). Everything else (delivery, the API, the job) reads afresh: a value edited by hand applies
+ * there at once, and in the business rules (enabled, integration user, a change of glide.servlet.uri
+ * alone) within CONFIG_CACHE_MAX_AGE_MS.
  */
 const cachedSettings = configCache(
-  () => gs.getProperty(PROPERTY.configVersion, ''),
+  () => gs.getProperty(PROPERTY.configVersion, '') + '|' + gs.getProperty(IDENTITY_PROPERTY.name, ''),
   // No signing secret here: queueing never signs, and reading it is a record read inside the user's
   // transaction. The delivery reads it (config()).
-  () => ({ config: readConfig(properties, ''), instance: gs.getProperty('instance_name', '') }),
+  () => ({
+    config: readConfig(properties, '', detectClone(recordedIdentity(), currentIdentity())),
+    instance: gs.getProperty('instance_name', ''),
+  }),
   () => Date.now(),
   CONFIG_CACHE_MAX_AGE_MS,
 );
 
+/** The identity of the instance this script runs on: the `instance_name` property and `glide.servlet.uri`. */
+export function currentIdentity(): InstanceIdentity {
+  return { name: gs.getProperty(IDENTITY_PROPERTY.name, ''), url: gs.getProperty(IDENTITY_PROPERTY.url, '') };
+}
+
+/** The identity PUT /config recorded in the configuration record, or null when none is. */
+export function recordedIdentity(): InstanceIdentity | null {
+  const gr = new GlideRecord(CONFIG_TABLE);
+  if (!gr.get(CONFIG_FIELD.name, CONFIG_RECORD_NAME)) return null;
+  const name = gr.getValue(CONFIG_FIELD.instanceName) || '';
+  const url = gr.getValue(CONFIG_FIELD.instanceUrl) || '';
+  return name === '' && url === '' ? null : { name, url };
+}
+
+/** Records the identity PUT /config ran on; later reads compare against it (clone-guard.ts). */
+export function recordIdentity(identity: InstanceIdentity): void {
+  const gr = new GlideRecord(CONFIG_TABLE);
+  const exists = gr.get(CONFIG_FIELD.name, CONFIG_RECORD_NAME);
+  if (!exists) {
+    gr.initialize();
+    gr.setValue(CONFIG_FIELD.name, CONFIG_RECORD_NAME);
+  }
+  gr.setValue(CONFIG_FIELD.instanceName, identity.name);
+  gr.setValue(CONFIG_FIELD.instanceUrl, identity.url);
+  const saved = exists ? gr.update() : gr.insert();
+  if (!saved) throw new Error('the instance identity could not be saved to ' + CONFIG_TABLE);
+}
+
 export function config(): AppConfig {
-  return readConfig(properties, currentSigningSecret(signingSecretField, properties, log));
+  const secret = currentSigningSecret(signingSecretField, properties, log);
+  return readConfig(properties, secret, detectClone(recordedIdentity(), currentIdentity()));
 }
 
 export function nowMs(): number {
@@ -89,7 +128,7 @@ export const log: Logger = {
 };
 
 export function outboxStore(): OutboxStore {
-  return glideOutboxStore(newRecord);
+  return glideOutboxStore(newRecord, newAggregate);
 }
 
 export const referenceLookup: ReferenceLookup = recordReferenceLookup(newRecord);
@@ -126,7 +165,7 @@ export function macSha256(base64Key: string, data: string): string {
 }
 
 /**
- * Inside the user's transaction: one property read (the cached configuration) and the outbox
+ * Inside the user's transaction: two property reads (the cached configuration) and the outbox
  * insert. References are named later, by the delivery (DEFERRED_LOOKUP leaves their names empty).
  */
 export function queueDeps(): QueueDeps {

@@ -33,10 +33,24 @@ export interface GlideRecordLike extends RecordReader {
   insert(): string | null;
   update(): string | null;
   deleteRecord(): boolean;
-  getRowCount(): number;
 }
 
 export type GlideRecordFactory = (table: string) => GlideRecordLike;
+
+/** The part of a GlideAggregate the outbox store uses: counting rows in the database, grouped by a field. */
+export interface GlideAggregateLike {
+  addQuery(field: string, operatorOrValue: unknown, value?: unknown): unknown;
+  addAggregate(aggregate: string): void;
+  groupBy(field: string): void;
+  query(): void;
+  next(): boolean;
+  /** The aggregate of the current group, as a string (getAggregate('COUNT') is "3"). */
+  getAggregate(aggregate: string): string;
+  /** A group-by field's value in the current group. */
+  getValue(field: string): string | null;
+}
+
+export type GlideAggregateFactory = (table: string) => GlideAggregateLike;
 
 /** What the logic reads and writes of system properties. */
 export interface PropertyAccess {

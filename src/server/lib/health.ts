@@ -1,3 +1,4 @@
+import type { CloneDetected } from './clone-guard.ts';
 import { summarizeConfig, type AppConfig, type ConfigSummary } from './config.ts';
 import { APP_VERSION, SCOPE } from './constants.ts';
 import type { OutboxStore } from './outbox-store.ts';
@@ -31,6 +32,11 @@ export interface Health {
   /** Age of the oldest event not yet delivered (queued, sending or failed); null when there is none. */
   oldest_pending_age_seconds: number | null;
   last_delivery: LastDelivery | null;
+  /**
+   * Set when the instance is not the one PUT /config recorded (it was cloned): the identity recorded
+   * and the current one. Nothing is queued or sent until a new PUT /config.
+   */
+  clone_detected: CloneDetected | null;
   caller: CallerInfo;
 }
 
@@ -61,6 +67,7 @@ export function buildHealth(deps: {
           error: last.last_error,
         }
       : null,
+    clone_detected: config.clone,
     caller: deps.caller,
   };
 }

@@ -1,5 +1,5 @@
 import { OUTBOX_STATES, OUTBOX_TABLE, PENDING_STATES, type EventType, type OutboxState } from './constants.ts';
-import type { GlideRecordFactory, GlideRecordLike } from './glide-interfaces.ts';
+import type { GlideAggregateFactory, GlideRecordFactory, GlideRecordLike } from './glide-interfaces.ts';
 
 /** One row of x_incident_io_outbound_event, as plain values. Date-times are `YYYY-MM-DD HH:MM:SS` UTC. */
 export interface OutboxEvent {
@@ -51,6 +51,8 @@ export interface OutboxStore {
   lastAttempted(): OutboxEvent | null;
   /** Puts matching events that are not already queued or sending back in the queue; returns how many. */
   requeue(filter: RequeueFilter, now: string): number;
+  /** Marks every undelivered (queued, sending, failed) event dead with `error`, so none is sent; returns how many. */
+  discardPending(error: string): number;
 }
 
 function int(raw: string | null): number {
@@ -84,7 +86,7 @@ function isSysId(text: string): boolean {
   return /^[0-9a-f]{32}$/.test(text);
 }
 
-export function glideOutboxStore(newRecord: GlideRecordFactory): OutboxStore {
+export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: GlideAggregateFactory): OutboxStore {
   const table = () => newRecord(OUTBOX_TABLE);
 
   function collect(gr: GlideRecordLike): OutboxEvent[] {
@@ -168,13 +170,17 @@ export function glideOutboxStore(newRecord: GlideRecordFactory): OutboxStore {
       return purged;
     },
 
+    /** One GlideAggregate query counted in the database (getRowCount() would read every row). */
     countsByState() {
       const counts: { [state: string]: number } = {};
-      for (const state of OUTBOX_STATES) {
-        const gr = table();
-        gr.addQuery('state', state);
-        gr.query();
-        counts[state] = gr.getRowCount();
+      for (const state of OUTBOX_STATES) counts[state] = 0;
+      const ga = newAggregate(OUTBOX_TABLE);
+      ga.addAggregate('COUNT');
+      ga.groupBy('state');
+      ga.query();
+      while (ga.next()) {
+        const state = ga.getValue('state') || '';
+        if (state in counts) counts[state] = int(ga.getAggregate('COUNT'));
       }
       return counts;
     },
@@ -215,6 +221,20 @@ export function glideOutboxStore(newRecord: GlideRecordFactory): OutboxStore {
         requeued++;
       }
       return requeued;
+    },
+
+    discardPending(error) {
+      const gr = table();
+      gr.addQuery('state', 'IN', PENDING_STATES.join(','));
+      gr.query();
+      let discarded = 0;
+      while (gr.next()) {
+        gr.setValue('state', 'dead');
+        gr.setValue('last_error', error);
+        gr.update();
+        discarded++;
+      }
+      return discarded;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { changedFields, isIntegrationUser } from './change-detection.ts';
+import { cloneMessage } from './clone-guard.ts';
 import type { AppConfig } from './config.ts';
 import { EVENT_TYPE, JOURNAL_FIELDS, SYNCED_FIELDS, type EventType } from './constants.ts';
 import type { RecordReader } from './glide-interfaces.ts';
@@ -69,6 +70,7 @@ function enqueue(
 /** Why nothing is queued for a change, or null when it should be. */
 function skipReason(deps: QueueDeps, author: string): string | null {
   if (!deps.config.enabled) return 'pushes are disabled (x_incident_io.enabled is false)';
+  if (deps.config.clone) return cloneMessage(deps.config.clone);
   if (isIntegrationUser(author, deps.config.integrationUser)) return 'made by the integration user (no echo)';
   return null;
 }

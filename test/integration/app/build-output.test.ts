@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readAppBuildDir, type AppBuild, type BuildRecord } from '../../../src/shared/app-build';
+import { SYNCED_FIELDS } from '../../../src/server/lib/constants';
 import { DIST_APP, ROOT } from '../../helpers/build';
 
 // Reads the real `now-sdk build --frozenKeys` output (built once by jest's globalSetup) and checks
@@ -124,6 +125,12 @@ describe('the x_incident_io app build', () => {
 
   it('declares the business rules: table, when, actions, filter', () => {
     const rules = Object.fromEntries(build.recordsOf('sys_script').map((r) => [r.fields.name, r.fields]));
+    // Every queuing rule filters in its record before its script runs (a certification finding).
+    const enabled = "gs.getProperty('x_incident_io.enabled') == 'true' || gs.getProperty('x_incident_io.enabled') == '1'";
+    for (const name of ['Queue incident change for incident.io', 'Queue incident deletion for incident.io', 'Queue incident journal entry for incident.io']) {
+      expect({ name, condition: rules[name]!.condition }).toEqual({ name, condition: enabled });
+    }
+    expect(rules['Queue incident change for incident.io']!.filter_condition).toBe(SYNCED_FIELDS.map((f) => `${f}VALCHANGES`).join('^OR'));
     expect(rules['Queue incident change for incident.io']).toMatchObject({
       collection: 'incident',
       when: 'after',

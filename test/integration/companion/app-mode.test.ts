@@ -157,6 +157,7 @@ describe('doctor and resend with the app installed', () => {
       ['app-installed', true],
       ['task-access', true],
       ['push-configured', true],
+      ['clone-detected', true],
       ['dead-events', true],
       ['delivery-backlog', true],
       ['last-delivery', true],

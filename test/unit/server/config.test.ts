@@ -14,6 +14,7 @@ describe('readConfig', () => {
       retryBaseSeconds: DEFAULTS.retryBaseSeconds,
       retentionDays: DEFAULTS.retentionDays,
       requestTimeoutSeconds: DEFAULTS.requestTimeoutSeconds,
+      clone: null,
     });
   });
 

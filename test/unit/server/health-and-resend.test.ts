@@ -48,6 +48,7 @@ describe('health', () => {
       outbox: { queued: 0, sending: 0, delivered: 1, failed: 1, dead: 0 },
       oldest_pending_age_seconds: 30,
       last_delivery: expect.objectContaining({ state: 'failed', http_status: 502, error: 'HTTP 502: Bad Gateway', event_id: second.event_id }),
+      clone_detected: null,
       caller,
     });
     expect(JSON.stringify(health)).not.toContain(app.secret);

@@ -1,4 +1,5 @@
 import { cryptoClasses } from './crypto';
+import { glideAggregateClass } from './glide-aggregate';
 import { glideDateTimeClass } from './glide-date-time';
 import { glideRecordClasses, GlideElementImpl } from './glide-record';
 import { createGs } from './gs';
@@ -20,7 +21,6 @@ export interface GlideApis {
 
 /** Common Glide classes the local instance does not implement (a script using one gets a clear error). */
 const UNSUPPORTED_CLASSES = [
-  'GlideAggregate',
   'GlideDate',
   'GlideTime',
   'GlideDuration',
@@ -42,6 +42,7 @@ export function createGlideApis(host: GlideHost): GlideApis {
   const gs = createGs(host);
   const { GlideRecord, GlideRecordSecure } = glideRecordClasses(host);
   const GlideDateTime = glideDateTimeClass(host);
+  const GlideAggregate = glideAggregateClass(host);
   const crypto = cryptoClasses(host);
   const rest = restMessageClasses(host);
   const errors = serviceErrorClasses();
@@ -54,6 +55,7 @@ export function createGlideApis(host: GlideHost): GlideApis {
     gs,
     GlideRecord,
     GlideRecordSecure,
+    GlideAggregate,
     GlideElement: GlideElementImpl,
     GlideDateTime,
     ...crypto,
@@ -65,6 +67,7 @@ export function createGlideApis(host: GlideHost): GlideApis {
       gs,
       GlideRecord,
       GlideRecordSecure,
+      GlideAggregate,
       GlideElement: GlideElementImpl,
       GlideDateTime,
       ...crypto,

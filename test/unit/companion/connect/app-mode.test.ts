@@ -181,13 +181,27 @@ describe('doctor and resend with the app installed', () => {
       'app-installed',
       'task-access',
       'push-configured',
+      'clone-detected',
       'dead-events',
       'delivery-backlog',
       'last-delivery',
     ]);
     expect(exitCode).toBe(0);
     expect(app.configRequests).toHaveLength(1); // doctor changed nothing
-    expect((await stored())!.lastCheck).toEqual({ at: new Date('2026-01-01T10:05:00Z'), status: 'ok', summary: 'all 9 checks passed' });
+    expect((await stored())!.lastCheck).toEqual({ at: new Date('2026-01-01T10:05:00Z'), status: 'ok', summary: 'all 10 checks passed' });
+  });
+
+  it('reports a clone: the identity configured and the current one, and how to resume', async () => {
+    app.config = {
+      ...app.config,
+      clone: { recorded: { name: 'acme', url: 'https://acme.service-now.com/' }, current: { name: 'acme-dev', url: 'https://acme-dev.service-now.com/' } },
+    };
+    const { exitCode, results } = await runDoctor({ db: data.db, json: true }, captureIo(), { connectionOptions: FAST_CLIENT });
+    expect(exitCode).toBe(1);
+    const clone = results.checks.find((r) => r.id === 'clone-detected')!;
+    expect(clone.ok).toBe(false);
+    expect(clone.message).toContain('configured on acme (https://acme.service-now.com/) but runs on acme-dev (https://acme-dev.service-now.com/)');
+    expect(clone.message).toContain('incident-sn connect --name fake');
   });
 
   it('reports every delivery problem with what to do, and exits non-zero', async () => {
@@ -232,7 +246,7 @@ describe('doctor and resend with the app installed', () => {
       const { exitCode, results } = await runDoctor({ db: data.db, json: true }, captureIo(), { connectionOptions: FAST_CLIENT });
       expect(exitCode).toBe(1);
       expect(results.checks.find((r) => r.id === 'app-installed')!.message).toContain('The incident.io app is not installed');
-      expect(results.notRun.map((n) => n.id)).toEqual(['dead-events', 'delivery-backlog', 'last-delivery']);
+      expect(results.notRun.map((n) => n.id)).toEqual(['clone-detected', 'dead-events', 'delivery-backlog', 'last-delivery']);
     } finally {
       await noApp.close();
     }
