@@ -38,7 +38,7 @@ async function queued(incidentSysId: string): Promise<number> {
 }
 
 describe("the app's work inside a user's transaction", () => {
-  it('is at most two data operations per incident change (cached config, one outbox insert), steady after the first', async () => {
+  it('is four data operations per incident change (the rule condition\'s enabled read, the cache key\'s two property reads, one outbox insert), steady after the first', async () => {
     const incident = await incidentWithGroup();
     const before = await queued(incident.sys_id);
     const perChange: number[] = [];
@@ -49,8 +49,10 @@ describe("the app's work inside a user's transaction", () => {
       perChange.push(sn.engine.stats.appRuleDataOps - start);
     }
     expect(await queued(incident.sys_id)).toBe(before + 5);
-    // The first change may fill the cache; every later one reads one property and inserts one row.
-    expect(perChange.slice(1)).toEqual([2, 2, 2, 2]);
+    // The first change may fill the cache; every later one reads three properties (the rule's condition:
+    // x_incident_io.enabled; the cache key: config_version and instance_name, so a clone stops queueing
+    // at once) and inserts one row. No record read, no network call.
+    expect(perChange.slice(1)).toEqual([4, 4, 4, 4]);
   });
 
   it('names references in the delivered push although the business rule read none of them', async () => {
