@@ -22,7 +22,7 @@ export interface SyncTimings {
    * has finished the request it may still be working on and the retry finds what it did. Default 60 s.
    */
   unansweredGraceMs: number;
-  /** While a connection is rate-limited, one request probes whether the limit was lifted this often. Default 60 s. */
+  /** While a connection is rate-limited, one request probes whether the limit was lifted this often. Default 30 s, so a lifted limit is noticed well within a minute. */
   rateLimitProbeMs: number;
   /** How long `stop()` lets work in progress finish before aborting it. Default 10 s. */
   shutdownGraceMs: number;
@@ -38,7 +38,7 @@ export const DEFAULT_SYNC_TIMINGS: Readonly<SyncTimings> = Object.freeze({
   idleMs: 1_000,
   requestTimeoutMs: 30_000,
   unansweredGraceMs: 60_000,
-  rateLimitProbeMs: 60_000,
+  rateLimitProbeMs: 30_000,
   shutdownGraceMs: 10_000,
   eventRetentionMs: 14 * 24 * 60 * 60_000,
   purgeEveryMs: 60 * 60_000,

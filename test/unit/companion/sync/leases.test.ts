@@ -57,7 +57,7 @@ async function queueWork(): Promise<void> {
 
 describe('one settings object', () => {
   it('derives every lease from staleAfterMs and refuses settings where one late heartbeat would lose live work', () => {
-    expect(syncTimings()).toMatchObject({ heartbeatMs: 1_000, staleAfterMs: 5_000, rateLimitProbeMs: 60_000, unansweredGraceMs: 60_000 });
+    expect(syncTimings()).toMatchObject({ heartbeatMs: 1_000, staleAfterMs: 5_000, rateLimitProbeMs: 30_000, unansweredGraceMs: 60_000 });
     expect(() => syncTimings({ heartbeatMs: 1_000, staleAfterMs: 1_500 })).toThrow(SyncTimingsError);
     expect(() => syncTimings({ idleMs: -1 })).toThrow(/idleMs must be a positive number/);
   });
