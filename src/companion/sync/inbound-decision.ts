@@ -195,13 +195,17 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
  * Re-decides a claimed write against what is known now, before it is sent (every attempt: the
  * first, a retry, a write taken over from a dead worker): each field that a ServiceNow change beat
  * (serviceNowWins, against the link's field versions) is dropped, and the incident takes
- * ServiceNow's value from the link's snapshot. Pure; the caller applies it.
+ * ServiceNow's value from the link's snapshot, unless a later open write of the incident also
+ * sets that field: the incident's value is then that later incident.io change, which ServiceNow's
+ * change did not beat (it is re-decided itself when its turn comes). Pure; the caller applies it.
  */
 export function decideQueuedWrite(input: {
   incident: IncidentValues;
   link: Pick<IncidentLink, 'snapshot' | 'fieldVersions'>;
   fields: Partial<Record<SyncedField, FieldChange>>;
   mapping: SyncMapping;
+  /** Fields set by the incident's open writes queued after this one. */
+  setLater?: ReadonlySet<SyncedField>;
 }): { drop: SyncedField[]; incidentChanges: Partial<IncidentValues> } {
   const drop: SyncedField[] = [];
   const fromServiceNow: TrackedField[] = [];
@@ -218,6 +222,7 @@ export function decideQueuedWrite(input: {
   const incidentChanges: Partial<IncidentValues> = {};
   const values = incidentValuesFrom(fromServiceNow, input.link.snapshot, input.incident, input.mapping);
   for (const key of drop) {
+    if (input.setLater?.has(key)) continue;
     const value = values[key];
     if (value !== undefined && value !== input.incident[key]) (incidentChanges as Record<string, unknown>)[key] = value;
   }

@@ -13,7 +13,7 @@ import {
 } from '../client';
 import type { CompanionStore, Connection } from '../store';
 import { StoredDataError } from '../store/errors';
-import type { IncidentLink, OutboundOp, StoredIncident, SyncRepositories, TimelineUpdate } from '../store/sync-store';
+import type { IncidentLink, OutboundOp, StoredIncident, SyncedField, SyncRepositories, TimelineUpdate } from '../store/sync-store';
 import { retryDelayMs, type BackoffPolicy } from './backoff';
 import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
@@ -234,7 +234,8 @@ export class OutboundProcessor {
         const [fresh, incident, open] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId), await tx.outbound.listOpen(op.incidentId)];
         const mine = open.find((o) => o.id === op.id);
         if (!fresh || !incident || !mine || mine.leaseOwner !== owner) throw new LeaseLostError(`write ${op.id}`);
-        const decision = decideQueuedWrite({ incident, link: fresh, fields: mine.payload.fields ?? {}, mapping });
+        const later = open.filter((o) => o.seq > mine.seq).flatMap((o) => Object.keys(o.payload.fields ?? {}) as SyncedField[]);
+        const decision = decideQueuedWrite({ incident, link: fresh, fields: mine.payload.fields ?? {}, mapping, setLater: new Set(later) });
         if (decision.drop.length === 0) return { op: mine, incident, link: fresh };
         const at = this.deps.clock();
         const payload = withoutFields(mine.payload, decision.drop);

@@ -152,6 +152,18 @@ describe('before a write is sent', () => {
     expect(decision).toEqual({ drop: ['status'], incidentChanges: { status: 'resolved' } });
   });
 
+  it('drops a beaten field but keeps the incident\'s value when a later queued incident.io change sets that field (an older ServiceNow change never lands over a newer incident.io one)', () => {
+    // Write 1 (summary "a", 10:00:00) died in flight; a ServiceNow user set "b" (10:00:03, version 5);
+    // incident.io then set "c" (10:00:06), queued as write 2. Re-deciding write 1: "b" beats it, but
+    // the incident shows "c", which "b" did not beat: it stays, and write 2 sends it.
+    const fields = { summary: queued('a', '2026-01-01T10:00:00Z') };
+    const link = { snapshot: { ...SNAPSHOT, description: 'b' }, fieldVersions: { description: { modCount: 5, at: '2026-01-01T10:00:03Z' } } };
+    const incident = { ...INCIDENT, summary: 'c' };
+    expect(decideQueuedWrite({ incident, link, fields, mapping: DEFAULT_MAPPING, setLater: new Set(['summary'] as const) })).toEqual({ drop: ['summary'], incidentChanges: {} });
+    // With no later write of the field, ServiceNow's value is the incident's.
+    expect(decideQueuedWrite({ incident, link, fields, mapping: DEFAULT_MAPPING, setLater: new Set(['name'] as const) })).toEqual({ drop: ['summary'], incidentChanges: { summary: 'b' } });
+  });
+
   it('keeps a field whose ServiceNow change the incident.io change was based on', () => {
     const decision = decideQueuedWrite({
       incident: INCIDENT,
