@@ -191,9 +191,10 @@ export class OutboundProcessor {
   }
 
   /**
-   * Re-decides a field write before it is sent (docs/sync.md, "Versioned writes"). When an earlier
-   * attempt may have reached ServiceNow (a retry, a crash), the record is read first and applied
-   * like any change (this write held, so ServiceNow's later changes drop its fields). Then every
+   * Re-decides a field write before it is sent (docs/sync.md, "Versioned writes"). The record is
+   * read first and a version the companion has not applied yet is applied like any change (this
+   * write held, so ServiceNow's later changes drop its fields; when an earlier attempt may have
+   * reached ServiceNow, a retry or a crash, what it set is recognised as the companion's own). Then every
    * field a later ServiceNow change beat (the link's field versions) is dropped, and the incident
    * takes ServiceNow's value: an older write never overwrites a newer change.
    */
@@ -206,28 +207,30 @@ export class OutboundProcessor {
   ): Promise<{ op: OutboundOp; incident: StoredIncident; link: IncidentLink }> {
     const { owner, mapping } = this.deps;
     const sync = this.deps.store.sync;
-    if (op.ambiguous || op.attempts > 1) {
-      const row = await table.get('incident', link.sysId, { fields: [...INCIDENT_READ_FIELDS], excludeReferenceLink: true, signal });
-      const version = versionFromRow(row);
-      if (version.modCount > link.lastAppliedModCount) {
-        await retryOnConflict(() =>
-          sync.transaction(async (tx) => {
-            const [fresh, incident] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId)];
-            if (!fresh || !incident) return;
-            await applyRecordChange(tx, {
-              incident,
-              link: fresh,
-              change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version, changedFields: null },
-              mapping,
-              // What this write's own earlier attempt set is not someone else's change: it must not beat this write or later ones.
-              exclude: ownEarlierAttempt(op, version, mapping),
-              byIntegrationUser: version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase(),
-              held: { opId: op.id, owner },
-              now: this.deps.clock(),
-            });
-          }),
-        );
-      }
+    // Always read the record first: ServiceNow's changes reach the companion late whenever the app's
+    // pushes wait (the companion was down, the webhook failed, the outbox is behind) or between polls,
+    // and a write decided only on what the companion has heard of would overwrite them.
+    const mayHaveLanded = op.ambiguous || op.attempts > 1;
+    const row = await table.get('incident', link.sysId, { fields: [...INCIDENT_READ_FIELDS], excludeReferenceLink: true, signal });
+    const version = versionFromRow(row);
+    if (version.modCount > link.lastAppliedModCount) {
+      await retryOnConflict(() =>
+        sync.transaction(async (tx) => {
+          const [fresh, incident] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId)];
+          if (!fresh || !incident) return;
+          await applyRecordChange(tx, {
+            incident,
+            link: fresh,
+            change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version, changedFields: null },
+            mapping,
+            // What this write's own earlier attempt set is not someone else's change: it must not beat this write or later ones.
+            exclude: mayHaveLanded ? ownEarlierAttempt(op, version, mapping) : [],
+            byIntegrationUser: version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase(),
+            held: { opId: op.id, owner },
+            now: this.deps.clock(),
+          });
+        }),
+      );
     }
     return retryOnConflict(() =>
       sync.transaction(async (tx) => {

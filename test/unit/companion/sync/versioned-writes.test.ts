@@ -4,7 +4,7 @@ import { DEFAULT_MAPPING } from '../../../../src/companion/sync/mapping';
 import { ownFieldsOf } from '../../../../src/companion/sync/own-writes';
 import type { ServiceNowVersion } from '../../../../src/companion/sync/servicenow-record';
 import { USERS } from '../../../helpers/instance';
-import { startRealtimeFixture, type SyncFixture } from '../../../helpers/sync-fixture';
+import { startPollingFixture, startRealtimeFixture, type SyncFixture } from '../../../helpers/sync-fixture';
 import { waitFor } from '../../../helpers/wait-for';
 
 /**
@@ -223,5 +223,57 @@ describe('the revert of issue 8, on the local instance with the app', () => {
     expect(op.payload.fields?.status).toBeUndefined();
     expect((await f.record(sysId, ['state'])).state).toBe('1');
     expect((await f.writes()).patch).toBe(writesBefore.patch);
+  }, 60_000);
+});
+
+describe('a queued write and a ServiceNow change the companion has not heard of yet (kill -9, then the pushes wait in the app\'s outbox)', () => {
+  let f: SyncFixture;
+  // Polling once an hour: the companion hears of the user's change only if it reads the record itself.
+  beforeAll(async () => {
+    f = await startPollingFixture({ companion: { pollIntervalMs: 3_600_000 } });
+  }, 60_000);
+  afterAll(async () => f?.close());
+
+  it('reads the record before the first send: the later ServiceNow change to a field wins, the write\'s other fields are sent', async () => {
+    const declared = await f.declare({ name: 'Unheard change', summary: 'first', severity: 'minor' });
+    const linked = await f.synced(declared.id);
+    const sysId = linked.servicenow!.sys_id;
+    const store = f.companion.store.sync;
+    const link = (await store.incidents.getLink(declared.id))!;
+
+    // A ServiceNow user changes the description (the companion has not heard of it) ...
+    await f.patchRecord(sysId, { description: 'from servicenow' });
+    // ... after incident.io changed the summary (5 s earlier) and, as a separate field, the name
+    // (5 s after): a write of both, queued before the crash and never sent, goes out now.
+    const before = new Date(Date.now() - 5_000);
+    const after = new Date(Date.now() + 5_000);
+    const writesBefore = await f.writes();
+    const opId = await store.transaction(async (tx) => {
+      const incident = (await tx.incidents.getIncident(declared.id))!;
+      await tx.incidents.updateIncident(incident.id, incident.version, { summary: 'from incident.io', name: 'Renamed later' }, before);
+      const basis = { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 };
+      const op = await tx.outbound.enqueue({
+        incidentId: incident.id,
+        connectionId: f.connection.id,
+        kind: 'update',
+        payload: {
+          fields: {
+            summary: { value: 'from incident.io', changedAt: before.toISOString(), basis },
+            name: { value: 'Renamed later', changedAt: after.toISOString(), basis },
+          },
+        },
+        createdAt: before,
+      });
+      return op.id;
+    });
+    f.companion.engine.wake();
+    const op = await waitFor(async () => (await store.outbound.listForIncident(declared.id)).find((o) => o.id === opId && o.state === 'done'));
+    expect(op.payload.fields?.summary).toBeUndefined();
+    expect(op.payload.fields?.name?.value).toBe('Renamed later');
+    const record = await f.record(sysId, ['description', 'short_description']);
+    expect(record).toEqual({ description: 'from servicenow', short_description: 'Renamed later' });
+    const view = await f.incident(declared.id);
+    expect([view.summary, view.name]).toEqual(['from servicenow', 'Renamed later']);
+    expect((await f.writes()).patch).toBe(writesBefore.patch + 1);
   }, 60_000);
 });
