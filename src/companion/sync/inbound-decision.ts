@@ -1,6 +1,6 @@
 import type { FieldChange, FieldVersion, FieldVersions, IncidentLink, IncidentValues, OutboundOp, ServiceNowSnapshot, SyncedField } from '../store/sync-store';
 import { severityForPriority, statusForState, type SyncMapping } from './mapping';
-import { diffSnapshots, TRACKED_FIELDS, type InboundChange, type TrackedField } from './servicenow-record';
+import { diffSnapshots, TRACKED_FIELDS, type InboundChange, type ServiceNowVersion, type TrackedField } from './servicenow-record';
 
 /**
  * What a ServiceNow change to a linked incident does to the incident.io incident. Pure: the
@@ -227,4 +227,23 @@ export function decideQueuedWrite(input: {
     if (value !== undefined && value !== input.incident[key]) (incidentChanges as Record<string, unknown>)[key] = value;
   }
   return { drop, incidentChanges };
+}
+
+/**
+ * Whether deciding a queued write on a read of the record could misdate a ServiceNow change: a read
+ * shows only when the record last changed (`sys_updated_on`), not when each field did. When a field
+ * this write sets changed since the link's snapshot and the record's last change is later than
+ * incident.io's change to that field, the field may have changed before incident.io's change (and
+ * something else after it): only the pushes of the versions in between tell.
+ */
+export function readMayMisdate(
+  fields: Partial<Record<SyncedField, FieldChange>>,
+  link: Pick<IncidentLink, 'snapshot'>,
+  record: Pick<ServiceNowVersion, 'snapshot' | 'updatedAt'>,
+): boolean {
+  const changed = new Set(diffSnapshots(link.snapshot, record.snapshot));
+  const lastChange = seconds(record.updatedAt);
+  return (Object.entries(fields) as Array<[SyncedField, FieldChange | undefined]>).some(
+    ([key, queued]) => queued !== undefined && SERVICENOW_FIELDS_OF[key].some((f) => changed.has(f)) && lastChange > seconds(queued.changedAt),
+  );
 }

@@ -19,7 +19,7 @@ import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
-import { decideQueuedWrite } from './inbound-decision';
+import { decideQueuedWrite, readMayMisdate } from './inbound-decision';
 import type { SyncMapping } from './mapping';
 import { ownEarlierAttempt } from './own-writes';
 import type { SyncMetrics } from './metrics';
@@ -55,7 +55,14 @@ export interface OutboundProcessorDeps {
   unansweredGraceMs: number;
   /** While a connection is rate-limited, one write probes it this often. */
   rateLimitProbeMs: number;
+  /** How long a write waits for the app's pushes of ServiceNow versions its read found (sync-timings.ts). */
+  pushWaitMs: number;
+  /** How soon a write waiting for pushes looks again. */
+  idleMs: number;
 }
+
+/** The record is ahead of what the companion applied, and the app still owes the pushes that say when each field changed. */
+const AWAITING_PUSHES = Symbol('awaiting pushes');
 
 /** How a failed attempt is handled. */
 export interface FailurePlan {
@@ -101,6 +108,9 @@ const KIND_WORDS: Record<OutboundOp['kind'], string> = {
 };
 
 export class OutboundProcessor {
+  /** Writes waiting for pushes (see redecide), and since when, in this process. */
+  private readonly awaitingSince = new Map<string, number>();
+
   constructor(private readonly deps: OutboundProcessorDeps) {}
 
   /**
@@ -167,7 +177,9 @@ export class OutboundProcessor {
       const { table } = this.deps.registry.client(connection);
       let current = { op, incident, link };
       if (op.kind === 'update' && link) {
-        current = await this.redecide(op, link, table, connection.integrationUser, signal);
+        const decided = await this.redecide(op, link, table, connection, signal);
+        if (decided === AWAITING_PUSHES) return await this.awaitPushes(op);
+        current = decided;
         if (isEmptyUpdate(current.op.payload)) return await finishWithout('every field it would write was changed later in ServiceNow', 'noop');
       }
       const outcome = await performWrite(
@@ -202,17 +214,21 @@ export class OutboundProcessor {
     op: OutboundOp,
     link: IncidentLink,
     table: TableClient,
-    integrationUser: string,
+    connection: Connection,
     signal: AbortSignal,
-  ): Promise<{ op: OutboundOp; incident: StoredIncident; link: IncidentLink }> {
+  ): Promise<{ op: OutboundOp; incident: StoredIncident; link: IncidentLink } | typeof AWAITING_PUSHES> {
     const { owner, mapping } = this.deps;
     const sync = this.deps.store.sync;
+    const integrationUser = connection.integrationUser;
     // Always read the record first: ServiceNow's changes reach the companion late whenever the app's
     // pushes wait (the companion was down, the webhook failed, the outbox is behind) or between polls,
     // and a write decided only on what the companion has heard of would overwrite them.
     const mayHaveLanded = op.ambiguous || op.attempts > 1;
     const row = await table.get('incident', link.sysId, { fields: [...INCIDENT_READ_FIELDS], excludeReferenceLink: true, signal });
     const version = versionFromRow(row);
+    const byIntegrationUser = version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase();
+    if (version.modCount > link.lastAppliedModCount && this.shouldAwaitPushes(op, link, version, connection, byIntegrationUser)) return AWAITING_PUSHES;
+    this.awaitingSince.delete(op.id);
     if (version.modCount > link.lastAppliedModCount) {
       await retryOnConflict(() =>
         sync.transaction(async (tx) => {
@@ -225,7 +241,7 @@ export class OutboundProcessor {
             mapping,
             // What this write's own earlier attempt set is not someone else's change: it must not beat this write or later ones.
             exclude: mayHaveLanded ? ownEarlierAttempt(op, version, mapping) : [],
-            byIntegrationUser: version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase(),
+            byIntegrationUser,
             held: { opId: op.id, owner },
             now: this.deps.clock(),
           });
@@ -254,6 +270,34 @@ export class OutboundProcessor {
         return { op: { ...mine, payload }, incident: updated, link: fresh };
       }),
     );
+  }
+
+  /**
+   * Whether to wait for the app's pushes before deciding: the read shows only when the record last
+   * changed, not when each field did, so a field ServiceNow changed before this write's incident.io
+   * change would look later whenever anything changed on the record after it (a comment, another
+   * field). Only a real-time connection is owed pushes, only for versions by others, and only a
+   * field this write sets can conflict; the wait is bounded by pushWaitMs, then the read decides.
+   */
+  private shouldAwaitPushes(op: OutboundOp, link: IncidentLink, version: ServiceNowVersion, connection: Connection, byIntegrationUser: boolean): boolean {
+    if (connection.mode !== 'realtime' || byIntegrationUser || !readMayMisdate(op.payload.fields ?? {}, link, version)) return false;
+    const now = this.deps.clock().getTime();
+    const since = this.awaitingSince.get(op.id) ?? now;
+    if (now - since >= this.deps.pushWaitMs) return false;
+    this.awaitingSince.set(op.id, since);
+    return true;
+  }
+
+  /** Gives the write back, due again shortly: by then the pushes are applied, or the wait is over. */
+  private async awaitPushes(op: OutboundOp): Promise<void> {
+    const now = this.deps.clock();
+    await this.deps.store.sync.outbound.retry(op.id, this.deps.owner, {
+      nextAttemptAt: new Date(now.getTime() + this.deps.idleMs),
+      error: 'waiting for the ServiceNow changes the app has not pushed yet, to decide which change is later',
+      status: null,
+      now,
+    });
+    this.deps.logger.debug({ op: op.id }, 'a write waits for pushes of ServiceNow versions its read found');
   }
 
   private async fail(op: OutboundOp, incident: StoredIncident | undefined, label: string, err: unknown): Promise<void> {

@@ -150,6 +150,8 @@ export class SyncEngine {
       backoff: options.outboundBackoff ?? DEFAULT_OUTBOUND_BACKOFF,
       unansweredGraceMs: timings.unansweredGraceMs,
       rateLimitProbeMs: timings.rateLimitProbeMs,
+      pushWaitMs: timings.pushWaitMs,
+      idleMs: timings.idleMs,
     });
     const pollIntervalMs = options.pollIntervalMs ?? 10_000;
     this.poller = new Poller({
