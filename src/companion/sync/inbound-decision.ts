@@ -230,20 +230,13 @@ export function decideQueuedWrite(input: {
 }
 
 /**
- * Whether deciding a queued write on a read of the record could misdate a ServiceNow change: a read
- * shows only when the record last changed (`sys_updated_on`), not when each field did. When a field
- * this write sets changed since the link's snapshot and the record's last change is later than
- * incident.io's change to that field, the field may have changed before incident.io's change (and
- * something else after it): only the pushes of the versions in between tell.
+ * Whether a read of the record is not enough to decide a queued write: a read shows only the values
+ * now and when the record last changed (`sys_updated_on`), not when each field changed, nor a field
+ * set and set back (A → B → A). When the record changed after incident.io's change to a field this
+ * write sets, a ServiceNow change to that field may be later or earlier: only the pushes of the
+ * versions in between (their `changed_fields` and times) tell.
  */
-export function readMayMisdate(
-  fields: Partial<Record<SyncedField, FieldChange>>,
-  link: Pick<IncidentLink, 'snapshot'>,
-  record: Pick<ServiceNowVersion, 'snapshot' | 'updatedAt'>,
-): boolean {
-  const changed = new Set(diffSnapshots(link.snapshot, record.snapshot));
+export function readMayMislead(fields: Partial<Record<SyncedField, FieldChange>>, record: Pick<ServiceNowVersion, 'updatedAt'>): boolean {
   const lastChange = seconds(record.updatedAt);
-  return (Object.entries(fields) as Array<[SyncedField, FieldChange | undefined]>).some(
-    ([key, queued]) => queued !== undefined && SERVICENOW_FIELDS_OF[key].some((f) => changed.has(f)) && lastChange > seconds(queued.changedAt),
-  );
+  return Object.values(fields).some((queued) => queued !== undefined && lastChange > seconds(queued.changedAt));
 }

@@ -19,7 +19,7 @@ import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
-import { decideQueuedWrite, readMayMisdate } from './inbound-decision';
+import { decideQueuedWrite, readMayMislead } from './inbound-decision';
 import type { SyncMapping } from './mapping';
 import { ownEarlierAttempt } from './own-writes';
 import type { SyncMetrics } from './metrics';
@@ -227,7 +227,7 @@ export class OutboundProcessor {
     const row = await table.get('incident', link.sysId, { fields: [...INCIDENT_READ_FIELDS], excludeReferenceLink: true, signal });
     const version = versionFromRow(row);
     const byIntegrationUser = version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase();
-    if (version.modCount > link.lastAppliedModCount && this.shouldAwaitPushes(op, link, version, connection, byIntegrationUser)) return AWAITING_PUSHES;
+    if (version.modCount > link.lastAppliedModCount && this.shouldAwaitPushes(op, version, connection, byIntegrationUser)) return AWAITING_PUSHES;
     this.awaitingSince.delete(op.id);
     if (version.modCount > link.lastAppliedModCount) {
       await retryOnConflict(() =>
@@ -273,14 +273,13 @@ export class OutboundProcessor {
   }
 
   /**
-   * Whether to wait for the app's pushes before deciding: the read shows only when the record last
-   * changed, not when each field did, so a field ServiceNow changed before this write's incident.io
-   * change would look later whenever anything changed on the record after it (a comment, another
-   * field). Only a real-time connection is owed pushes, only for versions by others, and only a
-   * field this write sets can conflict; the wait is bounded by pushWaitMs, then the read decides.
+   * Whether to wait for the app's pushes before deciding: a read shows the values now and when the
+   * record last changed, not when each field changed, nor a field set and set back; the pushes of
+   * the versions in between do (readMayMislead). Only a real-time connection is owed pushes, only for
+   * versions by others; the wait is bounded by pushWaitMs, then the read decides.
    */
-  private shouldAwaitPushes(op: OutboundOp, link: IncidentLink, version: ServiceNowVersion, connection: Connection, byIntegrationUser: boolean): boolean {
-    if (connection.mode !== 'realtime' || byIntegrationUser || !readMayMisdate(op.payload.fields ?? {}, link, version)) return false;
+  private shouldAwaitPushes(op: OutboundOp, version: ServiceNowVersion, connection: Connection, byIntegrationUser: boolean): boolean {
+    if (connection.mode !== 'realtime' || byIntegrationUser || !readMayMislead(op.payload.fields ?? {}, version)) return false;
     const now = this.deps.clock().getTime();
     const since = this.awaitingSince.get(op.id) ?? now;
     if (now - since >= this.deps.pushWaitMs) return false;

@@ -26,8 +26,8 @@ export interface SyncTimings {
   rateLimitProbeMs: number;
   /**
    * A write whose read finds ServiceNow versions by others that the app has not pushed yet (after a
-   * restart, the pushes wait in the app's outbox) waits this long for them: each push says when each
-   * field changed, the read only when the record last changed. Then the read decides. Default 15 s.
+   * restart, the pushes wait in the app's outbox until its retry) waits this long for them: each push
+   * says which fields changed and when, a read only the values now. Then the read decides. Default 60 s.
    */
   pushWaitMs: number;
   /** How long `stop()` lets work in progress finish before aborting it. Default 10 s. */
@@ -45,7 +45,7 @@ export const DEFAULT_SYNC_TIMINGS: Readonly<SyncTimings> = Object.freeze({
   requestTimeoutMs: 30_000,
   unansweredGraceMs: 60_000,
   rateLimitProbeMs: 60_000,
-  pushWaitMs: 15_000,
+  pushWaitMs: 60_000,
   shutdownGraceMs: 10_000,
   eventRetentionMs: 14 * 24 * 60 * 60_000,
   purgeEveryMs: 60 * 60_000,
