@@ -286,4 +286,18 @@ describe('a queued write and a ServiceNow change the companion has not heard of 
     expect([view.summary, view.name]).toEqual(['from servicenow', 'Renamed later']);
     expect((await f.writes()).patch).toBe(writesBefore.patch + 1);
   }, 60_000);
+
+  it('a field a person sets to the value it has is written again: it beats an older ServiceNow change the companion has not heard of yet', async () => {
+    const declared = await f.declare({ name: 'Set again', severity: 'major' });
+    const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+    // A ServiceNow user sets minor (impact 2, urgency 2); the companion has not heard of it (no poll).
+    await f.patchRecord(sysId, { impact: '2', urgency: '2' });
+    // Later, incident.io's responder sets major, which the incident already shows.
+    const answer = await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'major' });
+    expect(answer.status).toBe(200);
+    await f.synced(declared.id);
+    const record = await f.record(sysId, ['impact', 'urgency', 'priority']);
+    expect(record).toEqual({ impact: '1', urgency: '2', priority: '2' });
+    expect((await f.incident(declared.id)).severity).toBe('major');
+  }, 60_000);
 });
