@@ -94,12 +94,14 @@ export class IncidentService {
     const queued = await retryOnConflict(() =>
       this.sync.transaction(async (tx) => {
         const incident = await this.find(tx, idOrReference);
-        // A field set to the value it has is written again too: the incident may not know yet of a
-        // ServiceNow change to it still on its way (a push waiting in the app's outbox), and this
-        // person's change is later than that one (docs/sync.md, versioned writes).
-        const given = SYNCED_FIELDS.filter((f) => changes[f] !== undefined);
+        // A field set to the value it has, while a write of it is still open, is queued again with this
+        // time: a ServiceNow change to it on its way (a push waiting in the app's outbox) is older than
+        // this person's change, not only than the open write's (docs/sync.md, versioned writes).
+        const changed = SYNCED_FIELDS.filter((f) => changes[f] !== undefined && changes[f] !== incident[f]);
+        const open = await tx.outbound.listOpen(incident.id);
+        const reasserted = SYNCED_FIELDS.filter((f) => changes[f] !== undefined && changes[f] === incident[f] && open.some((o) => o.payload.fields?.[f] !== undefined));
+        const given = [...changed, ...reasserted];
         if (given.length === 0) return { id: incident.id, queued: false };
-        const changed = given.filter((f) => changes[f] !== incident[f]);
         const now = this.deps.clock();
         const values = Object.fromEntries(given.map((f) => [f, changes[f]])) as Partial<IncidentValues>;
         let version = incident.version;

@@ -287,17 +287,33 @@ describe('a queued write and a ServiceNow change the companion has not heard of 
     expect((await f.writes()).patch).toBe(writesBefore.patch + 1);
   }, 60_000);
 
-  it('a field a person sets to the value it has is written again: it beats an older ServiceNow change the companion has not heard of yet', async () => {
-    const declared = await f.declare({ name: 'Set again', severity: 'major' });
+  it('a field a person sets to the value it has, while a write of it is open, is queued again with its time: it beats an older ServiceNow change on its way', async () => {
+    const declared = await f.declare({ name: 'Set again', severity: 'minor' });
     const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
-    // A ServiceNow user sets minor (impact 2, urgency 2); the companion has not heard of it (no poll).
-    await f.patchRecord(sysId, { impact: '2', urgency: '2' });
-    // Later, incident.io's responder sets major, which the incident already shows.
-    const answer = await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'major' });
-    expect(answer.status).toBe(200);
+    const store = f.companion.store.sync;
+    // incident.io set major 10 s ago; its write is still open (held by a worker that died, on another host).
+    const link = (await store.incidents.getLink(declared.id))!;
+    const changedAt = new Date(Date.now() - 10_000);
+    await store.transaction(async (tx) => {
+      const incident = (await tx.incidents.getIncident(declared.id))!;
+      await tx.incidents.updateIncident(incident.id, incident.version, { severity: 'major' }, changedAt);
+      await tx.outbound.enqueue({
+        incidentId: incident.id,
+        connectionId: f.connection.id,
+        kind: 'update',
+        payload: { fields: { severity: { value: 'major', changedAt: changedAt.toISOString(), basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } } } },
+        createdAt: changedAt,
+      });
+      await tx.owners.register({ id: 'dead-worker', host: 'another-host', pid: 1, startedAt: changedAt });
+      await tx.outbound.claim({ owner: 'dead-worker', now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
+    });
+    // A ServiceNow user sets critical (the companion has not heard of it: no poll); later incident.io's responder sets major again.
+    await f.patchRecord(sysId, { impact: '1', urgency: '1' });
+    expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'major' })).status).toBe(200);
+    await store.owners.reclaim('dead-worker', new Date());
+    f.companion.engine.wake();
     await f.synced(declared.id);
-    const record = await f.record(sysId, ['impact', 'urgency', 'priority']);
-    expect(record).toEqual({ impact: '1', urgency: '2', priority: '2' });
+    expect(await f.record(sysId, ['impact', 'urgency'])).toEqual({ impact: '1', urgency: '2' });
     expect((await f.incident(declared.id)).severity).toBe('major');
   }, 60_000);
 });
