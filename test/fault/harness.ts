@@ -178,7 +178,7 @@ export async function teardown(setup: Setup | undefined): Promise<void> {
   killAll();
   if (setup) {
     await Promise.all([setup.companion?.exited, setup.instance.exited].filter(Boolean));
-    if (process.env.FAULT_KEEP_TMP) process.stdout.write(`KEPT ${setup.dir}\n`); else fs.rmSync(setup.dir, { recursive: true, force: true });
+    fs.rmSync(setup.dir, { recursive: true, force: true });
   }
 }
 
