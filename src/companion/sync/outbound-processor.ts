@@ -178,7 +178,11 @@ export class OutboundProcessor {
       let current = { op, incident, link };
       if (op.kind === 'update' && link) {
         const decided = await this.redecide(op, link, table, connection, signal);
-        if (decided === AWAITING_PUSHES) return await this.awaitPushes(op);
+        if (decided === AWAITING_PUSHES) {
+          // The read passed: a probe that waits for pushes has still shown the rate limit was lifted.
+          if (probe && (await sync.pauses.resume(op.connectionId))) logger.info({ connection: label }, 'the ServiceNow rate limit was lifted (a probe passed); sending resumes');
+          return await this.awaitPushes(op);
+        }
         current = decided;
         if (isEmptyUpdate(current.op.payload)) return await finishWithout('every field it would write was changed later in ServiceNow', 'noop');
       }
