@@ -1,6 +1,6 @@
 import type { FieldChange, FieldVersion, FieldVersions, IncidentLink, IncidentValues, OutboundOp, ServiceNowSnapshot, SyncedField } from '../store/sync-store';
 import { severityForPriority, statusForState, type SyncMapping } from './mapping';
-import { diffSnapshots, TRACKED_FIELDS, type InboundChange, type TrackedField } from './servicenow-record';
+import { diffSnapshots, TRACKED_FIELDS, type InboundChange, type ServiceNowVersion, type TrackedField } from './servicenow-record';
 
 /**
  * What a ServiceNow change to a linked incident does to the incident.io incident. Pure: the
@@ -195,13 +195,17 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
  * Re-decides a claimed write against what is known now, before it is sent (every attempt: the
  * first, a retry, a write taken over from a dead worker): each field that a ServiceNow change beat
  * (serviceNowWins, against the link's field versions) is dropped, and the incident takes
- * ServiceNow's value from the link's snapshot. Pure; the caller applies it.
+ * ServiceNow's value from the link's snapshot, unless a later open write of the incident also
+ * sets that field: the incident's value is then that later incident.io change, which ServiceNow's
+ * change did not beat (it is re-decided itself when its turn comes). Pure; the caller applies it.
  */
 export function decideQueuedWrite(input: {
   incident: IncidentValues;
   link: Pick<IncidentLink, 'snapshot' | 'fieldVersions'>;
   fields: Partial<Record<SyncedField, FieldChange>>;
   mapping: SyncMapping;
+  /** Fields set by the incident's open writes queued after this one. */
+  setLater?: ReadonlySet<SyncedField>;
 }): { drop: SyncedField[]; incidentChanges: Partial<IncidentValues> } {
   const drop: SyncedField[] = [];
   const fromServiceNow: TrackedField[] = [];
@@ -218,8 +222,21 @@ export function decideQueuedWrite(input: {
   const incidentChanges: Partial<IncidentValues> = {};
   const values = incidentValuesFrom(fromServiceNow, input.link.snapshot, input.incident, input.mapping);
   for (const key of drop) {
+    if (input.setLater?.has(key)) continue;
     const value = values[key];
     if (value !== undefined && value !== input.incident[key]) (incidentChanges as Record<string, unknown>)[key] = value;
   }
   return { drop, incidentChanges };
+}
+
+/**
+ * Whether a read of the record is not enough to decide a queued write: a read shows only the values
+ * now and when the record last changed (`sys_updated_on`), not when each field changed, nor a field
+ * set and set back (A → B → A). When the record changed after incident.io's change to a field this
+ * write sets, a ServiceNow change to that field may be later or earlier: only the pushes of the
+ * versions in between (their `changed_fields` and times) tell.
+ */
+export function readMayMislead(fields: Partial<Record<SyncedField, FieldChange>>, record: Pick<ServiceNowVersion, 'updatedAt'>): boolean {
+  const lastChange = seconds(record.updatedAt);
+  return Object.values(fields).some((queued) => queued !== undefined && lastChange > seconds(queued.changedAt));
 }

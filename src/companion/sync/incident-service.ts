@@ -94,16 +94,26 @@ export class IncidentService {
     const queued = await retryOnConflict(() =>
       this.sync.transaction(async (tx) => {
         const incident = await this.find(tx, idOrReference);
+        // A field set to the value it has, while a write of it is still open, is queued again with this
+        // time: a ServiceNow change to it on its way (a push waiting in the app's outbox) is older than
+        // this person's change, not only than the open write's (docs/sync.md, versioned writes).
         const changed = SYNCED_FIELDS.filter((f) => changes[f] !== undefined && changes[f] !== incident[f]);
-        if (changed.length === 0) return { id: incident.id, queued: false };
+        const open = await tx.outbound.listOpen(incident.id);
+        const reasserted = SYNCED_FIELDS.filter((f) => changes[f] !== undefined && changes[f] === incident[f] && open.some((o) => o.payload.fields?.[f] !== undefined));
+        const given = [...changed, ...reasserted];
+        if (given.length === 0) return { id: incident.id, queued: false };
         const now = this.deps.clock();
-        const values = Object.fromEntries(changed.map((f) => [f, changes[f]])) as Partial<IncidentValues>;
-        if (!(await tx.incidents.updateIncident(incident.id, incident.version, values, now))) {
-          throw new ConcurrentChangeError(`incident ${incident.reference}`);
+        const values = Object.fromEntries(given.map((f) => [f, changes[f]])) as Partial<IncidentValues>;
+        let version = incident.version;
+        if (changed.length > 0) {
+          if (!(await tx.incidents.updateIncident(incident.id, incident.version, Object.fromEntries(changed.map((f) => [f, changes[f]])), now))) {
+            throw new ConcurrentChangeError(`incident ${incident.reference}`);
+          }
+          version += 1;
         }
         if (!(await this.syncs(tx, incident))) return { id: incident.id, queued: false };
         const link = await tx.incidents.getLink(incident.id);
-        const incoming = fieldChanges(values, changed, now, { serviceNowModCount: link?.lastAppliedModCount ?? -1, incidentVersion: incident.version + 1 });
+        const incoming = fieldChanges(values, given, now, { serviceNowModCount: link?.lastAppliedModCount ?? -1, incidentVersion: version });
         const tail = await tx.outbound.tail(incident.id);
         if (tail && canCoalesceInto(tail)) {
           const merged = { ...tail.payload, fields: mergeFieldChanges(tail.payload.fields ?? {}, incoming) };

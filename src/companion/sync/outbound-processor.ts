@@ -13,14 +13,14 @@ import {
 } from '../client';
 import type { CompanionStore, Connection } from '../store';
 import { StoredDataError } from '../store/errors';
-import type { IncidentLink, OutboundOp, StoredIncident, SyncRepositories, TimelineUpdate } from '../store/sync-store';
+import type { IncidentLink, OutboundOp, StoredIncident, SyncedField, SyncRepositories, TimelineUpdate } from '../store/sync-store';
 import { retryDelayMs, type BackoffPolicy } from './backoff';
 import type { ConnectionProblems } from './connection-problems';
 import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
-import { decideQueuedWrite } from './inbound-decision';
+import { decideQueuedWrite, readMayMislead } from './inbound-decision';
 import type { SyncMapping } from './mapping';
 import { ownEarlierAttempt } from './own-writes';
 import type { SyncMetrics } from './metrics';
@@ -58,7 +58,14 @@ export interface OutboundProcessorDeps {
   rateLimitProbeMs: number;
   /** Sign-in refusals, for /healthz (a person must fix them). */
   problems: ConnectionProblems;
+  /** How long a write waits for the app's pushes of ServiceNow versions its read found (sync-timings.ts). */
+  pushWaitMs: number;
+  /** How soon a write waiting for pushes looks again. */
+  idleMs: number;
 }
+
+/** The record is ahead of what the companion applied, and the app still owes the pushes that say when each field changed. */
+const AWAITING_PUSHES = Symbol('awaiting pushes');
 
 /** How a failed attempt is handled. */
 export interface FailurePlan {
@@ -104,6 +111,9 @@ const KIND_WORDS: Record<OutboundOp['kind'], string> = {
 };
 
 export class OutboundProcessor {
+  /** Writes waiting for pushes (see redecide), and since when, in this process. */
+  private readonly awaitingSince = new Map<string, number>();
+
   constructor(private readonly deps: OutboundProcessorDeps) {}
 
   /**
@@ -170,7 +180,13 @@ export class OutboundProcessor {
       const { table } = this.deps.registry.client(connection);
       let current = { op, incident, link };
       if (op.kind === 'update' && link) {
-        current = await this.redecide(op, link, table, connection.integrationUser, signal);
+        const decided = await this.redecide(op, link, table, connection, signal);
+        if (decided === AWAITING_PUSHES) {
+          // The read passed: a probe that waits for pushes has still shown the rate limit was lifted.
+          if (probe && (await sync.pauses.resume(op.connectionId))) logger.info({ connection: label }, 'the ServiceNow rate limit was lifted (a probe passed); sending resumes');
+          return await this.awaitPushes(op);
+        }
+        current = decided;
         if (isEmptyUpdate(current.op.payload)) return await finishWithout('every field it would write was changed later in ServiceNow', 'noop');
       }
       const outcome = await performWrite(
@@ -195,9 +211,10 @@ export class OutboundProcessor {
   }
 
   /**
-   * Re-decides a field write before it is sent (docs/sync.md, "Versioned writes"). When an earlier
-   * attempt may have reached ServiceNow (a retry, a crash), the record is read first and applied
-   * like any change (this write held, so ServiceNow's later changes drop its fields). Then every
+   * Re-decides a field write before it is sent (docs/sync.md, "Versioned writes"). The record is
+   * read first and a version the companion has not applied yet is applied like any change (this
+   * write held, so ServiceNow's later changes drop its fields; when an earlier attempt may have
+   * reached ServiceNow, a retry or a crash, what it set is recognised as the companion's own). Then every
    * field a later ServiceNow change beat (the link's field versions) is dropped, and the incident
    * takes ServiceNow's value: an older write never overwrites a newer change.
    */
@@ -205,40 +222,47 @@ export class OutboundProcessor {
     op: OutboundOp,
     link: IncidentLink,
     table: TableClient,
-    integrationUser: string,
+    connection: Connection,
     signal: AbortSignal,
-  ): Promise<{ op: OutboundOp; incident: StoredIncident; link: IncidentLink }> {
+  ): Promise<{ op: OutboundOp; incident: StoredIncident; link: IncidentLink } | typeof AWAITING_PUSHES> {
     const { owner, mapping } = this.deps;
     const sync = this.deps.store.sync;
-    if (op.ambiguous || op.attempts > 1) {
-      const row = await table.get('incident', link.sysId, { fields: [...INCIDENT_READ_FIELDS], excludeReferenceLink: true, signal });
-      const version = versionFromRow(row);
-      if (version.modCount > link.lastAppliedModCount) {
-        await retryOnConflict(() =>
-          sync.transaction(async (tx) => {
-            const [fresh, incident] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId)];
-            if (!fresh || !incident) return;
-            await applyRecordChange(tx, {
-              incident,
-              link: fresh,
-              change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version, changedFields: null },
-              mapping,
-              // What this write's own earlier attempt set is not someone else's change: it must not beat this write or later ones.
-              exclude: ownEarlierAttempt(op, version, mapping),
-              byIntegrationUser: version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase(),
-              held: { opId: op.id, owner },
-              now: this.deps.clock(),
-            });
-          }),
-        );
-      }
+    const integrationUser = connection.integrationUser;
+    // Always read the record first: ServiceNow's changes reach the companion late whenever the app's
+    // pushes wait (the companion was down, the webhook failed, the outbox is behind) or between polls,
+    // and a write decided only on what the companion has heard of would overwrite them.
+    const mayHaveLanded = op.ambiguous || op.attempts > 1;
+    const row = await table.get('incident', link.sysId, { fields: [...INCIDENT_READ_FIELDS], excludeReferenceLink: true, signal });
+    const version = versionFromRow(row);
+    const byIntegrationUser = version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase();
+    if (version.modCount > link.lastAppliedModCount && this.shouldAwaitPushes(op, version, connection, byIntegrationUser)) return AWAITING_PUSHES;
+    this.awaitingSince.delete(op.id);
+    if (version.modCount > link.lastAppliedModCount) {
+      await retryOnConflict(() =>
+        sync.transaction(async (tx) => {
+          const [fresh, incident] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId)];
+          if (!fresh || !incident) return;
+          await applyRecordChange(tx, {
+            incident,
+            link: fresh,
+            change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version, changedFields: null },
+            mapping,
+            // What this write's own earlier attempt set is not someone else's change: it must not beat this write or later ones.
+            exclude: mayHaveLanded ? ownEarlierAttempt(op, version, mapping) : [],
+            byIntegrationUser,
+            held: { opId: op.id, owner },
+            now: this.deps.clock(),
+          });
+        }),
+      );
     }
     return retryOnConflict(() =>
       sync.transaction(async (tx) => {
         const [fresh, incident, open] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId), await tx.outbound.listOpen(op.incidentId)];
         const mine = open.find((o) => o.id === op.id);
         if (!fresh || !incident || !mine || mine.leaseOwner !== owner) throw new LeaseLostError(`write ${op.id}`);
-        const decision = decideQueuedWrite({ incident, link: fresh, fields: mine.payload.fields ?? {}, mapping });
+        const later = open.filter((o) => o.seq > mine.seq).flatMap((o) => Object.keys(o.payload.fields ?? {}) as SyncedField[]);
+        const decision = decideQueuedWrite({ incident, link: fresh, fields: mine.payload.fields ?? {}, mapping, setLater: new Set(later) });
         if (decision.drop.length === 0) return { op: mine, incident, link: fresh };
         const at = this.deps.clock();
         const payload = withoutFields(mine.payload, decision.drop);
@@ -254,6 +278,33 @@ export class OutboundProcessor {
         return { op: { ...mine, payload }, incident: updated, link: fresh };
       }),
     );
+  }
+
+  /**
+   * Whether to wait for the app's pushes before deciding: a read shows the values now and when the
+   * record last changed, not when each field changed, nor a field set and set back; the pushes of
+   * the versions in between do (readMayMislead). Only a real-time connection is owed pushes, only for
+   * versions by others; the wait is bounded by pushWaitMs, then the read decides.
+   */
+  private shouldAwaitPushes(op: OutboundOp, version: ServiceNowVersion, connection: Connection, byIntegrationUser: boolean): boolean {
+    if (connection.mode !== 'realtime' || byIntegrationUser || !readMayMislead(op.payload.fields ?? {}, version)) return false;
+    const now = this.deps.clock().getTime();
+    const since = this.awaitingSince.get(op.id) ?? now;
+    if (now - since >= this.deps.pushWaitMs) return false;
+    this.awaitingSince.set(op.id, since);
+    return true;
+  }
+
+  /** Gives the write back, due again shortly: by then the pushes are applied, or the wait is over. */
+  private async awaitPushes(op: OutboundOp): Promise<void> {
+    const now = this.deps.clock();
+    await this.deps.store.sync.outbound.retry(op.id, this.deps.owner, {
+      nextAttemptAt: new Date(now.getTime() + this.deps.idleMs),
+      error: 'waiting for the ServiceNow changes the app has not pushed yet, to decide which change is later',
+      status: null,
+      now,
+    });
+    this.deps.logger.debug({ op: op.id }, 'a write waits for pushes of ServiceNow versions its read found');
   }
 
   private async fail(op: OutboundOp, incident: StoredIncident | undefined, label: string, err: unknown): Promise<void> {

@@ -156,6 +156,8 @@ export class SyncEngine {
       unansweredGraceMs: timings.unansweredGraceMs,
       rateLimitProbeMs: timings.rateLimitProbeMs,
       problems: this.problems,
+      pushWaitMs: timings.pushWaitMs,
+      idleMs: timings.idleMs,
     });
     const pollIntervalMs = options.pollIntervalMs ?? 10_000;
     this.poller = new Poller({

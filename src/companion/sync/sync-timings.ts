@@ -24,6 +24,12 @@ export interface SyncTimings {
   unansweredGraceMs: number;
   /** While a connection is rate-limited, one request probes whether the limit was lifted this often. Default 30 s, so a lifted limit is noticed well within a minute. */
   rateLimitProbeMs: number;
+  /**
+   * A write whose read finds ServiceNow versions by others that the app has not pushed yet (after a
+   * restart, the pushes wait in the app's outbox until its retry) waits this long for them: each push
+   * says which fields changed and when, a read only the values now. Then the read decides. Default 60 s.
+   */
+  pushWaitMs: number;
   /** How long `stop()` lets work in progress finish before aborting it. Default 10 s. */
   shutdownGraceMs: number;
   /** A stored event that applied (or failed) is kept this long for deduplication. Default 14 days. */
@@ -39,6 +45,7 @@ export const DEFAULT_SYNC_TIMINGS: Readonly<SyncTimings> = Object.freeze({
   requestTimeoutMs: 30_000,
   unansweredGraceMs: 60_000,
   rateLimitProbeMs: 30_000,
+  pushWaitMs: 60_000,
   shutdownGraceMs: 10_000,
   eventRetentionMs: 14 * 24 * 60 * 60_000,
   purgeEveryMs: 60 * 60_000,

@@ -488,7 +488,8 @@ describe('operations', () => {
     expect(text).toMatch(/incident_sn_sync_lag_seconds_count\{source="push"\} [1-9]/);
     expect(text).toMatch(/incident_sn_outbound_queue_depth\{state="pending"\} 0/);
     expect(text).toMatch(/incident_sn_servicenow_api_calls_total\{connection="local",method="POST",route="\/api\/now\/table\/incident",status="201"\} [1-9]/);
-    expect(text).toMatch(/incident_sn_servicenow_api_calls_total\{connection="local",method="PATCH",route="\/api\/now\/table\/incident\/\{sys_id\}",status="503"\} [1-9]/);
+    // An update reads the record before it writes (docs/sync.md, versioned writes): the read is what got the 503.
+    expect(text).toMatch(/incident_sn_servicenow_api_calls_total\{connection="local",method="GET",route="\/api\/now\/table\/incident\/\{sys_id\}",status="503"\} [1-9]/);
   });
 
   it('/healthz reports the store and the workers', async () => {

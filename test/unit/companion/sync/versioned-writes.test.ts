@@ -1,10 +1,10 @@
 import type { FieldChange, IncidentValues } from '../../../../src/companion/store/sync-store';
-import { decideQueuedWrite, decideRecordChange, serviceNowWins, type DecideInput } from '../../../../src/companion/sync/inbound-decision';
+import { decideQueuedWrite, decideRecordChange, readMayMislead, serviceNowWins, type DecideInput } from '../../../../src/companion/sync/inbound-decision';
 import { DEFAULT_MAPPING } from '../../../../src/companion/sync/mapping';
 import { ownFieldsOf } from '../../../../src/companion/sync/own-writes';
 import type { ServiceNowVersion } from '../../../../src/companion/sync/servicenow-record';
 import { USERS } from '../../../helpers/instance';
-import { startRealtimeFixture, type SyncFixture } from '../../../helpers/sync-fixture';
+import { startPollingFixture, startRealtimeFixture, type SyncFixture } from '../../../helpers/sync-fixture';
 import { waitFor } from '../../../helpers/wait-for';
 
 /**
@@ -152,6 +152,28 @@ describe('before a write is sent', () => {
     expect(decision).toEqual({ drop: ['status'], incidentChanges: { status: 'resolved' } });
   });
 
+  it('drops a beaten field but keeps the incident\'s value when a later queued incident.io change sets that field (an older ServiceNow change never lands over a newer incident.io one)', () => {
+    // Write 1 (summary "a", 10:00:00) died in flight; a ServiceNow user set "b" (10:00:03, version 5);
+    // incident.io then set "c" (10:00:06), queued as write 2. Re-deciding write 1: "b" beats it, but
+    // the incident shows "c", which "b" did not beat: it stays, and write 2 sends it.
+    const fields = { summary: queued('a', '2026-01-01T10:00:00Z') };
+    const link = { snapshot: { ...SNAPSHOT, description: 'b' }, fieldVersions: { description: { modCount: 5, at: '2026-01-01T10:00:03Z' } } };
+    const incident = { ...INCIDENT, summary: 'c' };
+    expect(decideQueuedWrite({ incident, link, fields, mapping: DEFAULT_MAPPING, setLater: new Set(['summary'] as const) })).toEqual({ drop: ['summary'], incidentChanges: {} });
+    // With no later write of the field, ServiceNow's value is the incident's.
+    expect(decideQueuedWrite({ incident, link, fields, mapping: DEFAULT_MAPPING, setLater: new Set(['name'] as const) })).toEqual({ drop: ['summary'], incidentChanges: { summary: 'b' } });
+  });
+
+  it('does not decide on a read when the record changed after incident.io\'s change: the field may have changed before it, or been set and set back', () => {
+    // The user set the description at 10:00:03 and commented at 10:00:09; incident.io changed the summary at 10:00:05.
+    // The read says only "changed at 10:00:09" (and a description set and set back shows no change at all).
+    const fields = { summary: queued('from incident.io', '2026-01-01T10:00:05Z') };
+    expect(readMayMislead(fields, version(7, '2026-01-01T10:00:09Z', { description: 'from servicenow' }))).toBe(true);
+    expect(readMayMislead(fields, version(7, '2026-01-01T10:00:09Z', {}))).toBe(true);
+    // The record's last change is not later than incident.io's change (whole seconds): every ServiceNow change is older.
+    expect(readMayMislead(fields, version(7, '2026-01-01T10:00:05Z', { description: 'from servicenow' }))).toBe(false);
+  });
+
   it('keeps a field whose ServiceNow change the incident.io change was based on', () => {
     const decision = decideQueuedWrite({
       incident: INCIDENT,
@@ -211,5 +233,87 @@ describe('the revert of issue 8, on the local instance with the app', () => {
     expect(op.payload.fields?.status).toBeUndefined();
     expect((await f.record(sysId, ['state'])).state).toBe('1');
     expect((await f.writes()).patch).toBe(writesBefore.patch);
+  }, 60_000);
+});
+
+describe('a queued write and a ServiceNow change the companion has not heard of yet (kill -9, then the pushes wait in the app\'s outbox)', () => {
+  let f: SyncFixture;
+  // Polling once an hour: the companion hears of the user's change only if it reads the record itself.
+  beforeAll(async () => {
+    f = await startPollingFixture({ companion: { pollIntervalMs: 3_600_000 } });
+  }, 60_000);
+  afterAll(async () => f?.close());
+
+  it('reads the record before the first send: the later ServiceNow change to a field wins, the write\'s other fields are sent', async () => {
+    const declared = await f.declare({ name: 'Unheard change', summary: 'first', severity: 'minor' });
+    const linked = await f.synced(declared.id);
+    const sysId = linked.servicenow!.sys_id;
+    const store = f.companion.store.sync;
+    const link = (await store.incidents.getLink(declared.id))!;
+
+    // A ServiceNow user changes the description (the companion has not heard of it) ...
+    await f.patchRecord(sysId, { description: 'from servicenow' });
+    // ... after incident.io changed the summary (5 s earlier) and, as a separate field, the name
+    // (5 s after): a write of both, queued before the crash and never sent, goes out now.
+    const before = new Date(Date.now() - 5_000);
+    const after = new Date(Date.now() + 5_000);
+    const writesBefore = await f.writes();
+    const opId = await store.transaction(async (tx) => {
+      const incident = (await tx.incidents.getIncident(declared.id))!;
+      await tx.incidents.updateIncident(incident.id, incident.version, { summary: 'from incident.io', name: 'Renamed later' }, before);
+      const basis = { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 };
+      const op = await tx.outbound.enqueue({
+        incidentId: incident.id,
+        connectionId: f.connection.id,
+        kind: 'update',
+        payload: {
+          fields: {
+            summary: { value: 'from incident.io', changedAt: before.toISOString(), basis },
+            name: { value: 'Renamed later', changedAt: after.toISOString(), basis },
+          },
+        },
+        createdAt: before,
+      });
+      return op.id;
+    });
+    f.companion.engine.wake();
+    const op = await waitFor(async () => (await store.outbound.listForIncident(declared.id)).find((o) => o.id === opId && o.state === 'done'));
+    expect(op.payload.fields?.summary).toBeUndefined();
+    expect(op.payload.fields?.name?.value).toBe('Renamed later');
+    const record = await f.record(sysId, ['description', 'short_description']);
+    expect(record).toEqual({ description: 'from servicenow', short_description: 'Renamed later' });
+    const view = await f.incident(declared.id);
+    expect([view.summary, view.name]).toEqual(['from servicenow', 'Renamed later']);
+    expect((await f.writes()).patch).toBe(writesBefore.patch + 1);
+  }, 60_000);
+
+  it('a field a person sets to the value it has, while a write of it is open, is queued again with its time: it beats an older ServiceNow change on its way', async () => {
+    const declared = await f.declare({ name: 'Set again', severity: 'minor' });
+    const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+    const store = f.companion.store.sync;
+    // incident.io set major 10 s ago; its write is still open (held by a worker that died, on another host).
+    const link = (await store.incidents.getLink(declared.id))!;
+    const changedAt = new Date(Date.now() - 10_000);
+    await store.transaction(async (tx) => {
+      const incident = (await tx.incidents.getIncident(declared.id))!;
+      await tx.incidents.updateIncident(incident.id, incident.version, { severity: 'major' }, changedAt);
+      await tx.outbound.enqueue({
+        incidentId: incident.id,
+        connectionId: f.connection.id,
+        kind: 'update',
+        payload: { fields: { severity: { value: 'major', changedAt: changedAt.toISOString(), basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } } } },
+        createdAt: changedAt,
+      });
+      await tx.owners.register({ id: 'dead-worker', host: 'another-host', pid: 1, startedAt: changedAt });
+      await tx.outbound.claim({ owner: 'dead-worker', now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
+    });
+    // A ServiceNow user sets critical (the companion has not heard of it: no poll); later incident.io's responder sets major again.
+    await f.patchRecord(sysId, { impact: '1', urgency: '1' });
+    expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'major' })).status).toBe(200);
+    await store.owners.reclaim('dead-worker', new Date());
+    f.companion.engine.wake();
+    await f.synced(declared.id);
+    expect(await f.record(sysId, ['impact', 'urgency'])).toEqual({ impact: '1', urgency: '2' });
+    expect((await f.incident(declared.id)).severity).toBe('major');
   }, 60_000);
 });
