@@ -104,7 +104,7 @@ it(`survives ${KILLS} kill -9s of the companion during ${CHANGES} changes on ${I
     process.stdout.write(`app outbox, oldest undelivered:\n${(await outboxBacklog(s)).join('\n')}\ncompanion's last output:\n${s.companion?.output().slice(-4000)}\n`);
   }
   printFigures({
-    scenario: `1. kill -9 x${restarts.length} during changes on both sides (${INCIDENTS} incidents, ${work.writes.length} field changes + ${work.notes.length} notes in ${streamSeconds.toFixed(0)} s; restarts took ${restarts.map((r) => r.toFixed(1)).join(', ')} s)`,
+    scenario: `1. kill -9 x${restarts.length} during changes on both sides (${INCIDENTS} incidents, ${work.writes.length} field changes + ${work.notes.length} notes in ${streamSeconds.toFixed(0)} s; ${work.unchangedSets} ServiceNow sets of a value it already had, so no write; restarts took ${restarts.map((r) => r.toFixed(1)).join(', ')} s)`,
     changes: verdict.changes,
     lost: verdict.lost,
     duplicated: verdict.duplicated,

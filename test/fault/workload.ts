@@ -70,6 +70,8 @@ export class Workload {
   incidentIoInFlight = 0;
   /** Failed attempts to change something (the change was not made, so not recorded). */
   readonly refused: string[] = [];
+  /** ServiceNow PATCHes that set values the record already had: ServiceNow wrote nothing, so no write is recorded. */
+  unchangedSets = 0;
 
   constructor(
     private readonly setup: Setup,
@@ -180,9 +182,19 @@ export class Workload {
       value = random() < 0.5 ? '2' : '6';
       body = value === '6' ? { state: '6', close_code: 'Solution provided', close_notes: 'Fixed by the ITIL user' } : { state: '2' };
     }
-    const answer = await snRequest(this.setup, 'PATCH', `/api/now/table/incident/${tracked.sysId}?sysparm_fields=sys_id`, body, ITIL);
+    // ServiceNow writes nothing for an update that changes no value (no new version, no business
+    // rule, no push): such a PATCH is no write in ServiceNow's order. It is told apart exactly by the
+    // version: unchanged before and after means nothing was written (by us or anyone in between).
+    const before = await snRequest(this.setup, 'GET', `/api/now/table/incident/${tracked.sysId}?sysparm_fields=sys_mod_count`, undefined, ITIL);
+    const answer = await snRequest(this.setup, 'PATCH', `/api/now/table/incident/${tracked.sysId}?sysparm_fields=sys_id,sys_mod_count`, body, ITIL);
     if (answer.status !== 200) {
       this.refused.push(`ServiceNow PATCH ${field} of ${tracked.index}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      return;
+    }
+    const versionBefore = before.status === 200 ? String(before.body?.result?.sys_mod_count ?? '') : '';
+    const versionAfter = String(answer.body?.result?.sys_mod_count ?? '');
+    if (versionBefore !== '' && versionBefore === versionAfter) {
+      this.unchangedSets++;
       return;
     }
     this.record({ incident: tracked.index, field, side: 'servicenow', value, at: Date.now() });
