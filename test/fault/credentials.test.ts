@@ -7,7 +7,7 @@ import { pendingWrites, runStream, seededRandom, settle, Workload } from './work
 // error in doctor and /healthz, and nothing lost), then `connect` again with the new password, as
 // the customer would: the queued work goes through.
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 let setup: Setup;
 beforeAll(async () => {

@@ -23,7 +23,7 @@ import { pendingWrites, runStream, seededRandom, settle, Workload } from './work
 // order; a rate limit on the service account, then lifted (last: a connection left paused must
 // not hold up the others). Proof 5 (credentials) is in credentials.test.ts.
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 /** The instance counts rate limits per window of this length here (an emulator setting; ServiceNow: an hour). */
 const RATE_LIMIT_WINDOW_SECONDS = 600;
