@@ -347,9 +347,11 @@ export async function runStream(
   await Promise.all(Array.from({ length: lanes }, lane));
 }
 
-/** How long both sides may take to agree once a fault is gone. */
-// Room for a write that waits the whole pushWaitMs (60 s) for pushes the app owes, plus a retry's
-// backoff, on a loaded machine: a deadline, not a speed target (the figures report the real time).
+/**
+ * How long both sides may take to agree once a fault is gone: room for a write that waits the whole
+ * pushWaitMs (60 s) for pushes the app owes, plus a retry's backoff, on a loaded machine. A deadline,
+ * not a speed target: the figures report the real time.
+ */
 export const SETTLE_DEADLINE_MS = 150_000;
 
 /** Waits until both sides agree and the app has nothing left to deliver: the seconds since `since`, or null past the deadline. */
