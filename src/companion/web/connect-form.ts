@@ -1,6 +1,6 @@
 import { InvalidInstanceAddressError, parseInstanceUrl, type InstanceUrl } from '../client';
 import type { CheckResult } from '../connect/check-runner';
-import { CommandOptionsError, publicUrlOf } from '../connect/options';
+import { CommandOptionsError, publicUrlOf, type ConnectSettings } from '../connect/options';
 import { CONNECTION_NAME, Secret, type Connection } from '../store';
 
 /**
@@ -14,15 +14,8 @@ export type ConnectField = (typeof CONNECT_FIELDS)[number];
 export type ConnectFormValues = Partial<Record<ConnectField, string>>;
 export type FieldErrors = Partial<Record<ConnectField, string>>;
 
-export interface ConnectFormSettings {
-  instanceUrl: InstanceUrl;
-  clientId: string;
-  clientSecret: Secret;
-  username: string;
-  password: Secret;
-  name?: string;
-  publicUrl: string;
-}
+/** What the Connect form gives: the CLI's connect settings without its own switches (database file, --json). */
+export type ConnectFormSettings = Omit<ConnectSettings, 'dbFile' | 'json'>;
 
 export type ParsedConnectForm = { ok: true; settings: ConnectFormSettings } | { ok: false; errors: FieldErrors };
 
