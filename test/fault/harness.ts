@@ -49,12 +49,23 @@ export interface Proc {
   exited: Promise<number | string>;
 }
 
+/**
+ * `FAULT_LOG_DIR=<folder>` keeps each process's whole output in a file there (`<command>-<pid>.log`),
+ * and `FAULT_LOG_LEVEL` sets its log level (default warn): for replaying a failed seed.
+ */
+const LOG_DIR = process.env.FAULT_LOG_DIR;
+
 function spawnBin(args: string[], env: NodeJS.ProcessEnv): Proc {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000)));
-  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000)));
+  const file = LOG_DIR ? fs.createWriteStream(path.join(LOG_DIR, `${args[0]}-${child.pid}.log`)) : null;
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-200_000);
+    file?.write(chunk);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   return { child, output: () => output, exited };
 }
@@ -111,7 +122,7 @@ export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
     INCIDENT_SN_API_KEY: '',
     INCIDENT_SN_SECRET_KEY: crypto.randomBytes(32).toString('base64'),
     INCIDENT_SN_DB: path.join(dir, 'companion.db'),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'warn',
   };
   const instanceArgs = ['instance', '--port', '0', '--db', path.join(dir, 'instance.db'), '--app', 'dist/app', '--log-level', 'warn'];
   if (options.rateLimitWindowSeconds !== undefined) instanceArgs.push('--rate-limit-window-seconds', String(options.rateLimitWindowSeconds));
@@ -178,6 +189,8 @@ export async function teardown(setup: Setup | undefined): Promise<void> {
   killAll();
   if (setup) {
     await Promise.all([setup.companion?.exited, setup.instance.exited].filter(Boolean));
+    // With FAULT_LOG_DIR the databases are kept beside the logs, to read what happened.
+    if (LOG_DIR) fs.cpSync(setup.dir, path.join(LOG_DIR, path.basename(setup.dir)), { recursive: true });
     fs.rmSync(setup.dir, { recursive: true, force: true });
   }
 }
