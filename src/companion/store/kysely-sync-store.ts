@@ -5,6 +5,7 @@ import type {
   ClaimOptions,
   ConnectionPause,
   FieldVersions,
+  UnsettledFields,
   OwnerRepository,
   PauseRepository,
   QueueOwner,
@@ -118,6 +119,7 @@ function toLink(row: Selectable<SyncLinksTable>): IncidentLink {
     lastWrittenModCount: row.last_written_mod_count,
     snapshot: readObject<Record<string, string>>('sync_links', row.incident_id, 'snapshot', row.snapshot),
     fieldVersions: readObject<FieldVersions>('sync_links', row.incident_id, 'field_versions', row.field_versions),
+    unsettledFields: readObject<UnsettledFields>('sync_links', row.incident_id, 'unsettled_fields', row.unsettled_fields),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -314,6 +316,7 @@ class KyselyIncidentRepository implements IncidentRepository {
         last_written_mod_count: link.lastWrittenModCount,
         snapshot: JSON.stringify(link.snapshot),
         field_versions: '{}',
+        unsettled_fields: '{}',
         created_at: iso(at),
         updated_at: iso(at),
         deleted_at: null,
@@ -332,6 +335,7 @@ class KyselyIncidentRepository implements IncidentRepository {
     if (changes.lastWrittenModCount !== undefined) set.last_written_mod_count = changes.lastWrittenModCount;
     if (changes.snapshot !== undefined) set.snapshot = JSON.stringify(changes.snapshot);
     if (changes.fieldVersions !== undefined) set.field_versions = JSON.stringify(changes.fieldVersions);
+    if (changes.unsettledFields !== undefined) set.unsettled_fields = JSON.stringify(changes.unsettledFields);
     await this.db.updateTable('sync_links').set(set).where('incident_id', '=', incidentId).execute();
   }
 }
@@ -538,6 +542,18 @@ class KyselyInboundRepository implements InboundEventRepository {
       .orderBy('received_at')
       .execute();
     return rows.map(toInbound);
+  }
+
+  async hasOpenForIncident(connectionId: string, incidentSysId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('sync_inbound_events as e')
+      .select('e.id')
+      .where('e.connection_id', '=', connectionId)
+      .where('e.incident_sys_id', '=', incidentSysId)
+      .where(OPEN_INBOUND('e'))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 }
 

@@ -48,6 +48,8 @@ export interface SyncLinksTable {
   snapshot: string;
   /** JSON: ServiceNow field → `{modCount, at}` of the last change someone else made to it (see FieldVersions). */
   field_versions: string;
+  /** JSON: ServiceNow field → the sys_mod_count its snapshot value is from, when older than last_applied_mod_count (see UnsettledFields). */
+  unsettled_fields: string;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;

@@ -78,6 +78,13 @@ export interface FieldVersion {
 /** Per ServiceNow field, its last change by someone else that the companion applied. */
 export type FieldVersions = Partial<Record<string, FieldVersion>>;
 
+/**
+ * ServiceNow fields whose snapshot value is older than `lastAppliedModCount`, each with the
+ * sys_mod_count it is from: a version that showed the field changed without saying when (a write's
+ * answer, a read) left it for the app's push of the change, which says when (decideRecordChange).
+ */
+export type UnsettledFields = Partial<Record<string, number>>;
+
 export interface IncidentLink {
   incidentId: string;
   connectionId: string;
@@ -96,6 +103,8 @@ export interface IncidentLink {
   snapshot: ServiceNowSnapshot;
   /** What queued writes are re-decided against before they are sent. */
   fieldVersions: FieldVersions;
+  /** Fields of the snapshot older than `lastAppliedModCount` (their pushes are awaited). */
+  unsettledFields: UnsettledFields;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -118,6 +127,7 @@ export interface LinkChanges {
   lastWrittenModCount?: number;
   snapshot?: ServiceNowSnapshot;
   fieldVersions?: FieldVersions;
+  unsettledFields?: UnsettledFields;
 }
 
 // ── Inbound events ────────────────────────────────────────────────────────────
@@ -302,6 +312,8 @@ export interface InboundEventRepository {
   /** Deletes done events processed before `before` (their ids are no longer deduplicated). */
   purgeDone(before: Date): Promise<number>;
   listForIncident(connectionId: string, incidentSysId: string): Promise<StoredInboundEvent[]>;
+  /** Whether an event of this record is still to be applied (pending or processing). */
+  hasOpenForIncident(connectionId: string, incidentSysId: string): Promise<boolean>;
 }
 
 export interface OutboundQueueRepository {

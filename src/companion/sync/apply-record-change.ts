@@ -29,6 +29,8 @@ export async function applyRecordChange(
     held?: { opId: string; owner: string };
     /** The version was last changed by the integration user: fields holding what an open write sets are the companion's own. */
     byIntegrationUser?: boolean;
+    /** A real-time connection: a field changed at an unknown time may wait for its push (see decideRecordChange). */
+    awaitPushes?: boolean;
     now: Date;
   },
 ): Promise<RecordChangeDecision> {
@@ -43,6 +45,7 @@ export async function applyRecordChange(
     mapping: input.mapping,
     exclude,
     ...(input.held ? { heldOpIds: [input.held.opId] } : {}),
+    ...(input.awaitPushes ? { awaitPushes: true } : {}),
   });
   const fieldVersions = superseded(decision.fieldVersions, input.ownWrite);
   if (decision.outcome === 'stale') {
@@ -70,6 +73,7 @@ export async function applyRecordChange(
       snapshot: decision.snapshot,
       lastAppliedModCount: decision.lastAppliedModCount,
       fieldVersions,
+      unsettledFields: decision.unsettledFields,
       ...(change.record.number ? { number: change.record.number } : {}),
       ...input.linkChanges,
     },

@@ -1,6 +1,6 @@
-import type { FieldChange, FieldVersion, FieldVersions, IncidentLink, IncidentValues, OutboundOp, ServiceNowSnapshot, SyncedField } from '../store/sync-store';
+import type { FieldChange, FieldVersion, FieldVersions, IncidentLink, IncidentValues, OutboundOp, ServiceNowSnapshot, SyncedField, UnsettledFields } from '../store/sync-store';
 import { severityForPriority, statusForState, type SyncMapping } from './mapping';
-import { diffSnapshots, TRACKED_FIELDS, type InboundChange, type ServiceNowVersion, type TrackedField } from './servicenow-record';
+import { COMPANION_FIELDS, diffSnapshots, TRACKED_FIELDS, type InboundChange, type ServiceNowVersion, type TrackedField } from './servicenow-record';
 
 /**
  * What a ServiceNow change to a linked incident does to the incident.io incident. Pure: the
@@ -76,6 +76,8 @@ export interface RecordChangeDecision {
   conflicts: FieldConflict[];
   /** The link's field versions afterwards: each changed field at this version. */
   fieldVersions: FieldVersions;
+  /** The link's unsettled fields afterwards. */
+  unsettledFields: UnsettledFields;
 }
 
 const SEVERITY_SOURCES: readonly TrackedField[] = ['priority', 'impact', 'urgency'];
@@ -113,9 +115,13 @@ function seconds(isoTime: string): number {
 
 export interface DecideInput {
   incident: IncidentValues;
-  /** `changedFields` (a push's): fields someone changed even if the value is back to the snapshot's. */
+  /**
+   * `changedFields` (a push's): the fields this version changed, even where the value is back to the
+   * snapshot's (A → B → A while a write was in flight). Absent (a read, a write's answer): the version
+   * shows what differs, not when it changed.
+   */
   change: Pick<InboundChange, 'sequence' | 'occurredAt' | 'record'> & Partial<Pick<InboundChange, 'changedFields'>>;
-  link: Pick<IncidentLink, 'snapshot' | 'lastAppliedModCount'> & Partial<Pick<IncidentLink, 'fieldVersions'>>;
+  link: Pick<IncidentLink, 'snapshot' | 'lastAppliedModCount'> & Partial<Pick<IncidentLink, 'fieldVersions' | 'unsettledFields'>>;
   /** The incident's writes not finished yet (pending or sending), in order. */
   openOps: readonly Pick<OutboundOp, 'id' | 'state' | 'payload'>[];
   mapping: SyncMapping;
@@ -123,11 +129,43 @@ export interface DecideInput {
   exclude?: readonly TrackedField[];
   /** Writes the caller is sending and re-deciding now: treated as unsent (their fields may be dropped). */
   heldOpIds?: readonly string[];
+  /**
+   * The app pushes every change (a real-time connection): a field this version shows changed
+   * without saying when (no `changedFields`) is left for its push when the time decides a conflict
+   * with an unsent incident.io write (see "unsettled" in decideRecordChange).
+   */
+  awaitPushes?: boolean;
 }
 
+/** The sys_mod_count a field's snapshot value is from. */
+function seenVersionOf(link: DecideInput['link'], field: TrackedField): number {
+  return link.unsettledFields?.[field] ?? link.lastAppliedModCount;
+}
+
+/** The ServiceNow fields that feed one incident.io field, with the values carried along with them. */
+function snapshotKeysOf(key: SyncedField): string[] {
+  const fields: string[] = [...SERVICENOW_FIELDS_OF[key]];
+  return [...fields, ...COMPANION_FIELDS.filter((carried) => fields.some((f) => carried.startsWith(`${f}.`)))];
+}
+
+/**
+ * Field by field: a field is taken from this version when the version is newer than the one its
+ * snapshot value is from (`lastAppliedModCount`, or its entry in `unsettledFields`). A version no
+ * newer than that for every field is stale.
+ *
+ * Unsettled fields. A version that does not say which fields it changed (a write's answer, a read)
+ * shows that a field differs from the snapshot, not when it changed: any time since the snapshot's
+ * version. When that field has an unsent incident.io write that the version's own time would beat,
+ * the time is what decides, so on a real-time connection the field is left as it was (its snapshot
+ * value and version kept, listed in `unsettledFields`): the app's push of the change that made it
+ * (older than this version, so stale for every other field) says when, and decides. The queued write
+ * waits for that push before it is sent (OutboundProcessor.redecide).
+ */
 export function decideRecordChange(input: DecideInput): RecordChangeDecision {
   const { incident, link, change, openOps, mapping } = input;
-  if (change.sequence <= link.lastAppliedModCount) {
+  const unsettled: UnsettledFields = { ...link.unsettledFields };
+  const newer = TRACKED_FIELDS.filter((f) => change.sequence > seenVersionOf(link, f));
+  if (newer.length === 0) {
     return {
       outcome: 'stale',
       incidentChanges: {},
@@ -137,6 +175,7 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
       dropFromOps: [],
       conflicts: [],
       fieldVersions: link.fieldVersions ?? {},
+      unsettledFields: unsettled,
     };
   }
   const exclude = new Set(input.exclude ?? []);
@@ -144,21 +183,35 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
   // What differs from the snapshot, and what the push says changed even when the value came back
   // to the snapshot's (A → B → A while a write was in flight): both are changes someone made.
   const reported = change.changedFields ?? [];
-  const changed = [
+  const timed = Array.isArray(change.changedFields);
+  let changed = [
     ...new Set([...diffSnapshots(link.snapshot, change.record.snapshot), ...TRACKED_FIELDS.filter((f) => reported.includes(f) && f in change.record.snapshot)]),
-  ].filter((f) => !exclude.has(f));
+  ].filter((f) => !exclude.has(f) && newer.includes(f));
+
+  const version: FieldVersion = { modCount: change.sequence, at: change.occurredAt };
+  const unsentOf = (key: SyncedField) => openOps.filter((op) => op.payload.fields?.[key] !== undefined);
+  const touchedKeys = () => [...new Set(changed.map((f) => INCIDENT_FIELD_OF[f]).filter((k): k is SyncedField => k !== undefined))];
+
+  // Changes of unknown time that the time would let beat an incident.io write: left for their push.
+  const deferred = new Set<string>();
+  if (input.awaitPushes && !timed) {
+    for (const key of touchedKeys()) {
+      const unsent = unsentOf(key);
+      if (unsent.length === 0 || !serviceNowWins(unsent[unsent.length - 1]!.payload.fields![key]!, version)) continue;
+      for (const field of snapshotKeysOf(key)) deferred.add(field);
+    }
+    changed = changed.filter((f) => !deferred.has(f));
+  }
 
   const candidates = incidentValuesFrom(changed, change.record.snapshot, incident, mapping);
   const incidentChanges: Partial<IncidentValues> = {};
   const conflicts: FieldConflict[] = [];
   const drops = new Map<string, SyncedField[]>();
-  const version: FieldVersion = { modCount: change.sequence, at: change.occurredAt };
-  const touched = [...new Set(changed.map((f) => INCIDENT_FIELD_OF[f]).filter((k): k is SyncedField => k !== undefined))];
 
-  for (const key of touched) {
+  for (const key of touchedKeys()) {
     const value = candidates[key];
     const differs = value !== undefined && incident[key] !== value;
-    const unsent = openOps.filter((op) => op.payload.fields?.[key] !== undefined);
+    const unsent = unsentOf(key);
     if (unsent.length === 0) {
       if (differs) (incidentChanges as Record<string, unknown>)[key] = value;
       continue;
@@ -174,6 +227,21 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
   const fieldVersions: FieldVersions = { ...link.fieldVersions };
   for (const field of changed) fieldVersions[field] = version;
 
+  // The snapshot takes every field this version is newer for, except the deferred ones.
+  const snapshot: ServiceNowSnapshot = { ...link.snapshot };
+  for (const [key, value] of Object.entries(change.record.snapshot)) {
+    const field = key.split('.')[0] as TrackedField;
+    if (deferred.has(key) || (TRACKED_FIELDS.includes(field) && !newer.includes(field))) continue;
+    snapshot[key] = value;
+  }
+  for (const field of newer) {
+    if (deferred.has(field)) unsettled[field] = seenVersionOf(link, field);
+    else if (field in change.record.snapshot) delete unsettled[field];
+  }
+  const lastAppliedModCount = Math.max(link.lastAppliedModCount, change.sequence);
+  // An entry no older than the last applied version says nothing.
+  for (const [field, seen] of Object.entries(unsettled)) if (seen === undefined || seen >= lastAppliedModCount) delete unsettled[field];
+
   let outcome: ChangeOutcome;
   if (Object.keys(incidentChanges).length > 0) outcome = 'applied';
   else if (conflicts.length > 0) outcome = 'conflict';
@@ -183,11 +251,12 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
     outcome,
     incidentChanges,
     changed,
-    snapshot: { ...link.snapshot, ...change.record.snapshot },
-    lastAppliedModCount: change.sequence,
+    snapshot,
+    lastAppliedModCount,
     dropFromOps: [...drops].map(([opId, fields]) => ({ opId, fields })),
     conflicts,
     fieldVersions,
+    unsettledFields: unsettled,
   };
 }
 

@@ -94,12 +94,12 @@ export class IncidentService {
     const queued = await retryOnConflict(() =>
       this.sync.transaction(async (tx) => {
         const incident = await this.find(tx, idOrReference);
-        // A field set to the value it has, while a write of it is still open, is queued again with this
-        // time: a ServiceNow change to it on its way (a push waiting in the app's outbox) is older than
-        // this person's change, not only than the open write's (docs/sync.md, versioned writes).
+        // A field set to the value it already has is queued too, with this time: a ServiceNow change to
+        // it may be on its way (a push waiting in the app's outbox, or not yet applied), and this
+        // person's change is later than that one (docs/sync.md, versioned writes). When ServiceNow
+        // holds the value already, the write sends nothing.
         const changed = SYNCED_FIELDS.filter((f) => changes[f] !== undefined && changes[f] !== incident[f]);
-        const open = await tx.outbound.listOpen(incident.id);
-        const reasserted = SYNCED_FIELDS.filter((f) => changes[f] !== undefined && changes[f] === incident[f] && open.some((o) => o.payload.fields?.[f] !== undefined));
+        const reasserted = SYNCED_FIELDS.filter((f) => changes[f] !== undefined && changes[f] === incident[f]);
         const given = [...changed, ...reasserted];
         if (given.length === 0) return { id: incident.id, queued: false };
         const now = this.deps.clock();

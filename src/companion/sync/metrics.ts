@@ -21,7 +21,7 @@ export class SyncMetrics {
   /** Events accepted from ServiceNow (stored, or duplicates answered 2xx without storing). */
   readonly eventsReceived = new Counter({
     name: 'incident_sn_events_received_total',
-    help: 'ServiceNow changes received (pushes and polled changes), by connection, source, type and result (stored or duplicate)',
+    help: 'ServiceNow changes received (pushes, changes read from the app\'s outbox before their push came, polled changes), by connection, source (push, outbox, poll), type and result (stored or duplicate)',
     labelNames: ['connection', 'source', 'type', 'result'] as const,
     registers: [this.registry],
   });

@@ -20,9 +20,10 @@ import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
-import { decideQueuedWrite, readMayMislead } from './inbound-decision';
+import { decideQueuedWrite, readMayMislead, SERVICENOW_FIELDS_OF } from './inbound-decision';
 import type { SyncMapping } from './mapping';
 import { ownEarlierAttempt } from './own-writes';
+import { OUTBOX_PULL_LIMIT, pullOwedEvents } from './outbox-pull';
 import type { SyncMetrics } from './metrics';
 import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion } from './servicenow-record';
 import type { ServiceNowLookups } from './servicenow-lookups';
@@ -62,6 +63,8 @@ export interface OutboundProcessorDeps {
   pushWaitMs: number;
   /** How soon a write waiting for pushes looks again. */
   idleMs: number;
+  /** Events read from the app's outbox were stored: the inbound workers have work. */
+  onEventsStored: () => void;
 }
 
 /** The record is ahead of what the companion applied, and the app still owes the pushes that say when each field changed. */
@@ -235,9 +238,14 @@ export class OutboundProcessor {
     const row = await table.get('incident', link.sysId, { fields: [...INCIDENT_READ_FIELDS], excludeReferenceLink: true, signal });
     const version = versionFromRow(row);
     const byIntegrationUser = version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase();
-    if (version.modCount > link.lastAppliedModCount && this.shouldAwaitPushes(op, version, connection, byIntegrationUser)) return AWAITING_PUSHES;
+    const newer = version.modCount > link.lastAppliedModCount;
+    // A field this write sets that a version showed changed at an unknown time (decideRecordChange), or a read that cannot tell.
+    const unsettled = unsettledFieldsOf(op, link);
+    if ((unsettled.length > 0 || (newer && readMayMislead(op.payload.fields ?? {}, version))) && (await this.shouldAwaitPushes(op, link, connection, table, signal))) {
+      return AWAITING_PUSHES;
+    }
     this.awaitingSince.delete(op.id);
-    if (version.modCount > link.lastAppliedModCount) {
+    if (newer || unsettled.length > 0) {
       await retryOnConflict(() =>
         sync.transaction(async (tx) => {
           const [fresh, incident] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId)];
@@ -283,14 +291,31 @@ export class OutboundProcessor {
   /**
    * Whether to wait for the app's pushes before deciding: a read shows the values now and when the
    * record last changed, not when each field changed, nor a field set and set back; the pushes of
-   * the versions in between do (readMayMislead). Only a real-time connection is owed pushes, only for
-   * versions by others; the wait is bounded by pushWaitMs, then the read decides.
+   * the versions in between do (readMayMislead), as they do for an unsettled field. Only a real-time
+   * connection is owed pushes. The app's undelivered events of the record are read from its outbox
+   * and stored at once (pullOwedEvents), so the wait lasts until the inbound workers have applied
+   * them, not until the app's retries deliver them; nothing owed, no wait. Bounded by pushWaitMs
+   * (an outbox that cannot be read: its pushes are awaited that long), then the read decides.
    */
-  private shouldAwaitPushes(op: OutboundOp, version: ServiceNowVersion, connection: Connection, byIntegrationUser: boolean): boolean {
-    if (connection.mode !== 'realtime' || byIntegrationUser || !readMayMislead(op.payload.fields ?? {}, version)) return false;
+  private async shouldAwaitPushes(op: OutboundOp, link: IncidentLink, connection: Connection, table: TableClient, signal: AbortSignal): Promise<boolean> {
+    if (connection.mode !== 'realtime') return false;
     const now = this.deps.clock().getTime();
     const since = this.awaitingSince.get(op.id) ?? now;
     if (now - since >= this.deps.pushWaitMs) return false;
+    let owed = true;
+    try {
+      const pulled = await pullOwedEvents(
+        { store: this.deps.store, metrics: this.deps.metrics, clock: this.deps.clock, onStored: this.deps.onEventsStored },
+        { connection, table, sysId: link.sysId, signal },
+      );
+      // Every undelivered event is now stored (unless there were more than one read takes): owed until applied.
+      owed = pulled.found >= OUTBOX_PULL_LIMIT || (await this.deps.store.sync.inbound.hasOpenForIncident(connection.id, link.sysId));
+      if (pulled.stored > 0) this.deps.logger.info({ op: op.id, sysId: link.sysId, events: pulled.stored }, "read ServiceNow changes from the app's outbox before their pushes came");
+    } catch (err) {
+      if (err instanceof ServiceNowRateLimitError || err instanceof ServiceNowAuthenticationError) throw err;
+      this.deps.logger.warn({ op: op.id, err: describeError(err) }, "could not read the app's outbox; waiting for its pushes instead");
+    }
+    if (!owed) return false;
     this.awaitingSince.set(op.id, since);
     return true;
   }
@@ -387,6 +412,7 @@ export class OutboundProcessor {
               change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version },
               mapping: this.deps.mapping,
               exclude: outcome.kind === 'updated' ? outcome.written : [],
+              awaitPushes: connection.mode === 'realtime',
               linkChanges: { lastWrittenModCount: Math.max(link.lastWrittenModCount, version.modCount) },
               ...(outcome.kind === 'updated' ? { ownWrite: { fields: outcome.written, modCount: version.modCount } } : {}),
               now: at,
@@ -413,4 +439,10 @@ export class OutboundProcessor {
       at,
     );
   }
+}
+
+/** The ServiceNow fields this write sets that are unsettled on the link (their change's push is awaited). */
+export function unsettledFieldsOf(op: Pick<OutboundOp, 'payload'>, link: Pick<IncidentLink, 'unsettledFields'>): string[] {
+  const keys = Object.keys(op.payload.fields ?? {}) as SyncedField[];
+  return keys.flatMap((key) => SERVICENOW_FIELDS_OF[key].filter((f) => link.unsettledFields[f] !== undefined));
 }

@@ -4,7 +4,7 @@ import { verifyPushSignature } from '../webhooks/verify-signature';
 import type { CompanionStore, Connection } from '../store';
 import type { ConnectionRegistry } from './connection-registry';
 import type { SyncMetrics } from './metrics';
-import { parsePushBody } from './push-event';
+import { parsePushBody, type PushEventBody } from './push-event';
 import { changeFromPush, orderKeyOf } from './servicenow-record';
 
 /**
@@ -107,6 +107,22 @@ export async function receivePush(deps: ReceivePushDeps, request: PushRequest): 
     return reject(400, 'invalid_schema', 'X-Incident-Io-Event-Id does not match the body\'s event_id.');
   }
 
+  const stored = await storePushEvent(deps, connection, event, 'push');
+  return { status: 200, result: stored ? 'stored' : 'duplicate', eventId: event.event_id };
+}
+
+/**
+ * Stores one push event that passed the schema check, deduplicated by (connection, event id), and
+ * wakes the workers when it is new; true when it was new. `via` says how it came: pushed by the app,
+ * or read from the app's outbox before its push arrived (OutboxPull). The metric tells them apart.
+ */
+export async function storePushEvent(
+  deps: Pick<ReceivePushDeps, 'store' | 'metrics' | 'clock' | 'onStored'>,
+  connection: Connection,
+  event: PushEventBody,
+  via: 'push' | 'outbox',
+): Promise<boolean> {
+  const now = deps.clock();
   const change = changeFromPush(event);
   const stored = await deps.store.sync.inbound.record({
     connectionId: connection.id,
@@ -120,7 +136,7 @@ export async function receivePush(deps: ReceivePushDeps, request: PushRequest): 
     receivedAt: now,
     payload: change,
   });
-  metrics.eventsReceived.inc({ connection: connection.name, source: 'push', type: event.type, result: stored.stored ? 'stored' : 'duplicate' });
+  deps.metrics.eventsReceived.inc({ connection: connection.name, source: via, type: event.type, result: stored.stored ? 'stored' : 'duplicate' });
   if (stored.stored) deps.onStored();
-  return { status: 200, result: stored.stored ? 'stored' : 'duplicate', eventId: event.event_id };
+  return stored.stored;
 }

@@ -158,6 +158,7 @@ export class SyncEngine {
       problems: this.problems,
       pushWaitMs: timings.pushWaitMs,
       idleMs: timings.idleMs,
+      onEventsStored: () => this.inboundLoop.wake(),
     });
     const pollIntervalMs = options.pollIntervalMs ?? 10_000;
     this.poller = new Poller({

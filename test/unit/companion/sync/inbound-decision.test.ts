@@ -153,3 +153,78 @@ describe('conflicts: the later change of a field wins', () => {
     expect(decision.conflicts).toEqual([{ field: 'name', winner: 'incident.io' }]);
   });
 });
+
+describe('unsettled fields: a version that does not say when a field changed', () => {
+  // An incident.io write of the status, made at 10:00:05, still queued.
+  const queuedStatus = op('w', 'pending', { status: '2026-01-01T10:00:05.000Z' });
+  // The answer to a write of another field at 10:00:10 (no changed_fields): state differs from the snapshot.
+  const answer = (overrides: Partial<DecideInput> = {}): DecideInput =>
+    input(9, { state: '6', close_code: 'Solution provided', short_description: 'ours' }, { openOps: [queuedStatus], exclude: ['short_description'], ...overrides });
+
+  it('on a real-time connection, a field whose time would beat a queued incident.io write is left for its push', () => {
+    const decision = decideRecordChange(answer({ awaitPushes: true }));
+    expect(decision.incidentChanges).toEqual({});
+    expect(decision.dropFromOps).toEqual([]);
+    expect(decision.snapshot.state).toBe('2');
+    expect(decision.snapshot.close_code).toBe('Solution provided');
+    expect(decision.snapshot.short_description).toBe('ours');
+    expect(decision.unsettledFields).toEqual({ state: 4 });
+    expect(decision.lastAppliedModCount).toBe(9);
+    expect(decision.fieldVersions.state).toBeUndefined();
+  });
+
+  it('the push of the older change is still applied to the unsettled field, with its own time, and settles it', () => {
+    const after = decideRecordChange(answer({ awaitPushes: true }));
+    const link = { snapshot: after.snapshot, lastAppliedModCount: after.lastAppliedModCount, fieldVersions: after.fieldVersions, unsettledFields: after.unsettledFields };
+    // ServiceNow's state 6 was version 7, at 10:00:02: older than incident.io's 10:00:05, so incident.io wins.
+    const push: DecideInput = {
+      ...input(7, { state: '6', close_code: 'Solution provided', short_description: 'someone else' }),
+      link,
+      openOps: [queuedStatus],
+      change: { sequence: 7, occurredAt: '2026-01-01T10:00:02Z', record: version(7, { state: '6', short_description: 'someone else' }), changedFields: ['state'] },
+    };
+    const decision = decideRecordChange(push);
+    expect(decision.outcome).toBe('conflict');
+    expect(decision.conflicts).toEqual([{ field: 'status', winner: 'incident.io' }]);
+    expect(decision.dropFromOps).toEqual([]);
+    expect(decision.changed).toEqual(['state']);
+    // Only the unsettled field is taken from the older version: the name stays the newer one.
+    expect(decision.snapshot.short_description).toBe('ours');
+    expect(decision.snapshot.state).toBe('6');
+    expect(decision.unsettledFields).toEqual({});
+    expect(decision.fieldVersions.state).toEqual({ modCount: 7, at: '2026-01-01T10:00:02Z' });
+    expect(decision.lastAppliedModCount).toBe(9);
+
+    // A push of the same field made after incident.io's change wins, and drops the queued write.
+    const later = decideRecordChange({ ...push, change: { ...push.change, occurredAt: '2026-01-01T10:00:07Z' } });
+    expect(later.incidentChanges).toEqual({ status: 'resolved' });
+    expect(later.dropFromOps).toEqual([{ opId: 'w', fields: ['status'] }]);
+  });
+
+  it('once settled, an older version is stale again', () => {
+    const decision = decideRecordChange({ ...input(6, { state: '6' }), link: { snapshot: BASE_SNAPSHOT, lastAppliedModCount: 9, unsettledFields: {} }, openOps: [queuedStatus] });
+    expect(decision.outcome).toBe('stale');
+  });
+
+  it('without a queued write the time could beat, or on a polling connection, the answer decides as before', () => {
+    const unqueued = decideRecordChange(answer({ awaitPushes: true, openOps: [] }));
+    expect(unqueued.incidentChanges).toEqual({ status: 'resolved' });
+    expect(unqueued.unsettledFields).toEqual({});
+    const polling = decideRecordChange(answer({ awaitPushes: false }));
+    expect(polling.incidentChanges).toEqual({ status: 'resolved' });
+    expect(polling.dropFromOps).toEqual([{ opId: 'w', fields: ['status'] }]);
+    // A queued write made after the answer's time is not beaten by it: nothing to defer.
+    const newerWrite = decideRecordChange(answer({ awaitPushes: true, openOps: [op('w', 'pending', { status: '2026-01-01T10:00:30.000Z' })] }));
+    expect(newerWrite.unsettledFields).toEqual({});
+    expect(newerWrite.conflicts).toEqual([{ field: 'status', winner: 'incident.io' }]);
+  });
+
+  it('a severity left for its push keeps priority, impact and urgency together', () => {
+    const decision = decideRecordChange(
+      input(9, { priority: '1', impact: '1', urgency: '1' }, { openOps: [op('w', 'pending', { severity: '2026-01-01T10:00:05.000Z' })], awaitPushes: true }),
+    );
+    expect(decision.unsettledFields).toEqual({ priority: 4, impact: 4, urgency: 4 });
+    expect([decision.snapshot.priority, decision.snapshot.impact, decision.snapshot.urgency]).toEqual(['3', '2', '2']);
+    expect(decision.incidentChanges).toEqual({});
+  });
+});

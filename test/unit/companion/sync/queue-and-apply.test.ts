@@ -106,15 +106,22 @@ describe('what incident.io changes queue', () => {
     ]);
   });
 
-  it('a change to the same values queues nothing; a record deleted in ServiceNow gets no more writes', async () => {
+  it('a change to the same values is queued with its time (a ServiceNow change on its way is older); a record deleted in ServiceNow gets no more writes', async () => {
     const id = await declareLinked();
+    const before = await service.get(id);
     await service.update(id, { name: 'DB down', severity: 'major' });
-    expect(await ops(id)).toHaveLength(1);
+    expect((await service.get(id)).incident.version).toBe(before.incident.version);
+    const queued = await store.sync.outbound.listOpen(id);
+    expect(queued).toHaveLength(1);
+    expect(queued[0]!.payload.fields).toEqual({
+      name: expect.objectContaining({ value: 'DB down', changedAt: now.toISOString() }),
+      severity: expect.objectContaining({ value: 'major', changedAt: now.toISOString() }),
+    });
     await store.sync.incidents.updateLink(id, { state: 'deleted', deletedAt: now }, now);
     const after = await service.update(id, { name: 'changed' });
     await service.addUpdate(id, { message: 'still noted here' });
     expect(after.incident.name).toBe('changed');
-    expect(await ops(id)).toHaveLength(1);
+    expect(await ops(id)).toHaveLength(2);
     expect((await service.get(id, { withUpdates: true })).updates!.map((u) => u.message)).toEqual(['still noted here']);
   });
 });

@@ -1,0 +1,84 @@
+import { USERS } from '../../helpers/instance';
+import { startRealtimeFixture, type SyncFixture } from '../../helpers/sync-fixture';
+import { waitFor } from '../../helpers/wait-for';
+
+/**
+ * Issue 8: a write must know when ServiceNow changed a field, and only the app's pushes say so. When
+ * they wait in the app's outbox (the companion was down, the webhook fails), the companion reads them
+ * from the outbox table instead of waiting for the app's retries (pushWaitMs, 60 s, is far beyond
+ * every wait here: a test that passes did not wait for it). The local instance runs the app's real
+ * build; its outbound HTTP is made to fail, so no push is delivered during the test.
+ */
+
+jest.setTimeout(90_000);
+
+let f: SyncFixture;
+
+beforeAll(async () => {
+  f = await startRealtimeFixture();
+});
+afterAll(async () => {
+  await f?.sn.request('DELETE', '/api/now/local/faults');
+  await f?.close();
+});
+
+const ITIL = { user: USERS.itil.user, password: USERS.itil.password };
+
+/** Resolves once the clock is in a later whole second than `ms` (ServiceNow's times are whole seconds). */
+async function nextSecond(ms: number): Promise<void> {
+  await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(ms / 1000), { intervalMs: 20, message: 'the next second' });
+}
+
+async function outboxOf(sysId: string): Promise<Array<Record<string, string>>> {
+  const res = await f.sn.list('x_incident_io_outbound_event', { sysparm_query: `incident_sys_id=${sysId}^ORDERBYorder_key`, sysparm_fields: 'event_id,event_type,state,sequence' });
+  return res.result as Array<Record<string, string>>;
+}
+
+it("a queued write whose read is ahead of what was pushed reads the app's outbox and decides on the pushes' times, not the read's", async () => {
+  const declared = await f.declare({ name: 'Checkout errors', severity: 'minor', status: 'investigating' });
+  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+  const delivered = (await outboxOf(sysId)).length;
+
+  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+  // 1. A ServiceNow user resolves the incident; its push cannot be delivered.
+  await f.patchRecord(sysId, { state: '6', close_code: 'Solution provided', close_notes: 'Restarted' }, ITIL);
+  const resolvedAt = Date.now();
+  await waitFor(async () => (await outboxOf(sysId)).length > delivered, { message: 'the push of the resolution to be queued' });
+
+  // 2. Writes to ServiceNow are held (a rate-limit pause), so the incident.io change below stays queued.
+  const at = new Date();
+  await f.companion.store.sync.pauses.pause({ connectionId: f.connection.id, until: new Date(at.getTime() + 3_600_000), nextProbeAt: new Date(at.getTime() + 3_600_000), retryAfterSeconds: null, reason: 'held by the test', at });
+  await nextSecond(resolvedAt);
+  // 3. A responder, who still sees the incident open, moves it to fixing: later than the resolution.
+  expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { status: 'fixing' })).status).toBe(200);
+  const fixingAt = Date.now();
+  // 4. A ServiceNow user adds a work note after that: the record's last change is now later than the responder's.
+  await nextSecond(fixingAt);
+  await f.patchRecord(sysId, { work_notes: 'Watching the error rate' }, ITIL);
+  const undelivered = (await outboxOf(sysId)).filter((e) => e.state !== 'delivered');
+  expect(undelivered.map((e) => e.event_type)).toEqual(['incident.updated', 'incident.journal']);
+
+  // 5. Writes resume. A read alone would say ServiceNow's resolution is the later change (the record
+  // last changed after the responder's); the outbox's pushes say it came first.
+  expect(await f.companion.store.sync.pauses.resume(f.connection.id)).toBe(true);
+  f.companion.engine.wake();
+  const view = await waitFor(async () => {
+    const v = await f.incident(declared.id);
+    return v.sync.pending_writes === 0 ? v : undefined;
+  }, { message: 'the held write to be decided and sent', timeoutMs: 30_000 });
+
+  expect(view.status).toBe('fixing');
+  expect((await f.record(sysId)).state).toBe('2');
+  // The pushes came from the outbox: the app has still delivered none of them.
+  expect((await outboxOf(sysId)).filter((e) => e.state === 'delivered')).toHaveLength(delivered);
+  const events = await f.companion.store.sync.inbound.listForIncident(f.connection.id, sysId);
+  const byId = new Map(events.map((e) => [e.eventId, e]));
+  for (const event of undelivered) expect(byId.get(event.event_id)).toMatchObject({ state: 'done' });
+  expect(byId.get(undelivered[0]!.event_id)!.outcome).toBe('conflict');
+  const updates = (await f.incident(declared.id)).updates ?? [];
+  expect(updates.map((u) => u.message).join('\n')).toContain('Watching the error rate');
+  const metrics = (await f.api<string>('GET', '/metrics')).body;
+  for (const type of ['incident.updated', 'incident.journal']) {
+    expect(metrics).toContain(`incident_sn_events_received_total{connection="local",source="outbox",type="${type}",result="stored"} 1`);
+  }
+});
