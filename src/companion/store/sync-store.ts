@@ -79,11 +79,12 @@ export interface FieldVersion {
 export type FieldVersions = Partial<Record<string, FieldVersion>>;
 
 /**
- * ServiceNow fields whose snapshot value is older than `lastAppliedModCount`, each with the
- * sys_mod_count it is from: a version that showed the field changed without saying when (a write's
- * answer, a read) left it for the app's push of the change, which says when (decideRecordChange).
+ * ServiceNow fields whose snapshot value is older than `lastAppliedModCount`: a version (`until`)
+ * showed the field changed without saying when (a write's answer, a read), and left it for the app's
+ * pushes of the versions in between, which say when (decideRecordChange). `seen`: the sys_mod_count
+ * the snapshot's value is from.
  */
-export type UnsettledFields = Partial<Record<string, number>>;
+export type UnsettledFields = Partial<Record<string, { seen: number; until: number }>>;
 
 export interface IncidentLink {
   incidentId: string;

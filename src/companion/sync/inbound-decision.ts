@@ -139,7 +139,7 @@ export interface DecideInput {
 
 /** The sys_mod_count a field's snapshot value is from. */
 function seenVersionOf(link: DecideInput['link'], field: TrackedField): number {
-  return link.unsettledFields?.[field] ?? link.lastAppliedModCount;
+  return link.unsettledFields?.[field]?.seen ?? link.lastAppliedModCount;
 }
 
 /** The ServiceNow fields that feed one incident.io field, with the values carried along with them. */
@@ -234,13 +234,16 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
     if (deferred.has(key) || (TRACKED_FIELDS.includes(field) && !newer.includes(field))) continue;
     snapshot[key] = value;
   }
+  // An unsettled field stays so until a version as new as the one that showed its change is applied
+  // (the pushes before it say when it changed, each applied with its own time).
   for (const field of newer) {
-    if (deferred.has(field)) unsettled[field] = seenVersionOf(link, field);
-    else if (field in change.record.snapshot) delete unsettled[field];
+    const entry = unsettled[field];
+    if (deferred.has(field)) unsettled[field] = { seen: seenVersionOf(link, field), until: Math.max(entry?.until ?? 0, change.sequence) };
+    else if (!entry || !(field in change.record.snapshot)) continue;
+    else if (change.sequence >= entry.until) delete unsettled[field];
+    else unsettled[field] = { seen: change.sequence, until: entry.until };
   }
   const lastAppliedModCount = Math.max(link.lastAppliedModCount, change.sequence);
-  // An entry no older than the last applied version says nothing.
-  for (const [field, seen] of Object.entries(unsettled)) if (seen === undefined || seen >= lastAppliedModCount) delete unsettled[field];
 
   let outcome: ChangeOutcome;
   if (Object.keys(incidentChanges).length > 0) outcome = 'applied';

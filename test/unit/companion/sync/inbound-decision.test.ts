@@ -168,12 +168,12 @@ describe('unsettled fields: a version that does not say when a field changed', (
     expect(decision.snapshot.state).toBe('2');
     expect(decision.snapshot.close_code).toBe('Solution provided');
     expect(decision.snapshot.short_description).toBe('ours');
-    expect(decision.unsettledFields).toEqual({ state: 4 });
+    expect(decision.unsettledFields).toEqual({ state: { seen: 4, until: 9 } });
     expect(decision.lastAppliedModCount).toBe(9);
     expect(decision.fieldVersions.state).toBeUndefined();
   });
 
-  it('the push of the older change is still applied to the unsettled field, with its own time, and settles it', () => {
+  it('the push of the older change is still applied to the unsettled field, with its own time', () => {
     const after = decideRecordChange(answer({ awaitPushes: true }));
     const link = { snapshot: after.snapshot, lastAppliedModCount: after.lastAppliedModCount, fieldVersions: after.fieldVersions, unsettledFields: after.unsettledFields };
     // ServiceNow's state 6 was version 7, at 10:00:02: older than incident.io's 10:00:05, so incident.io wins.
@@ -191,7 +191,8 @@ describe('unsettled fields: a version that does not say when a field changed', (
     // Only the unsettled field is taken from the older version: the name stays the newer one.
     expect(decision.snapshot.short_description).toBe('ours');
     expect(decision.snapshot.state).toBe('6');
-    expect(decision.unsettledFields).toEqual({});
+    // Still unsettled until a version as new as the answer: the field may have changed again in between.
+    expect(decision.unsettledFields).toEqual({ state: { seen: 7, until: 9 } });
     expect(decision.fieldVersions.state).toEqual({ modCount: 7, at: '2026-01-01T10:00:02Z' });
     expect(decision.lastAppliedModCount).toBe(9);
 
@@ -201,9 +202,22 @@ describe('unsettled fields: a version that does not say when a field changed', (
     expect(later.dropFromOps).toEqual([{ opId: 'w', fields: ['status'] }]);
   });
 
-  it('once settled, an older version is stale again', () => {
-    const decision = decideRecordChange({ ...input(6, { state: '6' }), link: { snapshot: BASE_SNAPSHOT, lastAppliedModCount: 9, unsettledFields: {} }, openOps: [queuedStatus] });
-    expect(decision.outcome).toBe('stale');
+  it('an older push that does not show the change leaves the field unsettled; a version as new as the answer settles it', () => {
+    const link = { snapshot: BASE_SNAPSHOT, lastAppliedModCount: 9, unsettledFields: { state: { seen: 4, until: 9 } } };
+    // Version 5 changed the description only: the state's change is still to come.
+    const before = decideRecordChange({
+      ...input(5, { description: 'other' }),
+      link,
+      openOps: [queuedStatus],
+      change: { sequence: 5, occurredAt: '2026-01-01T10:00:01Z', record: version(5, { description: 'other' }), changedFields: ['description'] },
+    });
+    expect(before.outcome).toBe('no_change');
+    expect(before.snapshot.description).toBe(BASE_SNAPSHOT.description);
+    expect(before.unsettledFields).toEqual({ state: { seen: 5, until: 9 } });
+    const settled = decideRecordChange({ ...input(9, { state: '2' }), link: { ...link, unsettledFields: before.unsettledFields }, openOps: [queuedStatus], awaitPushes: true });
+    expect(settled.unsettledFields).toEqual({});
+    const stale = decideRecordChange({ ...input(6, { state: '6' }), link: { snapshot: BASE_SNAPSHOT, lastAppliedModCount: 9, unsettledFields: settled.unsettledFields }, openOps: [queuedStatus] });
+    expect(stale.outcome).toBe('stale');
   });
 
   it('without a queued write the time could beat, or on a polling connection, the answer decides as before', () => {
@@ -223,7 +237,7 @@ describe('unsettled fields: a version that does not say when a field changed', (
     const decision = decideRecordChange(
       input(9, { priority: '1', impact: '1', urgency: '1' }, { openOps: [op('w', 'pending', { severity: '2026-01-01T10:00:05.000Z' })], awaitPushes: true }),
     );
-    expect(decision.unsettledFields).toEqual({ priority: 4, impact: 4, urgency: 4 });
+    expect(decision.unsettledFields).toEqual({ priority: { seen: 4, until: 9 }, impact: { seen: 4, until: 9 }, urgency: { seen: 4, until: 9 } });
     expect([decision.snapshot.priority, decision.snapshot.impact, decision.snapshot.urgency]).toEqual(['3', '2', '2']);
     expect(decision.incidentChanges).toEqual({});
   });
