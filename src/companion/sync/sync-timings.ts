@@ -25,9 +25,9 @@ export interface SyncTimings {
   /** While a connection is rate-limited, one request probes whether the limit was lifted this often. Default 30 s, so a lifted limit is noticed well within a minute. */
   rateLimitProbeMs: number;
   /**
-   * A write whose read finds ServiceNow versions by others that the app has not pushed yet (after a
-   * restart, the pushes wait in the app's outbox until its retry) waits this long for them: each push
-   * says which fields changed and when, a read only the values now. Then the read decides. Default 60 s.
+   * A write whose read finds ServiceNow versions the app has not pushed yet reads their events from
+   * the app's outbox (OutboxPull); when the outbox cannot be read it waits this long for the pushes:
+   * each says which fields changed and when, a read only the values now. Then the read decides. Default 60 s.
    */
   pushWaitMs: number;
   /** How long `stop()` lets work in progress finish before aborting it. Default 10 s. */
