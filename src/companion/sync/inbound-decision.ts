@@ -192,12 +192,16 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
   const unsentOf = (key: SyncedField) => openOps.filter((op) => op.payload.fields?.[key] !== undefined);
   const touchedKeys = () => [...new Set(changed.map((f) => INCIDENT_FIELD_OF[f]).filter((k): k is SyncedField => k !== undefined))];
 
-  // Changes of unknown time that the time would let beat an incident.io write: left for their push.
+  // Versions between the last applied one and this one that the companion has not seen: a field with
+  // an unsent incident.io write may have changed in them, later than that write, even where its value
+  // is now back to the snapshot's (A → B → A). Left for their pushes, unless this version's own time
+  // could not beat the write (then no change before it can) or the field is what this write set.
   const deferred = new Set<string>();
-  if (input.awaitPushes && !timed) {
-    for (const key of touchedKeys()) {
+  if (input.awaitPushes && !timed && change.sequence > link.lastAppliedModCount + 1) {
+    for (const key of Object.keys(SERVICENOW_FIELDS_OF) as SyncedField[]) {
       const unsent = unsentOf(key);
-      if (unsent.length === 0 || !serviceNowWins(unsent[unsent.length - 1]!.payload.fields![key]!, version)) continue;
+      if (unsent.length === 0 || SERVICENOW_FIELDS_OF[key].every((f) => exclude.has(f))) continue;
+      if (!serviceNowWins(unsent[unsent.length - 1]!.payload.fields![key]!, version)) continue;
       for (const field of snapshotKeysOf(key)) deferred.add(field);
     }
     changed = changed.filter((f) => !deferred.has(f));

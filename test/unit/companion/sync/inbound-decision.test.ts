@@ -233,6 +233,18 @@ describe('unsettled fields: a version that does not say when a field changed', (
     expect(newerWrite.conflicts).toEqual([{ field: 'status', winner: 'incident.io' }]);
   });
 
+  it('a field back to the value the companion knew (A → B → A in versions it has not seen) is left for the pushes too; a version right after the last applied one is not', () => {
+    const queued = op('w', 'pending', { severity: '2026-01-01T10:00:05.000Z' });
+    const gap = decideRecordChange(input(9, { short_description: 'ours' }, { openOps: [queued], exclude: ['short_description'], awaitPushes: true }));
+    expect(gap.changed).toEqual([]);
+    expect(gap.unsettledFields).toEqual({ priority: { seen: 4, until: 9 }, impact: { seen: 4, until: 9 }, urgency: { seen: 4, until: 9 } });
+    const next = decideRecordChange(input(5, { short_description: 'ours' }, { openOps: [queued], exclude: ['short_description'], awaitPushes: true }));
+    expect(next.unsettledFields).toEqual({});
+    // The write's own fields are never left open by its answer.
+    const own = decideRecordChange(input(9, { priority: '1', impact: '1', urgency: '1' }, { openOps: [queued], exclude: ['priority', 'impact', 'urgency'], awaitPushes: true }));
+    expect(own.unsettledFields).toEqual({});
+  });
+
   it('a severity left for its push keeps priority, impact and urgency together', () => {
     const decision = decideRecordChange(
       input(9, { priority: '1', impact: '1', urgency: '1' }, { openOps: [op('w', 'pending', { severity: '2026-01-01T10:00:05.000Z' })], awaitPushes: true }),
