@@ -197,6 +197,12 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
   // is now back to the snapshot's (A → B → A). Left for their pushes, unless this version's own time
   // could not beat the write (then no change before it can) or the field is what this write set.
   const deferred = new Set<string>();
+  // A field already unsettled stays so: this version says no more than the one that left it open.
+  if (input.awaitPushes && !timed) {
+    for (const key of Object.keys(SERVICENOW_FIELDS_OF) as SyncedField[]) {
+      if (SERVICENOW_FIELDS_OF[key].some((f) => unsettled[f] !== undefined && !exclude.has(f))) for (const field of snapshotKeysOf(key)) deferred.add(field);
+    }
+  }
   if (input.awaitPushes && !timed && change.sequence > link.lastAppliedModCount + 1) {
     for (const key of Object.keys(SERVICENOW_FIELDS_OF) as SyncedField[]) {
       const unsent = unsentOf(key);
@@ -204,8 +210,8 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
       if (!serviceNowWins(unsent[unsent.length - 1]!.payload.fields![key]!, version)) continue;
       for (const field of snapshotKeysOf(key)) deferred.add(field);
     }
-    changed = changed.filter((f) => !deferred.has(f));
   }
+  changed = changed.filter((f) => !deferred.has(f));
 
   const candidates = incidentValuesFrom(changed, change.record.snapshot, incident, mapping);
   const incidentChanges: Partial<IncidentValues> = {};

@@ -214,7 +214,16 @@ describe('unsettled fields: a version that does not say when a field changed', (
     expect(before.outcome).toBe('no_change');
     expect(before.snapshot.description).toBe(BASE_SNAPSHOT.description);
     expect(before.unsettledFields).toEqual({ state: { seen: 5, until: 9 } });
-    const settled = decideRecordChange({ ...input(9, { state: '2' }), link: { ...link, unsettledFields: before.unsettledFields }, openOps: [queuedStatus], awaitPushes: true });
+    // Another answer does not settle it (it says no more about the versions in between); the push of version 9 does.
+    const answered = decideRecordChange({ ...input(9, { state: '2' }), link: { ...link, unsettledFields: before.unsettledFields }, openOps: [queuedStatus], awaitPushes: true });
+    expect(answered.unsettledFields).toEqual({ state: { seen: 5, until: 9 } });
+    const settled = decideRecordChange({
+      ...input(9, { state: '2' }),
+      link: { ...link, unsettledFields: before.unsettledFields },
+      openOps: [queuedStatus],
+      awaitPushes: true,
+      change: { sequence: 9, occurredAt: '2026-01-01T10:00:10Z', record: version(9, { state: '2' }), changedFields: ['description'] },
+    });
     expect(settled.unsettledFields).toEqual({});
     const stale = decideRecordChange({ ...input(6, { state: '6' }), link: { snapshot: BASE_SNAPSHOT, lastAppliedModCount: 9, unsettledFields: settled.unsettledFields }, openOps: [queuedStatus] });
     expect(stale.outcome).toBe('stale');
@@ -240,6 +249,14 @@ describe('unsettled fields: a version that does not say when a field changed', (
     expect(gap.unsettledFields).toEqual({ priority: { seen: 4, until: 9 }, impact: { seen: 4, until: 9 }, urgency: { seen: 4, until: 9 } });
     const next = decideRecordChange(input(5, { short_description: 'ours' }, { openOps: [queued], exclude: ['short_description'], awaitPushes: true }));
     expect(next.unsettledFields).toEqual({});
+    // The answer of the next write, right after: the fields stay open (it says no more than the first about the versions in between).
+    const after = decideRecordChange({
+      ...input(10, { short_description: 'ours', priority: '1', impact: '1', urgency: '1' }, { openOps: [queued], exclude: ['short_description'], awaitPushes: true }),
+      link: { snapshot: gap.snapshot, lastAppliedModCount: 9, fieldVersions: gap.fieldVersions, unsettledFields: gap.unsettledFields },
+    });
+    expect(after.unsettledFields).toEqual({ priority: { seen: 4, until: 10 }, impact: { seen: 4, until: 10 }, urgency: { seen: 4, until: 10 } });
+    expect(after.incidentChanges).toEqual({});
+    expect(after.snapshot.priority).toBe('3');
     // The write's own fields are never left open by its answer.
     const own = decideRecordChange(input(9, { priority: '1', impact: '1', urgency: '1' }, { openOps: [queued], exclude: ['priority', 'impact', 'urgency'], awaitPushes: true }));
     expect(own.unsettledFields).toEqual({});
