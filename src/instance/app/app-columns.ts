@@ -1,7 +1,7 @@
 import { escapeQueryValue } from '../query';
 import { stableSysId } from '../db/dictionary';
 import type { InstanceEngine } from '../records/engine';
-import { writeDictionaryRows, type DictionaryRow } from './dictionary-writer';
+import type { DictionaryRow } from '../records/schema/dictionary-writer';
 
 /**
  * Columns of the platform's metadata tables that an app build fills and the runtime reads, beyond
@@ -42,5 +42,5 @@ export function ensureAppColumns(engine: InstanceEngine): void {
       },
     });
   }
-  writeDictionaryRows(engine, rows);
+  engine.schema.writeDictionaryRows(rows);
 }

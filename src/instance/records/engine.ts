@@ -37,14 +37,12 @@
  * attachment-content.ts, jobs in jobs.ts, syslog in syslog.ts; this class keeps the record
  * operations, sessions and the metadata cache.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { silentLogger } from '../../shared/logger';
-import { bootstrapBaseSchema, readDictionarySource } from '../db/bootstrap';
+import { bootstrapBaseSchema } from '../db/bootstrap';
 import { MEMORY_DB, openDatabase, type OpenedDatabase, type SqliteDatabase } from '../db/database';
-import { Dictionary, type ColumnMeta, type TableMeta } from '../db/dictionary';
+import type { ColumnMeta, Dictionary, TableMeta } from '../db/dictionary';
 import { InstanceMeta, createInternalTables } from '../db/internal-tables';
-import { syncPhysicalSchema } from '../db/physical';
 import {
   AclDeniedError,
   ConstraintViolationError,
@@ -52,7 +50,6 @@ import {
   InvalidRequestError,
   OperationAbortedError,
   RecordNotFoundError,
-  UnknownTableError,
   type AclOperation,
 } from '../errors';
 import { conditionsOf, evaluateQuery, parseEncodedQuery, queryCondition, type EncodedQuery, type OrderBy } from '../query';
@@ -62,12 +59,17 @@ import { SYSTEM_COLUMN_NAMES } from '../schema/system-columns';
 import { AclService, type AclMemo } from '../security/acl';
 import { decryptValue, encryptValue, isEncrypted } from '../security/crypto';
 import { hashPasswordSync, isPasswordHash } from '../security/passwords';
-import { RoleService } from '../security/roles';
-import { AttachmentContent } from './attachment-content';
 import { DisplayValues } from './display';
-import { reactToWrite } from './platform-reactions';
-import { SystemProperties } from './properties';
-import { SchemaEditor } from './schema-editor';
+import { MetadataCache } from './metadata/metadata-cache';
+import { SystemProperties } from './properties/system-properties';
+import { reactToWrite, type ReactionContext } from './reactions/platform-reactions';
+import { RoleService } from './reactions/role-grants';
+import { SchemaEditor } from './schema/schema-editor';
+import { SessionContext } from './sessions/session-context';
+import { AttachmentContent } from './store/attachment-content';
+import { InstalledPropertyValues, NumberCounters, PendingRoleGrants, RateLimitCounters } from './store/internal-state';
+import { PlatformLookups } from './store/platform-lookups';
+import { RowStore } from './store/row-store';
 import {
   ASYNC_BUSINESS_RULE_JOB,
   defaultHooks,
@@ -82,8 +84,7 @@ import {
 import { JobQueue } from './jobs';
 import { applyDefaults, applyPlatformRules, dataPolicyViolations } from './platform-rules';
 import { RecordReader } from './reader';
-import { isAdmin, systemSession, type Session } from './session';
-import { RowStore } from './store';
+import { isAdmin, type Session } from './session';
 import { Syslog, type SyslogLevel } from './syslog';
 import { formatDateTime, isSysId, newSysId, normalizeForType, toStringValue } from './values';
 
@@ -156,13 +157,28 @@ export const NATURAL_KEYS: Readonly<Record<string, string>> = {
   sys_properties: 'name',
 };
 
+/** Settings the instance keeps for itself (instance key, fault settings, seed marker …), shared by every thread. */
+export type InstanceSettings = Pick<InstanceMeta, 'get' | 'set' | 'takeCountdown'>;
+
 export class InstanceEngine {
-  readonly db: SqliteDatabase;
+  /** The connection: private to the record layer (tests/static/record-layer.test.ts keeps it so). */
+  private readonly db: SqliteDatabase;
   /** The database file (for `:memory:`, the private temporary file): what worker threads open. */
   readonly dbFile: string;
   readonly temporary: boolean;
-  readonly meta: InstanceMeta;
-  readonly store: RowStore;
+  /** Key/value settings of the instance itself. */
+  readonly meta: InstanceSettings;
+  /** Physical rows: only the record layer reads and writes them. */
+  private readonly store: RowStore;
+  private readonly metadata: MetadataCache;
+  private readonly sessions: SessionContext;
+  private readonly numbers: NumberCounters;
+  /** The platform's own reads of its tables (authentication, ACLs, rate limits, the runtime). */
+  readonly lookups: PlatformLookups;
+  /** Requests counted per rate-limit rule and window. */
+  readonly rateLimitCounters: RateLimitCounters;
+  /** The property values of the app builds last installed (the installer's memory). */
+  readonly installedPropertyValues: InstalledPropertyValues;
   /** The bytes of attachments (their metadata are sys_attachment records). */
   readonly attachmentContent: AttachmentContent;
   readonly jobs: JobQueue;
@@ -172,17 +188,11 @@ export class InstanceEngine {
   readonly schema: SchemaEditor;
   private readonly syslogWriter: Syslog;
   private readonly opened: OpenedDatabase;
+  private readonly instanceMeta: InstanceMeta;
   private readonly clock: () => number;
-  private readonly sessionStorage = new AsyncLocalStorage<Session>();
-  private readonly system: Session = systemSession();
   private currentHooks: InstanceHooks;
-  private cacheVersion = -1;
-  private dictionaryVersion = -1;
-  private dictionaryCache: Dictionary | null = null;
   private readonly properties: SystemProperties;
-  private readonly sessionCache = new Map<string, Session | null>();
-  private readonly physicalCache = new Map<string, ReadonlySet<string>>();
-  private readonly derivedCaches = new Map<string, unknown>();
+  private readonly reactions: ReactionContext;
   private instanceKey: string | null = null;
   private closed = false;
   /**
@@ -199,15 +209,42 @@ export class InstanceEngine {
     this.temporary = opened.temporary;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? silentLogger();
-    this.meta = new InstanceMeta(this.db);
+    this.instanceMeta = new InstanceMeta(this.db);
+    this.meta = this.instanceMeta;
     this.store = new RowStore(this.db);
+    this.metadata = new MetadataCache(this.db, this.instanceMeta);
+    this.lookups = new PlatformLookups(this.store);
+    this.numbers = new NumberCounters(this.db);
+    this.rateLimitCounters = new RateLimitCounters(this.db);
+    this.installedPropertyValues = new InstalledPropertyValues(this.db);
     this.attachmentContent = new AttachmentContent(this.db);
     this.jobs = new JobQueue(this.db, this.clock);
     this.syslogWriter = new Syslog(this.db, this.clock, (err) => this.logger.error({ err }, 'could not write syslog'));
     this.acl = new AclService(this);
-    this.roles = new RoleService(this);
-    this.schema = new SchemaEditor(this);
+    this.roles = new RoleService({
+      store: this.store,
+      pending: new PendingRoleGrants(this.db),
+      now: () => this.clock(),
+      insertDirectGrant: (user, role) => {
+        this.insert('sys_user_has_role', { user, role }, { session: this.systemSession(), runBusinessRules: false });
+      },
+    });
+    this.sessions = new SessionContext(this.lookups, this.roles, () => this.checkMetadata());
+    this.schema = new SchemaEditor({ engine: this, store: this.store, db: this.db, metadata: this.metadata });
     this.properties = new SystemProperties(this.store, (stored) => this.decrypt(stored));
+    this.metadata.onInvalidate((dictionaryToo) => {
+      this.properties.invalidate();
+      this.sessions.invalidate();
+      this.acl.invalidate();
+      if (dictionaryToo) this.store.clearStatements();
+    });
+    this.reactions = {
+      store: this.store,
+      roles: this.roles,
+      schema: this.schema,
+      bumpMetadataVersion: (dictionaryChanged) => this.bumpMetadataVersion(dictionaryChanged),
+      syncSchema: () => this.syncSchema(),
+    };
     this.currentHooks = { ...defaultHooks(), ...options.hooks };
   }
 
@@ -246,27 +283,10 @@ export class InstanceEngine {
     this.currentHooks = { ...this.currentHooks, ...hooks };
   }
 
-  // ── Metadata caches ──────────────────────────────────────────────────────
+  // ── Metadata (records/metadata/metadata-cache.ts) ─────────────────────────
   /** Drops cached metadata when another connection (or this one) changed it. One indexed read. */
   checkMetadata(): void {
-    const versions = this.meta.versions();
-    if (versions.metadata !== this.cacheVersion) {
-      this.invalidateCaches(versions.dictionary !== this.dictionaryVersion);
-      this.cacheVersion = versions.metadata;
-      this.dictionaryVersion = versions.dictionary;
-    }
-  }
-
-  private invalidateCaches(dictionaryToo: boolean): void {
-    this.properties.invalidate();
-    this.derivedCaches.clear();
-    this.sessionCache.clear();
-    this.acl.invalidate();
-    if (dictionaryToo) {
-      this.dictionaryCache = null;
-      this.physicalCache.clear();
-      this.store.clearStatements();
-    }
+    this.metadata.check();
   }
 
   /**
@@ -274,9 +294,7 @@ export class InstanceEngine {
    * `dictionaryChanged`: tables or columns changed (the dictionary is rebuilt too).
    */
   bumpMetadataVersion(dictionaryChanged = false): void {
-    this.invalidateCaches(dictionaryChanged);
-    this.cacheVersion = this.meta.bumpMetadataVersion(dictionaryChanged);
-    if (dictionaryChanged) this.dictionaryVersion = this.meta.versions().dictionary;
+    this.metadata.bump(dictionaryChanged);
   }
 
   /**
@@ -284,73 +302,43 @@ export class InstanceEngine {
    * rules …), built once and dropped whenever the metadata version changes, in any thread.
    */
   cachedByMetadata<T>(key: string, build: () => T): T {
-    this.checkMetadata();
-    if (this.derivedCaches.has(key)) return this.derivedCaches.get(key) as T;
-    const value = build();
-    this.derivedCaches.set(key, value);
-    return value;
+    return this.metadata.cached(key, build);
   }
 
   dictionary(): Dictionary {
-    if (!this.dictionaryCache) this.dictionaryCache = Dictionary.build(readDictionarySource(this.db));
-    return this.dictionaryCache;
+    return this.metadata.dictionary();
   }
 
   hasTable(name: string): boolean {
-    this.checkMetadata();
-    return this.dictionary().table(name) !== undefined;
+    return this.metadata.hasTable(name);
   }
 
   tableMeta(name: string): TableMeta {
-    const meta = this.dictionary().table(name);
-    if (!meta) throw new UnknownTableError(name);
-    return meta;
+    return this.metadata.tableMeta(name);
   }
 
   private physicalColumns(root: string): ReadonlySet<string> {
-    let set = this.physicalCache.get(root);
-    if (!set) {
-      set = new Set(this.dictionary().physicalColumns(root).map((c) => c.name));
-      this.physicalCache.set(root, set);
-    }
-    return set;
+    return this.metadata.physicalColumns(root);
   }
 
-  // ── Sessions ─────────────────────────────────────────────────────────────
+  // ── Sessions (records/sessions/session-context.ts) ──────────────────────
   systemSession(): Session {
-    return this.system;
+    return this.sessions.systemSession();
   }
 
   /** The session operations run as: the innermost runAs, else the system. */
   currentSession(): Session {
-    return this.sessionStorage.getStore() ?? this.system;
+    return this.sessions.current();
   }
 
   /** Runs `fn` as another user (by user_name or sys_id, or a session). Works across awaits. */
   runAs<T>(user: string | Session, fn: () => T): T {
-    const session = typeof user === 'string' ? this.sessionForUser(user) : user;
-    if (!session) throw new InvalidRequestError(`no user ${user}`);
-    return this.sessionStorage.run(session, fn);
+    return this.sessions.runAs(user, fn);
   }
 
   /** A session for a user (by user_name or sys_id) with their effective roles; null when unknown. */
   sessionForUser(userNameOrSysId: string): Session | null {
-    this.checkMetadata();
-    if (this.sessionCache.has(userNameOrSysId)) return this.sessionCache.get(userNameOrSysId) ?? null;
-    const row = this.store.prepare(`SELECT sys_id, user_name, name FROM "sys_user" WHERE user_name = ? OR sys_id = ? LIMIT 1`).get(userNameOrSysId, userNameOrSysId) as
-      | { sys_id: string; user_name: string | null; name: string | null }
-      | undefined;
-    const session: Session | null = row
-      ? {
-          userSysId: row.sys_id,
-          userName: row.user_name ?? '',
-          displayName: row.name || row.user_name || '',
-          roles: this.roles.roleNamesOf(row.sys_id),
-          isSystem: false,
-        }
-      : null;
-    this.sessionCache.set(userNameOrSysId, session);
-    return session;
+    return this.sessions.forUser(userNameOrSysId);
   }
 
   private sessionOf(options: { session?: Session }): Session {
@@ -759,7 +747,7 @@ export class InstanceEngine {
     const meta = this.dictionary().table(table);
     if (!meta) return null;
     const keyColumn = natural ? (meta.hierarchy.map((t) => NATURAL_KEYS[t]).find((k) => k && meta.columns.has(k)) ?? meta.displayColumn) : meta.displayColumn;
-    const result = this.query(table, { query: queryCondition(keyColumn, '=', key), limit: 1, session: this.system });
+    const result = this.query(table, { query: queryCondition(keyColumn, '=', key), limit: 1, session: this.systemSession() });
     return result.records[0]?.sysId ?? null;
   }
 
@@ -812,24 +800,22 @@ export class InstanceEngine {
   nextNumber(meta: TableMeta): string {
     const numbering = meta.numbering;
     if (!numbering) return '';
-    const row = this.db
-      .prepare(
-        `INSERT INTO _number_counters (table_name, next_value) VALUES (?, ?) ON CONFLICT(table_name) DO UPDATE SET next_value = next_value + 1 RETURNING next_value`,
-      )
-      .get(numbering.table, numbering.start) as { next_value: number };
-    return `${numbering.prefix}${String(row.next_value).padStart(numbering.digits, '0')}`;
+    return `${numbering.prefix}${String(this.numbers.next(numbering.table, numbering.start)).padStart(numbering.digits, '0')}`;
   }
 
   /** The platform's own reactions to writes, inside the write's transaction (records/platform-reactions.ts). */
   private afterWriteInTransaction(operation: RecordOperation, meta: TableMeta, current: RecordValues, previous: RecordValues | null): void {
-    reactToWrite(this, operation, meta, current, previous);
+    reactToWrite(this.reactions, operation, meta, current, previous);
   }
 
   /** Re-reads the dictionary and brings the physical tables in line (inside the caller's transaction). */
   syncSchema(): void {
-    this.invalidateCaches(true);
-    if (syncPhysicalSchema(this.db, this.dictionary()) > 0) this.store.clearStatements();
-    this.physicalCache.clear();
+    this.schema.syncSchema();
+  }
+
+  /** Whether a row with this sys_id exists in the table's hierarchy (any class; no ACLs, not a counted data operation). */
+  rowExists(table: string, sysId: string): boolean {
+    return this.store.exists(this.tableMeta(table).root, sysId);
   }
 
   // ── Properties ───────────────────────────────────────────────────────────
@@ -854,9 +840,9 @@ export class InstanceEngine {
 
   /** Creates or updates a system property (as the system). */
   setProperty(name: string, value: string, type = 'string', extra: Record<string, string> = {}): void {
-    const existing = this.query('sys_properties', { query: queryCondition('name', '=', name), limit: 1, session: this.system }).records[0];
-    if (existing) this.update('sys_properties', existing.sysId, { value, type, ...extra }, { session: this.system });
-    else this.insert('sys_properties', { name, value, type, ...extra }, { session: this.system });
+    const existing = this.query('sys_properties', { query: queryCondition('name', '=', name), limit: 1, session: this.systemSession() }).records[0];
+    if (existing) this.update('sys_properties', existing.sysId, { value, type, ...extra }, { session: this.systemSession() });
+    else this.insert('sys_properties', { name, value, type, ...extra }, { session: this.systemSession() });
   }
 
   // ── Crypto ───────────────────────────────────────────────────────────────

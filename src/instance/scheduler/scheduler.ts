@@ -183,9 +183,7 @@ export class Scheduler {
     this.slots.delete(slot.id);
     if (this.closed) return;
     // Jobs the worker had claimed run again on another worker.
-    const released = this.engine.db
-      .prepare(`UPDATE "sys_trigger" SET state = 'ready', claimed_by = NULL WHERE state = 'running' AND claimed_by = ?`)
-      .run(slot.id).changes;
+    const released = this.engine.jobs.releaseClaimedBy(slot.id);
     this.logger.warn({ worker: slot.id, code, released }, 'a scheduler worker exited');
     if (this.restarts++ < MAX_RESTARTS) this.wakeAll();
   }

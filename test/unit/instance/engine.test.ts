@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { DataPolicyError, OperationAbortedError, RecordNotFoundError, UnknownTableError } from '../../../src/instance/errors';
 import { InstanceEngine } from '../../../src/instance/records/engine';
 import { ASYNC_BUSINESS_RULE_JOB, type AfterRuleEvent, type AsyncRuleJobPayload, type BeforeRuleEvent } from '../../../src/instance/records/hooks';
@@ -181,8 +182,14 @@ describe('record engine: platform behaviour', () => {
     engine.schema.defineColumn('incident', { name: 'x_incident_io_id', type: 'string', label: 'incident.io ID' });
     const inc = engine.insert('incident', { x_incident_io_id: '01H' });
     expect(engine.get('task', inc.sysId)?.values.x_incident_io_id).toBe('01H');
-    const columns = (engine.db.prepare(`SELECT name FROM pragma_table_info('task')`).all() as Array<{ name: string }>).map((c) => c.name);
-    expect(columns).toContain('x_incident_io_id');
+    // The physical table, read through a connection of its own on the same file.
+    const file = new Database(engine.dbFile, { readonly: true });
+    try {
+      const columns = (file.prepare(`SELECT name FROM pragma_table_info('task')`).all() as Array<{ name: string }>).map((c) => c.name);
+      expect(columns).toContain('x_incident_io_id');
+    } finally {
+      file.close();
+    }
   });
 });
 
