@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { escapeQueryValue } from '../query';
+import { queryCondition } from '../query';
 import type { InstanceEngine } from '../records/engine';
 import { isSysId } from '../records/values';
 import type { JobOutcome } from './job-runner';
@@ -223,7 +223,7 @@ export class Scheduler {
   queueRunNow(nameOrSysId: string): string {
     const engine = this.engine;
     const key = nameOrSysId.trim();
-    const query = isSysId(key) ? `sys_id=${key}` : `name=${escapeQueryValue(key)}`;
+    const query = isSysId(key) ? queryCondition('sys_id', '=', key) : queryCondition('name', '=', key);
     const job = engine.query('sysauto_script', { query, limit: 1, session: engine.systemSession() }).records[0];
     if (!job) throw new SchedulerError(`no scheduled job (sysauto_script) ${isSysId(key) ? 'with sys_id' : 'named'} ${JSON.stringify(key)}`);
     const sysId = queueScheduledRun(engine, job.values, engine.now(), true);

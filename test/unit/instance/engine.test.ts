@@ -149,6 +149,27 @@ describe('record engine: platform behaviour', () => {
     expect(() => engine.insert('incident', { sys_id: 'a'.repeat(32) })).toThrow(expect.objectContaining({ detail: `Error during insert of incident (${'a'.repeat(32)})` }));
   });
 
+  it('answers a unique index refusing an insert or an update with the platform\'s error, and keeps the rows as they were', () => {
+    engine.schema.defineTable({ name: 'u_keyed', label: 'Keyed', columns: [{ name: 'u_key', label: 'Key', type: 'string', display: true }] });
+    expect(engine.schema.createIndex('u_keyed', 'u_keyed_key', ['u_key'], true)).toEqual({ unique: true });
+    const one = engine.insert('u_keyed', { u_key: 'one' });
+    const two = engine.insert('u_keyed', { u_key: 'two' });
+    expect(() => engine.insert('u_keyed', { u_key: 'one' })).toThrow(expect.objectContaining({ message: 'Operation Failed', detail: 'Error during insert of u_keyed (one)' }));
+    expect(() => engine.update('u_keyed', two.sysId, { u_key: 'one' })).toThrow(expect.objectContaining({ detail: 'Error during update of u_keyed (one)' }));
+    expect(engine.get('u_keyed', two.sysId)?.values.u_key).toBe('two');
+    expect(engine.count('u_keyed')).toBe(2);
+    expect(engine.get('u_keyed', one.sysId)?.values.sys_mod_count).toBe('0');
+  });
+
+  it('creates a unique index that existing rows break as a plain one, and refuses names and columns that are not identifiers of the table', () => {
+    engine.schema.defineTable({ name: 'u_dup', label: 'Dup', columns: [{ name: 'u_key', label: 'Key', type: 'string' }] });
+    engine.insert('u_dup', { u_key: 'same' });
+    engine.insert('u_dup', { u_key: 'same' });
+    expect(engine.schema.createIndex('u_dup', 'u_dup_key', ['u_key'], true)).toEqual({ unique: false });
+    expect(() => engine.schema.createIndex('u_dup', 'u_dup_other', ['u_nope'], false)).toThrow(/not columns of the table/);
+    expect(() => engine.schema.createIndex('u_dup', 'x"; DROP TABLE task; --', ['u_key'], false)).toThrow(/unsafe SQL identifier/);
+  });
+
   it('throws typed errors for unknown tables and records', () => {
     expect(() => engine.query('no_such_table')).toThrow(UnknownTableError);
     expect(() => engine.update('incident', 'f'.repeat(32), {})).toThrow(RecordNotFoundError);
@@ -339,6 +360,20 @@ describe('job queue', () => {
     now += 60_000;
     expect(engine.jobs.releaseStale(now - 30_000)).toBe(1);
     expect(engine.jobs.claim('w2', ['b'])?.claimedBy).toBe('w2');
+  });
+
+  it('tells when the next job of some types is due, and puts back the jobs of a worker that exited', () => {
+    engine.jobs.enqueue({ jobType: 'a', payload: null, runAtMs: now + 1000 });
+    engine.jobs.enqueue({ jobType: 'b', payload: null, runAtMs: now + 5000 });
+    expect(engine.jobs.nextRunAtOf(['b'])).toBe(now + 5000);
+    expect(engine.jobs.nextRunAtOf(['a', 'b'])).toBe(now + 1000);
+    expect(engine.jobs.nextRunAtOf(['c'])).toBeNull();
+    now += 5000;
+    const claimed = engine.jobs.claim('w1', ['b']);
+    expect(engine.jobs.releaseClaimedBy('w2')).toBe(0);
+    expect(engine.jobs.releaseClaimedBy('w1')).toBe(1);
+    expect(engine.jobs.get(claimed!.sysId)).toMatchObject({ state: 'ready' });
+    expect(engine.jobs.everQueuedFor('b', 'nothing')).toBe(false);
   });
 
   it('writes syslog rows', () => {
