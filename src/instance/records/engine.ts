@@ -31,22 +31,31 @@
  * into sys_db_object / sys_dictionary (which run the DDL) for the app installer; `roles.
  * applyPendingGrants()` after installing roles.
  *
- * THE PARTS (one job each): rows in store.ts (the only SQL on record tables, with narrow methods),
- * the platform's reactions to metadata writes (role cascades, schema sync) in platform-reactions.ts,
- * system properties in properties.ts, schema editing in schema-editor.ts, attachment bytes in
- * attachment-content.ts, jobs in jobs.ts, syslog in syslog.ts; this class keeps the record
- * operations, sessions and the metadata cache.
+ * THE PARTS (one job each; the folders under records/ show them). This class keeps the record
+ * operations (get/query/count/insert/update/delete and the write's order of steps) and is the only
+ * holder of the database connection; the parts it hands narrow pieces to:
+ * - store/: rows (row-store.ts, the only SQL on record tables), the platform's own named reads
+ *   (platform-lookups.ts: users, tokens, ACL and rate-limit rules, modules, scopes), the internal
+ *   tables (internal-state.ts: number counters, rate-limit counters, pending role grants, installed
+ *   property values), attachment bytes (attachment-content.ts);
+ * - metadata/: the per-thread metadata cache (dictionary, physical columns, derived values) and its
+ *   invalidation across threads;
+ * - reactions/: the platform's reactions to metadata writes (cache bumps, schema sync, role cascades
+ *   in role-grants.ts);
+ * - properties/: system properties; schema/: schema editing (tables, columns, indexes, dictionary
+ *   batches); sessions/: who operations run as; write/: input to stored values and the calls into
+ *   business rules; jobs.ts: the job queue; syslog.ts: syslog rows.
+ * Nothing outside records/ and db/ holds the connection or runs SQL (test/static/record-layer.test.ts).
  */
 import type { Logger } from 'pino';
 import { silentLogger } from '../../shared/logger';
 import { bootstrapBaseSchema } from '../db/bootstrap';
 import { MEMORY_DB, openDatabase, type OpenedDatabase, type SqliteDatabase } from '../db/database';
-import type { ColumnMeta, Dictionary, TableMeta } from '../db/dictionary';
+import type { Dictionary, TableMeta } from '../db/dictionary';
 import { InstanceMeta, createInternalTables } from '../db/internal-tables';
 import {
   AclDeniedError,
   ConstraintViolationError,
-  DataPolicyError,
   InvalidRequestError,
   OperationAbortedError,
   RecordNotFoundError,
@@ -55,10 +64,8 @@ import {
 import { conditionsOf, evaluateQuery, parseEncodedQuery, queryCondition, type EncodedQuery, type OrderBy } from '../query';
 import type { DynamicValueResolver } from '../query/fields';
 import { compileQuery, type InvalidCondition } from '../query/sql';
-import { SYSTEM_COLUMN_NAMES } from '../schema/system-columns';
 import { AclService, type AclMemo } from '../security/acl';
-import { decryptValue, encryptValue, isEncrypted } from '../security/crypto';
-import { hashPasswordSync, isPasswordHash } from '../security/passwords';
+import { decryptValue, encryptValue } from '../security/crypto';
 import { DisplayValues } from './display';
 import { MetadataCache } from './metadata/metadata-cache';
 import { SystemProperties } from './properties/system-properties';
@@ -71,10 +78,8 @@ import { InstalledPropertyValues, NumberCounters, PendingRoleGrants, RateLimitCo
 import { PlatformLookups } from './store/platform-lookups';
 import { RowStore } from './store/row-store';
 import {
-  ASYNC_BUSINESS_RULE_JOB,
   defaultHooks,
   type AfterRuleEvent,
-  type AsyncRuleJobPayload,
   type InstanceHooks,
   type MutableRecord,
   type RecordOperation,
@@ -82,11 +87,13 @@ import {
   type RecordValues,
 } from './hooks';
 import { JobQueue } from './jobs';
-import { applyDefaults, applyPlatformRules, dataPolicyViolations } from './platform-rules';
+import { finishValues, journalEntries as journalEntriesOf, normalizeInput } from './write/input-values';
+import { queueAsyncRules, runAfter, runBefore } from './write/rule-calls';
+import { applyDefaults } from './platform-rules';
 import { RecordReader } from './reader';
 import { isAdmin, type Session } from './session';
 import { Syslog, type SyslogLevel } from './syslog';
-import { formatDateTime, isSysId, newSysId, normalizeForType, toStringValue } from './values';
+import { formatDateTime, isSysId, newSysId, toStringValue } from './values';
 
 export interface EngineOptions {
   /** Database file, or ':memory:' for a private temporary file deleted by close(). */
@@ -488,7 +495,7 @@ export class InstanceEngine {
     const nowMs = this.clock();
     const now = formatDateTime(nowMs);
     const acl = Boolean(options.enforceAcl) && !session.isSystem;
-    const { values: given, journal } = this.normalizeInput(meta, input, options);
+    const { values: given, journal } = normalizeInput(this, meta, input, options);
     const requestedId = toStringValue(input.sys_id);
     const sysId = requestedId && isSysId(requestedId) ? requestedId.toLowerCase() : requestedId && options.allowSystemFields ? requestedId : newSysId();
     if (this.store.exists(meta.root, sysId)) {
@@ -516,9 +523,9 @@ export class InstanceEngine {
 
     const current: MutableRecord = { table: meta.name, sysId, values: { ...values, ...journal } };
     const runRules = options.runBusinessRules ?? true;
-    if (runRules) this.runBefore('insert', meta, current, null, session);
-    const final = this.finishValues(meta, current.values, null, session, nowMs, 'insert');
-    const journalEntries = this.journalEntries(meta, current.values);
+    if (runRules) runBefore(this, 'insert', meta, current, null, session);
+    const final = finishValues(this, meta, current.values, null, session, nowMs, 'insert');
+    const journalEntries = journalEntriesOf(meta, current.values);
     const changedFields = [...Object.keys(final).filter((k) => final[k] !== ''), ...Object.keys(journalEntries)];
     const snapshot: RecordSnapshot = { table: meta.name, sysId, values: final };
     const afterEvent: AfterRuleEvent = { operation: 'insert', tables: meta.hierarchy, session, current: snapshot, previous: null, changedFields };
@@ -527,10 +534,10 @@ export class InstanceEngine {
         this.store.insert(meta.root, final, this.physicalColumns(meta.root));
         this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
         this.afterWriteInTransaction('insert', meta, final, null);
-        if (runRules) this.queueAsyncRules(afterEvent);
+        if (runRules) queueAsyncRules(this, afterEvent);
       }),
     );
-    if (runRules) this.runAfter(afterEvent);
+    if (runRules) runAfter(this, afterEvent);
     return this.reread(meta, sysId) ?? snapshot;
   }
 
@@ -549,7 +556,7 @@ export class InstanceEngine {
     }
     const nowMs = this.clock();
     const now = formatDateTime(nowMs);
-    const { values: given, journal } = this.normalizeInput(requested, input, options);
+    const { values: given, journal } = normalizeInput(this, requested, input, options);
     if (acl) {
       for (const field of [...Object.keys(given), ...Object.keys(journal)]) {
         if (!this.acl.checkField('write', requested, field, session, { table: requested, values: previousValues }, options.aclMemo)) {
@@ -561,9 +568,9 @@ export class InstanceEngine {
     const previous: RecordSnapshot = { table: meta.name, sysId, values: previousValues };
     const current: MutableRecord = { table: meta.name, sysId, values: { ...previousValues, ...given, ...journal } };
     const runRules = options.runBusinessRules ?? true;
-    if (runRules) this.runBefore('update', meta, current, previous, session);
-    const final = this.finishValues(meta, current.values, previousValues, session, nowMs, 'update');
-    const journalEntries = this.journalEntries(meta, current.values);
+    if (runRules) runBefore(this, 'update', meta, current, previous, session);
+    const final = finishValues(this, meta, current.values, previousValues, session, nowMs, 'update');
+    const journalEntries = journalEntriesOf(meta, current.values);
     const changed = Object.keys(final).filter((k) => final[k] !== (previousValues[k] ?? '') && this.physicalColumns(meta.root).has(k));
     if (changed.length === 0 && Object.keys(journalEntries).length === 0) return previous;
     const changes: RecordValues = {};
@@ -588,10 +595,10 @@ export class InstanceEngine {
         this.store.update(meta.root, sysId, changes, this.physicalColumns(meta.root));
         this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
         this.afterWriteInTransaction('update', meta, written, previousValues);
-        if (runRules) this.queueAsyncRules(afterEvent);
+        if (runRules) queueAsyncRules(this, afterEvent);
       }),
     );
-    if (runRules) this.runAfter(afterEvent);
+    if (runRules) runAfter(this, afterEvent);
     return this.reread(meta, sysId) ?? snapshot;
   }
 
@@ -610,14 +617,14 @@ export class InstanceEngine {
     }
     const snapshot: RecordSnapshot = { table: meta.name, sysId, values };
     const runRules = options.runBusinessRules ?? true;
-    if (runRules) this.runBefore('delete', meta, { table: meta.name, sysId, values: { ...values } }, snapshot, session);
+    if (runRules) runBefore(this, 'delete', meta, { table: meta.name, sysId, values: { ...values } }, snapshot, session);
     const afterEvent: AfterRuleEvent = { operation: 'delete', tables: meta.hierarchy, session, current: snapshot, previous: snapshot, changedFields: [] };
     this.transaction(() => {
       this.store.delete(meta.root, sysId);
       this.afterWriteInTransaction('delete', meta, values, values);
-      if (runRules) this.queueAsyncRules(afterEvent);
+      if (runRules) queueAsyncRules(this, afterEvent);
     });
-    if (runRules) this.runAfter(afterEvent);
+    if (runRules) runAfter(this, afterEvent);
     return snapshot;
   }
 
@@ -650,98 +657,6 @@ export class InstanceEngine {
     return values ? this.snapshot(meta, values) : null;
   }
 
-  private runBefore(operation: RecordOperation, meta: TableMeta, current: MutableRecord, previous: RecordSnapshot | null, session: Session): void {
-    const decision = this.currentHooks.businessRules.before({ operation, tables: meta.hierarchy, session, current, previous });
-    if (decision && decision.abort) {
-      const display = current.values[meta.displayColumn] || current.sysId;
-      const detail = decision.ruleName
-        ? `Operation against file '${meta.name}' was aborted by Business Rule '${decision.ruleName}${decision.ruleSysId ? `^${decision.ruleSysId}` : ''}'. Business Rule Stack:${decision.ruleName}`
-        : `Error during ${operation} of ${meta.name} (${display})`;
-      throw new OperationAbortedError('Operation Failed', detail);
-    }
-  }
-
-  private runAfter(event: AfterRuleEvent): void {
-    try {
-      this.currentHooks.businessRules.after(event);
-    } catch (err) {
-      // An after rule's failure never undoes the write, as on the platform.
-      this.logger.error({ err, table: event.current.table }, 'after business rules failed');
-      this.log('error', `After business rules on ${event.current.table} failed: ${err instanceof Error ? err.message : String(err)}`, 'engine');
-    }
-  }
-
-  private queueAsyncRules(event: AfterRuleEvent): void {
-    const selected = this.currentHooks.businessRules.hasAsync(event);
-    if (selected === false || (Array.isArray(selected) && selected.length === 0)) return;
-    const payload: AsyncRuleJobPayload = {
-      operation: event.operation,
-      tables: [...event.tables],
-      sysId: event.current.sysId,
-      userName: event.session.userName,
-      current: { ...event.current.values },
-      changedFields: [...event.changedFields],
-      ...(Array.isArray(selected) ? { rules: [...selected] } : {}),
-    };
-    this.jobs.enqueue({
-      jobType: ASYNC_BUSINESS_RULE_JOB,
-      name: `ASYNC: ${event.operation} ${event.current.table}`,
-      payload,
-      document: event.current.table,
-      documentKey: event.current.sysId,
-      createdBy: event.session.userName,
-    });
-  }
-
-  /**
-   * Turns request input into stored values: unknown fields dropped, types normalised, references and
-   * choices resolved from display values when asked, passwords hashed or encrypted. Journal fields are
-   * returned apart (they are not columns of the row).
-   */
-  private normalizeInput(
-    meta: TableMeta,
-    input: Record<string, unknown>,
-    options: WriteOptions,
-  ): { values: RecordValues; journal: RecordValues } {
-    const values: RecordValues = {};
-    const journal: RecordValues = {};
-    for (const [field, raw] of Object.entries(input)) {
-      const column = meta.columns.get(field);
-      if (!column) continue;
-      if (field === 'sys_id' || field === 'sys_class_name' || field === 'sys_mod_count') continue;
-      if (SYSTEM_COLUMN_NAMES.has(field) && !options.allowSystemFields) continue;
-      if (column.type === 'collection') continue;
-      const text = toStringValue(raw);
-      if (column.type === 'journal_input' || column.type === 'journal') {
-        if (text.trim() !== '') journal[field] = text;
-        continue;
-      }
-      values[field] = this.normalizeValue(meta, column, text, options);
-    }
-    return { values, journal };
-  }
-
-  private normalizeValue(meta: TableMeta, column: ColumnMeta, text: string, options: WriteOptions): string {
-    if (text === '') return '';
-    switch (column.type) {
-      case 'reference':
-        if (isSysId(text) || !column.reference) return text;
-        if (options.inputDisplayValue || options.naturalKeyReferences) return this.lookupReference(column.reference, text, Boolean(options.naturalKeyReferences)) ?? '';
-        return text;
-      case 'password2':
-        return isEncrypted(text) ? text : this.encrypt(text);
-      case 'password':
-        return isPasswordHash(text) ? text : hashPasswordSync(text);
-      default: {
-        if (options.inputDisplayValue && this.dictionary().hasChoices(meta.name, column.name)) {
-          const value = this.dictionary().choiceValue(meta.name, column.name, text);
-          if (value !== undefined) return value;
-        }
-        return normalizeForType(column.type, text) ?? '';
-      }
-    }
-  }
-
   /** A referenced record's sys_id from its natural key or display value. */
   lookupReference(table: string, key: string, natural: boolean): string | null {
     const meta = this.dictionary().table(table);
@@ -749,36 +664,6 @@ export class InstanceEngine {
     const keyColumn = natural ? (meta.hierarchy.map((t) => NATURAL_KEYS[t]).find((k) => k && meta.columns.has(k)) ?? meta.displayColumn) : meta.displayColumn;
     const result = this.query(table, { query: queryCondition(keyColumn, '=', key), limit: 1, session: this.systemSession() });
     return result.records[0]?.sysId ?? null;
-  }
-
-  /** Applies platform rules and data policies, then normalises values a rule may have changed. */
-  private finishValues(meta: TableMeta, values: RecordValues, previous: RecordValues | null, session: Session, nowMs: number, operation: RecordOperation): RecordValues {
-    const out: RecordValues = {};
-    for (const [field, value] of Object.entries(values)) {
-      const column = meta.columns.get(field);
-      if (!column || !column.physical) continue;
-      out[field] = typeof value === 'string' ? value : toStringValue(value);
-      if (previous === null || out[field] !== previous[field]) {
-        if (column.type === 'password2' && out[field] && !isEncrypted(out[field])) out[field] = this.encrypt(out[field]);
-        else if (column.type !== 'reference' && column.type !== 'password' && column.type !== 'password2') out[field] = normalizeForType(column.type, out[field]) ?? '';
-      }
-    }
-    applyPlatformRules({ table: meta, operation, current: out, previous, session, nowMs });
-    if (meta.name === 'sys_properties' || meta.hierarchy.includes('sys_properties')) {
-      if (out.type === 'password2' && out.value && !isEncrypted(out.value)) out.value = this.encrypt(out.value);
-    }
-    const missing = dataPolicyViolations(meta, out, this.platformProperty('glide.local.incident.close_info_mandatory') !== 'false');
-    if (missing.length > 0) throw new DataPolicyError(missing);
-    return out;
-  }
-
-  private journalEntries(meta: TableMeta, values: RecordValues): RecordValues {
-    const out: RecordValues = {};
-    for (const [field, value] of Object.entries(values)) {
-      const column = meta.columns.get(field);
-      if (column && (column.type === 'journal_input' || column.type === 'journal') && value && value.trim() !== '') out[field] = value;
-    }
-    return out;
   }
 
   /**
