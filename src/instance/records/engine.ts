@@ -688,7 +688,7 @@ export class InstanceEngine {
     return `${numbering.prefix}${String(this.numbers.next(numbering.table, numbering.start)).padStart(numbering.digits, '0')}`;
   }
 
-  /** The platform's own reactions to writes, inside the write's transaction (records/platform-reactions.ts). */
+  /** The platform's own reactions to writes, inside the write's transaction (records/reactions/platform-reactions.ts). */
   private afterWriteInTransaction(operation: RecordOperation, meta: TableMeta, current: RecordValues, previous: RecordValues | null): void {
     reactToWrite(this.reactions, operation, meta, current, previous);
   }
