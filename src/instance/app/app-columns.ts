@@ -1,7 +1,7 @@
-import { escapeQueryValue } from '../query';
+import { queryCondition } from '../query';
 import { stableSysId } from '../db/dictionary';
 import type { InstanceEngine } from '../records/engine';
-import { writeDictionaryRows, type DictionaryRow } from './dictionary-writer';
+import type { DictionaryRow } from '../records/schema/dictionary-writer';
 
 /**
  * Columns of the platform's metadata tables that an app build fills and the runtime reads, beyond
@@ -26,7 +26,7 @@ export function ensureAppColumns(engine: InstanceEngine): void {
     const current = engine.dictionary().column(col.table, col.name);
     if (current && current.type === col.type && (current.reference ?? '') === (col.reference ?? '')) continue;
     const definedOn = current?.definedOn ?? col.table;
-    const entry = engine.query('sys_dictionary', { query: `name=${escapeQueryValue(definedOn)}^element=${escapeQueryValue(col.name)}`, limit: 1, session: system }).records[0];
+    const entry = engine.query('sys_dictionary', { query: `${queryCondition('name', '=', definedOn)}^${queryCondition('element', '=', col.name)}`, limit: 1, session: system }).records[0];
     rows.push({
       table: 'sys_dictionary',
       sysId: entry?.sysId ?? stableSysId(`sys_dictionary:${col.table}:${col.name}`),
@@ -42,5 +42,5 @@ export function ensureAppColumns(engine: InstanceEngine): void {
       },
     });
   }
-  writeDictionaryRows(engine, rows);
+  engine.schema.writeDictionaryRows(rows);
 }

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { AppBuild, BuildRecord, BuildTable } from '../../shared/app-build';
-import { quoteIdentifier } from '../db/database';
-import type { TableMeta } from '../db/dictionary';
+import { DICTIONARY_TABLES, type TableMeta } from '../db/dictionary';
 import type { InstanceEngine } from '../records/engine';
 import { formatDateTime, isSysId } from '../records/values';
 import { SYSTEM_COLUMN_NAMES } from '../schema/system-columns';
 import { syncScheduledTriggers } from '../scheduler/schedule';
 import { ensureAppColumns } from './app-columns';
-import { DICTIONARY_TABLES, writeDictionaryRows, type DictionaryRow } from './dictionary-writer';
+import type { DictionaryRow } from '../records/schema/dictionary-writer';
+import { appIndexName } from '../records/schema/schema-editor';
 import { queryCondition } from '../query';
 
 /**
@@ -70,13 +70,6 @@ const INSTALL_ORDER = [
   'sys_app_module',
 ];
 
-/** The value each property had in the build last installed (to tell customer changes apart). */
-export const INSTALLED_VALUES_TABLE = '_app_installed_property_values';
-
-export function ensureInstalledValuesTable(engine: InstanceEngine): void {
-  engine.db.exec(`CREATE TABLE IF NOT EXISTS ${INSTALLED_VALUES_TABLE} (sys_id TEXT PRIMARY KEY, scope_id TEXT NOT NULL, value TEXT NOT NULL)`);
-}
-
 export class AppInstallError extends Error {}
 
 export function installBuild(engine: InstanceEngine, build: AppBuild, options: { logger?: Logger } = {}): InstallSummary {
@@ -87,7 +80,6 @@ export function installBuild(engine: InstanceEngine, build: AppBuild, options: {
   const scopeId = app.sysId;
   const scope = app.fields.scope || app.fields.source || '';
   if (!scope) throw new AppInstallError(`${app.file}: the sys_app record has no scope`);
-  ensureInstalledValuesTable(engine);
 
   const summary: InstallSummary = {
     scope,
@@ -123,11 +115,7 @@ export function installBuild(engine: InstanceEngine, build: AppBuild, options: {
       byTable.set(record.table, list);
     }
     const tables = [...INSTALL_ORDER.filter((t) => byTable.has(t)), ...[...byTable.keys()].filter((t) => !INSTALL_ORDER.includes(t)).sort()];
-    const installedValues = new Map(
-      (engine.db.prepare(`SELECT sys_id, value FROM ${INSTALLED_VALUES_TABLE} WHERE scope_id = ?`).all(scopeId) as Array<{ sys_id: string; value: string }>).map(
-        (r) => [r.sys_id, r.value],
-      ),
-    );
+    const installedValues = engine.installedPropertyValues.forScope(scopeId);
 
     let dictionaryWritten = false;
     for (const table of tables) {
@@ -149,7 +137,7 @@ export function installBuild(engine: InstanceEngine, build: AppBuild, options: {
             rows.push({ table: t, sysId: record.sysId, values: resolvedInput(engine, meta, record, buildIds) });
           }
         }
-        const written = writeDictionaryRows(engine, rows);
+        const written = engine.schema.writeDictionaryRows(rows);
         summary.inserted += written.inserted;
         summary.updated += written.updated;
         summary.unchanged += written.unchanged;
@@ -234,7 +222,7 @@ function resolvedInput(engine: InstanceEngine, meta: TableMeta, record: BuildRec
     let value = raw;
     if (column.type === 'reference' && column.reference && value) {
       const target = engine.dictionary().table(column.reference);
-      const known = buildIds.has(value) || (target ? engine.store.exists(target.root, value) : true);
+      const known = buildIds.has(value) || (target ? engine.rowExists(target.name, value) : true);
       if (!known) {
         // A global record the build refers to by the sys_id it has elsewhere: find it by name.
         const name = record.fieldAttributes[field]?.name ?? record.displayValues[field];
@@ -293,9 +281,7 @@ function upsertProperty(
     const after = engine.update('sys_properties', record.sysId, input, write);
     outcome = after.values.sys_mod_count !== existing.values.sys_mod_count ? 'updated' : 'unchanged';
   }
-  engine.db
-    .prepare(`INSERT INTO ${INSTALLED_VALUES_TABLE} (sys_id, scope_id, value) VALUES (?, ?, ?) ON CONFLICT(sys_id) DO UPDATE SET value = excluded.value, scope_id = excluded.scope_id`)
-    .run(record.sysId, scopeId, buildValue);
+  engine.installedPropertyValues.remember(record.sysId, scopeId, buildValue);
   return outcome;
 }
 
@@ -370,15 +356,9 @@ function createIndexes(engine: InstanceEngine, tables: readonly BuildTable[], lo
     if (!meta) continue;
     for (const index of table.indexes) {
       if (!index.name || index.columns.length === 0 || index.columns.some((c) => !meta.columns.get(c)?.physical)) continue;
-      const name = quoteIdentifier(`app_ix_${index.name}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 79));
-      const columns = index.columns.map(quoteIdentifier).join(', ');
-      try {
-        engine.db.exec(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${quoteIdentifier(meta.root)} (${columns})`);
-      } catch (err) {
-        // Existing rows break uniqueness: keep the index for speed, without the constraint.
-        logger?.warn({ err, index: index.name }, 'unique index could not be created; created a plain one');
-        engine.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${quoteIdentifier(meta.root)} (${columns})`);
-      }
+      const created = engine.schema.createIndex(meta.name, appIndexName(index.name), index.columns, index.unique);
+      // Existing rows break uniqueness: the index is kept for speed, without the constraint.
+      if (index.unique && !created.unique) logger?.warn({ index: index.name }, 'unique index could not be created; created a plain one');
     }
   }
 }

@@ -1,7 +1,6 @@
 import { definitionsToRows } from '../db/dictionary';
 import type { InstanceEngine } from '../records/engine';
 import type { TableDefinition } from '../schema/types';
-import { writeDictionaryRows } from './dictionary-writer';
 
 /**
  * The tables behind the install endpoints: `sys_execution_tracker` (what /api/sn_cicd/progress/<id>
@@ -46,7 +45,7 @@ export function ensureInstallTables(engine: InstanceEngine): void {
   engine.transaction(() => {
     const missing = TABLES.filter((t) => !engine.hasTable(t.name));
     const source = definitionsToRows(missing);
-    writeDictionaryRows(engine, [
+    engine.schema.writeDictionaryRows([
       ...source.objects.map((values) => ({ table: 'sys_db_object', sysId: values.sys_id, values })),
       ...source.entries.map((values) => ({ table: 'sys_dictionary', sysId: values.sys_id, values })),
       ...source.choices.map((values) => ({ table: 'sys_choice', sysId: values.sys_id, values })),

@@ -1,7 +1,6 @@
-import { quoteIdentifier } from '../db/database';
 import type { InstanceEngine } from '../records/engine';
 import { syncScheduledTriggers } from '../scheduler/schedule';
-import { ensureInstalledValuesTable, INSTALLED_VALUES_TABLE, removeAbsentRecords } from './installer';
+import { removeAbsentRecords } from './installer';
 import { queryCondition } from '../query';
 
 /**
@@ -20,14 +19,11 @@ export function uninstallApp(engine: InstanceEngine, scopeId: string): number {
       .filter((name) => engine.hasTable(name))
       .map((name) => engine.tableMeta(name));
     let removed = removeAbsentRecords(engine, scopeId, new Set(), new Set());
-    for (const meta of tables) {
-      // Only tables that were a hierarchy of their own; a table extending a platform table shares its rows.
-      if (meta.root === meta.name) engine.db.exec(`DROP TABLE IF EXISTS ${quoteIdentifier(meta.name)}`);
-    }
+    // Only tables that were a hierarchy of their own lose their physical table; a table extending a platform table shares its rows.
+    for (const meta of tables) engine.schema.dropPhysicalTable(meta);
     engine.delete(app.table, scopeId, { session: system, runBusinessRules: false });
     removed++;
-    ensureInstalledValuesTable(engine);
-    engine.db.prepare(`DELETE FROM ${INSTALLED_VALUES_TABLE} WHERE scope_id = ?`).run(scopeId);
+    engine.installedPropertyValues.forgetScope(scopeId);
     engine.bumpMetadataVersion(true);
     engine.syncSchema();
     syncScheduledTriggers(engine);

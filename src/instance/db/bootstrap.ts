@@ -3,14 +3,12 @@ import { BASE_TABLES } from '../schema/base-tables';
 import type { TableDefinition } from '../schema/types';
 import { newInstanceKey } from '../security/crypto';
 import { quoteIdentifier, type SqliteDatabase } from './database';
-import { Dictionary, definitionsToRows, type DictionarySource } from './dictionary';
+import { DICTIONARY_TABLES, Dictionary, definitionsToRows, type DictionarySource } from './dictionary';
 import { createInternalTables, InstanceMeta } from './internal-tables';
 import { syncPhysicalSchema } from './physical';
 
 /** The global scope's sys_id is the word `global` on the platform too. */
 export const GLOBAL_SCOPE_ID = 'global';
-
-const DICTIONARY_TABLES = ['sys_db_object', 'sys_dictionary', 'sys_choice', 'sys_number'] as const;
 
 /** Reads the dictionary rows from the database (tables that do not exist yet read as empty). */
 export function readDictionarySource(db: SqliteDatabase): DictionarySource {
@@ -82,7 +80,7 @@ export function bootstrapBaseSchema(db: SqliteDatabase, nowMs: number, definitio
         );
       }
     };
-    for (const table of DICTIONARY_TABLES) insertRows(table, missing[table]);
+    for (const table of DICTIONARY_TABLES) insertRows(table, missing[table as keyof typeof missing]);
     const hasGlobal = db.prepare(`SELECT 1 FROM "sys_scope" WHERE sys_id = ?`).get(GLOBAL_SCOPE_ID);
     if (!hasGlobal) {
       insertRows('sys_scope', [

@@ -5,6 +5,9 @@ import type { ChoiceDefinition, ColumnDefinition, ColumnType, TableDefinition } 
 /** Types whose values are not stored in the record's own row. */
 const VIRTUAL_TYPES: ReadonlySet<string> = new Set(['journal_input', 'journal', 'journal_list', 'collection']);
 
+/** The tables that describe tables and columns: writing them changes the dictionary and the physical schema. */
+export const DICTIONARY_TABLES: ReadonlySet<string> = new Set(['sys_db_object', 'sys_dictionary', 'sys_choice', 'sys_number']);
+
 export interface ColumnMeta {
   name: string;
   label: string;

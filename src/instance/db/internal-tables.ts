@@ -19,6 +19,7 @@ export function createInternalTables(db: SqliteDatabase): void {
       user_name TEXT NOT NULL COLLATE NOCASE, role_name TEXT NOT NULL COLLATE NOCASE,
       PRIMARY KEY (user_name, role_name)
     );
+    CREATE TABLE IF NOT EXISTS _app_installed_property_values (sys_id TEXT PRIMARY KEY, scope_id TEXT NOT NULL, value TEXT NOT NULL);
   `);
 }
 
@@ -29,6 +30,7 @@ export class InstanceMeta {
   private readonly bumpStmt;
   private readonly bumpDictionaryStmt;
   private readonly versionsStmt;
+  private readonly countdownStmt;
 
   constructor(db: SqliteDatabase) {
     this.getStmt = db.prepare<[string], { value: string }>('SELECT value FROM _instance_meta WHERE key = ?');
@@ -39,6 +41,9 @@ export class InstanceMeta {
     this.bumpDictionaryStmt = db.prepare("UPDATE _instance_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'dictionary_version'");
     this.versionsStmt = db.prepare<[], { m: string | null; d: string | null }>(
       "SELECT (SELECT value FROM _instance_meta WHERE key = 'metadata_version') AS m, (SELECT value FROM _instance_meta WHERE key = 'dictionary_version') AS d",
+    );
+    this.countdownStmt = db.prepare<[string], { value: string }>(
+      'UPDATE _instance_meta SET value = CAST(value AS INTEGER) - 1 WHERE key = ? AND CAST(value AS INTEGER) > 0 RETURNING value',
     );
   }
 
@@ -54,6 +59,11 @@ export class InstanceMeta {
 
   set(key: string, value: string): void {
     this.setStmt.run(key, value);
+  }
+
+  /** Takes one from a counter setting when it is above zero (atomic across threads); false when it was zero or unset. */
+  takeCountdown(key: string): boolean {
+    return this.countdownStmt.get(key) !== undefined;
   }
 
   /** The counter every writer of metadata bumps; engines compare it before each operation. */

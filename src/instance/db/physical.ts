@@ -25,8 +25,8 @@ export function syncPhysicalSchema(db: SqliteDatabase, dictionary: Dictionary): 
     } else {
       const present = new Set(
         db
-          .prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${root}')`)
-          .all()
+          .prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)')
+          .all(root)
           .map((r) => r.name),
       );
       for (const c of columns) {

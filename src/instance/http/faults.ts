@@ -72,8 +72,5 @@ export function resetFaultSettings(engine: InstanceEngine): FaultSettings {
 
 /** Consumes one of the "fail next N" requests; true when this request must fail. */
 export function takeFailNext(engine: InstanceEngine): boolean {
-  const row = engine.db
-    .prepare(`UPDATE _instance_meta SET value = CAST(value AS INTEGER) - 1 WHERE key = ? AND CAST(value AS INTEGER) > 0 RETURNING value`)
-    .get(FAIL_NEXT_KEY);
-  return row !== undefined;
+  return engine.meta.takeCountdown(FAIL_NEXT_KEY);
 }

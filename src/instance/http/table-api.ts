@@ -186,8 +186,7 @@ async function remove({ request, reply, session, table }: Handled): Promise<void
 /** Whether the table allows the Table API ("Allow access to this table via web services"). */
 function webServiceAccess(engine: InstanceContext['engine'], table: string): boolean {
   return engine.cachedByMetadata(`table-api:ws_access:${table}`, () => {
-    const row = engine.store.prepare(`SELECT ws_access FROM "sys_db_object" WHERE name = ? LIMIT 1`).get(table) as { ws_access: string | null } | undefined;
-    return row?.ws_access !== 'false';
+    return engine.lookups.webServiceAccess(table) !== 'false';
   });
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parse, serialize } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { queryCondition } from '../query';
 import type { Session } from '../records/session';
 import type { RecordSnapshot } from '../records/hooks';
 
@@ -124,7 +125,7 @@ export function registerUiRoutes(app: FastifyInstance): void {
     const record = engine.get('incident', request.query.sys_id ?? '', { session, enforceAcl: true });
     if (!record) return send(reply, 404, pageHtml('Incident', `<p>No incident with sys_id ${esc(request.query.sys_id ?? '')} that ${esc(session.userName)} may read.</p>`, session.userName));
     const fields = INCIDENT_FIELDS.map((f) => `<dt>${esc(f)}</dt><dd>${esc(display(record, f))}</dd>`).join('');
-    const journal = engine.query('sys_journal_field', { query: `element_id=${record.sysId}^ORDERBYDESCsys_created_on`, limit: 50 }).records;
+    const journal = engine.query('sys_journal_field', { query: `${queryCondition('element_id', '=', record.sysId)}^ORDERBYDESCsys_created_on`, limit: 50 }).records;
     const entries = journal
       .map((j) => `<li><strong>${esc(j.values.element)}</strong> · ${esc(j.values.sys_created_by)} · ${esc(j.values.sys_created_on)}<br>${esc(j.values.value)}</li>`)
       .join('');

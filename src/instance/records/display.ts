@@ -1,5 +1,5 @@
 import type { ColumnMeta, Dictionary, TableMeta } from '../db/dictionary';
-import type { RowStore } from './store';
+import type { RowStore } from './store/row-store';
 import type { RecordReader } from './reader';
 import { formatIntegerDisplay } from './values';
 

@@ -31,48 +31,55 @@
  * into sys_db_object / sys_dictionary (which run the DDL) for the app installer; `roles.
  * applyPendingGrants()` after installing roles.
  *
- * THE PARTS (one job each): rows in store.ts (the only SQL on record tables, with narrow methods),
- * the platform's reactions to metadata writes (role cascades, schema sync) in platform-reactions.ts,
- * system properties in properties.ts, schema editing in schema-editor.ts, attachment bytes in
- * attachment-content.ts, jobs in jobs.ts, syslog in syslog.ts; this class keeps the record
- * operations, sessions and the metadata cache.
+ * THE PARTS (one job each; the folders under records/ show them). This class keeps the record
+ * operations (get/query/count/insert/update/delete and the write's order of steps) and is the only
+ * holder of the database connection; the parts it hands narrow pieces to:
+ * - store/: rows (row-store.ts, the only SQL on record tables), the platform's own named reads
+ *   (platform-lookups.ts: users, tokens, ACL and rate-limit rules, modules, scopes), the internal
+ *   tables (internal-state.ts: number counters, rate-limit counters, pending role grants, installed
+ *   property values), attachment bytes (attachment-content.ts);
+ * - metadata/: the per-thread metadata cache (dictionary, physical columns, derived values) and its
+ *   invalidation across threads;
+ * - reactions/: the platform's reactions to metadata writes (cache bumps, schema sync, role cascades
+ *   in role-grants.ts);
+ * - properties/: system properties; schema/: schema editing (tables, columns, indexes, dictionary
+ *   batches); sessions/: who operations run as; write/: input to stored values and the calls into
+ *   business rules; jobs.ts: the job queue; syslog.ts: syslog rows.
+ * Nothing outside records/ and db/ holds the connection or runs SQL (test/static/record-layer.test.ts).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { silentLogger } from '../../shared/logger';
-import { bootstrapBaseSchema, readDictionarySource } from '../db/bootstrap';
+import { bootstrapBaseSchema } from '../db/bootstrap';
 import { MEMORY_DB, openDatabase, type OpenedDatabase, type SqliteDatabase } from '../db/database';
-import { Dictionary, type ColumnMeta, type TableMeta } from '../db/dictionary';
+import type { Dictionary, TableMeta } from '../db/dictionary';
 import { InstanceMeta, createInternalTables } from '../db/internal-tables';
-import { syncPhysicalSchema } from '../db/physical';
 import {
   AclDeniedError,
   ConstraintViolationError,
-  DataPolicyError,
   InvalidRequestError,
   OperationAbortedError,
   RecordNotFoundError,
-  UnknownTableError,
   type AclOperation,
 } from '../errors';
 import { conditionsOf, evaluateQuery, parseEncodedQuery, queryCondition, type EncodedQuery, type OrderBy } from '../query';
 import type { DynamicValueResolver } from '../query/fields';
 import { compileQuery, type InvalidCondition } from '../query/sql';
-import { SYSTEM_COLUMN_NAMES } from '../schema/system-columns';
 import { AclService, type AclMemo } from '../security/acl';
-import { decryptValue, encryptValue, isEncrypted } from '../security/crypto';
-import { hashPasswordSync, isPasswordHash } from '../security/passwords';
-import { RoleService } from '../security/roles';
-import { AttachmentContent } from './attachment-content';
+import { decryptValue, encryptValue } from '../security/crypto';
 import { DisplayValues } from './display';
-import { reactToWrite } from './platform-reactions';
-import { SystemProperties } from './properties';
-import { SchemaEditor } from './schema-editor';
+import { MetadataCache } from './metadata/metadata-cache';
+import { SystemProperties } from './properties/system-properties';
+import { reactToWrite, type ReactionContext } from './reactions/platform-reactions';
+import { RoleService } from './reactions/role-grants';
+import { SchemaEditor } from './schema/schema-editor';
+import { SessionContext } from './sessions/session-context';
+import { AttachmentContent } from './store/attachment-content';
+import { InstalledPropertyValues, NumberCounters, PendingRoleGrants, RateLimitCounters } from './store/internal-state';
+import { PlatformLookups } from './store/platform-lookups';
+import { RowStore } from './store/row-store';
 import {
-  ASYNC_BUSINESS_RULE_JOB,
   defaultHooks,
   type AfterRuleEvent,
-  type AsyncRuleJobPayload,
   type InstanceHooks,
   type MutableRecord,
   type RecordOperation,
@@ -80,12 +87,13 @@ import {
   type RecordValues,
 } from './hooks';
 import { JobQueue } from './jobs';
-import { applyDefaults, applyPlatformRules, dataPolicyViolations } from './platform-rules';
+import { finishValues, journalEntries as journalEntriesOf, normalizeInput } from './write/input-values';
+import { queueAsyncRules, runAfter, runBefore } from './write/rule-calls';
+import { applyDefaults } from './platform-rules';
 import { RecordReader } from './reader';
-import { isAdmin, systemSession, type Session } from './session';
-import { RowStore } from './store';
+import { isAdmin, type Session } from './session';
 import { Syslog, type SyslogLevel } from './syslog';
-import { formatDateTime, isSysId, newSysId, normalizeForType, toStringValue } from './values';
+import { formatDateTime, isSysId, newSysId, toStringValue } from './values';
 
 export interface EngineOptions {
   /** Database file, or ':memory:' for a private temporary file deleted by close(). */
@@ -156,13 +164,28 @@ export const NATURAL_KEYS: Readonly<Record<string, string>> = {
   sys_properties: 'name',
 };
 
+/** Settings the instance keeps for itself (instance key, fault settings, seed marker …), shared by every thread. */
+export type InstanceSettings = Pick<InstanceMeta, 'get' | 'set' | 'takeCountdown'>;
+
 export class InstanceEngine {
-  readonly db: SqliteDatabase;
+  /** The connection: private to the record layer (tests/static/record-layer.test.ts keeps it so). */
+  private readonly db: SqliteDatabase;
   /** The database file (for `:memory:`, the private temporary file): what worker threads open. */
   readonly dbFile: string;
   readonly temporary: boolean;
-  readonly meta: InstanceMeta;
-  readonly store: RowStore;
+  /** Key/value settings of the instance itself. */
+  readonly meta: InstanceSettings;
+  /** Physical rows: only the record layer reads and writes them. */
+  private readonly store: RowStore;
+  private readonly metadata: MetadataCache;
+  private readonly sessions: SessionContext;
+  private readonly numbers: NumberCounters;
+  /** The platform's own reads of its tables (authentication, ACLs, rate limits, the runtime). */
+  readonly lookups: PlatformLookups;
+  /** Requests counted per rate-limit rule and window. */
+  readonly rateLimitCounters: RateLimitCounters;
+  /** The property values of the app builds last installed (the installer's memory). */
+  readonly installedPropertyValues: InstalledPropertyValues;
   /** The bytes of attachments (their metadata are sys_attachment records). */
   readonly attachmentContent: AttachmentContent;
   readonly jobs: JobQueue;
@@ -172,17 +195,11 @@ export class InstanceEngine {
   readonly schema: SchemaEditor;
   private readonly syslogWriter: Syslog;
   private readonly opened: OpenedDatabase;
+  private readonly instanceMeta: InstanceMeta;
   private readonly clock: () => number;
-  private readonly sessionStorage = new AsyncLocalStorage<Session>();
-  private readonly system: Session = systemSession();
   private currentHooks: InstanceHooks;
-  private cacheVersion = -1;
-  private dictionaryVersion = -1;
-  private dictionaryCache: Dictionary | null = null;
   private readonly properties: SystemProperties;
-  private readonly sessionCache = new Map<string, Session | null>();
-  private readonly physicalCache = new Map<string, ReadonlySet<string>>();
-  private readonly derivedCaches = new Map<string, unknown>();
+  private readonly reactions: ReactionContext;
   private instanceKey: string | null = null;
   private closed = false;
   /**
@@ -199,15 +216,42 @@ export class InstanceEngine {
     this.temporary = opened.temporary;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? silentLogger();
-    this.meta = new InstanceMeta(this.db);
+    this.instanceMeta = new InstanceMeta(this.db);
+    this.meta = this.instanceMeta;
     this.store = new RowStore(this.db);
+    this.metadata = new MetadataCache(this.db, this.instanceMeta);
+    this.lookups = new PlatformLookups(this.store);
+    this.numbers = new NumberCounters(this.db);
+    this.rateLimitCounters = new RateLimitCounters(this.db);
+    this.installedPropertyValues = new InstalledPropertyValues(this.db);
     this.attachmentContent = new AttachmentContent(this.db);
     this.jobs = new JobQueue(this.db, this.clock);
     this.syslogWriter = new Syslog(this.db, this.clock, (err) => this.logger.error({ err }, 'could not write syslog'));
     this.acl = new AclService(this);
-    this.roles = new RoleService(this);
-    this.schema = new SchemaEditor(this);
+    this.roles = new RoleService({
+      store: this.store,
+      pending: new PendingRoleGrants(this.db),
+      now: () => this.clock(),
+      insertDirectGrant: (user, role) => {
+        this.insert('sys_user_has_role', { user, role }, { session: this.systemSession(), runBusinessRules: false });
+      },
+    });
+    this.sessions = new SessionContext(this.lookups, this.roles, () => this.checkMetadata());
+    this.schema = new SchemaEditor({ engine: this, store: this.store, db: this.db, metadata: this.metadata });
     this.properties = new SystemProperties(this.store, (stored) => this.decrypt(stored));
+    this.metadata.onInvalidate((dictionaryToo) => {
+      this.properties.invalidate();
+      this.sessions.invalidate();
+      this.acl.invalidate();
+      if (dictionaryToo) this.store.clearStatements();
+    });
+    this.reactions = {
+      store: this.store,
+      roles: this.roles,
+      schema: this.schema,
+      bumpMetadataVersion: (dictionaryChanged) => this.bumpMetadataVersion(dictionaryChanged),
+      syncSchema: () => this.syncSchema(),
+    };
     this.currentHooks = { ...defaultHooks(), ...options.hooks };
   }
 
@@ -246,27 +290,10 @@ export class InstanceEngine {
     this.currentHooks = { ...this.currentHooks, ...hooks };
   }
 
-  // ── Metadata caches ──────────────────────────────────────────────────────
+  // ── Metadata (records/metadata/metadata-cache.ts) ─────────────────────────
   /** Drops cached metadata when another connection (or this one) changed it. One indexed read. */
   checkMetadata(): void {
-    const versions = this.meta.versions();
-    if (versions.metadata !== this.cacheVersion) {
-      this.invalidateCaches(versions.dictionary !== this.dictionaryVersion);
-      this.cacheVersion = versions.metadata;
-      this.dictionaryVersion = versions.dictionary;
-    }
-  }
-
-  private invalidateCaches(dictionaryToo: boolean): void {
-    this.properties.invalidate();
-    this.derivedCaches.clear();
-    this.sessionCache.clear();
-    this.acl.invalidate();
-    if (dictionaryToo) {
-      this.dictionaryCache = null;
-      this.physicalCache.clear();
-      this.store.clearStatements();
-    }
+    this.metadata.check();
   }
 
   /**
@@ -274,9 +301,7 @@ export class InstanceEngine {
    * `dictionaryChanged`: tables or columns changed (the dictionary is rebuilt too).
    */
   bumpMetadataVersion(dictionaryChanged = false): void {
-    this.invalidateCaches(dictionaryChanged);
-    this.cacheVersion = this.meta.bumpMetadataVersion(dictionaryChanged);
-    if (dictionaryChanged) this.dictionaryVersion = this.meta.versions().dictionary;
+    this.metadata.bump(dictionaryChanged);
   }
 
   /**
@@ -284,73 +309,43 @@ export class InstanceEngine {
    * rules …), built once and dropped whenever the metadata version changes, in any thread.
    */
   cachedByMetadata<T>(key: string, build: () => T): T {
-    this.checkMetadata();
-    if (this.derivedCaches.has(key)) return this.derivedCaches.get(key) as T;
-    const value = build();
-    this.derivedCaches.set(key, value);
-    return value;
+    return this.metadata.cached(key, build);
   }
 
   dictionary(): Dictionary {
-    if (!this.dictionaryCache) this.dictionaryCache = Dictionary.build(readDictionarySource(this.db));
-    return this.dictionaryCache;
+    return this.metadata.dictionary();
   }
 
   hasTable(name: string): boolean {
-    this.checkMetadata();
-    return this.dictionary().table(name) !== undefined;
+    return this.metadata.hasTable(name);
   }
 
   tableMeta(name: string): TableMeta {
-    const meta = this.dictionary().table(name);
-    if (!meta) throw new UnknownTableError(name);
-    return meta;
+    return this.metadata.tableMeta(name);
   }
 
   private physicalColumns(root: string): ReadonlySet<string> {
-    let set = this.physicalCache.get(root);
-    if (!set) {
-      set = new Set(this.dictionary().physicalColumns(root).map((c) => c.name));
-      this.physicalCache.set(root, set);
-    }
-    return set;
+    return this.metadata.physicalColumns(root);
   }
 
-  // ── Sessions ─────────────────────────────────────────────────────────────
+  // ── Sessions (records/sessions/session-context.ts) ──────────────────────
   systemSession(): Session {
-    return this.system;
+    return this.sessions.systemSession();
   }
 
   /** The session operations run as: the innermost runAs, else the system. */
   currentSession(): Session {
-    return this.sessionStorage.getStore() ?? this.system;
+    return this.sessions.current();
   }
 
   /** Runs `fn` as another user (by user_name or sys_id, or a session). Works across awaits. */
   runAs<T>(user: string | Session, fn: () => T): T {
-    const session = typeof user === 'string' ? this.sessionForUser(user) : user;
-    if (!session) throw new InvalidRequestError(`no user ${user}`);
-    return this.sessionStorage.run(session, fn);
+    return this.sessions.runAs(user, fn);
   }
 
   /** A session for a user (by user_name or sys_id) with their effective roles; null when unknown. */
   sessionForUser(userNameOrSysId: string): Session | null {
-    this.checkMetadata();
-    if (this.sessionCache.has(userNameOrSysId)) return this.sessionCache.get(userNameOrSysId) ?? null;
-    const row = this.store.prepare(`SELECT sys_id, user_name, name FROM "sys_user" WHERE user_name = ? OR sys_id = ? LIMIT 1`).get(userNameOrSysId, userNameOrSysId) as
-      | { sys_id: string; user_name: string | null; name: string | null }
-      | undefined;
-    const session: Session | null = row
-      ? {
-          userSysId: row.sys_id,
-          userName: row.user_name ?? '',
-          displayName: row.name || row.user_name || '',
-          roles: this.roles.roleNamesOf(row.sys_id),
-          isSystem: false,
-        }
-      : null;
-    this.sessionCache.set(userNameOrSysId, session);
-    return session;
+    return this.sessions.forUser(userNameOrSysId);
   }
 
   private sessionOf(options: { session?: Session }): Session {
@@ -500,7 +495,7 @@ export class InstanceEngine {
     const nowMs = this.clock();
     const now = formatDateTime(nowMs);
     const acl = Boolean(options.enforceAcl) && !session.isSystem;
-    const { values: given, journal } = this.normalizeInput(meta, input, options);
+    const { values: given, journal } = normalizeInput(this, meta, input, options);
     const requestedId = toStringValue(input.sys_id);
     const sysId = requestedId && isSysId(requestedId) ? requestedId.toLowerCase() : requestedId && options.allowSystemFields ? requestedId : newSysId();
     if (this.store.exists(meta.root, sysId)) {
@@ -528,9 +523,9 @@ export class InstanceEngine {
 
     const current: MutableRecord = { table: meta.name, sysId, values: { ...values, ...journal } };
     const runRules = options.runBusinessRules ?? true;
-    if (runRules) this.runBefore('insert', meta, current, null, session);
-    const final = this.finishValues(meta, current.values, null, session, nowMs, 'insert');
-    const journalEntries = this.journalEntries(meta, current.values);
+    if (runRules) runBefore(this, 'insert', meta, current, null, session);
+    const final = finishValues(this, meta, current.values, null, session, nowMs, 'insert');
+    const journalEntries = journalEntriesOf(meta, current.values);
     const changedFields = [...Object.keys(final).filter((k) => final[k] !== ''), ...Object.keys(journalEntries)];
     const snapshot: RecordSnapshot = { table: meta.name, sysId, values: final };
     const afterEvent: AfterRuleEvent = { operation: 'insert', tables: meta.hierarchy, session, current: snapshot, previous: null, changedFields };
@@ -539,10 +534,10 @@ export class InstanceEngine {
         this.store.insert(meta.root, final, this.physicalColumns(meta.root));
         this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
         this.afterWriteInTransaction('insert', meta, final, null);
-        if (runRules) this.queueAsyncRules(afterEvent);
+        if (runRules) queueAsyncRules(this, afterEvent);
       }),
     );
-    if (runRules) this.runAfter(afterEvent);
+    if (runRules) runAfter(this, afterEvent);
     return this.reread(meta, sysId) ?? snapshot;
   }
 
@@ -561,7 +556,7 @@ export class InstanceEngine {
     }
     const nowMs = this.clock();
     const now = formatDateTime(nowMs);
-    const { values: given, journal } = this.normalizeInput(requested, input, options);
+    const { values: given, journal } = normalizeInput(this, requested, input, options);
     if (acl) {
       for (const field of [...Object.keys(given), ...Object.keys(journal)]) {
         if (!this.acl.checkField('write', requested, field, session, { table: requested, values: previousValues }, options.aclMemo)) {
@@ -573,9 +568,9 @@ export class InstanceEngine {
     const previous: RecordSnapshot = { table: meta.name, sysId, values: previousValues };
     const current: MutableRecord = { table: meta.name, sysId, values: { ...previousValues, ...given, ...journal } };
     const runRules = options.runBusinessRules ?? true;
-    if (runRules) this.runBefore('update', meta, current, previous, session);
-    const final = this.finishValues(meta, current.values, previousValues, session, nowMs, 'update');
-    const journalEntries = this.journalEntries(meta, current.values);
+    if (runRules) runBefore(this, 'update', meta, current, previous, session);
+    const final = finishValues(this, meta, current.values, previousValues, session, nowMs, 'update');
+    const journalEntries = journalEntriesOf(meta, current.values);
     const changed = Object.keys(final).filter((k) => final[k] !== (previousValues[k] ?? '') && this.physicalColumns(meta.root).has(k));
     if (changed.length === 0 && Object.keys(journalEntries).length === 0) return previous;
     const changes: RecordValues = {};
@@ -600,10 +595,10 @@ export class InstanceEngine {
         this.store.update(meta.root, sysId, changes, this.physicalColumns(meta.root));
         this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
         this.afterWriteInTransaction('update', meta, written, previousValues);
-        if (runRules) this.queueAsyncRules(afterEvent);
+        if (runRules) queueAsyncRules(this, afterEvent);
       }),
     );
-    if (runRules) this.runAfter(afterEvent);
+    if (runRules) runAfter(this, afterEvent);
     return this.reread(meta, sysId) ?? snapshot;
   }
 
@@ -622,14 +617,14 @@ export class InstanceEngine {
     }
     const snapshot: RecordSnapshot = { table: meta.name, sysId, values };
     const runRules = options.runBusinessRules ?? true;
-    if (runRules) this.runBefore('delete', meta, { table: meta.name, sysId, values: { ...values } }, snapshot, session);
+    if (runRules) runBefore(this, 'delete', meta, { table: meta.name, sysId, values: { ...values } }, snapshot, session);
     const afterEvent: AfterRuleEvent = { operation: 'delete', tables: meta.hierarchy, session, current: snapshot, previous: snapshot, changedFields: [] };
     this.transaction(() => {
       this.store.delete(meta.root, sysId);
       this.afterWriteInTransaction('delete', meta, values, values);
-      if (runRules) this.queueAsyncRules(afterEvent);
+      if (runRules) queueAsyncRules(this, afterEvent);
     });
-    if (runRules) this.runAfter(afterEvent);
+    if (runRules) runAfter(this, afterEvent);
     return snapshot;
   }
 
@@ -662,135 +657,13 @@ export class InstanceEngine {
     return values ? this.snapshot(meta, values) : null;
   }
 
-  private runBefore(operation: RecordOperation, meta: TableMeta, current: MutableRecord, previous: RecordSnapshot | null, session: Session): void {
-    const decision = this.currentHooks.businessRules.before({ operation, tables: meta.hierarchy, session, current, previous });
-    if (decision && decision.abort) {
-      const display = current.values[meta.displayColumn] || current.sysId;
-      const detail = decision.ruleName
-        ? `Operation against file '${meta.name}' was aborted by Business Rule '${decision.ruleName}${decision.ruleSysId ? `^${decision.ruleSysId}` : ''}'. Business Rule Stack:${decision.ruleName}`
-        : `Error during ${operation} of ${meta.name} (${display})`;
-      throw new OperationAbortedError('Operation Failed', detail);
-    }
-  }
-
-  private runAfter(event: AfterRuleEvent): void {
-    try {
-      this.currentHooks.businessRules.after(event);
-    } catch (err) {
-      // An after rule's failure never undoes the write, as on the platform.
-      this.logger.error({ err, table: event.current.table }, 'after business rules failed');
-      this.log('error', `After business rules on ${event.current.table} failed: ${err instanceof Error ? err.message : String(err)}`, 'engine');
-    }
-  }
-
-  private queueAsyncRules(event: AfterRuleEvent): void {
-    const selected = this.currentHooks.businessRules.hasAsync(event);
-    if (selected === false || (Array.isArray(selected) && selected.length === 0)) return;
-    const payload: AsyncRuleJobPayload = {
-      operation: event.operation,
-      tables: [...event.tables],
-      sysId: event.current.sysId,
-      userName: event.session.userName,
-      current: { ...event.current.values },
-      changedFields: [...event.changedFields],
-      ...(Array.isArray(selected) ? { rules: [...selected] } : {}),
-    };
-    this.jobs.enqueue({
-      jobType: ASYNC_BUSINESS_RULE_JOB,
-      name: `ASYNC: ${event.operation} ${event.current.table}`,
-      payload,
-      document: event.current.table,
-      documentKey: event.current.sysId,
-      createdBy: event.session.userName,
-    });
-  }
-
-  /**
-   * Turns request input into stored values: unknown fields dropped, types normalised, references and
-   * choices resolved from display values when asked, passwords hashed or encrypted. Journal fields are
-   * returned apart (they are not columns of the row).
-   */
-  private normalizeInput(
-    meta: TableMeta,
-    input: Record<string, unknown>,
-    options: WriteOptions,
-  ): { values: RecordValues; journal: RecordValues } {
-    const values: RecordValues = {};
-    const journal: RecordValues = {};
-    for (const [field, raw] of Object.entries(input)) {
-      const column = meta.columns.get(field);
-      if (!column) continue;
-      if (field === 'sys_id' || field === 'sys_class_name' || field === 'sys_mod_count') continue;
-      if (SYSTEM_COLUMN_NAMES.has(field) && !options.allowSystemFields) continue;
-      if (column.type === 'collection') continue;
-      const text = toStringValue(raw);
-      if (column.type === 'journal_input' || column.type === 'journal') {
-        if (text.trim() !== '') journal[field] = text;
-        continue;
-      }
-      values[field] = this.normalizeValue(meta, column, text, options);
-    }
-    return { values, journal };
-  }
-
-  private normalizeValue(meta: TableMeta, column: ColumnMeta, text: string, options: WriteOptions): string {
-    if (text === '') return '';
-    switch (column.type) {
-      case 'reference':
-        if (isSysId(text) || !column.reference) return text;
-        if (options.inputDisplayValue || options.naturalKeyReferences) return this.lookupReference(column.reference, text, Boolean(options.naturalKeyReferences)) ?? '';
-        return text;
-      case 'password2':
-        return isEncrypted(text) ? text : this.encrypt(text);
-      case 'password':
-        return isPasswordHash(text) ? text : hashPasswordSync(text);
-      default: {
-        if (options.inputDisplayValue && this.dictionary().hasChoices(meta.name, column.name)) {
-          const value = this.dictionary().choiceValue(meta.name, column.name, text);
-          if (value !== undefined) return value;
-        }
-        return normalizeForType(column.type, text) ?? '';
-      }
-    }
-  }
-
   /** A referenced record's sys_id from its natural key or display value. */
   lookupReference(table: string, key: string, natural: boolean): string | null {
     const meta = this.dictionary().table(table);
     if (!meta) return null;
     const keyColumn = natural ? (meta.hierarchy.map((t) => NATURAL_KEYS[t]).find((k) => k && meta.columns.has(k)) ?? meta.displayColumn) : meta.displayColumn;
-    const result = this.query(table, { query: queryCondition(keyColumn, '=', key), limit: 1, session: this.system });
+    const result = this.query(table, { query: queryCondition(keyColumn, '=', key), limit: 1, session: this.systemSession() });
     return result.records[0]?.sysId ?? null;
-  }
-
-  /** Applies platform rules and data policies, then normalises values a rule may have changed. */
-  private finishValues(meta: TableMeta, values: RecordValues, previous: RecordValues | null, session: Session, nowMs: number, operation: RecordOperation): RecordValues {
-    const out: RecordValues = {};
-    for (const [field, value] of Object.entries(values)) {
-      const column = meta.columns.get(field);
-      if (!column || !column.physical) continue;
-      out[field] = typeof value === 'string' ? value : toStringValue(value);
-      if (previous === null || out[field] !== previous[field]) {
-        if (column.type === 'password2' && out[field] && !isEncrypted(out[field])) out[field] = this.encrypt(out[field]);
-        else if (column.type !== 'reference' && column.type !== 'password' && column.type !== 'password2') out[field] = normalizeForType(column.type, out[field]) ?? '';
-      }
-    }
-    applyPlatformRules({ table: meta, operation, current: out, previous, session, nowMs });
-    if (meta.name === 'sys_properties' || meta.hierarchy.includes('sys_properties')) {
-      if (out.type === 'password2' && out.value && !isEncrypted(out.value)) out.value = this.encrypt(out.value);
-    }
-    const missing = dataPolicyViolations(meta, out, this.platformProperty('glide.local.incident.close_info_mandatory') !== 'false');
-    if (missing.length > 0) throw new DataPolicyError(missing);
-    return out;
-  }
-
-  private journalEntries(meta: TableMeta, values: RecordValues): RecordValues {
-    const out: RecordValues = {};
-    for (const [field, value] of Object.entries(values)) {
-      const column = meta.columns.get(field);
-      if (column && (column.type === 'journal_input' || column.type === 'journal') && value && value.trim() !== '') out[field] = value;
-    }
-    return out;
   }
 
   /**
@@ -812,24 +685,22 @@ export class InstanceEngine {
   nextNumber(meta: TableMeta): string {
     const numbering = meta.numbering;
     if (!numbering) return '';
-    const row = this.db
-      .prepare(
-        `INSERT INTO _number_counters (table_name, next_value) VALUES (?, ?) ON CONFLICT(table_name) DO UPDATE SET next_value = next_value + 1 RETURNING next_value`,
-      )
-      .get(numbering.table, numbering.start) as { next_value: number };
-    return `${numbering.prefix}${String(row.next_value).padStart(numbering.digits, '0')}`;
+    return `${numbering.prefix}${String(this.numbers.next(numbering.table, numbering.start)).padStart(numbering.digits, '0')}`;
   }
 
-  /** The platform's own reactions to writes, inside the write's transaction (records/platform-reactions.ts). */
+  /** The platform's own reactions to writes, inside the write's transaction (records/reactions/platform-reactions.ts). */
   private afterWriteInTransaction(operation: RecordOperation, meta: TableMeta, current: RecordValues, previous: RecordValues | null): void {
-    reactToWrite(this, operation, meta, current, previous);
+    reactToWrite(this.reactions, operation, meta, current, previous);
   }
 
   /** Re-reads the dictionary and brings the physical tables in line (inside the caller's transaction). */
   syncSchema(): void {
-    this.invalidateCaches(true);
-    if (syncPhysicalSchema(this.db, this.dictionary()) > 0) this.store.clearStatements();
-    this.physicalCache.clear();
+    this.schema.syncSchema();
+  }
+
+  /** Whether a row with this sys_id exists in the table's hierarchy (any class; no ACLs, not a counted data operation). */
+  rowExists(table: string, sysId: string): boolean {
+    return this.store.exists(this.tableMeta(table).root, sysId);
   }
 
   // ── Properties ───────────────────────────────────────────────────────────
@@ -854,9 +725,9 @@ export class InstanceEngine {
 
   /** Creates or updates a system property (as the system). */
   setProperty(name: string, value: string, type = 'string', extra: Record<string, string> = {}): void {
-    const existing = this.query('sys_properties', { query: queryCondition('name', '=', name), limit: 1, session: this.system }).records[0];
-    if (existing) this.update('sys_properties', existing.sysId, { value, type, ...extra }, { session: this.system });
-    else this.insert('sys_properties', { name, value, type, ...extra }, { session: this.system });
+    const existing = this.query('sys_properties', { query: queryCondition('name', '=', name), limit: 1, session: this.systemSession() }).records[0];
+    if (existing) this.update('sys_properties', existing.sysId, { value, type, ...extra }, { session: this.systemSession() });
+    else this.insert('sys_properties', { name, value, type, ...extra }, { session: this.systemSession() });
   }
 
   // ── Crypto ───────────────────────────────────────────────────────────────

@@ -90,6 +90,11 @@ export class JobQueue {
   private readonly releaseStmt;
   private readonly nextStmt;
   private readonly getStmt;
+  private readonly nextOfTypesStmt;
+  private readonly releaseWorkerStmt;
+  private readonly pendingStmt;
+  private readonly cancelReadyStmt;
+  private readonly queuedForStmt;
 
   constructor(
     db: SqliteDatabase,
@@ -123,6 +128,15 @@ export class JobQueue {
     );
     this.nextStmt = db.prepare<[], { at: number | null }>(`SELECT MIN(CAST(run_at_ms AS INTEGER)) AS at FROM "sys_trigger" WHERE state = 'ready'`);
     this.getStmt = db.prepare<[string], JobRow>(`SELECT * FROM "sys_trigger" WHERE sys_id = ?`);
+    this.nextOfTypesStmt = db.prepare<[string], { at: number | null }>(
+      `SELECT MIN(CAST(run_at_ms AS INTEGER)) AS at FROM "sys_trigger" WHERE state = 'ready' AND job_type IN (SELECT value FROM json_each(?))`,
+    );
+    this.releaseWorkerStmt = db.prepare(`UPDATE "sys_trigger" SET state = 'ready', claimed_by = NULL WHERE state = 'running' AND claimed_by = ?`);
+    this.pendingStmt = db.prepare<[string], { sys_id: string; document_key: string | null }>(
+      `SELECT sys_id, document_key FROM "sys_trigger" WHERE job_type = ? AND state IN ('ready', 'running') AND COALESCE(json_extract(payload, '$.runNow'), 0) = 0`,
+    );
+    this.cancelReadyStmt = db.prepare(`DELETE FROM "sys_trigger" WHERE sys_id = ? AND state = 'ready'`);
+    this.queuedForStmt = db.prepare(`SELECT 1 FROM "sys_trigger" WHERE job_type = ? AND document_key = ? LIMIT 1`);
   }
 
   /** Queues a job; returns its sys_id. Inside a transaction, the job exists only if it commits. */
@@ -175,6 +189,32 @@ export class JobQueue {
   nextRunAt(): number | null {
     const at = this.nextStmt.get()?.at;
     return at === null || at === undefined ? null : Number(at);
+  }
+
+  /** When the next ready job of one of these types is due (epoch ms), or null. */
+  nextRunAtOf(jobTypes: readonly string[]): number | null {
+    const at = this.nextOfTypesStmt.get(JSON.stringify(jobTypes))?.at;
+    return at === null || at === undefined ? null : Number(at);
+  }
+
+  /** Puts back the jobs a worker had claimed (the worker exited). Returns how many. */
+  releaseClaimedBy(workerId: string): number {
+    return this.releaseWorkerStmt.run(workerId).changes;
+  }
+
+  /** Jobs of a type waiting or running, except runs asked for now (payload.runNow): their sys_id and document key. */
+  pendingOfType(jobType: string): Array<{ sysId: string; documentKey: string }> {
+    return this.pendingStmt.all(jobType).map((r) => ({ sysId: r.sys_id, documentKey: r.document_key ?? '' }));
+  }
+
+  /** Removes a job that has not started; false when it is running, done or gone. */
+  cancelReady(sysId: string): boolean {
+    return this.cancelReadyStmt.run(sysId).changes > 0;
+  }
+
+  /** Whether a job of the type was ever queued for a document (whatever its state now). */
+  everQueuedFor(jobType: string, documentKey: string): boolean {
+    return this.queuedForStmt.get(jobType, documentKey) !== undefined;
   }
 
   get(sysId: string): Job | null {

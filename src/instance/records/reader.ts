@@ -2,7 +2,7 @@ import type { ColumnMeta, Dictionary, TableMeta } from '../db/dictionary';
 import type { EvaluationContext } from '../query/evaluate';
 import type { DynamicValueResolver } from '../query/fields';
 import type { RecordValues } from './hooks';
-import type { RowStore } from './store';
+import type { RowStore } from './store/row-store';
 
 /** A value reached by a (possibly dot-walked) path: the column it is stored in and the record holding it. */
 export interface PathValue {

@@ -29,10 +29,7 @@ export const GLIDE_MODULE_IDS = ['@servicenow/glide', '@servicenow/glide/sn_ws',
 
 export function loadModuleTable(engine: InstanceEngine): ModuleTable {
   return engine.cachedByMetadata('runtime:module-table', () => {
-    const rows = engine.store.prepare(`SELECT path, content FROM "sys_module" WHERE path IS NOT NULL ORDER BY path`).all() as Array<{
-      path: string;
-      content: string | null;
-    }>;
+    const rows = engine.lookups.moduleSources();
     const all = createHash('sha256');
     const byPath = new Map<string, ModuleSource>();
     for (const row of rows) {

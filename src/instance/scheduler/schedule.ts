@@ -87,11 +87,6 @@ export function nextRunAt(job: RecordValues, afterMs: number): number | null {
   }
 }
 
-interface TriggerRow {
-  sys_id: string;
-  document_key: string | null;
-}
-
 /** Queues the next run of a scheduled job (inside the caller's transaction, if any). */
 export function queueScheduledRun(engine: InstanceEngine, job: RecordValues, runAtMs: number, runNow = false): string {
   const payload: ScheduledScriptPayload = runNow ? { script: job.sys_id, runNow: true } : { script: job.sys_id };
@@ -115,16 +110,11 @@ export function syncScheduledTriggers(engine: InstanceEngine): number {
   if (!engine.hasTable('sysauto_script')) return 0;
   return engine.transaction(() => {
     const jobs = engine.query('sysauto_script', { query: 'active!=false', session: engine.systemSession() }).records.map((r) => r.values);
-    const pending = engine.db
-      .prepare(
-        `SELECT sys_id, document_key FROM "sys_trigger" WHERE job_type = ? AND state IN ('ready', 'running')
-         AND COALESCE(json_extract(payload, '$.runNow'), 0) = 0`,
-      )
-      .all(SCHEDULED_SCRIPT_JOB) as TriggerRow[];
-    const pendingFor = new Set(pending.map((t) => t.document_key ?? ''));
+    const pending = engine.jobs.pendingOfType(SCHEDULED_SCRIPT_JOB);
+    const pendingFor = new Set(pending.map((t) => t.documentKey));
     const active = new Set(jobs.map((j) => j.sys_id));
     for (const trigger of pending) {
-      if (!active.has(trigger.document_key ?? '')) engine.db.prepare(`DELETE FROM "sys_trigger" WHERE sys_id = ? AND state = 'ready'`).run(trigger.sys_id);
+      if (!active.has(trigger.documentKey)) engine.jobs.cancelReady(trigger.sysId);
     }
     const now = engine.now();
     let queued = 0;
@@ -133,8 +123,7 @@ export function syncScheduledTriggers(engine: InstanceEngine): number {
       let at = nextRunAt(job, now);
       if (at === null && job.run_type === 'once') {
         // A one-off job whose time has passed runs now, unless it already ran.
-        const ran = engine.db.prepare(`SELECT 1 FROM "sys_trigger" WHERE job_type = ? AND document_key = ? LIMIT 1`).get(SCHEDULED_SCRIPT_JOB, job.sys_id);
-        if (!ran) at = now;
+        if (!engine.jobs.everQueuedFor(SCHEDULED_SCRIPT_JOB, job.sys_id)) at = now;
       }
       if (at === null) continue;
       queueScheduledRun(engine, job, at);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { escapeQueryValue } from '../query';
+import { queryCondition } from '../query';
 import type { InstanceEngine } from '../records/engine';
 import { isSysId } from '../records/values';
 import type { JobOutcome } from './job-runner';
@@ -183,9 +183,7 @@ export class Scheduler {
     this.slots.delete(slot.id);
     if (this.closed) return;
     // Jobs the worker had claimed run again on another worker.
-    const released = this.engine.db
-      .prepare(`UPDATE "sys_trigger" SET state = 'ready', claimed_by = NULL WHERE state = 'running' AND claimed_by = ?`)
-      .run(slot.id).changes;
+    const released = this.engine.jobs.releaseClaimedBy(slot.id);
     this.logger.warn({ worker: slot.id, code, released }, 'a scheduler worker exited');
     if (this.restarts++ < MAX_RESTARTS) this.wakeAll();
   }
@@ -225,7 +223,7 @@ export class Scheduler {
   queueRunNow(nameOrSysId: string): string {
     const engine = this.engine;
     const key = nameOrSysId.trim();
-    const query = isSysId(key) ? `sys_id=${key}` : `name=${escapeQueryValue(key)}`;
+    const query = isSysId(key) ? queryCondition('sys_id', '=', key) : queryCondition('name', '=', key);
     const job = engine.query('sysauto_script', { query, limit: 1, session: engine.systemSession() }).records[0];
     if (!job) throw new SchedulerError(`no scheduled job (sysauto_script) ${isSysId(key) ? 'with sys_id' : 'named'} ${JSON.stringify(key)}`);
     const sysId = queueScheduledRun(engine, job.values, engine.now(), true);

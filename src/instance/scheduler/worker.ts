@@ -53,13 +53,8 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
-const nextDueStmt = engine.db.prepare(
-  `SELECT MIN(CAST(run_at_ms AS INTEGER)) AS at FROM "sys_trigger" WHERE state = 'ready' AND job_type IN (${SCHEDULER_JOB_TYPES.map(() => '?').join(', ')})`,
-);
-
 function nextDue(): number | null {
-  const row = nextDueStmt.get(...SCHEDULER_JOB_TYPES) as { at: number | null } | undefined;
-  return row?.at === null || row?.at === undefined ? null : Number(row.at);
+  return engine.jobs.nextRunAtOf(SCHEDULER_JOB_TYPES);
 }
 
 function sleep(ms: number): Promise<void> {

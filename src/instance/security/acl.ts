@@ -141,13 +141,8 @@ export class AclService {
 
   private load(): Map<string, AclRule[]> {
     if (this.rules) return this.rules;
-    const store = this.engine.store;
-    const rows = store
-      .prepare(`SELECT sys_id, name, type, operation, decision_type, admin_overrides, condition, script, advanced FROM "sys_security_acl" WHERE active IS NULL OR active <> 'false'`)
-      .all() as Array<Record<string, string | null>>;
-    const roleRows = store
-      .prepare(`SELECT ar.sys_security_acl AS acl, r.name AS role FROM "sys_security_acl_role" ar JOIN "sys_user_role" r ON r.sys_id = ar.sys_user_role`)
-      .all() as Array<{ acl: string; role: string | null }>;
+    const rows = this.engine.lookups.activeAcls();
+    const roleRows = this.engine.lookups.aclRoleNames();
     const rolesByAcl = new Map<string, string[]>();
     for (const r of roleRows) {
       if (!r.role) continue;

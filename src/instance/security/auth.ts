@@ -1,16 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { InstanceEngine } from '../records/engine';
 import type { Session } from '../records/session';
+import type { UserLogin } from '../records/store/platform-lookups';
 import { verifyPassword } from './passwords';
 import { UiSessions } from './ui-sessions';
-
-interface UserRow {
-  sys_id: string;
-  user_name: string | null;
-  active: string | null;
-  locked_out: string | null;
-  user_password: string | null;
-}
 
 const VERIFIED_CACHE_SIZE = 1000;
 
@@ -39,7 +32,7 @@ export class Authenticator {
     const ui = this.ui.fromCookieHeader(cookieHeader);
     if (!ui || !userToken || userToken !== ui.userToken) return null;
     this.engine.checkMetadata();
-    const user = this.engine.store.prepare(`SELECT sys_id, user_name, active, locked_out, user_password FROM "sys_user" WHERE sys_id = ?`).get(ui.userSysId) as UserRow | undefined;
+    const user = this.engine.lookups.userLoginById(ui.userSysId);
     if (!user || !this.usable(user)) return null;
     return this.engine.sessionForUser(user.sys_id);
   }
@@ -78,21 +71,16 @@ export class Authenticator {
   withAccessToken(token: string): Session | null {
     if (!token) return null;
     this.engine.checkMetadata();
-    const row = this.engine.store
-      .prepare(`SELECT "user" AS user, expires_at_ms AS exp FROM "oauth_credential" WHERE token_hash = ? AND type = 'access_token' LIMIT 1`)
-      .get(tokenHash(token)) as { user: string | null; exp: string | null } | undefined;
+    const row = this.engine.lookups.accessToken(tokenHash(token));
     if (!row || !row.user || Number(row.exp ?? 0) <= this.engine.now()) return null;
-    const user = this.engine.store.prepare(`SELECT sys_id, user_name, active, locked_out, user_password FROM "sys_user" WHERE sys_id = ?`).get(row.user) as UserRow | undefined;
+    const user = this.engine.lookups.userLoginById(row.user);
     if (!user || !this.usable(user)) return null;
     return this.engine.sessionForUser(user.sys_id);
   }
 
-  userByName(userName: string): UserRow | null {
+  userByName(userName: string): UserLogin | null {
     this.engine.checkMetadata();
-    const row = this.engine.store
-      .prepare(`SELECT sys_id, user_name, active, locked_out, user_password FROM "sys_user" WHERE user_name = ? LIMIT 1`)
-      .get(userName) as UserRow | undefined;
-    return row ?? null;
+    return this.engine.lookups.userLoginByName(userName);
   }
 
   usable(user: { active: string | null; locked_out: string | null }): boolean {

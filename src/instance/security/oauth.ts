@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { InstanceEngine } from '../records/engine';
+import type { OAuthClientRow as ClientRow, OAuthCredentialRow as CredentialRow } from '../records/store/platform-lookups';
 import { formatDateTime } from '../records/values';
 import { Authenticator, tokenHash } from './auth';
 
@@ -38,22 +39,6 @@ export type TokenFailure =
 
 export type TokenResult = { ok: true; body: TokenResponse } | { ok: false; reason: TokenFailure };
 
-interface ClientRow {
-  sys_id: string;
-  client_secret: string | null;
-  active: string | null;
-  access_token_lifespan: string | null;
-  refresh_token_lifespan: string | null;
-}
-
-interface CredentialRow {
-  sys_id: string;
-  user: string | null;
-  token: string | null;
-  expires_at_ms: string | null;
-  refresh_token: string | null;
-}
-
 const newToken = (): string => randomBytes(64).toString('base64url');
 
 function sameSecret(a: string, b: string): boolean {
@@ -90,30 +75,21 @@ export class OAuthService {
     }
     const refresh = this.credential(params.get('refresh_token') ?? '', 'refresh_token', client.sys_id);
     if (!refresh || !refresh.user || Number(refresh.expires_at_ms ?? 0) <= this.engine.now()) return { ok: false, reason: 'bad_refresh_token' };
-    const user = this.engine.store.prepare(`SELECT active, locked_out FROM "sys_user" WHERE sys_id = ?`).get(refresh.user) as
-      | { active: string | null; locked_out: string | null }
-      | undefined;
+    const user = this.engine.lookups.userLoginById(refresh.user);
     if (!user || !this.auth.usable(user)) return { ok: false, reason: 'bad_refresh_token' };
     return { ok: true, body: this.issue(client, refresh.user, refresh) };
   }
 
   private client(clientId: string): ClientRow | null {
     this.engine.checkMetadata();
-    const row = this.engine.store
-      .prepare(
-        `SELECT sys_id, client_secret, active, access_token_lifespan, refresh_token_lifespan FROM "oauth_entity" WHERE client_id = ? AND (type IS NULL OR type = 'client') LIMIT 1`,
-      )
-      .get(clientId) as ClientRow | undefined;
+    const row = this.engine.lookups.oauthClient(clientId);
     if (!row || row.active === 'false') return null;
     return row;
   }
 
   private credential(token: string, type: 'access_token' | 'refresh_token', clientSysId: string): CredentialRow | null {
     if (!token) return null;
-    const row = this.engine.store
-      .prepare(`SELECT sys_id, "user", token, expires_at_ms, refresh_token FROM "oauth_credential" WHERE token_hash = ? AND type = ? AND peer = ? LIMIT 1`)
-      .get(tokenHash(token), type, clientSysId) as CredentialRow | undefined;
-    return row ?? null;
+    return this.engine.lookups.oauthCredential(tokenHash(token), type, clientSysId);
   }
 
   private lifetimesMs(client: ClientRow): { access: number; refresh: number } {
@@ -126,12 +102,7 @@ export class OAuthService {
     const now = this.engine.now();
     const lifetimes = this.lifetimesMs(client);
     if (this.options.reuseValidAccessToken ?? true) {
-      const current = this.engine.store
-        .prepare(
-          `SELECT sys_id, "user", token, expires_at_ms, refresh_token FROM "oauth_credential" WHERE "user" = ? AND peer = ? AND type = 'access_token'
-           ORDER BY CAST(expires_at_ms AS INTEGER) DESC LIMIT 1`,
-        )
-        .get(userSysId, client.sys_id) as CredentialRow | undefined;
+      const current = this.engine.lookups.latestAccessToken(userSysId, client.sys_id);
       if (current && current.token && Number(current.expires_at_ms) > now) {
         const currentRefresh = current.refresh_token ? this.byId(current.refresh_token) : null;
         const refreshUsable = currentRefresh && currentRefresh.token && Number(currentRefresh.expires_at_ms) > now && (!refresh || refresh.sys_id === currentRefresh.sys_id);
@@ -157,10 +128,7 @@ export class OAuthService {
   }
 
   private byId(sysId: string): CredentialRow | null {
-    return (
-      (this.engine.store.prepare(`SELECT sys_id, "user", token, expires_at_ms, refresh_token FROM "oauth_credential" WHERE sys_id = ?`).get(sysId) as CredentialRow | undefined) ??
-      null
-    );
+    return this.engine.lookups.oauthCredentialById(sysId);
   }
 
   private row(type: string, user: string, peer: string, token: string, expiresAtMs: number, refreshId: string): Record<string, string> {

@@ -51,12 +51,7 @@ export class RateLimiter {
 
   private rules(): RateRule[] {
     return this.engine.cachedByMetadata('rate-limit-rules', () => {
-      const rows = this.engine.store
-        .prepare(
-          `SELECT r.sys_id, r.name, r.type, r."user", ro.name AS role_name, r.rate_limit, r.http_method, r.rest_api FROM "sys_rate_limit_rules" r
-           LEFT JOIN "sys_user_role" ro ON ro.sys_id = r."role" WHERE r.active IS NULL OR r.active <> 'false'`,
-        )
-        .all() as Array<Record<string, string | null>>;
+      const rows = this.engine.lookups.activeRateLimitRules();
       return rows.map((r) => ({
         sysId: r.sys_id ?? '',
         name: r.name ?? '',
@@ -90,13 +85,7 @@ export class RateLimiter {
     if (!rule) return null;
     const now = this.engine.now();
     const windowStart = Math.floor(now / this.windowMs) * this.windowMs;
-    const row = this.engine.db
-      .prepare(
-        `INSERT INTO _rate_limit_counters (rule_id, user_id, window_start, count) VALUES (?, ?, ?, 1)
-         ON CONFLICT(rule_id, user_id, window_start) DO UPDATE SET count = count + 1 RETURNING count`,
-      )
-      .get(rule.sysId, session.userSysId, windowStart) as { count: number };
-    if (row.count === 1) this.engine.db.prepare(`DELETE FROM _rate_limit_counters WHERE window_start < ?`).run(windowStart);
-    return { rule, count: row.count, resetAt: Math.floor((windowStart + this.windowMs) / 1000), exceeded: row.count > rule.limit };
+    const count = this.engine.rateLimitCounters.hit(rule.sysId, session.userSysId, windowStart);
+    return { rule, count, resetAt: Math.floor((windowStart + this.windowMs) / 1000), exceeded: count > rule.limit };
   }
 }

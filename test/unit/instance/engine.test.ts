@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { DataPolicyError, OperationAbortedError, RecordNotFoundError, UnknownTableError } from '../../../src/instance/errors';
 import { InstanceEngine } from '../../../src/instance/records/engine';
 import { ASYNC_BUSINESS_RULE_JOB, type AfterRuleEvent, type AsyncRuleJobPayload, type BeforeRuleEvent } from '../../../src/instance/records/hooks';
@@ -148,6 +149,27 @@ describe('record engine: platform behaviour', () => {
     expect(() => engine.insert('incident', { sys_id: 'a'.repeat(32) })).toThrow(expect.objectContaining({ detail: `Error during insert of incident (${'a'.repeat(32)})` }));
   });
 
+  it('answers a unique index refusing an insert or an update with the platform\'s error, and keeps the rows as they were', () => {
+    engine.schema.defineTable({ name: 'u_keyed', label: 'Keyed', columns: [{ name: 'u_key', label: 'Key', type: 'string', display: true }] });
+    expect(engine.schema.createIndex('u_keyed', 'u_keyed_key', ['u_key'], true)).toEqual({ unique: true });
+    const one = engine.insert('u_keyed', { u_key: 'one' });
+    const two = engine.insert('u_keyed', { u_key: 'two' });
+    expect(() => engine.insert('u_keyed', { u_key: 'one' })).toThrow(expect.objectContaining({ message: 'Operation Failed', detail: 'Error during insert of u_keyed (one)' }));
+    expect(() => engine.update('u_keyed', two.sysId, { u_key: 'one' })).toThrow(expect.objectContaining({ detail: 'Error during update of u_keyed (one)' }));
+    expect(engine.get('u_keyed', two.sysId)?.values.u_key).toBe('two');
+    expect(engine.count('u_keyed')).toBe(2);
+    expect(engine.get('u_keyed', one.sysId)?.values.sys_mod_count).toBe('0');
+  });
+
+  it('creates a unique index that existing rows break as a plain one, and refuses names and columns that are not identifiers of the table', () => {
+    engine.schema.defineTable({ name: 'u_dup', label: 'Dup', columns: [{ name: 'u_key', label: 'Key', type: 'string' }] });
+    engine.insert('u_dup', { u_key: 'same' });
+    engine.insert('u_dup', { u_key: 'same' });
+    expect(engine.schema.createIndex('u_dup', 'u_dup_key', ['u_key'], true)).toEqual({ unique: false });
+    expect(() => engine.schema.createIndex('u_dup', 'u_dup_other', ['u_nope'], false)).toThrow(/not columns of the table/);
+    expect(() => engine.schema.createIndex('u_dup', 'x"; DROP TABLE task; --', ['u_key'], false)).toThrow(/unsafe SQL identifier/);
+  });
+
   it('throws typed errors for unknown tables and records', () => {
     expect(() => engine.query('no_such_table')).toThrow(UnknownTableError);
     expect(() => engine.update('incident', 'f'.repeat(32), {})).toThrow(RecordNotFoundError);
@@ -181,8 +203,14 @@ describe('record engine: platform behaviour', () => {
     engine.schema.defineColumn('incident', { name: 'x_incident_io_id', type: 'string', label: 'incident.io ID' });
     const inc = engine.insert('incident', { x_incident_io_id: '01H' });
     expect(engine.get('task', inc.sysId)?.values.x_incident_io_id).toBe('01H');
-    const columns = (engine.db.prepare(`SELECT name FROM pragma_table_info('task')`).all() as Array<{ name: string }>).map((c) => c.name);
-    expect(columns).toContain('x_incident_io_id');
+    // The physical table, read through a connection of its own on the same file.
+    const file = new Database(engine.dbFile, { readonly: true });
+    try {
+      const columns = (file.prepare(`SELECT name FROM pragma_table_info('task')`).all() as Array<{ name: string }>).map((c) => c.name);
+      expect(columns).toContain('x_incident_io_id');
+    } finally {
+      file.close();
+    }
   });
 });
 
@@ -332,6 +360,20 @@ describe('job queue', () => {
     now += 60_000;
     expect(engine.jobs.releaseStale(now - 30_000)).toBe(1);
     expect(engine.jobs.claim('w2', ['b'])?.claimedBy).toBe('w2');
+  });
+
+  it('tells when the next job of some types is due, and puts back the jobs of a worker that exited', () => {
+    engine.jobs.enqueue({ jobType: 'a', payload: null, runAtMs: now + 1000 });
+    engine.jobs.enqueue({ jobType: 'b', payload: null, runAtMs: now + 5000 });
+    expect(engine.jobs.nextRunAtOf(['b'])).toBe(now + 5000);
+    expect(engine.jobs.nextRunAtOf(['a', 'b'])).toBe(now + 1000);
+    expect(engine.jobs.nextRunAtOf(['c'])).toBeNull();
+    now += 5000;
+    const claimed = engine.jobs.claim('w1', ['b']);
+    expect(engine.jobs.releaseClaimedBy('w2')).toBe(0);
+    expect(engine.jobs.releaseClaimedBy('w1')).toBe(1);
+    expect(engine.jobs.get(claimed!.sysId)).toMatchObject({ state: 'ready' });
+    expect(engine.jobs.everQueuedFor('b', 'nothing')).toBe(false);
   });
 
   it('writes syslog rows', () => {

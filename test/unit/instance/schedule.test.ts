@@ -70,7 +70,9 @@ describe('syncScheduledTriggers', () => {
     syncScheduledTriggers(engine);
     const [trigger] = pending();
     expect(Number(trigger.run_at_ms)).toBeLessThanOrEqual(Date.now());
-    engine.db.prepare(`UPDATE "sys_trigger" SET state = 'done'`).run();
+    const claimed = engine.jobs.claim('test-worker', [SCHEDULED_SCRIPT_JOB]);
+    expect(claimed?.sysId).toBe(trigger.sys_id);
+    engine.jobs.complete(trigger.sys_id);
     expect(syncScheduledTriggers(engine)).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { escapeQueryValue } from '../../query';
 import { isSysId } from '../../records/values';
 import type { GlideHost } from './host';
 import { withUnsupportedMembers } from './unsupported';
@@ -63,7 +64,7 @@ export const GlideStringUtilImpl = {
       .replace(/&quot;/g, '"')
       .replace(/&#39;/g, "'")
       .replace(/&amp;/g, '&'),
-  escapeQueryTermSeparator: (text: unknown): string => String(text ?? '').replace(/\^/g, '^^'),
+  escapeQueryTermSeparator: (text: unknown): string => escapeQueryValue(String(text ?? '')),
   isEligibleSysID: (text: unknown): boolean => isSysId(String(text ?? '')),
   newLinesToBreaks: (text: unknown): string => String(text ?? '').replace(/\r?\n/g, '<br/>'),
   normalizeWhitespace: (text: unknown): string => String(text ?? '').replace(/\s+/g, ' ').trim(),

@@ -1,4 +1,4 @@
-import { escapeQueryValue } from '../../query';
+import { queryCondition } from '../../query';
 import type { SyslogLevel } from '../../records/syslog';
 import { sessionHasRole } from '../../records/session';
 import { formatDate, formatDateTime, newSysId, toStringValue } from '../../records/values';
@@ -85,7 +85,7 @@ export function createGs(host: GlideHost): Record<string, unknown> {
           const name = toStringValue(group);
           if (!session.userSysId || !name) return false;
           const found = engine.query('sys_user_grmember', {
-            query: `user=${session.userSysId}^group.name=${escapeQueryValue(name)}^ORgroup=${escapeQueryValue(name)}`,
+            query: `${queryCondition('user', '=', session.userSysId)}^${queryCondition('group.name', '=', name)}^OR${queryCondition('group', '=', name)}`,
             limit: 1,
             session: engine.systemSession(),
           });
@@ -107,7 +107,7 @@ export function createGs(host: GlideHost): Record<string, unknown> {
     setProperty(name: unknown, value: unknown, description?: unknown): void {
       const key = toStringValue(name);
       const text = value instanceof GlideElementImpl ? value.toString() : toStringValue(value);
-      const existing = engine.query('sys_properties', { query: `name=${escapeQueryValue(key)}`, limit: 1, session: engine.systemSession() }).records[0];
+      const existing = engine.query('sys_properties', { query: queryCondition('name', '=', key), limit: 1, session: engine.systemSession() }).records[0];
       const scope = host.frame()?.scope ?? 'global';
       const propertyScope = existing?.values.sys_scope ? scopeNameOf(engine, existing.values.sys_scope) : key.split('.')[0];
       if (scope !== 'global' && propertyScope !== scope) {

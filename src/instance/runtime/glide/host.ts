@@ -32,9 +32,6 @@ export interface GlideHost {
 export function scopeNameOf(engine: InstanceEngine, scopeIdOrName: string): string {
   if (!scopeIdOrName || scopeIdOrName === 'global') return 'global';
   return engine.cachedByMetadata(`runtime:scope:${scopeIdOrName}`, () => {
-    const row = engine.store.prepare(`SELECT scope FROM "sys_scope" WHERE sys_id = ? OR scope = ? LIMIT 1`).get(scopeIdOrName, scopeIdOrName) as
-      | { scope: string | null }
-      | undefined;
-    return row?.scope || 'global';
+    return engine.lookups.scopeName(scopeIdOrName) ?? 'global';
   });
 }

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { SqliteDatabase } from '../db/database';
+import type { SqliteDatabase } from '../../db/database';
 
 /** Attachment bytes, one row per sys_attachment record, in the internal `_attachment_content` table. */
 export class AttachmentContent {

@@ -1,8 +1,8 @@
-import type { TableMeta } from '../db/dictionary';
-import type { RoleService } from '../security/roles';
-import type { RecordOperation, RecordValues } from './hooks';
-import type { SchemaEditor } from './schema-editor';
-import type { RowStore } from './store';
+import { DICTIONARY_TABLES, type TableMeta } from '../../db/dictionary';
+import type { RecordOperation, RecordValues } from '../hooks';
+import type { SchemaEditor } from '../schema/schema-editor';
+import type { RowStore } from '../store/row-store';
+import type { RoleService } from './role-grants';
 
 /** Tables whose changes bump the metadata version (every engine then drops its caches). */
 export const METADATA_TABLES: ReadonlySet<string> = new Set([
@@ -32,8 +32,6 @@ export const METADATA_TABLES: ReadonlySet<string> = new Set([
   'sys_scope',
   'sys_app',
 ]);
-/** Tables whose changes change the dictionary (and so the physical schema). */
-export const DICTIONARY_TABLES: ReadonlySet<string> = new Set(['sys_db_object', 'sys_dictionary', 'sys_choice', 'sys_number']);
 
 /** What the platform's reactions need from the engine. */
 export interface ReactionContext {

@@ -1,4 +1,4 @@
-import type { RowStore } from './store';
+import type { RowStore } from '../store/row-store';
 
 /**
  * System properties as the engine reads them: all of sys_properties cached per metadata version

@@ -1,5 +1,15 @@
-import type { InstanceEngine } from '../records/engine';
-import { formatDateTime, newSysId } from '../records/values';
+import type { PendingRoleGrants } from '../store/internal-state';
+import type { RowStore } from '../store/row-store';
+import { formatDateTime, newSysId } from '../values';
+
+/** What role maintenance needs from the engine. */
+export interface RoleGrantContext {
+  store: RowStore;
+  pending: PendingRoleGrants;
+  now(): number;
+  /** Inserts a direct grant as the system (through the engine, so its reactions run). */
+  insertDirectGrant(userSysId: string, roleSysId: string): void;
+}
 
 interface HasRoleRow {
   sys_id: string;
@@ -17,11 +27,11 @@ interface HasRoleRow {
  * Containment cycles are safe (each role is expanded once per grant source).
  */
 export class RoleService {
-  constructor(private readonly engine: InstanceEngine) {}
+  constructor(private readonly ctx: RoleGrantContext) {}
 
   /** Effective role names of a user, read from the maintained sys_user_has_role rows. */
   roleNamesOf(userSysId: string): Set<string> {
-    const rows = this.engine.store
+    const rows = this.ctx.store
       .prepare(
         `SELECT DISTINCT r.name AS name FROM "sys_user_has_role" h JOIN "sys_user_role" r ON r.sys_id = h."role"
          WHERE h."user" = ? AND (h.state IS NULL OR h.state = 'active') AND r.name IS NOT NULL`,
@@ -31,13 +41,13 @@ export class RoleService {
   }
 
   roleSysId(name: string): string | null {
-    const row = this.engine.store.prepare(`SELECT sys_id FROM "sys_user_role" WHERE name = ? LIMIT 1`).get(name) as { sys_id: string } | undefined;
+    const row = this.ctx.store.prepare(`SELECT sys_id FROM "sys_user_role" WHERE name = ? LIMIT 1`).get(name) as { sys_id: string } | undefined;
     return row?.sys_id ?? null;
   }
 
   /** Rebuilds the group-granted and inherited rows of one user from the direct grants and groups. */
   recomputeUser(userSysId: string): void {
-    const store = this.engine.store;
+    const store = this.ctx.store;
     const contains = this.containmentMap();
     const existing = store
       .prepare(`SELECT sys_id, "role", inherited, granted_by, included_in_role FROM "sys_user_has_role" WHERE "user" = ?`)
@@ -80,7 +90,7 @@ export class RoleService {
       if (desired.has(key) && !keep.has(key)) keep.add(key);
       else store.prepare(`DELETE FROM "sys_user_has_role" WHERE sys_id = ?`).run(row.sys_id);
     }
-    const now = formatDateTime(this.engine.now());
+    const now = formatDateTime(this.ctx.now());
     const insert = store.prepare(`INSERT INTO "sys_user_has_role" (sys_id, "user", "role", inherited, granted_by, included_in_role, state,
         sys_created_on, sys_created_by, sys_updated_on, sys_updated_by, sys_mod_count) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, 'system', ?, 'system', '0')`);
     for (const [key, row] of desired) {
@@ -90,13 +100,13 @@ export class RoleService {
   }
 
   recomputeGroupMembers(groupSysId: string): void {
-    const members = this.engine.store.prepare(`SELECT DISTINCT "user" AS u FROM "sys_user_grmember" WHERE "group" = ?`).all(groupSysId) as Array<{ u: string | null }>;
+    const members = this.ctx.store.prepare(`SELECT DISTINCT "user" AS u FROM "sys_user_grmember" WHERE "group" = ?`).all(groupSysId) as Array<{ u: string | null }>;
     for (const m of members) if (m.u) this.recomputeUser(m.u);
   }
 
   /** After containment changed: every user holding any role. */
   recomputeAllUsers(): void {
-    const users = this.engine.store
+    const users = this.ctx.store
       .prepare(
         `SELECT DISTINCT "user" AS u FROM "sys_user_has_role" UNION SELECT DISTINCT m."user" FROM "sys_user_grmember" m JOIN "sys_group_has_role" g ON g."group" = m."group"`,
       )
@@ -106,14 +116,11 @@ export class RoleService {
 
   /** Remembers a grant of a role that does not exist yet (shipped by an app installed later). */
   addPendingGrant(userName: string, roleName: string): void {
-    this.engine.db.prepare(`INSERT OR IGNORE INTO _pending_role_grants (user_name, role_name) VALUES (?, ?)`).run(userName, roleName);
+    this.ctx.pending.add(userName, roleName);
   }
 
   pendingGrants(): Array<{ userName: string; roleName: string }> {
-    return (this.engine.db.prepare(`SELECT user_name, role_name FROM _pending_role_grants`).all() as Array<{ user_name: string; role_name: string }>).map((r) => ({
-      userName: r.user_name,
-      roleName: r.role_name,
-    }));
+    return this.ctx.pending.list();
   }
 
   /**
@@ -124,12 +131,12 @@ export class RoleService {
     let granted = 0;
     for (const pending of this.pendingGrants()) {
       if (this.roleSysId(pending.roleName) === null) continue;
-      const user = this.engine.store.prepare(`SELECT sys_id FROM "sys_user" WHERE user_name = ? LIMIT 1`).get(pending.userName) as { sys_id: string } | undefined;
+      const user = this.ctx.store.prepare(`SELECT sys_id FROM "sys_user" WHERE user_name = ? LIMIT 1`).get(pending.userName) as { sys_id: string } | undefined;
       if (user) {
         this.grantRole(user.sys_id, pending.roleName);
         granted++;
       }
-      this.engine.db.prepare(`DELETE FROM _pending_role_grants WHERE user_name = ? AND role_name = ?`).run(pending.userName, pending.roleName);
+      this.ctx.pending.remove(pending.userName, pending.roleName);
     }
     return granted;
   }
@@ -138,15 +145,15 @@ export class RoleService {
   grantRole(userSysId: string, roleName: string): void {
     const roleId = this.roleSysId(roleName);
     if (!roleId) throw new Error(`role ${roleName} does not exist`);
-    const exists = this.engine.store
+    const exists = this.ctx.store
       .prepare(`SELECT 1 FROM "sys_user_has_role" WHERE "user" = ? AND "role" = ? AND (inherited IS NULL OR inherited <> 'true') AND granted_by IS NULL`)
       .get(userSysId, roleId);
     if (exists) return;
-    this.engine.insert('sys_user_has_role', { user: userSysId, role: roleId }, { session: this.engine.systemSession(), runBusinessRules: false });
+    this.ctx.insertDirectGrant(userSysId, roleId);
   }
 
   private containmentMap(): Map<string, string[]> {
-    const rows = this.engine.store.prepare(`SELECT "role" AS role, "contains" AS c FROM "sys_user_role_contains"`).all() as Array<{ role: string | null; c: string | null }>;
+    const rows = this.ctx.store.prepare(`SELECT "role" AS role, "contains" AS c FROM "sys_user_role_contains"`).all() as Array<{ role: string | null; c: string | null }>;
     const map = new Map<string, string[]>();
     for (const r of rows) {
       if (!r.role || !r.c) continue;

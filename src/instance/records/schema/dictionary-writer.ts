@@ -1,5 +1,5 @@
-import type { InstanceEngine } from '../records/engine';
-import { formatDateTime, normalizeForType } from '../records/values';
+import { normalizeForType, formatDateTime } from '../values';
+import type { SchemaContext } from './schema-editor';
 
 /**
  * Writes dictionary records (sys_db_object, sys_dictionary, sys_choice, sys_number) in one batch and
@@ -8,8 +8,6 @@ import { formatDateTime, normalizeForType } from '../records/values';
  * columns would cost a third of a second, and tests install the app into every instance they start.
  * Call inside a transaction. Business rules do not run for these writes (the installer's never do).
  */
-
-export const DICTIONARY_TABLES: ReadonlySet<string> = new Set(['sys_db_object', 'sys_dictionary', 'sys_choice', 'sys_number']);
 
 export interface DictionaryRow {
   table: string;
@@ -23,7 +21,8 @@ export interface WriteCounts {
   unchanged: number;
 }
 
-export function writeDictionaryRows(engine: InstanceEngine, rows: readonly DictionaryRow[]): WriteCounts {
+export function writeDictionaryRows(ctx: SchemaContext, rows: readonly DictionaryRow[], addSystemColumnEntries: (object: Record<string, string>) => void): WriteCounts {
+  const { engine, store } = ctx;
   const counts: WriteCounts = { inserted: 0, updated: 0, unchanged: 0 };
   if (rows.length === 0) return counts;
   engine.checkMetadata();
@@ -38,7 +37,7 @@ export function writeDictionaryRows(engine: InstanceEngine, rows: readonly Dicti
       if (!column || !physical.has(field)) continue;
       values[field] = raw === '' ? '' : (normalizeForType(column.type, raw) ?? raw);
     }
-    const existing = engine.store.read(meta, row.sysId);
+    const existing = store.read(meta, row.sysId);
     if (!existing) {
       const inserted: Record<string, string> = {
         ...values,
@@ -50,9 +49,9 @@ export function writeDictionaryRows(engine: InstanceEngine, rows: readonly Dicti
         sys_mod_count: '0',
       };
       if (meta.hasClassColumn) inserted.sys_class_name = meta.name;
-      engine.store.insert(meta.root, inserted, physical);
+      store.insert(meta.root, inserted, physical);
       // The platform gives a new root table the dictionary entries of its system columns.
-      if (row.table === 'sys_db_object') engine.schema.addSystemColumnEntries(inserted);
+      if (row.table === 'sys_db_object') addSystemColumnEntries(inserted);
       counts.inserted++;
       continue;
     }
@@ -65,7 +64,7 @@ export function writeDictionaryRows(engine: InstanceEngine, rows: readonly Dicti
     changes.sys_updated_on = now;
     changes.sys_updated_by = 'system';
     changes.sys_mod_count = String(Number(existing.sys_mod_count || '0') + 1);
-    engine.store.update(meta.root, row.sysId, changes, physical);
+    store.update(meta.root, row.sysId, changes, physical);
     counts.updated++;
   }
   if (counts.inserted + counts.updated > 0) {

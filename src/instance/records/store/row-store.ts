@@ -1,9 +1,9 @@
 import type { Statement } from 'better-sqlite3';
-import { quoteIdentifier, type SqliteDatabase } from '../db/database';
-import type { TableMeta } from '../db/dictionary';
-import { ConstraintViolationError } from '../errors';
-import { classRestriction, type CompiledQuery } from '../query/sql';
-import type { RecordValues } from './hooks';
+import { quoteIdentifier, type SqliteDatabase } from '../../db/database';
+import type { TableMeta } from '../../db/dictionary';
+import { ConstraintViolationError } from '../../errors';
+import { classRestriction, type CompiledQuery } from '../../query/sql';
+import type { RecordValues } from '../hooks';
 
 const STATEMENT_CACHE_SIZE = 500;
 

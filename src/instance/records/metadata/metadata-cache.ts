@@ -1,0 +1,98 @@
+import { readDictionarySource } from '../../db/bootstrap';
+import type { SqliteDatabase } from '../../db/database';
+import { Dictionary, type TableMeta } from '../../db/dictionary';
+import type { InstanceMeta } from '../../db/internal-tables';
+import { UnknownTableError } from '../../errors';
+
+/**
+ * What an engine knows from metadata, kept per thread and dropped when the shared metadata version
+ * moves (any thread, any engine on the same file): the dictionary (tables, columns, choices,
+ * numbering), each hierarchy's physical columns, and values derived from metadata (compiled rules,
+ * rate-limit rules …). Other caches (properties, sessions, ACLs, prepared statements) register to be
+ * dropped with it.
+ */
+export class MetadataCache {
+  private metadataVersion = -1;
+  private dictionaryVersion = -1;
+  private dictionaryCache: Dictionary | null = null;
+  private readonly physicalCache = new Map<string, ReadonlySet<string>>();
+  private readonly derived = new Map<string, unknown>();
+  private readonly listeners: Array<(dictionaryToo: boolean) => void> = [];
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly meta: InstanceMeta,
+  ) {}
+
+  /** Calls `listener` whenever cached metadata is dropped (`dictionaryToo`: tables or columns changed). */
+  onInvalidate(listener: (dictionaryToo: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Drops cached metadata when another connection (or this one) changed it. One indexed read. */
+  check(): void {
+    const versions = this.meta.versions();
+    if (versions.metadata !== this.metadataVersion) {
+      this.invalidate(versions.dictionary !== this.dictionaryVersion);
+      this.metadataVersion = versions.metadata;
+      this.dictionaryVersion = versions.dictionary;
+    }
+  }
+
+  /** Drops what this thread cached (the dictionary too when `dictionaryToo`). */
+  invalidate(dictionaryToo: boolean): void {
+    this.derived.clear();
+    if (dictionaryToo) {
+      this.dictionaryCache = null;
+      this.physicalCache.clear();
+    }
+    for (const listener of this.listeners) listener(dictionaryToo);
+  }
+
+  /** Marks metadata changed for every engine in every thread (and drops this one's caches now). */
+  bump(dictionaryChanged: boolean): void {
+    this.invalidate(dictionaryChanged);
+    this.metadataVersion = this.meta.bumpMetadataVersion(dictionaryChanged);
+    if (dictionaryChanged) this.dictionaryVersion = this.meta.versions().dictionary;
+  }
+
+  /** A value derived from metadata, built once per metadata version. */
+  cached<T>(key: string, build: () => T): T {
+    this.check();
+    if (this.derived.has(key)) return this.derived.get(key) as T;
+    const value = build();
+    this.derived.set(key, value);
+    return value;
+  }
+
+  dictionary(): Dictionary {
+    if (!this.dictionaryCache) this.dictionaryCache = Dictionary.build(readDictionarySource(this.db));
+    return this.dictionaryCache;
+  }
+
+  hasTable(name: string): boolean {
+    this.check();
+    return this.dictionary().table(name) !== undefined;
+  }
+
+  tableMeta(name: string): TableMeta {
+    const meta = this.dictionary().table(name);
+    if (!meta) throw new UnknownTableError(name);
+    return meta;
+  }
+
+  /** Physical tables changed (DDL ran): forget their columns. */
+  physicalTablesChanged(): void {
+    this.physicalCache.clear();
+  }
+
+  /** The columns a hierarchy's physical table has (what a write may store). */
+  physicalColumns(root: string): ReadonlySet<string> {
+    let set = this.physicalCache.get(root);
+    if (!set) {
+      set = new Set(this.dictionary().physicalColumns(root).map((c) => c.name));
+      this.physicalCache.set(root, set);
+    }
+    return set;
+  }
+}
