@@ -823,6 +823,7 @@ export class InstanceEngine {
   /** The platform's own reactions to writes, inside the write's transaction (records/platform-reactions.ts). */
   private afterWriteInTransaction(operation: RecordOperation, meta: TableMeta, current: RecordValues, previous: RecordValues | null): void {
     reactToWrite(this, operation, meta, current, previous);
+    this.currentHooks.writeObserver?.({ operation, table: meta.name, sysId: current.sys_id ?? '', current, previous });
   }
 
   /** Re-reads the dictionary and brings the physical tables in line (inside the caller's transaction). */
