@@ -134,7 +134,7 @@ export interface WriteOptions {
   inputDisplayValue?: boolean;
   /** Resolve references given as natural keys (user_name, role name, group name …): for seeds. */
   naturalKeyReferences?: boolean;
-  /** Accept values for sys_created_on/by, sys_updated_on/by (seeding history). */
+  /** Accept values for sys_created_on/by, sys_updated_on/by (seeding history); with suppressAutoSysFields, sys_mod_count too (a restore). */
   allowSystemFields?: boolean;
   /**
    * Leave the system fields alone (sysparm_suppress_auto_sys_field, GlideRecord.autoSysFields(false)):
@@ -720,7 +720,9 @@ export class InstanceEngine {
     for (const [field, raw] of Object.entries(input)) {
       const column = meta.columns.get(field);
       if (!column) continue;
-      if (field === 'sys_id' || field === 'sys_class_name' || field === 'sys_mod_count') continue;
+      if (field === 'sys_id' || field === 'sys_class_name') continue;
+      // A restore (system fields given and kept, as the ATF rollback writes) may set the update count back.
+      if (field === 'sys_mod_count' && !(options.allowSystemFields && options.suppressAutoSysFields)) continue;
       if (SYSTEM_COLUMN_NAMES.has(field) && !options.allowSystemFields) continue;
       if (column.type === 'collection') continue;
       const text = toStringValue(raw);
