@@ -190,61 +190,6 @@ declare global {
                         id: '346f822122ee4732b33d90070ca0f6ad'
                         deleted: false
                     }
-                    'atf-probe': {
-                        table: 'sys_atf_test'
-                        id: 'af84eb07ec25445aa929954f055f5008'
-                        deleted: true
-                    }
-                    'atf-probe-el': {
-                        table: 'sys_atf_step'
-                        id: '009a0287d18f4c6fbac40abfa5f4ef15'
-                        deleted: true
-                    }
-                    'atf-probe-imp': {
-                        table: 'sys_atf_step'
-                        id: '7851552b75594663ba45226ef1a1feca'
-                        deleted: true
-                    }
-                    'atf-probe-ins': {
-                        table: 'sys_atf_step'
-                        id: '9d73b92bc09c41ac8bb636d218ae2b4a'
-                        deleted: true
-                    }
-                    'atf-probe-q': {
-                        table: 'sys_atf_step'
-                        id: '6e8791168278403e87a00e0a45e25003'
-                        deleted: true
-                    }
-                    'atf-probe-rest': {
-                        table: 'sys_atf_step'
-                        id: 'bd6880b3a95a41f194b4339f52646064'
-                        deleted: true
-                    }
-                    'atf-probe-script': {
-                        table: 'sys_atf_step'
-                        id: 'd5503f20f624460b971fbc781125c8c5'
-                        deleted: true
-                    }
-                    'atf-probe-st': {
-                        table: 'sys_atf_step'
-                        id: '03768c50c2144b7cac776ed1411fe10b'
-                        deleted: true
-                    }
-                    'atf-probe-upd': {
-                        table: 'sys_atf_step'
-                        id: 'b9eaae44e1e64b0aae5eb2a165e44d76'
-                        deleted: true
-                    }
-                    'atf-probe-user': {
-                        table: 'sys_atf_step'
-                        id: '704bf9c9a2584c8faf2fe9c6e1ca21a3'
-                        deleted: true
-                    }
-                    'atf-probe-val': {
-                        table: 'sys_atf_step'
-                        id: '1cd04655415c4334b3efb6e4abed1919'
-                        deleted: true
-                    }
                     'atf-unsynced-category-saved': {
                         table: 'sys_atf_step'
                         id: 'c4d926a7580c466ca4c7f85d160cd829'
@@ -320,36 +265,6 @@ declare global {
                     'config-acl-write': {
                         table: 'sys_security_acl'
                         id: 'af3f2d07d63c4c899b3db1a72b688db8'
-                    }
-                    'exp-a': {
-                        table: 'sys_atf_test'
-                        id: '4851d5a97247421aad21c737d91dd219'
-                        deleted: true
-                    }
-                    'exp-a1': {
-                        table: 'sys_atf_step'
-                        id: 'e47b675a84674052b157389735b64ad4'
-                        deleted: true
-                    }
-                    'exp-b': {
-                        table: 'sys_atf_test'
-                        id: 'f5202658136d43b984d197231ec411d0'
-                        deleted: true
-                    }
-                    'exp-b1': {
-                        table: 'sys_atf_step'
-                        id: '15f6ad025a8c4acaaddcd26ed999e406'
-                        deleted: true
-                    }
-                    'exp-c': {
-                        table: 'sys_atf_test'
-                        id: '15628fe4637d4403ada80f2692bac064'
-                        deleted: true
-                    }
-                    'exp-c1': {
-                        table: 'sys_atf_step'
-                        id: 'b99302ccc90248a484b1f4ed4a127d06'
-                        deleted: true
                     }
                     'job-retry-and-purge-outbox': {
                         table: 'sysauto_script'
@@ -607,15 +522,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_variable_value'
-                        id: '08a01028018148a8b037dfe0a9546641'
-                        deleted: true
-                        key: {
-                            document_key: '7851552b75594663ba45226ef1a1feca'
-                            variable: '586e2c4253e0220002c6435723dc3415'
-                        }
-                    },
-                    {
                         table: 'sys_dictionary'
                         id: '0a3db132712d425995657550a827090d'
                         key: {
@@ -677,24 +583,6 @@ declare global {
                         key: {
                             document_key: '428487071f7641e0ae0a65770b0ce8e6'
                             variable: '6f69fc4aff6433008d3f5d9ad53bf18c'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '10236da4f56a4349b0548aa3aa7a98f9'
-                        deleted: true
-                        key: {
-                            document_key: '9d73b92bc09c41ac8bb636d218ae2b4a'
-                            variable: '90144b535320220002c6435723dc3488'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '111f6302385d4df18af707a14032075a'
-                        deleted: true
-                        key: {
-                            document_key: 'b9eaae44e1e64b0aae5eb2a165e44d76'
-                            variable: '334b7bb7675003007ba405225685ef72'
                         }
                     },
                     {
@@ -773,15 +661,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_variable_value'
-                        id: '1a6d8c32967d4b94ba28f7955a344e6f'
-                        deleted: true
-                        key: {
-                            document_key: '704bf9c9a2584c8faf2fe9c6e1ca21a3'
-                            variable: '8c07aba5ff6033008d3f5d9ad53bf13b'
-                        }
-                    },
-                    {
                         table: 'sys_element_mapping'
                         id: '1b19621ab60a4afa8287fbdd95825fbe'
                         key: {
@@ -800,28 +679,10 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: '1cfd5b70483a4624b33dcd3cc174f007'
-                        deleted: true
-                        key: {
-                            document_key: 'd5503f20f624460b971fbc781125c8c5'
-                            variable: '42f2564b73031300440211d8faf6a777'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: '1d08ef21d39e44cc8cf24d3241471314'
                         key: {
                             document_key: '55491ee4a34a47228adbd7a1a6818723'
                             variable: '90144b535320220002c6435723dc3488'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '1d559c235fd2408cb1c06bd843abf55d'
-                        deleted: true
-                        key: {
-                            document_key: 'bd6880b3a95a41f194b4339f52646064'
-                            variable: '58408e250b3222000b7da95e93673a5c'
                         }
                     },
                     {
@@ -850,38 +711,10 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: '1f45494c57bb4f3680d32a00a5d41af3'
-                        deleted: true
-                        key: {
-                            document_key: '9d73b92bc09c41ac8bb636d218ae2b4a'
-                            variable: '9024a37f671003007ba405225685efe5'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: '213c8df75d7c4846a3d71db86baff5fa'
                         key: {
                             document_key: '0c979d733a2b45908483759792628f6e'
                             variable: 'e6e3c7535320220002c6435723dc3496'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '21736f38367a4bc29d460e297ed78bf8'
-                        deleted: true
-                        key: {
-                            document_key: '15f6ad025a8c4acaaddcd26ed999e406'
-                            variable: '523c79985f30220012b44adb7f46663a'
-                        }
-                    },
-                    {
-                        table: 'sys_element_mapping'
-                        id: '224226c336254db0bcaf50444d8c5ca9'
-                        deleted: true
-                        key: {
-                            field: 'field_values'
-                            table: 'var__m_atf_input_variable_2d82e3c7531400109e02ddeeff7b12a7'
-                            id: '6e8791168278403e87a00e0a45e25003'
                         }
                     },
                     {
@@ -919,15 +752,6 @@ declare global {
                         key: {
                             document_key: '9ad529c333794de8b3e0bdb9bc8de7f2'
                             variable: 'dd54cf535320220002c6435723dc34fd'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '252b403aca38439d8267119ff110c668'
-                        deleted: true
-                        key: {
-                            document_key: 'd5503f20f624460b971fbc781125c8c5'
-                            variable: '989d9e235324220002c6435723dc3484'
                         }
                     },
                     {
@@ -970,15 +794,6 @@ declare global {
                             name: 'x_incident_io_outbound_event'
                             element: 'incident_number'
                             language: 'en'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '2c7b724f897a461dbd271773ab3d2a07'
-                        deleted: true
-                        key: {
-                            document_key: '009a0287d18f4c6fbac40abfa5f4ef15'
-                            variable: '2db298199f132200ef4afa7dc67fcfbc'
                         }
                     },
                     {
@@ -1114,15 +929,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_variable_value'
-                        id: '3a19228b192d453c88ed5deaebe8c1d6'
-                        deleted: true
-                        key: {
-                            document_key: 'b9eaae44e1e64b0aae5eb2a165e44d76'
-                            variable: 'bc4c43935320220002c6435723dc34a2'
-                        }
-                    },
-                    {
                         table: 'sys_choice'
                         id: '3aae220f3baf4862ae3da5c45ddcaf41'
                         key: {
@@ -1135,37 +941,10 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: '3b3c502ca7014ec3b19af786259b21b2'
-                        deleted: true
-                        key: {
-                            document_key: 'bd6880b3a95a41f194b4339f52646064'
-                            variable: '89ad06b543010210b6f9a0246bb8f2d7'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '3d195a7ab2d74467b53520ec150f9fd6'
-                        deleted: true
-                        key: {
-                            document_key: 'bd6880b3a95a41f194b4339f52646064'
-                            variable: '81e042650b3222000b7da95e93673aa2'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: '3d7429e177854e2b8b7f8f08510c97c5'
                         key: {
                             document_key: '4408f982cbd44bc8a0c0d1bc4b55e2cb'
                             variable: '81e042650b3222000b7da95e93673aa2'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '3d7ac67947ce4dbbbd9573e7f0ad36b1'
-                        deleted: true
-                        key: {
-                            document_key: '6e8791168278403e87a00e0a45e25003'
-                            variable: '02fb0027531000109e02ddeeff7b120b'
                         }
                     },
                     {
@@ -1185,15 +964,6 @@ declare global {
                         key: {
                             document_key: '0e1075757b7d4c6c8158c3db10d5d22b'
                             variable: 'bc4c43935320220002c6435723dc34a2'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '42a532c8ec934defa738b2dce942d5f4'
-                        deleted: true
-                        key: {
-                            document_key: 'b9eaae44e1e64b0aae5eb2a165e44d76'
-                            variable: '501c8f535320220002c6435723dc34da'
                         }
                     },
                     {
@@ -1237,33 +1007,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_variable_value'
-                        id: '480c084ec721468ba18a0f7ff4e16500'
-                        deleted: true
-                        key: {
-                            document_key: '1cd04655415c4334b3efb6e4abed1919'
-                            variable: 'cbddfa135320220002c6435723dc3415'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '48c4355645234c57bd50ee48e3348349'
-                        deleted: true
-                        key: {
-                            document_key: '9d73b92bc09c41ac8bb636d218ae2b4a'
-                            variable: 'dd54cf535320220002c6435723dc34fd'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '4a9bfa2b76dc480f9d240746f051cdf1'
-                        deleted: true
-                        key: {
-                            document_key: '6e8791168278403e87a00e0a45e25003'
-                            variable: 'b86c0427531000109e02ddeeff7b1227'
-                        }
-                    },
-                    {
                         table: 'sys_element_mapping'
                         id: '4c4e2587bde34133a922b589eaf2921b'
                         key: {
@@ -1278,15 +1021,6 @@ declare global {
                         key: {
                             logical_table_name: 'x_incident_io_outbound_event'
                             col_name_string: 'incident_sys_id,order_key'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '4d421a6f95584a8191c78e9b87baadb6'
-                        deleted: true
-                        key: {
-                            document_key: '704bf9c9a2584c8faf2fe9c6e1ca21a3'
-                            variable: '1778a7480f20101091d0f00c97767e03'
                         }
                     },
                     {
@@ -1371,15 +1105,6 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: '5215c1ea3db64961af90df30c7601ccf'
-                        deleted: true
-                        key: {
-                            document_key: 'bd6880b3a95a41f194b4339f52646064'
-                            variable: 'cec002650b3222000b7da95e93673aae'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: '52c0249745974c08bfcd007a4dfa1f47'
                         key: {
                             document_key: '70e1b38983604ee88a319582eb2939a9'
@@ -1404,15 +1129,6 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: '539b23d9a1de462d96eed432eae49370'
-                        deleted: true
-                        key: {
-                            document_key: '704bf9c9a2584c8faf2fe9c6e1ca21a3'
-                            variable: '6f69fc4aff6433008d3f5d9ad53bf18c'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: '53f22447626a480aaa32afb9c722621a'
                         key: {
                             document_key: '7bfe57e969844106be2ca49af470b35a'
@@ -1433,15 +1149,6 @@ declare global {
                         key: {
                             document_key: '69816b35376145fe8756e494f0421cde'
                             variable: '78b8d86b531000109e02ddeeff7b12f3'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '56c5e5e067ba4265bc2ad1b12b71b29f'
-                        deleted: true
-                        key: {
-                            document_key: '704bf9c9a2584c8faf2fe9c6e1ca21a3'
-                            variable: 'ff06ab840f20101091d0f00c97767e6d'
                         }
                     },
                     {
@@ -1530,15 +1237,6 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: '6068276d0c47449cbe0edcf47d81b969'
-                        deleted: true
-                        key: {
-                            document_key: '1cd04655415c4334b3efb6e4abed1919'
-                            variable: 'ff6e125353a0220002c6435723dc3442'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: '616c2a1cd88c49f980903a175ed8cbfd'
                         key: {
                             document_key: '55491ee4a34a47228adbd7a1a6818723'
@@ -1563,15 +1261,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_variable_value'
-                        id: '651539d4933f4851be4b48d2134ca721'
-                        deleted: true
-                        key: {
-                            document_key: 'b9eaae44e1e64b0aae5eb2a165e44d76'
-                            variable: '46dbcb535320220002c6435723dc3409'
-                        }
-                    },
-                    {
                         table: 'sys_documentation'
                         id: '652b6dffcfbe4b1583ab197fb8410ac0'
                         key: {
@@ -1586,24 +1275,6 @@ declare global {
                         key: {
                             document_key: '346f822122ee4732b33d90070ca0f6ad'
                             variable: '6f69fc4aff6433008d3f5d9ad53bf18c'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '67abcc9ac68d407782fcb8899abec60a'
-                        deleted: true
-                        key: {
-                            document_key: '6e8791168278403e87a00e0a45e25003'
-                            variable: '78b8d86b531000109e02ddeeff7b12f3'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '67b314ed259641cda85aad0a0d49dd12'
-                        deleted: true
-                        key: {
-                            document_key: '704bf9c9a2584c8faf2fe9c6e1ca21a3'
-                            variable: 'b27b2b29ff6033008d3f5d9ad53bf164'
                         }
                     },
                     {
@@ -1651,15 +1322,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_variable_value'
-                        id: '6b10358947e041f59328b40a2e7a62bd'
-                        deleted: true
-                        key: {
-                            document_key: '1cd04655415c4334b3efb6e4abed1919'
-                            variable: '52ed1e5b5360220002c6435723dc3421'
-                        }
-                    },
-                    {
                         table: 'sys_security_acl_role'
                         id: '6c1a47c62d614d37a7e018cb67120072'
                         key: {
@@ -1690,28 +1352,10 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: '6e0fe26426ef4abc8c80e23c3ac09e29'
-                        deleted: true
-                        key: {
-                            document_key: '1cd04655415c4334b3efb6e4abed1919'
-                            variable: '67400008676003007ba405225685efa4'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: '6e4ba2e200014c17a931afa5e39aaa4e'
                         key: {
                             document_key: 'dbe3983ef8f34776a5b29d6ffea6cd64'
                             variable: 'b86c0427531000109e02ddeeff7b1227'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '6e97d86a6b5349e89c2ff235466f30c6'
-                        deleted: true
-                        key: {
-                            document_key: '03768c50c2144b7cac776ed1411fe10b'
-                            variable: '9f5f67709f132200ef4afa7dc67fcf94'
                         }
                     },
                     {
@@ -1786,25 +1430,6 @@ declare global {
                                     name: 'x_incident_io.api_user'
                                 }
                             }
-                        }
-                    },
-                    {
-                        table: 'sys_element_mapping'
-                        id: '74c16bfb8f5e43db9322506847749ff5'
-                        deleted: true
-                        key: {
-                            field: 'basic_auth'
-                            table: 'var__m_atf_input_variable_e00571a10b3222000b7da95e93673a8f'
-                            id: 'bd6880b3a95a41f194b4339f52646064'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '75b9c4c605b440d9a51c9ba5281dc67d'
-                        deleted: true
-                        key: {
-                            document_key: '009a0287d18f4c6fbac40abfa5f4ef15'
-                            variable: '7b139c199f132200ef4afa7dc67fcfb3'
                         }
                     },
                     {
@@ -1973,15 +1598,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_variable_value'
-                        id: '8a77c3f170e7444bb83afa900eea894b'
-                        deleted: true
-                        key: {
-                            document_key: 'bd6880b3a95a41f194b4339f52646064'
-                            variable: '020a6af09fd32200ef4afa7dc67fcfec'
-                        }
-                    },
-                    {
                         table: 'sys_documentation'
                         id: '8b4840a579cc4a15aa44088897585e1f'
                         key: {
@@ -2041,15 +1657,6 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: '916550d02f5c42af8b689437aa6741e7'
-                        deleted: true
-                        key: {
-                            document_key: '9d73b92bc09c41ac8bb636d218ae2b4a'
-                            variable: 'e6e3c7535320220002c6435723dc3496'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: '92bf55a1c7c147b0a1384e0e7ab4f9af'
                         key: {
                             document_key: '897cdc9952c6441e92fbabe56d85c486'
@@ -2079,15 +1686,6 @@ declare global {
                             name: 'x_incident_io_outbound_event'
                             element: 'last_error'
                             language: 'en'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: '98e5356a0c3543bb912368d389a0d936'
-                        deleted: true
-                        key: {
-                            document_key: 'bd6880b3a95a41f194b4339f52646064'
-                            variable: '50bff9250b3222000b7da95e93673a9b'
                         }
                     },
                     {
@@ -2260,16 +1858,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_element_mapping'
-                        id: 'aeff50abb93845ac8fe45941f30efd3f'
-                        deleted: true
-                        key: {
-                            field: 'record_id'
-                            table: 'var__m_atf_input_variable_1f39a288df60220062fe6c7a4df2639d'
-                            id: '1cd04655415c4334b3efb6e4abed1919'
-                        }
-                    },
-                    {
                         table: 'sys_variable_value'
                         id: 'af13f4ef54c541da909920bd5d00ae09'
                         deleted: false
@@ -2297,15 +1885,6 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: 'b18cca9822e7440ea6bee06fda95b86d'
-                        deleted: true
-                        key: {
-                            document_key: '03768c50c2144b7cac776ed1411fe10b'
-                            variable: '1d94cb1f3b8032000774229c93efc419'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: 'b3e345de1e414fecb2d6f3fa4324ab41'
                         key: {
                             document_key: 'c4d926a7580c466ca4c7f85d160cd829'
@@ -2326,15 +1905,6 @@ declare global {
                         key: {
                             document_key: '70e1b38983604ee88a319582eb2939a9'
                             variable: '50bff9250b3222000b7da95e93673a9b'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: 'b852fcc76483430eb5db8ddf3381f3ce'
-                        deleted: true
-                        key: {
-                            document_key: '704bf9c9a2584c8faf2fe9c6e1ca21a3'
-                            variable: '1985e0ceff2433008d3f5d9ad53bf1ba'
                         }
                     },
                     {
@@ -2417,15 +1987,6 @@ declare global {
                         key: {
                             document_key: '6639c58c3a15419ba0d70889211b5c05'
                             variable: '334b7bb7675003007ba405225685ef72'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: 'c0dce03c9cd34237a8ebfe67b3001371'
-                        deleted: true
-                        key: {
-                            document_key: '1cd04655415c4334b3efb6e4abed1919'
-                            variable: '6aad5a575360220002c6435723dc34b0'
                         }
                     },
                     {
@@ -2529,15 +2090,6 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: 'ce6f0012ac714f65a2e32b7b5ce68d15'
-                        deleted: true
-                        key: {
-                            document_key: 'bd6880b3a95a41f194b4339f52646064'
-                            variable: '59877da10b3222000b7da95e93673a56'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: 'cf657a2eebdc4d58a7bf8929b5697814'
                         key: {
                             document_key: '706e98068d8a497a93dea047935baa62'
@@ -2611,15 +2163,6 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: 'd4af43f2614a4af68fe27def1c4eae13'
-                        deleted: true
-                        key: {
-                            document_key: 'b9eaae44e1e64b0aae5eb2a165e44d76'
-                            variable: '53fb0f535320220002c6435723dc34ec'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: 'd4c503a563ac403ea27041e7565e9b2f'
                         key: {
                             document_key: '43f48be8717a4ed4b29882c214600152'
@@ -2679,15 +2222,6 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: 'd8366d6b75b84ac5b1343e262918190b'
-                        deleted: true
-                        key: {
-                            document_key: '704bf9c9a2584c8faf2fe9c6e1ca21a3'
-                            variable: '98c44875ffa033008d3f5d9ad53bf1fa'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: 'd8ea95e5458e4207bafe6b70bce91b4e'
                         key: {
                             document_key: '4f4f8ce7150847fd890454a48f362d38'
@@ -2700,16 +2234,6 @@ declare global {
                         key: {
                             document_key: '03296eb43ee34ccf983ee85051a8dd3a'
                             variable: '90144b535320220002c6435723dc3488'
-                        }
-                    },
-                    {
-                        table: 'sys_element_mapping'
-                        id: 'dad82e2dc82c4a9d83c2994a8e3184e7'
-                        deleted: true
-                        key: {
-                            field: 'script'
-                            table: 'var__m_atf_input_variable_41de4a935332120028bc29cac2dc349a'
-                            id: 'd5503f20f624460b971fbc781125c8c5'
                         }
                     },
                     {
@@ -2747,15 +2271,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_variable_value'
-                        id: 'de12c34fc155487facb9366c1a1907e4'
-                        deleted: true
-                        key: {
-                            document_key: '009a0287d18f4c6fbac40abfa5f4ef15'
-                            variable: '5a9258199f132200ef4afa7dc67fcfb4'
-                        }
-                    },
-                    {
                         table: 'ua_table_licensing_config'
                         id: 'de855cd8b03b4cfb915bb40c0e03fc80'
                         key: {
@@ -2772,29 +2287,10 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: 'dfc70ba280c84effaca3667deaeb5431'
-                        deleted: true
-                        key: {
-                            document_key: 'e47b675a84674052b157389735b64ad4'
-                            variable: '523c79985f30220012b44adb7f46663a'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: 'e0114f99c48f4c7f998fcab3df18fe6c'
                         key: {
                             document_key: '930c340e73844ac7bab6469e06141d0a'
                             variable: '989d9e235324220002c6435723dc3484'
-                        }
-                    },
-                    {
-                        table: 'sys_element_mapping'
-                        id: 'e17576cc24fe412a9dd5aa4e3281dc11'
-                        deleted: true
-                        key: {
-                            field: 'record_id'
-                            table: 'var__m_atf_input_variable_17a72288df60220062fe6c7a4df26397'
-                            id: 'b9eaae44e1e64b0aae5eb2a165e44d76'
                         }
                     },
                     {
@@ -2927,28 +2423,10 @@ declare global {
                     },
                     {
                         table: 'sys_variable_value'
-                        id: 'f09d571a9f3147608b0359091e107187'
-                        deleted: true
-                        key: {
-                            document_key: 'bd6880b3a95a41f194b4339f52646064'
-                            variable: '6cdd0ab543010210b6f9a0246bb8f2f2'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
                         id: 'f0a41e2abd874289ae93b64c02af69d3'
                         key: {
                             document_key: 'dbe3983ef8f34776a5b29d6ffea6cd64'
                             variable: '78b8d86b531000109e02ddeeff7b12f3'
-                        }
-                    },
-                    {
-                        table: 'sys_variable_value'
-                        id: 'f249cbfcd295436cbeaeef037b8b1cc5'
-                        deleted: true
-                        key: {
-                            document_key: '6e8791168278403e87a00e0a45e25003'
-                            variable: '915990ab531000109e02ddeeff7b12f8'
                         }
                     },
                     {
@@ -3001,16 +2479,6 @@ declare global {
                             name: 'x_incident_io_outbound_event'
                             element: 'sequence'
                             language: 'en'
-                        }
-                    },
-                    {
-                        table: 'sys_element_mapping'
-                        id: 'f7a3e38cfa754448a76f03890ed60787'
-                        deleted: true
-                        key: {
-                            field: 'user'
-                            table: 'var__m_atf_input_variable_071ee5b253331200040729cac2dc348d'
-                            id: '7851552b75594663ba45226ef1a1feca'
                         }
                     },
                     {
