@@ -91,6 +91,8 @@ export async function runTest(test: AtfTest, options: AtfRunOptions): Promise<Te
     outputs: new Map(),
     lastResponse: null,
   };
+  // Errors already logged in this second (timestamps have whole seconds) are not this test's.
+  const earlierErrors = new Set(serverErrorsSince(engine, startedAt).map((e) => e.sysId));
   recorder.start();
   let rolledBack = 0;
   try {
@@ -109,13 +111,18 @@ export async function runTest(test: AtfTest, options: AtfRunOptions): Promise<Te
     if (rollback.failures.length > 0 && !failure) failure = `the rollback could not undo: ${rollback.failures.join('; ')}`;
   }
   if (!failure && test.failOnServerError) {
-    const errors = engine.query('syslog', { query: `level=${SYSLOG_ERROR}^${queryCondition('sys_created_on', '>=', startedAt)}^ORDERBYsys_created_on`, session: engine.systemSession(), limit: 3 }).records;
-    if (errors.length > 0) failure = `a server error was logged while the test ran (fail on server error): ${errors.map((e) => e.values.message).join(' | ')}`;
+    const errors = serverErrorsSince(engine, startedAt).filter((e) => !earlierErrors.has(e.sysId));
+    if (errors.length > 0) failure = `a server error was logged while the test ran (fail on server error): ${errors.slice(0, 3).map((e) => e.values.message).join(' | ')}`;
   }
   const endMs = engine.now();
   const status = failure ? ATF_STATUS.failure : ATF_STATUS.success;
   const resultSysId = recordResult(engine, test, steps, { status, failure, startedAt, endedAt: formatDateTime(endMs), durationMs: endMs - startMs, rolledBack });
   return { testSysId: test.sysId, name: test.name, status, steps, failure, rolledBack, resultSysId, durationMs: endMs - startMs };
+}
+
+function serverErrorsSince(engine: InstanceEngine, since: string) {
+  const query = `level=${SYSLOG_ERROR}^${queryCondition('sys_created_on', '>=', since)}^ORDERBYsys_created_on`;
+  return engine.query('syslog', { query, session: engine.systemSession() }).records;
 }
 
 async function runStep(ctx: StepContext, step: AtfStep, stepNames: ReadonlyMap<string, string>): Promise<StepOutcome> {

@@ -183,6 +183,21 @@ describe('a test whose step no longer holds', () => {
     expect(snapshot()).toEqual(before);
   });
 
+  it('fails a test during which a server error was logged (fail on server error), though every step passed', async () => {
+    const name = 'incident.io: changes by the integration user queue nothing';
+    const restore = changeInput(name, 'Run Server Side Script', (v) => v.replace('return true;', "gs.error('ATF: an error the app logged'); return true;"));
+    try {
+      const outcome = await runOne(name);
+      expect(outcome.steps.map((s) => s.status)).toEqual(outcome.steps.map(() => 'success'));
+      expect(outcome.status).toBe('failure');
+      expect(outcome.failure).toMatch(/a server error was logged while the test ran \(fail on server error\): ATF: an error the app logged/);
+    } finally {
+      restore();
+    }
+    // The error is not the next test's.
+    expect((await runOne(name)).status).toBe('success');
+  });
+
   it('fails at a step type the local instance does not run, naming it', async () => {
     const system = sn.engine.systemSession();
     const test = readInstalledTests(sn.engine, { scope: 'x_incident_io' }).find((t) => t.name === SUITE[0])!;
