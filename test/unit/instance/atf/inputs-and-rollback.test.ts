@@ -1,3 +1,4 @@
+import { formatSuite } from '../../../../src/instance/atf/cli';
 import { parseTemplate, resolveReferences, StepInputError } from '../../../../src/instance/atf/inputs';
 import { rollBack, WriteRecorder } from '../../../../src/instance/atf/rollback';
 import { InstanceEngine } from '../../../../src/instance/records/engine';
@@ -79,5 +80,21 @@ describe('rollback at the record layer', () => {
     engine.insert('incident', { short_description: 'y' }, { session: engine.systemSession() });
     expect(recorder.stop()).toHaveLength(0);
     expect(seen).toEqual(['incident', 'incident']);
+  });
+});
+
+describe('the incident-sn atf report', () => {
+  it('prints each outcome, the failing step and the counts', () => {
+    const text = formatSuite({
+      passed: 1,
+      failed: 1,
+      tests: [
+        { testSysId: 'a', name: 'one', status: 'success', steps: [], failure: '', rolledBack: 3, resultSysId: 'r1', durationMs: 5 },
+        { testSysId: 'b', name: 'two', status: 'failure', steps: [], failure: 'step 2 (Record Query): no incident record matches x', rolledBack: 1, resultSysId: 'r2', durationMs: 5 },
+      ],
+    });
+    expect(text).toBe(
+      'PASS  one (0 steps, 3 records rolled back)\nFAIL  two (0 steps, 1 records rolled back)\n      step 2 (Record Query): no incident record matches x\n1 passed, 1 failed\n',
+    );
   });
 });
