@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { version } from '../../package.json';
 import { registerCompanionCommands } from '../companion/cli';
+import { registerAtfCommand } from '../instance/atf/cli';
 import { registerInstanceCommand } from '../instance/cli';
 import { stopWhenLauncherExits } from './launcher-watch';
 import { registerStartCommand } from './start';
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError();
   registerInstanceCommand(program);
+  registerAtfCommand(program);
   registerCompanionCommands(program);
   registerStartCommand(program);
   return program;

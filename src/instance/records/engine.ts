@@ -142,7 +142,7 @@ export interface WriteOptions {
   inputDisplayValue?: boolean;
   /** Resolve references given as natural keys (user_name, role name, group name …): for seeds. */
   naturalKeyReferences?: boolean;
-  /** Accept values for sys_created_on/by, sys_updated_on/by (seeding history). */
+  /** Accept values for sys_created_on/by, sys_updated_on/by (seeding history); with suppressAutoSysFields, sys_mod_count too (a restore). */
   allowSystemFields?: boolean;
   /**
    * Leave the system fields alone (sysparm_suppress_auto_sys_field, GlideRecord.autoSysFields(false)):
@@ -691,6 +691,7 @@ export class InstanceEngine {
   /** The platform's own reactions to writes, inside the write's transaction (records/reactions/platform-reactions.ts). */
   private afterWriteInTransaction(operation: RecordOperation, meta: TableMeta, current: RecordValues, previous: RecordValues | null): void {
     reactToWrite(this.reactions, operation, meta, current, previous);
+    this.currentHooks.writeObserver?.({ operation, table: meta.name, sysId: current.sys_id ?? '', current, previous });
   }
 
   /** Re-reads the dictionary and brings the physical tables in line (inside the caller's transaction). */

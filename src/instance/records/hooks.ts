@@ -103,10 +103,27 @@ export type AclScriptEvaluator = (input: {
  */
 export type DynamicValueEvaluator = (expression: string, session: Session) => string | undefined;
 
+/** One record write as stored (current: the values written, for delete as they were; previous: before it, null on insert). */
+export interface RecordWrite {
+  operation: RecordOperation;
+  /** The record's class. */
+  table: string;
+  sysId: string;
+  current: Readonly<RecordValues>;
+  previous: Readonly<RecordValues> | null;
+}
+
+/**
+ * Told of every record write of this engine inside the write's transaction, whether business rules
+ * run or not (the ATF runner's rollback records them: src/instance/atf/rollback.ts).
+ */
+export type WriteObserver = (write: RecordWrite) => void;
+
 export interface InstanceHooks {
   businessRules: BusinessRuleHooks;
   aclScript: AclScriptEvaluator | null;
   dynamicValue: DynamicValueEvaluator | null;
+  writeObserver: WriteObserver | null;
 }
 
 export const NO_BUSINESS_RULES: BusinessRuleHooks = Object.freeze({
@@ -116,5 +133,5 @@ export const NO_BUSINESS_RULES: BusinessRuleHooks = Object.freeze({
 });
 
 export function defaultHooks(): InstanceHooks {
-  return { businessRules: NO_BUSINESS_RULES, aclScript: null, dynamicValue: null };
+  return { businessRules: NO_BUSINESS_RULES, aclScript: null, dynamicValue: null, writeObserver: null };
 }

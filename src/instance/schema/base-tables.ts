@@ -1,3 +1,4 @@
+import { ATF_TABLES } from '../atf/tables';
 import { METADATA_COLUMNS } from './system-columns';
 import type { ChoiceDefinition, ColumnDefinition, TableDefinition } from './types';
 
@@ -891,4 +892,6 @@ export const BASE_TABLES: readonly TableDefinition[] = [
     ],
     indexes: [['element_id', 'element']],
   },
+  // ── Automated Test Framework (the app's tests and their results) ─────────
+  ...ATF_TABLES,
 ];

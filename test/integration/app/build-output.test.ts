@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readAppBuildDir, type AppBuild, type BuildRecord } from '../../../src/shared/app-build';
+import { STEP_CONFIGS } from '../../../src/instance/atf/step-configs';
 import { SYNCED_FIELDS } from '../../../src/server/lib/constants';
 import { DIST_APP, ROOT } from '../../helpers/build';
 
@@ -206,6 +207,61 @@ describe('the x_incident_io app build', () => {
         expect({ modulePath, spec, found: modules.has(resolved) }).toEqual({ modulePath, spec, found: true });
       }
       expect(content).not.toMatch(/from 'node:|require\('(fs|http|crypto)'\)/);
+    }
+  });
+
+  it('ships the ATF suite: seven active tests of the scope that fail on server errors, each step of a type the local instance runs', () => {
+    const tests = build.recordsOf('sys_atf_test').filter((r) => r.action !== 'DELETE');
+    expect(tests.map((t) => t.fields.name).sort()).toEqual([
+      'incident.io: GET /health answers a user with x_incident_io.api_user',
+      'incident.io: GET /health refuses a user without x_incident_io.api_user',
+      'incident.io: PUT /config refuses a plain-http webhook URL to a non-loopback host',
+      'incident.io: a change to a field that is not synced queues nothing',
+      'incident.io: a comment and a work note queue incident.journal events',
+      'incident.io: an incident created by a user queues exactly one incident.created event',
+      'incident.io: changes by the integration user queue nothing',
+    ]);
+    for (const t of tests) {
+      expect(t.fields).toMatchObject({ active: 'true', fail_on_server_error: 'true', sys_scope: config.scopeId });
+      expect((t.fields.description ?? '').length).toBeGreaterThan(80);
+    }
+    const steps = build.recordsOf('sys_atf_step').filter((r) => r.action !== 'DELETE');
+    expect(new Set(steps.map((s) => s.fields.test))).toEqual(new Set(tests.map((t) => t.sysId)));
+    for (const step of steps) {
+      const known = STEP_CONFIGS[step.fields.step_config ?? ''];
+      expect({ step: step.fields.display_name, known: known?.name }).toEqual({ step: step.fields.display_name, known: step.fields.display_name });
+    }
+  });
+
+  it("gives every ATF step input a variable of its step type, and refers only to earlier steps' outputs of the same test", () => {
+    const steps = new Map(build.recordsOf('sys_atf_step').filter((r) => r.action !== 'DELETE').map((s) => [s.sysId, s]));
+    const values = build.recordsOf('sys_variable_value').filter((r) => r.action !== 'delete_multiple' && r.action !== 'DELETE');
+    expect(values.length).toBeGreaterThan(steps.size);
+    for (const v of values) {
+      const step = steps.get(v.fields.document_key ?? '');
+      expect({ value: v.sysId, document: v.fields.document, hasStep: step !== undefined }).toEqual({ value: v.sysId, document: 'sys_atf_step', hasStep: true });
+      const input = STEP_CONFIGS[step!.fields.step_config ?? '']!.inputs[v.fields.variable ?? ''];
+      expect({ variable: v.fields.variable, input: typeof input }).toEqual({ variable: v.fields.variable, input: 'string' });
+      for (const [, referenced] of (v.fields.value ?? '').matchAll(/\{\{step\['([0-9a-f]{32})'\]\.\w+\}\}/g)) {
+        const earlier = steps.get(referenced!);
+        expect({ sameTest: earlier?.fields.test === step!.fields.test, earlier: Number(earlier?.fields.order) < Number(step!.fields.order) }).toEqual({ sameTest: true, earlier: true });
+      }
+    }
+  });
+
+  it('calls only the app API from its ATF REST steps, always authenticated with a basic auth profile made by an earlier step', () => {
+    const rest = build.recordsOf('sys_atf_step').filter((s) => s.fields.display_name === 'Send REST Request - Inbound');
+    expect(rest).toHaveLength(3);
+    for (const step of rest) {
+      const inputs = Object.fromEntries(
+        build
+          .recordsOf('sys_variable_value')
+          .filter((v) => v.fields.document_key === step.sysId)
+          .map((v) => [STEP_CONFIGS[step.fields.step_config ?? '']!.inputs[v.fields.variable ?? ''], v.fields.value ?? '']),
+      );
+      expect(inputs.end_point).toMatch(/^\/api\/x_incident_io\/v1\/sync\/(health|config)$/);
+      expect(inputs.auth_type).toBe('basic');
+      expect(inputs.basic_auth).toMatch(/^\{\{step\['[0-9a-f]{32}'\]\.record_id\}\}$/);
     }
   });
 

@@ -33,7 +33,7 @@ describe('installing the app build', () => {
 
   it('installs every record of the build and grants the service account its role', () => {
     const summary = installBuild(rt.engine, build);
-    expect(summary).toMatchObject({ scope: 'x_incident_io', scopeId: SCOPE_ID, version: '1.0.0', previousVersion: null, removed: 0, skippedTables: ['sys_choice_set'] });
+    expect(summary).toMatchObject({ scope: 'x_incident_io', scopeId: SCOPE_ID, version: '1.0.0', previousVersion: null, removed: 0, skippedTables: ['sys_choice_set', 'sys_element_mapping'] });
     const missing = build.records
       .filter((r) => r.action !== 'delete_multiple' && rt.engine.hasTable(r.table))
       .filter((r) => !rt.engine.get(r.table, r.sysId))

@@ -33,7 +33,9 @@ export function normalizeInput(
   for (const [field, raw] of Object.entries(input)) {
     const column = meta.columns.get(field);
     if (!column) continue;
-    if (field === 'sys_id' || field === 'sys_class_name' || field === 'sys_mod_count') continue;
+    if (field === 'sys_id' || field === 'sys_class_name') continue;
+    // A restore (system fields given and kept, as the ATF rollback writes) may set the update count back.
+    if (field === 'sys_mod_count' && !(options.allowSystemFields && options.suppressAutoSysFields)) continue;
     if (SYSTEM_COLUMN_NAMES.has(field) && !options.allowSystemFields) continue;
     if (column.type === 'collection') continue;
     const text = toStringValue(raw);
