@@ -46,6 +46,15 @@ export const EVENT_TYPE = {
 } as const;
 export type EventType = (typeof EVENT_TYPE)[keyof typeof EVENT_TYPE];
 
+/**
+ * The test event (payload.ts PingEvent). Its outbox row has no incident: it is ordered under this
+ * key in incident_sys_id, apart from every incident's events.
+ */
+export const PING_EVENT_TYPE = 'ping';
+export const PING_ORDER_KEY = 'ping';
+/** What the outbox's event_type holds. */
+export type OutboxEventType = EventType | typeof PING_EVENT_TYPE;
+
 export const OUTBOX_STATE = {
   queued: 'queued',
   sending: 'sending',
