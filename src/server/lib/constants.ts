@@ -2,7 +2,7 @@
 
 export const SCOPE = 'x_incident_io';
 /** Keep equal to package.json "version" (a unit test checks it); reported by GET /health. */
-export const APP_VERSION = '1.0.0';
+export const APP_VERSION = '1.1.0';
 
 export const OUTBOX_TABLE = 'x_incident_io_outbound_event';
 

@@ -37,7 +37,7 @@ const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'now.config.json'), 'u
 describe('the x_incident_io app build', () => {
   it('is the x_incident_io scope with the fixed scope id', () => {
     expect(build.app.sysId).toBe(config.scopeId);
-    expect(build.app.fields).toMatchObject({ scope: 'x_incident_io', name: 'incident.io', version: '1.0.0' });
+    expect(build.app.fields).toMatchObject({ scope: 'x_incident_io', name: 'incident.io', version: '1.1.0' });
   });
 
   it('declares api_user and admin, with admin containing api_user', () => {
