@@ -72,7 +72,7 @@ describe('incident-sn instance --app', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
       const url = await waitFor(() => /Local ServiceNow instance: (http:\/\/\S+)/.exec(output)?.[1], { timeoutMs: 20_000, message: 'the instance to start' });
-      expect(output).toMatch(/App: x_incident_io 1\.0\.0 installed/);
+      expect(output).toMatch(/App: x_incident_io 1\.1\.0 installed/);
       const res = await fetch(`${url}${APP_API}/health`, { headers: { authorization: `Basic ${Buffer.from('svc_incident_io:svc-local-password').toString('base64')}` } });
       expect(res.status).toBe(200);
     } finally {
