@@ -22,7 +22,8 @@ export interface DeliveryDeps {
   lookup?: ReferenceLookup;
 }
 
-export type AttemptOutcome = 'delivered' | 'failed' | 'dead';
+/** `unreachable`: failed without an HTTP answer (timeout, refused, DNS): the receiver is down for everyone. */
+export type AttemptOutcome = 'delivered' | 'failed' | 'unreachable' | 'dead';
 
 /** At most this many events of one incident are sent in one go; the scheduled job picks up the rest. */
 export const MAX_EVENTS_PER_DRAIN = 50;
@@ -104,14 +105,19 @@ export function attemptDelivery(event: OutboxEvent, deps: DeliveryDeps): Attempt
     next_attempt_at: toGlideDateTime(finishedMs + delay * 1000),
   });
   deps.log.warn('incident.io push ' + event.event_id + ' failed (attempt ' + attempt + '), retrying in ' + delay + 's: ' + error);
-  return 'failed';
+  return result.status === 0 ? 'unreachable' : 'failed';
 }
 
 export interface DrainResult {
   delivered: number;
   /** Why the drain stopped before the incident's queue was empty, if it did. */
   stoppedBecause: string | null;
+  /** True when the last attempt got no HTTP answer: other incidents are not tried in this run. */
+  unreachable?: boolean;
 }
+
+/** Why a drain stopped at a receiver that did not answer. */
+const UNREACHABLE = 'the receiver did not answer';
 
 /**
  * Delivers an incident's undelivered events strictly in order, from the first, until one cannot be
@@ -134,6 +140,7 @@ export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBa
       }
       attempted++;
       const outcome = attemptDelivery(next, deps);
+      if (outcome === 'unreachable') return { delivered, stoppedBecause: UNREACHABLE, unreachable: true };
       if (outcome === 'failed') return { delivered, stoppedBecause: 'delivery failed' };
       if (outcome === 'delivered') delivered++;
     }
@@ -149,17 +156,47 @@ export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBa
  * the incident's pending events are read at once, and the event must be among them, queued.
  */
 export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps, incidentSysId?: string): DrainResult {
+  if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
+  // One worker delivers at a time: while another is sending (and not presumed dead), this event
+  // stays queued, and that worker takes it once done with what it holds (drainOthers below).
+  if (deps.store.sendingSince(toGlideDateTime(deps.nowMs() - staleSendingSeconds(deps.config) * 1000))) {
+    return { delivered: 0, stoppedBecause: 'another worker is delivering' };
+  }
+  let own: DrainResult;
   if (!incidentSysId) {
     const event = deps.store.get(outboxSysId);
     if (!event || event.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
-    return drainIncident(event.incident_sys_id, deps);
+    own = drainIncident(event.incident_sys_id, deps);
+  } else {
+    const pending = deps.store.pendingForIncident(incidentSysId, MAX_EVENTS_PER_DRAIN);
+    const mine = pending.find((e) => e.sys_id === outboxSysId);
+    if (!mine && pending.length < MAX_EVENTS_PER_DRAIN) return { delivered: 0, stoppedBecause: 'not queued' };
+    if (mine && mine.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
+    own = drainIncident(incidentSysId, deps, pending);
   }
-  if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
-  const pending = deps.store.pendingForIncident(incidentSysId, MAX_EVENTS_PER_DRAIN);
-  const own = pending.find((e) => e.sys_id === outboxSysId);
-  if (!own && pending.length < MAX_EVENTS_PER_DRAIN) return { delivered: 0, stoppedBecause: 'not queued' };
-  if (own && own.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
-  return drainIncident(incidentSysId, deps, pending);
+  if (own.unreachable) return own;
+  const others = drainOthers(deps, MAX_EVENTS_PER_DRAIN);
+  return { delivered: own.delivered + others.delivered, stoppedBecause: own.stoppedBecause || others.stoppedBecause, unreachable: others.unreachable };
+}
+
+/**
+ * After its own incident, the delivering worker takes the events that waited for it: those of other
+ * incidents that are due, up to `budget` events, stopping at a receiver that does not answer.
+ */
+function drainOthers(deps: DeliveryDeps, budget: number): DrainResult {
+  let delivered = 0;
+  const tried: { [incident: string]: boolean } = {};
+  for (;;) {
+    const due = deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20).filter((id) => !tried[id]);
+    if (due.length === 0) return { delivered, stoppedBecause: null };
+    for (const incident of due) {
+      if (delivered >= budget) return { delivered, stoppedBecause: 'drain limit reached' };
+      tried[incident] = true;
+      const result = drainIncident(incident, deps);
+      delivered += result.delivered;
+      if (result.unreachable) return { delivered, stoppedBecause: UNREACHABLE, unreachable: true };
+    }
+  }
 }
 
 export interface MaintenanceResult {
@@ -192,7 +229,10 @@ export function retryAndPurge(deps: DeliveryDeps, maxIncidents: number): Mainten
   if (canDeliver(deps.config)) {
     for (const incident of deps.store.incidentsWithDueEvents(toGlideDateTime(now), maxIncidents)) {
       result.incidents++;
-      result.delivered += drainIncident(incident, deps).delivered;
+      const drained = drainIncident(incident, deps);
+      result.delivered += drained.delivered;
+      // A receiver that does not answer would cost a request timeout per incident: try again next run.
+      if (drained.unreachable) break;
     }
   }
 

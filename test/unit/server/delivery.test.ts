@@ -168,6 +168,38 @@ describe('delivery', () => {
     expect(row(app, events[0]!)).toMatchObject({ state: 'delivered', attempts: '2' });
   });
 
+  it('one worker delivers at a time: an event queued while another is sending waits, and that worker takes it after its own', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    const b = queueUpdates(app, 1, 'INC0000002');
+    app.store().update(a.events[0]!, { state: 'sending', attempts: 1, last_attempt_at: toGlideDateTime(app.db.nowMs) });
+    expect(deliverQueuedEvent(b.events[0]!, app.deliveryDeps(), b.incident)).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(app.requests).toHaveLength(0);
+    expect(row(app, b.events[0]!).state).toBe('queued');
+
+    // The other worker's send ends; the next event it is triggered for, it delivers, then the one that waited.
+    app.store().update(a.events[0]!, { state: 'delivered' });
+    const c = queueUpdates(app, 1, 'INC0000003');
+    expect(deliverQueuedEvent(c.events[0]!, app.deliveryDeps(), c.incident)).toMatchObject({ delivered: 2 });
+    expect(app.requests.map((r) => JSON.parse(r.body).incident.number)).toEqual(['INC0000003', 'INC0000002']);
+  });
+
+  it('a receiver that does not answer costs one request per run, not one per incident', () => {
+    app.respond = () => unreachable('Read timed out');
+    const incidents = [1, 2, 3].map((n) => queueUpdates(app, 1, `INC000000${n}`));
+    expect(deliverQueuedEvent(incidents[0]!.events[0]!, app.deliveryDeps(), incidents[0]!.incident)).toMatchObject({ delivered: 0, unreachable: true });
+    expect(app.requests).toHaveLength(1);
+
+    app.advance(3600);
+    const run = retryAndPurge(app.deliveryDeps(), 100);
+    expect(run).toMatchObject({ incidents: 1, delivered: 0 });
+    expect(app.requests).toHaveLength(2);
+
+    app.respond = () => ok(200);
+    app.advance(3600);
+    expect(retryAndPurge(app.deliveryDeps(), 100)).toMatchObject({ incidents: 3, delivered: 3 });
+    for (const i of incidents) expect(row(app, i.events[0]!).state).toBe('delivered');
+  });
+
   it('purges delivered events older than the retention, and nothing else', () => {
     app.respond = (request) => (request.body.includes('"state":"3"') ? ok(500) : ok(200));
     const { events } = queueUpdates(app, 2);
