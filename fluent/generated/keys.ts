@@ -269,6 +269,10 @@ declare global {
                         table: 'sys_module'
                         id: 'b23f60ad6a1c41a2a252d27059e72f53'
                     }
+                    src_server_services_configuration_ts: {
+                        table: 'sys_module'
+                        id: 'bdb0e3d1b0374a6b8daa83fdfa7189b0'
+                    }
                     'src_server_ui-actions_resend-outbox-event_ts': {
                         table: 'sys_module'
                         id: '199d16b7102941d6851e4dea201f1940'

@@ -268,7 +268,7 @@ describe('the x_incident_io app build', () => {
 
   it('packs the Store zip: every built XML file, byte for byte, plus the inventory', () => {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@servicenow/sdk/bin/index.js'), 'pack'], { cwd: ROOT, stdio: 'pipe' });
-    const zipPath = path.join(ROOT, 'target', 'incident_io_servicenow_1_0_0.zip');
+    const zipPath = path.join(ROOT, 'target', `incident_io_servicenow_${build.app.fields.version!.replace(/\./g, '_')}.zip`);
     const zip = new AdmZip(zipPath);
     const entries = zip.getEntries().map((e) => e.entryName);
     expect(entries).toContain('/package_inventory.csv');
