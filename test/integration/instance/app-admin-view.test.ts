@@ -185,3 +185,22 @@ describe('Resend', () => {
     expect(row.last_http_status).toBe('200');
   });
 });
+
+describe('on a clone', () => {
+  it('warns with both identities, and sends no test event', async () => {
+    const found = await fx.sn.list('sys_properties', { sysparm_query: 'name=instance_name', sysparm_fields: 'sys_id' });
+    const patched = await fx.sn.request('PATCH', `/api/now/table/sys_properties/${found.result[0]!.sys_id as string}`, { body: { value: 'acme-dev' } });
+    expect(patched.status).toBe(200);
+
+    const page = await openStatusPage(USERS.admin);
+    const { body } = await pageStatus(page);
+    expect(body.result.clone_detected).toMatchObject({ current: { name: 'acme-dev' } });
+    expect(body.result.config.delivering).toBe(false);
+
+    const refused = await fetch(`${fx.sn.url}${ADMIN_API}/test_event`, { method: 'POST', headers: { cookie: page.cookie, 'x-usertoken': page.token, accept: 'application/json' } });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { detail: string } }).error.detail).toContain('acme-dev');
+    const pressed = await press('Send test event', '', USERS.admin);
+    expect(pressed.body.result!.messages).toEqual([{ type: 'error', message: expect.stringContaining('acme-dev') }]);
+  });
+});
