@@ -185,18 +185,35 @@ export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps, inci
  */
 function drainOthers(deps: DeliveryDeps, budget: number): DrainResult {
   let delivered = 0;
-  const tried: { [incident: string]: boolean } = {};
+  let attempts = 0;
+  // Incidents whose queue cannot move now (a failure, a retry not due, another worker's send);
+  // an incident drained empty may get new events meanwhile, and is taken again.
+  const blocked: { [incident: string]: boolean } = {};
   for (;;) {
-    const due = deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20).filter((id) => !tried[id]);
+    const due = deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20).filter((id) => !blocked[id]);
     if (due.length === 0) return { delivered, stoppedBecause: null };
     for (const incident of due) {
-      if (delivered >= budget) return { delivered, stoppedBecause: 'drain limit reached' };
-      tried[incident] = true;
+      if (attempts >= budget) {
+        handOff(deps, incident);
+        return { delivered, stoppedBecause: 'drain limit reached' };
+      }
       const result = drainIncident(incident, deps);
+      attempts += Math.max(1, result.delivered);
       delivered += result.delivered;
       if (result.unreachable) return { delivered, stoppedBecause: UNREACHABLE, unreachable: true };
+      if (result.stoppedBecause !== null) blocked[incident] = true;
     }
   }
+}
+
+/**
+ * A worker that reached its limit hands what is left to a fresh run of the async rule, instead of
+ * leaving it to the next scheduled job: it touches the incident's first queued event (an update of
+ * a queued event triggers the rule again).
+ */
+function handOff(deps: DeliveryDeps, incidentSysId: string): void {
+  const first = deps.store.pendingForIncident(incidentSysId, 1)[0];
+  if (first && first.state === 'queued') deps.store.update(first.sys_id, { next_attempt_at: toGlideDateTime(deps.nowMs()) });
 }
 
 export interface MaintenanceResult {
