@@ -85,7 +85,7 @@ Property({
   name: 'x_incident_io.request_timeout_seconds',
   type: 'integer',
   value: '10',
-  description: 'Seconds to wait for incident.io to answer one push.',
+  description: 'Seconds to wait for incident.io to answer one push (1 to 30; a scheduler worker waits meanwhile).',
   roles: { read: [appAdminRole], write: [appAdminRole] },
 });
 

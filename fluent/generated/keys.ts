@@ -229,6 +229,25 @@ declare global {
                         table: 'sys_atf_step'
                         id: '428487071f7641e0ae0a65770b0ce8e6'
                         deleted: false
+                    'admin-api': {
+                        table: 'sys_ws_definition'
+                        id: '8eb48fea4622499ab991ba8af458f3c6'
+                    }
+                    'admin-api-acl-execute': {
+                        table: 'sys_security_acl'
+                        id: 'efb74e9ea3b74c37af4b0d4679a8ee21'
+                    }
+                    'admin-api-status': {
+                        table: 'sys_ws_operation'
+                        id: '3ca7ef1d346b492ead4eb66cc3484f5f'
+                    }
+                    'admin-api-test-event': {
+                        table: 'sys_ws_operation'
+                        id: 'f4fdb7fdf7324858a34a5932400305c0'
+                    }
+                    'admin-api-v1': {
+                        table: 'sys_ws_version'
+                        id: '222122b0c73349ce833587a09f0bd066'
                     }
                     bom_json: {
                         table: 'sys_module'
@@ -285,6 +304,10 @@ declare global {
                     'module-properties': {
                         table: 'sys_app_module'
                         id: '8ee78621cbf9486c8bcda81910530388'
+                    }
+                    'module-status': {
+                        table: 'sys_app_module'
+                        id: 'eb8070e791184ba4b8c5041a2d927b5e'
                     }
                     'outbox-acl-create': {
                         table: 'sys_security_acl'
@@ -358,6 +381,10 @@ declare global {
                         table: 'sys_module'
                         id: 'a45e64243c884824803d8a12da6cfea2'
                     }
+                    src_server_api_status_ts: {
+                        table: 'sys_module'
+                        id: '8af6875d8d174744bef6e7ac6c8d19ce'
+                    }
                     'src_server_business-rules_deliver-outbox-event_ts': {
                         table: 'sys_module'
                         id: 'fe79b37702344ac4ba8ee999ea960522'
@@ -377,6 +404,10 @@ declare global {
                     'src_server_jobs_retry-and-purge_ts': {
                         table: 'sys_module'
                         id: '42c8f94d41824383a4242202719175d1'
+                    }
+                    'src_server_lib_admin-actions_ts': {
+                        table: 'sys_module'
+                        id: '8e3d4cdba1a3448fb45186c18a70c646'
                     }
                     src_server_lib_backoff_ts: {
                         table: 'sys_module'
@@ -454,9 +485,25 @@ declare global {
                         table: 'sys_module'
                         id: 'ac07401144604f6f99003b70ab931ee6'
                     }
+                    src_server_lib_status_ts: {
+                        table: 'sys_module'
+                        id: 'cf9c356bf82e483083b59e03dc0e09a6'
+                    }
                     src_server_lib_time_ts: {
                         table: 'sys_module'
                         id: 'b23f60ad6a1c41a2a252d27059e72f53'
+                    }
+                    src_server_services_configuration_ts: {
+                        table: 'sys_module'
+                        id: 'bdb0e3d1b0374a6b8daa83fdfa7189b0'
+                    }
+                    'src_server_ui-actions_resend-outbox-event_ts': {
+                        table: 'sys_module'
+                        id: '199d16b7102941d6851e4dea201f1940'
+                    }
+                    'src_server_ui-actions_send-test-event_ts': {
+                        table: 'sys_module'
+                        id: 'b2bce60baace4da498063d9f7ae88eaa'
                     }
                     'sync-api': {
                         table: 'sys_ws_definition'
@@ -494,6 +541,14 @@ declare global {
                         table: 'sys_security_acl'
                         id: '06909a3432fe4089a2732a82b3792819'
                     }
+                    'ui-action-resend-event': {
+                        table: 'sys_ui_action'
+                        id: '9b070cf89fe6420292b9cccff8697738'
+                    }
+                    'ui-action-send-test-event': {
+                        table: 'sys_ui_action'
+                        id: '3971a65c1a00491693ec26d081925d3a'
+                    }
                 }
                 composite: [
                     {
@@ -519,6 +574,16 @@ declare global {
                         key: {
                             document_key: '70e1b38983604ee88a319582eb2939a9'
                             variable: 'cec002650b3222000b7da95e93673aae'
+                        table: 'sys_ui_action_role'
+                        id: '060ad501786941299a0e06ff04593f82'
+                        key: {
+                            sys_ui_action: '9b070cf89fe6420292b9cccff8697738'
+                            sys_user_role: {
+                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
+                                key: {
+                                    name: 'x_incident_io.admin'
+                                }
+                            }
                         }
                     },
                     {
@@ -608,6 +673,27 @@ declare global {
                         key: {
                             document_key: '121435d88e7542849bcaf3d0f477ea73'
                             variable: '020a6af09fd32200ef4afa7dc67fcfec'
+                        table: 'sys_ui_action_role'
+                        id: '0d6002ef91ad44e192cb51015424b88d'
+                        key: {
+                            sys_ui_action: '3971a65c1a00491693ec26d081925d3a'
+                            sys_user_role: {
+                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
+                                key: {
+                                    name: 'x_incident_io.admin'
+                                }
+                            }
+                        }
+                    },
+                    {
+                        table: 'sys_choice'
+                        id: '13558123d24a41fc832fb13b1d41beb0'
+                        key: {
+                            name: 'x_incident_io_outbound_event'
+                            element: 'event_type'
+                            value: 'ping'
+                            language: 'en'
+                            dependent_value: 'NULL'
                         }
                     },
                     {
@@ -1971,6 +2057,10 @@ declare global {
                         key: {
                             document_key: '07d13cb3a3654284b95bb5e7e2078703'
                             variable: '53fb0f535320220002c6435723dc34ec'
+                        table: 'sys_ui_page'
+                        id: 'bcaf67e2c15841c7bac02ed899f2e058'
+                        key: {
+                            endpoint: 'x_incident_io_status.do'
                         }
                     },
                     {
@@ -1996,6 +2086,16 @@ declare global {
                             field: 'record_id'
                             table: 'var__m_atf_input_variable_17a72288df60220062fe6c7a4df26397'
                             id: '07d13cb3a3654284b95bb5e7e2078703'
+                        table: 'sys_security_acl_role'
+                        id: 'c1b452416ae34c54be87c0e901bb8603'
+                        key: {
+                            sys_security_acl: 'efb74e9ea3b74c37af4b0d4679a8ee21'
+                            sys_user_role: {
+                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
+                                key: {
+                                    name: 'x_incident_io.admin'
+                                }
+                            }
                         }
                     },
                     {

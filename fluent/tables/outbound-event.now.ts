@@ -28,6 +28,7 @@ export const x_incident_io_outbound_event = Table({
         'incident.updated': { label: 'Incident updated', sequence: 2 },
         'incident.journal': { label: 'Comment or work note', sequence: 3 },
         'incident.deleted': { label: 'Incident deleted', sequence: 4 },
+        ping: { label: 'Test event (ping)', sequence: 5 },
       },
     }),
     incident: ReferenceColumn({ label: 'Incident', referenceTable: 'incident', cascadeRule: 'clear' }),

@@ -8,6 +8,7 @@ import type { InstallSummary } from './app/installer';
 import { MEMORY_DB } from './db/database';
 import type { InstanceContext } from './http/context';
 import { scriptedRestRoutes } from './http/scripted-rest';
+import { uiActionRoutes } from './http/ui-action-route';
 import { buildHttpServer, type HttpExtension } from './http/server';
 import { InstanceEngine } from './records/engine';
 import type { InstanceHooks } from './records/hooks';
@@ -99,7 +100,7 @@ export async function startInstance(options: StartInstanceOptions = {}): Promise
       oauth: new OAuthService(engine, auth, { lifetimes: options.tokenLifetimes, reuseValidAccessToken: options.reuseValidAccessToken }),
       rateLimiter: new RateLimiter(engine, options.rateLimitWindowSeconds),
     };
-    const builtIn: HttpExtension[] = [installRoutes, sdkRoutes(runtime), scriptedRestRoutes(runtime), ...(scheduler ? [jobsRoute(scheduler)] : [])];
+    const builtIn: HttpExtension[] = [installRoutes, sdkRoutes(runtime), uiActionRoutes(runtime), scriptedRestRoutes(runtime), ...(scheduler ? [jobsRoute(scheduler)] : [])];
     server = await buildHttpServer(context, [...builtIn, ...(options.extensions ?? [])]);
     const host = options.host ?? '127.0.0.1';
     await server.listen({ port: options.port ?? 0, host });

@@ -39,8 +39,10 @@ export async function pullOwedEvents(
   let stored = 0;
   for (const row of page.records) {
     const parsed = parsePushBody(Buffer.from(String(row.payload ?? ''), 'utf8'));
-    if (!parsed.ok || parsed.event.event_id !== row.event_id || parsed.event.incident.sys_id !== input.sysId) continue;
-    if (await storePushEvent(deps, input.connection, parsed.event, 'outbox')) stored += 1;
+    if (!parsed.ok || parsed.event.type === 'ping') continue;
+    const event = parsed.event;
+    if (event.event_id !== row.event_id || event.incident.sys_id !== input.sysId) continue;
+    if (await storePushEvent(deps, input.connection, event, 'outbox')) stored += 1;
   }
   return { found: page.records.length, stored };
 }

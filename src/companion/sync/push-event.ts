@@ -1,4 +1,4 @@
-import type { PushEvent } from '../../server/lib/payload';
+import type { AnyPushEvent, PingEvent, PushEvent } from '../../server/lib/payload';
 import { checkPushEvent } from '../../shared/push-event-schema';
 
 /**
@@ -7,8 +7,10 @@ import { checkPushEvent } from '../../shared/push-event-schema';
  * checkPushEvent() is ever given this type.
  */
 export type PushEventBody = PushEvent;
+/** The Status page's test event: verified and answered, never stored or synced. */
+export type PingEventBody = PingEvent;
 
-export type ParsedPush = { ok: true; event: PushEventBody } | { ok: false; reason: 'invalid_json' | 'invalid_schema'; errors: string[] };
+export type ParsedPush = { ok: true; event: PushEventBody | PingEventBody } | { ok: false; reason: 'invalid_json' | 'invalid_schema'; errors: string[] };
 
 /** Parses a raw push body and validates it against the committed schema. */
 export function parsePushBody(rawBody: Buffer): ParsedPush {
@@ -20,5 +22,5 @@ export function parsePushBody(rawBody: Buffer): ParsedPush {
   }
   const checked = checkPushEvent(json);
   if (!checked.ok) return { ok: false, reason: 'invalid_schema', errors: checked.errors.slice(0, 20) };
-  return { ok: true, event: json as PushEventBody };
+  return { ok: true, event: json as AnyPushEvent };
 }

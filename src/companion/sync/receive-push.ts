@@ -25,8 +25,17 @@ export interface PushRequest {
   eventIdHeader: string | undefined;
 }
 
+/** The last test event (ping) a connection answered: what the app's Status page proved. */
+export interface LastPing {
+  eventId: string;
+  instance: string;
+  /** When the admin sent it (the event's occurred_at). */
+  sentAt: Date;
+  receivedAt: Date;
+}
+
 export type PushAnswer =
-  | { status: 200; result: 'stored' | 'duplicate'; eventId: string }
+  | { status: 200; result: 'stored' | 'duplicate' | 'pong'; eventId: string }
   | { status: 400 | 401 | 404 | 503; code: string; message: string; details?: unknown };
 
 export interface ReceivePushDeps {
@@ -38,6 +47,8 @@ export interface ReceivePushDeps {
   /** Signature timestamp tolerance, seconds (default 300). */
   toleranceSeconds?: number;
   onStored: () => void;
+  /** A verified test event: recorded for the status page and the log; nothing is queued. */
+  onPing: (connectionName: string, ping: LastPing) => void;
 }
 
 function acceptedSecrets(connection: Connection, now: Date): string[] {
@@ -107,6 +118,13 @@ export async function receivePush(deps: ReceivePushDeps, request: PushRequest): 
     return reject(400, 'invalid_schema', 'X-Incident-Io-Event-Id does not match the body\'s event_id.');
   }
 
+  if (event.type === 'ping') {
+    const ping: LastPing = { eventId: event.event_id, instance: event.instance, sentAt: new Date(event.occurred_at), receivedAt: now };
+    deps.onPing(connection.name, ping);
+    metrics.eventsReceived.inc({ connection: connection.name, source: 'push', type: event.type, result: 'pong' });
+    deps.logger.info({ connection: connection.name, event_id: event.event_id, instance: event.instance.slice(0, 100) }, 'test event (ping) from the app verified');
+    return { status: 200, result: 'pong', eventId: event.event_id };
+  }
   const stored = await storePushEvent(deps, connection, event, 'push');
   return { status: 200, result: stored ? 'stored' : 'duplicate', eventId: event.event_id };
 }

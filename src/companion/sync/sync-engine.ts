@@ -14,7 +14,7 @@ import { SyncMetrics } from './metrics';
 import { OutboundProcessor } from './outbound-processor';
 import { DEFAULT_POLL_OVERLAP_MS } from './poll-window';
 import { Poller } from './poller';
-import { receivePush, type PushAnswer, type PushRequest } from './receive-push';
+import { receivePush, type LastPing, type PushAnswer, type PushRequest } from './receive-push';
 import { ServiceNowLookups } from './servicenow-lookups';
 import { syncTimings, type SyncTimings } from './sync-timings';
 import { WorkerLoop, type WorkerLoopStatus } from './worker-loop';
@@ -277,6 +277,13 @@ export class SyncEngine {
     }
   }
 
+  private readonly lastPings = new Map<string, LastPing>();
+
+  /** The last test event (ping) a connection's app sent since this process started, if any. */
+  lastPing(connectionName: string): LastPing | null {
+    return this.lastPings.get(connectionName) ?? null;
+  }
+
   /** A push from the app (see receivePush). */
   receivePush(request: PushRequest): Promise<PushAnswer> {
     return receivePush(
@@ -288,6 +295,7 @@ export class SyncEngine {
         clock: this.clock,
         ...(this.options.signatureToleranceSeconds !== undefined ? { toleranceSeconds: this.options.signatureToleranceSeconds } : {}),
         onStored: () => this.inboundLoop.wake(),
+        onPing: (connectionName, ping) => this.lastPings.set(connectionName, ping),
       },
       request,
     );

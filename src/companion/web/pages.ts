@@ -129,6 +129,7 @@ export function statusFragment(data: StatusData, csrfToken: string): Html {
   <dt>Instance</dt><dd>${connection.instanceUrl}</dd>
   <dt>Mode</dt><dd id="mode">${connection.mode === 'realtime' ? 'real-time (the app pushes)' : 'polling'}</dd>
   <dt>Last push received</dt><dd id="last-push">${data.lastPush ? html`${data.lastPush.toISOString().replace('.000Z', 'Z')} (${ago(data.lastPush, now)})` : 'none yet'}</dd>
+  <dt>Last test event</dt><dd id="last-ping">${data.lastPing ? html`${data.lastPing.receivedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')} (${ago(data.lastPing.receivedAt, now)}), from ${data.lastPing.instance}` : 'none since the companion started'}</dd>
   <dt>Last check</dt><dd>${connection.lastCheck ? `${connection.lastCheck.status === 'ok' ? '✔' : '✘'} ${connection.lastCheck.summary} (${ago(connection.lastCheck.at, now)})` : 'never'}</dd>
 </dl></section>
 <section class="card"><h2>The app's outbox</h2>

@@ -1,3 +1,4 @@
+import type { LastPing } from '../sync/receive-push';
 import { describeError } from '../../shared/errors';
 import { SyncApiClient, type SyncHealth } from '../client';
 import { SETUP_CONNECTION_DEFAULTS } from '../connect/setup-session';
@@ -38,6 +39,8 @@ export interface StatusData {
   outbound: Record<OutboundState, number>;
   /** When the app's last push arrived (among the latest incidents' events). */
   lastPush: Date | null;
+  /** The last test event the app's Status page sent, verified and answered by this process. */
+  lastPing: LastPing | null;
   /** The connection's rate-limit pause (ServiceNow answered 429), kept in the store; null when not paused. */
   rateLimit: Omit<RateLimitStatus, 'connection'> | null;
   /** Workers whose last beat is old, or that are not running. */
@@ -140,6 +143,7 @@ export async function gatherStatus(store: CompanionStore, engine: SyncEngine, co
     inbound,
     outbound,
     lastPush,
+    lastPing: engine.lastPing(connection.name),
     rateLimit: pauseOf(health.rateLimits, connection.name),
     workers: health.workers.map((w) => ({ name: w.name, running: w.running, busy: w.busy, lastBeatAt: new Date(w.lastBeatAt) })),
     activity: activity.slice(0, ACTIVITY_ROWS),

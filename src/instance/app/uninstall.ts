@@ -5,7 +5,7 @@ import { queryCondition } from '../query';
 
 /**
  * Deletes an application (what `now-sdk install --reinstall` asks through AppsAjaxProcessor
- * deleteApplication): every record of its scope, its tables with their data, the scope record.
+ * deleteApplication): every record of its scope, its tables with their data and choice lists, the scope record.
  * Returns how many records were removed (0 when the app is not installed).
  */
 export function uninstallApp(engine: InstanceEngine, scopeId: string): number {
@@ -19,6 +19,13 @@ export function uninstallApp(engine: InstanceEngine, scopeId: string): number {
       .filter((name) => engine.hasTable(name))
       .map((name) => engine.tableMeta(name));
     let removed = removeAbsentRecords(engine, scopeId, new Set(), new Set());
+    // Choice lists arrive as sys_choice_set updates whose sys_choice rows carry no scope: they go with their tables.
+    for (const meta of tables) {
+      for (const choice of engine.query('sys_choice', { query: queryCondition('name', '=', meta.name), session: system }).records) {
+        engine.delete('sys_choice', choice.sysId, { session: system, runBusinessRules: false });
+        removed++;
+      }
+    }
     // Only tables that were a hierarchy of their own lose their physical table; a table extending a platform table shares its rows.
     for (const meta of tables) engine.schema.dropPhysicalTable(meta);
     engine.delete(app.table, scopeId, { session: system, runBusinessRules: false });

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { queryCondition } from '../query';
 import type { Session } from '../records/session';
 import type { RecordSnapshot } from '../records/hooks';
+import { SESSION_COOKIE } from '../security/ui-sessions';
 
 /**
  * The local instance's own minimal web UI, at the platform's URLs, so a person can follow a change
@@ -130,5 +131,29 @@ export function registerUiRoutes(app: FastifyInstance): void {
       .map((j) => `<li><strong>${esc(j.values.element)}</strong> · ${esc(j.values.sys_created_by)} · ${esc(j.values.sys_created_on)}<br>${esc(j.values.value)}</li>`)
       .join('');
     return send(reply, 200, pageHtml(`Incident ${display(record, 'number')}`, `<dl>${fields}</dl><h2>Activity</h2><ol>${entries || '<li>No comments or work notes.</li>'}</ol>`, session.userName));
+  });
+
+  // An app's UI pages (sys_ui_page) at their endpoints, for a signed-in user: the page's HTML
+  // (static XHTML; Jelly tags are not evaluated here) and its client script, with g_ck, the token a
+  // page's REST calls repeat in X-UserToken along with the session cookie this answer sets.
+  app.get<{ Params: { page: string } }>('/:page', async (request, reply) => {
+    const endpoint = request.params.page;
+    const page = /^[\w.-]+\.do$/.test(endpoint)
+      ? engine.query('sys_ui_page', { query: queryCondition('endpoint', '=', endpoint), limit: 1, session: engine.systemSession() }).records[0]
+      : undefined;
+    if (!page) return send(reply, 404, pageHtml('Not found', `<p>No page ${esc(endpoint)} on this instance.</p>`, null));
+    const session = signedIn(request, reply);
+    if (!session) return reply;
+    const ui = auth.ui.create(session.userSysId);
+    const nonce = randomBytes(16).toString('base64');
+    const script = `<script nonce="${nonce}">window.g_ck = ${JSON.stringify(ui.userToken)};</script>` +
+      (page.values.client_script ? `<script nonce="${nonce}">${page.values.client_script.replace(/<\/script/gi, '<\\/script')}</script>` : '');
+    reply.header('set-cookie', serialize(SESSION_COOKIE, ui.id, { httpOnly: true, sameSite: 'lax', path: '/' }));
+    return reply
+      .code(200)
+      .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(pageHtml(page.values.description || endpoint, `${page.values.html ?? ''}${script}`, session.userName));
   });
 }

@@ -4,7 +4,7 @@ import vm from 'node:vm';
 import type { InstanceEngine } from '../records/engine';
 import type { Session } from '../records/session';
 import { createGlideApis, type GlideApis } from './glide';
-import { scopeNameOf, type ExecutionFrame, type GlideHost, type ScriptKind } from './glide/host';
+import { scopeNameOf, type ExecutionFrame, type GlideHost, type ScriptKind, type UiMessage } from './glide/host';
 import { compiledModule, GLIDE_MODULE_IDS, loadModuleTable, resolveModulePath, type ModuleTable } from './modules';
 import { threadHttpClient, type SyncHttpClient } from './outbound/sync-http';
 
@@ -67,6 +67,7 @@ export function describeThrown(err: unknown): { message: string; stack: string }
 
 const KIND_LABEL: Record<ScriptKind, string> = {
   business_rule: 'Business rule',
+  ui_action: 'UI action',
   rest_operation: 'Scripted REST operation',
   scheduled_job: 'Scheduled job',
   script_include: 'Script include',
@@ -108,6 +109,24 @@ export class ScriptRuntime implements GlideHost {
 
   http(): SyncHttpClient {
     return threadHttpClient();
+  }
+
+  private messages: UiMessage[] | null = null;
+
+  uiMessages(): UiMessage[] | null {
+    return this.messages;
+  }
+
+  /** Runs `work` collecting the UI messages its scripts add (what the user who pressed a UI action sees). */
+  collectingUiMessages<T>(work: () => T): { value: T; messages: UiMessage[] } {
+    const outer = this.messages;
+    const messages: UiMessage[] = [];
+    this.messages = messages;
+    try {
+      return { value: work(), messages };
+    } finally {
+      this.messages = outer;
+    }
   }
 
   // ── running scripts ───────────────────────────────────────────────────────

@@ -26,6 +26,9 @@ export const DEFAULTS = {
   requestTimeoutSeconds: 10,
 } as const;
 
+/** A push holds a scheduler worker while it waits: never longer than this, whatever the property says. */
+export const MAX_REQUEST_TIMEOUT_SECONDS = 30;
+
 function integer(raw: string | null, fallback: number, min: number, max: number): number {
   const n = raw === null || raw === '' ? NaN : Number(raw);
   if (!isFinite(n) || Math.floor(n) !== n) return fallback;
@@ -42,7 +45,7 @@ export function readConfig(properties: PropertyAccess, signingSecret: string, cl
     maxAttempts: integer(properties.get(PROPERTY.maxAttempts), DEFAULTS.maxAttempts, 1, 100),
     retryBaseSeconds: integer(properties.get(PROPERTY.retryBaseSeconds), DEFAULTS.retryBaseSeconds, 1, 3600),
     retentionDays: integer(properties.get(PROPERTY.retentionDays), DEFAULTS.retentionDays, 1, 365),
-    requestTimeoutSeconds: integer(properties.get(PROPERTY.requestTimeoutSeconds), DEFAULTS.requestTimeoutSeconds, 1, 60),
+    requestTimeoutSeconds: integer(properties.get(PROPERTY.requestTimeoutSeconds), DEFAULTS.requestTimeoutSeconds, 1, MAX_REQUEST_TIMEOUT_SECONDS),
     clone,
   };
 }

@@ -2,7 +2,7 @@
 
 export const SCOPE = 'x_incident_io';
 /** Keep equal to package.json "version" (a unit test checks it); reported by GET /health. */
-export const APP_VERSION = '1.0.0';
+export const APP_VERSION = '1.1.0';
 
 export const OUTBOX_TABLE = 'x_incident_io_outbound_event';
 
@@ -45,6 +45,15 @@ export const EVENT_TYPE = {
   journal: 'incident.journal',
 } as const;
 export type EventType = (typeof EVENT_TYPE)[keyof typeof EVENT_TYPE];
+
+/**
+ * The test event (payload.ts PingEvent). Its outbox row has no incident: it is ordered under this
+ * key in incident_sys_id, apart from every incident's events.
+ */
+export const PING_EVENT_TYPE = 'ping';
+export const PING_ORDER_KEY = 'ping';
+/** What the outbox's event_type holds. */
+export type OutboxEventType = EventType | typeof PING_EVENT_TYPE;
 
 export const OUTBOX_STATE = {
   queued: 'queued',

@@ -22,7 +22,8 @@ export interface DeliveryDeps {
   lookup?: ReferenceLookup;
 }
 
-export type AttemptOutcome = 'delivered' | 'failed' | 'dead';
+/** `unreachable`: failed without an HTTP answer (timeout, refused, DNS): the receiver is down for everyone. */
+export type AttemptOutcome = 'delivered' | 'failed' | 'unreachable' | 'dead';
 
 /** At most this many events of one incident are sent in one go; the scheduled job picks up the rest. */
 export const MAX_EVENTS_PER_DRAIN = 50;
@@ -104,14 +105,19 @@ export function attemptDelivery(event: OutboxEvent, deps: DeliveryDeps): Attempt
     next_attempt_at: toGlideDateTime(finishedMs + delay * 1000),
   });
   deps.log.warn('incident.io push ' + event.event_id + ' failed (attempt ' + attempt + '), retrying in ' + delay + 's: ' + error);
-  return 'failed';
+  return result.status === 0 ? 'unreachable' : 'failed';
 }
 
 export interface DrainResult {
   delivered: number;
   /** Why the drain stopped before the incident's queue was empty, if it did. */
   stoppedBecause: string | null;
+  /** True when the last attempt got no HTTP answer: other incidents are not tried in this run. */
+  unreachable?: boolean;
 }
+
+/** Why a drain stopped at a receiver that did not answer. */
+const UNREACHABLE = 'the receiver did not answer';
 
 /**
  * Delivers an incident's undelivered events strictly in order, from the first, until one cannot be
@@ -134,6 +140,7 @@ export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBa
       }
       attempted++;
       const outcome = attemptDelivery(next, deps);
+      if (outcome === 'unreachable') return { delivered, stoppedBecause: UNREACHABLE, unreachable: true };
       if (outcome === 'failed') return { delivered, stoppedBecause: 'delivery failed' };
       if (outcome === 'delivered') delivered++;
     }
@@ -192,7 +199,10 @@ export function retryAndPurge(deps: DeliveryDeps, maxIncidents: number): Mainten
   if (canDeliver(deps.config)) {
     for (const incident of deps.store.incidentsWithDueEvents(toGlideDateTime(now), maxIncidents)) {
       result.incidents++;
-      result.delivered += drainIncident(incident, deps).delivered;
+      const drained = drainIncident(incident, deps);
+      result.delivered += drained.delivered;
+      // A receiver that does not answer would cost a request timeout per incident: try again next run.
+      if (drained.unreachable) break;
     }
   }
 

@@ -1,5 +1,6 @@
 import { CertificateEncryption, GlideAggregate, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
 import { RESTMessageV2 } from '@servicenow/glide/sn_ws';
+import type { ActionResult, TestEventDeps } from './admin-actions.ts';
 import { detectClone, IDENTITY_PROPERTY, type InstanceIdentity } from './clone-guard.ts';
 import { readConfig, type AppConfig } from './config.ts';
 import { configCache } from './config-cache.ts';
@@ -208,4 +209,15 @@ export function callerInfo(): CallerInfo {
     roles,
     task_access: { create: task.canCreate(), read: task.canRead(), write: task.canWrite() },
   };
+}
+
+/** What "Send test event" needs. */
+export function testEventDeps(): TestEventDeps {
+  return { config: config(), store: outboxStore(), instance: instanceName(), nowMs: nowMs(), guid: () => gs.generateGUID() };
+}
+
+/** Tells the admin who pressed a UI action how it went (the form's info or error message). */
+export function tellAdmin(result: ActionResult): void {
+  if (result.ok) gs.addInfoMessage(result.message);
+  else gs.addErrorMessage(result.message);
 }

@@ -1,4 +1,4 @@
-import type { EventType } from './constants.ts';
+import type { OutboxEventType } from './constants.ts';
 
 /**
  * Delivery order of an incident's events. Events sort by the incident's sequence (sys_mod_count),
@@ -18,6 +18,6 @@ function pad(n: number, width: number): string {
   return s;
 }
 
-export function orderKey(sequence: number, type: EventType, queuedAtMs: number): string {
+export function orderKey(sequence: number, type: OutboxEventType, queuedAtMs: number): string {
   return pad(sequence, 10) + '.' + (TYPE_RANK[type] ?? 9) + '.' + pad(queuedAtMs, 15);
 }

@@ -1,11 +1,11 @@
-import { OUTBOX_STATES, OUTBOX_TABLE, PENDING_STATES, type EventType, type OutboxState } from './constants.ts';
+import { OUTBOX_STATES, OUTBOX_TABLE, PENDING_STATES, type OutboxEventType, type OutboxState } from './constants.ts';
 import type { GlideAggregateFactory, GlideRecordFactory, GlideRecordLike } from './glide-interfaces.ts';
 
 /** One row of x_incident_io_outbound_event, as plain values. Date-times are `YYYY-MM-DD HH:MM:SS` UTC. */
 export interface OutboxEvent {
   sys_id: string;
   event_id: string;
-  event_type: EventType;
+  event_type: OutboxEventType;
   incident_sys_id: string;
   incident_number: string;
   sequence: number;
@@ -49,6 +49,8 @@ export interface OutboxStore {
   countsByState(): { [state: string]: number };
   oldestPending(): OutboxEvent | null;
   lastAttempted(): OutboxEvent | null;
+  /** The most recently queued event of a type (the last test event, for the Status page). */
+  latestOfType(type: OutboxEventType): OutboxEvent | null;
   /** Puts matching events that are not already queued or sending back in the queue; returns how many. */
   requeue(filter: RequeueFilter, now: string): number;
   /** Marks every undelivered (queued, sending, failed) event dead with `error`, so none is sent; returns how many. */
@@ -65,7 +67,7 @@ function read(gr: GlideRecordLike): OutboxEvent {
   return {
     sys_id: gr.getUniqueValue(),
     event_id: v('event_id'),
-    event_type: v('event_type') as EventType,
+    event_type: v('event_type') as OutboxEventType,
     incident_sys_id: v('incident_sys_id'),
     incident_number: v('incident_number'),
     sequence: int(gr.getValue('sequence')),
@@ -102,7 +104,8 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
       gr.initialize();
       gr.setValue('event_id', event.event_id);
       gr.setValue('event_type', event.event_type);
-      gr.setValue('incident', event.incident_sys_id);
+      // A test event (ping) has no incident: its incident_sys_id is only its delivery-order key.
+      if (isSysId(event.incident_sys_id)) gr.setValue('incident', event.incident_sys_id);
       gr.setValue('incident_sys_id', event.incident_sys_id);
       gr.setValue('incident_number', event.incident_number);
       gr.setValue('sequence', event.sequence);
@@ -197,6 +200,14 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
       const gr = table();
       gr.addEncodedQuery('last_attempt_atISNOTEMPTY');
       gr.orderByDesc('last_attempt_at');
+      gr.setLimit(1);
+      return collect(gr)[0] || null;
+    },
+
+    latestOfType(type) {
+      const gr = table();
+      gr.addQuery('event_type', type);
+      gr.orderByDesc('order_key');
       gr.setLimit(1);
       return collect(gr)[0] || null;
     },

@@ -1,4 +1,4 @@
-import { PUSH_LIMITS, type EventType, type JournalField } from './constants.ts';
+import { PING_EVENT_TYPE, PUSH_LIMITS, type EventType, type JournalField } from './constants.ts';
 import type { RecordReader } from './glide-interfaces.ts';
 import { glideToIso } from './time.ts';
 
@@ -72,6 +72,26 @@ export interface PushEvent {
   journal?: JournalEntry;
 }
 
+/**
+ * The test event of the Status page's "Send test event": signed and sent like any push, so an admin
+ * proves from ServiceNow that the receiver verifies the app's signature. No incident, never synced.
+ */
+export interface PingEvent {
+  schema_version: number;
+  event_id: string;
+  type: typeof PING_EVENT_TYPE;
+  /** ISO 8601, UTC: when the admin asked for it. */
+  occurred_at: string;
+  instance: string;
+}
+
+/** Every body the app pushes. */
+export type AnyPushEvent = PushEvent | PingEvent;
+
+export function isPingEvent(event: AnyPushEvent): event is PingEvent {
+  return event.type === PING_EVENT_TYPE;
+}
+
 /** Resolves a reference's sys_id to the names a receiver needs; null when the record is gone. */
 export interface ReferenceLookup {
   user(sysId: string): UserReference | null;
@@ -99,7 +119,8 @@ const USER_REFERENCES: ReadonlyArray<keyof IncidentSnapshot> = ['assigned_to', '
  * when there was nothing to name (the payload goes out as it is).
  */
 export function resolvePayloadReferences(payload: string, lookup: ReferenceLookup): string | null {
-  const event = JSON.parse(payload) as PushEvent;
+  const event = JSON.parse(payload) as AnyPushEvent;
+  if (isPingEvent(event)) return null;
   const incident = event.incident as unknown as { [field: string]: Reference | UserReference | null };
   let changed = false;
   for (const [field, table] of RECORD_REFERENCES) {

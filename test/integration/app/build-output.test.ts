@@ -38,7 +38,7 @@ const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'now.config.json'), 'u
 describe('the x_incident_io app build', () => {
   it('is the x_incident_io scope with the fixed scope id', () => {
     expect(build.app.sysId).toBe(config.scopeId);
-    expect(build.app.fields).toMatchObject({ scope: 'x_incident_io', name: 'incident.io', version: '1.0.0' });
+    expect(build.app.fields).toMatchObject({ scope: 'x_incident_io', name: 'incident.io', version: '1.1.0' });
   });
 
   it('declares api_user and admin, with admin containing api_user', () => {
@@ -159,7 +159,7 @@ describe('the x_incident_io app build', () => {
 
   it('serves the sync API at /api/x_incident_io/v1/sync/* behind the api_user ACL', () => {
     const api = one('sys_ws_definition', (r) => r.fields.service_id === 'sync');
-    const acl = one('sys_security_acl', (r) => r.fields.type === 'REST_Endpoint');
+    const acl = one('sys_security_acl', (r) => r.fields.type === 'REST_Endpoint' && r.fields.name === 'x_incident_io.sync');
     expect(acl.fields).toMatchObject({ operation: 'execute', decision_type: 'allow', name: 'x_incident_io.sync' });
     expect(rolesOfAcl(acl)).toEqual(['x_incident_io.api_user']);
     expect(api.fields).toMatchObject({ namespace: 'x_incident_io', is_versioned: 'true', default_version: 'v1', enforce_acl: acl.sysId, active: 'true' });
@@ -167,6 +167,7 @@ describe('the x_incident_io app build', () => {
     expect(version.fields).toMatchObject({ version: '1', is_default: 'true' });
     const routes = build
       .recordsOf('sys_ws_operation')
+      .filter((r) => r.fields.web_service_definition === api.sysId)
       .map((r) => `${r.fields.http_method} ${r.fields.operation_uri} auth=${r.fields.requires_authentication} acl=${r.fields.requires_acl_authorization} ${r.fields.enforce_acl === acl.sysId}`)
       .sort();
     expect(routes).toEqual([
@@ -176,12 +177,62 @@ describe('the x_incident_io app build', () => {
     ]);
   });
 
-  it('has an application menu with modules for the outbox and the properties', () => {
+  it('serves the admin API at /api/x_incident_io/v1/admin/* behind an ACL only app admins pass', () => {
+    const api = one('sys_ws_definition', (r) => r.fields.service_id === 'admin');
+    const acl = one('sys_security_acl', (r) => r.fields.type === 'REST_Endpoint' && r.fields.name === 'x_incident_io.admin_api');
+    expect(acl.fields).toMatchObject({ operation: 'execute', decision_type: 'allow' });
+    expect(rolesOfAcl(acl)).toEqual(['x_incident_io.admin']);
+    const routes = build
+      .recordsOf('sys_ws_operation')
+      .filter((r) => r.fields.web_service_definition === api.sysId)
+      .map((r) => `${r.fields.http_method} ${r.fields.operation_uri} auth=${r.fields.requires_authentication} acl=${r.fields.requires_acl_authorization} ${r.fields.enforce_acl === acl.sysId}`)
+      .sort();
+    expect(routes).toEqual(['GET /api/x_incident_io/v1/admin/status auth=true acl=true true', 'POST /api/x_incident_io/v1/admin/test_event auth=true acl=true true']);
+  });
+
+  it('has the Status module: a direct link to the Status UI page, whose script reads the admin API', () => {
+    const menu = one('sys_app_application', (r) => r.fields.title === 'incident.io');
+    const status = one('sys_app_module', (m) => m.fields.title === 'Status');
+    expect(status.fields).toMatchObject({ application: menu.sysId, link_type: 'DIRECT', query: 'x_incident_io_status.do', roles: 'x_incident_io.admin', active: 'true' });
+    const page = one('sys_ui_page', (p) => p.fields.endpoint === 'x_incident_io_status.do');
+    expect(page.fields.html).toContain('Send test event');
+    expect(page.fields.client_script).toContain('/api/x_incident_io/v1/admin/');
+    expect(page.fields.client_script).toContain('X-UserToken');
+    expect(page.fields.client_script).not.toMatch(/innerHTML/);
+  });
+
+  it('has the outbox UI actions: Resend (form button, list menu and choice; failed or dead only) and Send test event (list banner), app admins only', () => {
+    const rolesOf = (action: BuildRecord) =>
+      build
+        .recordsOf('sys_ui_action_role')
+        .filter((r) => r.fields.sys_ui_action === action.sysId)
+        .map((r) => build.recordsOf('sys_user_role').find((x) => x.sysId === r.fields.sys_user_role)?.fields.name ?? '?');
+    const resend = one('sys_ui_action', (a) => a.fields.name === 'Resend');
+    expect(resend.fields).toMatchObject({
+      table: 'x_incident_io_outbound_event',
+      active: 'true',
+      form_button: 'true',
+      list_context_menu: 'true',
+      list_choice: 'true',
+      show_update: 'true',
+      show_insert: 'false',
+      condition: "current.state == 'failed' || current.state == 'dead'",
+    });
+    expect(resend.fields.script).toMatch(/require\('[^']+\/src\/server\/ui-actions\/resend-outbox-event\.ts'\)/);
+    expect(rolesOf(resend)).toEqual(['x_incident_io.admin']);
+    const ping = one('sys_ui_action', (a) => a.fields.name === 'Send test event');
+    expect(ping.fields).toMatchObject({ table: 'x_incident_io_outbound_event', active: 'true', list_banner_button: 'true', form_button: 'false' });
+    expect(ping.fields.script).toMatch(/require\('[^']+\/src\/server\/ui-actions\/send-test-event\.ts'\)/);
+    expect(rolesOf(ping)).toEqual(['x_incident_io.admin']);
+  });
+
+  it('has an application menu with modules for the status, the outbox and the properties', () => {
     const menu = one('sys_app_application', (r) => r.fields.title === 'incident.io');
     const modules = build.recordsOf('sys_app_module').filter((m) => m.fields.application === menu.sysId);
-    expect(modules.map((m) => `${m.fields.title}: ${m.fields.link_type} ${m.fields.name}`).sort()).toEqual([
+    expect(modules.map((m) => `${m.fields.title}: ${m.fields.link_type} ${m.fields.name ?? m.fields.query}`).sort()).toEqual([
       'Outbound events: LIST x_incident_io_outbound_event',
       'Properties: FILTER sys_properties',
+      'Status: DIRECT x_incident_io_status.do',
       'Undelivered events: FILTER x_incident_io_outbound_event',
     ]);
     for (const m of modules) expect(m.fields.roles).toBe('x_incident_io.admin');
@@ -193,8 +244,9 @@ describe('the x_incident_io app build', () => {
       ...build.recordsOf('sys_script').map((r) => r.fields.script),
       ...build.recordsOf('sysauto_script').map((r) => r.fields.script),
       ...build.recordsOf('sys_ws_operation').map((r) => r.fields.operation_script),
+      ...build.recordsOf('sys_ui_action').map((r) => r.fields.script),
     ];
-    expect(scripts).toHaveLength(8);
+    expect(scripts).toHaveLength(12);
     for (const script of scripts) {
       const m = /require\('([^']+)'\)/.exec(script ?? '');
       expect(m && modules.has(m[1]!)).toBe(true);
@@ -272,7 +324,7 @@ describe('the x_incident_io app build', () => {
 
   it('packs the Store zip: every built XML file, byte for byte, plus the inventory', () => {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@servicenow/sdk/bin/index.js'), 'pack'], { cwd: ROOT, stdio: 'pipe' });
-    const zipPath = path.join(ROOT, 'target', 'incident_io_servicenow_1_0_0.zip');
+    const zipPath = path.join(ROOT, 'target', `incident_io_servicenow_${build.app.fields.version!.replace(/\./g, '_')}.zip`);
     const zip = new AdmZip(zipPath);
     const entries = zip.getEntries().map((e) => e.entryName);
     expect(entries).toContain('/package_inventory.csv');

@@ -73,7 +73,7 @@ describe('connect with the app installed (real time)', () => {
       ['push-configured', true],
     ]);
     expect(exitCode).toBe(0);
-    expect(byId['app-installed']!.message).toContain('The incident.io app is installed (x_incident_io 1.0.0)');
+    expect(byId['app-installed']!.message).toContain('The incident.io app is installed (x_incident_io 1.1.0)');
     expect(byId['task-access']!.message).toContain("the instance's ACL decisions for the service account, reported by the incident.io app");
     expect(byId['push-configured']!.message).toBe(
       `Pushes configured: the app sends changes to http://127.0.0.1:3000/webhooks/servicenow/local, signed with a new secret, ignoring changes made by "${SVC.user}" (setup guide step 5)`,

@@ -200,7 +200,7 @@ describe('queued work across a restart', () => {
         message: 'the delivery jobs to finish',
       });
       // Restarting with the app option again installs nothing new and keeps one scope record.
-      expect(second.appInstall).toMatchObject({ inserted: 0, removed: 0, previousVersion: '1.0.0' });
+      expect(second.appInstall).toMatchObject({ inserted: 0, removed: 0, previousVersion: '1.1.0' });
     } finally {
       await second.close();
     }

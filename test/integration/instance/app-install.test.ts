@@ -16,7 +16,7 @@ describe('an instance started with the app', () => {
   it('serves the app’s table to admin and grants the service account its role', async () => {
     const sn = await startAppInstance();
     try {
-      expect(sn.appInstall).toMatchObject({ scope: 'x_incident_io', version: '1.0.0', previousVersion: null, removed: 0 });
+      expect(sn.appInstall).toMatchObject({ scope: 'x_incident_io', version: '1.1.0', previousVersion: null, removed: 0 });
       const outbox = await sn.list(OUTBOX, { sysparm_limit: 5 });
       expect(outbox.status).toBe(200);
       expect(outbox.result).toEqual([]);
@@ -47,7 +47,7 @@ describe('an instance started with the app', () => {
       await first.close();
       const second = await startAppInstance({ dbPath, scheduler: false });
       try {
-        expect(second.appInstall).toMatchObject({ inserted: 0, updated: 0, removed: 0, previousVersion: '1.0.0' });
+        expect(second.appInstall).toMatchObject({ inserted: 0, updated: 0, removed: 0, previousVersion: '1.1.0' });
         const after = (await second.list('sys_script', { sysparm_query: 'sys_scope=f70064a6e1a0416180ffb90a413981bf', sysparm_fields: 'sys_id' })).result;
         expect(after).toEqual(before);
         expect(after.map((r) => r.sys_id).sort()).toEqual(build.recordsOf('sys_script').map((r) => r.sysId).sort());
@@ -72,7 +72,7 @@ describe('incident-sn instance --app', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
       const url = await waitFor(() => /Local ServiceNow instance: (http:\/\/\S+)/.exec(output)?.[1], { timeoutMs: 20_000, message: 'the instance to start' });
-      expect(output).toMatch(/App: x_incident_io 1\.0\.0 installed/);
+      expect(output).toMatch(/App: x_incident_io 1\.1\.0 installed/);
       const res = await fetch(`${url}${APP_API}/health`, { headers: { authorization: `Basic ${Buffer.from('svc_incident_io:svc-local-password').toString('base64')}` } });
       expect(res.status).toBe(200);
     } finally {

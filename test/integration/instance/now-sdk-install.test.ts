@@ -42,7 +42,7 @@ describe('now-sdk install against the local instance', () => {
 
     const health = await sn.request('GET', `${APP_API}/health`, { auth: USERS.svc });
     expect(health.status).toBe(200);
-    expect(health.json).toMatchObject({ result: { app: { scope: 'x_incident_io', version: '1.0.0' } } });
+    expect(health.json).toMatchObject({ result: { app: { scope: 'x_incident_io', version: '1.1.0' } } });
     const history = await sn.list('sys_upgrade_history', { sysparm_query: 'to_version=x_incident_io', sysparm_fields: 'from_version,upgrade_finished' });
     expect(history.result).toEqual([{ from_version: '', upgrade_finished: expect.stringMatching(/^\d{4}-\d{2}-\d{2} /) }]);
     const tracker = await sn.list('sys_execution_tracker', { sysparm_fields: 'state,percent_complete' });

@@ -33,7 +33,7 @@ describe('security of the app API', () => {
       const res = await sn.request('GET', path, { auth: USERS.svc });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/application\/json/);
-      expect(res.json).toMatchObject({ result: { app: { scope: 'x_incident_io', version: '1.0.0' }, caller: { user_name: USERS.svc.user } } });
+      expect(res.json).toMatchObject({ result: { app: { scope: 'x_incident_io', version: '1.1.0' }, caller: { user_name: USERS.svc.user } } });
     }
   });
 

@@ -33,13 +33,13 @@ describe('installing the app build', () => {
 
   it('installs every record of the build and grants the service account its role', () => {
     const summary = installBuild(rt.engine, build);
-    expect(summary).toMatchObject({ scope: 'x_incident_io', scopeId: SCOPE_ID, version: '1.0.0', previousVersion: null, removed: 0, skippedTables: ['sys_choice_set', 'sys_element_mapping'] });
+    expect(summary).toMatchObject({ scope: 'x_incident_io', scopeId: SCOPE_ID, version: '1.1.0', previousVersion: null, removed: 0, skippedTables: ['sys_choice_set', 'sys_element_mapping'] });
     const missing = build.records
       .filter((r) => r.action !== 'delete_multiple' && rt.engine.hasTable(r.table))
       .filter((r) => !rt.engine.get(r.table, r.sysId))
       .map((r) => `${r.table} ${r.sysId}`);
     expect(missing).toEqual([]);
-    expect(rt.engine.get('sys_app', SCOPE_ID)?.values).toMatchObject({ scope: 'x_incident_io', version: '1.0.0', sys_class_name: 'sys_app' });
+    expect(rt.engine.get('sys_app', SCOPE_ID)?.values).toMatchObject({ scope: 'x_incident_io', version: '1.1.0', sys_class_name: 'sys_app' });
     expect(rt.engine.hasTable('x_incident_io_outbound_event')).toBe(true);
     expect(rt.engine.tableMeta('x_incident_io_outbound_event').columns.get('state')).toMatchObject({ type: 'choice', defaultValue: 'queued', mandatory: true });
     expect(rt.engine.sessionForUser('svc_incident_io')?.roles.has('x_incident_io.api_user')).toBe(true);
@@ -67,7 +67,7 @@ describe('installing the app build', () => {
     installBuild(rt.engine, build);
     const scripts = rt.engine.query('sys_script', { query: `sys_scope=${SCOPE_ID}^ORDERBYsys_id` }).records.map((r) => [r.sysId, r.values.sys_mod_count]);
     const again = installBuild(rt.engine, build);
-    expect(again).toMatchObject({ inserted: 0, updated: 0, removed: 0, previousVersion: '1.0.0' });
+    expect(again).toMatchObject({ inserted: 0, updated: 0, removed: 0, previousVersion: '1.1.0' });
     expect(rt.engine.query('sys_script', { query: `sys_scope=${SCOPE_ID}^ORDERBYsys_id` }).records.map((r) => [r.sysId, r.values.sys_mod_count])).toEqual(scripts);
     expect(rt.engine.count('sys_app', `scope=x_incident_io`)).toBe(1);
     expect(rt.engine.count('sys_dictionary', 'name=x_incident_io_outbound_event^element=state')).toBe(1);
@@ -83,7 +83,7 @@ describe('installing the app build', () => {
     const dropped = rules.find((r) => r.fields.name === 'Queue incident deletion for incident.io')!;
     const changed = rules.find((r) => r.fields.name === 'Queue incident change for incident.io')!;
     const upgraded = withRecords(
-      { ...build, app: edited(build.app, { version: '1.1.0' }) },
+      { ...build, app: edited(build.app, { version: '1.2.0' }) },
       build.records
         .filter((r) => r !== dropped)
         .map((r) => (r === changed ? edited(r, { order: '900' }) : r))
@@ -92,11 +92,11 @@ describe('installing the app build', () => {
         ),
     );
     const summary = installBuild(rt.engine, upgraded);
-    expect(summary).toMatchObject({ previousVersion: '1.0.0', version: '1.1.0', inserted: 0, removed: 1 });
+    expect(summary).toMatchObject({ previousVersion: '1.1.0', version: '1.2.0', inserted: 0, removed: 1 });
     expect(summary.updated).toBeGreaterThanOrEqual(3);
     expect(rt.engine.get('sys_script', dropped.sysId)).toBeNull();
     expect(rt.engine.get('sys_script', changed.sysId)?.values.order).toBe('900');
-    expect(rt.engine.get('sys_app', SCOPE_ID)?.values.version).toBe('1.1.0');
+    expect(rt.engine.get('sys_app', SCOPE_ID)?.values.version).toBe('1.2.0');
     // Not changed on the instance: follows the build. Changed by Connect: kept.
     expect(property(rt, 'x_incident_io.max_attempts').value).toBe('20');
     expect(property(rt, 'x_incident_io.webhook_url').value).toBe('https://hooks.example.com/acme');

@@ -1,3 +1,4 @@
+import { APP_VERSION } from '../../../src/server/lib/constants';
 import { loadAppBuild } from '../../../src/instance/app/build-cache';
 import { installBuild } from '../../../src/instance/app/installer';
 import { DIST_APP } from '../../helpers/build';
@@ -56,7 +57,7 @@ describe('server modules', () => {
 
   it('runs the app’s real build: its modules as now-sdk emitted them', () => {
     installBuild(rt.engine, loadAppBuild(DIST_APP));
-    const root = 'x_incident_io/incident-io-servicenow/1.0.0/src/server';
+    const root = `x_incident_io/incident-io-servicenow/${APP_VERSION}/src/server`;
     const result = rt.run(`
       const time = require('${root}/lib/time.ts');
       const ordering = require('${root}/lib/ordering.ts');

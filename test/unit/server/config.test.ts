@@ -34,7 +34,7 @@ describe('readConfig', () => {
     expect(config.webhookUrl).toBe('https://x.example/hook');
     expect(config.maxAttempts).toBe(1);
     expect(config.retryBaseSeconds).toBe(5);
-    expect(config.requestTimeoutSeconds).toBe(60);
+    expect(config.requestTimeoutSeconds).toBe(30);
     expect(config.signingSecret).toBe('s3cret');
   });
 

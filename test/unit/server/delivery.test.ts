@@ -168,6 +168,23 @@ describe('delivery', () => {
     expect(row(app, events[0]!)).toMatchObject({ state: 'delivered', attempts: '2' });
   });
 
+  it('a receiver that does not answer costs one request per run, not one per incident', () => {
+    app.respond = () => unreachable('Read timed out');
+    const incidents = [1, 2, 3].map((n) => queueUpdates(app, 1, `INC000000${n}`));
+    expect(deliverQueuedEvent(incidents[0]!.events[0]!, app.deliveryDeps(), incidents[0]!.incident)).toMatchObject({ delivered: 0, unreachable: true });
+    expect(app.requests).toHaveLength(1);
+
+    app.advance(3600);
+    const run = retryAndPurge(app.deliveryDeps(), 100);
+    expect(run).toMatchObject({ incidents: 1, delivered: 0 });
+    expect(app.requests).toHaveLength(2);
+
+    app.respond = () => ok(200);
+    app.advance(3600);
+    expect(retryAndPurge(app.deliveryDeps(), 100)).toMatchObject({ incidents: 3, delivered: 3 });
+    for (const i of incidents) expect(row(app, i.events[0]!).state).toBe('delivered');
+  });
+
   it('purges delivered events older than the retention, and nothing else', () => {
     app.respond = (request) => (request.body.includes('"state":"3"') ? ok(500) : ok(200));
     const { events } = queueUpdates(app, 2);

@@ -24,11 +24,11 @@ function queueOne(app: AppFixture, number: string): string {
 describe('health', () => {
   it('reports version, configuration without the secret, outbox counts, oldest pending age and the last delivery', () => {
     const app = new AppFixture();
+    app.respond = (r) => (r.body.includes('INC0000002') ? ok(502, {}, 'Bad Gateway') : ok(200));
     const first = queueOne(app, 'INC0000001');
+    deliverQueuedEvent(first, app.deliveryDeps());
     app.advance(90);
     queueOne(app, 'INC0000002');
-    app.respond = (r) => (r.body.includes('INC0000002') ? ok(502, {}, 'Bad Gateway') : ok(200));
-    deliverQueuedEvent(first, app.deliveryDeps());
     app.advance(30);
     const second = app.db.rows('x_incident_io_outbound_event').find((r) => r.incident_number === 'INC0000002')!;
     deliverQueuedEvent(second.sys_id!, app.deliveryDeps());

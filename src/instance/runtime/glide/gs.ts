@@ -38,6 +38,11 @@ function format(message: unknown, params: unknown[]): string {
 }
 
 export function createGs(host: GlideHost): Record<string, unknown> {
+  const uiMessage = (type: 'info' | 'error', message: string): void => {
+    const collected = host.uiMessages();
+    if (collected) collected.push({ type, message });
+    else write('debug', `${type} message: ${message}`);
+  };
   const engine = host.engine;
 
   const logSource = (): string => {
@@ -149,9 +154,9 @@ export function createGs(host: GlideHost): Record<string, unknown> {
     base64Encode: (text: unknown) => Buffer.from(toStringValue(text), 'utf8').toString('base64'),
     base64Decode: (text: unknown) => Buffer.from(toStringValue(text), 'base64').toString('utf8'),
     sleep: (ms: unknown) => blockFor(Math.min(Number(ms) || 0, 60_000)),
-    // UI messages have no UI to go to: they are kept in the log at debug level.
-    addInfoMessage: (message: unknown) => write('debug', `info message: ${format(message, [])}`),
-    addErrorMessage: (message: unknown) => write('debug', `error message: ${format(message, [])}`),
+    // Shown to the user who pressed a UI action; with no UI to go to, kept in the log at debug level.
+    addInfoMessage: (message: unknown) => uiMessage('info', format(message, [])),
+    addErrorMessage: (message: unknown) => uiMessage('error', format(message, [])),
   };
   return withUnsupportedMembers(gs, 'gs');
 }

@@ -3,7 +3,7 @@ import type { Session } from '../../records/session';
 import type { SyncHttpClient } from '../outbound/sync-http';
 
 /** What kind of script is running (for logs and for the variables it gets). */
-export type ScriptKind = 'business_rule' | 'rest_operation' | 'scheduled_job' | 'script_include' | 'condition' | 'acl' | 'module' | 'script';
+export type ScriptKind = 'business_rule' | 'ui_action' | 'rest_operation' | 'scheduled_job' | 'script_include' | 'condition' | 'acl' | 'module' | 'script';
 
 /** The script being executed, innermost first on the runtime's stack. */
 export interface ExecutionFrame {
@@ -26,6 +26,14 @@ export interface GlideHost {
   session(): Session;
   /** Outbound HTTP for RESTMessageV2 (one helper thread per script thread, started on first use). */
   http(): SyncHttpClient;
+  /** Where gs.addInfoMessage/addErrorMessage go while a UI action runs (null: no UI to show them). */
+  uiMessages(): UiMessage[] | null;
+}
+
+/** A message a script shows the user who pressed a UI action. */
+export interface UiMessage {
+  type: 'info' | 'error';
+  message: string;
 }
 
 /** The scope name of a scope sys_id (or the name itself); `global` when unknown. */

@@ -11,6 +11,7 @@ function status(rateLimit: StatusData['rateLimit']): StatusData {
     inbound: { pending: 0, processing: 0, done: 0, failed: 0 },
     outbound: { pending: 3, sending: 0, done: 0, dead: 0, cancelled: 0 },
     lastPush: null,
+    lastPing: null,
     rateLimit,
     workers: [],
     activity: [],
