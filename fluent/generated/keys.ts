@@ -5,6 +5,26 @@ declare global {
         namespace Internal {
             interface Keys extends KeysRegistry {
                 explicit: {
+                    'admin-api': {
+                        table: 'sys_ws_definition'
+                        id: '8eb48fea4622499ab991ba8af458f3c6'
+                    }
+                    'admin-api-acl-execute': {
+                        table: 'sys_security_acl'
+                        id: 'efb74e9ea3b74c37af4b0d4679a8ee21'
+                    }
+                    'admin-api-status': {
+                        table: 'sys_ws_operation'
+                        id: '3ca7ef1d346b492ead4eb66cc3484f5f'
+                    }
+                    'admin-api-test-event': {
+                        table: 'sys_ws_operation'
+                        id: 'f4fdb7fdf7324858a34a5932400305c0'
+                    }
+                    'admin-api-v1': {
+                        table: 'sys_ws_version'
+                        id: '222122b0c73349ce833587a09f0bd066'
+                    }
                     'atf-config-caller': {
                         table: 'sys_atf_step'
                         id: '946da7ebbdc14435b3de3e928128beda'
@@ -229,25 +249,6 @@ declare global {
                         table: 'sys_atf_step'
                         id: '428487071f7641e0ae0a65770b0ce8e6'
                         deleted: false
-                    'admin-api': {
-                        table: 'sys_ws_definition'
-                        id: '8eb48fea4622499ab991ba8af458f3c6'
-                    }
-                    'admin-api-acl-execute': {
-                        table: 'sys_security_acl'
-                        id: 'efb74e9ea3b74c37af4b0d4679a8ee21'
-                    }
-                    'admin-api-status': {
-                        table: 'sys_ws_operation'
-                        id: '3ca7ef1d346b492ead4eb66cc3484f5f'
-                    }
-                    'admin-api-test-event': {
-                        table: 'sys_ws_operation'
-                        id: 'f4fdb7fdf7324858a34a5932400305c0'
-                    }
-                    'admin-api-v1': {
-                        table: 'sys_ws_version'
-                        id: '222122b0c73349ce833587a09f0bd066'
                     }
                     bom_json: {
                         table: 'sys_module'
@@ -574,6 +575,9 @@ declare global {
                         key: {
                             document_key: '70e1b38983604ee88a319582eb2939a9'
                             variable: 'cec002650b3222000b7da95e93673aae'
+                        }
+                    },
+                    {
                         table: 'sys_ui_action_role'
                         id: '060ad501786941299a0e06ff04593f82'
                         key: {
@@ -616,6 +620,19 @@ declare global {
                         key: {
                             document_key: '69816b35376145fe8756e494f0421cde'
                             variable: '915990ab531000109e02ddeeff7b12f8'
+                        }
+                    },
+                    {
+                        table: 'sys_ui_action_role'
+                        id: '0d6002ef91ad44e192cb51015424b88d'
+                        key: {
+                            sys_ui_action: '3971a65c1a00491693ec26d081925d3a'
+                            sys_user_role: {
+                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
+                                key: {
+                                    name: 'x_incident_io.admin'
+                                }
+                            }
                         }
                     },
                     {
@@ -668,24 +685,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_variable_value'
-                        id: '13689c1b9b9a4b9ea6f98d6f1048d8d2'
-                        key: {
-                            document_key: '121435d88e7542849bcaf3d0f477ea73'
-                            variable: '020a6af09fd32200ef4afa7dc67fcfec'
-                        table: 'sys_ui_action_role'
-                        id: '0d6002ef91ad44e192cb51015424b88d'
-                        key: {
-                            sys_ui_action: '3971a65c1a00491693ec26d081925d3a'
-                            sys_user_role: {
-                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
-                                key: {
-                                    name: 'x_incident_io.admin'
-                                }
-                            }
-                        }
-                    },
-                    {
                         table: 'sys_choice'
                         id: '13558123d24a41fc832fb13b1d41beb0'
                         key: {
@@ -694,6 +693,14 @@ declare global {
                             value: 'ping'
                             language: 'en'
                             dependent_value: 'NULL'
+                        }
+                    },
+                    {
+                        table: 'sys_variable_value'
+                        id: '13689c1b9b9a4b9ea6f98d6f1048d8d2'
+                        key: {
+                            document_key: '121435d88e7542849bcaf3d0f477ea73'
+                            variable: '020a6af09fd32200ef4afa7dc67fcfec'
                         }
                     },
                     {
@@ -2052,15 +2059,18 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_ui_page'
+                        id: 'bcaf67e2c15841c7bac02ed899f2e058'
+                        key: {
+                            endpoint: 'x_incident_io_status.do'
+                        }
+                    },
+                    {
                         table: 'sys_variable_value'
                         id: 'bd16954d664345008b665905707bd07a'
                         key: {
                             document_key: '07d13cb3a3654284b95bb5e7e2078703'
                             variable: '53fb0f535320220002c6435723dc34ec'
-                        table: 'sys_ui_page'
-                        id: 'bcaf67e2c15841c7bac02ed899f2e058'
-                        key: {
-                            endpoint: 'x_incident_io_status.do'
                         }
                     },
                     {
@@ -2080,12 +2090,6 @@ declare global {
                         }
                     },
                     {
-                        table: 'sys_element_mapping'
-                        id: 'c30e496926b540ee9b0d170bd2becedf'
-                        key: {
-                            field: 'record_id'
-                            table: 'var__m_atf_input_variable_17a72288df60220062fe6c7a4df26397'
-                            id: '07d13cb3a3654284b95bb5e7e2078703'
                         table: 'sys_security_acl_role'
                         id: 'c1b452416ae34c54be87c0e901bb8603'
                         key: {
@@ -2096,6 +2100,15 @@ declare global {
                                     name: 'x_incident_io.admin'
                                 }
                             }
+                        }
+                    },
+                    {
+                        table: 'sys_element_mapping'
+                        id: 'c30e496926b540ee9b0d170bd2becedf'
+                        key: {
+                            field: 'record_id'
+                            table: 'var__m_atf_input_variable_17a72288df60220062fe6c7a4df26397'
+                            id: '07d13cb3a3654284b95bb5e7e2078703'
                         }
                     },
                     {
