@@ -5,7 +5,8 @@ import { queryCondition } from '../query';
 
 /**
  * Deletes an application (what `now-sdk install --reinstall` asks through AppsAjaxProcessor
- * deleteApplication): every record of its scope, its tables with their data and choice lists, the scope record.
+ * deleteApplication): every record of its scope, its tables with their data and choice lists, its ATF
+ * steps' inputs, the scope record.
  * Returns how many records were removed (0 when the app is not installed).
  */
 export function uninstallApp(engine: InstanceEngine, scopeId: string): number {
@@ -18,7 +19,21 @@ export function uninstallApp(engine: InstanceEngine, scopeId: string): number {
       .records.map((r) => r.values.name ?? '')
       .filter((name) => engine.hasTable(name))
       .map((name) => engine.tableMeta(name));
+    // An ATF step's inputs (sys_variable_value) carry no scope: they go with the app's steps.
+    const steps = engine.hasTable('sys_atf_step')
+      ? engine.query('sys_atf_step', { query: queryCondition('sys_scope', '=', scopeId), session: system }).records.map((r) => r.sysId)
+      : [];
     let removed = removeAbsentRecords(engine, scopeId, new Set(), new Set());
+    for (const step of steps) {
+      const inputs = engine.query('sys_variable_value', {
+        query: `${queryCondition('document', '=', 'sys_atf_step')}^${queryCondition('document_key', '=', step)}`,
+        session: system,
+      }).records;
+      for (const input of inputs) {
+        engine.delete('sys_variable_value', input.sysId, { session: system, runBusinessRules: false });
+        removed++;
+      }
+    }
     // Choice lists arrive as sys_choice_set updates whose sys_choice rows carry no scope: they go with their tables.
     for (const meta of tables) {
       for (const choice of engine.query('sys_choice', { query: queryCondition('name', '=', meta.name), session: system }).records) {
