@@ -156,17 +156,64 @@ export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBa
  * the incident's pending events are read at once, and the event must be among them, queued.
  */
 export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps, incidentSysId?: string): DrainResult {
+  if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
+  // One worker delivers at a time: while another is sending (and not presumed dead), this event
+  // stays queued, and that worker takes it once done with what it holds (drainOthers below).
+  if (deps.store.sendingSince(toGlideDateTime(deps.nowMs() - staleSendingSeconds(deps.config) * 1000))) {
+    return { delivered: 0, stoppedBecause: 'another worker is delivering' };
+  }
+  let own: DrainResult;
   if (!incidentSysId) {
     const event = deps.store.get(outboxSysId);
     if (!event || event.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
-    return drainIncident(event.incident_sys_id, deps);
+    own = drainIncident(event.incident_sys_id, deps);
+  } else {
+    const pending = deps.store.pendingForIncident(incidentSysId, MAX_EVENTS_PER_DRAIN);
+    const mine = pending.find((e) => e.sys_id === outboxSysId);
+    if (!mine && pending.length < MAX_EVENTS_PER_DRAIN) return { delivered: 0, stoppedBecause: 'not queued' };
+    if (mine && mine.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
+    own = drainIncident(incidentSysId, deps, pending);
   }
-  if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
-  const pending = deps.store.pendingForIncident(incidentSysId, MAX_EVENTS_PER_DRAIN);
-  const own = pending.find((e) => e.sys_id === outboxSysId);
-  if (!own && pending.length < MAX_EVENTS_PER_DRAIN) return { delivered: 0, stoppedBecause: 'not queued' };
-  if (own && own.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
-  return drainIncident(incidentSysId, deps, pending);
+  if (own.unreachable) return own;
+  const others = drainOthers(deps, MAX_EVENTS_PER_DRAIN);
+  return { delivered: own.delivered + others.delivered, stoppedBecause: own.stoppedBecause || others.stoppedBecause, unreachable: others.unreachable };
+}
+
+/**
+ * After its own incident, the delivering worker takes the events that waited for it: those of other
+ * incidents that are due, up to `budget` events, stopping at a receiver that does not answer.
+ */
+function drainOthers(deps: DeliveryDeps, budget: number): DrainResult {
+  let delivered = 0;
+  let attempts = 0;
+  // Incidents whose queue cannot move now (a failure, a retry not due, another worker's send);
+  // an incident drained empty may get new events meanwhile, and is taken again.
+  const blocked: { [incident: string]: boolean } = {};
+  for (;;) {
+    const due = deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20).filter((id) => !blocked[id]);
+    if (due.length === 0) return { delivered, stoppedBecause: null };
+    for (const incident of due) {
+      if (attempts >= budget) {
+        handOff(deps, incident);
+        return { delivered, stoppedBecause: 'drain limit reached' };
+      }
+      const result = drainIncident(incident, deps);
+      attempts += Math.max(1, result.delivered);
+      delivered += result.delivered;
+      if (result.unreachable) return { delivered, stoppedBecause: UNREACHABLE, unreachable: true };
+      if (result.stoppedBecause !== null) blocked[incident] = true;
+    }
+  }
+}
+
+/**
+ * A worker that reached its limit hands what is left to a fresh run of the async rule, instead of
+ * leaving it to the next scheduled job: it touches the incident's first queued event (an update of
+ * a queued event triggers the rule again).
+ */
+function handOff(deps: DeliveryDeps, incidentSysId: string): void {
+  const first = deps.store.pendingForIncident(incidentSysId, 1)[0];
+  if (first && first.state === 'queued') deps.store.update(first.sys_id, { next_attempt_at: toGlideDateTime(deps.nowMs()) });
 }
 
 export interface MaintenanceResult {

@@ -42,6 +42,8 @@ export interface OutboxStore {
   pendingForIncident(incidentSysId: string, limit: number): OutboxEvent[];
   /** Incidents having a queued or failed event due at or before `now`, oldest order first. */
   incidentsWithDueEvents(now: string, limit: number): string[];
+  /** Whether an event is being sent by a worker that started at or after `since` (one not presumed dead). */
+  sendingSince(since: string): boolean;
   /** Events stuck in `sending` since before `before` (a worker died mid-delivery). */
   staleSending(before: string, limit: number): OutboxEvent[];
   /** Deletes delivered events delivered before `before`; returns how many. */
@@ -151,6 +153,15 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
         if (ids.indexOf(event.incident_sys_id) < 0) ids.push(event.incident_sys_id);
       }
       return ids;
+    },
+
+    sendingSince(since) {
+      const gr = table();
+      gr.addQuery('state', 'sending');
+      gr.addQuery('last_attempt_at', '>=', since);
+      gr.setLimit(1);
+      gr.query();
+      return gr.next();
     },
 
     staleSending(before, limit) {

@@ -124,3 +124,29 @@ describe('pushes from the app installed on the local instance', () => {
     expect(receiver.verify(deleted, push.secret).secretIndex).toBe(0);
   });
 });
+
+describe('one worker at a time', () => {
+  it('with a slow receiver, never sends two pushes at once, and the sending worker delivers what was queued meanwhile', async () => {
+    let inFlight = 0;
+    let most = 0;
+    receiver.answer = () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      setTimeout(() => inFlight--, 400);
+      return { status: 200, body: '{"ok":true}', delayMs: 400 };
+    };
+    const res = await sn.list('incident', { sysparm_query: 'active=true^ORDERBYnumber', sysparm_limit: 3, sysparm_fields: 'sys_id' });
+    const ids = res.result.map((r) => r.sys_id as string);
+    expect(ids).toHaveLength(3);
+    for (const [i, id] of ids.entries()) {
+      const patched = await sn.request('PATCH', `/api/now/table/incident/${id}`, { auth: USERS.itil, body: { short_description: `Slow receiver ${i}` } });
+      expect(patched.status).toBe(200);
+    }
+    // The retry job is held: only the async rule's worker can have delivered them all.
+    await waitFor(() => ids.every((id, i) => receiver.pushes.some((p) => p.event.incident?.sys_id === id && p.event.incident?.short_description === `Slow receiver ${i}`)), {
+      message: 'the three pushes',
+      timeoutMs: 20_000,
+    });
+    expect(most).toBe(1);
+  });
+});

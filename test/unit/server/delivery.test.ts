@@ -168,6 +168,43 @@ describe('delivery', () => {
     expect(row(app, events[0]!)).toMatchObject({ state: 'delivered', attempts: '2' });
   });
 
+  it('one worker delivers at a time: an event queued while another is sending waits, and that worker takes it after its own', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    const b = queueUpdates(app, 1, 'INC0000002');
+    app.store().update(a.events[0]!, { state: 'sending', attempts: 1, last_attempt_at: toGlideDateTime(app.db.nowMs) });
+    expect(deliverQueuedEvent(b.events[0]!, app.deliveryDeps(), b.incident)).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(app.requests).toHaveLength(0);
+    expect(row(app, b.events[0]!).state).toBe('queued');
+
+    // The other worker's send ends; the next event it is triggered for, it delivers, then the one that waited.
+    app.store().update(a.events[0]!, { state: 'delivered' });
+    const c = queueUpdates(app, 1, 'INC0000003');
+    expect(deliverQueuedEvent(c.events[0]!, app.deliveryDeps(), c.incident)).toMatchObject({ delivered: 2 });
+    expect(app.requests.map((r) => JSON.parse(r.body).incident.number)).toEqual(['INC0000003', 'INC0000002']);
+  });
+
+  it('takes again an incident it already drained when new events of it were queued meanwhile', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    const b = queueUpdates(app, 1, 'INC0000002');
+    // While B is being sent, a new event of A (drained before) is queued and leaves itself to this worker.
+    let queuedMeanwhile = '';
+    app.respond = (request) => {
+      if (!queuedMeanwhile && request.body.includes('INC0000002')) {
+        const current = new FakeGlideRecord(app.db, 'incident');
+        current.get(a.incident);
+        current.setValue('state', '6');
+        current.setValue('sys_mod_count', '5');
+        const result = queueIncidentChange(current, recordOf({ state: '2' }), 'update', app.queueDeps());
+        if ('queued' in result) queuedMeanwhile = result.outboxSysId;
+      }
+      return ok(200);
+    };
+    expect(deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident)).toMatchObject({ delivered: 3 });
+    expect(queuedMeanwhile).not.toBe('');
+    expect(row(app, queuedMeanwhile).state).toBe('delivered');
+    expect(row(app, b.events[0]!).state).toBe('delivered');
+  });
+
   it('a receiver that does not answer costs one request per run, not one per incident', () => {
     app.respond = () => unreachable('Read timed out');
     const incidents = [1, 2, 3].map((n) => queueUpdates(app, 1, `INC000000${n}`));
