@@ -97,6 +97,9 @@ describe('pushes from the app installed on the local instance', () => {
 
   it('pushes nothing for the integration user’s own change (no echo)', async () => {
     const incident = await activeIncident();
+    // Earlier tests' events of this incident may still be on their way: let them land first.
+    await waitFor(async () => (await outbox(incident.sys_id)).every((e) => e.state === 'delivered'), { message: 'earlier events to be delivered' });
+    receiver.pushes.length = 0;
     const before = (await outbox(incident.sys_id)).length;
     const res = await sn.request('PATCH', `/api/now/table/incident/${incident.sys_id}`, { auth: USERS.svc, body: { short_description: 'Changed in incident.io', work_notes: 'from incident.io' } });
     expect(res.status).toBe(200);
