@@ -243,7 +243,9 @@ export function retryAndPurge(deps: DeliveryDeps, maxIncidents: number): Mainten
     result.reclaimed++;
   }
 
-  if (canDeliver(deps.config)) {
+  // While a worker is sending (and not presumed dead), it takes what is due after its own incident
+  // (drainOthers): the job does not become a second worker delivering at the same time.
+  if (canDeliver(deps.config) && !deps.store.sendingSince(staleBefore)) {
     for (const incident of deps.store.incidentsWithDueEvents(toGlideDateTime(now), maxIncidents)) {
       result.incidents++;
       const drained = drainIncident(incident, deps);

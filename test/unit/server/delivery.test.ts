@@ -183,6 +183,19 @@ describe('delivery', () => {
     expect(app.requests.map((r) => JSON.parse(r.body).incident.number)).toEqual(['INC0000003', 'INC0000002']);
   });
 
+  it('the scheduled job does not deliver while a worker is sending, and does once that send is presumed dead', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    const b = queueUpdates(app, 1, 'INC0000002');
+    app.store().update(a.events[0]!, { state: 'sending', attempts: 1, last_attempt_at: toGlideDateTime(app.db.nowMs) });
+    expect(retryAndPurge(app.deliveryDeps(), 100)).toMatchObject({ reclaimed: 0, incidents: 0, delivered: 0 });
+    expect(app.requests).toHaveLength(0);
+    expect(row(app, b.events[0]!).state).toBe('queued');
+
+    app.advance(10 * 2 + 61);
+    expect(retryAndPurge(app.deliveryDeps(), 100)).toMatchObject({ reclaimed: 1, incidents: 2, delivered: 2 });
+    expect(row(app, b.events[0]!).state).toBe('delivered');
+  });
+
   it('takes again an incident it already drained when new events of it were queued meanwhile', () => {
     const a = queueUpdates(app, 1, 'INC0000001');
     const b = queueUpdates(app, 1, 'INC0000002');
