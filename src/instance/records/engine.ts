@@ -203,7 +203,8 @@ export class InstanceEngine {
   private instanceKey: string | null = null;
   private closed = false;
   /**
-   * Data operations (get, query, count, insert, update, delete, getProperty) called on this engine,
+   * Data operations (get, query, count, insert, update, delete; a property read only when it reloads
+   * the node's property cache, see properties/system-properties.ts) called on this engine,
    * and those made by scoped apps' synchronous business rules (inside the user's transaction):
    * what a change costs an instance in database work, counted for the benchmark and tests.
    */
@@ -707,8 +708,7 @@ export class InstanceEngine {
   // ── Properties ───────────────────────────────────────────────────────────
   /** A system property's value (password2 values decrypted), or `fallback` when it does not exist. */
   getProperty(name: string, fallback?: string): string | undefined {
-    this.stats.dataOps++;
-    return this.platformProperty(name, fallback);
+    return this.countingPropertyLoads(() => this.platformProperty(name, fallback));
   }
 
   /** getProperty for the platform's own reads (not counted as a caller's data operation). */
@@ -717,11 +717,23 @@ export class InstanceEngine {
     return this.properties.get(name, fallback);
   }
 
-  /** A system property as stored (password2 values encrypted) with its type, or undefined (a caller's data operation). */
+  /**
+   * A system property as stored (password2 values encrypted) with its type, or undefined. Served from
+   * the node's property cache: a caller's data operation only when the cache had to be reloaded.
+   */
   getStoredProperty(name: string): { value: string; type: string } | undefined {
-    this.stats.dataOps++;
-    this.checkMetadata();
-    return this.properties.stored(name);
+    return this.countingPropertyLoads(() => {
+      this.checkMetadata();
+      return this.properties.stored(name);
+    });
+  }
+
+  /** Runs a property read, counting a data operation when it (re)filled the property cache (a read from the cache is none). */
+  private countingPropertyLoads<T>(read: () => T): T {
+    const loads = this.properties.loads;
+    const value = read();
+    this.stats.dataOps += this.properties.loads - loads;
+    return value;
   }
 
   /** Creates or updates a system property (as the system). */
