@@ -344,6 +344,11 @@ export class InstanceEngine {
     return this.sessions.runAs(user, fn);
   }
 
+  /** Runs `fn`, then puts back the current session even if `fn` was stopped without unwinding (a script timeout). */
+  restoringSession<T>(fn: () => T): T {
+    return this.sessions.restoring(fn);
+  }
+
   /** A session for a user (by user_name or sys_id) with their effective roles; null when unknown. */
   sessionForUser(userNameOrSysId: string): Session | null {
     return this.sessions.forUser(userNameOrSysId);
@@ -646,6 +651,19 @@ export class InstanceEngine {
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return this.db.transaction(fn)();
     return this.db.transaction(fn).immediate();
+  }
+
+  /** Whether a write transaction is open on this engine's connection. */
+  inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  /**
+   * Rolls back a transaction left open by code that was stopped without unwinding (a script timeout
+   * terminates JavaScript without running catch or finally blocks). Nothing when none is open.
+   */
+  abandonTransaction(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
   private classMeta(requested: TableMeta, values: RecordValues): TableMeta {
