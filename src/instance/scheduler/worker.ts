@@ -72,6 +72,12 @@ function sleep(ms: number): Promise<void> {
 
 async function main(): Promise<void> {
   post({ type: 'ready' });
+  // Before the first job: the app's server modules compiled once per thread, not on a job's time.
+  try {
+    attached.runtime.warmModules();
+  } catch (err) {
+    post({ type: 'log', level: 'warn', message: `could not compile the server modules ahead: ${describeThrown(err).message}` });
+  }
   while (!stopping) {
     poked = false;
     if (!paused) {
