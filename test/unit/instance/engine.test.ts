@@ -405,6 +405,28 @@ describe('job queue', () => {
 });
 
 describe('engines in several threads on one database', () => {
+  it('see a metadata change another connection committed from their next synchronous run on', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-check-'));
+    const file = path.join(dir, 'db.sqlite');
+    const engine = InstanceEngine.open({ dbPath: file });
+    const other = new Database(file);
+    try {
+      engine.setProperty('x.mode', 'before');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(engine.getProperty('x.mode')).toBe('before');
+      // What another thread's write of sys_properties commits: the row and a metadata version bump.
+      other.prepare(`UPDATE sys_properties SET value = 'after' WHERE name = 'x.mode'`).run();
+      other.prepare(`UPDATE _instance_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'metadata_version'`).run();
+      // The same synchronous run may keep its check (the change then counts as committed just after it); the next one sees it.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(engine.getProperty('x.mode')).toBe('after');
+    } finally {
+      other.close();
+      engine.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('see each other’s metadata changes and claim each job exactly once', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-threads-'));
     const file = path.join(dir, 'db.sqlite');
