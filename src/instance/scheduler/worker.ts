@@ -73,8 +73,11 @@ function sleep(ms: number): Promise<void> {
 
 async function main(): Promise<void> {
   post({ type: 'ready' });
-  // Before the first job: the app's server modules compiled once per thread, not on a job's time.
+  // Before the first job: the dictionary read and the app's server modules compiled once per thread,
+  // not on a job's time.
   try {
+    engine.checkMetadata();
+    engine.dictionary();
     // An app's deliveries call out: its thread's outbound HTTP helper is started now too.
     if (attached.runtime.warmModules() > 0) threadHttpClient().prepare();
   } catch (err) {
