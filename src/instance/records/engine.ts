@@ -203,7 +203,8 @@ export class InstanceEngine {
   private instanceKey: string | null = null;
   private closed = false;
   /**
-   * Data operations (get, query, count, insert, update, delete, getProperty) called on this engine,
+   * Data operations (get, query, count, insert, update, delete; a property read only when it reloads
+   * the node's property cache, see properties/system-properties.ts) called on this engine,
    * and those made by scoped apps' synchronous business rules (inside the user's transaction):
    * what a change costs an instance in database work, counted for the benchmark and tests.
    */
@@ -341,6 +342,11 @@ export class InstanceEngine {
   /** Runs `fn` as another user (by user_name or sys_id, or a session). Works across awaits. */
   runAs<T>(user: string | Session, fn: () => T): T {
     return this.sessions.runAs(user, fn);
+  }
+
+  /** Runs `fn`, then puts back the current session even if `fn` was stopped without unwinding (a script timeout). */
+  restoringSession<T>(fn: () => T): T {
+    return this.sessions.restoring(fn);
   }
 
   /** A session for a user (by user_name or sys_id) with their effective roles; null when unknown. */
@@ -647,6 +653,19 @@ export class InstanceEngine {
     return this.db.transaction(fn).immediate();
   }
 
+  /** Whether a write transaction is open on this engine's connection. */
+  inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  /**
+   * Rolls back a transaction left open by code that was stopped without unwinding (a script timeout
+   * terminates JavaScript without running catch or finally blocks). Nothing when none is open.
+   */
+  abandonTransaction(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
   private classMeta(requested: TableMeta, values: RecordValues): TableMeta {
     const cls = values.sys_class_name;
     return (cls && this.dictionary().table(cls)) || requested;
@@ -707,8 +726,7 @@ export class InstanceEngine {
   // ── Properties ───────────────────────────────────────────────────────────
   /** A system property's value (password2 values decrypted), or `fallback` when it does not exist. */
   getProperty(name: string, fallback?: string): string | undefined {
-    this.stats.dataOps++;
-    return this.platformProperty(name, fallback);
+    return this.countingPropertyLoads(() => this.platformProperty(name, fallback));
   }
 
   /** getProperty for the platform's own reads (not counted as a caller's data operation). */
@@ -717,11 +735,23 @@ export class InstanceEngine {
     return this.properties.get(name, fallback);
   }
 
-  /** A system property as stored (password2 values encrypted) with its type, or undefined (a caller's data operation). */
+  /**
+   * A system property as stored (password2 values encrypted) with its type, or undefined. Served from
+   * the node's property cache: a caller's data operation only when the cache had to be reloaded.
+   */
   getStoredProperty(name: string): { value: string; type: string } | undefined {
-    this.stats.dataOps++;
-    this.checkMetadata();
-    return this.properties.stored(name);
+    return this.countingPropertyLoads(() => {
+      this.checkMetadata();
+      return this.properties.stored(name);
+    });
+  }
+
+  /** Runs a property read, counting a data operation when it (re)filled the property cache (a read from the cache is none). */
+  private countingPropertyLoads<T>(read: () => T): T {
+    const loads = this.properties.loads;
+    const value = read();
+    this.stats.dataOps += this.properties.loads - loads;
+    return value;
   }
 
   /** Creates or updates a system property (as the system). */

@@ -111,7 +111,12 @@ export class BusinessRuleRunner implements BusinessRuleHooks {
   /** Inside a counted rule (nested rules are counted once, by the outermost). */
   private counting = false;
 
-  constructor(private readonly runtime: ScriptRuntime) {}
+  constructor(private readonly runtime: ScriptRuntime) {
+    // A timeout skips counted()'s finally block.
+    runtime.onTimeout(() => {
+      this.counting = false;
+    });
+  }
 
   private get engine(): InstanceEngine {
     return this.runtime.engine;
@@ -189,11 +194,14 @@ export class BusinessRuleRunner implements BusinessRuleHooks {
     const current = GlideRecordImpl.bound(this.runtime, { table, values, original: event.operation === 'insert' ? null : previousValues, operation: event.operation, isNew: false });
     const previous = previousValues ? GlideRecordImpl.bound(this.runtime, { table, values: { ...previousValues }, original: previousValues, operation: event.operation, isNew: false }) : null;
     const vars = { current, previous };
-    for (const rule of rules) {
-      this.counted(rule, () => {
-        if (this.applies(rule, table, values, event.operation === 'insert' ? null : previousValues, event.session, vars)) this.runRule(rule, event.session, vars);
-      });
-    }
+    // One watchdog for all of them (script-runtime.ts): a timeout stops the rest, and the engine logs it.
+    this.runtime.watched(() => {
+      for (const rule of rules) {
+        this.counted(rule, () => {
+          if (this.applies(rule, table, values, event.operation === 'insert' ? null : previousValues, event.session, vars)) this.runRule(rule, event.session, vars);
+        });
+      }
+    });
   }
 
   /** The async rules that apply: their sys_ids go into the job's payload. */

@@ -16,7 +16,11 @@ import { threadHttpClient, type SyncHttpClient } from './outbound/sync-http';
  * of a function compiled once per script text, so its declarations stay local to one execution, and
  * its own variables (`current`, `previous`, `request`, `response`) are that function's parameters.
  * The Glide globals are bound to this runtime's engine; who runs is the engine's current session
- * (scripts run inside `engine.runAs`). Every execution is watched by vm's timeout.
+ * (scripts run inside `engine.runAs`). Every execution is watched by vm's timeout: one watchdog at a
+ * time (vm starts a thread for each, ~0.15 ms, the largest cost of a business rule), so a script run
+ * from inside another (a rule fired by a script's insert) or inside `watched()` (all of one write's
+ * after rules, conditions included) shares the outer one's time budget, as a platform transaction's
+ * quota covers everything the transaction runs.
  *
  * Server modules are evaluated once per version of the module table and shared by the scripts of
  * this runtime (as a module system does). A script error never escapes: `run` logs it to syslog
@@ -83,6 +87,9 @@ export class ScriptRuntime implements GlideHost {
   private readonly frames: ExecutionFrame[] = [];
   private readonly functions = new Map<string, (...args: unknown[]) => unknown>();
   private readonly timeoutMs: number;
+  /** A vm watchdog is running (an outer run or watched() region): inner runs start none of their own. */
+  private watching = false;
+  private readonly timeoutResets: Array<() => void> = [];
   private moduleKey = '';
   private modules = new Map<string, ModuleInstance>();
   private includesSeen: unknown = null;
@@ -143,7 +150,7 @@ export class ScriptRuntime implements GlideHost {
         const variables = input.variables ?? {};
         const names = Object.keys(variables);
         const fn = this.compile(input.script, names, input.mode ?? 'statements', `${input.kind}:${input.name}`);
-        const value = this.invoke(fn, names.map((n) => variables[n]));
+        const value = this.watching ? fn(...names.map((n) => variables[n])) : this.underWatchdog(() => fn(...names.map((n) => variables[n])));
         return { ok: true, value };
       } catch (err) {
         return this.failed(input, frame, err);
@@ -181,9 +188,45 @@ export class ScriptRuntime implements GlideHost {
     return fn;
   }
 
-  private invoke(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
-    (this.context as Record<string, unknown>).__snLocalCall__ = { fn, args };
-    return INVOKE.runInContext(this.context, { timeout: this.timeoutMs });
+  /**
+   * Runs `work` (host code that runs scripts: a write's after rules) under one watchdog: the scripts
+   * it runs start none of their own. A timeout stops all of it and throws here (the caller decides:
+   * the after rules' failure is logged, the write stays). Inside another watched run, just runs it.
+   */
+  watched<T>(work: () => T): T {
+    return this.watching ? work() : this.underWatchdog(work);
+  }
+
+  /**
+   * Calls `work` through the vm with the timeout. When the watchdog fires, V8 unwinds every frame
+   * without running catch or finally blocks, so what those would have restored is restored here: the
+   * script frames, and a database transaction begun inside and left open (rolled back).
+   */
+  private underWatchdog<T>(work: () => T): T {
+    const depth = this.frames.length;
+    const inTransaction = this.engine.inTransaction();
+    this.watching = true;
+    try {
+      return this.engine.restoringSession(() => {
+        (this.context as Record<string, unknown>).__snLocalCall__ = { fn: work, args: [] };
+        return INVOKE.runInContext(this.context, { timeout: this.timeoutMs }) as T;
+      });
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        this.frames.length = depth;
+        if (!inTransaction) this.engine.abandonTransaction();
+        for (const reset of this.timeoutResets) reset();
+      }
+      throw err;
+    } finally {
+      this.watching = false;
+      (this.context as Record<string, unknown>).__snLocalCall__ = undefined;
+    }
+  }
+
+  /** Registers state to put back when a timeout stopped scripts without unwinding (e.g. the rule runner's counting flag). */
+  onTimeout(reset: () => void): void {
+    this.timeoutResets.push(reset);
   }
 
   // ── modules ───────────────────────────────────────────────────────────────
@@ -215,6 +258,24 @@ export class ScriptRuntime implements GlideHost {
       throw err;
     }
     return module.exports;
+  }
+
+  /**
+   * Compiles every server module of the current table ahead of first use (esbuild, then vm), without
+   * running any: the cache is per thread, so a scheduler worker's first delivery would otherwise pay
+   * for it (hundreds of ms). A module that does not compile is left to fail where it is required.
+   */
+  warmModules(): number {
+    let compiled = 0;
+    for (const source of this.currentModules().byPath.values()) {
+      try {
+        compiledModule(source);
+        compiled++;
+      } catch {
+        // Reported by require(), with the importing script's name.
+      }
+    }
+    return compiled;
   }
 
   private currentModules(): ModuleTable {

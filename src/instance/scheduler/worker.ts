@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InstanceEngine } from '../records/engine';
 import { attachRuntime } from '../runtime';
+import { threadHttpClient } from '../runtime/outbound/sync-http';
 import { describeThrown } from '../runtime/script-runtime';
 import { JobRunner, SCHEDULER_JOB_TYPES } from './job-runner';
 import type { SchedulerWorkerData, ToWorker, FromWorker } from './protocol';
@@ -72,6 +73,16 @@ function sleep(ms: number): Promise<void> {
 
 async function main(): Promise<void> {
   post({ type: 'ready' });
+  // Before the first job: the dictionary read and the app's server modules compiled once per thread,
+  // not on a job's time.
+  try {
+    engine.checkMetadata();
+    engine.dictionary();
+    // An app's deliveries call out: its thread's outbound HTTP helper is started now too.
+    if (attached.runtime.warmModules() > 0) threadHttpClient().prepare();
+  } catch (err) {
+    post({ type: 'log', level: 'warn', message: `could not compile the server modules ahead: ${describeThrown(err).message}` });
+  }
   while (!stopping) {
     poked = false;
     if (!paused) {

@@ -86,10 +86,19 @@ export function currentIdentity(): InstanceIdentity {
   return { name: gs.getProperty(IDENTITY_PROPERTY.name, ''), url: gs.getProperty(IDENTITY_PROPERTY.url, '') };
 }
 
+/** The configuration record, or null when there is none (one read). */
+function configRecord(): GlideRecord | null {
+  const gr = new GlideRecord(CONFIG_TABLE);
+  return gr.get(CONFIG_FIELD.name, CONFIG_RECORD_NAME) ? gr : null;
+}
+
 /** The identity PUT /config recorded in the configuration record, or null when none is. */
 export function recordedIdentity(): InstanceIdentity | null {
-  const gr = new GlideRecord(CONFIG_TABLE);
-  if (!gr.get(CONFIG_FIELD.name, CONFIG_RECORD_NAME)) return null;
+  return identityOf(configRecord());
+}
+
+function identityOf(gr: GlideRecord | null): InstanceIdentity | null {
+  if (!gr) return null;
   const name = gr.getValue(CONFIG_FIELD.instanceName) || '';
   const url = gr.getValue(CONFIG_FIELD.instanceUrl) || '';
   return name === '' && url === '' ? null : { name, url };
@@ -109,9 +118,15 @@ export function recordIdentity(identity: InstanceIdentity): void {
   if (!saved) throw new Error('the instance identity could not be saved to ' + CONFIG_TABLE);
 }
 
+/** The whole configuration, for the delivery, the API and the job: the configuration record is read once (secret and identity). */
 export function config(): AppConfig {
-  const secret = currentSigningSecret(signingSecretField, properties, log);
-  return readConfig(properties, secret, detectClone(recordedIdentity(), currentIdentity()));
+  const record = configRecord();
+  const secretOfRecord: SecretField = {
+    get: () => (record ? record.getElement(CONFIG_FIELD.signingSecret).getDecryptedValue() || '' : ''),
+    set: (secret) => signingSecretField.set(secret),
+  };
+  const secret = currentSigningSecret(secretOfRecord, properties, log);
+  return readConfig(properties, secret, detectClone(identityOf(record), currentIdentity()));
 }
 
 export function nowMs(): number {

@@ -69,3 +69,36 @@ describe('business rules', () => {
     expect(rt.engine.query('sys_journal_field', { query: `element_id=${incident.sysId}` }).records.map((r) => r.values.value)).toEqual(['escalated from 3']);
   });
 });
+
+describe('a business rule that runs past the script timeout', () => {
+  it('stops the write’s after rules under one watchdog, rolls back what it left open, and leaves the engine as it was', async () => {
+    const quick = await openRuntimeEngine({ scriptTimeoutMs: 300 });
+    try {
+      const add = (values: Record<string, string>) => quick.engine.insert('sys_script', { active: 'true', advanced: 'true', ...values });
+      add({ name: 'A: open a problem', collection: 'incident', when: 'after', order: '100', action_insert: 'true', script: `var p = new GlideRecord('problem'); p.initialize(); p.short_description = 'from ' + current.number; p.insert();` });
+      // Its condition runs inside the problem insert's transaction, and never ends.
+      add({ name: 'Endless condition', collection: 'problem', when: 'async', order: '100', action_insert: 'true', condition: '(function () { while (true) {} })()', script: `gs.info('never');` });
+      add({ name: 'C: after A', collection: 'incident', when: 'after', order: '200', action_insert: 'true', script: `gs.info('rule C ran');` });
+      const incident = quick.engine.runAs('itil.user', () => quick.engine.insert('incident', { short_description: 'stopped rules' }));
+
+      // The incident's write stays; the timeout stopped A (its problem insert rolled back) and the rules after it.
+      expect(quick.engine.get('incident', incident.sysId)).not.toBeNull();
+      expect(quick.engine.count('problem', `short_description=from ${incident.values.number}`)).toBe(0);
+      const logged = quick.engine.query('syslog', { query: 'messageSTARTSWITHAfter business rules on incident failed' }).records.map((r) => r.values.message);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatch(/timed out/);
+      expect(quick.engine.count('syslog', 'messageSTARTSWITHrule C ran')).toBe(0);
+
+      // Nothing is left behind: no open transaction, the caller's session, scripts run as before.
+      expect(quick.engine.inTransaction()).toBe(false);
+      expect(quick.engine.currentSession().isSystem).toBe(true);
+      expect(quick.run('return gs.getUserName();', { as: 'itil.user' })).toBe('itil.user');
+      quick.engine.update('sys_script', quick.engine.query('sys_script', { query: 'name=Endless condition' }).records[0].sysId, { active: 'false' });
+      const next = quick.engine.insert('incident', { short_description: 'after the timeout' });
+      expect(quick.engine.count('problem', `short_description=from ${next.values.number}`)).toBe(1);
+      expect(quick.engine.count('syslog', 'messageSTARTSWITHrule C ran')).toBe(1);
+    } finally {
+      quick.close();
+    }
+  });
+});

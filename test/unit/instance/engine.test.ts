@@ -136,6 +136,27 @@ describe('record engine: platform behaviour', () => {
     expect(engine.getProperty('x_test.secret')).toBe('hunter2');
   });
 
+  it('serves properties from the node’s property cache: a read is no data operation, a sys_properties write makes the next read reload (one)', () => {
+    engine.setProperty('x_test.mode', 'first');
+    const ops = (): number => engine.stats.dataOps;
+    const start = ops();
+    expect(engine.getProperty('x_test.mode')).toBe('first');
+    expect(ops() - start).toBe(1); // the setProperty write dropped the cache: this read reloaded it
+    const cached = ops();
+    for (let i = 0; i < 5; i++) expect(engine.getProperty('x_test.mode')).toBe('first');
+    expect(engine.getStoredProperty('x_test.mode')).toEqual({ value: 'first', type: 'string' });
+    expect(engine.getProperty('x_test.missing', 'fallback')).toBe('fallback');
+    expect(ops()).toBe(cached);
+    // A plain record update of sys_properties (what the Table API does) flushes the cache too.
+    const row = engine.query('sys_properties', { query: 'name=x_test.mode' }).records[0];
+    engine.update('sys_properties', row.sysId, { value: 'second' });
+    const afterWrite = ops();
+    expect(engine.getProperty('x_test.mode')).toBe('second');
+    expect(ops() - afterWrite).toBe(1);
+    expect(engine.getProperty('x_test.mode')).toBe('second');
+    expect(ops() - afterWrite).toBe(1);
+  });
+
   it('hashes user passwords one way', () => {
     const user = engine.insert('sys_user', { user_name: 'pw.user', user_password: 'open-sesame' });
     expect(user.values.user_password).toMatch(/^scrypt\$/);
@@ -384,6 +405,28 @@ describe('job queue', () => {
 });
 
 describe('engines in several threads on one database', () => {
+  it('see a metadata change another connection committed from their next synchronous run on', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-check-'));
+    const file = path.join(dir, 'db.sqlite');
+    const engine = InstanceEngine.open({ dbPath: file });
+    const other = new Database(file);
+    try {
+      engine.setProperty('x.mode', 'before');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(engine.getProperty('x.mode')).toBe('before');
+      // What another thread's write of sys_properties commits: the row and a metadata version bump.
+      other.prepare(`UPDATE sys_properties SET value = 'after' WHERE name = 'x.mode'`).run();
+      other.prepare(`UPDATE _instance_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'metadata_version'`).run();
+      // The same synchronous run may keep its check (the change then counts as committed just after it); the next one sees it.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(engine.getProperty('x.mode')).toBe('after');
+    } finally {
+      other.close();
+      engine.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('see each other’s metadata changes and claim each job exactly once', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-threads-'));
     const file = path.join(dir, 'db.sqlite');

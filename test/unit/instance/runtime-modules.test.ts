@@ -48,6 +48,22 @@ describe('server modules', () => {
     expect(() => rt.run(`require('${BASE}/lib/imaginary-api.ts').make();`)).toThrow('@servicenow/glide.GlideImaginary is not supported by the local instance');
   });
 
+  it('compiles every module ahead of use without running any; one that does not compile fails where it is required', () => {
+    const broken = addModule('lib/broken.ts', `export function oops( {`);
+    const sideEffect = addModule('lib/side-effect.ts', `import { gs } from '@servicenow/glide';\ngs.info('module top level ran');\nexport const y = 1;`);
+    try {
+      const total = rt.engine.count('sys_module', `pathSTARTSWITH${BASE}`);
+      expect(rt.runtime.warmModules()).toBe(total - 1);
+      expect(rt.engine.count('syslog', 'message=module top level ran')).toBe(0);
+      expect(() => rt.run(`return require('${BASE}/lib/broken.ts').oops;`)).toThrow(/broken\.ts/);
+      expect(rt.run(`return require('${BASE}/lib/side-effect.ts').y;`)).toBe(1);
+      expect(rt.engine.count('syslog', 'message=module top level ran')).toBe(1);
+    } finally {
+      rt.engine.delete('sys_module', broken);
+      rt.engine.delete('sys_module', sideEffect);
+    }
+  });
+
   it('picks up a changed module (modules are cached per metadata version)', () => {
     const id = rt.engine.query('sys_module', { query: `path=${BASE}/lib/math.ts` }).records[0].sysId;
     expect(rt.run(`return require('${BASE}/lib/math.ts').double(5);`)).toBe(10);

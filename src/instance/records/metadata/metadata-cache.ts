@@ -11,8 +11,26 @@ import { UnknownTableError } from '../../errors';
  * rate-limit rules …). Other caches (properties, sessions, ACLs, prepared statements) register to be
  * dropped with it.
  */
+/** Metadata bumps made by any engine of this thread: another engine on the same file must not skip its check. */
+let bumpsInThread = 0;
+
+/** Longest a synchronous run (a worker's job blocked on outbound HTTP) goes on with one check. */
+const CHECK_REUSE_MS = 20;
+
 export class MetadataCache {
   private metadataVersion = -1;
+  /**
+   * The last check, reused by every later one of the same synchronous run (until the next microtask
+   * checkpoint, CHECK_REUSE_MS at most) while no engine of this thread bumped the version: a change
+   * committed by another thread during the run counts as committed just after it. The check is one
+   * SQLite read, and a single Table API write makes dozens.
+   */
+  private checkedAtMs = -1;
+  private checkedBumps = -1;
+  private checkInTick = false;
+  private readonly endTick = (): void => {
+    this.checkInTick = false;
+  };
   private dictionaryVersion = -1;
   private dictionaryCache: Dictionary | null = null;
   private readonly physicalCache = new Map<string, ReadonlySet<string>>();
@@ -29,8 +47,16 @@ export class MetadataCache {
     this.listeners.push(listener);
   }
 
-  /** Drops cached metadata when another connection (or this one) changed it. One indexed read. */
+  /** Drops cached metadata when another connection (or this one) changed it. One indexed read (or none, see checkedAtMs). */
   check(): void {
+    const now = Date.now();
+    if (this.checkInTick && this.checkedBumps === bumpsInThread && now - this.checkedAtMs < CHECK_REUSE_MS && now >= this.checkedAtMs) return;
+    if (!this.checkInTick) {
+      this.checkInTick = true;
+      queueMicrotask(this.endTick);
+    }
+    this.checkedAtMs = now;
+    this.checkedBumps = bumpsInThread;
     const versions = this.meta.versions();
     if (versions.metadata !== this.metadataVersion) {
       this.invalidate(versions.dictionary !== this.dictionaryVersion);
@@ -51,6 +77,7 @@ export class MetadataCache {
 
   /** Marks metadata changed for every engine in every thread (and drops this one's caches now). */
   bump(dictionaryChanged: boolean): void {
+    bumpsInThread++;
     this.invalidate(dictionaryChanged);
     this.metadataVersion = this.meta.bumpMetadataVersion(dictionaryChanged);
     if (dictionaryChanged) this.dictionaryVersion = this.meta.versions().dictionary;

@@ -34,6 +34,19 @@ export class SessionContext {
     return this.storage.run(session, fn);
   }
 
+  /**
+   * Runs `fn` and puts back the session that was current before it, also when `fn` was stopped
+   * without unwinding (a script timeout skips the finally blocks of the runAs calls inside it).
+   */
+  restoring<T>(fn: () => T): T {
+    const before = this.storage.getStore();
+    try {
+      return fn();
+    } finally {
+      if (this.storage.getStore() !== before) this.storage.enterWith(before as Session);
+    }
+  }
+
   /** A session for a user (by user_name or sys_id) with their effective roles; null when unknown. */
   forUser(userNameOrSysId: string): Session | null {
     this.checkMetadata();

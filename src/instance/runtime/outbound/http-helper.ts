@@ -13,6 +13,8 @@ export function outboundHelperMain(): void {
   const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const port = workerData.port as import('node:worker_threads').MessagePort;
   const signal = new Int32Array(workerData.signal as SharedArrayBuffer);
+  // Node loads its fetch implementation on first use: now, not on the first request's time.
+  void new Headers();
 
   interface Request {
     id: number;

@@ -71,6 +71,11 @@ export class SyncHttpClient {
     this.signal = null;
   }
 
+  /** Starts the helper thread ahead of the first request (a thread that will call out: its first call does not wait for it). */
+  prepare(): void {
+    this.start();
+  }
+
   /** Starts a request; the answer is collected with `wait(id)`. */
   send(request: OutboundRequest): number {
     this.start();
