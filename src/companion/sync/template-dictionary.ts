@@ -87,27 +87,38 @@ export function checkTemplatesAgainstDictionary(mapping: SyncMapping, dictionary
   return problems;
 }
 
+const CANNOT_CHECK =
+  'the ticket templates could not be checked against this instance: give the service account read access to sys_db_object and ' +
+  'sys_dictionary (docs/sync.md, "Ticket templates"), or check the templates by hand';
+
 /**
  * Checks the templates on every stored connection; throws a MappingError listing every problem.
  * An instance that cannot be read (down, or the service account may not read the dictionary) is
- * not checked, and the log says so: the sync still runs.
+ * not checked, and the log says so: the sync still runs. Returns the connections checked and skipped.
  */
-export async function validateTemplatesOnConnections(mapping: SyncMapping, registry: ConnectionRegistry, logger: Logger): Promise<void> {
-  if (mapping.templates.length === 0) return;
+export async function validateTemplatesOnConnections(
+  mapping: SyncMapping,
+  registry: ConnectionRegistry,
+  logger: Logger,
+): Promise<{ checked: string[]; skipped: string[] }> {
+  const report = { checked: [] as string[], skipped: [] as string[] };
+  if (mapping.templates.length === 0) return report;
   const problems: string[] = [];
   for (const connection of await registry.all()) {
-    let dictionary: IncidentDictionary;
+    let dictionary: IncidentDictionary | undefined;
     try {
       dictionary = await readIncidentDictionary(registry.client(connection).table);
     } catch (err) {
-      logger.warn({ connection: connection.name, err: describeError(err) }, 'the ticket templates could not be checked against this instance (its dictionary could not be read)');
+      logger.warn({ connection: connection.name, err: describeError(err) }, CANNOT_CHECK);
+    }
+    if (dictionary && dictionary.fields.size === 0) logger.warn({ connection: connection.name, err: 'no incident field in sys_dictionary was readable' }, CANNOT_CHECK);
+    if (!dictionary || dictionary.fields.size === 0) {
+      report.skipped.push(connection.name);
       continue;
     }
-    if (dictionary.fields.size === 0) {
-      logger.warn({ connection: connection.name }, 'the ticket templates could not be checked: the service account reads no incident fields in sys_dictionary');
-      continue;
-    }
+    report.checked.push(connection.name);
     problems.push(...checkTemplatesAgainstDictionary(mapping, dictionary, connection.name));
   }
   if (problems.length > 0) throw new MappingError(`The ticket templates do not fit the instance: ${problems.join('; ')}.`);
+  return report;
 }
