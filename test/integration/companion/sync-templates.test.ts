@@ -89,6 +89,19 @@ async function expectNoTicket(view: IncidentView): Promise<void> {
   expect(found.result).toEqual([]);
 }
 
+describe('private, type and custom_fields on the incident API', () => {
+  it('are kept (create, change, read) and validated with their path', async () => {
+    const view = await f.declare({ name: 'Attributes', private: true, type: 'Outage', custom_fields: { regions: ['eu', 'us'] } });
+    const changed = await f.api<IncidentView>('PATCH', `/api/incidents/${view.reference}`, { private: false, type: null, custom_fields: { team: 'search' } });
+    expect(changed.status).toBe(200);
+    expect(await f.incident(view.id)).toMatchObject({ private: false, type: null, custom_fields: { team: 'search' } });
+    const bad = await f.api<{ error: { code: string; details: Array<{ path: string }> } }>('POST', '/api/incidents', { name: 'x', private: 'yes', custom_fields: { team: 5 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+    expect(bad.body.error.details.map((d) => d.path).sort()).toEqual(['custom_fields.team', 'private']);
+  });
+});
+
 describe('the template is chosen by its conditions', () => {
   it('by incident type (and a private incident the template allows gets its ticket, with a custom u_ field and a link back)', async () => {
     const view = await f.declare({ name: 'Leaked token', summary: 'A token was pushed to a public repo', type: 'Security', private: true, custom_fields: { team: 'appsec' } });
