@@ -14,6 +14,13 @@ const lead = z
   .transform((e) => e.toLowerCase())
   .nullable();
 
+const isPrivate = z.boolean();
+const incidentType = z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters').nullable();
+/** Custom fields: key → text, or a list of texts (a multi-select). A PATCH replaces them all. */
+const customFields = z
+  .record(z.string().trim().min(1).max(100), z.union([z.string().max(1000), z.array(z.string().max(1000)).max(100)]))
+  .refine((value) => Object.keys(value).length <= 100, { message: 'at most 100 custom fields' });
+
 export const DeclareBody = z
   .object({
     name,
@@ -21,6 +28,9 @@ export const DeclareBody = z
     status: z.enum(INCIDENT_STATUSES).default('triage'),
     severity: z.enum(INCIDENT_SEVERITIES).default('minor'),
     lead: lead.default(null),
+    private: isPrivate.default(false),
+    type: incidentType.default(null),
+    custom_fields: customFields.default({}),
     connection: z.string().min(1).max(63).optional(),
   })
   .strict();
@@ -32,9 +42,14 @@ export const PatchBody = z
     status: z.enum(INCIDENT_STATUSES).optional(),
     severity: z.enum(INCIDENT_SEVERITIES).optional(),
     lead: lead.optional(),
+    private: isPrivate.optional(),
+    type: incidentType.optional(),
+    custom_fields: customFields.optional(),
   })
   .strict()
-  .refine((body) => Object.values(body).some((v) => v !== undefined), { message: 'give at least one of name, summary, status, severity, lead' });
+  .refine((body) => Object.values(body).some((v) => v !== undefined), {
+    message: 'give at least one of name, summary, status, severity, lead, private, type, custom_fields',
+  });
 
 export const UpdateBody = z
   .object({

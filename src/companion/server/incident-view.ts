@@ -20,6 +20,11 @@ export interface IncidentView {
   status: string;
   severity: string;
   lead: string | null;
+  private: boolean;
+  type: string | null;
+  custom_fields: Record<string, string | string[]>;
+  /** Whether the incident has a ServiceNow ticket (false while no ticket template matches it), and the template that made it. */
+  ticket: { exported: boolean; template: string | null };
   created_at: string;
   updated_at: string;
   connection: string | null;
@@ -63,6 +68,10 @@ export function incidentView(details: IncidentDetails): IncidentView {
     status: incident.status,
     severity: incident.severity,
     lead: incident.lead,
+    private: incident.private,
+    type: incident.type,
+    custom_fields: incident.customFields,
+    ticket: { exported: incident.exported, template: incident.template },
     created_at: incident.createdAt.toISOString(),
     updated_at: incident.updatedAt.toISOString(),
     connection: connection?.name ?? null,

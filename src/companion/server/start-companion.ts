@@ -5,6 +5,7 @@ import { createLogger } from '../../shared/logger';
 import { openSqliteStore, type CompanionStore } from '../store';
 import { DEFAULT_MAPPING, loadMappingFile, type SyncMapping } from '../sync/mapping';
 import { SyncEngine, type SyncEngineOptions } from '../sync/sync-engine';
+import { validateTemplatesOnConnections } from '../sync/template-dictionary';
 import { errorHandler, sendError } from './api-error';
 import { API_KEY_ENV, checkApiKeySetup } from './api-auth';
 import { incidentRoutes } from './routes/incidents';
@@ -94,6 +95,14 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
     logger,
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
   });
+
+  try {
+    await validateTemplatesOnConnections(mapping, engine.registry, logger);
+  } catch (err) {
+    await engine.registry.close();
+    if (ownsStore) await store.close().catch(() => undefined);
+    throw err;
+  }
 
   const server = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: 'idle' });
   drainOversizedBodies(server);

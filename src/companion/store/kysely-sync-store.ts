@@ -17,7 +17,9 @@ import type {
   IncidentRepository,
   IncidentSeverity,
   IncidentStatus,
-  IncidentValues,
+  CustomFieldValue,
+  IncidentChanges,
+  NewIncident,
   LinkChanges,
   NewInboundEvent,
   NewIncidentLink,
@@ -88,6 +90,11 @@ function toIncident(row: Selectable<SyncIncidentsTable>): StoredIncident {
     status: row.status as IncidentStatus,
     severity: row.severity as IncidentSeverity,
     lead: row.lead_email,
+    private: row.private === 1,
+    type: row.incident_type,
+    customFields: readObject<Record<string, CustomFieldValue>>('sync_incidents', row.id, 'custom_fields', row.custom_fields),
+    exported: row.exported === 1,
+    template: row.ticket_template,
     version: row.version,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
@@ -207,7 +214,7 @@ class KyselyIncidentRepository implements IncidentRepository {
     return nextCounter(this.db, 'incident_reference');
   }
 
-  async insertIncident(incident: Omit<StoredIncident, 'reference' | 'version'>): Promise<StoredIncident> {
+  async insertIncident(incident: NewIncident): Promise<StoredIncident> {
     const row: Selectable<SyncIncidentsTable> = {
       id: incident.id,
       reference_number: incident.referenceNumber,
@@ -217,6 +224,11 @@ class KyselyIncidentRepository implements IncidentRepository {
       status: incident.status,
       severity: incident.severity,
       lead_email: incident.lead,
+      private: incident.private ? 1 : 0,
+      incident_type: incident.type ?? null,
+      custom_fields: JSON.stringify(incident.customFields ?? {}),
+      exported: incident.exported === false ? 0 : 1,
+      ticket_template: incident.template ?? null,
       version: 1,
       created_at: iso(incident.createdAt),
       updated_at: iso(incident.updatedAt),
@@ -225,13 +237,18 @@ class KyselyIncidentRepository implements IncidentRepository {
     return toIncident(row);
   }
 
-  async updateIncident(id: string, expectedVersion: number, changes: Partial<IncidentValues>, at: Date): Promise<boolean> {
+  async updateIncident(id: string, expectedVersion: number, changes: IncidentChanges, at: Date): Promise<boolean> {
     const set: Partial<SyncIncidentsTable> = { updated_at: iso(at) };
     if (changes.name !== undefined) set.name = changes.name;
     if (changes.summary !== undefined) set.summary = changes.summary;
     if (changes.status !== undefined) set.status = changes.status;
     if (changes.severity !== undefined) set.severity = changes.severity;
     if (changes.lead !== undefined) set.lead_email = changes.lead;
+    if (changes.private !== undefined) set.private = changes.private ? 1 : 0;
+    if (changes.type !== undefined) set.incident_type = changes.type;
+    if (changes.customFields !== undefined) set.custom_fields = JSON.stringify(changes.customFields);
+    if (changes.exported !== undefined) set.exported = changes.exported ? 1 : 0;
+    if (changes.template !== undefined) set.ticket_template = changes.template;
     const result = await this.db
       .updateTable('sync_incidents')
       .set({ ...set, version: expectedVersion + 1 })

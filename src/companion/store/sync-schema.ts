@@ -16,6 +16,14 @@ export interface SyncIncidentsTable {
   status: string;
   severity: string;
   lead_email: string | null;
+  /** 0 or 1 (migration 0009). */
+  private: number;
+  incident_type: string | null;
+  /** A JSON object: key → text or list of texts. */
+  custom_fields: string;
+  /** 0 while no ticket template matches the incident (no ServiceNow ticket); 1 once one did. */
+  exported: number;
+  ticket_template: string | null;
   version: number;
   created_at: string;
   updated_at: string;

@@ -31,7 +31,35 @@ export interface IncidentValues {
   lead: string | null;
 }
 
-export interface StoredIncident extends IncidentValues {
+/** A custom field's value: text, or the options of a multi-select. */
+export type CustomFieldValue = string | string[];
+
+/**
+ * What incident.io knows of an incident besides the synced fields. They are not synced field by
+ * field: the mapping's ticket templates read them (their conditions, and values they fill in).
+ */
+export interface IncidentAttributes {
+  /** A private incident gets a ServiceNow ticket only when the chosen template allows it. */
+  private: boolean;
+  /** The incident type (incident.io's "incident type"), or null. */
+  type: string | null;
+  customFields: Record<string, CustomFieldValue>;
+}
+
+/**
+ * Whether the incident has (or will have) a ServiceNow ticket: false while no ticket template
+ * matches it; set true, with the template's name, when one does (at declaration or a later change).
+ * Never set back: an incident that stops matching keeps its ticket and stays in sync.
+ */
+export interface IncidentTicket {
+  exported: boolean;
+  /** The template that made its ticket; null with the built-in mapping (no templates). */
+  template: string | null;
+}
+
+export const DEFAULT_ATTRIBUTES: IncidentAttributes = { private: false, type: null, customFields: {} };
+
+export interface StoredIncident extends IncidentValues, IncidentAttributes, IncidentTicket {
   id: string;
   /** `INC-<n>`. */
   reference: string;
@@ -275,15 +303,21 @@ export interface IncidentListOptions {
   status?: IncidentStatus;
 }
 
+export type NewIncident = Omit<StoredIncident, 'reference' | 'version' | keyof IncidentAttributes | keyof IncidentTicket> &
+  Partial<IncidentAttributes & IncidentTicket>;
+
+export type IncidentChanges = Partial<IncidentValues & IncidentAttributes & IncidentTicket>;
+
 export interface IncidentRepository {
   /** The next `INC-<n>` number (an atomic counter: never the same twice, even across replicas). */
   nextReferenceNumber(): Promise<number>;
-  insertIncident(incident: Omit<StoredIncident, 'reference' | 'version'>): Promise<StoredIncident>;
+  /** Attributes default to DEFAULT_ATTRIBUTES, the ticket to exported without a template. */
+  insertIncident(incident: NewIncident): Promise<StoredIncident>;
   /**
    * Changes fields if the stored version is still `expectedVersion` (and bumps it); false when
    * another change came first, so the caller re-reads and tries again.
    */
-  updateIncident(id: string, expectedVersion: number, changes: Partial<IncidentValues>, at: Date): Promise<boolean>;
+  updateIncident(id: string, expectedVersion: number, changes: IncidentChanges, at: Date): Promise<boolean>;
   getIncident(id: string): Promise<StoredIncident | undefined>;
   getIncidentByReference(referenceNumber: number): Promise<StoredIncident | undefined>;
   listIncidents(options: IncidentListOptions): Promise<StoredIncident[]>;

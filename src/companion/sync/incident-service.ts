@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CompanionStore, Connection } from '../store';
 import type {
+  IncidentAttributes,
   FieldChange,
   IncidentLink,
   IncidentStatus,
@@ -11,10 +12,12 @@ import type {
   SyncRepositories,
   TimelineUpdate,
 } from '../store/sync-store';
-import { SYNCED_FIELDS } from '../store/sync-store';
+import { DEFAULT_ATTRIBUTES, SYNCED_FIELDS } from '../store/sync-store';
 import { canCoalesceInto, mergeFieldChanges, type FieldChanges } from './coalesce';
 import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, retryOnConflict, SyncApiError } from './errors';
+import type { SyncMapping } from './mapping';
+import { chooseTemplate } from './ticket-templates';
 
 /**
  * The incident.io side: declaring, changing and commenting on incidents. Every change is written
@@ -22,7 +25,7 @@ import { ConcurrentChangeError, retryOnConflict, SyncApiError } from './errors';
  * that is saved always reaches ServiceNow eventually, in the order it was made.
  */
 
-export interface DeclareInput extends IncidentValues {
+export interface DeclareInput extends IncidentValues, Partial<IncidentAttributes> {
   /** The connection's name; optional when exactly one connection is stored. */
   connection?: string;
 }
@@ -45,12 +48,18 @@ export interface IncidentDetails {
 export interface IncidentServiceDeps {
   store: CompanionStore;
   registry: ConnectionRegistry;
+  /** Its ticket templates decide which incidents get a ServiceNow ticket. Default: none (every incident gets one). */
+  mapping?: Pick<SyncMapping, 'templates' | 'noMatchTemplate'>;
   clock: () => Date;
   /** Called after a write to ServiceNow was queued (wakes the outbound worker). */
   onQueued: () => void;
 }
 
 const REFERENCE = /^INC-(\d{1,9})$/i;
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 function valueText(field: SyncedField, values: Partial<IncidentValues>): string | null {
   const value = values[field];
@@ -64,12 +73,25 @@ function fieldChanges(values: Partial<IncidentValues>, fields: readonly SyncedFi
   return changes;
 }
 
+const ATTRIBUTES = ['private', 'type', 'customFields'] as const satisfies ReadonlyArray<keyof IncidentAttributes>;
+
+/** Whether two attribute values are the same (custom fields compared as JSON). */
+function sameAttribute(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export type IncidentInput = Partial<IncidentValues & IncidentAttributes>;
+
 function openState(op: OutboundOp): boolean {
   return op.state === 'pending' || op.state === 'sending';
 }
 
 export class IncidentService {
-  constructor(private readonly deps: IncidentServiceDeps) {}
+  private readonly templates: Pick<SyncMapping, 'templates' | 'noMatchTemplate'>;
+
+  constructor(private readonly deps: IncidentServiceDeps) {
+    this.templates = deps.mapping ?? { templates: [], noMatchTemplate: null };
+  }
 
   private get sync() {
     return this.deps.store.sync;
@@ -82,15 +104,32 @@ export class IncidentService {
       const incidentId = randomUUID();
       const referenceNumber = await tx.incidents.nextReferenceNumber();
       const values: IncidentValues = { name: input.name, summary: input.summary, status: input.status, severity: input.severity, lead: input.lead };
-      await tx.incidents.insertIncident({ id: incidentId, referenceNumber, connectionId: connection.id, ...values, createdAt: now, updatedAt: now });
+      const attributes: IncidentAttributes = {
+        private: input.private ?? DEFAULT_ATTRIBUTES.private,
+        type: input.type ?? DEFAULT_ATTRIBUTES.type,
+        customFields: input.customFields ?? DEFAULT_ATTRIBUTES.customFields,
+      };
+      const ticket = chooseTemplate(this.templates.templates, this.templates.noMatchTemplate, { ...values, ...attributes });
+      await tx.incidents.insertIncident({
+        id: incidentId,
+        referenceNumber,
+        connectionId: connection.id,
+        ...values,
+        ...attributes,
+        exported: ticket.export,
+        template: ticket.export ? (ticket.template?.name ?? null) : null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      if (!ticket.export) return { id: incidentId, queued: false };
       await tx.outbound.enqueue({ incidentId, connectionId: connection.id, kind: 'create', payload: { fields: fieldChanges(values, SYNCED_FIELDS, now, { serviceNowModCount: -1, incidentVersion: 1 }) }, createdAt: now });
-      return incidentId;
+      return { id: incidentId, queued: true };
     });
-    this.deps.onQueued();
-    return (await this.details(id))!;
+    if (id.queued) this.deps.onQueued();
+    return (await this.details(id.id))!;
   }
 
-  async update(idOrReference: string, changes: Partial<IncidentValues>): Promise<IncidentDetails> {
+  async update(idOrReference: string, changes: IncidentInput): Promise<IncidentDetails> {
     const queued = await retryOnConflict(() =>
       this.sync.transaction(async (tx) => {
         const incident = await this.find(tx, idOrReference);
@@ -100,18 +139,21 @@ export class IncidentService {
         // holds the value already, the write sends nothing.
         const changed = SYNCED_FIELDS.filter((f) => changes[f] !== undefined && changes[f] !== incident[f]);
         const reasserted = SYNCED_FIELDS.filter((f) => changes[f] !== undefined && changes[f] === incident[f]);
+        const attributes = ATTRIBUTES.filter((a) => changes[a] !== undefined && !sameAttribute(changes[a], incident[a]));
         const given = [...changed, ...reasserted];
-        if (given.length === 0) return { id: incident.id, queued: false };
+        if (given.length === 0 && attributes.length === 0) return { id: incident.id, queued: false };
         const now = this.deps.clock();
         const values = Object.fromEntries(given.map((f) => [f, changes[f]])) as Partial<IncidentValues>;
         let version = incident.version;
-        if (changed.length > 0) {
-          if (!(await tx.incidents.updateIncident(incident.id, incident.version, Object.fromEntries(changed.map((f) => [f, changes[f]])), now))) {
+        if (changed.length > 0 || attributes.length > 0) {
+          const stored = Object.fromEntries([...changed, ...attributes].map((f) => [f, changes[f]]));
+          if (!(await tx.incidents.updateIncident(incident.id, incident.version, stored, now))) {
             throw new ConcurrentChangeError(`incident ${incident.reference}`);
           }
           version += 1;
         }
-        if (!(await this.syncs(tx, incident))) return { id: incident.id, queued: false };
+        if (!incident.exported) return { id: incident.id, queued: await this.exportIfMatching(tx, { ...incident, ...stripUndefined(changes), version }, now) };
+        if (given.length === 0 || !(await this.syncs(tx, incident))) return { id: incident.id, queued: false };
         const link = await tx.incidents.getLink(incident.id);
         const incoming = fieldChanges(values, given, now, { serviceNowModCount: link?.lastAppliedModCount ?? -1, incidentVersion: version });
         const tail = await tx.outbound.tail(incident.id);
@@ -125,6 +167,22 @@ export class IncidentService {
     );
     if (queued.queued) this.deps.onQueued();
     return (await this.details(queued.id))!;
+  }
+
+  /**
+   * An incident without a ticket that a template matches now (its severity was raised, say) gets
+   * its ticket: a create with every synced field, as at declaration. False when none matches yet.
+   */
+  private async exportIfMatching(tx: SyncRepositories, incident: StoredIncident, now: Date): Promise<boolean> {
+    if (!incident.connectionId) return false;
+    const ticket = chooseTemplate(this.templates.templates, this.templates.noMatchTemplate, incident);
+    if (!ticket.export) return false;
+    if (!(await tx.incidents.updateIncident(incident.id, incident.version, { exported: true, template: ticket.template?.name ?? null }, now))) {
+      throw new ConcurrentChangeError(`incident ${incident.reference}`);
+    }
+    const fields = fieldChanges(incident, SYNCED_FIELDS, now, { serviceNowModCount: -1, incidentVersion: incident.version + 1 });
+    await tx.outbound.enqueue({ incidentId: incident.id, connectionId: incident.connectionId, kind: 'create', payload: { fields }, createdAt: now });
+    return true;
   }
 
   async addUpdate(idOrReference: string, input: TimelineInput): Promise<TimelineUpdate> {
@@ -183,9 +241,9 @@ export class IncidentService {
     return details;
   }
 
-  /** Whether changes to this incident are written to ServiceNow (it has a connection and its record was not deleted). */
+  /** Whether changes to this incident are written to ServiceNow (it has a connection, a ticket, and its record was not deleted). */
   private async syncs(tx: SyncRepositories, incident: StoredIncident): Promise<boolean> {
-    if (!incident.connectionId) return false;
+    if (!incident.connectionId || !incident.exported) return false;
     const link = await tx.incidents.getLink(incident.id);
     return !link || link.state === 'active';
   }

@@ -7,6 +7,7 @@ import {
   type IncidentSeverity,
   type IncidentStatus,
 } from '../store/sync-store';
+import { TEMPLATE_RESERVED_FIELDS, TicketTemplateSchema, unknownPlaceholders, usesPlaceholder, type FieldValue } from './ticket-templates';
 
 /**
  * How incident.io fields and ServiceNow fields correspond, in both directions. The defaults follow
@@ -78,6 +79,15 @@ export const MappingSchema = z
         activeOnly: z.boolean(),
       })
       .strict(),
+    /**
+     * Ticket templates, in order (ticket-templates.ts). Empty: the built-in mapping above makes
+     * a ticket for every incident, as before templates existed.
+     */
+    templates: z.array(TicketTemplateSchema),
+    /** The template used when templates have conditions and none matches; null: no ticket. */
+    noMatchTemplate: z.string().min(1).nullable(),
+    /** The incident's page in incident.io, for `{url}`: `{id}` and `{reference}` are filled in. Null: `{url}` cannot be used. */
+    incidentUrl: z.string().regex(/^https?:\/\//, 'must start with http:// or https://').nullable(),
   })
   .strict();
 
@@ -134,6 +144,9 @@ export const DEFAULT_MAPPING: SyncMapping = {
   assignmentGroup: null,
   createFields: {},
   declare: { priorities: [], activeOnly: true },
+  templates: [],
+  noMatchTemplate: null,
+  incidentUrl: null,
 };
 
 export class MappingError extends IncidentSnError {
@@ -154,8 +167,51 @@ export function mergeOnto(base: unknown, override: unknown): unknown {
   return out;
 }
 
+/** A path as a reader writes it: `templates[1].fields.u_team`. */
+export function pathText(path: ReadonlyArray<PropertyKey>): string {
+  let text = '';
+  for (const part of path) text += typeof part === 'number' ? `[${part}]` : `${text ? '.' : ''}${String(part)}`;
+  return text || '(root)';
+}
+
 function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('; ');
+  return error.issues.map((issue) => `${pathText(issue.path)}: ${issue.message}`).join('; ');
+}
+
+/** The texts with placeholders a field value holds. */
+function placeholderTexts(value: FieldValue): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object') return [];
+  if ('user' in value) return [value.user];
+  if ('group' in value) return [value.group];
+  return [value.map];
+}
+
+/** Template problems the schema cannot see: duplicate names, a fallback naming nothing, reserved fields, unknown placeholders. */
+function checkTemplates(mapping: SyncMapping): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  mapping.templates.forEach((template, i) => {
+    const at = `templates[${i}]`;
+    if (names.has(template.name)) problems.push(`${at}.name: "${template.name}" is the name of an earlier template too; give each template its own name`);
+    names.add(template.name);
+    for (const [field, value] of Object.entries(template.fields)) {
+      if (TEMPLATE_RESERVED_FIELDS.has(field) || field.startsWith('sys_')) {
+        problems.push(`${at}.fields.${field} (template "${template.name}"): set by ServiceNow or the sync itself; remove it from the template`);
+        continue;
+      }
+      for (const text of placeholderTexts(value)) {
+        for (const key of unknownPlaceholders(text)) problems.push(`${at}.fields.${field} (template "${template.name}"): unknown placeholder {${key}}`);
+        if (usesPlaceholder(text, 'url') && mapping.incidentUrl === null) {
+          problems.push(`${at}.fields.${field} (template "${template.name}"): {url} needs "incidentUrl", the address of an incident's page in incident.io`);
+        }
+      }
+    }
+  });
+  if (mapping.noMatchTemplate !== null && !names.has(mapping.noMatchTemplate)) {
+    problems.push(`noMatchTemplate: no template is named "${mapping.noMatchTemplate}"`);
+  }
+  return problems;
 }
 
 /** Checks what the schema cannot: every status and severity is mapped, and the categories agree. */
@@ -191,7 +247,7 @@ export function parseMapping(input: unknown, where = 'the mapping'): SyncMapping
   const merged = mergeOnto(DEFAULT_MAPPING, input ?? {});
   const parsed = MappingSchema.safeParse(merged);
   if (!parsed.success) throw new MappingError(`${where} is not valid: ${describeIssues(parsed.error)}`);
-  const problems = checkConsistency(parsed.data);
+  const problems = [...checkConsistency(parsed.data), ...checkTemplates(parsed.data)];
   if (problems.length) throw new MappingError(`${where} is not valid: ${problems.join('; ')}`);
   return parsed.data;
 }

@@ -9,6 +9,7 @@ import {
   type SyncMapping,
 } from './mapping';
 import type { ServiceNowLookups } from './servicenow-lookups';
+import { templateOf, ticketBody } from './ticket-body';
 import { INCIDENT_READ_FIELDS, TRACKED_FIELDS, versionFromRow, type ServiceNowVersion, type TrackedField } from './servicenow-record';
 
 /**
@@ -98,6 +99,7 @@ export async function createIncident(ctx: WriteContext, op: OutboundOp): Promise
     if (existing) return { kind: 'created', adopted: true, version: versionFromRow(existing), written: [], notices: [], status: 200 };
   }
   const { fields } = fieldsOf(op);
+  if (ctx.mapping.templates.length > 0) return createFromTemplate(ctx, fields);
   const notices: string[] = [];
   const status = fields.status ?? ctx.incident.status;
   const severity = fields.severity ?? ctx.incident.severity;
@@ -121,6 +123,17 @@ export async function createIncident(ctx: WriteContext, op: OutboundOp): Promise
     if (group) body.assignment_group = group;
     else notices.push(`The assignment group "${ctx.mapping.assignmentGroup}" of the mapping does not exist on "${ctx.connection.name}"; the ServiceNow incident has no assignment group.`);
   }
+  const record = await ctx.table.create('incident', body as WritableValues, { ...READ, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  return { kind: 'created', adopted: false, version: versionFromRow(record), written: [...TRACKED_FIELDS], notices, status: 201 };
+}
+
+/** A create from the incident's ticket template (ticket-body.ts), with the op's values of the synced fields. */
+async function createFromTemplate(ctx: WriteContext, fields: Fields): Promise<WriteOutcome> {
+  const incident = { ...ctx.incident };
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) (incident as Record<string, unknown>)[key] = value;
+  const { body, notices } = await ticketBody(ctx, templateOf(ctx.mapping, incident), incident);
+  body.correlation_id = ctx.incident.id;
+  body.correlation_display = CORRELATION_DISPLAY;
   const record = await ctx.table.create('incident', body as WritableValues, { ...READ, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   return { kind: 'created', adopted: false, version: versionFromRow(record), written: [...TRACKED_FIELDS], notices, status: 201 };
 }

@@ -124,7 +124,7 @@ export class SyncEngine {
     });
     const idleMs = timings.idleMs;
 
-    this.incidents = new IncidentService({ store, registry: this.registry, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
+    this.incidents = new IncidentService({ store, registry: this.registry, mapping, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
 
     const inbound = new InboundProcessor({
       store,

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { IncidentValues } from '../../store/sync-store';
-import type { IncidentService } from '../../sync/incident-service';
+import type { IncidentInput, IncidentService } from '../../sync/incident-service';
 import { sendError } from '../api-error';
 import { authorizes } from '../api-auth';
 import { DeclareBody, DeclareQuery, IncidentParams, issuesOf, ListQuery, PatchBody, UpdateBody } from '../api-schemas';
@@ -37,10 +36,11 @@ export function incidentRoutes(service: IncidentService, apiKey: string | null) 
       const query = parse(DeclareQuery, request.query, reply, 'query');
       const body = query && parse(DeclareBody, request.body ?? {}, reply, 'request body');
       if (!query || !body) return reply;
-      let details = await service.declare({ ...body, ...(body.connection !== undefined ? { connection: body.connection } : {}) });
+      const { custom_fields: customFields, connection, ...rest } = body;
+      let details = await service.declare({ ...rest, customFields, ...(connection !== undefined ? { connection } : {}) });
       // The ServiceNow record is made by the outbound worker a moment later; ?wait=N answers with it.
       const deadline = Date.now() + query.wait * 1000;
-      while (!details.link && details.connection && Date.now() < deadline) {
+      while (!details.link && details.connection && details.incident.exported && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         details = await service.get(details.incident.id);
       }
@@ -64,8 +64,8 @@ export function incidentRoutes(service: IncidentService, apiKey: string | null) 
       const params = parse(IncidentParams, request.params, reply, 'path');
       const body = params && parse(PatchBody, request.body ?? {}, reply, 'request body');
       if (!params || !body) return reply;
-      const changes: Partial<IncidentValues> = {};
-      for (const [key, value] of Object.entries(body)) if (value !== undefined) (changes as Record<string, unknown>)[key] = value;
+      const changes: IncidentInput = {};
+      for (const [key, value] of Object.entries(body)) if (value !== undefined) (changes as Record<string, unknown>)[key === 'custom_fields' ? 'customFields' : key] = value;
       return incidentView(await service.update(params.id, changes));
     });
 

@@ -119,9 +119,14 @@ describe('migration 0005 upgrades a store with work in it', () => {
     const before = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '0005'));
     const old = await openWithConnection(new StaticMigrationProvider(before));
     const sync = old.store.sync;
-    await insertTestIncident(old.store, { id: 'inc-old', connectionId: old.connection.id, at: T0, referenceNumber: 7, name: 'old' });
-    // The old schema has no field_versions column: write the link as the old code did.
+    // The old schema has none of the later columns (field_versions, private, …): write the incident and the link as the old code did.
     const raw = new Database(file);
+    raw
+      .prepare(
+        `INSERT INTO sync_incidents (id, reference_number, connection_id, name, summary, status, severity, lead_email, version, created_at, updated_at)
+         VALUES ('inc-old', 7, ?, 'old', '', 'triage', 'minor', NULL, 1, ?, ?)`,
+      )
+      .run(old.connection.id, T0.toISOString(), T0.toISOString());
     raw
       .prepare(
         `INSERT INTO sync_links (incident_id, connection_id, sys_id, number, state, last_applied_mod_count, last_written_mod_count, snapshot, created_at, updated_at, deleted_at)
