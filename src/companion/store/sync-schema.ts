@@ -16,7 +16,7 @@ export interface SyncIncidentsTable {
   status: string;
   severity: string;
   lead_email: string | null;
-  /** 0 or 1 (migration 0009). */
+  /** 0 or 1 (migration 0010). */
   private: number;
   incident_type: string | null;
   /** A JSON object: key → text or list of texts. */

@@ -6,7 +6,7 @@ import { createSync } from './0004-create-sync';
 import { syncCoreV2 } from './0005-sync-core-v2';
 import { createWebUsers } from './0006-create-web-users';
 import { unsettledFields } from './0007-unsettled-fields';
-import { incidentAttributesAndTickets } from './0009-incident-attributes-and-tickets';
+import { incidentAttributesAndTickets } from './0010-incident-attributes-and-tickets';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -19,7 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-sync-core-v2': syncCoreV2,
   '0006-create-web-users': createWebUsers,
   '0007-unsettled-fields': unsettledFields,
-  '0009-incident-attributes-and-tickets': incidentAttributesAndTickets,
+  '0010-incident-attributes-and-tickets': incidentAttributesAndTickets,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */

@@ -7,20 +7,20 @@ import { MIGRATIONS, StaticMigrationProvider } from '../../../../src/companion/s
 import { StoredDataError } from '../../../../src/companion/store/errors';
 import { saveTestConnection } from '../../../helpers/sync-store-fixture';
 
-/** Migration 0009: incidents stored before it had their ticket made by the built-in mapping, and keep it. */
+/** Migration 0010: incidents stored before it had their ticket made by the built-in mapping, and keep it. */
 
 let dir: string;
 let file: string;
 const T0 = new Date('2026-01-01T10:00:00.000Z');
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-0009-'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-0010-'));
   file = path.join(dir, 'companion.db');
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 it('gives incidents stored before it no attributes and a ticket (exported, no template), and the new columns round-trip', async () => {
-  const before = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '0009'));
+  const before = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '0010'));
   const old = await openSqliteStore({ file, env: {}, migrations: new StaticMigrationProvider(before) });
   const connection = await saveTestConnection(old);
   await old.close();
