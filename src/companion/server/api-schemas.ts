@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INCIDENT_SEVERITIES, INCIDENT_STATUSES } from '../store/sync-store';
+import { INCIDENT_SEVERITIES, INCIDENT_STATUSES, JOURNAL_VISIBILITIES } from '../store/sync-store';
 
 /**
  * The incident API's request shapes. Unknown keys are refused (a typo is an error, not a silent
@@ -40,6 +40,8 @@ export const UpdateBody = z
   .object({
     message: z.string().trim().min(1, 'must not be empty').max(4000, 'at most 4000 characters'),
     author: z.string().trim().min(1).max(200).optional(),
+    /** What it becomes in ServiceNow: an internal work note (the default) or a customer-visible comment. */
+    visibility: z.enum(JOURNAL_VISIBILITIES).default('work_note'),
   })
   .strict();
 

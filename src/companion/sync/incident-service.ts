@@ -10,6 +10,7 @@ import type {
   SyncedField,
   SyncRepositories,
   TimelineUpdate,
+  JournalVisibility,
 } from '../store/sync-store';
 import { SYNCED_FIELDS } from '../store/sync-store';
 import { canCoalesceInto, mergeFieldChanges, type FieldChanges } from './coalesce';
@@ -30,6 +31,8 @@ export interface DeclareInput extends IncidentValues {
 export interface TimelineInput {
   message: string;
   author?: string | null;
+  /** What it becomes in ServiceNow (default: a work note). */
+  visibility?: JournalVisibility;
 }
 
 export interface IncidentDetails {
@@ -141,12 +144,13 @@ export class IncidentService {
         journalSysId: null,
         occurredAt: now,
         createdAt: now,
+        visibility: input.visibility ?? 'work_note',
       };
       await tx.incidents.insertUpdate(update);
       const queued = await this.syncs(tx, incident);
       if (queued) {
         const body = input.author ? `${input.message}\n\n(${input.author} in incident.io, ${incident.reference})` : input.message;
-        await tx.outbound.enqueue({ incidentId: incident.id, connectionId: incident.connectionId!, kind: 'note', payload: { note: { updateId: update.id, body } }, createdAt: now });
+        await tx.outbound.enqueue({ incidentId: incident.id, connectionId: incident.connectionId!, kind: 'note', payload: { note: { updateId: update.id, body, visibility: update.visibility! } }, createdAt: now });
       }
       return { update, queued };
     });

@@ -110,7 +110,7 @@ function notice(incidentId: string, message: string, at: Date): TimelineUpdate {
 const KIND_WORDS: Record<OutboundOp['kind'], string> = {
   create: 'create the ServiceNow incident',
   update: 'update the ServiceNow incident',
-  note: 'add a work note to the ServiceNow incident',
+  note: 'add a work note or comment to the ServiceNow incident',
 };
 
 export class OutboundProcessor {

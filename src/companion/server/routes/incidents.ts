@@ -73,7 +73,7 @@ export function incidentRoutes(service: IncidentService, apiKey: string | null) 
       const params = parse(IncidentParams, request.params, reply, 'path');
       const body = params && parse(UpdateBody, request.body ?? {}, reply, 'request body');
       if (!params || !body) return reply;
-      const update = await service.addUpdate(params.id, { message: body.message, author: body.author ?? null });
+      const update = await service.addUpdate(params.id, { message: body.message, author: body.author ?? null, visibility: body.visibility });
       return reply.code(201).send(updateView(update));
     });
   };
