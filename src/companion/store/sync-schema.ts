@@ -89,7 +89,7 @@ export interface SyncOutboundOpsTable {
   seq: number;
   incident_id: string;
   connection_id: string;
-  kind: 'create' | 'update' | 'note';
+  kind: 'create' | 'update' | 'note' | 'follow_up';
   /** JSON: OutboundPayload. */
   payload: string;
   state: 'pending' | 'sending' | 'done' | 'dead' | 'canceled';

@@ -11,7 +11,7 @@
  *
  * Times go in as Date values (the caller's clock) and are stored as ISO 8601 text in UTC.
  */
-import type { FollowUpRepository } from './follow-up-store';
+import type { FollowUpRepository, FollowUpStatus } from './follow-up-store';
 
 export const INCIDENT_STATUSES = ['triage', 'investigating', 'fixing', 'monitoring', 'resolved', 'closed', 'declined'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -193,7 +193,8 @@ export interface StoredInboundEvent extends Omit<NewInboundEvent, 'payload'> {
 
 // ── Outbound queue ────────────────────────────────────────────────────────────
 
-export type OutboundKind = 'create' | 'update' | 'note';
+/** `follow_up`: create or update the ServiceNow record of one of the incident's follow-ups. */
+export type OutboundKind = 'create' | 'update' | 'note' | 'follow_up';
 export type OutboundState = 'pending' | 'sending' | 'done' | 'dead' | 'canceled';
 
 /** A field to write, with when it changed in incident.io (ISO 8601): the conflict rule compares it. */
@@ -214,7 +215,7 @@ export interface OutboundPayload {
   /** note: the timeline update that becomes a work note. */
   note?: { updateId: string; body: string; visibility?: JournalVisibility };
   /** follow_up: which follow-up, and the values to write (all of them for its create). */
-  followUp?: { id: string; fields: Partial<Record<'title' | 'description' | 'assignee', string | null>> };
+  followUp?: { id: string; fields: Partial<Record<'title' | 'description' | 'assignee', string | null>>; status?: FollowUpStatus };
 }
 
 export interface NewOutboundOp {

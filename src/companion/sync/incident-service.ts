@@ -71,6 +71,14 @@ function openState(op: OutboundOp): boolean {
   return op.state === 'pending' || op.state === 'sending';
 }
 
+/** An incident by id or reference (`INC-12`, any case); a 404 SyncApiError when there is none. */
+export async function findIncident(repos: SyncRepositories, idOrReference: string): Promise<StoredIncident> {
+  const match = REFERENCE.exec(idOrReference.trim());
+  const found = match ? await repos.incidents.getIncidentByReference(Number(match[1])) : await repos.incidents.getIncident(idOrReference.trim());
+  if (!found) throw new SyncApiError(404, 'not_found', `No incident ${JSON.stringify(idOrReference.slice(0, 80))}.`);
+  return found;
+}
+
 export class IncidentService {
   constructor(private readonly deps: IncidentServiceDeps) {}
 
@@ -194,13 +202,8 @@ export class IncidentService {
     return !link || link.state === 'active';
   }
 
-  private async find(repos: SyncRepositories, idOrReference: string): Promise<StoredIncident> {
-    const match = REFERENCE.exec(idOrReference.trim());
-    const found = match
-      ? await repos.incidents.getIncidentByReference(Number(match[1]))
-      : await repos.incidents.getIncident(idOrReference.trim());
-    if (!found) throw new SyncApiError(404, 'not_found', `No incident ${JSON.stringify(idOrReference.slice(0, 80))}.`);
-    return found;
+  private find(repos: SyncRepositories, idOrReference: string): Promise<StoredIncident> {
+    return findIncident(repos, idOrReference);
   }
 
   private async chooseConnection(name: string | undefined): Promise<Connection> {

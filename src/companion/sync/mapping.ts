@@ -7,6 +7,7 @@ import {
   type IncidentSeverity,
   type IncidentStatus,
 } from '../store/sync-store';
+import { DEFAULT_FOLLOW_UP_MAPPING, followUpMappingProblems, FollowUpMappingSchema } from './follow-up-mapping';
 
 /**
  * How incident.io fields and ServiceNow fields correspond, in both directions. The defaults follow
@@ -78,6 +79,8 @@ export const MappingSchema = z
         activeOnly: z.boolean(),
       })
       .strict(),
+    /** Follow-ups: the table and parent field of their records, and the state mapping (follow-up-mapping.ts). */
+    followUps: FollowUpMappingSchema,
   })
   .strict();
 
@@ -134,6 +137,7 @@ export const DEFAULT_MAPPING: SyncMapping = {
   assignmentGroup: null,
   createFields: {},
   declare: { priorities: [], activeOnly: true },
+  followUps: DEFAULT_FOLLOW_UP_MAPPING,
 };
 
 export class MappingError extends IncidentSnError {
@@ -182,6 +186,7 @@ function checkConsistency(mapping: SyncMapping): string[] {
   for (const key of Object.keys(mapping.createFields)) {
     if (RESERVED_CREATE_FIELDS.has(key)) problems.push(`createFields.${key}: set by the sync itself; remove it from createFields`);
   }
+  problems.push(...followUpMappingProblems(mapping.followUps));
   return problems;
 }
 

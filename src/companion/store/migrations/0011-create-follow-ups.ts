@@ -5,6 +5,10 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * mapping's follow-up table whose parent field is the incident's record). `sys_id` is null until the
  * create has been made; (connection, sys_id) is unique, so a record is one follow-up's.
  * `last_applied_mod_count` guards ServiceNow's changes (an older version is never applied).
+ *
+ * `sync_outbound_ops.kind` gains `follow_up` (a follow-up's create or update goes through the same
+ * queue as the incident's writes, in its lane). SQLite cannot change a CHECK constraint, so the table
+ * is rebuilt from its own definition with the new constraint, rows and indexes kept.
  */
 export const createFollowUps: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -29,8 +33,29 @@ export const createFollowUps: Migration = {
       .execute();
     await db.schema.createIndex('sync_follow_ups_incident').on('sync_follow_ups').columns(['incident_id', 'created_at']).execute();
     await db.schema.createIndex('sync_follow_ups_record').on('sync_follow_ups').columns(['connection_id', 'sys_id']).unique().execute();
+    await rebuildOutboundKindCheck(db, OLD_KINDS, NEW_KINDS);
   },
   async down(db: Kysely<unknown>): Promise<void> {
+    await sql`delete from sync_outbound_ops where kind = 'follow_up'`.execute(db);
+    await rebuildOutboundKindCheck(db, NEW_KINDS, OLD_KINDS);
     await db.schema.dropTable('sync_follow_ups').execute();
   },
 };
+
+const OLD_KINDS = "kind in ('create', 'update', 'note')";
+const NEW_KINDS = "kind in ('create', 'update', 'note', 'follow_up')";
+
+/** Recreates sync_outbound_ops with its CHECK on kind replaced, keeping its rows and indexes (SQLite). */
+async function rebuildOutboundKindCheck(db: Kysely<unknown>, from: string, to: string): Promise<void> {
+  const table = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'sync_outbound_ops'`.execute(db);
+  const definition = table.rows[0]?.sql;
+  if (!definition || !definition.includes(from)) {
+    throw new Error(`sync_outbound_ops does not have the expected CHECK (${from}); this database was changed outside the companion's migrations`);
+  }
+  const indexes = await sql<{ sql: string }>`select sql from sqlite_master where type = 'index' and tbl_name = 'sync_outbound_ops' and sql is not null`.execute(db);
+  await sql`alter table sync_outbound_ops rename to sync_outbound_ops_before_0011`.execute(db);
+  await sql.raw(definition.replace(from, to)).execute(db);
+  await sql`insert into sync_outbound_ops select * from sync_outbound_ops_before_0011`.execute(db);
+  await sql`drop table sync_outbound_ops_before_0011`.execute(db);
+  for (const index of indexes.rows) await sql.raw(index.sql).execute(db);
+}
