@@ -388,7 +388,7 @@ describe('stale, duplicate and out-of-order events', () => {
     const textType = { ...good, headers: { ...good.headers, 'content-type': 'text/plain' } };
     const notJsonBody = '{"not json';
     const notJson = { body: notJsonBody, headers: { ...good.headers, 'x-incident-io-signature': signBody(secret, notJsonBody) } };
-    const badSchemaBody = JSON.stringify({ ...event(), type: 'incident.exploded' });
+    const badSchemaBody = JSON.stringify({ ...event(), sequence: 'nine' });
     const badSchema = { body: badSchemaBody, headers: { ...good.headers, 'x-incident-io-signature': signBody(secret, badSchemaBody) } };
     const huge = { body: JSON.stringify({ padding: 'x'.repeat(2 * 1024 * 1024) }), headers: good.headers };
 
@@ -412,6 +412,28 @@ describe('stale, duplicate and out-of-order events', () => {
     const reasons = Object.fromEntries(rejected.values.map((v) => [v.labels.reason, v.value]));
     for (const [, , , , code] of cases) expect(reasons[code]).toBeGreaterThanOrEqual(1);
     expect((await f.incident(declared.id)).name).toBe('Refusals');
+  });
+});
+
+describe('a newer app', () => {
+  it('pushes an event type this companion does not know: acknowledged (so the app stops retrying), counted, and nothing stored or changed', async () => {
+    const declared = await f.declare({ name: 'Newer app', severity: 'minor' });
+    const sysId = sysIdOf(await f.synced(declared.id));
+    const secret = f.connection.signingSecret!.reveal();
+    const record = await f.record(sysId);
+    const { changed_fields: _changed, sequence: _sequence, ...envelope } = pushBodyFor(record, { sequence: 9, changedFields: [], values: {} });
+    const attachment = { ...envelope, type: 'incident.attachment', attachment: { sys_id: 'a'.repeat(32), file_name: 'graph.png', size_bytes: 1234 } };
+    const push = signedPush(secret, attachment);
+    const res = await postPush(f.companion.url, CONNECTION, push);
+    expect(res).toEqual({ status: 200, body: { status: 'ignored', event_id: push.eventId } });
+    // An unknown type with a broken envelope is still refused.
+    const broken = signedPush(secret, { ...attachment, schema_version: 2 });
+    expect((await postPush(f.companion.url, CONNECTION, broken)).status).toBe(400);
+
+    expect(await inboundEvents(sysId)).toEqual([]);
+    const received = await f.companion.engine.metrics.eventsReceived.get();
+    expect(received.values.find((v) => v.labels.result === 'ignored')?.value).toBe(1);
+    expect((await f.incident(declared.id)).updates).toEqual([]);
   });
 });
 
