@@ -75,7 +75,7 @@ function scenarios(start: () => Promise<SyncFixture>): void {
     expect(incidents.body.incidents.some((i) => i.servicenow?.sys_id === synced.servicenow!.sys_id)).toBe(false);
   });
 
-  it('a change in incident.io is written to the record; not doing in ServiceNow comes back as not_doing', async () => {
+  it('changes in incident.io (title, description, completed) are written to the record; not doing in ServiceNow comes back as not_doing', async () => {
     const incident = await f.declare({ name: 'Cert expired', severity: 'minor' });
     const created = (await f.api<FollowUpView>('POST', `/api/incidents/${incident.id}/follow-ups`, { title: 'Automate renewals' })).body;
     await followUpSynced(f, incident.id, created.id);
@@ -83,6 +83,12 @@ function scenarios(start: () => Promise<SyncFixture>): void {
     expect(patched.status).toBe(200);
     const synced = await followUpSynced(f, incident.id, created.id);
     expect(await followUpRecord(f, synced.servicenow!.sys_id)).toMatchObject({ short_description: 'Automate certificate renewals', description: 'Use ACME' });
+
+    // Completed in incident.io: the record is resolved, with the close fields an incident needs.
+    await f.api('PATCH', `/api/incidents/${incident.id}/follow-ups/${created.id}`, { status: 'completed' });
+    const completed = await followUpSynced(f, incident.id, created.id);
+    expect(completed).toMatchObject({ status: 'completed', servicenow: { state: '6' } });
+    expect(await f.record(synced.servicenow!.sys_id, ['state', 'close_code'])).toEqual({ state: '6', close_code: 'Solution provided' });
 
     await f.patchRecord(synced.servicenow!.sys_id, { state: '8', close_code: 'Solution provided', close_notes: 'Won\'t do' });
     await waitFor(async () => (await f.api<FollowUpView>('GET', `/api/incidents/${incident.id}/follow-ups/${created.id}`)).body.status === 'not_doing', {
