@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { INCIDENT_SEVERITIES, INCIDENT_STATUSES } from '../store/sync-store';
+import { FOLLOW_UP_STATUSES } from '../store/follow-up-store';
+import { INCIDENT_SEVERITIES, INCIDENT_STATUSES, JOURNAL_VISIBILITIES } from '../store/sync-store';
 
 /**
  * The incident API's request shapes. Unknown keys are refused (a typo is an error, not a silent
@@ -55,8 +56,33 @@ export const UpdateBody = z
   .object({
     message: z.string().trim().min(1, 'must not be empty').max(4000, 'at most 4000 characters'),
     author: z.string().trim().min(1).max(200).optional(),
+    /** What it becomes in ServiceNow: an internal work note (the default) or a customer-visible comment. */
+    visibility: z.enum(JOURNAL_VISIBILITIES).default('work_note'),
   })
   .strict();
+
+const followUpTitle = z.string().trim().min(1, 'must not be empty').max(160, 'at most 160 characters (ServiceNow short_description)');
+
+export const FollowUpBody = z
+  .object({
+    title: followUpTitle,
+    description: summary.default(''),
+    /** An email: the ServiceNow user with that email is assigned (assigned_to). */
+    assignee: lead.default(null),
+  })
+  .strict();
+
+export const FollowUpPatchBody = z
+  .object({
+    title: followUpTitle.optional(),
+    description: summary.optional(),
+    assignee: lead.optional(),
+    status: z.enum(FOLLOW_UP_STATUSES).optional(),
+  })
+  .strict()
+  .refine((body) => Object.values(body).some((v) => v !== undefined), { message: 'give at least one of title, description, assignee, status' });
+
+export const FollowUpParams = z.object({ id: z.string().min(1).max(100), follow_up_id: z.string().min(1).max(100) });
 
 export const ListQuery = z
   .object({

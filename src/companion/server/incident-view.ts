@@ -1,4 +1,4 @@
-import type { TimelineUpdate } from '../store/sync-store';
+import { visibilityOf, type JournalVisibility, type TimelineUpdate } from '../store/sync-store';
 import type { IncidentDetails } from '../sync/incident-service';
 
 /** The incident API's JSON (snake_case, times in ISO 8601 UTC). */
@@ -41,6 +41,8 @@ export interface TimelineUpdateView {
   author: string | null;
   message: string;
   servicenow_journal_sys_id: string | null;
+  /** `work_note` (internal) or `comment` (customer-visible) in ServiceNow; null for the companion's notices. */
+  visibility: JournalVisibility | null;
   occurred_at: string;
   created_at: string;
 }
@@ -53,6 +55,7 @@ export function updateView(update: TimelineUpdate): TimelineUpdateView {
     author: update.author,
     message: update.message,
     servicenow_journal_sys_id: update.journalSysId,
+    visibility: visibilityOf(update),
     occurred_at: update.occurredAt.toISOString(),
     created_at: update.createdAt.toISOString(),
   };

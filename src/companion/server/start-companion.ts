@@ -108,7 +108,7 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
   drainOversizedBodies(server);
   server.setErrorHandler(errorHandler(logger, engine.metrics));
   server.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
-  await server.register(incidentRoutes(engine.incidents, apiKey), { prefix: '/api' });
+  await server.register(incidentRoutes(engine.incidents, apiKey, engine.followUps), { prefix: '/api' });
   await server.register(webhookRoutes(engine, engine.metrics, options.webhookBodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT));
   await server.register(operationsRoutes(engine));
   await server.register(webRoutes({ store, engine, logger, ...options.web }));

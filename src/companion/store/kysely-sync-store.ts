@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { StoredDataError } from './errors';
+import type { FollowUpRepository } from './follow-up-store';
+import { KyselyFollowUpRepository } from './kysely-follow-up-repository';
 import type {
   ClaimOptions,
   ConnectionPause,
@@ -41,6 +43,7 @@ import type {
   TimelineSource,
   TimelineUpdate,
 } from './sync-store';
+import { JOURNAL_VISIBILITIES, visibilityOf, type JournalVisibility } from './sync-store';
 import type {
   SyncDatabase,
   SyncInboundEventsTable,
@@ -101,8 +104,16 @@ function toIncident(row: Selectable<SyncIncidentsTable>): StoredIncident {
   };
 }
 
+function readVisibility(row: Selectable<SyncTimelineUpdatesTable>): JournalVisibility | null {
+  if (row.visibility === null) return null;
+  if (!(JOURNAL_VISIBILITIES as readonly string[]).includes(row.visibility)) {
+    throw new StoredDataError('sync_timeline_updates', row.id, 'visibility', `"${row.visibility}" is not one of ${JOURNAL_VISIBILITIES.join(', ')}`);
+  }
+  return row.visibility as JournalVisibility;
+}
+
 function toUpdate(row: Selectable<SyncTimelineUpdatesTable>): TimelineUpdate {
-  return {
+  const update: TimelineUpdate = {
     id: row.id,
     incidentId: row.incident_id,
     source: row.source as TimelineSource,
@@ -113,6 +124,8 @@ function toUpdate(row: Selectable<SyncTimelineUpdatesTable>): TimelineUpdate {
     occurredAt: new Date(row.occurred_at),
     createdAt: new Date(row.created_at),
   };
+  update.visibility = visibilityOf({ ...update, visibility: readVisibility(row) });
+  return update;
 }
 
 function toLink(row: Selectable<SyncLinksTable>): IncidentLink {
@@ -288,6 +301,7 @@ class KyselyIncidentRepository implements IncidentRepository {
         journal_sys_id: update.journalSysId,
         occurred_at: iso(update.occurredAt),
         created_at: iso(update.createdAt),
+        visibility: visibilityOf(update),
       })
       .onConflict((oc) => oc.columns(['incident_id', 'journal_sys_id']).doNothing())
       .executeTakeFirst();
@@ -1012,6 +1026,7 @@ class KyselyPauseRepository implements PauseRepository {
 
 class KyselySyncRepositories implements SyncRepositories {
   readonly incidents: IncidentRepository;
+  readonly followUps: FollowUpRepository;
   readonly inbound: InboundEventRepository;
   readonly outbound: OutboundQueueRepository;
   readonly cursors: PollCursorRepository;
@@ -1020,6 +1035,7 @@ class KyselySyncRepositories implements SyncRepositories {
 
   constructor(db: Db) {
     this.incidents = new KyselyIncidentRepository(db);
+    this.followUps = new KyselyFollowUpRepository(db);
     this.inbound = new KyselyInboundRepository(db);
     this.outbound = new KyselyOutboundRepository(db);
     this.cursors = new KyselyPollCursorRepository(db);

@@ -40,6 +40,8 @@ export interface SyncTimelineUpdatesTable {
   journal_sys_id: string | null;
   occurred_at: string;
   created_at: string;
+  /** `work_note` or `comment`; null on rows older than migration 0011 (see toUpdate). */
+  visibility: string | null;
 }
 
 export interface SyncLinksTable {
@@ -95,7 +97,7 @@ export interface SyncOutboundOpsTable {
   seq: number;
   incident_id: string;
   connection_id: string;
-  kind: 'create' | 'update' | 'note';
+  kind: 'create' | 'update' | 'note' | 'follow_up';
   /** JSON: OutboundPayload. */
   payload: string;
   state: 'pending' | 'sending' | 'done' | 'dead' | 'canceled';
@@ -145,6 +147,24 @@ export interface SyncConnectionPausesTable {
   updated_at: string;
 }
 
+export interface SyncFollowUpsTable {
+  id: string;
+  incident_id: string;
+  connection_id: string | null;
+  title: string;
+  description: string;
+  assignee_email: string | null;
+  status: string;
+  servicenow_table: string | null;
+  sys_id: string | null;
+  number: string | null;
+  servicenow_state: string | null;
+  last_applied_mod_count: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface SyncCountersTable {
   name: string;
   value: number;
@@ -160,4 +180,5 @@ export interface SyncDatabase {
   sync_counters: SyncCountersTable;
   sync_owners: SyncOwnersTable;
   sync_connection_pauses: SyncConnectionPausesTable;
+  sync_follow_ups: SyncFollowUpsTable;
 }

@@ -11,6 +11,7 @@
  *
  * Times go in as Date values (the caller's clock) and are stored as ISO 8601 text in UTC.
  */
+import type { FollowUpRepository, FollowUpStatus } from './follow-up-store';
 
 export const INCIDENT_STATUSES = ['triage', 'investigating', 'fixing', 'monitoring', 'resolved', 'closed', 'declined'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -76,6 +77,10 @@ export type TimelineSource = 'incident.io' | 'servicenow' | 'companion';
 /** `update`: written in incident.io; `comment` / `work_note`: a ServiceNow journal entry; `notice`: the sync says something. */
 export type TimelineKind = 'update' | 'comment' | 'work_note' | 'notice';
 
+/** What a timeline update is in ServiceNow: an internal work note or a customer-visible comment. */
+export const JOURNAL_VISIBILITIES = ['work_note', 'comment'] as const;
+export type JournalVisibility = (typeof JOURNAL_VISIBILITIES)[number];
+
 export interface TimelineUpdate {
   id: string;
   incidentId: string;
@@ -88,6 +93,15 @@ export interface TimelineUpdate {
   /** When it happened (for a journal entry, its sys_created_on). */
   occurredAt: Date;
   createdAt: Date;
+  /** incident.io's update: what it becomes in ServiceNow; a journal entry: what it was; a notice: null. Left out, it follows from source and kind. */
+  visibility?: JournalVisibility | null;
+}
+
+/** The visibility of an update stored without one: a journal entry's kind; incident.io's updates were all work notes. */
+export function visibilityOf(update: Pick<TimelineUpdate, 'source' | 'kind' | 'visibility'>): JournalVisibility | null {
+  if (update.visibility !== undefined && update.visibility !== null) return update.visibility;
+  if (update.kind === 'comment' || update.kind === 'work_note') return update.kind;
+  return update.source === 'incident.io' ? 'work_note' : null;
 }
 
 /**
@@ -207,7 +221,8 @@ export interface StoredInboundEvent extends Omit<NewInboundEvent, 'payload'> {
 
 // ── Outbound queue ────────────────────────────────────────────────────────────
 
-export type OutboundKind = 'create' | 'update' | 'note';
+/** `follow_up`: create or update the ServiceNow record of one of the incident's follow-ups. */
+export type OutboundKind = 'create' | 'update' | 'note' | 'follow_up';
 export type OutboundState = 'pending' | 'sending' | 'done' | 'dead' | 'canceled';
 
 /** A field to write, with when it changed in incident.io (ISO 8601): the conflict rule compares it. */
@@ -226,7 +241,9 @@ export interface OutboundPayload {
   /** create / update: the incident.io fields to write (coalesced: the latest value of each). */
   fields?: Partial<Record<SyncedField, FieldChange>>;
   /** note: the timeline update that becomes a work note. */
-  note?: { updateId: string; body: string };
+  note?: { updateId: string; body: string; visibility?: JournalVisibility };
+  /** follow_up: which follow-up, and the values to write (all of them for its create). */
+  followUp?: { id: string; fields: Partial<Record<'title' | 'description' | 'assignee', string | null>>; status?: FollowUpStatus };
 }
 
 export interface NewOutboundOp {
@@ -449,6 +466,7 @@ export interface PauseRepository {
 
 export interface SyncRepositories {
   readonly incidents: IncidentRepository;
+  readonly followUps: FollowUpRepository;
   readonly inbound: InboundEventRepository;
   readonly outbound: OutboundQueueRepository;
   readonly cursors: PollCursorRepository;

@@ -6,6 +6,7 @@ import type { CompanionStore } from '../store';
 import type { StoredInboundEvent, SyncRepositories, TimelineUpdate } from '../store/sync-store';
 import { retryDelayMs, type BackoffPolicy } from './backoff';
 import { applyRecordChange } from './apply-record-change';
+import { applyFollowUpChange } from './apply-follow-up-change';
 import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { incidentValuesFrom } from './inbound-decision';
@@ -154,6 +155,8 @@ export class InboundProcessor {
   /** What must be read from ServiceNow before the transaction (never inside it). */
   private async prepare(event: StoredInboundEvent, change: InboundChange, connection: Connection, signal: AbortSignal): Promise<Prepared> {
     if (change.type !== 'incident.created' && change.type !== 'incident.updated') return { correlationId: null };
+    // A follow-up's record is never declared as an incident.
+    if (await this.deps.store.sync.followUps.getBySysId(event.connectionId, event.incidentSysId)) return { correlationId: null };
     if (!shouldDeclare(this.deps.mapping, { priority: change.record.snapshot.priority ?? '', active: change.record.active })) {
       return { correlationId: null };
     }
@@ -174,7 +177,14 @@ export class InboundProcessor {
   ): Promise<InboundOutcome> {
     const now = this.deps.clock();
     const link = await tx.incidents.getLinkBySysId(event.connectionId, event.incidentSysId);
-    if (!link) return this.applyUnlinked(tx, event, change, connection, prepared, now);
+    if (!link) {
+      const followUp = await tx.followUps.getBySysId(event.connectionId, event.incidentSysId);
+      if (followUp) {
+        const byIntegrationUser = sameUser(change.record.updatedBy, connection.integrationUser);
+        return applyFollowUpChange(tx, { followUp, change, mapping: this.deps.mapping.followUps, byIntegrationUser, now });
+      }
+      return this.applyUnlinked(tx, event, change, connection, prepared, now);
+    }
     if (link.state === 'deleted') return 'link_deleted';
     const incident = await tx.incidents.getIncident(link.incidentId);
     if (!incident) return 'unlinked';

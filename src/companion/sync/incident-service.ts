@@ -11,6 +11,7 @@ import type {
   SyncedField,
   SyncRepositories,
   TimelineUpdate,
+  JournalVisibility,
 } from '../store/sync-store';
 import { DEFAULT_ATTRIBUTES, SYNCED_FIELDS } from '../store/sync-store';
 import { canCoalesceInto, mergeFieldChanges, type FieldChanges } from './coalesce';
@@ -33,6 +34,8 @@ export interface DeclareInput extends IncidentValues, Partial<IncidentAttributes
 export interface TimelineInput {
   message: string;
   author?: string | null;
+  /** What it becomes in ServiceNow (default: a work note). */
+  visibility?: JournalVisibility;
 }
 
 export interface IncidentDetails {
@@ -84,6 +87,14 @@ export type IncidentInput = Partial<IncidentValues & IncidentAttributes>;
 
 function openState(op: OutboundOp): boolean {
   return op.state === 'pending' || op.state === 'sending';
+}
+
+/** An incident by id or reference (`INC-12`, any case); a 404 SyncApiError when there is none. */
+export async function findIncident(repos: SyncRepositories, idOrReference: string): Promise<StoredIncident> {
+  const match = REFERENCE.exec(idOrReference.trim());
+  const found = match ? await repos.incidents.getIncidentByReference(Number(match[1])) : await repos.incidents.getIncident(idOrReference.trim());
+  if (!found) throw new SyncApiError(404, 'not_found', `No incident ${JSON.stringify(idOrReference.slice(0, 80))}.`);
+  return found;
 }
 
 export class IncidentService {
@@ -199,12 +210,13 @@ export class IncidentService {
         journalSysId: null,
         occurredAt: now,
         createdAt: now,
+        visibility: input.visibility ?? 'work_note',
       };
       await tx.incidents.insertUpdate(update);
       const queued = await this.syncs(tx, incident);
       if (queued) {
         const body = input.author ? `${input.message}\n\n(${input.author} in incident.io, ${incident.reference})` : input.message;
-        await tx.outbound.enqueue({ incidentId: incident.id, connectionId: incident.connectionId!, kind: 'note', payload: { note: { updateId: update.id, body } }, createdAt: now });
+        await tx.outbound.enqueue({ incidentId: incident.id, connectionId: incident.connectionId!, kind: 'note', payload: { note: { updateId: update.id, body, visibility: update.visibility! } }, createdAt: now });
       }
       return { update, queued };
     });
@@ -248,13 +260,8 @@ export class IncidentService {
     return !link || link.state === 'active';
   }
 
-  private async find(repos: SyncRepositories, idOrReference: string): Promise<StoredIncident> {
-    const match = REFERENCE.exec(idOrReference.trim());
-    const found = match
-      ? await repos.incidents.getIncidentByReference(Number(match[1]))
-      : await repos.incidents.getIncident(idOrReference.trim());
-    if (!found) throw new SyncApiError(404, 'not_found', `No incident ${JSON.stringify(idOrReference.slice(0, 80))}.`);
-    return found;
+  private find(repos: SyncRepositories, idOrReference: string): Promise<StoredIncident> {
+    return findIncident(repos, idOrReference);
   }
 
   private async chooseConnection(name: string | undefined): Promise<Connection> {

@@ -8,6 +8,7 @@ import {
   type IncidentStatus,
 } from '../store/sync-store';
 import { TEMPLATE_RESERVED_FIELDS, TicketTemplateSchema, unknownPlaceholders, usesPlaceholder, type FieldValue } from './ticket-templates';
+import { DEFAULT_FOLLOW_UP_MAPPING, followUpMappingProblems, FollowUpMappingSchema } from './follow-up-mapping';
 
 /**
  * How incident.io fields and ServiceNow fields correspond, in both directions. The defaults follow
@@ -88,6 +89,8 @@ export const MappingSchema = z
     noMatchTemplate: z.string().min(1).nullable(),
     /** The incident's page in incident.io, for `{url}`: `{id}` and `{reference}` are filled in. Null: `{url}` cannot be used. */
     incidentUrl: z.string().regex(/^https?:\/\//, 'must start with http:// or https://').nullable(),
+    /** Follow-ups: the table and parent field of their records, and the state mapping (follow-up-mapping.ts). */
+    followUps: FollowUpMappingSchema,
   })
   .strict();
 
@@ -147,6 +150,7 @@ export const DEFAULT_MAPPING: SyncMapping = {
   templates: [],
   noMatchTemplate: null,
   incidentUrl: null,
+  followUps: DEFAULT_FOLLOW_UP_MAPPING,
 };
 
 export class MappingError extends IncidentSnError {
@@ -238,6 +242,7 @@ function checkConsistency(mapping: SyncMapping): string[] {
   for (const key of Object.keys(mapping.createFields)) {
     if (RESERVED_CREATE_FIELDS.has(key)) problems.push(`createFields.${key}: set by the sync itself; remove it from createFields`);
   }
+  problems.push(...followUpMappingProblems(mapping.followUps));
   return problems;
 }
 

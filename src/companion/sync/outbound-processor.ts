@@ -28,6 +28,8 @@ import type { SyncMetrics } from './metrics';
 import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion, type TrackedField } from './servicenow-record';
 import type { ServiceNowLookups } from './servicenow-lookups';
 import { performWrite, type WriteOutcome } from './servicenow-writer';
+import { writeFollowUp, type FollowUpWriteOutcome } from './follow-up-writer';
+import type { FollowUp } from '../store/follow-up-store';
 
 /**
  * Sends the outbound queue to ServiceNow: claims the first due write of an incident whose earlier
@@ -110,7 +112,8 @@ function notice(incidentId: string, message: string, at: Date): TimelineUpdate {
 const KIND_WORDS: Record<OutboundOp['kind'], string> = {
   create: 'create the ServiceNow incident',
   update: 'update the ServiceNow incident',
-  note: 'add a work note to the ServiceNow incident',
+  note: 'add a work note or comment to the ServiceNow incident',
+  follow_up: "write a follow-up's ServiceNow record",
 };
 
 export class OutboundProcessor {
@@ -181,6 +184,14 @@ export class OutboundProcessor {
         return await finishWithout('there is no ServiceNow incident to write to (creating it failed; see the timeline)', 'dead');
       }
       const { table } = this.deps.registry.client(connection);
+      if (op.kind === 'follow_up') {
+        const followUp = op.payload.followUp ? await sync.followUps.get(op.payload.followUp.id) : undefined;
+        if (!followUp) return await finishWithout('the follow-up no longer exists', 'noop');
+        const ctx = { connection, table, incident, link, mapping: this.deps.mapping, lookups: this.deps.lookups, signal };
+        const outcome = await writeFollowUp(ctx, op, followUp, this.deps.mapping.followUps);
+        await this.recordFollowUp(op, incident, followUp, outcome);
+        return await this.succeeded(op, label, outcome.adopted ? 'adopted' : 'done', incident, probe);
+      }
       let current = { op, incident, link };
       if (op.kind === 'update' && link) {
         const decided = await this.redecide(op, link, table, connection, signal);
@@ -198,12 +209,7 @@ export class OutboundProcessor {
       );
       await this.record(current.op, current.incident, connection, outcome, current.link?.lastAppliedModCount ?? null);
       const result = outcome.kind === 'created' && outcome.adopted ? 'adopted' : outcome.version === null && outcome.kind === 'updated' ? 'noop' : 'done';
-      metrics.outboundWrites.inc({ connection: label, kind: op.kind, result });
-      logger.debug({ op: op.id, kind: op.kind, incident: incident.reference, result }, 'wrote to ServiceNow');
-      this.deps.problems.cleared(label);
-      if (probe && (await sync.pauses.resume(op.connectionId))) {
-        logger.info({ connection: label }, 'the ServiceNow rate limit was lifted (a probe passed); sending resumes');
-      }
+      await this.succeeded(op, label, result, incident, probe);
     } catch (err) {
       if (err instanceof LeaseLostError) {
         logger.warn({ op: op.id }, err.message);
@@ -211,6 +217,31 @@ export class OutboundProcessor {
       }
       await this.fail(op, incident, label, err);
     }
+  }
+
+  private async succeeded(op: OutboundOp, label: string, result: 'done' | 'adopted' | 'noop', incident: StoredIncident, probe: boolean): Promise<void> {
+    const { metrics, logger } = this.deps;
+    metrics.outboundWrites.inc({ connection: label, kind: op.kind, result });
+    logger.debug({ op: op.id, kind: op.kind, incident: incident.reference, result }, 'wrote to ServiceNow');
+    this.deps.problems.cleared(label);
+    if (probe && (await this.deps.store.sync.pauses.resume(op.connectionId))) {
+      logger.info({ connection: label }, 'the ServiceNow rate limit was lifted (a probe passed); sending resumes');
+    }
+  }
+
+  /** Records a follow-up's write with its "done" mark: the record it made (or the version it made), unless a later version was applied meanwhile. */
+  private async recordFollowUp(op: OutboundOp, incident: StoredIncident, followUp: FollowUp, outcome: FollowUpWriteOutcome): Promise<void> {
+    const { owner } = this.deps;
+    await this.deps.store.sync.transaction(async (tx) => {
+      const at = this.deps.clock();
+      if (!(await tx.outbound.complete(op.id, owner, { modCount: outcome.record.modCount, status: outcome.status, at }))) throw new LeaseLostError(`write ${op.id}`);
+      const current = await tx.followUps.get(followUp.id);
+      if (current && (current.record === null || current.record.modCount < outcome.record.modCount)) await tx.followUps.setRecord(followUp.id, outcome.record, at);
+      for (const text of outcome.notices) await tx.incidents.insertUpdate(notice(incident.id, text, at));
+      if (outcome.created && !outcome.adopted) {
+        await tx.incidents.insertUpdate(notice(incident.id, `Follow-up "${followUp.title}" is ServiceNow ${outcome.record.table} ${outcome.record.number}.`, at));
+      }
+    });
   }
 
   /**

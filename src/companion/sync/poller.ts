@@ -153,9 +153,13 @@ export class Poller {
       if (!record.sysId) continue;
       const link = await this.deps.store.sync.incidents.getLinkBySysId(connection.id, record.sysId);
       const ours = sameUser(record.updatedBy, connection.integrationUser);
+      const followUp = link ? undefined : await this.deps.store.sync.followUps.getBySysId(connection.id, record.sysId);
       if (link) {
         // Nothing the link does not know: the companion's own write, or a change to fields the sync does not track.
         if (diffSnapshots(link.snapshot, record.snapshot).length === 0) continue;
+      } else if (followUp) {
+        // A follow-up's record (the default follow-up table is incident): a version it has not seen, by someone else.
+        if (ours || (followUp.record && record.modCount <= followUp.record.modCount)) continue;
       } else if (ours || !shouldDeclare(this.deps.mapping, { priority: record.snapshot.priority ?? '', active: record.active })) {
         // Not linked, and not one the mapping declares (or incident.io's own create, linked once its answer is recorded).
         continue;

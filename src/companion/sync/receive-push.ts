@@ -35,7 +35,7 @@ export interface LastPing {
 }
 
 export type PushAnswer =
-  | { status: 200; result: 'stored' | 'duplicate' | 'pong'; eventId: string }
+  | { status: 200; result: 'stored' | 'duplicate' | 'pong' | 'ignored'; eventId: string }
   | { status: 400 | 401 | 404 | 503; code: string; message: string; details?: unknown };
 
 export interface ReceivePushDeps {
@@ -110,6 +110,12 @@ export async function receivePush(deps: ReceivePushDeps, request: PushRequest): 
     return reject(err.status as 400 | 401 | 503, err.reason, err.message);
   }
   const parsed = parsePushBody(request.rawBody);
+  if (!parsed.ok && parsed.reason === 'unknown_type') {
+    // A newer app's event type: acknowledged so the app does not retry it for ever, and dropped.
+    metrics.eventsReceived.inc({ connection: connection.name, source: 'push', type: 'unknown', result: 'ignored' });
+    deps.logger.info({ connection: connection.name, event_id: parsed.eventId, type: parsed.type.slice(0, 100) }, 'push of an event type this companion does not know: acknowledged and ignored (upgrade the companion to use it)');
+    return { status: 200, result: 'ignored', eventId: parsed.eventId };
+  }
   if (!parsed.ok) {
     return reject(400, parsed.reason, parsed.reason === 'invalid_json' ? 'The body is not JSON.' : 'The body does not match the push event schema.', parsed.errors);
   }

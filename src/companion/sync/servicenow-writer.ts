@@ -1,6 +1,6 @@
 import { encodedQuery, type TableClient, type TableRecord, type WritableValues } from '../client';
 import type { Connection } from '../store';
-import type { IncidentLink, IncidentSeverity, IncidentStatus, OutboundOp, StoredIncident } from '../store/sync-store';
+import type { IncidentLink, IncidentSeverity, IncidentStatus, JournalVisibility, OutboundOp, StoredIncident } from '../store/sync-store';
 import {
   impactUrgencyForSeverity,
   needsResolution,
@@ -20,8 +20,8 @@ import { INCIDENT_READ_FIELDS, TRACKED_FIELDS, versionFromRow, type ServiceNowVe
  *   record is first looked up by correlation_id and adopted if it exists: never two records.
  * - update: PATCH of the mapped fields whose ServiceNow value differs from the last known one
  *   (none: no call). Idempotent, so the client may retry it.
- * - note: PATCH work_notes. Not idempotent: after an ambiguous attempt, the journal is checked
- *   for the note first.
+ * - note: PATCH work_notes (or comments, when the update is customer-visible). Not idempotent: after
+ *   an ambiguous attempt, the journal is checked for the note first.
  */
 
 export const CORRELATION_DISPLAY = 'incident.io';
@@ -184,11 +184,13 @@ export async function updateIncident(ctx: WriteContext, op: OutboundOp): Promise
 export async function addWorkNote(ctx: WriteContext, op: OutboundOp): Promise<WriteOutcome> {
   const link = ctx.link!;
   const body = op.payload.note?.body ?? '';
+  // Notes queued before visibility existed were all work notes.
+  const element = journalFieldFor(op.payload.note?.visibility ?? 'work_note');
   if (mayHaveReachedServiceNow(op)) {
     const page = await ctx.table.listPage('sys_journal_field', {
       query: encodedQuery()
         .where('element_id', '=', link.sysId)
-        .and('element', '=', 'work_notes')
+        .and('element', '=', element)
         .and('sys_created_by', '=', ctx.connection.integrationUser)
         .and('value', '=', body),
       fields: ['sys_id'],
@@ -198,12 +200,17 @@ export async function addWorkNote(ctx: WriteContext, op: OutboundOp): Promise<Wr
     });
     if (page.records.length > 0) return { kind: 'noted', alreadyThere: true, version: null, status: 200 };
   }
-  const record = await ctx.table.update('incident', link.sysId, { work_notes: body }, {
+  const record = await ctx.table.update('incident', link.sysId, { [element]: body }, {
     ...READ,
     idempotent: false,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   return { kind: 'noted', alreadyThere: false, version: versionFromRow(record), status: 200 };
+}
+
+/** The incident's journal field an update of that visibility is written to. */
+export function journalFieldFor(visibility: JournalVisibility): 'work_notes' | 'comments' {
+  return visibility === 'comment' ? 'comments' : 'work_notes';
 }
 
 export function performWrite(ctx: WriteContext, op: OutboundOp): Promise<WriteOutcome> {

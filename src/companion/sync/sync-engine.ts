@@ -8,6 +8,7 @@ import { DEFAULT_OUTBOUND_BACKOFF, type BackoffPolicy } from './backoff';
 import { ConnectionProblems, type ConnectionProblem } from './connection-problems';
 import { ConnectionRegistry } from './connection-registry';
 import { IncidentService } from './incident-service';
+import { FollowUpService } from './follow-up-service';
 import { InboundProcessor } from './inbound-processor';
 import type { SyncMapping } from './mapping';
 import { SyncMetrics } from './metrics';
@@ -84,6 +85,7 @@ export class SyncEngine {
   /** Sign-in refusals seen by this process's writes (shown by /healthz until a write goes through). */
   readonly problems = new ConnectionProblems();
   readonly incidents: IncidentService;
+  readonly followUps: FollowUpService;
   readonly poller: Poller;
   private readonly inboundLoop: WorkerLoop;
   private readonly outboundLoop: WorkerLoop;
@@ -125,6 +127,7 @@ export class SyncEngine {
     const idleMs = timings.idleMs;
 
     this.incidents = new IncidentService({ store, registry: this.registry, mapping, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
+    this.followUps = new FollowUpService({ store, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
 
     const inbound = new InboundProcessor({
       store,

@@ -85,27 +85,38 @@ describe('polling mode', () => {
     expect((await f.record(sysId)).sys_mod_count).toBe('1');
   });
 
-  it('work notes both ways: ServiceNow\'s are polled onto the timeline, incident.io\'s are not polled back', async () => {
+  it('comments and work notes both ways, kept apart: ServiceNow\'s are polled onto the timeline, incident.io\'s are not polled back', async () => {
     const declared = await f.declare({ name: 'Polling: notes', severity: 'minor' });
     const sysId = sysIdOf(await f.synced(declared.id));
     await f.api('POST', `/api/incidents/${declared.id}/updates`, { message: 'Paged the database team' });
     await f.synced(declared.id);
+    const comment = await f.api('POST', `/api/incidents/${declared.id}/updates`, { message: 'We are investigating', visibility: 'comment' });
+    expect(comment).toMatchObject({ status: 201, body: { kind: 'update', visibility: 'comment' } });
+    await f.synced(declared.id);
     await f.patchRecord(sysId, { work_notes: 'Failover started' });
+    await f.patchRecord(sysId, { comments: 'Customers told' });
 
-    const [event] = await applied(sysId, 1);
-    expect(event).toMatchObject({ source: 'poll', type: 'incident.journal', outcome: 'applied' });
-    const timeline = (await f.incident(declared.id)).updates!;
-    expect(timeline.map((u) => [u.source, u.kind, u.author, u.message])).toEqual([
-      ['incident.io', 'update', null, 'Paged the database team'],
-      ['servicenow', 'work_note', USERS.itil.user, 'Failover started'],
+    const events = await applied(sysId, 2);
+    expect(events.map((e) => [e.source, e.type, e.outcome])).toEqual([
+      ['poll', 'incident.journal', 'applied'],
+      ['poll', 'incident.journal', 'applied'],
     ]);
-    const journal = await f.sn.list('sys_journal_field', { sysparm_query: `element_id=${sysId}^ORDERBYsys_created_on`, sysparm_fields: 'value,sys_created_by' });
-    expect(journal.result).toEqual([
-      { value: 'Paged the database team', sys_created_by: USERS.svc.user },
-      { value: 'Failover started', sys_created_by: USERS.itil.user },
+    const timeline = (await f.incident(declared.id)).updates!;
+    expect(timeline.map((u) => [u.source, u.kind, u.visibility, u.author, u.message])).toEqual([
+      ['incident.io', 'update', 'work_note', null, 'Paged the database team'],
+      ['incident.io', 'update', 'comment', null, 'We are investigating'],
+      ['servicenow', 'work_note', 'work_note', USERS.itil.user, 'Failover started'],
+      ['servicenow', 'comment', 'comment', USERS.itil.user, 'Customers told'],
+    ]);
+    const journal = await f.sn.list('sys_journal_field', { sysparm_query: `element_id=${sysId}^ORDERBYsys_created_on`, sysparm_fields: 'element,value,sys_created_by' });
+    expect(journal.result.map((r) => [r.element, r.value, r.sys_created_by]).sort()).toEqual([
+      ['comments', 'Customers told', USERS.itil.user],
+      ['comments', 'We are investigating', USERS.svc.user],
+      ['work_notes', 'Failover started', USERS.itil.user],
+      ['work_notes', 'Paged the database team', USERS.svc.user],
     ]);
     await pollRuns(2);
-    expect(await inboundEvents(sysId)).toHaveLength(1);
+    expect(await inboundEvents(sysId)).toHaveLength(2);
   });
 
   it('an update committed late, stamped inside the overlap window behind the cursor, is still seen', async () => {

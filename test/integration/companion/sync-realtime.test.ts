@@ -236,13 +236,39 @@ describe('ServiceNow → incident.io', () => {
       ['incident.journal', 'applied'],
     ]);
     const timeline = (await f.incident(declared.id)).updates!;
-    expect(timeline.map((u) => [u.source, u.kind, u.author, u.message]).sort()).toEqual([
-      ['servicenow', 'comment', USERS.itil.user, 'Users in Berlin affected'],
-      ['servicenow', 'work_note', USERS.itil.user, 'Checked the concentrator'],
+    expect(timeline.map((u) => [u.source, u.kind, u.visibility, u.author, u.message]).sort()).toEqual([
+      ['servicenow', 'comment', 'comment', USERS.itil.user, 'Users in Berlin affected'],
+      ['servicenow', 'work_note', 'work_note', USERS.itil.user, 'Checked the concentrator'],
     ]);
     const journal = await f.sn.list('sys_journal_field', { sysparm_query: `element_id=${sysId}`, sysparm_fields: 'sys_id' });
     expect(timeline.map((u) => u.servicenow_journal_sys_id).sort()).toEqual(journal.result.map((r) => r.sys_id).sort());
     expect(await writes()).toEqual(before);
+  });
+
+  it('a timeline update becomes a work note by default, or a customer-visible comment when it says so; neither comes back', async () => {
+    const declared = await f.declare({ name: 'Mail delays', severity: 'minor' });
+    const sysId = sysIdOf(await f.synced(declared.id));
+    const note = await f.api('POST', `/api/incidents/${declared.id}/updates`, { message: 'Queue at 40k' });
+    const comment = await f.api('POST', `/api/incidents/${declared.id}/updates`, { message: 'Mail may be late', visibility: 'comment' });
+    expect([note.status, comment.status]).toEqual([201, 201]);
+    expect([(note.body as { visibility: string }).visibility, (comment.body as { visibility: string }).visibility]).toEqual(['work_note', 'comment']);
+    const bad = await f.api('POST', `/api/incidents/${declared.id}/updates`, { message: 'x', visibility: 'public' });
+    expect(bad.status).toBe(400);
+    await f.synced(declared.id);
+    await appDrained();
+
+    const journal = await f.sn.list('sys_journal_field', { sysparm_query: `element_id=${sysId}`, sysparm_fields: 'element,value,sys_created_by' });
+    expect(journal.result.map((r) => [r.element, r.value, r.sys_created_by]).sort()).toEqual([
+      ['comments', 'Mail may be late', USERS.svc.user],
+      ['work_notes', 'Queue at 40k', USERS.svc.user],
+    ]);
+    // The app pushes nothing the integration user wrote.
+    expect(await outbox(sysId)).toEqual([]);
+    const timeline = (await f.incident(declared.id)).updates!;
+    expect(timeline.map((u) => [u.source, u.kind, u.visibility, u.message])).toEqual([
+      ['incident.io', 'update', 'work_note', 'Queue at 40k'],
+      ['incident.io', 'update', 'comment', 'Mail may be late'],
+    ]);
   });
 
   it('a priority 1 incident opened in ServiceNow is declared in incident.io and linked; a lower one is ignored', async () => {
@@ -362,7 +388,7 @@ describe('stale, duplicate and out-of-order events', () => {
     const textType = { ...good, headers: { ...good.headers, 'content-type': 'text/plain' } };
     const notJsonBody = '{"not json';
     const notJson = { body: notJsonBody, headers: { ...good.headers, 'x-incident-io-signature': signBody(secret, notJsonBody) } };
-    const badSchemaBody = JSON.stringify({ ...event(), type: 'incident.exploded' });
+    const badSchemaBody = JSON.stringify({ ...event(), sequence: 'nine' });
     const badSchema = { body: badSchemaBody, headers: { ...good.headers, 'x-incident-io-signature': signBody(secret, badSchemaBody) } };
     const huge = { body: JSON.stringify({ padding: 'x'.repeat(2 * 1024 * 1024) }), headers: good.headers };
 
@@ -386,6 +412,28 @@ describe('stale, duplicate and out-of-order events', () => {
     const reasons = Object.fromEntries(rejected.values.map((v) => [v.labels.reason, v.value]));
     for (const [, , , , code] of cases) expect(reasons[code]).toBeGreaterThanOrEqual(1);
     expect((await f.incident(declared.id)).name).toBe('Refusals');
+  });
+});
+
+describe('a newer app', () => {
+  it('pushes an event type this companion does not know: acknowledged (so the app stops retrying), counted, and nothing stored or changed', async () => {
+    const declared = await f.declare({ name: 'Newer app', severity: 'minor' });
+    const sysId = sysIdOf(await f.synced(declared.id));
+    const secret = f.connection.signingSecret!.reveal();
+    const record = await f.record(sysId);
+    const { changed_fields: _changed, sequence: _sequence, ...envelope } = pushBodyFor(record, { sequence: 9, changedFields: [], values: {} });
+    const attachment = { ...envelope, type: 'incident.attachment', attachment: { sys_id: 'a'.repeat(32), file_name: 'graph.png', size_bytes: 1234 } };
+    const push = signedPush(secret, attachment);
+    const res = await postPush(f.companion.url, CONNECTION, push);
+    expect(res).toEqual({ status: 200, body: { status: 'ignored', event_id: push.eventId } });
+    // An unknown type with a broken envelope is still refused.
+    const broken = signedPush(secret, { ...attachment, schema_version: 2 });
+    expect((await postPush(f.companion.url, CONNECTION, broken)).status).toBe(400);
+
+    expect(await inboundEvents(sysId)).toEqual([]);
+    const received = await f.companion.engine.metrics.eventsReceived.get();
+    expect(received.values.find((v) => v.labels.result === 'ignored')?.value).toBe(1);
+    expect((await f.incident(declared.id)).updates).toEqual([]);
   });
 });
 

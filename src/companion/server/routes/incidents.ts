@@ -1,13 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { IncidentInput, IncidentService } from '../../sync/incident-service';
+import type { FollowUpChanges, FollowUpService } from '../../sync/follow-up-service';
 import { sendError } from '../api-error';
 import { authorizes } from '../api-auth';
-import { DeclareBody, DeclareQuery, IncidentParams, issuesOf, ListQuery, PatchBody, UpdateBody } from '../api-schemas';
+import { DeclareBody, DeclareQuery, FollowUpBody, FollowUpParams, FollowUpPatchBody, IncidentParams, issuesOf, ListQuery, PatchBody, UpdateBody } from '../api-schemas';
+import { followUpView } from '../follow-up-view';
 import { incidentView, updateView } from '../incident-view';
 
 /**
- * The incident API (incident.io's side): declare, list, read, change, and add timeline updates.
+ * The incident API (incident.io's side): declare, list, read, change, add timeline updates, and follow-ups.
  * JSON in and out, validated with zod; a 400 lists every field at fault.
  */
 
@@ -18,7 +20,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, reply: FastifyRep
   return undefined;
 }
 
-export function incidentRoutes(service: IncidentService, apiKey: string | null) {
+export function incidentRoutes(service: IncidentService, apiKey: string | null, followUps?: FollowUpService) {
   return async (api: FastifyInstance): Promise<void> => {
     // JSON only: any other body is a 415 (docs/sync.md), not a string that fails validation.
     api.removeContentTypeParser('text/plain');
@@ -73,8 +75,41 @@ export function incidentRoutes(service: IncidentService, apiKey: string | null) 
       const params = parse(IncidentParams, request.params, reply, 'path');
       const body = params && parse(UpdateBody, request.body ?? {}, reply, 'request body');
       if (!params || !body) return reply;
-      const update = await service.addUpdate(params.id, { message: body.message, author: body.author ?? null });
+      const update = await service.addUpdate(params.id, { message: body.message, author: body.author ?? null, visibility: body.visibility });
       return reply.code(201).send(updateView(update));
     });
+
+    if (followUps) registerFollowUpRoutes(api, followUps);
   };
+}
+
+/** Follow-ups: `/incidents/:id/follow-ups` (POST, GET) and `/incidents/:id/follow-ups/:follow_up_id` (GET, PATCH). */
+function registerFollowUpRoutes(api: FastifyInstance, followUps: FollowUpService): void {
+  api.post('/incidents/:id/follow-ups', async (request, reply) => {
+    const params = parse(IncidentParams, request.params, reply, 'path');
+    const body = params && parse(FollowUpBody, request.body ?? {}, reply, 'request body');
+    if (!params || !body) return reply;
+    return reply.code(201).send(followUpView(await followUps.create(params.id, body)));
+  });
+
+  api.get('/incidents/:id/follow-ups', async (request, reply) => {
+    const params = parse(IncidentParams, request.params, reply, 'path');
+    if (!params) return reply;
+    return { follow_ups: (await followUps.list(params.id)).map(followUpView) };
+  });
+
+  api.get('/incidents/:id/follow-ups/:follow_up_id', async (request, reply) => {
+    const params = parse(FollowUpParams, request.params, reply, 'path');
+    if (!params) return reply;
+    return followUpView(await followUps.get(params.id, params.follow_up_id));
+  });
+
+  api.patch('/incidents/:id/follow-ups/:follow_up_id', async (request, reply) => {
+    const params = parse(FollowUpParams, request.params, reply, 'path');
+    const body = params && parse(FollowUpPatchBody, request.body ?? {}, reply, 'request body');
+    if (!params || !body) return reply;
+    const changes: FollowUpChanges = {};
+    for (const [key, value] of Object.entries(body)) if (value !== undefined) (changes as Record<string, unknown>)[key] = value;
+    return followUpView(await followUps.update(params.id, params.follow_up_id, changes));
+  });
 }

@@ -7,6 +7,8 @@ import { syncCoreV2 } from './0005-sync-core-v2';
 import { createWebUsers } from './0006-create-web-users';
 import { unsettledFields } from './0007-unsettled-fields';
 import { incidentAttributesAndTickets } from './0010-incident-attributes-and-tickets';
+import { timelineVisibility } from './0011-timeline-visibility';
+import { createFollowUps } from './0012-create-follow-ups';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -20,6 +22,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-create-web-users': createWebUsers,
   '0007-unsettled-fields': unsettledFields,
   '0010-incident-attributes-and-tickets': incidentAttributesAndTickets,
+  '0011-timeline-visibility': timelineVisibility,
+  '0012-create-follow-ups': createFollowUps,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */

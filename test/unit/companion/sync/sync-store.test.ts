@@ -76,6 +76,7 @@ describe('migrations 0004-create-sync and 0005-sync-core-v2', () => {
       expect(tables).toEqual([
         'sync_connection_pauses',
         'sync_counters',
+        'sync_follow_ups',
         'sync_inbound_events',
         'sync_incidents',
         'sync_links',
