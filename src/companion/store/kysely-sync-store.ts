@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend';
 import { StoredDataError } from './errors';
 import type {
   ClaimOptions,
@@ -337,7 +338,10 @@ class KyselyIncidentRepository implements IncidentRepository {
 }
 
 class KyselyInboundRepository implements InboundEventRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly backend: StoreBackend,
+  ) {}
 
   async record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }> {
     const id = randomUUID();
@@ -434,7 +438,8 @@ class KyselyInboundRepository implements InboundEventRepository {
           .orderBy('e.next_attempt_at')
           .orderBy('e.received_at')
           .orderBy('e.id')
-          .limit(1),
+          .limit(1)
+          .$if(this.backend.skipLockedClaims, (q) => q.forUpdate().skipLocked()),
       )
       .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'processing'), w('lease_expires_at', '<=', now)])]))
       .returningAll()
@@ -543,7 +548,10 @@ class KyselyInboundRepository implements InboundEventRepository {
 
 
 class KyselyOutboundRepository implements OutboundQueueRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly backend: StoreBackend,
+  ) {}
 
   async enqueue(op: NewOutboundOp): Promise<OutboundOp> {
     const seq = await nextCounter(this.db, 'outbound_op');
@@ -654,7 +662,11 @@ class KyselyOutboundRepository implements OutboundQueueRepository {
           );
         }
         if (excluded.length > 0) candidates = candidates.where('o.connection_id', 'not in', excluded);
-        return candidates.orderBy('o.next_attempt_at').orderBy('o.seq').limit(1);
+        return candidates
+          .orderBy('o.next_attempt_at')
+          .orderBy('o.seq')
+          .limit(1)
+          .$if(this.backend.skipLockedClaims, (q) => q.forUpdate().skipLocked());
       })
       .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'sending'), w('lease_expires_at', '<=', now)])]))
       .returningAll()
@@ -981,10 +993,10 @@ class KyselySyncRepositories implements SyncRepositories {
   readonly owners: OwnerRepository;
   readonly pauses: PauseRepository;
 
-  constructor(db: Db) {
+  constructor(db: Db, backend: StoreBackend) {
     this.incidents = new KyselyIncidentRepository(db);
-    this.inbound = new KyselyInboundRepository(db);
-    this.outbound = new KyselyOutboundRepository(db);
+    this.inbound = new KyselyInboundRepository(db, backend);
+    this.outbound = new KyselyOutboundRepository(db, backend);
     this.cursors = new KyselyPollCursorRepository(db);
     this.owners = new KyselyOwnerRepository(db);
     this.pauses = new KyselyPauseRepository(db);
@@ -992,12 +1004,21 @@ class KyselySyncRepositories implements SyncRepositories {
 }
 
 export class KyselySyncStore extends KyselySyncRepositories implements SyncStore {
-  constructor(private readonly db: Kysely<SyncDatabase>) {
-    super(db);
+  constructor(
+    private readonly db: Kysely<SyncDatabase>,
+    private readonly backend: StoreBackend = SQLITE_BACKEND,
+  ) {
+    super(db, backend);
   }
 
+  /** Serializable on both backends; on PostgreSQL `work` may run again after a conflict, so it only touches the store. */
   transaction<T>(work: (tx: SyncRepositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new KyselySyncRepositories(trx)));
+    return withConflictRetry(this.backend, () => {
+      const builder = this.db.transaction();
+      return (this.backend.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute((trx) =>
+        work(new KyselySyncRepositories(trx, this.backend)),
+      );
+    });
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,7 @@ import { createCatalog } from './0003-create-catalog';
 import { createSync } from './0004-create-sync';
 import { syncCoreV2 } from './0005-sync-core-v2';
 import { createWebUsers } from './0006-create-web-users';
+import { createStoreSettings } from './0008-create-store-settings';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -16,6 +17,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-create-sync': createSync,
   '0005-sync-core-v2': syncCoreV2,
   '0006-create-web-users': createWebUsers,
+  '0008-create-store-settings': createStoreSettings,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */
