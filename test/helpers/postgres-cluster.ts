@@ -20,6 +20,12 @@ export interface TestCluster {
   /** `postgres://postgres@127.0.0.1:<port>/postgres`: the admin database. */
   url: string;
   dataDir: string;
+  port: number;
+  /** Stops the server (fast shutdown: every connection is cut), keeping the data. */
+  stopServer(): void;
+  /** Starts it again on the same port and data. */
+  startServer(): void;
+  /** Stops it and removes its data. */
   stop(): void;
 }
 
@@ -67,8 +73,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   fs.chmodSync(dataDir, 0o700);
   const port = await freePort();
   const remove = () => fs.rmSync(dataDir, { recursive: true, force: true });
-  try {
-    run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+  const startServer = () =>
     run(path.join(bin, 'pg_ctl'), [
       '-D',
       dataDir,
@@ -82,6 +87,10 @@ export async function startTestCluster(): Promise<TestCluster> {
       `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
       'start',
     ]);
+  const stopServer = () => run(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+  try {
+    run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+    startServer();
   } catch (err) {
     remove();
     throw err;
@@ -89,9 +98,12 @@ export async function startTestCluster(): Promise<TestCluster> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     dataDir,
+    port,
+    stopServer,
+    startServer,
     stop() {
       try {
-        run(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+        if (fs.existsSync(path.join(dataDir, 'postmaster.pid'))) run(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
       } finally {
         remove();
       }

@@ -20,6 +20,23 @@ export interface StoreBackend {
 export const SQLITE_BACKEND: StoreBackend = { kind: 'sqlite', skipLockedClaims: false, serializableTransactions: false };
 export const POSTGRES_BACKEND: StoreBackend = { kind: 'postgres', skipLockedClaims: true, serializableTransactions: true };
 
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i;
+
+/**
+ * The database cannot be reached or is shutting down (as opposed to a query that is wrong): the
+ * request may succeed later, so the webhook answers 503 and the app keeps the event and retries.
+ * PostgreSQL SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, cannot connect now).
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)) return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+  }
+  return false;
+}
+
 /** How often a transaction that lost a conflict is run again before its error is passed on. */
 export const TRANSACTION_ATTEMPTS = 12;
 

@@ -100,9 +100,11 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
   const clock = options.clock ?? (() => new Date());
 
   const pool = new pg.Pool({ connectionString: options.url, max: poolSizeOf(options, env), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  // An idle connection the server dropped (restart, failover) must not crash the process: the pool
-  // discards it, and the next query opens a new one or fails (and /healthz says so).
+  // A connection the server dropped (restart, failover) must not crash the process: its query in
+  // progress fails (the caller retries; /healthz says 503), the pool discards it, and the next query
+  // opens a new one. Idle clients report on the pool, checked-out ones on themselves.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect();
     client.release();
