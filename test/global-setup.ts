@@ -22,6 +22,7 @@ export default async function globalSetup(): Promise<void> {
       process.env[TEST_PG_URL_ENV] = globalThis.incidentSnTestCluster.url;
     } catch (err) {
       process.env[TEST_PG_MISSING_ENV] = (err as Error).message;
+      process.stderr.write(`\nThe PostgreSQL suites will fail: no test server could be started (${(err as Error).message})\n\n`);
     }
   }
   await buildApp();

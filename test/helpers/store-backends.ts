@@ -63,7 +63,33 @@ export interface TestStoreOptions {
   migrations?: MigrationProvider;
 }
 
-export type TestStore = OpenedCompanionStore & { readonly tables: () => Promise<string[]> };
+export type TestStore = OpenedCompanionStore & {
+  /** The store's table names, sorted. */
+  readonly tables: () => Promise<string[]>;
+  /** Runs SQL on the database behind the store's back (another connection), returning the rows. */
+  readonly query: (text: string) => Promise<Array<Record<string, unknown>>>;
+};
+
+async function rawQuery(store: OpenedCompanionStore, url: string | undefined, text: string): Promise<Array<Record<string, unknown>>> {
+  if (store.backend === 'sqlite') {
+    const db = new Database(store.file);
+    try {
+      const statement = db.prepare(text);
+      if (statement.reader) return statement.all() as Array<Record<string, unknown>>;
+      statement.run();
+      return [];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as Array<Record<string, unknown>>;
+  } finally {
+    await client.end();
+  }
+}
 
 /** The store's table names, sorted, read straight from the database's catalog. */
 async function tableNames(store: OpenedCompanionStore, url: string | undefined): Promise<string[]> {
@@ -89,7 +115,7 @@ async function tableNames(store: OpenedCompanionStore, url: string | undefined):
 export async function openTestStore(backend: BackendName, options: TestStoreOptions): Promise<TestStore> {
   const store = await openBackend(backend, options);
   const url = backend === 'postgres' ? (options.database?.url ?? (store as { testDatabaseUrl?: string }).testDatabaseUrl) : undefined;
-  return Object.assign(store, { tables: () => tableNames(store, url) });
+  return Object.assign(store, { tables: () => tableNames(store, url), query: (text: string) => rawQuery(store, url, text) });
 }
 
 async function openBackend(backend: BackendName, options: TestStoreOptions): Promise<OpenedCompanionStore> {
