@@ -66,17 +66,17 @@ export interface TestStoreOptions {
 export type TestStore = OpenedCompanionStore & {
   /** The store's table names, sorted. */
   readonly tables: () => Promise<string[]>;
-  /** Runs SQL on the database behind the store's back (another connection), returning the rows. */
-  readonly query: (text: string) => Promise<Array<Record<string, unknown>>>;
+  /** Runs SQL (`?` for each parameter) on the database behind the store's back (another connection), returning the rows. */
+  readonly query: (text: string, ...params: unknown[]) => Promise<Array<Record<string, unknown>>>;
 };
 
-async function rawQuery(store: OpenedCompanionStore, url: string | undefined, text: string): Promise<Array<Record<string, unknown>>> {
+async function rawQuery(store: OpenedCompanionStore, url: string | undefined, text: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
   if (store.backend === 'sqlite') {
     const db = new Database(store.file);
     try {
       const statement = db.prepare(text);
-      if (statement.reader) return statement.all() as Array<Record<string, unknown>>;
-      statement.run();
+      if (statement.reader) return statement.all(...params) as Array<Record<string, unknown>>;
+      statement.run(...params);
       return [];
     } finally {
       db.close();
@@ -85,7 +85,8 @@ async function rawQuery(store: OpenedCompanionStore, url: string | undefined, te
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query(text)).rows as Array<Record<string, unknown>>;
+    let n = 0;
+    return (await client.query(text.replace(/\?/g, () => `$${++n}`), params)).rows as Array<Record<string, unknown>>;
   } finally {
     await client.end();
   }
@@ -115,7 +116,7 @@ async function tableNames(store: OpenedCompanionStore, url: string | undefined):
 export async function openTestStore(backend: BackendName, options: TestStoreOptions): Promise<TestStore> {
   const store = await openBackend(backend, options);
   const url = backend === 'postgres' ? (options.database?.url ?? (store as { testDatabaseUrl?: string }).testDatabaseUrl) : undefined;
-  return Object.assign(store, { tables: () => tableNames(store, url), query: (text: string) => rawQuery(store, url, text) });
+  return Object.assign(store, { tables: () => tableNames(store, url), query: (text: string, ...params: unknown[]) => rawQuery(store, url, text, params) });
 }
 
 async function openBackend(backend: BackendName, options: TestStoreOptions): Promise<OpenedCompanionStore> {
