@@ -42,7 +42,7 @@ export async function startRoundRobinProxy(upstreamPorts: number[]): Promise<Rou
       attempt(1);
     });
   });
-  server.keepAliveTimeout = 1_000;
+  // Node's default keep-alive (5 s) outlasts undici's (4 s): a client never reuses a connection the proxy is closing.
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
