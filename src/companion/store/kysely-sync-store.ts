@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend';
 import { StoredDataError } from './errors';
+import { MAX_SENDS_PER_CONNECTION } from './sync-store';
 import type {
   ClaimOptions,
   ConnectionPause,
@@ -190,6 +191,22 @@ async function nextCounter(db: Db, name: string): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.value);
 }
+
+/** Writes of a connection being sent under a live lease. */
+async function countSending(db: Db, connectionId: string, now: string): Promise<number> {
+  const row = await db
+    .selectFrom('sync_outbound_ops as f')
+    .select((f) => f.fn.countAll<number>().as('n'))
+    .where(OPEN_OUTBOUND('f'))
+    .where('f.connection_id', '=', connectionId)
+    .where('f.state', '=', 'sending')
+    .where('f.lease_expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** A claim over the per-connection limit, given back by rolling its transaction back. */
+class OverLimit extends Error {}
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
@@ -623,10 +640,33 @@ class KyselyOutboundRepository implements OutboundQueueRepository {
   }
 
   /** Open rows only (partial indexes of migration 0005), as the inbound claim; paused connections are skipped unless probed. */
+  /**
+   * On PostgreSQL the per-connection limit is made exact across replicas: the claim and a recount
+   * under a lock on the connection's row run in one transaction, so of two replicas that claimed the
+   * last free place at once, the second sees the first and gives its claim back. (SQLite runs one
+   * writer at a time: the single statement is exact already.)
+   */
   async claim(options: OutboundClaimOptions): Promise<OutboundOp | undefined> {
+    const max = options.maxSendsPerConnection ?? MAX_SENDS_PER_CONNECTION;
+    if (!this.backend.skipLockedClaims || this.db.isTransaction) return this.claimOnce(this.db, options, max);
+    try {
+      return await (this.db as Kysely<SyncDatabase>).transaction().execute(async (trx) => {
+        const op = await this.claimOnce(trx, options, max);
+        if (!op) return undefined;
+        await sql`select id from connections where id = ${op.connectionId} for update`.execute(trx);
+        if ((await countSending(trx, op.connectionId, iso(options.now))) > max) throw new OverLimit();
+        return op;
+      });
+    } catch (err) {
+      if (err instanceof OverLimit) return undefined;
+      throw err;
+    }
+  }
+
+  private async claimOnce(db: Db, options: OutboundClaimOptions, max: number): Promise<OutboundOp | undefined> {
     const now = iso(options.now);
     const excluded = [...(options.excludeConnections ?? [])];
-    const row = await this.db
+    const row = await db
       .updateTable('sync_outbound_ops')
       .set((eb) => ({
         state: 'sending',
@@ -662,6 +702,18 @@ class KyselyOutboundRepository implements OutboundQueueRepository {
           );
         }
         if (excluded.length > 0) candidates = candidates.where('o.connection_id', 'not in', excluded);
+        candidates = candidates.where(
+          (w) =>
+            w
+              .selectFrom('sync_outbound_ops as f')
+              .select((f) => f.fn.countAll<number>().as('n'))
+              .where(OPEN_OUTBOUND('f'))
+              .whereRef('f.connection_id', '=', 'o.connection_id')
+              .where('f.state', '=', 'sending')
+              .where('f.lease_expires_at', '>', now),
+          '<',
+          max,
+        );
         return candidates
           .orderBy('o.next_attempt_at')
           .orderBy('o.seq')

@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { RunningCompanion } from '../../../src/companion/server';
 import { openPostgresStore, SECRET_KEY_ENV, SecretKeyError } from '../../../src/companion/store';
+import { MAX_SENDS_PER_CONNECTION } from '../../../src/companion/store/sync-store';
 import { freePort, startTestCluster, type TestCluster } from '../../helpers/postgres-cluster';
 import { createTestDatabase, openTestStore, TEST_SECRET_KEY, type TestDatabase } from '../../helpers/store-backends';
 import { testConnectionInput } from '../../helpers/sync-store-fixture';
@@ -131,6 +132,33 @@ describe('starting on PostgreSQL', () => {
       } finally {
         await a.close();
         await b.close();
+      }
+    });
+
+    it(`three replicas claiming at once never have more than ${MAX_SENDS_PER_CONNECTION} writes in flight to one connection`, async () => {
+      const stores = await Promise.all([1, 2, 3].map(() => openTestStore('postgres', { dir: '', database })));
+      try {
+        const { connection } = await stores[0]!.saveConnection(testConnectionInput());
+        const t0 = new Date('2026-01-01T00:00:00.000Z');
+        for (let i = 0; i < 30; i++) {
+          await stores[0]!.sync.incidents.insertIncident({ id: `i${i}`, referenceNumber: i + 1, connectionId: connection.id, name: 'x', summary: '', status: 'triage', severity: 'minor', lead: null, createdAt: t0, updatedAt: t0 });
+          await stores[0]!.sync.outbound.enqueue({ incidentId: `i${i}`, connectionId: connection.id, kind: 'create', payload: {}, createdAt: t0 });
+        }
+        const now = new Date(t0.getTime() + 1000);
+        // Rounds: everyone claims at once; at most the limit is out; they finish; again.
+        let done = 0;
+        for (let round = 0; done < 30 && round < 30; round++) {
+          const claims = (await Promise.all(stores.flatMap((s, r) => [0, 1, 2, 3].map((w) => s.sync.outbound.claim({ owner: `r${r}w${w}`, now, leaseMs: 60_000 }))))).filter((c) => c !== undefined);
+          expect(claims.length).toBeLessThanOrEqual(MAX_SENDS_PER_CONNECTION);
+          expect(claims.length).toBeGreaterThan(0);
+          const counts = await stores[1]!.sync.outbound.countByState();
+          expect(counts.sending).toBeLessThanOrEqual(MAX_SENDS_PER_CONNECTION);
+          for (const c of claims) expect(await stores[2]!.sync.outbound.complete(c.id, c.leaseOwner!, { modCount: 1, status: 201, at: now })).toBe(true);
+          done += claims.length;
+        }
+        expect(done).toBe(30);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
       }
     });
 

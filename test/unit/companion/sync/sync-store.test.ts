@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Secret, type Connection } from '../../../../src/companion/store';
-import type { NewInboundEvent, SyncStore } from '../../../../src/companion/store/sync-store';
+import { MAX_SENDS_PER_CONNECTION, type NewInboundEvent, type SyncStore } from '../../../../src/companion/store/sync-store';
 import { openTestStore, STORE_BACKENDS, type TestStore } from '../../../helpers/store-backends';
 
 /** The sync's store over a real SQLite file and a real PostgreSQL database: idempotent writes, atomic claims, leases, fencing. */
@@ -148,6 +148,22 @@ describe.each(STORE_BACKENDS)('sync store on %s', (backend) => {
   });
 
   describe('the outbound queue', () => {
+    it(`never has more than ${MAX_SENDS_PER_CONNECTION} writes in flight to one connection, however many claim at once; an expired lease frees its place`, async () => {
+      for (let i = 0; i < 10; i++) {
+        await incident(`c${i}`);
+        await sync.outbound.enqueue({ incidentId: `c${i}`, connectionId: connection.id, kind: 'create', payload: {}, createdAt: at(0) });
+      }
+      const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => sync.outbound.claim({ owner: `w${i}`, now: at(10), leaseMs: 1_000 })));
+      const claimed = claims.filter((c) => c !== undefined);
+      expect(claimed).toHaveLength(MAX_SENDS_PER_CONNECTION);
+      expect(await sync.outbound.claim({ owner: 'late', now: at(20), leaseMs: 1_000 })).toBeUndefined();
+      expect(await sync.outbound.complete(claimed[0]!.id, claimed[0]!.leaseOwner!, { modCount: 1, status: 201, at: at(30) })).toBe(true);
+      expect(await sync.outbound.claim({ owner: 'next', now: at(40), leaseMs: 1_000 })).toBeDefined();
+      expect(await sync.outbound.claim({ owner: 'late', now: at(50), leaseMs: 1_000 })).toBeUndefined();
+      // The others' leases run out at 1010 ms: their places (and their writes) are free again.
+      expect(await sync.outbound.claim({ owner: 'after', now: at(1_010), leaseMs: 1_000 })).toBeDefined();
+    });
+
     it('sends an incident\'s writes in order: the next is claimable only once the previous is finished', async () => {
       await incident('i1');
       await incident('i2');
