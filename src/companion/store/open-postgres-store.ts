@@ -7,7 +7,7 @@ import { KyselyCompanionStore } from './kysely-store';
 import { migrateToLatest } from './migrations';
 import type { CompanionDatabase } from './schema';
 import { SecretBox } from './secret-box';
-import { loadSecretKey, SECRET_KEY_ENV } from './secret-key';
+import { SECRET_KEY_ENV, secretKeyFromEnv } from './secret-key';
 import { checkStoreKey } from './store-key-check';
 
 export const DATABASE_URL_ENV = 'DATABASE_URL';
@@ -88,15 +88,15 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
   const env = options.env ?? process.env;
   const url = parseDatabaseUrl(options.url);
   const location = describeDatabaseUrl(url);
-  const fromEnv = env[SECRET_KEY_ENV];
-  if (fromEnv === undefined || fromEnv.trim() === '') {
+  const key = secretKeyFromEnv(env);
+  if (key === undefined) {
     throw new SecretKeyError(
       `${SECRET_KEY_ENV} is not set. On PostgreSQL every replica must be given the same key through ${SECRET_KEY_ENV} ` +
         `(for example the output of \`openssl rand -base64 32\`, kept in your secret manager).`,
       { code: 'secret_key_missing' },
     );
   }
-  const box = new SecretBox(loadSecretKey({ env, keyFile: '/nonexistent' }).key);
+  const box = new SecretBox(key);
   const clock = options.clock ?? (() => new Date());
 
   const pool = new pg.Pool({ connectionString: options.url, max: poolSizeOf(options, env), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
