@@ -5,16 +5,16 @@ import { waitFor } from '../helpers/wait-for';
 
 // Issue 15, the fault proof: three companion replicas (the real binary, separate processes) on one
 // PostgreSQL database behind a round-robin proxy; the app pushes to the proxy and incident.io's
-// API goes through it, so any replica takes any push and any request. While people change 20
+// API goes through it, so any replica takes any push and any request. While people change 40
 // incidents on both sides, 2,000 changes in all, random replicas are killed with SIGKILL and
 // started again. Then every incident is linked exactly once, both sides agree on every field,
 // every note is there exactly once on each side, and every field holds the value written last.
 
 const REPLICAS = 3;
-const INCIDENTS = 20;
+const INCIDENTS = 40;
 const CHANGES = 2_000;
 const KILLS = 4;
-const LANES = 6;
+const LANES = 8;
 const SETTLE_DEADLINE_MS = 150_000;
 /** Long enough for 2,000 changes on a loaded 2-core machine; a quiet one is done in about half. */
 const STREAM_DEADLINE_MS = 200_000;
