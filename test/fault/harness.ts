@@ -174,7 +174,8 @@ export async function startCompanion(setup: Setup): Promise<Proc> {
 /** Replica `i` of a setup with replicas, on its own port behind the proxy. */
 export async function startReplica(setup: Setup, i: number): Promise<Proc> {
   const proc = spawnBin(['serve', '--port', String(setup.replicas!.ports[i]), '--db', setup.dbFile], setup.env);
-  await ready(proc, /incident\.io companion listening on/, `companion replica ${i} to listen`);
+  // Three replicas, the instance and the workload share two cores: a start may take a while.
+  await ready(proc, /incident\.io companion listening on/, `companion replica ${i} to listen`, 150_000);
   setup.replicas!.procs[i] = proc;
   return proc;
 }

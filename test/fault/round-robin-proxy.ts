@@ -26,7 +26,8 @@ export async function startRoundRobinProxy(upstreamPorts: number[]): Promise<Rou
       const body = Buffer.concat(chunks);
       const attempt = (tries: number): void => {
         const port = upstreamPorts[next++ % upstreamPorts.length]!;
-        const upstream = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        // A new connection each time (agent false): a pooled one may belong to a replica killed since.
+        const upstream = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers, agent: false }, (answer) => {
           served.set(port, (served.get(port) ?? 0) + 1);
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
@@ -42,7 +43,9 @@ export async function startRoundRobinProxy(upstreamPorts: number[]): Promise<Rou
       attempt(1);
     });
   });
-  // Node's default keep-alive (5 s) outlasts undici's (4 s): a client never reuses a connection the proxy is closing.
+  // Far longer than undici's client keep-alive (4 s, on a timer that runs late on a loaded machine):
+  // the client always closes an idle connection first, never reusing one the proxy is closing.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
