@@ -54,7 +54,7 @@ export async function runImportCatalog(
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
     name = connectionNameOf(flags.name, io.env);
-    store = await openStore({ ...storeOptionsOf(flags, io.env) });
+    store = await openStore(storeOptionsOf(flags, io.env));
   } catch (err) {
     printCommandError(io, err, json);
     return { exitCode: EXIT.usage, results: null };

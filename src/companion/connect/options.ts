@@ -161,6 +161,7 @@ export async function resolveConnectSettings(flags: ConnectFlags, io: CommandIo)
   const name = connectionNameOf(flags.name, env);
   const publicUrl = publicUrlOf(value('publicUrl') ?? DEFAULT_PUBLIC_URL);
 
+  const databaseUrl = databaseUrlOf(flags.databaseUrl, env);
   const clientSecret = value('clientSecret') ?? (await prompted(CONNECT_OPTIONS.clientSecret, io));
   const password = value('password') ?? (await prompted(CONNECT_OPTIONS.password, io));
   return {
@@ -172,7 +173,7 @@ export async function resolveConnectSettings(flags: ConnectFlags, io: CommandIo)
     ...(name !== undefined ? { name } : {}),
     publicUrl,
     dbFile: dbFileOf(flags.db, env),
-    ...(databaseUrlOf(flags.databaseUrl, env) !== undefined ? { databaseUrl: databaseUrlOf(flags.databaseUrl, env)! } : {}),
+    ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     json: flags.json === true,
   };
 }

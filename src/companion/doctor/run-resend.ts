@@ -56,7 +56,7 @@ export async function runResend(
   try {
     request = requestOf(flags);
     name = connectionNameOf(flags.name, io.env);
-    store = await openStore({ ...storeOptionsOf(flags, io.env) });
+    store = await openStore(storeOptionsOf(flags, io.env));
   } catch (err) {
     printCommandError(io, err, json);
     return { exitCode: EXIT.usage, results: { requeued: null } };

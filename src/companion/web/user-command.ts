@@ -45,7 +45,7 @@ export async function runUserAdd(flags: UserAddFlags, io: UserIo): Promise<Comma
     if (!EMAIL.test(email) || email.length > 254) throw new CommandOptionsError('Give the user\'s email address: --email someone@example.com.', 'missing_option');
     const password = await readPassword(io);
     checkPasswordStrength(password);
-    const store = await openStore({ ...storeOptionsOf(flags, io.env) });
+    const store = await openStore(storeOptionsOf(flags, io.env));
     try {
       const hash = await hashPassword(password);
       if (flags.replace && (await store.users.setPassword(email, hash))) {
