@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandIo } from '../connect/command-io';
-import { CONNECT_OPTIONS } from '../connect/options';
+import { CONNECT_OPTIONS, DATABASE_URL_FLAG, DATABASE_URL_HELP } from '../connect/options';
 import { DEFAULT_DB_FILE } from '../store';
 import { runImportCatalog, type ImportCatalogFlags } from './run-import-catalog';
 
@@ -15,6 +15,7 @@ export function registerImportCatalogCommand(program: Command, io: () => Command
     )
     .option('--name <name>', `the connection (${CONNECT_OPTIONS.name.env}); required when more than one is stored`)
     .option('--db <file>', `the companion's database (${CONNECT_OPTIONS.db.env}; default ${DEFAULT_DB_FILE})`)
+    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
     .option('--full', 'read every row again and mark rows no longer on the instance as deleted')
     .option('--json', 'print only a JSON summary at the end')
     .action(async (flags: ImportCatalogFlags) => {

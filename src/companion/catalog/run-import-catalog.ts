@@ -1,10 +1,10 @@
 import { describeError, IncidentSnError } from '../../shared/errors';
 import type { ServiceNowConnectionOptions } from '../client';
 import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
-import { CommandOptionsError, connectionNameOf, dbFileOf } from '../connect/options';
+import { CommandOptionsError, connectionNameOf, storeOptionsOf } from '../connect/options';
 import { printCommandError, printJson } from '../connect/output';
 import { loadConnection } from '../doctor/load-connection';
-import { openSqliteStore } from '../store';
+import { openStore } from '../store';
 import { openCatalogClient, type CatalogClient } from './catalog-client';
 import { CatalogImportError } from './errors';
 import { importCatalog, type CatalogImportSummary } from './import-catalog';
@@ -19,6 +19,7 @@ import { barProgress, formatSummary, lineProgress, summaryJson, type ProgressRep
 export interface ImportCatalogFlags {
   name?: string;
   db?: string;
+  databaseUrl?: string;
   full?: boolean;
   json?: boolean;
 }
@@ -50,10 +51,10 @@ export async function runImportCatalog(
 ): Promise<CommandOutcome<CatalogImportSummary | null>> {
   const json = flags.json === true;
   let name: string | undefined;
-  let store: Awaited<ReturnType<typeof openSqliteStore>>;
+  let store: Awaited<ReturnType<typeof openStore>>;
   try {
     name = connectionNameOf(flags.name, io.env);
-    store = await openSqliteStore({ file: dbFileOf(flags.db, io.env), env: io.env });
+    store = await openStore(storeOptionsOf(flags, io.env));
   } catch (err) {
     printCommandError(io, err, json);
     return { exitCode: EXIT.usage, results: null };

@@ -214,11 +214,13 @@ export class KyselyCatalogStore implements CatalogStore {
     const at = input.at.toISOString();
     const records = page.records as readonly CatalogRecordVersion[];
     return this.db.transaction().execute(async (trx) => {
-      // A write first, so SQLite takes the write lock now rather than failing to upgrade a read later.
+      // A write first, so SQLite takes the write lock now rather than failing to upgrade a read later;
+      // on PostgreSQL the (no-op) update locks the table's cursor row, so two imports of one table
+      // (two replicas' import-catalog) store their pages one after the other, never interleaved.
       await trx
         .insertInto('catalog_cursors')
         .values({ connection_id: connectionId, source_table: page.table, updated_on: null, last_completed_at: null, last_full_at: null })
-        .onConflict((oc) => oc.columns(['connection_id', 'source_table']).doNothing())
+        .onConflict((oc) => oc.columns(['connection_id', 'source_table']).doUpdateSet({ source_table: page.table }))
         .execute();
 
       const stored = await this.storedVersions(trx, mapping.table, connectionId, records.map((r) => r.sysId));

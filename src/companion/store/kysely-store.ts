@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend';
 import type {
   CompanionStore,
   Connection,
@@ -84,7 +85,7 @@ export class KyselyCompanionStore implements CompanionStore {
   }
 
   get sync(): KyselySyncStore {
-    return (this.syncStore ??= new KyselySyncStore(this.db as unknown as Kysely<SyncDatabase>));
+    return (this.syncStore ??= new KyselySyncStore(this.db as unknown as Kysely<SyncDatabase>, this.backend));
   }
 
   get catalog(): KyselyCatalogStore {
@@ -95,11 +96,12 @@ export class KyselyCompanionStore implements CompanionStore {
     private readonly db: Kysely<CompanionDatabase>,
     private readonly box: SecretBox,
     private readonly clock: () => Date = () => new Date(),
+    private readonly backend: StoreBackend = SQLITE_BACKEND,
   ) {}
 
   async saveConnection(input: ConnectionInput): Promise<SavedConnection> {
     checkInput(input);
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       const existing = await trx.selectFrom('connections').selectAll().where('instance_url', '=', input.instanceUrl).executeTakeFirst();
       await this.checkConflicts(trx, input, existing);
       const now = this.clock().toISOString();
@@ -202,7 +204,7 @@ export class KyselyCompanionStore implements CompanionStore {
   }
 
   async moveConnection(name: string, instanceUrl: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       const other = await trx.selectFrom('connections').select('name').where('instance_url', '=', instanceUrl).executeTakeFirst();
       if (other && other.name !== name) {
         throw new ConnectionConflictError(
@@ -228,6 +230,13 @@ export class KyselyCompanionStore implements CompanionStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  private inTransaction<T>(work: (trx: Transaction<CompanionDatabase>) => Promise<T>): Promise<T> {
+    return withConflictRetry(this.backend, () => {
+      const builder = this.db.transaction();
+      return (this.backend.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute(work);
+    });
   }
 
   private async checkConflicts(trx: Transaction<CompanionDatabase>, input: ConnectionInput, existing: ConnectionRow | undefined): Promise<void> {

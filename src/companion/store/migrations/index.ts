@@ -6,6 +6,7 @@ import { createSync } from './0004-create-sync';
 import { syncCoreV2 } from './0005-sync-core-v2';
 import { createWebUsers } from './0006-create-web-users';
 import { unsettledFields } from './0007-unsettled-fields';
+import { createStoreSettings } from './0008-create-store-settings';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-sync-core-v2': syncCoreV2,
   '0006-create-web-users': createWebUsers,
   '0007-unsettled-fields': unsettledFields,
+  '0008-create-store-settings': createStoreSettings,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */
