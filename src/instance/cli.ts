@@ -89,8 +89,7 @@ export function registerInstanceCommand(program: Command): void {
           '  OAuth client      incident-io-local / local-client-secret',
         );
       }
-      lines.push(`Stop with Ctrl+C, or kill -INT ${process.pid}.`);
-      process.stdout.write(`${lines.join('\n')}\n`);
+      // The handlers first: whoever reads "Stop with Ctrl+C" may send SIGINT at once, and without a handler it would kill the process.
       onStopSignals({
         stop: (signal) => {
           logger.info({ signal }, 'stopping the local instance');
@@ -106,5 +105,7 @@ export function registerInstanceCommand(program: Command): void {
           );
         },
       });
+      lines.push(`Stop with Ctrl+C, or kill -INT ${process.pid}.`);
+      process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

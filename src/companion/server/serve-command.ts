@@ -72,14 +72,7 @@ export async function runServe(
     printCommandError(io, err, false);
     return { exitCode: EXIT.usage, results: {} };
   }
-  io.stdout(
-    `incident.io companion listening on ${companion.url}\n` +
-      `  incident API   ${companion.url}/api/incidents${io.env[API_KEY_ENV] ? ' (Authorization: Bearer $' + API_KEY_ENV + ')' : ''}\n` +
-      `  app pushes     ${companion.url}/webhooks/servicenow/<connection>\n` +
-      `  health         ${companion.url}/healthz   metrics ${companion.url}/metrics\n` +
-      `  stop           Ctrl+C, or kill -INT ${process.pid}\n`,
-  );
-  deps.onStarted?.(companion);
+  // The signal handlers before the banner: whoever reads it may send SIGINT at once.
   let markClosed!: () => void;
   const companionClosed = new Promise<void>((resolve) => (markClosed = resolve));
   const stop =
@@ -88,6 +81,14 @@ export async function runServe(
       const stopListening = onStopSignals({ stop: () => resolve() });
       void companionClosed.then(stopListening);
     });
+  io.stdout(
+    `incident.io companion listening on ${companion.url}\n` +
+      `  incident API   ${companion.url}/api/incidents${io.env[API_KEY_ENV] ? ' (Authorization: Bearer $' + API_KEY_ENV + ')' : ''}\n` +
+      `  app pushes     ${companion.url}/webhooks/servicenow/<connection>\n` +
+      `  health         ${companion.url}/healthz   metrics ${companion.url}/metrics\n` +
+      `  stop           Ctrl+C, or kill -INT ${process.pid}\n`,
+  );
+  deps.onStarted?.(companion);
   await stop;
   io.stderr('Stopping: finishing work in progress…\n');
   try {

@@ -8,6 +8,7 @@ import type {
   ConnectionPause,
   FieldVersions,
   UnsettledFields,
+  OwnWrites,
   OwnerRepository,
   PauseRepository,
   QueueOwner,
@@ -122,6 +123,7 @@ function toLink(row: Selectable<SyncLinksTable>): IncidentLink {
     snapshot: readObject<Record<string, string>>('sync_links', row.incident_id, 'snapshot', row.snapshot),
     fieldVersions: readObject<FieldVersions>('sync_links', row.incident_id, 'field_versions', row.field_versions),
     unsettledFields: readObject<UnsettledFields>('sync_links', row.incident_id, 'unsettled_fields', row.unsettled_fields),
+    ownWrites: readObject<OwnWrites>('sync_links', row.incident_id, 'own_writes', row.own_writes),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -335,6 +337,7 @@ class KyselyIncidentRepository implements IncidentRepository {
         snapshot: JSON.stringify(link.snapshot),
         field_versions: '{}',
         unsettled_fields: '{}',
+        own_writes: '{}',
         created_at: iso(at),
         updated_at: iso(at),
         deleted_at: null,
@@ -354,6 +357,7 @@ class KyselyIncidentRepository implements IncidentRepository {
     if (changes.snapshot !== undefined) set.snapshot = JSON.stringify(changes.snapshot);
     if (changes.fieldVersions !== undefined) set.field_versions = JSON.stringify(changes.fieldVersions);
     if (changes.unsettledFields !== undefined) set.unsettled_fields = JSON.stringify(changes.unsettledFields);
+    if (changes.ownWrites !== undefined) set.own_writes = JSON.stringify(changes.ownWrites);
     await this.db.updateTable('sync_links').set(set).where('incident_id', '=', incidentId).execute();
   }
 }

@@ -50,6 +50,8 @@ export interface SyncLinksTable {
   field_versions: string;
   /** JSON: ServiceNow field → the sys_mod_count its snapshot value is from, when older than last_applied_mod_count (see UnsettledFields). */
   unsettled_fields: string;
+  /** JSON: ServiceNow field → the companion's last write of it (see OwnWrites). */
+  own_writes: string;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;

@@ -86,6 +86,13 @@ export type FieldVersions = Partial<Record<string, FieldVersion>>;
  */
 export type UnsettledFields = Partial<Record<string, { seen: number; until: number }>>;
 
+/**
+ * Per ServiceNow field, the companion's last write of it: decided on version `decidedOn` (what it
+ * knew), made version `landed`, carrying incident.io's change of `changedAt`. A change by someone
+ * else between the two was overwritten by a write that did not know it.
+ */
+export type OwnWrites = Partial<Record<string, { decidedOn: number; landed: number; changedAt: string }>>;
+
 export interface IncidentLink {
   incidentId: string;
   connectionId: string;
@@ -106,6 +113,8 @@ export interface IncidentLink {
   fieldVersions: FieldVersions;
   /** Fields of the snapshot older than `lastAppliedModCount` (their pushes are awaited). */
   unsettledFields: UnsettledFields;
+  /** The companion's last write of each field (a change made while it was on its way may be restored). */
+  ownWrites: OwnWrites;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -129,6 +138,7 @@ export interface LinkChanges {
   snapshot?: ServiceNowSnapshot;
   fieldVersions?: FieldVersions;
   unsettledFields?: UnsettledFields;
+  ownWrites?: OwnWrites;
 }
 
 // ── Inbound events ────────────────────────────────────────────────────────────

@@ -57,6 +57,12 @@ export async function applyRecordChange(
       throw new ConcurrentChangeError(`incident ${incident.reference}`);
     }
   }
+  // A later ServiceNow change the companion's own write overwrote: written back, with its time.
+  if (Object.keys(decision.restore).length > 0) {
+    const basis = { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 };
+    const fields = Object.fromEntries(Object.entries(decision.restore).map(([key, change]) => [key, { ...change!, basis }]));
+    await tx.outbound.enqueue({ incidentId: incident.id, connectionId: link.connectionId, kind: 'update', payload: { fields }, createdAt: now });
+  }
   for (const drop of decision.dropFromOps) {
     const op = openOps.find((o) => o.id === drop.opId)!;
     const payload = withoutFields(op.payload, drop.fields);
@@ -74,6 +80,7 @@ export async function applyRecordChange(
       lastAppliedModCount: decision.lastAppliedModCount,
       fieldVersions,
       unsettledFields: decision.unsettledFields,
+      ownWrites: decision.ownWrites,
       ...(change.record.number ? { number: change.record.number } : {}),
       ...input.linkChanges,
     },

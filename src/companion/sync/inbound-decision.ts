@@ -1,4 +1,4 @@
-import type { FieldChange, FieldVersion, FieldVersions, IncidentLink, IncidentValues, OutboundOp, ServiceNowSnapshot, SyncedField, UnsettledFields } from '../store/sync-store';
+import type { FieldChange, FieldVersion, FieldVersions, IncidentLink, IncidentValues, OutboundOp, OwnWrites, ServiceNowSnapshot, SyncedField, UnsettledFields } from '../store/sync-store';
 import { severityForPriority, statusForState, type SyncMapping } from './mapping';
 import { COMPANION_FIELDS, diffSnapshots, TRACKED_FIELDS, type InboundChange, type ServiceNowVersion, type TrackedField } from './servicenow-record';
 
@@ -78,6 +78,14 @@ export interface RecordChangeDecision {
   fieldVersions: FieldVersions;
   /** The link's unsettled fields afterwards. */
   unsettledFields: UnsettledFields;
+  /** The link's own writes afterwards (a restored field is no longer one). */
+  ownWrites: OwnWrites;
+  /**
+   * ServiceNow changes the companion's own write overwrote without knowing them (made between its read
+   * and its write) that are later than incident.io's change it carried: written back to ServiceNow
+   * with their time (the incident takes them too, in incidentChanges).
+   */
+  restore: Partial<Record<SyncedField, FieldChange>>;
 }
 
 const SEVERITY_SOURCES: readonly TrackedField[] = ['priority', 'impact', 'urgency'];
@@ -121,7 +129,7 @@ export interface DecideInput {
    * shows what differs, not when it changed.
    */
   change: Pick<InboundChange, 'sequence' | 'occurredAt' | 'record'> & Partial<Pick<InboundChange, 'changedFields'>>;
-  link: Pick<IncidentLink, 'snapshot' | 'lastAppliedModCount'> & Partial<Pick<IncidentLink, 'fieldVersions' | 'unsettledFields'>>;
+  link: Pick<IncidentLink, 'snapshot' | 'lastAppliedModCount'> & Partial<Pick<IncidentLink, 'fieldVersions' | 'unsettledFields' | 'ownWrites'>>;
   /** The incident's writes not finished yet (pending or sending), in order. */
   openOps: readonly Pick<OutboundOp, 'id' | 'state' | 'payload'>[];
   mapping: SyncMapping;
@@ -176,6 +184,9 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
       conflicts: [],
       fieldVersions: link.fieldVersions ?? {},
       unsettledFields: unsettled,
+      ownWrites: link.ownWrites ?? {},
+      restore: {},
+      ...restoreOverwritten(input),
     };
   }
   const exclude = new Set(input.exclude ?? []);
@@ -270,7 +281,47 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
     conflicts,
     fieldVersions,
     unsettledFields: unsettled,
+    ownWrites: link.ownWrites ?? {},
+    restore: {},
   };
+}
+
+/**
+ * A push too old for a field only because the companion's own write of it landed after it: when the
+ * change was made between that write's read and its landing (the write did not know it) and later
+ * than incident.io's change the write carried, the write overwrote a later change. It is restored:
+ * the incident takes ServiceNow's value and a write puts it back, with the change's time. Nothing
+ * when someone changed the field again after the write (that change stands). Returns the parts of
+ * the decision to override, or nothing.
+ */
+function restoreOverwritten(input: DecideInput): Partial<RecordChangeDecision> {
+  const { change, link, incident } = input;
+  if (!Array.isArray(change.changedFields) || !link.ownWrites) return {};
+  const fields = TRACKED_FIELDS.filter((f) => {
+    const own = link.ownWrites?.[f];
+    if (!own || !change.changedFields!.includes(f) || !(f in change.record.snapshot)) return false;
+    if (!(own.decidedOn < change.sequence && change.sequence < own.landed)) return false;
+    if ((link.fieldVersions?.[f]?.modCount ?? -1) > own.landed) return false;
+    return seconds(change.occurredAt) > seconds(own.changedAt);
+  });
+  if (fields.length === 0) return {};
+  const values = incidentValuesFrom(fields, change.record.snapshot, incident, input.mapping);
+  const restore: Partial<Record<SyncedField, FieldChange>> = {};
+  const incidentChanges: Partial<IncidentValues> = {};
+  for (const [key, value] of Object.entries(values) as Array<[SyncedField, string | null]>) {
+    restore[key] = { value, changedAt: new Date(Date.parse(change.occurredAt)).toISOString() };
+    if (incident[key] !== value) (incidentChanges as Record<string, unknown>)[key] = value;
+  }
+  const ownWrites: OwnWrites = { ...link.ownWrites };
+  const fieldVersions: FieldVersions = { ...link.fieldVersions };
+  for (const key of Object.keys(restore) as SyncedField[]) {
+    for (const f of SERVICENOW_FIELDS_OF[key]) {
+      delete ownWrites[f];
+      fieldVersions[f] = { modCount: change.sequence, at: change.occurredAt };
+    }
+  }
+  if (Object.keys(restore).length === 0) return {};
+  return { outcome: 'applied', incidentChanges, restore, ownWrites, fieldVersions, changed: fields };
 }
 
 /**

@@ -13,19 +13,19 @@ import {
 } from '../client';
 import type { CompanionStore, Connection } from '../store';
 import { StoredDataError } from '../store/errors';
-import type { IncidentLink, OutboundOp, StoredIncident, SyncedField, SyncRepositories, TimelineUpdate } from '../store/sync-store';
+import type { FieldChange, IncidentLink, IncidentValues, OutboundOp, OwnWrites, StoredIncident, SyncedField, SyncRepositories, TimelineUpdate } from '../store/sync-store';
 import { retryDelayMs, type BackoffPolicy } from './backoff';
 import type { ConnectionProblems } from './connection-problems';
 import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
-import { decideQueuedWrite, readMayMislead, SERVICENOW_FIELDS_OF } from './inbound-decision';
+import { decideQueuedWrite, incidentValuesFrom, readMayMislead, SERVICENOW_FIELDS_OF, serviceNowWins } from './inbound-decision';
 import type { SyncMapping } from './mapping';
 import { ownEarlierAttempt } from './own-writes';
 import { OUTBOX_PULL_LIMIT, pullOwedEvents } from './outbox-pull';
 import type { SyncMetrics } from './metrics';
-import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion } from './servicenow-record';
+import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion, type TrackedField } from './servicenow-record';
 import type { ServiceNowLookups } from './servicenow-lookups';
 import { performWrite, type WriteOutcome } from './servicenow-writer';
 
@@ -196,7 +196,7 @@ export class OutboundProcessor {
         { connection, table, incident: current.incident, link: current.link, mapping: this.deps.mapping, lookups: this.deps.lookups, signal },
         current.op,
       );
-      await this.record(current.op, current.incident, connection, outcome);
+      await this.record(current.op, current.incident, connection, outcome, current.link?.lastAppliedModCount ?? null);
       const result = outcome.kind === 'created' && outcome.adopted ? 'adopted' : outcome.version === null && outcome.kind === 'updated' ? 'noop' : 'done';
       metrics.outboundWrites.inc({ connection: label, kind: op.kind, result });
       logger.debug({ op: op.id, kind: op.kind, incident: incident.reference, result }, 'wrote to ServiceNow');
@@ -392,7 +392,7 @@ export class OutboundProcessor {
    * any field it did not write that differs from the snapshot was changed by someone else just
    * before (its own event is now older than our write, so stale): that change is applied here.
    */
-  private async record(op: OutboundOp, incident: StoredIncident, connection: Connection, outcome: WriteOutcome): Promise<void> {
+  private async record(op: OutboundOp, incident: StoredIncident, connection: Connection, outcome: WriteOutcome, decidedOn: number | null): Promise<void> {
     const { owner } = this.deps;
     await retryOnConflict(() =>
       this.deps.store.sync.transaction(async (tx) => {
@@ -413,16 +413,75 @@ export class OutboundProcessor {
               mapping: this.deps.mapping,
               exclude: outcome.kind === 'updated' ? outcome.written : [],
               awaitPushes: connection.mode === 'realtime',
-              linkChanges: { lastWrittenModCount: Math.max(link.lastWrittenModCount, version.modCount) },
+              linkChanges: {
+                lastWrittenModCount: Math.max(link.lastWrittenModCount, version.modCount),
+                ...(outcome.kind === 'updated' && decidedOn !== null ? { ownWrites: ownWritesAfter(link, op, outcome.written, decidedOn, version.modCount) } : {}),
+              },
               ...(outcome.kind === 'updated' ? { ownWrite: { fields: outcome.written, modCount: version.modCount } } : {}),
               now: at,
             });
+            if (outcome.kind === 'updated' && decidedOn !== null) await this.restoreOverwritten(tx, incident.id, link, op, outcome.written, decidedOn, version.modCount, at);
           }
         }
         const notices = outcome.kind === 'noted' ? [] : outcome.notices;
         for (const text of notices) await tx.incidents.insertUpdate(notice(incident.id, text, at));
       }),
     );
+  }
+
+  /**
+   * ServiceNow changes this write overwrote without knowing them: applied while it was being sent
+   * (between its read and its landing, so it won for then) and later than incident.io's change it
+   * carried. The later change is put back: the incident takes it and a write restores it in
+   * ServiceNow, with the change's time (docs/sync.md, "the window between the read and the write").
+   */
+  private async restoreOverwritten(
+    tx: SyncRepositories,
+    incidentId: string,
+    before: IncidentLink,
+    op: OutboundOp,
+    written: readonly string[],
+    decidedOn: number,
+    landed: number,
+    at: Date,
+  ): Promise<void> {
+    const restore: Partial<Record<SyncedField, FieldChange>> = {};
+    const fields: TrackedField[] = [];
+    for (const [key, change] of Object.entries(op.payload.fields ?? {}) as Array<[SyncedField, FieldChange | undefined]>) {
+      if (!change) continue;
+      const later = SERVICENOW_FIELDS_OF[key].filter((f) => {
+        const version = before.fieldVersions[f];
+        return written.includes(f) && version !== undefined && version.modCount > decidedOn && version.modCount < landed && serviceNowWins(change, version);
+      });
+      if (later.length === 0) continue;
+      fields.push(...later);
+      const times = later.map((f) => before.fieldVersions[f]!.at).sort();
+      restore[key] = { value: null, changedAt: new Date(Date.parse(times[times.length - 1]!)).toISOString() };
+    }
+    if (fields.length === 0) return;
+    const incident = await tx.incidents.getIncident(incidentId);
+    const link = await tx.incidents.getLink(incidentId);
+    if (!incident || !link) return;
+    const values = incidentValuesFrom(fields, before.snapshot, incident, this.deps.mapping);
+    const changes: Partial<IncidentValues> = {};
+    for (const key of Object.keys(restore) as SyncedField[]) {
+      const value = values[key];
+      if (value === undefined) {
+        delete restore[key];
+        continue;
+      }
+      restore[key] = { ...restore[key]!, value, basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } };
+      if (incident[key] !== value) (changes as Record<string, unknown>)[key] = value;
+    }
+    if (Object.keys(restore).length === 0) return;
+    if (Object.keys(changes).length > 0 && !(await tx.incidents.updateIncident(incident.id, incident.version, changes, at))) {
+      throw new ConcurrentChangeError(`incident ${incident.reference}`);
+    }
+    const ownWrites: OwnWrites = { ...link.ownWrites };
+    for (const f of fields) delete ownWrites[f];
+    await tx.incidents.updateLink(incidentId, { ownWrites }, at);
+    await tx.outbound.enqueue({ incidentId, connectionId: link.connectionId, kind: 'update', payload: { fields: restore }, createdAt: at });
+    this.deps.logger.info({ op: op.id, incident: incident.reference, restored: Object.keys(restore) }, 'a ServiceNow change made while this write was on its way is later than it: restored');
   }
 
   private async linkCreated(tx: SyncRepositories, incident: StoredIncident, connection: Connection, version: ServiceNowVersion, at: Date): Promise<void> {
@@ -445,4 +504,16 @@ export class OutboundProcessor {
 export function unsettledFieldsOf(op: Pick<OutboundOp, 'payload'>, link: Pick<IncidentLink, 'unsettledFields'>): string[] {
   const keys = Object.keys(op.payload.fields ?? {}) as SyncedField[];
   return keys.flatMap((key) => SERVICENOW_FIELDS_OF[key].filter((f) => link.unsettledFields[f] !== undefined));
+}
+
+/** The link's own writes once this write landed: each field it wrote, with what it was decided on and when incident.io's change was made. */
+function ownWritesAfter(link: IncidentLink, op: OutboundOp, written: readonly string[], decidedOn: number, landed: number): OwnWrites {
+  const out: OwnWrites = { ...link.ownWrites };
+  for (const [key, change] of Object.entries(op.payload.fields ?? {}) as Array<[SyncedField, FieldChange | undefined]>) {
+    if (!change) continue;
+    for (const field of SERVICENOW_FIELDS_OF[key]) {
+      if (written.includes(field)) out[field] = { decidedOn: link.unsettledFields[field]?.seen ?? decidedOn, landed, changedAt: change.changedAt };
+    }
+  }
+  return out;
 }

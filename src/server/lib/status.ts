@@ -1,7 +1,6 @@
-import type { CloneDetected } from './clone-guard.ts';
-import type { AppConfig, ConfigSummary } from './config.ts';
+import type { AppConfig } from './config.ts';
 import { PING_EVENT_TYPE } from './constants.ts';
-import { buildHealth, type LastDelivery } from './health.ts';
+import { buildHealth, type Health } from './health.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import { glideToIso } from './time.ts';
 
@@ -20,17 +19,7 @@ export interface LastTestEvent {
  * What the app's Status page shows (incident.io → Status): GET /health's facts about the app, for
  * an admin, without the caller's own checks, plus the last test event. Never the secret.
  */
-export interface AppStatus {
-  app: { scope: string; version: string };
-  instance: string;
-  time: string;
-  config: ConfigSummary;
-  outbox: { [state: string]: number };
-  oldest_pending_age_seconds: number | null;
-  last_delivery: LastDelivery | null;
-  clone_detected: CloneDetected | null;
-  last_test_event: LastTestEvent | null;
-}
+export type AppStatus = Omit<Health, 'caller'> & { last_test_event: LastTestEvent | null };
 
 export function buildStatus(deps: { config: AppConfig; store: OutboxStore; nowMs: number; instance: string }): AppStatus {
   const health = buildHealth({ ...deps, caller: { user_name: '', roles: {}, task_access: { create: false, read: false, write: false } } });

@@ -271,3 +271,35 @@ describe('unsettled fields: a version that does not say when a field changed', (
     expect(decision.incidentChanges).toEqual({});
   });
 });
+
+describe("a ServiceNow change made while the companion's own write was on its way", () => {
+  // The companion's write of the status was decided on version 5, landed as version 8, and carried incident.io's change of 10:00:05.
+  const link = (fieldVersions = {}) => ({
+    snapshot: BASE_SNAPSHOT,
+    lastAppliedModCount: 8,
+    fieldVersions,
+    ownWrites: { state: { decidedOn: 5, landed: 8, changedAt: '2026-01-01T10:00:05.000Z' } },
+  });
+  const push = (sequence: number, occurredAt: string, changedFields = ['state']): DecideInput => ({
+    ...input(sequence, { state: '6', close_code: 'Solution provided' }),
+    link: link(),
+    change: { sequence, occurredAt, record: version(sequence, { state: '6', close_code: 'Solution provided' }), changedFields },
+  });
+
+  it('is restored when it is later than the change the write carried: the incident takes it and a write puts it back', () => {
+    const decision = decideRecordChange(push(7, '2026-01-01T10:00:09Z'));
+    expect(decision.outcome).toBe('applied');
+    expect(decision.incidentChanges).toEqual({ status: 'resolved' });
+    expect(decision.restore).toEqual({ status: { value: 'resolved', changedAt: '2026-01-01T10:00:09.000Z' } });
+    expect(decision.ownWrites).toEqual({});
+    expect(decision.lastAppliedModCount).toBe(8);
+  });
+
+  it('is not restored when it is older than that change, was known to the write, came after it, or was changed again since', () => {
+    expect(decideRecordChange(push(7, '2026-01-01T10:00:04Z')).outcome).toBe('stale');
+    expect(decideRecordChange(push(5, '2026-01-01T10:00:09Z')).outcome).toBe('stale');
+    expect(decideRecordChange(push(7, '2026-01-01T10:00:09Z', ['description'])).outcome).toBe('stale');
+    const changedAgain = { ...push(7, '2026-01-01T10:00:09Z'), link: link({ state: { modCount: 9, at: '2026-01-01T10:00:10Z' } }) };
+    expect(decideRecordChange(changedAgain).restore).toEqual({});
+  });
+});
