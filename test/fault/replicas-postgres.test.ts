@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
 import { killAll, killReplica, outbox, outboxBacklog, printFigures, startReplica, startSetup, teardown, type Setup } from './harness';
 import { seededRandom, Workload } from './workload';
 import { createTestDatabase, type TestDatabase } from '../helpers/store-backends';
@@ -28,8 +31,23 @@ let database: TestDatabase | undefined;
 afterAll(async () => {
   killAll();
   await teardown(setup);
+  if (database && process.env.FAULT_LOG_DIR) await dumpSyncTables(database.url, process.env.FAULT_LOG_DIR);
   await database?.drop();
 });
+
+/** With FAULT_LOG_DIR, the sync tables are kept beside the logs (the database is dropped with the run's cluster). */
+async function dumpSyncTables(url: string, dir: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const table of ['sync_incidents', 'sync_links', 'sync_inbound_events', 'sync_outbound_ops', 'sync_timeline_updates']) {
+      const { rows } = await client.query(`SELECT * FROM ${table}`);
+      fs.writeFileSync(path.join(dir, `${table}.json`), JSON.stringify(rows, null, 1));
+    }
+  } finally {
+    await client.end();
+  }
+}
 
 it(`${REPLICAS} replicas on PostgreSQL survive ${KILLS} kill -9s during ${CHANGES} changes, losing, duplicating and reverting nothing`, async () => {
   database = await createTestDatabase();

@@ -11,7 +11,8 @@ export function registerImportCatalogCommand(program: Command, io: () => Command
     .description(
       "Import the connection's CMDB (CIs of every class, services), users, groups and memberships into the companion's " +
         'catalog. A re-run reads only what changed; --full reads everything and marks what is gone as deleted. ' +
-        'Exit status: 0 imported, 1 a table was refused or the import stopped (run it again to continue), 2 could not run.',
+        'One import per connection runs at a time across replicas. Exit status: 0 imported, 1 a table was refused or the import ' +
+        'stopped (run it again to continue), 2 could not run (or another replica is importing that connection).',
     )
     .option('--name <name>', `the connection (${CONNECT_OPTIONS.name.env}); required when more than one is stored`)
     .option('--db <file>', `the companion's database (${CONNECT_OPTIONS.db.env}; default ${DEFAULT_DB_FILE})`)

@@ -3,6 +3,8 @@ import type {
   CatalogCi,
   CatalogGroup,
   CatalogGroupMember,
+  CatalogImportHolder,
+  CatalogImportLeaseResult,
   CatalogRecordOf,
   CatalogRecordVersion,
   CatalogService,
@@ -33,7 +35,7 @@ import { decideVersion } from './catalog-versions';
  * multi-row upserts, one cursor update; never a statement per record.
  */
 
-type RowTable = Exclude<keyof CatalogDatabase, 'catalog_cursors'>;
+type RowTable = Exclude<keyof CatalogDatabase, 'catalog_cursors' | 'catalog_import_leases'>;
 type DataColumns<Row> = Omit<Row, keyof CatalogRowColumns>;
 
 /** How one source table's records become rows of its catalog table, and back. */
@@ -207,6 +209,43 @@ interface StoredVersionRow {
 
 export class KyselyCatalogStore implements CatalogStore {
   constructor(private readonly db: Kysely<CatalogDatabase>) {}
+
+  async takeImportLease(connectionId: string, holder: CatalogImportHolder, at: Date, until: Date): Promise<CatalogImportLeaseResult> {
+    const row = { owner: holder.owner, host: holder.host, pid: holder.pid, since: at.toISOString(), until: until.toISOString() };
+    // No transaction: each statement is atomic on both databases, and of two replicas racing, only
+    // one insert or one conditional update can succeed.
+    const inserted = await this.db
+      .insertInto('catalog_import_leases')
+      .values({ connection_id: connectionId, ...row })
+      .onConflict((oc) => oc.column('connection_id').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { taken: true };
+    const updated = await this.db
+      .updateTable('catalog_import_leases')
+      .set(row)
+      .where('connection_id', '=', connectionId)
+      .where((eb) => eb.or([eb('owner', '=', holder.owner), eb('until', '<', row.since)]))
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 1) return { taken: true };
+    const current = await this.db.selectFrom('catalog_import_leases').selectAll().where('connection_id', '=', connectionId).executeTakeFirst();
+    // Released between the two statements: free again.
+    if (!current) return this.takeImportLease(connectionId, holder, at, until);
+    return { taken: false, holder: { owner: current.owner, host: current.host, pid: current.pid }, since: new Date(current.since), until: new Date(current.until) };
+  }
+
+  async renewImportLease(connectionId: string, owner: string, until: Date): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('catalog_import_leases')
+      .set({ until: until.toISOString() })
+      .where('connection_id', '=', connectionId)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
+  async releaseImportLease(connectionId: string, owner: string): Promise<void> {
+    await this.db.deleteFrom('catalog_import_leases').where('connection_id', '=', connectionId).where('owner', '=', owner).execute();
+  }
 
   async storePage(input: StoreCatalogPageInput): Promise<StoredCatalogPage> {
     const { connectionId, page } = input;

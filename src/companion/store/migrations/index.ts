@@ -7,6 +7,7 @@ import { syncCoreV2 } from './0005-sync-core-v2';
 import { createWebUsers } from './0006-create-web-users';
 import { unsettledFields } from './0007-unsettled-fields';
 import { createStoreSettings } from './0008-create-store-settings';
+import { createCatalogImportLeases } from './0009-create-catalog-import-leases';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -20,6 +21,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-create-web-users': createWebUsers,
   '0007-unsettled-fields': unsettledFields,
   '0008-create-store-settings': createStoreSettings,
+  '0009-create-catalog-import-leases': createCatalogImportLeases,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */

@@ -1,3 +1,4 @@
+import { CatalogImportBusyError, CatalogImportLeaseLostError, withImportLease } from '../../../../src/companion/catalog';
 import { Secret } from '../../../../src/companion/store';
 import type { CatalogCi, CatalogStore, CatalogUser } from '../../../../src/companion/store/catalog-store';
 import { tempDataDir } from '../../../helpers/command-io';
@@ -201,6 +202,70 @@ describe.each(STORE_BACKENDS)('on %s', (backend) => {
       await catalog.storePage({ connectionId: acme, page: { table: 'sys_user_grmember', records: [member(20, 1, 10), member(22, 2, 10)] }, at: later, markSeen: true });
       await catalog.completeTable({ connectionId: acme, table: 'sys_user_grmember', startedAt: later, full: true, at: later });
       expect((await catalog.groupsOfUser(acme, sysId(1))).map((g) => g.name)).toEqual(['Group 10']);
+    });
+  });
+
+  describe('import lease', () => {
+    const holder = (n: number) => ({ owner: `import-${n}`, host: `replica-${n}`, pid: 1000 + n });
+    const after = (ms: number) => new Date(T0.getTime() + ms);
+
+    it('has one holder at a time, and says who holds it and since when', async () => {
+      expect(await catalog.takeImportLease(acme, holder(1), T0, after(5_000))).toEqual({ taken: true });
+      expect(await catalog.takeImportLease(acme, holder(2), after(1_000), after(6_000))).toEqual({
+        taken: false,
+        holder: holder(1),
+        since: T0,
+        until: after(5_000),
+      });
+      // Another connection's import is not held up.
+      expect(await catalog.takeImportLease(await connectionNamed('beta'), holder(2), after(1_000), after(6_000))).toEqual({ taken: true });
+      expect(await catalog.renewImportLease(acme, 'import-1', after(9_000))).toBe(true);
+      expect(await catalog.takeImportLease(acme, holder(2), after(7_000), after(12_000))).toMatchObject({ taken: false, until: after(9_000) });
+      await catalog.releaseImportLease(acme, 'import-2');
+      expect(await catalog.takeImportLease(acme, holder(2), after(7_000), after(12_000))).toMatchObject({ taken: false });
+      await catalog.releaseImportLease(acme, 'import-1');
+      expect(await catalog.takeImportLease(acme, holder(2), after(7_000), after(12_000))).toEqual({ taken: true });
+    });
+
+    it('lapses when its holder stops renewing it; the old holder can then no longer renew it', async () => {
+      await catalog.takeImportLease(acme, holder(1), T0, after(5_000));
+      expect(await catalog.takeImportLease(acme, holder(2), after(5_001), after(10_001))).toEqual({ taken: true });
+      expect(await catalog.renewImportLease(acme, 'import-1', after(11_000))).toBe(false);
+      expect(await catalog.takeImportLease(acme, holder(1), after(6_000), after(11_000))).toMatchObject({ taken: false, holder: holder(2), since: after(5_001) });
+    });
+
+    it('goes to exactly one of several replicas racing for it', async () => {
+      const results = await Promise.all([1, 2, 3, 4, 5].map((n) => catalog.takeImportLease(acme, holder(n), T0, after(5_000))));
+      expect(results.filter((r) => r.taken)).toHaveLength(1);
+      const losers = results.filter((r): r is Extract<typeof r, { taken: false }> => !r.taken);
+      expect(losers).toHaveLength(4);
+      expect(new Set(losers.map((r) => r.holder.owner)).size).toBe(1);
+    });
+
+    it('withImportLease refuses a second import while the first runs, and frees the connection when it ends', async () => {
+      const connection = { id: acme, name: 'acme' };
+      let second: unknown;
+      const result = await withImportLease({ catalog, connection }, async () => {
+        second = await withImportLease({ catalog, connection }, async () => 'ran').catch((err: unknown) => err);
+        return 'first';
+      });
+      expect(result).toBe('first');
+      expect(second).toBeInstanceOf(CatalogImportBusyError);
+      expect((second as Error).message).toMatch(new RegExp(`Another replica is importing the catalog of connection "acme": process ${process.pid} on \\S+, since \\d{4}-`));
+      expect(await withImportLease({ catalog, connection }, async () => 'again')).toBe('again');
+      expect(await store.query('SELECT * FROM catalog_import_leases')).toEqual([]);
+    });
+
+    it('withImportLease stops the work when another process took the lease over', async () => {
+      const connection = { id: acme, name: 'acme' };
+      const run = withImportLease({ catalog, connection, renewMs: 20 }, async (signal) => {
+        await store.query("UPDATE catalog_import_leases SET owner = 'import-other'");
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        throw signal.reason;
+      });
+      await expect(run).rejects.toThrow(CatalogImportLeaseLostError);
+      // The other holder's lease is left alone.
+      expect((await store.query('SELECT owner FROM catalog_import_leases')).map((r) => r.owner)).toEqual(['import-other']);
     });
   });
 
