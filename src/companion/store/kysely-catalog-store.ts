@@ -28,6 +28,7 @@ import type {
   CatalogUsersTable,
 } from './catalog-schema';
 import { decideVersion } from './catalog-versions';
+import type { CompanionDatabase } from './schema';
 
 /**
  * CatalogStore over kysely, with portable queries only (SQLite today, PostgreSQL later). A page is
@@ -208,7 +209,7 @@ interface StoredVersionRow {
 }
 
 export class KyselyCatalogStore implements CatalogStore {
-  constructor(private readonly db: Kysely<CatalogDatabase>) {}
+  constructor(private readonly db: Kysely<CompanionDatabase>) {}
 
   async takeImportLease(connectionId: string, holder: CatalogImportHolder, at: Date, until: Date): Promise<CatalogImportLeaseResult> {
     const row = { owner: holder.owner, host: holder.host, pid: holder.pid, since: at.toISOString(), until: until.toISOString() };
@@ -521,7 +522,7 @@ export class KyselyCatalogStore implements CatalogStore {
   }
 
   private async storedVersions(
-    trx: Transaction<CatalogDatabase>,
+    trx: Transaction<CompanionDatabase>,
     table: RowTable,
     connectionId: string,
     sysIds: readonly string[],
@@ -540,7 +541,7 @@ export class KyselyCatalogStore implements CatalogStore {
     return found;
   }
 
-  private async upsert(trx: Transaction<CatalogDatabase>, table: RowTable, rows: readonly Record<string, unknown>[]): Promise<void> {
+  private async upsert(trx: Transaction<CompanionDatabase>, table: RowTable, rows: readonly Record<string, unknown>[]): Promise<void> {
     if (rows.length === 0) return;
     const untyped = trx as unknown as Transaction<UntypedDatabase>;
     const updatable = Object.keys(rows[0]!).filter((c) => c !== 'connection_id' && c !== 'sys_id');

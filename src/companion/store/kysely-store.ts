@@ -9,16 +9,13 @@ import type {
   ConnectionSummary,
   SavedConnection,
 } from './companion-store';
-import type { CatalogDatabase } from './catalog-schema';
 import { ConnectionConflictError, InvalidConnectionError } from './errors';
 import { KyselyCatalogStore } from './kysely-catalog-store';
 import type { CompanionDatabase, ConnectionsTable } from './schema';
 import { sameSecret, Secret } from './secret';
 import { KyselySyncStore } from './kysely-sync-store';
-import type { SyncDatabase } from './sync-schema';
 import type { SecretBox } from './secret-box';
 import { KyselyUserStore } from './kysely-user-store';
-import type { UserDatabase } from './user-schema';
 
 /**
  * CompanionStore over kysely: the same code for every dialect kysely supports (SQLite today,
@@ -81,15 +78,15 @@ export class KyselyCompanionStore implements CompanionStore {
   private userStore?: KyselyUserStore;
 
   get users(): KyselyUserStore {
-    return (this.userStore ??= new KyselyUserStore(this.db as unknown as Kysely<UserDatabase>, this.clock));
+    return (this.userStore ??= new KyselyUserStore(this.db, this.clock));
   }
 
   get sync(): KyselySyncStore {
-    return (this.syncStore ??= new KyselySyncStore(this.db as unknown as Kysely<SyncDatabase>, this.backend));
+    return (this.syncStore ??= new KyselySyncStore(this.db, this.backend));
   }
 
   get catalog(): KyselyCatalogStore {
-    return (this.catalogStore ??= new KyselyCatalogStore(this.db as unknown as Kysely<CatalogDatabase>));
+    return (this.catalogStore ??= new KyselyCatalogStore(this.db));
   }
 
   constructor(

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend';
 import { StoredDataError } from './errors';
 import { MAX_SENDS_PER_CONNECTION } from './sync-store';
+import type { CompanionDatabase } from './schema';
 import type {
   ClaimOptions,
   ConnectionPause,
@@ -42,7 +43,6 @@ import type {
   TimelineUpdate,
 } from './sync-store';
 import type {
-  SyncDatabase,
   SyncInboundEventsTable,
   SyncIncidentsTable,
   SyncLinksTable,
@@ -56,7 +56,7 @@ import type {
  * for one row, exactly one gets it. Completion is fenced by the lease owner.
  */
 
-type Db = Kysely<SyncDatabase> | Transaction<SyncDatabase>;
+type Db = Kysely<CompanionDatabase> | Transaction<CompanionDatabase>;
 
 const iso = (d: Date): string => d.toISOString();
 const dateOrNull = (text: string | null): Date | null => (text === null ? null : new Date(text));
@@ -670,7 +670,7 @@ class KyselyOutboundRepository implements OutboundQueueRepository {
     const max = options.maxSendsPerConnection ?? MAX_SENDS_PER_CONNECTION;
     if (!this.backend.skipLockedClaims || this.db.isTransaction) return this.claimOnce(this.db, options, max);
     try {
-      return await (this.db as Kysely<SyncDatabase>).transaction().execute(async (trx) => {
+      return await (this.db as Kysely<CompanionDatabase>).transaction().execute(async (trx) => {
         const op = await this.claimOnce(trx, options, max);
         if (!op) return undefined;
         await sql`select id from connections where id = ${op.connectionId} for update`.execute(trx);
@@ -1077,7 +1077,7 @@ class KyselySyncRepositories implements SyncRepositories {
 
 export class KyselySyncStore extends KyselySyncRepositories implements SyncStore {
   constructor(
-    private readonly db: Kysely<SyncDatabase>,
+    private readonly db: Kysely<CompanionDatabase>,
     private readonly backend: StoreBackend = SQLITE_BACKEND,
   ) {
     super(db, backend);

@@ -119,8 +119,8 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
 
   const db = new Kysely<CompanionDatabase>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await migrateToLatest(db as unknown as Kysely<unknown>, options.migrations);
-    await checkStoreKey(db as unknown as Kysely<unknown>, box, location, clock());
+    await migrateToLatest(db, options.migrations);
+    await checkStoreKey(db, box, location, clock());
   } catch (err) {
     await db.destroy();
     throw err;

@@ -65,7 +65,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
 
   const db = new Kysely<CompanionDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
-    await migrateToLatest(db as unknown as Kysely<unknown>, options.migrations);
+    await migrateToLatest(db, options.migrations);
   } catch (err) {
     await db.destroy();
     throw err;

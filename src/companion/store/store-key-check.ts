@@ -1,12 +1,8 @@
 import type { Kysely } from 'kysely';
+import type { CompanionDatabase } from './schema';
 import { SecretKeyError } from './errors';
 import type { SecretBox } from './secret-box';
 import { SECRET_KEY_ENV } from './secret-key';
-
-interface KeyCheckDatabase {
-  store_settings: { name: string; value: string; updated_at: string };
-  connections: { oauth_client_secret_sealed: string };
-}
 
 export const SECRET_KEY_ID_SETTING = 'secret_key_id';
 
@@ -21,8 +17,7 @@ function keyIdInSealed(sealed: string): string | undefined {
  * the database records its key's id (not the key); a database that already holds sealed secrets
  * records the id they were sealed with, so a wrong key is caught on the very first start too.
  */
-export async function checkStoreKey(db: Kysely<unknown>, box: SecretBox, where: string, at: Date): Promise<void> {
-  const k = db as Kysely<KeyCheckDatabase>;
+export async function checkStoreKey(k: Kysely<CompanionDatabase>, box: SecretBox, where: string, at: Date): Promise<void> {
   let stored = (await k.selectFrom('store_settings').select('value').where('name', '=', SECRET_KEY_ID_SETTING).executeTakeFirst())?.value;
   if (stored === undefined) {
     const sealed = await k.selectFrom('connections').select('oauth_client_secret_sealed').limit(1).executeTakeFirst();

@@ -34,7 +34,7 @@ export class StaticMigrationProvider implements MigrationProvider {
 }
 
 /** Brings the database up to date; throws StoreOpenError saying what went wrong. */
-export async function migrateToLatest(db: Kysely<unknown>, provider: MigrationProvider = new StaticMigrationProvider()): Promise<string[]> {
+export async function migrateToLatest<DB>(db: Kysely<DB>, provider: MigrationProvider = new StaticMigrationProvider()): Promise<string[]> {
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
