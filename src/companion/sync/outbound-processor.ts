@@ -239,9 +239,14 @@ export class OutboundProcessor {
     const version = versionFromRow(row);
     const byIntegrationUser = version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase();
     const newer = version.modCount > link.lastAppliedModCount;
-    // A field this write sets that a version showed changed at an unknown time (decideRecordChange), or a read that cannot tell.
-    const unsettled = unsettledFieldsOf(op, link);
-    const misleading = newer && readMayMislead(op.payload.fields ?? {}, version);
+    // A field a queued write sets that a version showed changed at an unknown time (decideRecordChange), or a read that cannot
+    // tell. Every open write of the incident counts, not only this one: the read is applied to all of them, and its time would
+    // otherwise drop a later write's field for a ServiceNow change older than it (the PostgreSQL fault suite found this: a
+    // write left with no field of its own read the record and dropped the next write's summary).
+    const open = newer ? await sync.outbound.listOpen(op.incidentId) : [];
+    const writes = [op, ...open.filter((o) => o.id !== op.id)];
+    const unsettled = [...new Set(writes.flatMap((w) => unsettledFieldsOf(w, link)))];
+    const misleading = newer && writes.some((w) => readMayMislead(w.payload.fields ?? {}, version));
     this.deps.logger.debug(
       { op: op.id, fields: Object.keys(op.payload.fields ?? {}), read: version.modCount, applied: link.lastAppliedModCount, updatedAt: version.updatedAt, unsettled, misleading },
       'a write read its record before sending',
