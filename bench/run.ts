@@ -7,10 +7,14 @@
  *
  * These machines are shared and noisy: compare ratios (measured side by side), not absolute times.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { buildAppIfStale } from '../src/shared/build-app';
+import { startTestCluster } from '../test/helpers/postgres-cluster';
+import { startRoundRobinProxy } from '../test/fault/round-robin-proxy';
 import { ACCOUNTS } from './fixtures/accounts';
 import type { IncidentRef } from './fixtures/pushes';
 import { monotonicMs, startPart, type Part } from './lib/part';
@@ -156,7 +160,17 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
     const connected = await companion.part.call<{ mode: string }>('connect', { instanceUrl: app.url, storeFile });
     if (connected.mode !== 'realtime') throw new Error(`expected a real-time connection, got ${connected.mode}`);
     log(`declaring ${sizes.incidents} incidents in incident.io and waiting until each is in ServiceNow`);
+    const declareStart = monotonicMs();
     const incidents = await loadgen.call<Array<{ id: string; sysId: string; number: string }>>('declareIncidents', { companionUrl: companion.url, count: sizes.incidents, timeoutMs: 120_000 });
+    const sqliteEndToEnd = sizes.incidents / ((monotonicMs() - declareStart) / 1000);
+    results.end_to_end_sqlite_incidents_per_s = figure({
+      value: sqliteEndToEnd,
+      unit: 'incidents/s',
+      reference: null,
+      ratio: null,
+      target: `reported: ${sizes.incidents} incidents declared one after another until each is in ServiceNow (one companion, SQLite)`,
+      met: true,
+    });
     await companion.applied.quiet(1_000, 30_000);
 
     // ── Latency: the floor, then ServiceNow change → applied in incident.io, one at a time ──
@@ -271,6 +285,9 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
 
     // ── Catalog import vs raw paging, and its peak memory ──
     await catalog(s, sizes, loadgen, results);
+
+    // ── Replicas on PostgreSQL: 1, 2 and 3 behind a round-robin proxy, against the SQLite figures ──
+    await replicas(s, sizes, loadgen, results, { ingest: emptyIngest.perSecond, endToEnd: sqliteEndToEnd });
     return results;
   } finally {
     await Promise.all(s.parts.map((p) => p.stop(5_000)));
@@ -396,6 +413,78 @@ async function catalog(s: Stack, sizes: BenchSizes, loadgen: Part, results: Resu
     met: imported.peakRssMb !== null && imported.peakRssMb < 200,
   });
   await instance.call('stop').catch(() => undefined);
+}
+
+/**
+ * The same ingest and end-to-end runs as above, with 1, 2 and 3 companion replicas (each its own
+ * process) on one PostgreSQL database (a throw-away cluster of Debian's binaries) behind a
+ * round-robin proxy that the app and the load generator go through; each count gets a fresh
+ * database and instance. The SQLite figures (one companion, no proxy) are the reference.
+ */
+async function replicas(s: Stack, sizes: BenchSizes, loadgen: Part, results: Results, sqlite: { ingest: number; endToEnd: number }): Promise<void> {
+  const cluster = await startTestCluster();
+  const secretKey = crypto.randomBytes(32).toString('base64');
+  try {
+    for (const count of [1, 2, 3] as const) {
+      log(`replicas: ${count} on PostgreSQL behind a round-robin proxy`);
+      const admin = new pg.Client({ connectionString: cluster.url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE bench_${count}`);
+      await admin.end();
+      const databaseUrl = cluster.url.replace(/\/postgres$/, `/bench_${count}`);
+      const instance = s.start('instance-part.ts', `instance (${count} replicas)`);
+      const { url: instanceUrl } = await instance.call<{ url: string }>('start', { app: true });
+      const storeFile = path.join(s.dir, `unused-${count}.db`);
+      const parts: Part[] = [];
+      const ports: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const part = s.start('companion-part.ts', `companion replica ${i + 1}/${count}`);
+        parts.push(part);
+        ports.push((await part.call<{ port: number }>('start', { storeFile, port: 0, databaseUrl, secretKey })).port);
+      }
+      const proxy = await startRoundRobinProxy(ports);
+      try {
+        await parts[0]!.call('connect', { instanceUrl, storeFile, publicUrl: proxy.url, databaseUrl, secretKey });
+        const started = monotonicMs();
+        const incidents = await loadgen.call<IncidentRef[]>('declareIncidents', { companionUrl: proxy.url, count: sizes.incidents, timeoutMs: 180_000 });
+        const endToEnd = sizes.incidents / ((monotonicMs() - started) / 1000);
+        const secret = await parts[0]!.call<string>('signingSecret');
+        const refs = incidents.map((i) => ({ sysId: i.sysId, number: i.number }));
+        const ingest = await loadgen.call<{ perSecond: number; non2xx: number; errors: number }>('ingest', {
+          url: proxy.url,
+          secret,
+          incidents: refs,
+          firstSequence: 20_000,
+          seconds: sizes.ingestSeconds,
+          connections: sizes.ingestConnections,
+        });
+        if (ingest.non2xx > 0 || ingest.errors > 0) throw new Error(`${count} replicas refused ${ingest.non2xx} pushes (${ingest.errors} errors)`);
+        log(`replicas: ${count}: ${ingest.perSecond.toFixed(0)} pushes/s stored, ${endToEnd.toFixed(1)} incidents/s end to end; requests per replica ${[...proxy.served.values()].join(' / ')}`);
+        const plural = count === 1 ? 'replica' : 'replicas';
+        results[`pg_ingest_${count}_${plural}_events_per_s`] = figure({
+          value: ingest.perSecond,
+          unit: 'events/s',
+          reference: sqlite.ingest,
+          ratio: ingest.perSecond / sqlite.ingest,
+          target: `reported: signed pushes stored by ${count} ${plural} on PostgreSQL through the proxy, over one companion on SQLite`,
+          met: true,
+        });
+        results[`pg_end_to_end_${count}_${plural}_incidents_per_s`] = figure({
+          value: endToEnd,
+          unit: 'incidents/s',
+          reference: sqlite.endToEnd,
+          ratio: endToEnd / sqlite.endToEnd,
+          target: `reported: incidents declared until each is in ServiceNow, ${count} ${plural} on PostgreSQL, over SQLite`,
+          met: true,
+        });
+      } finally {
+        await proxy.close();
+        await Promise.all([...parts.map((p) => p.call('stop').catch(() => undefined)), instance.call('stop').catch(() => undefined)]);
+      }
+    }
+  } finally {
+    cluster.stop();
+  }
 }
 
 async function main(): Promise<void> {

@@ -30,6 +30,13 @@ export const FIGURE_NAMES = [
   'app_db_ops_per_change',
   'backlog_drain_ratio',
   'crash_recovery_s',
+  'end_to_end_sqlite_incidents_per_s',
+  'pg_ingest_1_replica_events_per_s',
+  'pg_ingest_2_replicas_events_per_s',
+  'pg_ingest_3_replicas_events_per_s',
+  'pg_end_to_end_1_replica_incidents_per_s',
+  'pg_end_to_end_2_replicas_incidents_per_s',
+  'pg_end_to_end_3_replicas_incidents_per_s',
 ] as const;
 
 export type FigureName = (typeof FIGURE_NAMES)[number];

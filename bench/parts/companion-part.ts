@@ -1,5 +1,6 @@
 import { runConnect } from '../../src/companion/connect/run-connect';
 import { startCompanion, type RunningCompanion } from '../../src/companion/server';
+import { SECRET_KEY_ENV } from '../../src/companion/store';
 import { silentLogger } from '../../src/shared/logger';
 import { ACCOUNTS, API_KEY, CONNECTION_NAME, OAUTH_CLIENT } from '../fixtures/accounts';
 import { monotonicMs, notify, servePart } from '../lib/part';
@@ -19,11 +20,13 @@ function running(): RunningCompanion {
 }
 
 servePart({
-  async start(options: { storeFile: string; port: number; pollIntervalMs?: number }) {
+  async start(options: { storeFile: string; port: number; pollIntervalMs?: number; databaseUrl?: string; secretKey?: string }) {
     companion = await startCompanion({
       storeFile: options.storeFile,
       port: options.port,
-      env: {},
+      // A replica on PostgreSQL: the shared database and the key every replica is given.
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+      env: options.secretKey ? { [SECRET_KEY_ENV]: options.secretKey } : {},
       apiKey: API_KEY,
       logger: silentLogger(),
       ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
@@ -39,7 +42,7 @@ servePart({
   },
 
   /** `incident-sn connect` against the instance, as a customer runs it (default client settings). */
-  async connect(options: { instanceUrl: string; storeFile: string }) {
+  async connect(options: { instanceUrl: string; storeFile: string; publicUrl?: string; databaseUrl?: string; secretKey?: string }) {
     const c = running();
     let out = '';
     const outcome = await runConnect(
@@ -50,11 +53,12 @@ servePart({
         username: ACCOUNTS.svc.user,
         password: ACCOUNTS.svc.password,
         name: CONNECTION_NAME,
-        publicUrl: c.url,
+        publicUrl: options.publicUrl ?? c.url,
         db: options.storeFile,
+        ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
         json: true,
       },
-      { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {} },
+      { stdout: (t) => (out += t), stderr: (t) => (out += t), env: options.secretKey ? { [SECRET_KEY_ENV]: options.secretKey } : {} },
     );
     if (outcome.exitCode !== 0) throw new Error(`connect failed (exit ${outcome.exitCode}): ${out}`);
     c.engine.registry.invalidate();

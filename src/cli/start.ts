@@ -4,6 +4,7 @@ import readline from 'node:readline';
 import type { Command } from 'commander';
 import { runImportCatalog } from '../companion/catalog/run-import-catalog';
 import type { CommandIo } from '../companion/connect/command-io';
+import { DATABASE_URL_FLAG, DATABASE_URL_HELP } from '../companion/connect/options';
 import { runConnect } from '../companion/connect/run-connect';
 import { startCompanion, type RunningCompanion } from '../companion/server/start-companion';
 import { startInstance, type RunningInstance } from '../instance';
@@ -45,6 +46,8 @@ export interface StartOptions {
   instancePort?: number;
   /** The companion's port (default 3000; 0 picks a free one). */
   port?: number;
+  /** PostgreSQL for the companion's data instead of the data folder's companion.db (else DATABASE_URL). */
+  databaseUrl?: string;
 }
 
 export interface RunningStack {
@@ -156,8 +159,16 @@ async function startServices(dataDir: string, options: StartOptions, io: Command
     io.stdout(`Local ServiceNow instance (an emulator): ${instance.url}\n`);
     const companionPort = options.port ?? 3000;
     const companionDb = path.join(dataDir, 'companion.db');
+    // --database-url, else DATABASE_URL (each command resolves it the same way), else companionDb.
+    const database = { db: companionDb, ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}) };
     companion = await listen('companion', '--port', companionPort, () =>
-      startCompanion({ storeFile: companionDb, port: companionPort, env: io.env, logger: createLogger('companion', { level: 'warn' }) }),
+      startCompanion({
+        storeFile: companionDb,
+        ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
+        port: companionPort,
+        env: io.env,
+        logger: createLogger('companion', { level: 'warn' }),
+      }),
     );
     io.stdout(`Companion (the incident.io side): ${companion.url}\n\nConnecting the companion to the instance:\n`);
     // The same local instance on another port since the last run: move the connection (keeping
@@ -167,13 +178,13 @@ async function startServices(dataDir: string, options: StartOptions, io: Command
     }
 
     const connected = await runConnect(
-      { instance: instance.url, ...LOCAL_CREDENTIALS, name: LOCAL_CONNECTION, publicUrl: companion.url, db: companionDb },
+      { instance: instance.url, ...LOCAL_CREDENTIALS, name: LOCAL_CONNECTION, publicUrl: companion.url, ...database },
       io,
     );
     if (connected.exitCode !== 0) throw new StartError('Connecting to the local instance failed (see the checks above).', { code: 'connect_failed' });
 
     io.stdout('\nImporting the catalog (CIs, services, users, groups):\n');
-    const imported = await runImportCatalog({ name: LOCAL_CONNECTION, db: companionDb }, io);
+    const imported = await runImportCatalog({ name: LOCAL_CONNECTION, ...database }, io);
     if (imported.exitCode !== 0) io.stderr('The catalog import did not finish; the sync runs without it. Re-run: incident-sn import-catalog\n');
   } catch (err) {
     await companion?.close().catch(() => undefined);
@@ -256,12 +267,13 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('Run everything locally: build the app, start the local instance with it, connect the companion, import the catalog, serve.')
-    .option('--reset', 'delete the local data (both databases and the key) and start over; asks first on a terminal')
+    .option('--reset', 'delete the local data (both databases and the key; never a --database-url database) and start over; asks first on a terminal')
     .option('--yes', 'with --reset: delete without asking (needed when not on a terminal)')
     .option('--data-dir <dir>', 'where the databases live', '.data')
     .option('--instance-port <port>', 'the local instance\'s port (0: a free one)', port, 8080)
     .option('--port <port>', 'the companion\'s port (0: a free one)', port, 3000)
-    .action(async (flags: { reset?: boolean; yes?: boolean; dataDir: string; instancePort: number; port: number }) => {
+    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
+    .action(async (flags: { reset?: boolean; yes?: boolean; dataDir: string; instancePort: number; port: number; databaseUrl?: string }) => {
       const out = io();
       const dataDir = path.resolve(flags.dataDir);
       // Listening from the start: a stop asked for while starting (the build can take a while)
@@ -295,6 +307,7 @@ export function registerStartCommand(program: Command): void {
             dataDir: flags.dataDir,
             instancePort: flags.instancePort,
             port: flags.port,
+            ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
           },
           out,
         );

@@ -4,7 +4,7 @@ import type { CommandIo } from './connect/command-io';
 import { DEFAULT_PUBLIC_URL } from './connect/connection-name';
 
 import { promptHidden } from './connect/prompt';
-import { CONNECT_OPTIONS, type ConnectFlags } from './connect/options';
+import { CONNECT_OPTIONS, DATABASE_URL_FLAG, DATABASE_URL_HELP, type ConnectFlags } from './connect/options';
 import { runConnect } from './connect/run-connect';
 import { runDoctor, type DoctorFlags } from './doctor/run-doctor';
 import { runResend, type ResendFlags } from './doctor/run-resend';
@@ -48,6 +48,7 @@ export function registerCompanionCommands(program: Command, io: () => CommandIo 
     .option('--name <name>', describe('name', ': default the stored one for this instance, else the subdomain'))
     .option('--public-url <url>', describe('publicUrl', `: where the instance reaches it (default ${DEFAULT_PUBLIC_URL}); pushes go to <url>/webhooks/servicenow/<name>`))
     .option('--db <file>', describe('db', ` (default ${DEFAULT_DB_FILE}; secrets encrypted with ${SECRET_KEY_ENV} or the secret.key next to it)`))
+    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
     .option('--json', 'print only a JSON array of {id, ok, message, step}')
     .action(async (flags: ConnectFlags) => {
       process.exitCode = (await runConnect(flags, io())).exitCode;
@@ -61,6 +62,7 @@ export function registerCompanionCommands(program: Command, io: () => CommandIo 
     )
     .option('--name <name>', describe('name', ': required when more than one connection is stored'))
     .option('--db <file>', describe('db', ` (default ${DEFAULT_DB_FILE})`))
+    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
     .option('--json', 'print only a JSON array of {id, ok, message, step}')
     .action(async (flags: DoctorFlags) => {
       process.exitCode = (await runDoctor(flags, io())).exitCode;
@@ -73,6 +75,7 @@ export function registerCompanionCommands(program: Command, io: () => CommandIo 
     .option('--since <time>', 'every event queued since then (ISO 8601, or "YYYY-MM-DD HH:MM:SS" in UTC)')
     .option('--name <name>', describe('name', ': required when more than one connection is stored'))
     .option('--db <file>', describe('db', ` (default ${DEFAULT_DB_FILE})`))
+    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
     .option('--json', 'print only JSON: {"requeued": N}')
     .action(async (flags: ResendFlags) => {
       process.exitCode = (await runResend(flags, io())).exitCode;

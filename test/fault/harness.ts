@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../helpers/build';
 import { waitFor } from '../helpers/wait-for';
+import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy';
 
 /**
  * The fault suite's harness: the real `incident-sn` binary as separate processes (the local
@@ -94,6 +95,8 @@ export interface Setup {
   companion: Proc | null;
   env: NodeJS.ProcessEnv;
   dbFile: string;
+  /** Several companions on PostgreSQL: `api` and `companionPort` are then the proxy's, in front of them. */
+  replicas?: { ports: number[]; procs: Array<Proc | null>; proxy: RoundRobinProxy };
 }
 
 export interface SetupOptions {
@@ -101,6 +104,8 @@ export interface SetupOptions {
   rateLimitWindowSeconds?: number;
   /** Where the app pushes (default: the companion itself); a test's proxy in front of it. */
   publicUrl?: (companionPort: number) => Promise<string> | string;
+  /** `count` companions sharing the PostgreSQL database `databaseUrl`, behind a round-robin proxy (the app pushes to it). */
+  replicas?: { count: number; databaseUrl: string };
 }
 
 /** The app's scheduled job that retries failed pushes (every minute by default). */
@@ -128,8 +133,14 @@ export async function startSetup(options: SetupOptions = {}): Promise<Setup> {
   if (options.rateLimitWindowSeconds !== undefined) instanceArgs.push('--rate-limit-window-seconds', String(options.rateLimitWindowSeconds));
   const instance = spawnBin(instanceArgs, env);
   const snUrl = (await ready(instance, /Local ServiceNow instance: (http:\/\/\S+)/, 'the local instance to listen'))[1]!;
-  const companionPort = await freePort();
-  const setup: Setup = { dir, sn: snUrl, api: `http://127.0.0.1:${companionPort}`, companionPort, instance, companion: null, env, dbFile: env.INCIDENT_SN_DB! };
+  let replicas: Setup['replicas'];
+  if (options.replicas) {
+    env.DATABASE_URL = options.replicas.databaseUrl;
+    const ports = await Promise.all(Array.from({ length: options.replicas.count }, () => freePort()));
+    replicas = { ports, procs: ports.map(() => null), proxy: await startRoundRobinProxy(ports) };
+  }
+  const companionPort = replicas ? replicas.proxy.port : await freePort();
+  const setup: Setup = { dir, sn: snUrl, api: `http://127.0.0.1:${companionPort}`, companionPort, instance, companion: null, env, dbFile: env.INCIDENT_SN_DB!, ...(replicas ? { replicas } : {}) };
   const publicUrl = options.publicUrl ? await options.publicUrl(companionPort) : setup.api;
   await connect(setup, SVC.password, publicUrl);
   await setProperty(setup, 'x_incident_io.retry_base_seconds', '1');
@@ -158,12 +169,35 @@ export async function doctor(setup: Setup): Promise<{ code: number | string; out
   return { code, output: proc.output() };
 }
 
-/** `incident-sn serve` on the setup's port; resolves once it listens. */
+/** `incident-sn serve` on the setup's port (with replicas: every replica not running); resolves once it listens. */
 export async function startCompanion(setup: Setup): Promise<Proc> {
+  if (setup.replicas) {
+    const started = await Promise.all(setup.replicas.procs.map((proc, i) => proc ?? startReplica(setup, i)));
+    setup.companion = started[0]!;
+    return started[0]!;
+  }
   const proc = spawnBin(['serve', '--port', String(setup.companionPort), '--db', setup.dbFile], setup.env);
   await ready(proc, /incident\.io companion listening on/, 'the companion to listen');
   setup.companion = proc;
   return proc;
+}
+
+/** Replica `i` of a setup with replicas, on its own port behind the proxy. */
+export async function startReplica(setup: Setup, i: number): Promise<Proc> {
+  const proc = spawnBin(['serve', '--port', String(setup.replicas!.ports[i]), '--db', setup.dbFile], setup.env);
+  // Three replicas, the instance and the workload share two cores: a start may take a while.
+  await ready(proc, /incident\.io companion listening on/, `companion replica ${i} to listen`, 150_000);
+  setup.replicas!.procs[i] = proc;
+  return proc;
+}
+
+/** SIGKILL of replica `i`. */
+export async function killReplica(setup: Setup, i: number): Promise<void> {
+  const proc = setup.replicas!.procs[i];
+  if (!proc) return;
+  proc.child.kill('SIGKILL');
+  await proc.exited;
+  setup.replicas!.procs[i] = null;
 }
 
 /** SIGKILL: no shutdown, no cleanup, as a crash or an OOM kill. */
@@ -188,7 +222,8 @@ export async function stopCompanion(setup: Setup): Promise<number | string> {
 export async function teardown(setup: Setup | undefined): Promise<void> {
   killAll();
   if (setup) {
-    await Promise.all([setup.companion?.exited, setup.instance.exited].filter(Boolean));
+    await Promise.all([setup.companion?.exited, setup.instance.exited, ...(setup.replicas?.procs.map((p) => p?.exited) ?? [])].filter(Boolean));
+    await setup.replicas?.proxy.close();
     // With FAULT_LOG_DIR the databases are kept beside the logs, to read what happened.
     if (LOG_DIR) fs.cpSync(setup.dir, path.join(LOG_DIR, path.basename(setup.dir)), { recursive: true });
     fs.rmSync(setup.dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import { KyselySyncStore } from '../../src/companion/store/kysely-sync-store';
-import type { SyncDatabase } from '../../src/companion/store/sync-schema';
+import type { CompanionDatabase } from '../../src/companion/store/schema';
 
 /**
  * Finished history for the queue tests and `bench/queue-history.ts`: many done events (and done
@@ -34,9 +34,9 @@ export function seedFinishedHistory(
 }
 
 /** A sync store over an open SQLite handle that records the SQL it runs (for EXPLAIN QUERY PLAN). */
-export function recordingSyncStore(sqlite: Database.Database): { store: KyselySyncStore; queries: CompiledQuery[]; db: Kysely<SyncDatabase> } {
+export function recordingSyncStore(sqlite: Database.Database): { store: KyselySyncStore; queries: CompiledQuery[]; db: Kysely<CompanionDatabase> } {
   const queries: CompiledQuery[] = [];
-  const db = new Kysely<SyncDatabase>({
+  const db = new Kysely<CompanionDatabase>({
     dialect: new SqliteDialect({ database: sqlite }),
     log: (event) => {
       if (event.level === 'query') queries.push(event.query);

@@ -1,7 +1,7 @@
 import type { ServiceNowConnectionOptions } from '../../src/companion/client';
 import { runConnect } from '../../src/companion/connect/run-connect';
 import { startCompanion, type RunningCompanion, type StartCompanionOptions } from '../../src/companion/server';
-import type { Connection } from '../../src/companion/store';
+import { SECRET_KEY_ENV, type Connection } from '../../src/companion/store';
 import type { IncidentView } from '../../src/companion/server/incident-view';
 import { silentLogger } from '../../src/shared/logger';
 import type { StartInstanceOptions } from '../../src/instance';
@@ -9,6 +9,7 @@ import { holdRetryJob, startAppInstance } from './app-instance';
 import { captureIo, tempDataDir } from './command-io';
 import { svcFlags, withAdminServiceAccount } from './connect-fixture';
 import { startTestInstance, USERS, type TestInstance } from './instance';
+import { TEST_SECRET_KEY } from './store-backends';
 import { waitFor } from './wait-for';
 
 /**
@@ -59,12 +60,20 @@ export interface SyncFixture {
 export interface FixtureOptions {
   instance?: StartInstanceOptions;
   companion?: Partial<StartCompanionOptions>;
+  /** PostgreSQL instead of the SQLite file (the companion and connect get TEST_SECRET_KEY). */
+  databaseUrl?: string;
 }
 
-async function companionFor(dbFile: string, options: Partial<StartCompanionOptions>): Promise<RunningCompanion> {
+/** The environment of a companion on `databaseUrl` (its replicas share the key), or none for SQLite. */
+export function storeEnv(databaseUrl: string | undefined): NodeJS.ProcessEnv {
+  return databaseUrl === undefined ? {} : { [SECRET_KEY_ENV]: TEST_SECRET_KEY };
+}
+
+export async function companionFor(dbFile: string, options: Partial<StartCompanionOptions>, databaseUrl?: string): Promise<RunningCompanion> {
   return startCompanion({
     storeFile: dbFile,
-    env: {},
+    env: storeEnv(databaseUrl),
+    ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     port: 0,
     apiKey: API_KEY,
     logger: silentLogger(),
@@ -82,9 +91,10 @@ async function companionFor(dbFile: string, options: Partial<StartCompanionOptio
   });
 }
 
-async function connect(sn: TestInstance, dbFile: string, publicUrl: string): Promise<void> {
-  const io = captureIo();
-  const outcome = await runConnect(svcFlags(sn, dbFile, { name: CONNECTION, publicUrl, json: true }), io, { connectionOptions: SYNC_TEST_CLIENT });
+async function connect(sn: TestInstance, dbFile: string, publicUrl: string, databaseUrl?: string): Promise<void> {
+  const io = captureIo(storeEnv(databaseUrl));
+  const flags = svcFlags(sn, dbFile, { name: CONNECTION, publicUrl, json: true, ...(databaseUrl !== undefined ? { databaseUrl } : {}) });
+  const outcome = await runConnect(flags, io, { connectionOptions: SYNC_TEST_CLIENT });
   if (outcome.exitCode !== 0) throw new Error(`connect failed (${outcome.exitCode}): ${io.out()} ${io.err()}`);
 }
 
@@ -184,9 +194,9 @@ export async function startRealtimeFixture(options: FixtureOptions = {}): Promis
   const sn = await startAppInstance({ scheduler: { workers: 2, pollIntervalMs: 5_000 }, ...options.instance });
   try {
     await holdRetryJob(sn);
-    const companion = await companionFor(data.db, options.companion ?? {});
+    const companion = await companionFor(data.db, options.companion ?? {}, options.databaseUrl);
     try {
-      await connect(sn, data.db, companion.url);
+      await connect(sn, data.db, companion.url, options.databaseUrl);
       return fixture(sn, companion, await storedConnection(companion), data);
     } catch (err) {
       await companion.close();
@@ -205,9 +215,9 @@ export async function startPollingFixture(options: FixtureOptions = {}): Promise
   const seed = options.instance?.seed;
   const sn = await startTestInstance({ ...options.instance, seed: seed === undefined ? [withAdminServiceAccount] : [withAdminServiceAccount, seed].flat() as StartInstanceOptions['seed'] });
   try {
-    const companion = await companionFor(data.db, { pollIntervalMs: 100, ...options.companion });
+    const companion = await companionFor(data.db, { pollIntervalMs: 100, ...options.companion }, options.databaseUrl);
     try {
-      await connect(sn, data.db, companion.url);
+      await connect(sn, data.db, companion.url, options.databaseUrl);
       const connection = await storedConnection(companion);
       if (connection.mode !== 'polling') throw new Error(`expected a polling connection, got ${connection.mode}`);
       return fixture(sn, companion, connection, data);

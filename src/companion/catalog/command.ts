@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandIo } from '../connect/command-io';
-import { CONNECT_OPTIONS } from '../connect/options';
+import { CONNECT_OPTIONS, DATABASE_URL_FLAG, DATABASE_URL_HELP } from '../connect/options';
 import { DEFAULT_DB_FILE } from '../store';
 import { runImportCatalog, type ImportCatalogFlags } from './run-import-catalog';
 
@@ -11,10 +11,12 @@ export function registerImportCatalogCommand(program: Command, io: () => Command
     .description(
       "Import the connection's CMDB (CIs of every class, services), users, groups and memberships into the companion's " +
         'catalog. A re-run reads only what changed; --full reads everything and marks what is gone as deleted. ' +
-        'Exit status: 0 imported, 1 a table was refused or the import stopped (run it again to continue), 2 could not run.',
+        'One import per connection runs at a time across replicas. Exit status: 0 imported, 1 a table was refused or the import ' +
+        'stopped (run it again to continue), 2 could not run (or another replica is importing that connection).',
     )
     .option('--name <name>', `the connection (${CONNECT_OPTIONS.name.env}); required when more than one is stored`)
     .option('--db <file>', `the companion's database (${CONNECT_OPTIONS.db.env}; default ${DEFAULT_DB_FILE})`)
+    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
     .option('--full', 'read every row again and mark rows no longer on the instance as deleted')
     .option('--json', 'print only a JSON summary at the end')
     .action(async (flags: ImportCatalogFlags) => {

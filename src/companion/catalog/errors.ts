@@ -79,3 +79,31 @@ export class CatalogOptionError extends CatalogImportError {
     super(message, { code: 'invalid_options' });
   }
 }
+
+/** Another process (a replica, or another `import-catalog` run) imports this connection's catalog now. */
+export class CatalogImportBusyError extends CatalogImportError {
+  readonly holder: { host: string; pid: number };
+  readonly since: Date;
+
+  constructor(connectionName: string, holder: { host: string; pid: number }, since: Date, until: Date) {
+    super(
+      `Another replica is importing the catalog of connection "${connectionName}": process ${holder.pid} on ${holder.host}, ` +
+        `since ${since.toISOString()}. One import per connection runs at a time: wait for it to finish, then run incident-sn ` +
+        `import-catalog again (it reads only what changed). If that process has stopped, its claim lapses by ${until.toISOString()}.`,
+      { code: 'catalog_import_running' },
+    );
+    this.holder = holder;
+    this.since = since;
+  }
+}
+
+/** This run lost its claim on the import (it could not renew it in time, and another process took it over). */
+export class CatalogImportLeaseLostError extends CatalogImportError {
+  constructor(connectionName: string, cause?: unknown) {
+    super(
+      `The import of connection "${connectionName}" stopped: it could not renew its claim in time (the database was slow ` +
+        `or unreachable), so another process may be importing now. ${RERUN}`,
+      { code: 'catalog_import_lease_lost', cause },
+    );
+  }
+}

@@ -13,6 +13,7 @@ export {
 } from './import-catalog';
 export { openCatalogClient, IMPORT_CONNECTION_DEFAULTS, type CatalogClient } from './catalog-client';
 export { DEFAULT_OVERLAP_SECONDS } from './paging';
+export { withImportLease, IMPORT_LEASE_MS, IMPORT_LEASE_RENEW_MS, type ImportLeaseOptions } from './import-lease';
 export { runImportCatalog, type ImportCatalogDeps, type ImportCatalogFlags } from './run-import-catalog';
 export { registerImportCatalogCommand } from './command';
 export * from './errors';

@@ -1,24 +1,27 @@
 import { describeError, IncidentSnError } from '../../shared/errors';
 import type { ServiceNowConnectionOptions } from '../client';
 import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
-import { CommandOptionsError, connectionNameOf, dbFileOf } from '../connect/options';
+import { CommandOptionsError, connectionNameOf, storeOptionsOf } from '../connect/options';
 import { printCommandError, printJson } from '../connect/output';
 import { loadConnection } from '../doctor/load-connection';
-import { openSqliteStore } from '../store';
+import { openStore } from '../store';
 import { openCatalogClient, type CatalogClient } from './catalog-client';
-import { CatalogImportError } from './errors';
+import { CatalogImportBusyError, CatalogImportError } from './errors';
+import { withImportLease } from './import-lease';
 import { importCatalog, type CatalogImportSummary } from './import-catalog';
 import { barProgress, formatSummary, lineProgress, summaryJson, type ProgressReporter } from './progress';
 
 /**
  * `incident-sn import-catalog [--name] [--db] [--full] [--json]`: imports the stored connection's
  * catalog. Exit status 0 when every table was imported, 1 when a table was refused or the import
- * stopped (what was stored is kept), 2 when it could not start (no connection, bad options).
+ * stopped (what was stored is kept), 2 when it could not start (no connection, bad options, another
+ * replica importing the same connection).
  */
 
 export interface ImportCatalogFlags {
   name?: string;
   db?: string;
+  databaseUrl?: string;
   full?: boolean;
   json?: boolean;
 }
@@ -50,10 +53,10 @@ export async function runImportCatalog(
 ): Promise<CommandOutcome<CatalogImportSummary | null>> {
   const json = flags.json === true;
   let name: string | undefined;
-  let store: Awaited<ReturnType<typeof openSqliteStore>>;
+  let store: Awaited<ReturnType<typeof openStore>>;
   try {
     name = connectionNameOf(flags.name, io.env);
-    store = await openSqliteStore({ file: dbFileOf(flags.db, io.env), env: io.env });
+    store = await openStore(storeOptionsOf(flags, io.env));
   } catch (err) {
     printCommandError(io, err, json);
     return { exitCode: EXIT.usage, results: null };
@@ -65,16 +68,20 @@ export async function runImportCatalog(
     const connection = await loadConnection(store, name);
     client = openCatalogClient(connection, deps.connectionOptions);
     reporter = reporterFor(flags, io, deps);
-    const summary = await importCatalog({
-      store,
-      client: client.table,
-      connectionName: connection.name,
-      full: flags.full === true,
-      ...(reporter ? { onProgress: (event) => reporter!.onProgress(event) } : {}),
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
-      ...(deps.overlapSeconds !== undefined ? { overlapSeconds: deps.overlapSeconds } : {}),
-    });
+    const catalogClient = client;
+    // One import per connection at a time, whichever replica runs it.
+    const summary = await withImportLease({ catalog: store.catalog, connection, ...(deps.signal ? { signal: deps.signal } : {}) }, (signal) =>
+      importCatalog({
+        store,
+        client: catalogClient.table,
+        connectionName: connection.name,
+        full: flags.full === true,
+        ...(reporter ? { onProgress: (event) => reporter!.onProgress(event) } : {}),
+        signal,
+        ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
+        ...(deps.overlapSeconds !== undefined ? { overlapSeconds: deps.overlapSeconds } : {}),
+      }),
+    );
     reporter?.stop();
     if (json) printJson(io, summaryJson(summary));
     else {
@@ -94,7 +101,8 @@ export async function runImportCatalog(
     } else {
       printCommandError(io, err, false);
     }
-    return { exitCode: err instanceof CommandOptionsError ? EXIT.usage : EXIT.failed, results: summary ?? null };
+    const couldNotStart = err instanceof CommandOptionsError || err instanceof CatalogImportBusyError;
+    return { exitCode: couldNotStart ? EXIT.usage : EXIT.failed, results: summary ?? null };
   } finally {
     await client?.close().catch(() => undefined);
     await store.close().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { IncidentSnError } from '../../shared/errors';
 import { parseInstanceUrl, type InstanceUrl } from '../client';
-import { CONNECTION_NAME, DB_FILE_ENV, DEFAULT_DB_FILE, Secret } from '../store';
+import { CONNECTION_NAME, DATABASE_URL_ENV, databaseUrlOf, DB_FILE_ENV, DEFAULT_DB_FILE, Secret, type OpenStoreOptions } from '../store';
 import type { CommandIo } from './command-io';
 import { DEFAULT_PUBLIC_URL } from './connection-name';
 
@@ -41,6 +41,7 @@ export interface ConnectFlags {
   name?: string;
   publicUrl?: string;
   db?: string;
+  databaseUrl?: string;
   json?: boolean;
 }
 
@@ -54,6 +55,8 @@ export interface ConnectSettings {
   name?: string;
   publicUrl: string;
   dbFile: string;
+  /** PostgreSQL instead of dbFile (--database-url or DATABASE_URL). */
+  databaseUrl?: string;
   json: boolean;
 }
 
@@ -79,6 +82,16 @@ export function optionValue(spec: OptionSpec, flagValue: string | undefined, env
 /** The database file: --db, else INCIDENT_SN_DB, else .data/companion.db. */
 export function dbFileOf(flagValue: string | undefined, env: NodeJS.ProcessEnv): string {
   return optionValue(CONNECT_OPTIONS.db, flagValue, env) ?? DEFAULT_DB_FILE;
+}
+
+/** Every store-opening command's `--database-url` option: PostgreSQL instead of the SQLite file. */
+export const DATABASE_URL_FLAG = '--database-url <url>';
+export const DATABASE_URL_HELP = `PostgreSQL shared by replicas instead of the SQLite file: postgres://user:password@host:5432/db [env ${DATABASE_URL_ENV}]`;
+
+/** Where a command's store is: --database-url/DATABASE_URL (PostgreSQL), else --db/INCIDENT_SN_DB/.data/companion.db. */
+export function storeOptionsOf(flags: { db?: string; databaseUrl?: string }, env: NodeJS.ProcessEnv): OpenStoreOptions {
+  const databaseUrl = databaseUrlOf(flags.databaseUrl, env);
+  return { file: dbFileOf(flags.db, env), env, ...(databaseUrl !== undefined ? { databaseUrl } : {}) };
 }
 
 /** An explicit connection name, checked; undefined when none was given. */
@@ -148,6 +161,7 @@ export async function resolveConnectSettings(flags: ConnectFlags, io: CommandIo)
   const name = connectionNameOf(flags.name, env);
   const publicUrl = publicUrlOf(value('publicUrl') ?? DEFAULT_PUBLIC_URL);
 
+  const databaseUrl = databaseUrlOf(flags.databaseUrl, env);
   const clientSecret = value('clientSecret') ?? (await prompted(CONNECT_OPTIONS.clientSecret, io));
   const password = value('password') ?? (await prompted(CONNECT_OPTIONS.password, io));
   return {
@@ -159,6 +173,7 @@ export async function resolveConnectSettings(flags: ConnectFlags, io: CommandIo)
     ...(name !== undefined ? { name } : {}),
     publicUrl,
     dbFile: dbFileOf(flags.db, env),
+    ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     json: flags.json === true,
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceNowConnectionOptions } from '../client';
 import {
-  openSqliteStore,
+  openStore,
   Secret,
   SecretDecryptionError,
   type CompanionStore,
@@ -97,7 +97,7 @@ export interface ConnectAttempt {
  */
 export async function connectWithStore(
   store: CompanionStore,
-  settings: Omit<ConnectSettings, 'dbFile' | 'json'>,
+  settings: Omit<ConnectSettings, 'dbFile' | 'databaseUrl' | 'json'>,
   deps: ConnectDeps,
   hooks: { onStart?: (name: string) => void; onResult?: (result: CheckResult) => void } = {},
 ): Promise<ConnectAttempt> {
@@ -141,10 +141,15 @@ export async function runConnect(flags: ConnectFlags, io: CommandIo, deps: Conne
   const empty: ConnectReport = { checks: [], notRun: [] };
 
   let settings: ConnectSettings;
-  let store: CompanionStore & { file: string };
+  let store: CompanionStore & { location: string };
   try {
     settings = await resolveConnectSettings(flags, io);
-    store = await openSqliteStore({ file: settings.dbFile, env: io.env, ...(deps.clock ? { clock: deps.clock } : {}) });
+    store = await openStore({
+      file: settings.dbFile,
+      env: io.env,
+      ...(settings.databaseUrl !== undefined ? { databaseUrl: settings.databaseUrl } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    });
   } catch (err) {
     printCommandError(io, err, json);
     return { exitCode: EXIT.usage, results: empty };
@@ -176,7 +181,7 @@ export async function runConnect(flags: ConnectFlags, io: CommandIo, deps: Conne
       webhookUrl: mode === 'realtime' ? webhookUrl : null,
       created: saved.created,
       rotated: saved.rotated,
-      dbFile: store.file,
+      dbFile: store.location,
     };
     if (json) printJson(io, run.results);
     else {
@@ -189,7 +194,7 @@ export async function runConnect(flags: ConnectFlags, io: CommandIo, deps: Conne
         ? ' The connection stored before could not be decrypted with the current key, so it was replaced.'
         : '';
       io.stdout(
-        `\n✔ ${tally(run)}. Connection "${name}" ${saved.created ? 'saved' : 'updated'} in ${store.file}; mode ${how}.${rotation}${anew}\n`,
+        `\n✔ ${tally(run)}. Connection "${name}" ${saved.created ? 'saved' : 'updated'} in ${store.location}; mode ${how}.${rotation}${anew}\n`,
       );
     }
     return { exitCode: EXIT.ok, results: report };

@@ -3,10 +3,10 @@ import { runChecks, type Check, type CheckResult, type NotRunCheck } from '../co
 import { SETUP_VERIFY_CHECKS } from '../connect/checks';
 import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
 import { webhookUrlFor } from '../connect/connection-name';
-import { connectionNameOf, dbFileOf } from '../connect/options';
+import { connectionNameOf, storeOptionsOf } from '../connect/options';
 import { lineWriter, printCommandError, printJson, printNotRun, tally } from '../connect/output';
 import { SetupSession } from '../connect/setup-session';
-import { openSqliteStore, type CompanionStore, type Connection, type ConnectionMode } from '../store';
+import { openStore, type CompanionStore, type Connection, type ConnectionMode } from '../store';
 import { HEALTH_FINDINGS } from './health-findings';
 import { loadConnection } from './load-connection';
 import { rateLimitFinding } from './rate-limit-finding';
@@ -19,6 +19,7 @@ import { rateLimitFinding } from './rate-limit-finding';
 export interface DoctorFlags {
   name?: string;
   db?: string;
+  databaseUrl?: string;
   json?: boolean;
 }
 
@@ -60,11 +61,11 @@ export function doctorSession(connection: Connection, connectionOptions?: Partia
 export async function runDoctor(flags: DoctorFlags, io: CommandIo, deps: DoctorDeps = {}): Promise<CommandOutcome<DoctorReport>> {
   const json = flags.json === true;
   const clock = deps.clock ?? (() => new Date());
-  let store: CompanionStore & { file: string };
+  let store: CompanionStore & { location: string };
   let connection: Connection;
   try {
     const name = connectionNameOf(flags.name, io.env);
-    store = await openSqliteStore({ file: dbFileOf(flags.db, io.env), env: io.env, clock });
+    store = await openStore({ ...storeOptionsOf(flags, io.env), clock });
     try {
       connection = await loadConnection(store, name);
     } catch (err) {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { encodedQuery, ServiceNowHttpError, SyncApiClient, TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions, type SyncResendRequest } from '../client';
 import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
-import { CommandOptionsError, connectionNameOf, dbFileOf } from '../connect/options';
+import { CommandOptionsError, connectionNameOf, storeOptionsOf } from '../connect/options';
 import { printCommandError, printJson } from '../connect/output';
 import { SETUP_CONNECTION_DEFAULTS } from '../connect/setup-session';
 import { serviceAccountClient } from '../service-account-client';
-import { openSqliteStore } from '../store';
+import { openStore } from '../store';
 import { loadConnection } from './load-connection';
 
 /**
@@ -17,6 +17,7 @@ import { loadConnection } from './load-connection';
 export interface ResendFlags {
   name?: string;
   db?: string;
+  databaseUrl?: string;
   incident?: string;
   since?: string;
   json?: boolean;
@@ -51,11 +52,11 @@ export async function runResend(
   const json = flags.json === true;
   let request: SyncResendRequest;
   let name: string | undefined;
-  let store: Awaited<ReturnType<typeof openSqliteStore>>;
+  let store: Awaited<ReturnType<typeof openStore>>;
   try {
     request = requestOf(flags);
     name = connectionNameOf(flags.name, io.env);
-    store = await openSqliteStore({ file: dbFileOf(flags.db, io.env), env: io.env });
+    store = await openStore(storeOptionsOf(flags, io.env));
   } catch (err) {
     printCommandError(io, err, json);
     return { exitCode: EXIT.usage, results: { requeued: null } };

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
+import { isStoreUnavailable } from '../store';
 import { SyncApiError } from '../sync/errors';
 import type { SyncMetrics } from '../sync/metrics';
 
@@ -45,6 +46,13 @@ export function errorHandler(logger: Logger, metrics: SyncMetrics) {
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, error.statusCode, 'bad_request', error.message);
+    }
+    if (isStoreUnavailable(error)) {
+      // The app keeps a push answered 503 in its outbox and sends it again; nothing is lost.
+      logger.warn({ method: request.method, url: request.url.split('?')[0], err: describeError(error) }, 'the database is unavailable');
+      if (isWebhook) metrics.eventsRejected.inc({ reason: 'store_unavailable' });
+      void reply.header('retry-after', '5');
+      return sendError(reply, 503, 'store_unavailable', 'The database is unavailable; try again shortly.');
     }
     logger.error({ method: request.method, url: request.url.split('?')[0], err: describeError(error) }, 'request failed');
     return sendError(reply, 500, 'internal_error', 'Something went wrong on our side; it was logged.');

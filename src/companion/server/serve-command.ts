@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
-import { dbFileOf } from '../connect/options';
+import { DATABASE_URL_FLAG, DATABASE_URL_HELP, dbFileOf } from '../connect/options';
+import { databaseUrlOf } from '../store';
 import { printCommandError } from '../connect/output';
 import { IncidentSnError } from '../../shared/errors';
 import { acquireProcessLock, type ProcessLock } from '../../shared/process-lock';
@@ -21,6 +22,7 @@ export interface ServeFlags {
   port?: string;
   host?: string;
   db?: string;
+  databaseUrl?: string;
   mapping?: string;
   pollInterval?: string;
 }
@@ -43,6 +45,7 @@ export function serveOptions(flags: ServeFlags, env: NodeJS.ProcessEnv): StartCo
     port,
     host: flags.host ?? DEFAULT_HOST,
     storeFile: dbFileOf(flags.db, env),
+    ...(databaseUrlOf(flags.databaseUrl, env) !== undefined ? { databaseUrl: databaseUrlOf(flags.databaseUrl, env)! } : {}),
     env,
     pollIntervalMs: Math.round(seconds * 1000),
     ...(mapping ? { mapping } : {}),
@@ -59,7 +62,10 @@ export async function runServe(
   let lock: ProcessLock | undefined;
   try {
     const options = serveOptions(flags, io.env);
-    lock = acquireProcessLock({ file: options.storeFile!, command: 'incident-sn serve', alternative: 'pass --db <another file>' });
+    // Replicas share PostgreSQL on purpose; a SQLite file has one companion.
+    if (options.databaseUrl === undefined) {
+      lock = acquireProcessLock({ file: options.storeFile!, command: 'incident-sn serve', alternative: 'pass --db <another file>' });
+    }
     companion = await startCompanion(options);
   } catch (err) {
     lock?.release();
@@ -88,7 +94,7 @@ export async function runServe(
   try {
     await companion.close();
   } finally {
-    lock.release();
+    lock?.release();
     markClosed();
   }
   return { exitCode: EXIT.ok, results: { url: companion.url } };
@@ -104,6 +110,7 @@ export function registerServeCommand(program: Command, io: () => CommandIo): voi
     .option('--port <port>', `port to listen on (default ${DEFAULT_PORT}; 0 picks one)`)
     .option('--host <host>', `address to listen on (default ${DEFAULT_HOST}; any other needs ${API_KEY_ENV})`)
     .option('--db <file>', 'the companion database [env INCIDENT_SN_DB] (default .data/companion.db)')
+    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
     .option('--mapping <file>', `a JSON mapping file overriding the default mapping (docs/sync.md) [env ${MAPPING_ENV}]`)
     .option('--poll-interval <seconds>', `how often connections without the app are polled (default ${DEFAULT_POLL_INTERVAL_SECONDS})`)
     .action(async (flags: ServeFlags) => {

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { drainOversizedBodies } from '../../shared/drain-oversized-bodies';
 import { createLogger } from '../../shared/logger';
-import { openSqliteStore, type CompanionStore } from '../store';
+import { openStore, type CompanionStore } from '../store';
 import { DEFAULT_MAPPING, loadMappingFile, type SyncMapping } from '../sync/mapping';
 import { SyncEngine, type SyncEngineOptions } from '../sync/sync-engine';
 import { validateTemplatesOnConnections } from '../sync/template-dictionary';
@@ -32,6 +32,8 @@ export interface StartCompanionOptions {
   store?: CompanionStore;
   /** …the database file to open (closed by close()). Default `.data/companion.db`. */
   storeFile?: string;
+  /** PostgreSQL shared by replicas (postgres://…) instead of storeFile; default env DATABASE_URL. */
+  databaseUrl?: string;
   /** Where INCIDENT_SN_SECRET_KEY and INCIDENT_SN_API_KEY are read from. Default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Default 3000; 0 picks a free port. */
@@ -87,7 +89,7 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
   const logger = options.logger ?? createLogger('companion');
 
   const ownsStore = options.store === undefined;
-  const store = options.store ?? (await openSqliteStore({ ...(options.storeFile ? { file: options.storeFile } : {}), env }));
+  const store = options.store ?? (await openStore({ ...(options.storeFile ? { file: options.storeFile } : {}), ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), env }));
   const engine = new SyncEngine({
     ...options.sync,
     store,

@@ -101,6 +101,18 @@ export interface CatalogCursorsTable {
   last_full_at: string | null;
 }
 
+/** Who imports a connection's catalog now (migration 0009); free once `until` has passed. */
+export interface CatalogImportLeasesTable {
+  connection_id: string;
+  owner: string;
+  host: string;
+  pid: number;
+  /** When this holder took the lease (ISO 8601). */
+  since: string;
+  /** When the lease ends unless renewed (ISO 8601). */
+  until: string;
+}
+
 export interface CatalogDatabase {
   catalog_cis: CatalogCisTable;
   catalog_services: CatalogServicesTable;
@@ -108,4 +120,5 @@ export interface CatalogDatabase {
   catalog_groups: CatalogGroupsTable;
   catalog_group_members: CatalogGroupMembersTable;
   catalog_cursors: CatalogCursorsTable;
+  catalog_import_leases: CatalogImportLeasesTable;
 }

@@ -134,7 +134,30 @@ export interface CompleteCatalogTableInput {
   at: Date;
 }
 
+/** A process importing a connection's catalog. */
+export interface CatalogImportHolder {
+  /** Unique per run (a process may import twice). */
+  owner: string;
+  host: string;
+  pid: number;
+}
+
+export type CatalogImportLeaseResult =
+  | { taken: true }
+  /** Another holder's lease runs: who, since when, and until when unless it renews. */
+  | { taken: false; holder: CatalogImportHolder; since: Date; until: Date };
+
 export interface CatalogStore {
+  /**
+   * Takes the connection's import lease until `until`: free, expired (its holder stopped renewing) or
+   * already this owner's. Otherwise says who holds it. Safe when several replicas race for it.
+   */
+  takeImportLease(connectionId: string, holder: CatalogImportHolder, at: Date, until: Date): Promise<CatalogImportLeaseResult>;
+  /** Extends this owner's lease to `until`; false when it is no longer this owner's (it expired and another took it). */
+  renewImportLease(connectionId: string, owner: string, until: Date): Promise<boolean>;
+  /** Gives the lease back (nothing when it is not this owner's). */
+  releaseImportLease(connectionId: string, owner: string): Promise<void>;
+
   /**
    * Upserts one page by (connection, sys_id) and advances the table's cursor to the newest
    * `sys_updated_on` of the page, all in one transaction: a page is either stored with its cursor

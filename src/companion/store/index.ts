@@ -19,3 +19,15 @@ export { openSqliteStore, DEFAULT_DB_FILE, DB_FILE_ENV, type OpenSqliteStoreOpti
 export { MIGRATIONS, StaticMigrationProvider, migrateToLatest } from './migrations';
 export * from './errors';
 export type { UserStore, WebUser, WebSession, NewWebSession } from './user-store';
+export {
+  openPostgresStore,
+  parseDatabaseUrl,
+  describeDatabaseUrl,
+  DATABASE_URL_ENV,
+  DB_POOL_SIZE_ENV,
+  DEFAULT_POOL_SIZE,
+  type OpenPostgresStoreOptions,
+  type PostgresCompanionStore,
+} from './open-postgres-store';
+export { openStore, databaseUrlOf, type OpenStoreOptions, type OpenedCompanionStore } from './open-store';
+export { SQLITE_BACKEND, POSTGRES_BACKEND, isStoreUnavailable, type StoreBackend } from './backend';

@@ -3,6 +3,8 @@ import type {
   CatalogCi,
   CatalogGroup,
   CatalogGroupMember,
+  CatalogImportHolder,
+  CatalogImportLeaseResult,
   CatalogRecordOf,
   CatalogRecordVersion,
   CatalogService,
@@ -26,6 +28,7 @@ import type {
   CatalogUsersTable,
 } from './catalog-schema';
 import { decideVersion } from './catalog-versions';
+import type { CompanionDatabase } from './schema';
 
 /**
  * CatalogStore over kysely, with portable queries only (SQLite today, PostgreSQL later). A page is
@@ -33,7 +36,7 @@ import { decideVersion } from './catalog-versions';
  * multi-row upserts, one cursor update; never a statement per record.
  */
 
-type RowTable = Exclude<keyof CatalogDatabase, 'catalog_cursors'>;
+type RowTable = Exclude<keyof CatalogDatabase, 'catalog_cursors' | 'catalog_import_leases'>;
 type DataColumns<Row> = Omit<Row, keyof CatalogRowColumns>;
 
 /** How one source table's records become rows of its catalog table, and back. */
@@ -206,7 +209,44 @@ interface StoredVersionRow {
 }
 
 export class KyselyCatalogStore implements CatalogStore {
-  constructor(private readonly db: Kysely<CatalogDatabase>) {}
+  constructor(private readonly db: Kysely<CompanionDatabase>) {}
+
+  async takeImportLease(connectionId: string, holder: CatalogImportHolder, at: Date, until: Date): Promise<CatalogImportLeaseResult> {
+    const row = { owner: holder.owner, host: holder.host, pid: holder.pid, since: at.toISOString(), until: until.toISOString() };
+    // No transaction: each statement is atomic on both databases, and of two replicas racing, only
+    // one insert or one conditional update can succeed.
+    const inserted = await this.db
+      .insertInto('catalog_import_leases')
+      .values({ connection_id: connectionId, ...row })
+      .onConflict((oc) => oc.column('connection_id').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { taken: true };
+    const updated = await this.db
+      .updateTable('catalog_import_leases')
+      .set(row)
+      .where('connection_id', '=', connectionId)
+      .where((eb) => eb.or([eb('owner', '=', holder.owner), eb('until', '<', row.since)]))
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 1) return { taken: true };
+    const current = await this.db.selectFrom('catalog_import_leases').selectAll().where('connection_id', '=', connectionId).executeTakeFirst();
+    // Released between the two statements: free again.
+    if (!current) return this.takeImportLease(connectionId, holder, at, until);
+    return { taken: false, holder: { owner: current.owner, host: current.host, pid: current.pid }, since: new Date(current.since), until: new Date(current.until) };
+  }
+
+  async renewImportLease(connectionId: string, owner: string, until: Date): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('catalog_import_leases')
+      .set({ until: until.toISOString() })
+      .where('connection_id', '=', connectionId)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1;
+  }
+
+  async releaseImportLease(connectionId: string, owner: string): Promise<void> {
+    await this.db.deleteFrom('catalog_import_leases').where('connection_id', '=', connectionId).where('owner', '=', owner).execute();
+  }
 
   async storePage(input: StoreCatalogPageInput): Promise<StoredCatalogPage> {
     const { connectionId, page } = input;
@@ -214,11 +254,13 @@ export class KyselyCatalogStore implements CatalogStore {
     const at = input.at.toISOString();
     const records = page.records as readonly CatalogRecordVersion[];
     return this.db.transaction().execute(async (trx) => {
-      // A write first, so SQLite takes the write lock now rather than failing to upgrade a read later.
+      // A write first, so SQLite takes the write lock now rather than failing to upgrade a read later;
+      // on PostgreSQL the (no-op) update locks the table's cursor row, so two imports of one table
+      // (two replicas' import-catalog) store their pages one after the other, never interleaved.
       await trx
         .insertInto('catalog_cursors')
         .values({ connection_id: connectionId, source_table: page.table, updated_on: null, last_completed_at: null, last_full_at: null })
-        .onConflict((oc) => oc.columns(['connection_id', 'source_table']).doNothing())
+        .onConflict((oc) => oc.columns(['connection_id', 'source_table']).doUpdateSet({ source_table: page.table }))
         .execute();
 
       const stored = await this.storedVersions(trx, mapping.table, connectionId, records.map((r) => r.sysId));
@@ -480,7 +522,7 @@ export class KyselyCatalogStore implements CatalogStore {
   }
 
   private async storedVersions(
-    trx: Transaction<CatalogDatabase>,
+    trx: Transaction<CompanionDatabase>,
     table: RowTable,
     connectionId: string,
     sysIds: readonly string[],
@@ -499,7 +541,7 @@ export class KyselyCatalogStore implements CatalogStore {
     return found;
   }
 
-  private async upsert(trx: Transaction<CatalogDatabase>, table: RowTable, rows: readonly Record<string, unknown>[]): Promise<void> {
+  private async upsert(trx: Transaction<CompanionDatabase>, table: RowTable, rows: readonly Record<string, unknown>[]): Promise<void> {
     if (rows.length === 0) return;
     const untyped = trx as unknown as Transaction<UntypedDatabase>;
     const updatable = Object.keys(rows[0]!).filter((c) => c !== 'connection_id' && c !== 'sys_id');

@@ -1,9 +1,10 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { StoredDataError } from './errors';
 import { FOLLOW_UP_STATUSES, type FollowUp, type FollowUpRecord, type FollowUpRepository, type FollowUpStatus, type FollowUpValues } from './follow-up-store';
-import type { SyncDatabase, SyncFollowUpsTable } from './sync-schema';
+import type { CompanionDatabase } from './schema';
+import type { SyncFollowUpsTable } from './sync-schema';
 
-type Db = Kysely<SyncDatabase> | Transaction<SyncDatabase>;
+type Db = Kysely<CompanionDatabase> | Transaction<CompanionDatabase>;
 
 function toFollowUp(row: Selectable<SyncFollowUpsTable>): FollowUp {
   if (!(FOLLOW_UP_STATUSES as readonly string[]).includes(row.status)) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend';
 import type {
   CompanionStore,
   Connection,
@@ -8,16 +9,13 @@ import type {
   ConnectionSummary,
   SavedConnection,
 } from './companion-store';
-import type { CatalogDatabase } from './catalog-schema';
 import { ConnectionConflictError, InvalidConnectionError } from './errors';
 import { KyselyCatalogStore } from './kysely-catalog-store';
 import type { CompanionDatabase, ConnectionsTable } from './schema';
 import { sameSecret, Secret } from './secret';
 import { KyselySyncStore } from './kysely-sync-store';
-import type { SyncDatabase } from './sync-schema';
 import type { SecretBox } from './secret-box';
 import { KyselyUserStore } from './kysely-user-store';
-import type { UserDatabase } from './user-schema';
 
 /**
  * CompanionStore over kysely: the same code for every dialect kysely supports (SQLite today,
@@ -80,26 +78,27 @@ export class KyselyCompanionStore implements CompanionStore {
   private userStore?: KyselyUserStore;
 
   get users(): KyselyUserStore {
-    return (this.userStore ??= new KyselyUserStore(this.db as unknown as Kysely<UserDatabase>, this.clock));
+    return (this.userStore ??= new KyselyUserStore(this.db, this.clock));
   }
 
   get sync(): KyselySyncStore {
-    return (this.syncStore ??= new KyselySyncStore(this.db as unknown as Kysely<SyncDatabase>));
+    return (this.syncStore ??= new KyselySyncStore(this.db, this.backend));
   }
 
   get catalog(): KyselyCatalogStore {
-    return (this.catalogStore ??= new KyselyCatalogStore(this.db as unknown as Kysely<CatalogDatabase>));
+    return (this.catalogStore ??= new KyselyCatalogStore(this.db));
   }
 
   constructor(
     private readonly db: Kysely<CompanionDatabase>,
     private readonly box: SecretBox,
     private readonly clock: () => Date = () => new Date(),
+    private readonly backend: StoreBackend = SQLITE_BACKEND,
   ) {}
 
   async saveConnection(input: ConnectionInput): Promise<SavedConnection> {
     checkInput(input);
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       const existing = await trx.selectFrom('connections').selectAll().where('instance_url', '=', input.instanceUrl).executeTakeFirst();
       await this.checkConflicts(trx, input, existing);
       const now = this.clock().toISOString();
@@ -202,7 +201,7 @@ export class KyselyCompanionStore implements CompanionStore {
   }
 
   async moveConnection(name: string, instanceUrl: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       const other = await trx.selectFrom('connections').select('name').where('instance_url', '=', instanceUrl).executeTakeFirst();
       if (other && other.name !== name) {
         throw new ConnectionConflictError(
@@ -228,6 +227,13 @@ export class KyselyCompanionStore implements CompanionStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  private inTransaction<T>(work: (trx: Transaction<CompanionDatabase>) => Promise<T>): Promise<T> {
+    return withConflictRetry(this.backend, () => {
+      const builder = this.db.transaction();
+      return (this.backend.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute(work);
+    });
   }
 
   private async checkConflicts(trx: Transaction<CompanionDatabase>, input: ConnectionInput, existing: ConnectionRow | undefined): Promise<void> {

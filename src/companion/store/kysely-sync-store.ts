@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend';
 import { StoredDataError } from './errors';
 import type { FollowUpRepository } from './follow-up-store';
 import { KyselyFollowUpRepository } from './kysely-follow-up-repository';
+import { MAX_SENDS_PER_CONNECTION } from './sync-store';
+import type { CompanionDatabase } from './schema';
 import type {
   ClaimOptions,
   ConnectionPause,
@@ -45,7 +48,6 @@ import type {
 } from './sync-store';
 import { JOURNAL_VISIBILITIES, visibilityOf, type JournalVisibility } from './sync-store';
 import type {
-  SyncDatabase,
   SyncInboundEventsTable,
   SyncIncidentsTable,
   SyncLinksTable,
@@ -59,7 +61,7 @@ import type {
  * for one row, exactly one gets it. Completion is fenced by the lease owner.
  */
 
-type Db = Kysely<SyncDatabase> | Transaction<SyncDatabase>;
+type Db = Kysely<CompanionDatabase> | Transaction<CompanionDatabase>;
 
 const iso = (d: Date): string => d.toISOString();
 const dateOrNull = (text: string | null): Date | null => (text === null ? null : new Date(text));
@@ -213,6 +215,22 @@ async function nextCounter(db: Db, name: string): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.value);
 }
+
+/** Writes of a connection being sent under a live lease. */
+async function countSending(db: Db, connectionId: string, now: string): Promise<number> {
+  const row = await db
+    .selectFrom('sync_outbound_ops as f')
+    .select((f) => f.fn.countAll<number>().as('n'))
+    .where(OPEN_OUTBOUND('f'))
+    .where('f.connection_id', '=', connectionId)
+    .where('f.state', '=', 'sending')
+    .where('f.lease_expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** A claim over the per-connection limit, given back by rolling its transaction back. */
+class OverLimit extends Error {}
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
@@ -376,7 +394,10 @@ class KyselyIncidentRepository implements IncidentRepository {
 }
 
 class KyselyInboundRepository implements InboundEventRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly backend: StoreBackend,
+  ) {}
 
   async record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }> {
     const id = randomUUID();
@@ -473,7 +494,8 @@ class KyselyInboundRepository implements InboundEventRepository {
           .orderBy('e.next_attempt_at')
           .orderBy('e.received_at')
           .orderBy('e.id')
-          .limit(1),
+          .limit(1)
+          .$if(this.backend.skipLockedClaims, (q) => q.forUpdate().skipLocked()),
       )
       .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'processing'), w('lease_expires_at', '<=', now)])]))
       .returningAll()
@@ -594,7 +616,10 @@ class KyselyInboundRepository implements InboundEventRepository {
 
 
 class KyselyOutboundRepository implements OutboundQueueRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly backend: StoreBackend,
+  ) {}
 
   async enqueue(op: NewOutboundOp): Promise<OutboundOp> {
     const seq = await nextCounter(this.db, 'outbound_op');
@@ -666,10 +691,33 @@ class KyselyOutboundRepository implements OutboundQueueRepository {
   }
 
   /** Open rows only (partial indexes of migration 0005), as the inbound claim; paused connections are skipped unless probed. */
+  /**
+   * On PostgreSQL the per-connection limit is made exact across replicas: the claim and a recount
+   * under a lock on the connection's row run in one transaction, so of two replicas that claimed the
+   * last free place at once, the second sees the first and gives its claim back. (SQLite runs one
+   * writer at a time: the single statement is exact already.)
+   */
   async claim(options: OutboundClaimOptions): Promise<OutboundOp | undefined> {
+    const max = options.maxSendsPerConnection ?? MAX_SENDS_PER_CONNECTION;
+    if (!this.backend.skipLockedClaims || this.db.isTransaction) return this.claimOnce(this.db, options, max);
+    try {
+      return await (this.db as Kysely<CompanionDatabase>).transaction().execute(async (trx) => {
+        const op = await this.claimOnce(trx, options, max);
+        if (!op) return undefined;
+        await sql`select id from connections where id = ${op.connectionId} for update`.execute(trx);
+        if ((await countSending(trx, op.connectionId, iso(options.now))) > max) throw new OverLimit();
+        return op;
+      });
+    } catch (err) {
+      if (err instanceof OverLimit) return undefined;
+      throw err;
+    }
+  }
+
+  private async claimOnce(db: Db, options: OutboundClaimOptions, max: number): Promise<OutboundOp | undefined> {
     const now = iso(options.now);
     const excluded = [...(options.excludeConnections ?? [])];
-    const row = await this.db
+    const row = await db
       .updateTable('sync_outbound_ops')
       .set((eb) => ({
         state: 'sending',
@@ -705,7 +753,23 @@ class KyselyOutboundRepository implements OutboundQueueRepository {
           );
         }
         if (excluded.length > 0) candidates = candidates.where('o.connection_id', 'not in', excluded);
-        return candidates.orderBy('o.next_attempt_at').orderBy('o.seq').limit(1);
+        candidates = candidates.where(
+          (w) =>
+            w
+              .selectFrom('sync_outbound_ops as f')
+              .select((f) => f.fn.countAll<number>().as('n'))
+              .where(OPEN_OUTBOUND('f'))
+              .whereRef('f.connection_id', '=', 'o.connection_id')
+              .where('f.state', '=', 'sending')
+              .where('f.lease_expires_at', '>', now),
+          '<',
+          max,
+        );
+        return candidates
+          .orderBy('o.next_attempt_at')
+          .orderBy('o.seq')
+          .limit(1)
+          .$if(this.backend.skipLockedClaims, (q) => q.forUpdate().skipLocked());
       })
       .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'sending'), w('lease_expires_at', '<=', now)])]))
       .returningAll()
@@ -1033,11 +1097,11 @@ class KyselySyncRepositories implements SyncRepositories {
   readonly owners: OwnerRepository;
   readonly pauses: PauseRepository;
 
-  constructor(db: Db) {
+  constructor(db: Db, backend: StoreBackend) {
     this.incidents = new KyselyIncidentRepository(db);
     this.followUps = new KyselyFollowUpRepository(db);
-    this.inbound = new KyselyInboundRepository(db);
-    this.outbound = new KyselyOutboundRepository(db);
+    this.inbound = new KyselyInboundRepository(db, backend);
+    this.outbound = new KyselyOutboundRepository(db, backend);
     this.cursors = new KyselyPollCursorRepository(db);
     this.owners = new KyselyOwnerRepository(db);
     this.pauses = new KyselyPauseRepository(db);
@@ -1045,12 +1109,21 @@ class KyselySyncRepositories implements SyncRepositories {
 }
 
 export class KyselySyncStore extends KyselySyncRepositories implements SyncStore {
-  constructor(private readonly db: Kysely<SyncDatabase>) {
-    super(db);
+  constructor(
+    private readonly db: Kysely<CompanionDatabase>,
+    private readonly backend: StoreBackend = SQLITE_BACKEND,
+  ) {
+    super(db, backend);
   }
 
+  /** Serializable on both backends; on PostgreSQL `work` may run again after a conflict, so it only touches the store. */
   transaction<T>(work: (tx: SyncRepositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new KyselySyncRepositories(trx)));
+    return withConflictRetry(this.backend, () => {
+      const builder = this.db.transaction();
+      return (this.backend.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute((trx) =>
+        work(new KyselySyncRepositories(trx, this.backend)),
+      );
+    });
   }
 
   async ping(): Promise<void> {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { UserExistsError } from './errors';
-import type { UserDatabase, WebUsersTable } from './user-schema';
+import type { CompanionDatabase } from './schema';
+import type { WebUsersTable } from './user-schema';
 import type { NewWebSession, UserStore, WebSession, WebUser } from './user-store';
 
 function userOf(row: Selectable<WebUsersTable>): WebUser {
@@ -18,7 +19,7 @@ function userOf(row: Selectable<WebUsersTable>): WebUser {
 
 export class KyselyUserStore implements UserStore {
   constructor(
-    private readonly db: Kysely<UserDatabase>,
+    private readonly db: Kysely<CompanionDatabase>,
     private readonly clock: () => Date,
   ) {}
 

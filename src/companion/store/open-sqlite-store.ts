@@ -26,8 +26,11 @@ export interface OpenSqliteStoreOptions {
 }
 
 export interface SqliteCompanionStore extends CompanionStore {
+  readonly backend: 'sqlite';
   /** The database file, absolute. */
   readonly file: string;
+  /** The same file: where the store is, for messages (a PostgreSQL store's is its URL without the password). */
+  readonly location: string;
   /** Where the encryption key came from, and its (non-secret) id. */
   readonly key: { source: 'env' | 'file'; file?: string; created: boolean; id: string };
 }
@@ -62,14 +65,16 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
 
   const db = new Kysely<CompanionDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
-    await migrateToLatest(db as unknown as Kysely<unknown>, options.migrations);
+    await migrateToLatest(db, options.migrations);
   } catch (err) {
     await db.destroy();
     throw err;
   }
   const store = new KyselyCompanionStore(db, box, options.clock);
   return Object.assign(store, {
+    backend: 'sqlite' as const,
     file,
+    location: file,
     key: { source: key.source, ...(key.file ? { file: key.file } : {}), created: key.created, id: box.keyId },
   });
 }

@@ -96,6 +96,13 @@ function createKeyFile(file: string): boolean {
   return true;
 }
 
+/** The key from `INCIDENT_SN_SECRET_KEY` alone (never a key file); undefined when it is unset or blank. */
+export function secretKeyFromEnv(env: NodeJS.ProcessEnv): Buffer | undefined {
+  const fromEnv = env[SECRET_KEY_ENV];
+  if (fromEnv === undefined || fromEnv.trim() === '') return undefined;
+  return decodeKey(fromEnv, `The environment variable ${SECRET_KEY_ENV}`);
+}
+
 /**
  * The key: from `INCIDENT_SN_SECRET_KEY` if set, else from `keyFile` (created if missing).
  * Throws SecretKeyError with what to do when the key is malformed or its file is too open.

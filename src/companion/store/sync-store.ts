@@ -285,7 +285,15 @@ export interface ClaimOptions {
   leaseMs: number;
 }
 
+/**
+ * Writes in flight to one connection at once, whatever the number of replicas: one companion's
+ * outbound workers (4 by default) never exceed it alone, and three replicas together send no more.
+ */
+export const MAX_SENDS_PER_CONNECTION = 4;
+
 export interface OutboundClaimOptions extends ClaimOptions {
+  /** Default MAX_SENDS_PER_CONNECTION: no write is claimed from a connection with this many being sent (live leases). */
+  maxSendsPerConnection?: number;
   /** Connections not to send to now. Paused connections (sync_connection_pauses) are never claimed from, unless `onlyConnection` names one (its probe). */
   excludeConnections?: readonly string[];
   /** Claim only from this connection, paused or not (the single probe of a rate-limited connection). */

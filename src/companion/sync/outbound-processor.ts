@@ -270,9 +270,19 @@ export class OutboundProcessor {
     const version = versionFromRow(row);
     const byIntegrationUser = version.updatedBy.trim().toLowerCase() === integrationUser.trim().toLowerCase();
     const newer = version.modCount > link.lastAppliedModCount;
-    // A field this write sets that a version showed changed at an unknown time (decideRecordChange), or a read that cannot tell.
-    const unsettled = unsettledFieldsOf(op, link);
-    if ((unsettled.length > 0 || (newer && readMayMislead(op.payload.fields ?? {}, version))) && (await this.shouldAwaitPushes(op, link, connection, table, signal))) {
+    // A field a queued write sets that a version showed changed at an unknown time (decideRecordChange), or a read that cannot
+    // tell. Every open write of the incident counts, not only this one: the read is applied to all of them, and its time would
+    // otherwise drop a later write's field for a ServiceNow change older than it (the PostgreSQL fault suite found this: a
+    // write left with no field of its own read the record and dropped the next write's summary).
+    const open = newer ? await sync.outbound.listOpen(op.incidentId) : [];
+    const writes = [op, ...open.filter((o) => o.id !== op.id)];
+    const unsettled = [...new Set(writes.flatMap((w) => unsettledFieldsOf(w, link)))];
+    const misleading = newer && writes.some((w) => readMayMislead(w.payload.fields ?? {}, version));
+    this.deps.logger.debug(
+      { op: op.id, fields: Object.keys(op.payload.fields ?? {}), read: version.modCount, applied: link.lastAppliedModCount, updatedAt: version.updatedAt, unsettled, misleading },
+      'a write read its record before sending',
+    );
+    if ((unsettled.length > 0 || misleading) && (await this.shouldAwaitPushes(op, link, connection, table, signal))) {
       return AWAITING_PUSHES;
     }
     this.awaitingSince.delete(op.id);
@@ -281,7 +291,7 @@ export class OutboundProcessor {
         sync.transaction(async (tx) => {
           const [fresh, incident] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId)];
           if (!fresh || !incident) return;
-          await applyRecordChange(tx, {
+          const decision = await applyRecordChange(tx, {
             incident,
             link: fresh,
             change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version, changedFields: null },
@@ -292,6 +302,7 @@ export class OutboundProcessor {
             held: { opId: op.id, owner },
             now: this.deps.clock(),
           });
+          if (decision.dropFromOps.length > 0) this.deps.logger.debug({ op: op.id, version: version.modCount, dropped: decision.dropFromOps }, 'the read before a write dropped queued fields');
         }),
       );
     }
@@ -342,6 +353,7 @@ export class OutboundProcessor {
       // Every undelivered event is now stored (unless there were more than one read takes): owed until applied.
       owed = pulled.found >= OUTBOX_PULL_LIMIT || (await this.deps.store.sync.inbound.hasOpenForIncident(connection.id, link.sysId));
       if (pulled.stored > 0) this.deps.logger.info({ op: op.id, sysId: link.sysId, events: pulled.stored }, "read ServiceNow changes from the app's outbox before their pushes came");
+      else this.deps.logger.debug({ op: op.id, sysId: link.sysId, found: pulled.found, owed }, "the app's outbox had nothing new for the record");
     } catch (err) {
       if (err instanceof ServiceNowRateLimitError || err instanceof ServiceNowAuthenticationError) throw err;
       this.deps.logger.warn({ op: op.id, err: describeError(err) }, "could not read the app's outbox; waiting for its pushes instead");
@@ -437,7 +449,7 @@ export class OutboundProcessor {
           const link = await tx.incidents.getLink(incident.id);
           const current = await tx.incidents.getIncident(incident.id);
           if (link && current) {
-            await applyRecordChange(tx, {
+            const decision = await applyRecordChange(tx, {
               incident: current,
               link,
               change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version },
@@ -451,6 +463,12 @@ export class OutboundProcessor {
               ...(outcome.kind === 'updated' ? { ownWrite: { fields: outcome.written, modCount: version.modCount } } : {}),
               now: at,
             });
+            if (decision.changed.length > 0 || decision.dropFromOps.length > 0) {
+              this.deps.logger.debug(
+                { op: op.id, version: version.modCount, changed: decision.changed, dropped: decision.dropFromOps, unsettled: Object.keys(decision.unsettledFields) },
+                "a write's answer showed changes by others",
+              );
+            }
             if (outcome.kind === 'updated' && decidedOn !== null) await this.restoreOverwritten(tx, incident.id, link, op, outcome.written, decidedOn, version.modCount, at);
           }
         }

@@ -15,7 +15,7 @@ export type ConnectFormValues = Partial<Record<ConnectField, string>>;
 export type FieldErrors = Partial<Record<ConnectField, string>>;
 
 /** What the Connect form gives: the CLI's connect settings without its own switches (database file, --json). */
-export type ConnectFormSettings = Omit<ConnectSettings, 'dbFile' | 'json'>;
+export type ConnectFormSettings = Omit<ConnectSettings, 'dbFile' | 'databaseUrl' | 'json'>;
 
 export type ParsedConnectForm = { ok: true; settings: ConnectFormSettings } | { ok: false; errors: FieldErrors };
 

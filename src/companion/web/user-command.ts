@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
-import { CommandOptionsError, dbFileOf } from '../connect/options';
+import { CommandOptionsError, DATABASE_URL_FLAG, DATABASE_URL_HELP, storeOptionsOf } from '../connect/options';
 import { printCommandError } from '../connect/output';
-import { DEFAULT_DB_FILE, openSqliteStore } from '../store';
+import { DEFAULT_DB_FILE, openStore } from '../store';
 import { checkPasswordStrength, hashPassword } from './passwords';
 
 /**
@@ -15,6 +15,7 @@ export interface UserAddFlags {
   email?: string;
   replace?: boolean;
   db?: string;
+  databaseUrl?: string;
 }
 
 export interface UserIo extends CommandIo {
@@ -44,7 +45,7 @@ export async function runUserAdd(flags: UserAddFlags, io: UserIo): Promise<Comma
     if (!EMAIL.test(email) || email.length > 254) throw new CommandOptionsError('Give the user\'s email address: --email someone@example.com.', 'missing_option');
     const password = await readPassword(io);
     checkPasswordStrength(password);
-    const store = await openSqliteStore({ file: dbFileOf(flags.db, io.env), env: io.env });
+    const store = await openStore(storeOptionsOf(flags, io.env));
     try {
       const hash = await hashPassword(password);
       if (flags.replace && (await store.users.setPassword(email, hash))) {
@@ -81,6 +82,7 @@ export function registerUserCommand(program: Command, io: () => CommandIo): void
     .requiredOption('--email <email>', 'their email address (the sign-in name)')
     .option('--replace', 'set a new password for an existing user (and clear a lockout)')
     .option('--db <file>', `the companion database [env INCIDENT_SN_DB] (default ${DEFAULT_DB_FILE})`)
+    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
     .action(async (flags: UserAddFlags) => {
       const base = io();
       const withStdin: UserIo = base.promptSecret ? base : { ...base, readStdin: () => readAll(process.stdin) };

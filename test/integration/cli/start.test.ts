@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { ROOT } from '../../helpers/build';
+import { createTestDatabase, TEST_SECRET_KEY } from '../../helpers/store-backends';
 import { waitFor } from '../../helpers/wait-for';
 
 // `npm start` as a user runs it: the real binary, in its own process, on free ports, in a temporary
@@ -28,7 +30,8 @@ interface Started {
 async function start(dataDir: string, ...extra: string[]): Promise<Started> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/incident-sn.js'), 'start', '--data-dir', dataDir, '--instance-port', '0', '--port', '0', ...extra], {
     cwd: ROOT,
-    env: { ...process.env, INCIDENT_SN_API_KEY: '', INCIDENT_SN_SECRET_KEY: '' },
+    // PostgreSQL takes its key from the environment only (every replica gets the same one).
+    env: { ...process.env, INCIDENT_SN_API_KEY: '', INCIDENT_SN_SECRET_KEY: extra.includes('--database-url') ? TEST_SECRET_KEY : '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -138,6 +141,29 @@ describe('npm start (incident-sn start)', () => {
     expect(third.output()).toMatch(/Reset: removed .*instance\.db.*companion\.db/);
     expect((await json(`${third.api}/api/incidents`)).incidents).toEqual([]);
     expect(await stop(third)).toBe(0);
+  });
+
+  it('with --database-url keeps the companion\'s data in PostgreSQL, not in the data folder', async () => {
+    const database = await createTestDatabase();
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-start-pg-'));
+    try {
+      const started = await start(folder, '--database-url', database.url);
+      expect(started.output()).toContain('✔ 6 of 6 checks passed. Connection "local" saved');
+      expect(started.output()).toMatch(/Catalog imported for "local"/);
+      expect(await stop(started)).toBe(0);
+      expect(fs.existsSync(path.join(folder, 'companion.db'))).toBe(false);
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        expect((await client.query('SELECT name FROM connections')).rows).toEqual([{ name: 'local' }]);
+        expect(Number((await client.query('SELECT count(*) AS n FROM catalog_users')).rows[0].n)).toBeGreaterThan(0);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+      await database.drop();
+    }
   });
 
   it('says which option to use when a port is taken', async () => {

@@ -107,6 +107,34 @@ describe('import-catalog off a terminal', () => {
     }
   });
 
+  it('refuses while another replica imports the same connection (exit 2, naming it), and imports once its claim has lapsed', async () => {
+    const c = await connected();
+    const store = await openSqliteStore({ file: c.db, env: {} });
+    try {
+      const connection = (await store.getConnection('local'))!;
+      const other = { owner: 'import-other', host: 'replica-b', pid: 4242 };
+      const since = new Date();
+      await store.catalog.takeImportLease(connection.id, other, since, new Date(since.getTime() + 5_000));
+      const io = captureIo();
+      expect((await runImportCatalog({ db: c.db }, io, deps())).exitCode).toBe(2);
+      expect(io.err()).toBe(
+        `✘ Another replica is importing the catalog of connection "local": process 4242 on replica-b, since ${since.toISOString()}. ` +
+          'One import per connection runs at a time: wait for it to finish, then run incident-sn import-catalog again (it reads only ' +
+          `what changed). If that process has stopped, its claim lapses by ${new Date(since.getTime() + 5_000).toISOString()}.\n`,
+      );
+      expect(io.out()).toBe('');
+      expect(await store.catalog.tableStates(connection.id)).toEqual(expect.arrayContaining([expect.objectContaining({ table: 'cmdb_ci', rows: 0 })]));
+
+      // The other process died: its claim is not renewed and runs out.
+      await store.catalog.takeImportLease(connection.id, other, since, new Date(Date.now() - 1));
+      const later = captureIo();
+      expect((await runImportCatalog({ db: c.db }, later, deps())).exitCode).toBe(0);
+      expect(later.out()).toMatch(/Catalog imported for "local"/);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('exits 1 with the missing role when tables are refused, after importing the others', async () => {
     const instance = await startCatalogInstance({ seed: (s) => seedEdits.addUser(s, { user_name: 'cmdb.reader', password: 'reader-password', roles: ['cmdb_read'] }) });
     sn = instance;

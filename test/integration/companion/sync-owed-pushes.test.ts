@@ -82,3 +82,44 @@ it("a queued write whose read is ahead of what was pushed reads the app's outbox
     expect(metrics).toContain(`incident_sn_events_received_total{connection="local",source="outbox",type="${type}",result="stored"} 1`);
   }
 });
+
+it("a write whose own fields the read cannot mislead still waits for the pushes when a later queued write's field could be misled (no read's time drops it)", async () => {
+  await f.sn.request('DELETE', '/api/now/local/faults');
+  const declared = await f.declare({ name: 'Search is slow', summary: 'p99 up', severity: 'minor', status: 'investigating' });
+  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+  const store = f.companion.store.sync;
+  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+  // 1. A ServiceNow user changes the description; its push cannot be delivered.
+  await f.patchRecord(sysId, { description: 'from servicenow' }, ITIL);
+  const describedAt = Date.now();
+  // 2. Writes are held. At the head of the incident's queue: a name write the read cannot mislead
+  // (changed after everything ServiceNow will show), then a note, so the next change is a write of its own.
+  const at = new Date();
+  await store.pauses.pause({ connectionId: f.connection.id, until: new Date(at.getTime() + 3_600_000), nextProbeAt: new Date(at.getTime() + 3_600_000), retryAfterSeconds: null, reason: 'held by the test', at });
+  const renamedAt = new Date(Date.now() + 60_000);
+  await store.transaction(async (tx) => {
+    const incident = (await tx.incidents.getIncident(declared.id))!;
+    const link = (await tx.incidents.getLink(declared.id))!;
+    await tx.incidents.updateIncident(incident.id, incident.version, { name: 'Search is slow (EU)' }, at);
+    const basis = { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 };
+    await tx.outbound.enqueue({ incidentId: incident.id, connectionId: f.connection.id, kind: 'update', payload: { fields: { name: { value: 'Search is slow (EU)', changedAt: renamedAt.toISOString(), basis } } }, createdAt: at });
+  });
+  expect((await f.api('POST', `/api/incidents/${declared.id}/updates`, { message: 'Looking at the index', author: 'Responder' })).status).toBe(201);
+  // 3. A responder then sets the summary: later than ServiceNow's description.
+  await nextSecond(describedAt);
+  expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { summary: 'from incident.io' })).status).toBe(200);
+  const summarizedAt = Date.now();
+  // 4. A ServiceNow user adds a work note after that: the record's last change is later than the responder's.
+  await nextSecond(summarizedAt);
+  await f.patchRecord(sysId, { work_notes: 'Reindexing' }, ITIL);
+
+  // 5. Writes resume. The name write goes first; its read must not decide the summary on the record's time.
+  expect(await store.pauses.resume(f.connection.id)).toBe(true);
+  f.companion.engine.wake();
+  const view = await waitFor(async () => {
+    const v = await f.incident(declared.id);
+    return v.sync.pending_writes === 0 ? v : undefined;
+  }, { message: 'the held writes to be decided and sent', timeoutMs: 30_000 });
+  expect([view.name, view.summary]).toEqual(['Search is slow (EU)', 'from incident.io']);
+  expect(await f.record(sysId, ['short_description', 'description'])).toEqual({ short_description: 'Search is slow (EU)', description: 'from incident.io' });
+});

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
 
 /**
  * `sync_follow_ups`: an incident's follow-ups and the ServiceNow record each became (a record of the
@@ -7,8 +7,9 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * `last_applied_mod_count` guards ServiceNow's changes (an older version is never applied).
  *
  * `sync_outbound_ops.kind` gains `follow_up` (a follow-up's create or update goes through the same
- * queue as the incident's writes, in its lane). SQLite cannot change a CHECK constraint, so the table
- * is rebuilt from its own definition with the new constraint, rows and indexes kept.
+ * queue as the incident's writes, in its lane). PostgreSQL replaces the CHECK constraint; SQLite cannot
+ * change one, so there the table is rebuilt from its own definition with the new constraint, rows and
+ * indexes kept.
  */
 export const createFollowUps: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -45,8 +46,13 @@ export const createFollowUps: Migration = {
 const OLD_KINDS = "kind in ('create', 'update', 'note')";
 const NEW_KINDS = "kind in ('create', 'update', 'note', 'follow_up')";
 
-/** Recreates sync_outbound_ops with its CHECK on kind replaced, keeping its rows and indexes (SQLite). */
+/** Replaces sync_outbound_ops's CHECK on kind, keeping its rows and indexes. */
 async function rebuildOutboundKindCheck(db: Kysely<unknown>, from: string, to: string): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`alter table sync_outbound_ops drop constraint sync_outbound_ops_kind_check`.execute(db);
+    await sql.raw(`alter table sync_outbound_ops add constraint sync_outbound_ops_kind_check check (${to})`).execute(db);
+    return;
+  }
   const table = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'sync_outbound_ops'`.execute(db);
   const definition = table.rows[0]?.sql;
   if (!definition || !definition.includes(from)) {

@@ -6,6 +6,8 @@ import { createSync } from './0004-create-sync';
 import { syncCoreV2 } from './0005-sync-core-v2';
 import { createWebUsers } from './0006-create-web-users';
 import { unsettledFields } from './0007-unsettled-fields';
+import { createStoreSettings } from './0008-create-store-settings';
+import { createCatalogImportLeases } from './0009-create-catalog-import-leases';
 import { incidentAttributesAndTickets } from './0010-incident-attributes-and-tickets';
 import { timelineVisibility } from './0011-timeline-visibility';
 import { createFollowUps } from './0012-create-follow-ups';
@@ -21,6 +23,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-sync-core-v2': syncCoreV2,
   '0006-create-web-users': createWebUsers,
   '0007-unsettled-fields': unsettledFields,
+  '0008-create-store-settings': createStoreSettings,
+  '0009-create-catalog-import-leases': createCatalogImportLeases,
   '0010-incident-attributes-and-tickets': incidentAttributesAndTickets,
   '0011-timeline-visibility': timelineVisibility,
   '0012-create-follow-ups': createFollowUps,
@@ -36,7 +40,7 @@ export class StaticMigrationProvider implements MigrationProvider {
 }
 
 /** Brings the database up to date; throws StoreOpenError saying what went wrong. */
-export async function migrateToLatest(db: Kysely<unknown>, provider: MigrationProvider = new StaticMigrationProvider()): Promise<string[]> {
+export async function migrateToLatest<DB>(db: Kysely<DB>, provider: MigrationProvider = new StaticMigrationProvider()): Promise<string[]> {
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -17,6 +17,7 @@ import {
   type ConnectionInput,
   type SqliteCompanionStore,
 } from '../../../../src/companion/store';
+import { openTestStore, STORE_BACKENDS, type TestStore } from '../../../helpers/store-backends';
 
 let dir: string;
 let file: string;
@@ -57,15 +58,6 @@ function rawRows(): Array<Record<string, unknown>> {
   const db = new Database(file, { readonly: true });
   try {
     return db.prepare('SELECT * FROM connections').all() as Array<Record<string, unknown>>;
-  } finally {
-    db.close();
-  }
-}
-
-function rawUpdate(statement: string): void {
-  const db = new Database(file);
-  try {
-    db.prepare(statement).run();
   } finally {
     db.close();
   }
@@ -149,7 +141,19 @@ describe('openSqliteStore: files and migrations', () => {
   });
 });
 
-describe('SQLite store: connections', () => {
+describe.each(STORE_BACKENDS)('store on %s: connections', (backend) => {
+  const stores: TestStore[] = [];
+  const openStore = async (options: { clock?: () => Date } = {}): Promise<TestStore> => {
+    const store = await openTestStore(backend, { dir, ...options });
+    stores.push(store);
+    return store;
+  };
+  const rawRows = () => stores[0]!.query('SELECT * FROM connections ORDER BY name');
+  const rawUpdate = (statement: string) => stores[0]!.query(statement);
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close().catch(() => undefined);
+  });
+
   it('round-trips a connection, with every secret encrypted at rest', async () => {
     const now = new Date('2026-01-02T03:04:05.000Z');
     const store = await openStore({ clock: () => now });
@@ -174,14 +178,17 @@ describe('SQLite store: connections', () => {
     expect(loaded.signingSecret?.reveal()).toBe('signing-secret-plain-1');
     expect((await store.getConnectionByInstance('https://acme.service-now.com'))?.id).toBe(loaded.id);
 
-    // Not in the database file, not in JSON.
-    const dbBytes = fs.readFileSync(file).toString('latin1') + (fs.existsSync(`${file}-wal`) ? fs.readFileSync(`${file}-wal`).toString('latin1') : '');
+    // Not in the database (its file, or its rows), not in JSON.
+    const dbBytes =
+      store.backend === 'sqlite'
+        ? fs.readFileSync(store.file).toString('latin1') + (fs.existsSync(`${store.file}-wal`) ? fs.readFileSync(`${store.file}-wal`).toString('latin1') : '')
+        : JSON.stringify(await rawRows());
     const json = JSON.stringify(loaded);
     for (const plain of ['client-secret-plain-1', 'password-plain-1', 'signing-secret-plain-1']) {
       expect(dbBytes).not.toContain(plain);
       expect(json).not.toContain(plain);
     }
-    expect(rawRows()[0]!.password_sealed).toMatch(/^v1\.[0-9a-f]{16}\./);
+    expect((await rawRows())[0]!.password_sealed).toMatch(/^v1\.[0-9a-f]{16}\./);
   });
 
   it('moves a connection to its instance\'s new address, keeping its id, and refuses another\'s address', async () => {
@@ -208,11 +215,11 @@ describe('SQLite store: connections', () => {
     let now = new Date('2026-01-01T00:00:00.000Z');
     const store = await openStore({ clock: () => now });
     await store.saveConnection(input());
-    const before = rawRows()[0];
+    const before = (await rawRows())[0];
     now = new Date('2026-01-01T01:00:00.000Z');
     const again = await store.saveConnection(input());
     expect(again).toMatchObject({ created: false, changed: false, rotated: false });
-    expect(rawRows()[0]).toEqual(before);
+    expect((await rawRows())[0]).toEqual(before);
   });
 
   it('updates the connection of the same instance, rotating the signing secret into previous', async () => {
@@ -267,10 +274,8 @@ describe('SQLite store: connections', () => {
   it('the database itself enforces uniqueness and the mode', async () => {
     const store = await openStore();
     await store.saveConnection(input());
-    await store.close();
-    open.length = 0;
-    expect(() => rawUpdate("INSERT INTO connections SELECT 'x', 'acme', 'https://b', mode, oauth_client_id, oauth_client_secret_sealed, username, password_sealed, public_url, signing_secret_sealed, previous_signing_secret_sealed, signing_secret_rotated_at, integration_user, created_at, updated_at, last_check_at, last_check_status, last_check_summary FROM connections")).toThrow(/UNIQUE/);
-    expect(() => rawUpdate("UPDATE connections SET mode = 'push'")).toThrow(/CHECK/);
+    await expect(rawUpdate("INSERT INTO connections SELECT 'x', 'acme', 'https://b', mode, oauth_client_id, oauth_client_secret_sealed, username, password_sealed, public_url, signing_secret_sealed, previous_signing_secret_sealed, signing_secret_rotated_at, integration_user, created_at, updated_at, last_check_at, last_check_status, last_check_summary FROM connections")).rejects.toThrow(/UNIQUE|unique constraint/);
+    await expect(rawUpdate("UPDATE connections SET mode = 'push'")).rejects.toThrow(/CHECK|check constraint/);
   });
 
   it.each([
@@ -310,9 +315,9 @@ describe('SQLite store: connections', () => {
   it('detects a secret altered in the database file', async () => {
     const store = await openStore();
     await store.saveConnection(input());
-    const sealed = String(rawRows()[0]!.password_sealed);
+    const sealed = String((await rawRows())[0]!.password_sealed);
     const last = sealed.at(-2) === 'A' ? 'B' : 'A';
-    rawUpdate(`UPDATE connections SET password_sealed = '${sealed.slice(0, -2)}${last}${sealed.at(-1)}'`);
+    await rawUpdate(`UPDATE connections SET password_sealed = '${sealed.slice(0, -2)}${last}${sealed.at(-1)}'`);
     await expect(store.getConnection('acme')).rejects.toThrow(SecretDecryptionError);
     await expect(store.getConnection('acme')).rejects.toThrow(/connections\.[0-9a-f-]+\.password_sealed failed its integrity check/);
   });
@@ -321,9 +326,9 @@ describe('SQLite store: connections', () => {
     const store = await openStore();
     await store.saveConnection(input());
     await store.saveConnection(input({ name: 'beta', instanceUrl: 'https://beta.service-now.com' }));
-    rawUpdate('UPDATE connections SET password_sealed = oauth_client_secret_sealed WHERE name = \'acme\'');
+    await rawUpdate('UPDATE connections SET password_sealed = oauth_client_secret_sealed WHERE name = \'acme\'');
     await expect(store.getConnection('acme')).rejects.toThrow(SecretDecryptionError);
-    rawUpdate("UPDATE connections SET oauth_client_secret_sealed = (SELECT oauth_client_secret_sealed FROM connections WHERE name = 'acme') WHERE name = 'beta'");
+    await rawUpdate("UPDATE connections SET oauth_client_secret_sealed = (SELECT oauth_client_secret_sealed FROM connections WHERE name = 'acme') WHERE name = 'beta'");
     await expect(store.getConnection('beta')).rejects.toThrow(SecretDecryptionError);
   });
 });

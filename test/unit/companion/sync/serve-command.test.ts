@@ -8,13 +8,17 @@ describe('incident-sn serve', () => {
   it('is registered with its options', () => {
     const serve = buildProgram().commands.find((c) => c.name() === 'serve');
     expect(serve).toBeDefined();
-    expect(serve!.options.map((o) => o.long)).toEqual(['--port', '--host', '--db', '--mapping', '--poll-interval']);
+    expect(serve!.options.map((o) => o.long)).toEqual(['--port', '--host', '--db', '--database-url', '--mapping', '--poll-interval']);
   });
 
   it('turns flags and variables into options, refusing bad values', () => {
     expect(serveOptions({}, {})).toMatchObject({ port: 3000, host: '127.0.0.1', pollIntervalMs: 10_000, storeFile: expect.stringMatching(/\.data\/companion\.db$/) });
     expect(serveOptions({ port: '0', pollInterval: '0.5', db: '/tmp/x.db', mapping: 'm.json' }, {})).toMatchObject({ port: 0, pollIntervalMs: 500, storeFile: '/tmp/x.db', mapping: 'm.json' });
     expect(serveOptions({}, { INCIDENT_SN_DB: '/tmp/env.db', INCIDENT_SN_MAPPING: 'env.json' })).toMatchObject({ storeFile: '/tmp/env.db', mapping: 'env.json' });
+    // PostgreSQL: the flag, else DATABASE_URL; neither means the SQLite file.
+    expect(serveOptions({}, {}).databaseUrl).toBeUndefined();
+    expect(serveOptions({}, { DATABASE_URL: 'postgres://u@db:5432/c' })).toMatchObject({ databaseUrl: 'postgres://u@db:5432/c' });
+    expect(serveOptions({ databaseUrl: 'postgres://u@flag/c' }, { DATABASE_URL: 'postgres://u@env/c' })).toMatchObject({ databaseUrl: 'postgres://u@flag/c' });
     expect(() => serveOptions({ port: '70000' }, {})).toThrow('--port must be a port number');
     expect(() => serveOptions({ pollInterval: 'soon' }, {})).toThrow('--poll-interval must be a number of seconds');
   });

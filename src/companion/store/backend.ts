@@ -1,0 +1,63 @@
+/**
+ * What differs between the two databases the store runs on, in one place: every query that is not
+ * the same text on both asks this object, never `instanceof` a dialect.
+ *
+ * - SQLite runs one writer at a time, so every transaction is serializable for free; PostgreSQL's
+ *   default (read committed) is not, so the store asks for SERIALIZABLE and runs a transaction
+ *   again when PostgreSQL aborts it for a conflict with another replica (40001) or a deadlock (40P01).
+ * - Claims on PostgreSQL lock the row they choose and skip rows other replicas hold
+ *   (`FOR UPDATE SKIP LOCKED`), so replicas racing for work take different rows instead of queuing
+ *   behind one; SQLite has no row locks (and needs none).
+ */
+export interface StoreBackend {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Lock the chosen row and skip rows that others have locked. */
+  readonly skipLockedClaims: boolean;
+  /** SERIALIZABLE transactions, run again on a serialization failure. */
+  readonly serializableTransactions: boolean;
+}
+
+export const SQLITE_BACKEND: StoreBackend = { kind: 'sqlite', skipLockedClaims: false, serializableTransactions: false };
+export const POSTGRES_BACKEND: StoreBackend = { kind: 'postgres', skipLockedClaims: true, serializableTransactions: true };
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i;
+
+/**
+ * The database cannot be reached or is shutting down (as opposed to a query that is wrong): the
+ * request may succeed later, so the webhook answers 503 and the app keeps the event and retries.
+ * PostgreSQL SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, cannot connect now).
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)) return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** How often a transaction that lost a conflict is run again before its error is passed on. */
+export const TRANSACTION_ATTEMPTS = 12;
+
+/** PostgreSQL aborted the transaction for a conflict with a concurrent one: running it again is safe. */
+export function isTransactionConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01';
+}
+
+/**
+ * Runs `attempt` until it does not end in a transaction conflict (at most TRANSACTION_ATTEMPTS
+ * times), waiting a few random milliseconds between tries so the conflicting replicas spread out.
+ */
+export async function withConflictRetry<T>(backend: StoreBackend, attempt: () => Promise<T>): Promise<T> {
+  if (!backend.serializableTransactions) return attempt();
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isTransactionConflict(err) || tries >= TRANSACTION_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * tries)));
+    }
+  }
+}
