@@ -1,8 +1,9 @@
 /**
- * `node -r tsx/cjs bench/ingest-only.ts [seconds] [--cpu-prof]`: only the ingest figure of the
+ * `node -r tsx/cjs bench/ingest-only.ts [seconds] [--cpu-prof] [--history=N]`: only the ingest figure of the
  * benchmark (signed pushes over the 100 incidents against the companion's webhook, over the bare
  * fastify endpoint), each part in its own process as in bench/run.ts. For profiling the webhook's
- * hot path: `--cpu-prof` writes the companion's CPU profile to bench/.profiles/.
+ * hot path: `--cpu-prof` writes the companion's CPU profile to bench/.profiles/; `--history=N` then
+ * measures the same load again after N finished events of one incident (ingest_after_history_ratio).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,6 +51,17 @@ async function main(): Promise<void> {
     );
     await companion.call('stop').catch(() => undefined);
     await companion.exited;
+    const history = Number(process.argv.find((a) => a.startsWith('--history='))?.slice('--history='.length) ?? 0);
+    if (history > 0) {
+      // As bench/run.ts: finished events of one incident stored while the companion is stopped, then the same load.
+      const seeder = start('history-part.ts', 'history seeder');
+      await seeder.call('seed', { storeFile, sysId: incidents[0]!.sysId, number: incidents[0]!.number, count: history });
+      await seeder.stop();
+      const again = start('companion-part.ts', 'companion (after history)');
+      const restarted = await again.call<{ url: string }>('start', { storeFile, port: 0 });
+      const after = await ingest(restarted.url, 1_000_000);
+      process.stdout.write(`after ${history} events of one incident: ${after.perSecond.toFixed(0)} pushes/s (p50 ${after.p50} ms), ratio ${(after.perSecond / run.perSecond).toFixed(3)}\n`);
+    }
   } finally {
     await Promise.all(parts.map((p) => p.stop(5_000)));
     fs.rmSync(dir, { recursive: true, force: true });
