@@ -84,7 +84,7 @@ class AppliedLog {
 
   watch(companion: Part): void {
     companion.on('applied', (data) => {
-      this.times.push((data as { at: number }).at);
+      for (const report of data as Array<{ at: number }>) this.times.push(report.at);
       for (const w of this.waiters.splice(0)) w();
     });
   }

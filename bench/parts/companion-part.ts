@@ -33,10 +33,19 @@ servePart({
     });
     const applied = companion.engine.metrics.eventsApplied;
     const inc = applied.inc.bind(applied) as (...args: unknown[]) => void;
+    // The moment is taken when the change is applied; the reports of one turn of the event loop go
+    // in one IPC message, so a burst (the ingest runs) does not spend the companion's CPU on IPC.
+    let unsent: Array<{ at: number; source: string }> = [];
     (applied as { inc: (...args: unknown[]) => void }).inc = (...args: unknown[]) => {
       inc(...args);
       const labels = args[0] as { source?: string } | undefined;
-      notify('applied', { at: monotonicMs(), source: labels?.source ?? '' });
+      unsent.push({ at: monotonicMs(), source: labels?.source ?? '' });
+      if (unsent.length > 1) return;
+      setImmediate(() => {
+        const batch = unsent;
+        unsent = [];
+        notify('applied', batch);
+      });
     };
     return { url: companion.url, port: companion.port };
   },

@@ -4,6 +4,7 @@ import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend'
 import { StoredDataError } from './errors';
 import type { FollowUpRepository } from './follow-up-store';
 import { KyselyFollowUpRepository } from './kysely-follow-up-repository';
+import { PreparedQuery } from './prepared-query';
 import { MAX_SENDS_PER_CONNECTION } from './sync-store';
 import type { CompanionDatabase } from './schema';
 import type {
@@ -393,67 +394,45 @@ class KyselyIncidentRepository implements IncidentRepository {
   }
 }
 
-class KyselyInboundRepository implements InboundEventRepository {
-  constructor(
-    private readonly db: Db,
-    private readonly backend: StoreBackend,
-  ) {}
-
-  async record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }> {
-    const id = randomUUID();
-    const result = await this.db
+/** The hot queries of received events, compiled once per dialect (see PreparedQuery). */
+const RECORD_INBOUND = new PreparedQuery(
+  ['id', 'connectionId', 'eventId', 'source', 'type', 'incidentSysId', 'sequence', 'orderKey', 'occurredAt', 'receivedAt', 'payload'],
+  (db: Kysely<CompanionDatabase>, a: Record<'id' | 'connectionId' | 'eventId' | 'incidentSysId' | 'orderKey' | 'occurredAt' | 'receivedAt' | 'payload', string> & Pick<NewInboundEvent, 'source' | 'type' | 'sequence'>) =>
+    db
       .insertInto('sync_inbound_events')
       .values({
-        id,
-        connection_id: event.connectionId,
-        event_id: event.eventId,
-        source: event.source,
-        event_type: event.type,
-        incident_sys_id: event.incidentSysId,
-        sequence: event.sequence,
-        order_key: event.orderKey,
-        occurred_at: iso(event.occurredAt),
-        received_at: iso(event.receivedAt),
-        payload: JSON.stringify(event.payload),
+        id: a.id,
+        connection_id: a.connectionId,
+        event_id: a.eventId,
+        source: a.source,
+        event_type: a.type,
+        incident_sys_id: a.incidentSysId,
+        sequence: a.sequence,
+        order_key: a.orderKey,
+        occurred_at: a.occurredAt,
+        received_at: a.receivedAt,
+        payload: a.payload,
         state: 'pending',
         outcome: null,
         attempts: 0,
-        next_attempt_at: iso(event.receivedAt),
+        next_attempt_at: a.receivedAt,
         lease_owner: null,
         lease_expires_at: null,
         last_error: null,
         processed_at: null,
       })
-      .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing())
-      .executeTakeFirst();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 1) return { stored: true, id };
-    const existing = await this.get(event.connectionId, event.eventId);
-    return { stored: false, id: existing?.id ?? '' };
-  }
+      .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing()),
+);
 
-  async get(connectionId: string, eventId: string): Promise<StoredInboundEvent | undefined> {
-    const row = await this.db
-      .selectFrom('sync_inbound_events')
-      .selectAll()
-      .where('connection_id', '=', connectionId)
-      .where('event_id', '=', eventId)
-      .executeTakeFirst();
-    return row ? toInbound(row) : undefined;
-  }
-
-  /**
-   * Every access is bounded by the open-state partial indexes (migration 0005): the candidates are
-   * open events in due order, and "first of its incident" probes the incident's open lane only, so a
-   * claim costs the same with 0 or 100,000 finished events of that incident.
-   */
-  async claim(options: ClaimOptions): Promise<StoredInboundEvent | undefined> {
-    const now = iso(options.now);
-    const row = await this.db
+/** The inbound claim (KyselyInboundRepository.claim explains it), compiled once per backend. */
+function buildClaimInbound(backend: StoreBackend) {
+  return new PreparedQuery(['now', 'owner', 'leaseExpiresAt'], (db: Kysely<CompanionDatabase>, args: Record<'now' | 'owner' | 'leaseExpiresAt', string>) =>
+    db
       .updateTable('sync_inbound_events')
       .set((eb) => ({
         state: 'processing',
-        lease_owner: options.owner,
-        lease_expires_at: iso(new Date(options.now.getTime() + options.leaseMs)),
+        lease_owner: args.owner,
+        lease_expires_at: args.leaseExpiresAt,
         attempts: eb('attempts', '+', 1),
       }))
       .where('id', '=', (eb) =>
@@ -461,8 +440,8 @@ class KyselyInboundRepository implements InboundEventRepository {
           .selectFrom('sync_inbound_events as e')
           .select('e.id')
           .where(OPEN_INBOUND('e'))
-          .where('e.next_attempt_at', '<=', now)
-          .where((w) => w.or([w('e.state', '=', 'pending'), w('e.lease_expires_at', '<=', now)]))
+          .where('e.next_attempt_at', '<=', args.now)
+          .where((w) => w.or([w('e.state', '=', 'pending'), w('e.lease_expires_at', '<=', args.now)]))
           .where((w) =>
             w.not(
               w.exists(
@@ -486,7 +465,7 @@ class KyselyInboundRepository implements InboundEventRepository {
                   .whereRef('l.connection_id', '=', 'e.connection_id')
                   .whereRef('l.incident_sys_id', '=', 'e.incident_sys_id')
                   .where('l.state', '=', 'processing')
-                  .where('l.lease_expires_at', '>', now)
+                  .where('l.lease_expires_at', '>', args.now)
                   .whereRef('l.id', '<>', 'e.id'),
               ),
             ),
@@ -495,11 +474,67 @@ class KyselyInboundRepository implements InboundEventRepository {
           .orderBy('e.received_at')
           .orderBy('e.id')
           .limit(1)
-          .$if(this.backend.skipLockedClaims, (q) => q.forUpdate().skipLocked()),
+          .$if(backend.skipLockedClaims, (q) => q.forUpdate().skipLocked()),
       )
-      .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'processing'), w('lease_expires_at', '<=', now)])]))
-      .returningAll()
+      .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'processing'), w('lease_expires_at', '<=', args.now)])]))
+      .returningAll(),
+  );
+}
+const CLAIM_INBOUND = new Map<StoreBackend['kind'], ReturnType<typeof buildClaimInbound>>();
+function claimInbound(backend: StoreBackend): ReturnType<typeof buildClaimInbound> {
+  let query = CLAIM_INBOUND.get(backend.kind);
+  if (!query) CLAIM_INBOUND.set(backend.kind, (query = buildClaimInbound(backend)));
+  return query;
+}
+
+class KyselyInboundRepository implements InboundEventRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly backend: StoreBackend,
+  ) {}
+
+  async record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }> {
+    const id = randomUUID();
+    const result = await RECORD_INBOUND.execute(this.db, {
+      id,
+      connectionId: event.connectionId,
+      eventId: event.eventId,
+      source: event.source,
+      type: event.type,
+      incidentSysId: event.incidentSysId,
+      sequence: event.sequence,
+      orderKey: event.orderKey,
+      occurredAt: iso(event.occurredAt),
+      receivedAt: iso(event.receivedAt),
+      payload: JSON.stringify(event.payload),
+    });
+    if (Number(result.numAffectedRows ?? 0) === 1) return { stored: true, id };
+    const existing = await this.get(event.connectionId, event.eventId);
+    return { stored: false, id: existing?.id ?? '' };
+  }
+
+  async get(connectionId: string, eventId: string): Promise<StoredInboundEvent | undefined> {
+    const row = await this.db
+      .selectFrom('sync_inbound_events')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('event_id', '=', eventId)
       .executeTakeFirst();
+    return row ? toInbound(row) : undefined;
+  }
+
+  /**
+   * Every access is bounded by the open-state partial indexes (migration 0005): the candidates are
+   * open events in due order, and "first of its incident" probes the incident's open lane only, so a
+   * claim costs the same with 0 or 100,000 finished events of that incident.
+   */
+  async claim(options: ClaimOptions): Promise<StoredInboundEvent | undefined> {
+    const claimed = await claimInbound(this.backend).execute(this.db, {
+      now: iso(options.now),
+      owner: options.owner,
+      leaseExpiresAt: iso(new Date(options.now.getTime() + options.leaseMs)),
+    });
+    const row = claimed.rows[0];
     if (!row) return undefined;
     try {
       return toInbound(row);

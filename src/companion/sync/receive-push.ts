@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { WebhookVerificationError } from '../webhooks/verification-error';
 import { verifyPushSignature } from '../webhooks/verify-signature';
 import type { CompanionStore, Connection } from '../store';
+import type { NewInboundEvent } from '../store/sync-store';
 import type { ConnectionRegistry } from './connection-registry';
 import type { SyncMetrics } from './metrics';
 import { parsePushBody, type PushEventBody } from './push-event';
@@ -47,6 +48,11 @@ export interface ReceivePushDeps {
   /** Signature timestamp tolerance, seconds (default 300). */
   toleranceSeconds?: number;
   onStored: () => void;
+  /**
+   * Stores a received event (default: its own transaction). The engine passes its group commit, so
+   * pushes arriving together share one commit; the answer still waits for the event's commit.
+   */
+  recordInbound?: (event: NewInboundEvent) => Promise<{ stored: boolean; id: string }>;
   /** A verified test event: recorded for the status page and the log; nothing is queued. */
   onPing: (connectionName: string, ping: LastPing) => void;
 }
@@ -141,14 +147,15 @@ export async function receivePush(deps: ReceivePushDeps, request: PushRequest): 
  * or read from the app's outbox before its push arrived (OutboxPull). The metric tells them apart.
  */
 export async function storePushEvent(
-  deps: Pick<ReceivePushDeps, 'store' | 'metrics' | 'clock' | 'onStored'>,
+  deps: Pick<ReceivePushDeps, 'store' | 'metrics' | 'clock' | 'onStored' | 'recordInbound'>,
   connection: Connection,
   event: PushEventBody,
   via: 'push' | 'outbox',
 ): Promise<boolean> {
   const now = deps.clock();
   const change = changeFromPush(event);
-  const stored = await deps.store.sync.inbound.record({
+  const record = deps.recordInbound ?? ((e: NewInboundEvent) => deps.store.sync.inbound.record(e));
+  const stored = await record({
     connectionId: connection.id,
     eventId: event.event_id,
     source: 'push',

@@ -15,6 +15,7 @@ import { SyncMetrics } from './metrics';
 import { OutboundProcessor } from './outbound-processor';
 import { DEFAULT_POLL_OVERLAP_MS } from './poll-window';
 import { Poller } from './poller';
+import { InboundGroupCommit } from './inbound-group-commit';
 import { receivePush, type LastPing, type PushAnswer, type PushRequest } from './receive-push';
 import { ServiceNowLookups } from './servicenow-lookups';
 import { syncTimings, type SyncTimings } from './sync-timings';
@@ -88,6 +89,8 @@ export class SyncEngine {
   readonly followUps: FollowUpService;
   readonly poller: Poller;
   private readonly inboundLoop: WorkerLoop;
+  /** Pushes received together are stored in one transaction (see InboundGroupCommit). */
+  private readonly groupCommit: InboundGroupCommit;
   private readonly outboundLoop: WorkerLoop;
   private readonly pollLoop: WorkerLoop;
   private readonly clock: () => Date;
@@ -125,6 +128,7 @@ export class SyncEngine {
       ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
     });
     const idleMs = timings.idleMs;
+    this.groupCommit = new InboundGroupCommit(store.sync);
 
     this.incidents = new IncidentService({ store, registry: this.registry, mapping, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
     this.followUps = new FollowUpService({ store, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
@@ -298,6 +302,7 @@ export class SyncEngine {
         clock: this.clock,
         ...(this.options.signatureToleranceSeconds !== undefined ? { toleranceSeconds: this.options.signatureToleranceSeconds } : {}),
         onStored: () => this.inboundLoop.wake(),
+        recordInbound: (event) => this.groupCommit.record(event),
         onPing: (connectionName, ping) => this.lastPings.set(connectionName, ping),
       },
       request,

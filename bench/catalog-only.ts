@@ -1,0 +1,50 @@
+/**
+ * `node -r tsx/cjs bench/catalog-only.ts [CIs] [--cpu-prof]`: only the catalog figures of the
+ * benchmark (raw paging of the CMDB vs `import-catalog` of the same pages, and the importer's peak
+ * RSS), each part in its own process as in bench/run.ts. `--cpu-prof` writes the importer's CPU
+ * profile to bench/.profiles/.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startPart, type Part } from './lib/part';
+
+async function main(): Promise<void> {
+  const rows = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20_000);
+  const profile = process.argv.includes('--cpu-prof');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-catalog-'));
+  const parts: Part[] = [];
+  const start = (file: string, name: string, execArgv: string[] = []) => {
+    const part = startPart(file, { name, execArgv });
+    parts.push(part);
+    return part;
+  };
+  try {
+    const loadgen = start('loadgen-part.ts', 'load generator');
+    const instance = start('instance-part.ts', 'instance (catalog)');
+    const { url } = await instance.call<{ url: string }>('start', { app: false, scheduler: false });
+    await instance.call('insertConfigurationItems', rows);
+    const raw = await loadgen.call<{ rows: number; seconds: number }>('rawPaging', { instanceUrl: url, pageSize: 500 });
+    const importer = start('catalog-import-part.ts', 'import-catalog', profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, '.profiles')}`] : []);
+    const storeFile = path.join(dir, 'catalog.db');
+    await importer.call('prepare', { storeFile, instanceUrl: url });
+    const imported = await importer.call<{ cmdbRows: number; cmdbSeconds: number; peakRssMb: number | null }>('importCatalog', { storeFile });
+    await importer.stop();
+    const rawRate = raw.rows / raw.seconds;
+    const importRate = imported.cmdbRows / imported.cmdbSeconds;
+    process.stdout.write(
+      `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n` +
+        `raw paging ${rawRate.toFixed(0)} rows/s (${raw.rows} rows)\n` +
+        `import     ${importRate.toFixed(0)} rows/s (${imported.cmdbRows} rows), peak RSS ${imported.peakRssMb?.toFixed(1) ?? '?'} MB\n` +
+        `ratio      ${(importRate / rawRate).toFixed(3)}\n`,
+    );
+  } finally {
+    await Promise.all(parts.map((p) => p.stop(5_000)));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+import type { NewInboundEvent, SyncStore } from '../store/sync-store';
+
+/**
+ * Group commit for received events: pushes verified while a commit is in progress wait and are
+ * stored together in the next transaction, so a burst of pushes costs one commit (one fsync on
+ * SQLite, one WAL flush on PostgreSQL) instead of one each. Each caller's promise settles only once
+ * the transaction holding its event committed: an answer of "stored" still means on disk.
+ *
+ * A batch whose transaction fails is stored again one event at a time, each in its own
+ * transaction, so every push gets the answer it would have got alone (one bad event does not fail
+ * the others, and an unavailable database fails each). Events are inserted in the order they
+ * arrived, so an incident's events keep their arrival order.
+ */
+
+export type RecordedEvent = { stored: boolean; id: string };
+
+interface Waiting {
+  event: NewInboundEvent;
+  resolve: (result: RecordedEvent) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Most events per transaction: bounds how long one commit holds the store. */
+export const MAX_GROUP_COMMIT_EVENTS = 200;
+
+export class InboundGroupCommit {
+  private queue: Waiting[] = [];
+  private flushing = false;
+  private scheduled = false;
+
+  constructor(
+    private readonly store: Pick<SyncStore, 'transaction' | 'inbound'>,
+    private readonly maxEvents = MAX_GROUP_COMMIT_EVENTS,
+  ) {}
+
+  /** Stores the event (deduplicated by connection and event id) with whatever else is waiting; resolves after the commit. */
+  record(event: NewInboundEvent): Promise<RecordedEvent> {
+    return new Promise<RecordedEvent>((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Events waiting for a commit (not yet in a transaction). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.scheduled) return;
+    this.scheduled = true;
+    // The pushes whose bodies arrived in the same turn of the event loop join this batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxEvents);
+        await this.commit(batch);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commit(batch: Waiting[]): Promise<void> {
+    if (batch.length === 1) return this.alone(batch[0]!);
+    let results: RecordedEvent[];
+    try {
+      results = await this.store.transaction(async (tx) => {
+        const out: RecordedEvent[] = [];
+        for (const w of batch) out.push(await tx.inbound.record(w.event));
+        return out;
+      });
+    } catch {
+      // Nothing of the batch was stored: each event on its own, for its own answer.
+      for (const w of batch) await this.alone(w);
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(results[i]!));
+  }
+
+  private async alone(w: Waiting): Promise<void> {
+    try {
+      w.resolve(await this.store.inbound.record(w.event));
+    } catch (err) {
+      w.reject(err);
+    }
+  }
+}
