@@ -46,9 +46,6 @@ export type AppProbe =
   /** Anything else (rate limit, network, 5xx): says nothing about the app. */
   | { kind: 'failed'; error: unknown };
 
-/** The roles the guide's step 3 asks for (besides admin, which replaces them all). */
-export const REQUIRED_ROLES = ['x_incident_io.api_user', 'cmdb_read', 'sn_cmdb_user', 'incident_manager'] as const;
-
 export interface RoleFacts {
   admin: boolean;
   missing: string[];

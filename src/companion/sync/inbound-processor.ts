@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from '../../server/contract/push-event';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
@@ -14,14 +15,14 @@ import type { SyncMetrics } from './metrics';
 import { TRACKED_FIELDS, type InboundChange } from './servicenow-record';
 import { StoredDataError } from '../store/errors';
 
-const EVENT_TYPES: ReadonlySet<string> = new Set(['incident.created', 'incident.updated', 'incident.deleted', 'incident.journal']);
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** The stored payload as a change, checked: what the apply path reads must be there (never a null deep inside). */
 export function inboundChangeOf(event: Pick<StoredInboundEvent, 'id' | 'payload'>): InboundChange {
   const bad = (problem: string) => new StoredDataError('sync_inbound_events', event.id, 'payload', problem);
   const change = event.payload as Partial<InboundChange> | null;
   if (!change || typeof change !== 'object') throw bad('not an object');
-  if (typeof change.type !== 'string' || !EVENT_TYPES.has(change.type)) throw bad(`unknown type ${JSON.stringify(change.type)}`);
+  if (typeof change.type !== 'string' || !KNOWN_TYPES.has(change.type)) throw bad(`unknown type ${JSON.stringify(change.type)}`);
   if (typeof change.sequence !== 'number' || !Number.isSafeInteger(change.sequence)) throw bad('sequence is not an integer');
   if (typeof change.occurredAt !== 'string') throw bad('occurredAt is missing');
   const record = change.record as Partial<InboundChange['record']> | null | undefined;
@@ -55,18 +56,20 @@ export interface InboundProcessorDeps {
 }
 
 /** What applying one event did. */
-export type InboundOutcome =
-  | 'applied'
-  | 'declared'
-  | 'adopted'
-  | 'deleted'
-  | 'stale'
-  | 'duplicate'
-  | 'no_change'
-  | 'conflict'
-  | 'own_write'
-  | 'unlinked'
-  | 'link_deleted';
+export const INBOUND_OUTCOMES = [
+  'applied',
+  'declared',
+  'adopted',
+  'deleted',
+  'stale',
+  'duplicate',
+  'no_change',
+  'conflict',
+  'own_write',
+  'unlinked',
+  'link_deleted',
+] as const;
+export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
 
 const CHANGING_OUTCOMES: ReadonlySet<InboundOutcome> = new Set(['applied', 'declared', 'adopted', 'deleted']);
 

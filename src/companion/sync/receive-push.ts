@@ -1,3 +1,4 @@
+import { HEADER, isPingEvent } from '../../server/contract/push-event';
 import type { Logger } from 'pino';
 import { WebhookVerificationError } from '../webhooks/verification-error';
 import { verifyPushSignature } from '../webhooks/verify-signature';
@@ -115,10 +116,10 @@ export async function receivePush(deps: ReceivePushDeps, request: PushRequest): 
   }
   const event = parsed.event;
   if (request.eventIdHeader !== undefined && request.eventIdHeader !== event.event_id) {
-    return reject(400, 'invalid_schema', 'X-Incident-Io-Event-Id does not match the body\'s event_id.');
+    return reject(400, 'invalid_schema', `${HEADER.eventId} does not match the body's event_id.`);
   }
 
-  if (event.type === 'ping') {
+  if (isPingEvent(event)) {
     const ping: LastPing = { eventId: event.event_id, instance: event.instance, sentAt: new Date(event.occurred_at), receivedAt: now };
     deps.onPing(connection.name, ping);
     metrics.eventsReceived.inc({ connection: connection.name, source: 'push', type: event.type, result: 'pong' });

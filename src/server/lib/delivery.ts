@@ -1,6 +1,7 @@
+import { HEADER } from '../contract/push-event.ts';
 import { isExhausted, retryAfterSeconds, retryDelaySeconds } from './backoff.ts';
 import { canDeliver, type AppConfig } from './config.ts';
-import { APP_VERSION, HEADER } from './constants.ts';
+import { APP_VERSION } from './constants.ts';
 import type { HttpPost, HttpResult, Logger } from './glide-interfaces.ts';
 import type { OutboxChanges, OutboxEvent, OutboxStore } from './outbox-store.ts';
 import { resolvePayloadReferences, type ReferenceLookup } from './payload.ts';

@@ -9,7 +9,8 @@ import { APP_API, configurePush, holdRetryJob, RETRY_JOB, setProperty, type Push
 import { closedPort } from '../../helpers/connect-fixture';
 import { APP_VERSION } from '../../../src/server/lib/constants';
 import { orderKey } from '../../../src/server/lib/ordering';
-import { buildIncidentSnapshot, DEFERRED_LOOKUP, SCHEMA_VERSION, type PushEvent } from '../../../src/server/lib/payload';
+import { SCHEMA_VERSION, type PushEvent } from '../../../src/server/contract/push-event';
+import { buildIncidentSnapshot, DEFERRED_LOOKUP } from '../../../src/server/lib/payload';
 import { glideToIso } from '../../../src/server/lib/time';
 import { recordOf } from '../../helpers/fake-glide';
 import { DIST_APP } from '../../helpers/build';

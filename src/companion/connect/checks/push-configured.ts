@@ -1,3 +1,4 @@
+import { API_USER_ROLE } from '../../../server/contract/roles';
 import { ServiceNowForbiddenError, ServiceNowHttpError, type SyncHealth } from '../../client';
 import type { Check, CheckOutcome } from '../check-runner';
 import { interruptedBy, listOf } from '../failures';
@@ -57,7 +58,7 @@ export const pushConfigured: Check<SetupSession> = {
         return {
           ok: false,
           step: 'step 3',
-          message: `The incident.io app refused to change its configuration (${err.message}) — fix: grant the service account x_incident_io.api_user`,
+          message: `The incident.io app refused to change its configuration (${err.message}) — fix: grant the service account ${API_USER_ROLE}`,
         };
       }
       if (err instanceof ServiceNowHttpError && err.status === 400) {
