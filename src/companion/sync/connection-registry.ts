@@ -12,12 +12,17 @@ import type { SyncMetrics } from './metrics';
  * restart; a client is rebuilt when its connection changed.
  */
 
-/** Client settings for background sync: patient, but a long rate-limit wait goes back to the queue. */
+/**
+ * Client settings for background sync. One layer retries: the sync's queues (outbound writes,
+ * stored changes) retry with their backoff and pause a rate-limited connection, and a poll that
+ * failed runs again at the next poll; so the client makes one attempt and never waits for a rate
+ * limit itself (its request timeout is the sync's, SyncTimings.requestTimeoutMs). The interactive
+ * commands (connect, doctor, import-catalog) keep the client's own retries: nothing retries above them.
+ */
 export const SYNC_CLIENT_DEFAULTS: Partial<ServiceNowConnectionOptions> = {
   connectTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000, maxTotalMs: 30_000 },
-  rateLimit: { maxWaitMs: 5_000, maxRetries: 1 },
+  retry: { maxAttempts: 1 },
+  rateLimit: { maxWaitMs: 0, maxRetries: 0 },
 };
 
 export interface ConnectionClient {

@@ -5,7 +5,7 @@ import { describeError } from '../../shared/errors';
 import type { Connection } from '../store';
 import type { CompanionStore } from '../store';
 import type { StoredInboundEvent, SyncRepositories, TimelineUpdate } from '../store/sync-store';
-import { retryDelayMs, type BackoffPolicy } from './backoff';
+import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
 import { applyRecordChange } from './apply-record-change';
 import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
@@ -148,7 +148,7 @@ export class InboundProcessor {
         logger.error({ event: event.eventId, err: message }, 'a ServiceNow change could not be applied after every attempt; set aside as failed');
         return;
       }
-      const delay = retryDelayMs(this.deps.backoff, event.attempts, this.deps.random);
+      const delay = backoffDelayMs(this.deps.backoff, event.attempts, this.deps.random);
       await store.sync.inbound.retry(event.id, owner, { nextAttemptAt: new Date(now.getTime() + delay), error: message, now });
       logger.warn({ event: event.eventId, err: message, retryInMs: delay }, 'applying a ServiceNow change failed; it is retried');
     }

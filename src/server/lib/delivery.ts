@@ -1,5 +1,5 @@
 import { HEADER } from '../contract/push-event.ts';
-import { isExhausted, retryAfterSeconds, retryDelaySeconds } from './backoff.ts';
+import { isExhausted, outboxRetryDelaySeconds, parseRetryAfterSeconds } from './backoff.ts';
 import { canDeliver, type AppConfig } from './config.ts';
 import { APP_VERSION } from './constants.ts';
 import type { HttpPost, HttpResult, Logger } from './glide-interfaces.ts';
@@ -96,9 +96,8 @@ export function attemptDelivery(event: OutboxEvent, deps: DeliveryDeps): Attempt
     );
     return 'dead';
   }
-  const backoff = retryDelaySeconds(attempt, deps.config.retryBaseSeconds, deps.random);
-  const retryAfter = retryAfterSeconds(result.header('Retry-After'), finishedMs);
-  const delay = retryAfter !== null && retryAfter > backoff ? retryAfter : backoff;
+  const retryAfter = parseRetryAfterSeconds(result.header('Retry-After'), finishedMs);
+  const delay = outboxRetryDelaySeconds(attempt, deps.config.retryBaseSeconds, deps.random, retryAfter);
   deps.store.update(event.sys_id, {
     state: 'failed',
     last_http_status: result.status,
