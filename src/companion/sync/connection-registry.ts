@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import type { Logger } from 'pino';
 import { TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions } from '../client';
 import { serviceAccountClient } from '../service-account-client';
@@ -73,7 +74,7 @@ export class ConnectionRegistry {
 
   /** The client for a connection (built, or rebuilt when the connection changed). */
   client(connection: Connection): ConnectionClient {
-    if (this.closed) throw new Error('the connection registry is closed');
+    if (this.closed) throw new IncidentSnError('the connection registry is closed', { code: 'connection_registry_closed' });
     const existing = this.clients.get(connection.id);
     if (existing && existing.updatedAt === connection.updatedAt.getTime()) return existing.client;
     if (existing) void existing.client.http.close().catch(() => undefined);

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { EVENT_TYPES } from '../../server/contract/push-event';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -113,7 +114,7 @@ export class InboundProcessor {
     try {
       const change = inboundChangeOf(event);
       const connection = await this.deps.registry.byId(event.connectionId);
-      if (!connection) throw new Error('the connection of this event cannot be read (see the log about its secrets)');
+      if (!connection) throw new IncidentSnError('the connection of this event cannot be read (see the log about its secrets)', { code: 'connection_unreadable' });
       label = connection.name;
       const prepared = await this.prepare(event, change, connection, signal);
       const outcome = await retryOnConflict(() =>

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
@@ -174,7 +175,7 @@ export class OutboundProcessor {
 
     try {
       if (!incident) return await finishWithout('the incident no longer exists', 'noop');
-      if (!connection) throw new Error('the connection of this write cannot be read (see the log about its secrets)');
+      if (!connection) throw new IncidentSnError('the connection of this write cannot be read (see the log about its secrets)', { code: 'connection_unreadable' });
       if (op.kind === 'create' && link) return await finishWithout('already linked', 'noop');
       if (link?.state === 'deleted') return await finishWithout('the ServiceNow incident was deleted', 'noop');
       if (op.kind !== 'create' && !link) {
