@@ -171,18 +171,6 @@ export function diffSnapshots(before: ServiceNowSnapshot, after: ServiceNowSnaps
   return TRACKED_FIELDS.filter((field) => field in after && (before[field] ?? null) !== after[field]);
 }
 
-/** The snapshot values of `fields`, with the values carried along with them. */
-export function pickSnapshot(snapshot: ServiceNowSnapshot, fields: readonly string[]): ServiceNowSnapshot {
-  const out: ServiceNowSnapshot = {};
-  for (const field of fields) {
-    if (field in snapshot) out[field] = snapshot[field]!;
-    for (const carried of COMPANION_FIELDS) {
-      if (carried.startsWith(`${field}.`) && carried in snapshot) out[carried] = snapshot[carried]!;
-    }
-  }
-  return out;
-}
-
 /** Orders the events of one incident: sequence, then kind (as the app does), then arrival. */
 const TYPE_RANK: Record<InboundEventType, number> = {
   'incident.created': 0,

@@ -5,4 +5,3 @@
  */
 export const API_USER_ROLE = 'x_incident_io.api_user';
 export const REQUIRED_ROLES = [API_USER_ROLE, 'cmdb_read', 'sn_cmdb_user', 'incident_manager'] as const;
-export type RequiredRole = (typeof REQUIRED_ROLES)[number];
