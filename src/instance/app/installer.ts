@@ -1,6 +1,6 @@
 import { IncidentSnError } from '../../shared/errors';
 import type { Logger } from 'pino';
-import type { AppBuild, BuildRecord, BuildTable } from '../../shared/app-build';
+import type { AppBuild, BuildRecord, BuildTable } from './app-build';
 import { DICTIONARY_TABLES, type TableMeta } from '../db/dictionary';
 import type { InstanceEngine } from '../records/engine';
 import { formatDateTime, isSysId } from '../records/values';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seedEdits, type SeedOption } from '../../../src/instance';
-import { readAppBuildDir } from '../../../src/shared/app-build';
+import { readAppBuildDir } from '../../../src/instance/app/app-build';
 import { PASSWORD2_GET_DECRYPTS } from '../../../src/instance/runtime/glide/gs';
 import { APP_API, configurePush, holdRetryJob, RETRY_JOB, setProperty, type PushConfig } from '../../helpers/app-instance';
 import { closedPort } from '../../helpers/connect-fixture';

@@ -1,4 +1,4 @@
-import { IncidentSnError } from './errors';
+import { IncidentSnError } from '../../shared/errors';
 import { XMLParser } from 'fast-xml-parser';
 import fs from 'node:fs';
 import path from 'node:path';
