@@ -3,7 +3,7 @@ import { OUTBOX_TABLE } from '../../server/lib/constants';
 import { encodedQuery, type TableClient } from '../client';
 import type { Connection } from '../store';
 import { parsePushBody } from './push-event';
-import { storePushEvent, type ReceivePushDeps } from './receive-push';
+import { storePushEvent, type ReceivePushDeps } from '../webhooks/receive-push';
 
 /**
  * The app's events for one record that have not been delivered yet, read from its outbox table

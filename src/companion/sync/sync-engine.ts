@@ -14,7 +14,7 @@ import { SyncMetrics } from './metrics';
 import { OutboundProcessor } from './outbound-processor';
 import { DEFAULT_POLL_OVERLAP_MS } from './poll-window';
 import { Poller } from './poller';
-import { receivePush, type LastPing, type PushAnswer, type PushRequest } from './receive-push';
+import { receivePush, type LastPing, type PushAnswer, type PushRequest } from '../webhooks/receive-push';
 import { ServiceNowLookups } from './servicenow-lookups';
 import { DEFAULT_INBOUND_BACKOFF, DEFAULT_OUTBOUND_BACKOFF, INBOUND_MAX_ATTEMPTS, syncTimings, type SyncTimings } from './sync-timings';
 import { WorkerLoop, type WorkerLoopStatus } from './worker-loop';

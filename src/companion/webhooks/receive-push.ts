@@ -1,12 +1,12 @@
 import { HEADER, isPingEvent } from '../../server/contract/push-event';
 import type { Logger } from 'pino';
-import { WebhookVerificationError } from '../webhooks/verification-error';
-import { verifyPushSignature } from '../webhooks/verify-signature';
+import { WebhookVerificationError } from './verification-error';
+import { verifyPushSignature } from './verify-signature';
 import type { CompanionStore, Connection } from '../store';
-import type { ConnectionRegistry } from './connection-registry';
-import type { SyncMetrics } from './metrics';
-import { parsePushBody, type PushEventBody } from './push-event';
-import { changeFromPush, orderKeyOf } from './servicenow-record';
+import type { ConnectionRegistry } from '../sync/connection-registry';
+import type { SyncMetrics } from '../sync/metrics';
+import { parsePushBody, type PushEventBody } from '../sync/push-event';
+import { changeFromPush, orderKeyOf } from '../sync/servicenow-record';
 
 /**
  * A push from the app, from raw bytes to a stored event: the connection must exist and receive
