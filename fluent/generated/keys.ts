@@ -402,6 +402,14 @@ declare global {
                         table: 'sys_module'
                         id: '36a719de6cd542fd975b797a4f93caf4'
                     }
+                    'src_server_contract_push-event_ts': {
+                        table: 'sys_module'
+                        id: '58fea2cf638c46ea9e24c0fd47624a1d'
+                    }
+                    src_server_contract_roles_ts: {
+                        table: 'sys_module'
+                        id: '14695592412d494c93504a91ed4a7367'
+                    }
                     'src_server_jobs_retry-and-purge_ts': {
                         table: 'sys_module'
                         id: '42c8f94d41824383a4242202719175d1'

@@ -1,9 +1,10 @@
 import '@servicenow/sdk/global';
 import { Role } from '@servicenow/sdk/core';
+import { API_USER_ROLE } from '../../src/server/contract/roles';
 
 /** Given to incident.io's service account (setup guide step 3). */
 export const apiUserRole = Role({
-  name: 'x_incident_io.api_user',
+  name: API_USER_ROLE,
   description:
     'incident.io service account: calls the incident.io app API (health, configuration, resend) and, through the task ACLs, creates, reads and writes incidents.',
 });

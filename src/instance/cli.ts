@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../shared/errors';
 import type { Command } from 'commander';
 import { createLogger } from '../shared/logger';
 import { acquireProcessLock } from '../shared/process-lock';
@@ -22,7 +23,7 @@ interface InstanceCommandOptions {
 
 function parsePort(raw: string): number {
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65535) throw new Error(`--port must be a number from 0 to 65535 (got ${JSON.stringify(raw)})`);
+  if (!/^\d+$/.test(raw) || port > 65535) throw new IncidentSnError(`--port must be a number from 0 to 65535 (got ${JSON.stringify(raw)})`, { code: 'instance_option_invalid' });
   return port;
 }
 
@@ -46,12 +47,12 @@ export function registerInstanceCommand(program: Command): void {
       String(DEFAULT_RATE_LIMIT_WINDOW_SECONDS),
     )
     .action(async (options: InstanceCommandOptions) => {
-      if (!LOG_LEVELS.includes(options.logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(options.logLevel)})`);
-      if (!/^\d+$/.test(options.workers) || Number(options.workers) > 16) throw new Error(`--workers must be a number from 0 to 16 (got ${JSON.stringify(options.workers)})`);
+      if (!LOG_LEVELS.includes(options.logLevel)) throw new IncidentSnError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(options.logLevel)})`, { code: 'instance_option_invalid' });
+      if (!/^\d+$/.test(options.workers) || Number(options.workers) > 16) throw new IncidentSnError(`--workers must be a number from 0 to 16 (got ${JSON.stringify(options.workers)})`, { code: 'instance_option_invalid' });
       const workers = Number(options.workers);
       const window = Number(options.rateLimitWindowSeconds);
       if (!/^\d+$/.test(options.rateLimitWindowSeconds) || window < 1 || window > 86_400) {
-        throw new Error(`--rate-limit-window-seconds must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(options.rateLimitWindowSeconds)})`);
+        throw new IncidentSnError(`--rate-limit-window-seconds must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(options.rateLimitWindowSeconds)})`, { code: 'instance_option_invalid' });
       }
       const logger = createLogger('instance', { level: options.logLevel });
       const lock = options.db === ':memory:' ? undefined : acquireProcessLock({ file: options.db, command: 'incident-sn instance', alternative: 'pass --db <another file>' });

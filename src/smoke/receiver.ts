@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PushEvent } from '../server/lib/payload';
+import type { PushEvent } from '../server/contract/push-event';
 
 /** A push as the smoke test's receiver got it: the raw bytes (what the signature covers) and the parsed event. */
 export interface ReceivedSmokePush {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyPushSignature } from '../../src/companion/webhooks/verify-signature';
-import type { PushEvent } from '../../src/server/lib/payload';
+import type { PushEvent } from '../../src/server/contract/push-event';
 
 /**
  * A webhook receiver for tests: a node:http server on 127.0.0.1:0 that records every push (raw

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readAppBuildDir, type AppBuild, type BuildRecord } from '../../src/shared/app-build';
+import { readAppBuildDir, type AppBuild, type BuildRecord } from '../../src/instance/app/app-build';
 import { DIST_APP, ROOT } from '../helpers/build';
 
 /**

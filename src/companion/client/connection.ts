@@ -11,13 +11,13 @@ import {
 } from './errors';
 import { parseInstanceUrl, type InstanceUrl } from './instance-url';
 import { OAuthTokenManager, abortable, parseTokenGrant, type TokenGrant } from './oauth';
+import { parseRetryAfterSeconds } from '../../server/lib/backoff';
 import { httpErrorOf, oauthErrorOf, rateLimitErrorOf, requestIdOf, successBodyOf } from './response';
 import {
   DEFAULT_RATE_LIMIT_POLICY,
   DEFAULT_RETRY_POLICY,
-  backoffDelayMs,
+  clientBackoffDelayMs,
   isRetrySafe,
-  parseRetryAfterSeconds,
   rateLimitDelayMs,
   type HttpMethod,
   type RateLimitPolicy,
@@ -304,7 +304,7 @@ export class ServiceNowConnection {
         const error = rateLimitErrorOf(target, raw, this.runtime.now());
         const wait =
           rateLimitDelayMs(error.retryAfterSeconds, error.rateLimit, this.runtime.now()) ??
-          backoffDelayMs(this.retry, rateLimitRetries + 1, this.runtime.random);
+          clientBackoffDelayMs(this.retry, rateLimitRetries + 1, this.runtime.random);
         if (rateLimitRetries >= this.rateLimit.maxRetries || rateLimitWaitedMs + wait > this.rateLimit.maxWaitMs) {
           throw error;
         }
@@ -342,7 +342,7 @@ export class ServiceNowConnection {
     const delay =
       retryAfterSeconds !== undefined
         ? retryAfterSeconds * 1000
-        : backoffDelayMs(this.retry, failures, this.runtime.random);
+        : clientBackoffDelayMs(this.retry, failures, this.runtime.random);
     if (this.runtime.now() - startedAt + delay > this.retry.maxTotalMs) return undefined;
     return delay;
   }

@@ -12,7 +12,8 @@ import {
   type RequestTarget,
   type UnexpectedBodyKind,
 } from './errors';
-import { parseRateLimitHeaders, parseRetryAfterSeconds } from './retry-policy';
+import { parseRetryAfterSeconds } from '../../server/lib/backoff';
+import { parseRateLimitHeaders } from './retry-policy';
 import type { RawResponse } from './transport';
 
 /**

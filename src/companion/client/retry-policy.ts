@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '../../server/lib/backoff';
 import type { RateLimitInfo } from './errors';
 
 /**
@@ -11,7 +12,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   maxAttempts: number;
-  /** The cap of the first backoff; doubles with each retry (full jitter: the wait is uniform in [0, cap)). */
+  /** The step of the first backoff; doubles with each retry (equal jitter: the wait is uniform in [step/2, step]). */
   baseDelayMs: number;
   /** The largest cap. */
   maxDelayMs: number;
@@ -48,21 +49,9 @@ export function isRetrySafe(method: HttpMethod, markedIdempotent?: boolean): boo
   return method === 'GET' || method === 'PUT' || method === 'DELETE';
 }
 
-/** Full-jitter exponential backoff before retry number `retry` (1 for the first retry). */
-export function backoffDelayMs(policy: RetryPolicy, retry: number, random: () => number): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
-  return Math.floor(random() * cap);
-}
-
-/** `Retry-After` as whole seconds from now: either delay-seconds or an HTTP date. */
-export function parseRetryAfterSeconds(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  if (!/[a-z]/i.test(text)) return undefined;
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - nowMs) / 1000));
+/** The backoff step of retry number `retry` (1 for the first retry): the shared schedule (../../server/lib/backoff.ts). */
+export function clientBackoffDelayMs(policy: RetryPolicy, retry: number, random: () => number): number {
+  return backoffDelayMs({ baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, retry, random);
 }
 
 function numberHeader(value: string | undefined): number | undefined {

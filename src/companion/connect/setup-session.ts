@@ -21,7 +21,6 @@ import type { ConnectionMode, Secret } from '../store';
 /** Retries for an interactive command: give up sooner than a background sync would. */
 export const SETUP_CONNECTION_DEFAULTS: Partial<ServiceNowConnectionOptions> = {
   connectTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
   retry: { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 2_000, maxTotalMs: 15_000 },
   rateLimit: { maxWaitMs: 10_000, maxRetries: 2 },
 };
@@ -45,9 +44,6 @@ export type AppProbe =
   | { kind: 'unexpected'; error: Error }
   /** Anything else (rate limit, network, 5xx): says nothing about the app. */
   | { kind: 'failed'; error: unknown };
-
-/** The roles the guide's step 3 asks for (besides admin, which replaces them all). */
-export const REQUIRED_ROLES = ['x_incident_io.api_user', 'cmdb_read', 'sn_cmdb_user', 'incident_manager'] as const;
 
 export interface RoleFacts {
   admin: boolean;

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { z } from 'zod';
 import { encodedQuery, ServiceNowHttpError, SyncApiClient, TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions, type SyncResendRequest } from '../client';
 import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
@@ -80,7 +81,7 @@ export async function runResend(
       throw err;
     }
     const parsed = RESULT.safeParse(answer);
-    if (!parsed.success) throw new Error('The incident.io app answered the resend without a count of requeued events; update the app.');
+    if (!parsed.success) throw new IncidentSnError('The incident.io app answered the resend without a count of requeued events; update the app.', { code: 'app_resend_answer_unexpected' });
     const { requeued } = parsed.data;
     if (requeued === 0 && 'incident' in request && !(await incidentExists(client, request.incident))) {
       throw new CommandOptionsError(`${connection.instanceUrl} has no incident ${request.incident}: check the number (or sys_id) and the connection (--name).`, 'incident_not_found');

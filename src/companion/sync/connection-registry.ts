@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import type { Logger } from 'pino';
 import { TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions } from '../client';
 import { serviceAccountClient } from '../service-account-client';
@@ -12,12 +13,17 @@ import type { SyncMetrics } from './metrics';
  * restart; a client is rebuilt when its connection changed.
  */
 
-/** Client settings for background sync: patient, but a long rate-limit wait goes back to the queue. */
+/**
+ * Client settings for background sync. One layer retries: the sync's queues (outbound writes,
+ * stored changes) retry with their backoff and pause a rate-limited connection, and a poll that
+ * failed runs again at the next poll; so the client makes one attempt and never waits for a rate
+ * limit itself (its request timeout is the sync's, SyncTimings.requestTimeoutMs). The interactive
+ * commands (connect, doctor, import-catalog) keep the client's own retries: nothing retries above them.
+ */
 export const SYNC_CLIENT_DEFAULTS: Partial<ServiceNowConnectionOptions> = {
   connectTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000, maxTotalMs: 30_000 },
-  rateLimit: { maxWaitMs: 5_000, maxRetries: 1 },
+  retry: { maxAttempts: 1 },
+  rateLimit: { maxWaitMs: 0, maxRetries: 0 },
 };
 
 export interface ConnectionClient {
@@ -68,7 +74,7 @@ export class ConnectionRegistry {
 
   /** The client for a connection (built, or rebuilt when the connection changed). */
   client(connection: Connection): ConnectionClient {
-    if (this.closed) throw new Error('the connection registry is closed');
+    if (this.closed) throw new IncidentSnError('the connection registry is closed', { code: 'connection_registry_closed' });
     const existing = this.clients.get(connection.id);
     if (existing && existing.updatedAt === connection.updatedAt.getTime()) return existing.client;
     if (existing) void existing.client.http.close().catch(() => undefined);

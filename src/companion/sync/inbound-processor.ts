@@ -1,10 +1,12 @@
+import { IncidentSnError } from '../../shared/errors';
+import { EVENT_TYPES } from '../../server/contract/push-event';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
 import type { Connection } from '../store';
 import type { CompanionStore } from '../store';
 import type { StoredInboundEvent, SyncRepositories, TimelineUpdate } from '../store/sync-store';
-import { retryDelayMs, type BackoffPolicy } from './backoff';
+import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
 import { applyRecordChange } from './apply-record-change';
 import { applyFollowUpChange } from './apply-follow-up-change';
 import type { ConnectionRegistry } from './connection-registry';
@@ -15,14 +17,14 @@ import type { SyncMetrics } from './metrics';
 import { TRACKED_FIELDS, type InboundChange } from './servicenow-record';
 import { StoredDataError } from '../store/errors';
 
-const EVENT_TYPES: ReadonlySet<string> = new Set(['incident.created', 'incident.updated', 'incident.deleted', 'incident.journal']);
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** The stored payload as a change, checked: what the apply path reads must be there (never a null deep inside). */
 export function inboundChangeOf(event: Pick<StoredInboundEvent, 'id' | 'payload'>): InboundChange {
   const bad = (problem: string) => new StoredDataError('sync_inbound_events', event.id, 'payload', problem);
   const change = event.payload as Partial<InboundChange> | null;
   if (!change || typeof change !== 'object') throw bad('not an object');
-  if (typeof change.type !== 'string' || !EVENT_TYPES.has(change.type)) throw bad(`unknown type ${JSON.stringify(change.type)}`);
+  if (typeof change.type !== 'string' || !KNOWN_TYPES.has(change.type)) throw bad(`unknown type ${JSON.stringify(change.type)}`);
   if (typeof change.sequence !== 'number' || !Number.isSafeInteger(change.sequence)) throw bad('sequence is not an integer');
   if (typeof change.occurredAt !== 'string') throw bad('occurredAt is missing');
   const record = change.record as Partial<InboundChange['record']> | null | undefined;
@@ -56,18 +58,20 @@ export interface InboundProcessorDeps {
 }
 
 /** What applying one event did. */
-export type InboundOutcome =
-  | 'applied'
-  | 'declared'
-  | 'adopted'
-  | 'deleted'
-  | 'stale'
-  | 'duplicate'
-  | 'no_change'
-  | 'conflict'
-  | 'own_write'
-  | 'unlinked'
-  | 'link_deleted';
+export const INBOUND_OUTCOMES = [
+  'applied',
+  'declared',
+  'adopted',
+  'deleted',
+  'stale',
+  'duplicate',
+  'no_change',
+  'conflict',
+  'own_write',
+  'unlinked',
+  'link_deleted',
+] as const;
+export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
 
 const CHANGING_OUTCOMES: ReadonlySet<InboundOutcome> = new Set(['applied', 'declared', 'adopted', 'deleted']);
 
@@ -111,7 +115,7 @@ export class InboundProcessor {
     try {
       const change = inboundChangeOf(event);
       const connection = await this.deps.registry.byId(event.connectionId);
-      if (!connection) throw new Error('the connection of this event cannot be read (see the log about its secrets)');
+      if (!connection) throw new IncidentSnError('the connection of this event cannot be read (see the log about its secrets)', { code: 'connection_unreadable' });
       label = connection.name;
       const prepared = await this.prepare(event, change, connection, signal);
       const outcome = await retryOnConflict(() =>
@@ -146,7 +150,7 @@ export class InboundProcessor {
         logger.error({ event: event.eventId, err: message }, 'a ServiceNow change could not be applied after every attempt; set aside as failed');
         return;
       }
-      const delay = retryDelayMs(this.deps.backoff, event.attempts, this.deps.random);
+      const delay = backoffDelayMs(this.deps.backoff, event.attempts, this.deps.random);
       await store.sync.inbound.retry(event.id, owner, { nextAttemptAt: new Date(now.getTime() + delay), error: message, now });
       logger.warn({ event: event.eventId, err: message, retryInMs: delay }, 'applying a ServiceNow change failed; it is retried');
     }

@@ -1,6 +1,18 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestFailedEvent, ResponseEvent } from '../client';
 import type { InboundState, OutboundState } from '../store/sync-store';
+import { VERIFICATION_FAILURES } from '../webhooks/verification-error';
+import { INBOUND_OUTCOMES } from './inbound-processor';
+
+/** Why a push was refused before anything was stored (incident_sn_events_rejected_total's reason). */
+const PUSH_REJECTION_REASONS = [
+  'unsupported_media_type',
+  'body_too_large',
+  'unknown_connection',
+  ...VERIFICATION_FAILURES,
+  'invalid_json',
+  'invalid_schema',
+];
 
 /**
  * The companion's Prometheus metrics, in a registry of its own (several companions can run in one
@@ -29,7 +41,7 @@ export class SyncMetrics {
   /** Pushes refused before anything was stored. */
   readonly eventsRejected = new Counter({
     name: 'incident_sn_events_rejected_total',
-    help: 'Pushes refused with nothing stored, by reason (unsupported_media_type, body_too_large, unknown_connection, missing_signature, malformed_signature, stale_timestamp, signature_mismatch, invalid_json, invalid_schema)',
+    help: `Pushes refused with nothing stored, by reason (${PUSH_REJECTION_REASONS.join(', ')})`,
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -37,7 +49,7 @@ export class SyncMetrics {
   /** Stored events once processed, by what applying them did. */
   readonly eventsProcessed = new Counter({
     name: 'incident_sn_events_processed_total',
-    help: 'Stored ServiceNow changes processed, by connection, source, type and outcome (applied, declared, deleted, stale, duplicate, no_change, conflict, own_write, unlinked, link_deleted, failed)',
+    help: `Stored ServiceNow changes processed, by connection, source, type and outcome (${[...INBOUND_OUTCOMES, 'failed'].join(', ')})`,
     labelNames: ['connection', 'source', 'type', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
@@ -14,7 +15,7 @@ import {
 import type { CompanionStore, Connection } from '../store';
 import { StoredDataError } from '../store/errors';
 import type { FieldChange, IncidentLink, IncidentValues, OutboundOp, OwnWrites, StoredIncident, SyncedField, SyncRepositories, TimelineUpdate } from '../store/sync-store';
-import { retryDelayMs, type BackoffPolicy } from './backoff';
+import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
 import type { ConnectionProblems } from './connection-problems';
 import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
@@ -177,7 +178,7 @@ export class OutboundProcessor {
 
     try {
       if (!incident) return await finishWithout('the incident no longer exists', 'noop');
-      if (!connection) throw new Error('the connection of this write cannot be read (see the log about its secrets)');
+      if (!connection) throw new IncidentSnError('the connection of this write cannot be read (see the log about its secrets)', { code: 'connection_unreadable' });
       if (op.kind === 'create' && link) return await finishWithout('already linked', 'noop');
       if (link?.state === 'deleted') return await finishWithout('the ServiceNow incident was deleted', 'noop');
       if (op.kind !== 'create' && !link) {
@@ -391,7 +392,7 @@ export class OutboundProcessor {
       logger.error({ op: op.id, kind: op.kind, incident: incident?.reference, status: plan.status, err: message }, 'ServiceNow refused a write; it is not retried');
       return;
     }
-    let delay = retryDelayMs(this.deps.backoff, op.attempts, this.deps.random);
+    let delay = backoffDelayMs(this.deps.backoff, op.attempts, this.deps.random);
     if (plan.unanswered) delay = Math.max(delay, this.deps.unansweredGraceMs);
     if (plan.pauseConnection) delay = await this.pause(op, label, plan, message, at);
     await store.sync.outbound.retry(op.id, owner, {
@@ -412,7 +413,7 @@ export class OutboundProcessor {
    * write is tried again: at the next probe.
    */
   private async pause(op: OutboundOp, label: string, plan: FailurePlan, message: string, at: Date): Promise<number> {
-    const askedMs = plan.retryAfterSeconds !== undefined ? plan.retryAfterSeconds * 1000 : retryDelayMs(this.deps.backoff, op.attempts, this.deps.random);
+    const askedMs = plan.retryAfterSeconds !== undefined ? plan.retryAfterSeconds * 1000 : backoffDelayMs(this.deps.backoff, op.attempts, this.deps.random);
     const probeInMs = Math.min(askedMs, this.deps.rateLimitProbeMs);
     await this.deps.store.sync.pauses.pause({
       connectionId: op.connectionId,

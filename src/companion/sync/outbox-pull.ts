@@ -1,8 +1,9 @@
+import { isPingEvent } from '../../server/contract/push-event';
 import { OUTBOX_TABLE } from '../../server/lib/constants';
 import { encodedQuery, type TableClient } from '../client';
 import type { Connection } from '../store';
 import { parsePushBody } from './push-event';
-import { storePushEvent, type ReceivePushDeps } from './receive-push';
+import { storePushEvent, type ReceivePushDeps } from '../webhooks/receive-push';
 
 /**
  * The app's events for one record that have not been delivered yet, read from its outbox table
@@ -39,7 +40,7 @@ export async function pullOwedEvents(
   let stored = 0;
   for (const row of page.records) {
     const parsed = parsePushBody(Buffer.from(String(row.payload ?? ''), 'utf8'));
-    if (!parsed.ok || parsed.event.type === 'ping') continue;
+    if (!parsed.ok || isPingEvent(parsed.event)) continue;
     const event = parsed.event;
     if (event.event_id !== row.event_id || event.incident.sys_id !== input.sysId) continue;
     if (await storePushEvent(deps, input.connection, event, 'outbox')) stored += 1;

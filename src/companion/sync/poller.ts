@@ -1,3 +1,4 @@
+import { isJournalField, JOURNAL_FIELDS } from '../../server/contract/push-event';
 import type { Logger } from 'pino';
 import { encodedQuery, type TableClient, type TableRecord } from '../client';
 import type { CompanionStore, Connection } from '../store';
@@ -109,7 +110,7 @@ export class Poller {
             : await table.listPage('sys_journal_field', {
                 query: encodedQuery()
                   .where('name', '=', 'incident')
-                  .and('element', 'IN', ['comments', 'work_notes'])
+                  .and('element', 'IN', [...JOURNAL_FIELDS])
                   .and('sys_created_on', '>=', lower)
                   .orderBy('sys_created_on'),
                 fields: ['sys_id', 'element', 'element_id', 'value', 'sys_created_on', 'sys_created_by'],
@@ -189,7 +190,7 @@ export class Poller {
       const incidentSysId = text(row.element_id);
       const author = text(row.sys_created_by);
       const element = text(row.element);
-      if (!sysId || !incidentSysId || (element !== 'comments' && element !== 'work_notes')) continue;
+      if (!sysId || !incidentSysId || !isJournalField(element)) continue;
       if (sameUser(author, connection.integrationUser)) continue;
       const createdAt = glideToIso(text(row.sys_created_on));
       const change: InboundChange = {

@@ -1,9 +1,9 @@
-import type { AnyPushEvent, PingEvent, PushEvent } from '../../server/lib/payload';
+import type { AnyPushEvent, PingEvent, PushEvent } from '../../server/contract/push-event';
 import { checkPushEvent, pushEventSchema } from '../../shared/push-event-schema';
 
 /**
  * The body of the app's push (schema/push-event.schema.json), as the companion reads it: the very
- * type the app builds it with (src/server/lib/payload.ts). Only a body that passed
+ * type the app builds it with (src/server/contract/push-event.ts). Only a body that passed
  * checkPushEvent() is ever given this type.
  */
 export type PushEventBody = PushEvent;

@@ -1,5 +1,6 @@
 import type { FieldValue, TableRecord } from '../client';
 import type { InboundEventType, ServiceNowSnapshot } from '../store/sync-store';
+import { SYNCED_FIELDS, type JournalField, type SyncedField } from '../../server/contract/push-event';
 import type { PushEventBody } from './push-event';
 
 /**
@@ -8,20 +9,20 @@ import type { PushEventBody } from './push-event';
  * tracks, references by sys_id with the values it needs under their dot-walked names.
  */
 
-/** The fields whose values the sync keeps (and compares when polling). */
-export const TRACKED_FIELDS = [
-  'short_description',
-  'description',
-  'state',
-  'priority',
-  'impact',
-  'urgency',
-  'assigned_to',
-  'assignment_group',
-  'close_code',
-  'close_notes',
-] as const;
-export type TrackedField = (typeof TRACKED_FIELDS)[number];
+/**
+ * Synced fields the companion does not keep: incident.io has no place for an incident's CI,
+ * business service or caller, so a change to them alone changes nothing there.
+ */
+const UNTRACKED_SYNCED_FIELDS = ['cmdb_ci', 'business_service', 'caller_id'] as const;
+export type TrackedField = Exclude<SyncedField, (typeof UNTRACKED_SYNCED_FIELDS)[number]>;
+
+/**
+ * The fields whose values the sync keeps (and compares when polling): the app's SYNCED_FIELDS
+ * (those it pushes changes of) but the untracked ones, so every tracked change is also pushed.
+ */
+export const TRACKED_FIELDS: readonly TrackedField[] = SYNCED_FIELDS.filter(
+  (field): field is TrackedField => !(UNTRACKED_SYNCED_FIELDS as readonly string[]).includes(field),
+);
 
 /** Values carried along with the tracked fields (not compared). */
 export const COMPANION_FIELDS = ['assigned_to.email', 'assignment_group.name'] as const;
@@ -57,7 +58,7 @@ export interface ServiceNowVersion {
 /** A journal entry (comment or work note). */
 export interface JournalEntryChange {
   sysId: string;
-  element: 'comments' | 'work_notes';
+  element: JournalField;
   value: string;
   author: string;
   /** ISO 8601. */
@@ -168,18 +169,6 @@ export function changeFromPush(event: PushEventBody): InboundChange {
 /** The tracked fields whose values differ between two snapshots (a field missing from `before` differs). */
 export function diffSnapshots(before: ServiceNowSnapshot, after: ServiceNowSnapshot): TrackedField[] {
   return TRACKED_FIELDS.filter((field) => field in after && (before[field] ?? null) !== after[field]);
-}
-
-/** The snapshot values of `fields`, with the values carried along with them. */
-export function pickSnapshot(snapshot: ServiceNowSnapshot, fields: readonly string[]): ServiceNowSnapshot {
-  const out: ServiceNowSnapshot = {};
-  for (const field of fields) {
-    if (field in snapshot) out[field] = snapshot[field]!;
-    for (const carried of COMPANION_FIELDS) {
-      if (carried.startsWith(`${field}.`) && carried in snapshot) out[carried] = snapshot[carried]!;
-    }
-  }
-  return out;
 }
 
 /** Orders the events of one incident: sequence, then kind (as the app does), then arrival. */

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
 import type { ServiceNowConnectionOptions } from '../client';
 import type { CompanionStore } from '../store';
-import { DEFAULT_OUTBOUND_BACKOFF, type BackoffPolicy } from './backoff';
+import type { BackoffPolicy } from '../../server/lib/backoff';
 import { ConnectionProblems, type ConnectionProblem } from './connection-problems';
 import { ConnectionRegistry } from './connection-registry';
 import { IncidentService } from './incident-service';
@@ -16,9 +16,9 @@ import { OutboundProcessor } from './outbound-processor';
 import { DEFAULT_POLL_OVERLAP_MS } from './poll-window';
 import { Poller } from './poller';
 import { InboundGroupCommit } from './inbound-group-commit';
-import { receivePush, type LastPing, type PushAnswer, type PushRequest } from './receive-push';
+import { receivePush, type LastPing, type PushAnswer, type PushRequest } from '../webhooks/receive-push';
 import { ServiceNowLookups } from './servicenow-lookups';
-import { syncTimings, type SyncTimings } from './sync-timings';
+import { DEFAULT_INBOUND_BACKOFF, DEFAULT_OUTBOUND_BACKOFF, INBOUND_MAX_ATTEMPTS, syncTimings, type SyncTimings } from './sync-timings';
 import { WorkerLoop, type WorkerLoopStatus } from './worker-loop';
 
 /**
@@ -125,7 +125,7 @@ export class SyncEngine {
     this.registry = new ConnectionRegistry(store, {
       logger,
       metrics: this.metrics,
-      ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
+      clientOptions: { requestTimeoutMs: timings.requestTimeoutMs, ...options.clientOptions },
     });
     const idleMs = timings.idleMs;
     this.groupCommit = new InboundGroupCommit(store.sync);
@@ -144,8 +144,8 @@ export class SyncEngine {
       random,
       // Renewed by every heartbeat: a live process keeps it, a dead one loses it staleAfterMs after its last beat.
       leaseMs: timings.staleAfterMs,
-      maxAttempts: 10,
-      backoff: options.inboundBackoff ?? { baseMs: 500, maxMs: 60_000 },
+      maxAttempts: INBOUND_MAX_ATTEMPTS,
+      backoff: options.inboundBackoff ?? DEFAULT_INBOUND_BACKOFF,
     });
     const outbound = new OutboundProcessor({
       store,

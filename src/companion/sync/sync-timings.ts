@@ -1,4 +1,17 @@
+import type { BackoffPolicy } from '../../server/lib/backoff';
 import { IncidentSnError } from '../../shared/errors';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../client/connection';
+
+/**
+ * Backoff of the sync's queues (the schedule is ../../server/lib/backoff.ts, shared with the app).
+ * A write to ServiceNow is retried forever, so its step grows to 5 minutes; a stored ServiceNow
+ * change fails only on incident.io's side or on bad data, and gives up after its attempts, so its
+ * step stays within a minute.
+ */
+export const DEFAULT_OUTBOUND_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ baseMs: 1_000, maxMs: 5 * 60_000 });
+export const DEFAULT_INBOUND_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ baseMs: 500, maxMs: 60_000 });
+/** Attempts before a stored change that keeps failing is set aside as failed (with the inbound backoff, within about 3 minutes of the first). */
+export const INBOUND_MAX_ATTEMPTS = 10;
 
 /**
  * Every lease, timeout and grace of the sync, from one object: nothing else in the sync writes a
@@ -15,7 +28,7 @@ export interface SyncTimings {
   staleAfterMs: number;
   /** The longest an idle worker sleeps before it looks (cheaply) for work stored by another process. Default 1 s. */
   idleMs: number;
-  /** The ServiceNow client's timeout of one request (the client's own setting). Default 30 s. */
+  /** The ServiceNow client's timeout of one request (the sync gives it to its client). Default the client's own, 30 s. */
   requestTimeoutMs: number;
   /**
    * A write that got no answer (timeout, reset) is tried again only after this long, so the instance
@@ -42,7 +55,7 @@ export const DEFAULT_SYNC_TIMINGS: Readonly<SyncTimings> = Object.freeze({
   heartbeatMs: 1_000,
   staleAfterMs: 5_000,
   idleMs: 1_000,
-  requestTimeoutMs: 30_000,
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
   unansweredGraceMs: 60_000,
   rateLimitProbeMs: 30_000,
   pushWaitMs: 60_000,

@@ -1,4 +1,4 @@
-import type { LastPing } from '../sync/receive-push';
+import type { LastPing } from '../webhooks/receive-push';
 import { describeError } from '../../shared/errors';
 import { SyncApiClient, type SyncHealth } from '../client';
 import { SETUP_CONNECTION_DEFAULTS } from '../connect/setup-session';

@@ -1,11 +1,7 @@
 import { IncidentSnError } from '../../shared/errors';
 
-export type VerificationFailure =
-  | 'missing_signature'
-  | 'malformed_signature'
-  | 'stale_timestamp'
-  | 'signature_mismatch'
-  | 'no_secret';
+export const VERIFICATION_FAILURES = ['missing_signature', 'malformed_signature', 'stale_timestamp', 'signature_mismatch', 'no_secret'] as const;
+export type VerificationFailure = (typeof VERIFICATION_FAILURES)[number];
 
 /**
  * A push that failed verification. `status` is what the receiver answers; `header` is the

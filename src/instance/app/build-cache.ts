@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readAppBuildDir, type AppBuild } from '../../shared/app-build';
+import { readAppBuildDir, type AppBuild } from './app-build';
 
 /**
  * Parsed builds, kept per process: tests install the same dist/app into many instances, and parsing

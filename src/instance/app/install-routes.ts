@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import AdmZip from 'adm-zip';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseAppBuild, type BuildFile } from '../../shared/app-build';
+import { parseAppBuild, type BuildFile } from './app-build';
 import { describeError } from '../../shared/errors';
 import { authenticateRequest, requireSession, type InstanceContext } from '../http/context';
 import { NOT_AUTHENTICATED, sendError } from '../http/errors';

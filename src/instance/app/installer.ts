@@ -1,5 +1,6 @@
+import { IncidentSnError } from '../../shared/errors';
 import type { Logger } from 'pino';
-import type { AppBuild, BuildRecord, BuildTable } from '../../shared/app-build';
+import type { AppBuild, BuildRecord, BuildTable } from './app-build';
 import { DICTIONARY_TABLES, type TableMeta } from '../db/dictionary';
 import type { InstanceEngine } from '../records/engine';
 import { formatDateTime, isSysId } from '../records/values';
@@ -73,7 +74,11 @@ const INSTALL_ORDER = [
   'sys_app_module',
 ];
 
-export class AppInstallError extends Error {}
+export class AppInstallError extends IncidentSnError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'app_install_failed', ...options });
+  }
+}
 
 export function installBuild(engine: InstanceEngine, build: AppBuild, options: { logger?: Logger } = {}): InstallSummary {
   const started = Date.now();

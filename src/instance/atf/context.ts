@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import type { InstanceEngine } from '../records/engine';
 import type { Session } from '../records/session';
 import type { ScriptRuntime } from '../runtime/script-runtime';
@@ -33,6 +34,10 @@ export interface StepPass {
 }
 
 /** A step's failure: the message is what the result records and the CLI prints. */
-export class StepFailure extends Error {}
+export class StepFailure extends IncidentSnError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'atf_step_failed', ...options });
+  }
+}
 
 export type StepHandler = (ctx: StepContext, inputs: Record<string, string>) => StepPass | Promise<StepPass>;

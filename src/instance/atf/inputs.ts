@@ -1,10 +1,15 @@
+import { IncidentSnError } from '../../shared/errors';
 /**
  * Reading a step's inputs as the platform stores them: `{{step['<step sys_id>'].<output>}}` references
  * to an earlier step's outputs (what `now-sdk build` writes for `inserted.record_id`), and the
  * template values of record steps (`short_description=Disk full^impact=2^EQ`).
  */
 
-export class StepInputError extends Error {}
+export class StepInputError extends IncidentSnError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'atf_step_input_invalid', ...options });
+  }
+}
 
 const STEP_REFERENCE = /\{\{\s*step\[\s*(['"])([0-9a-f]{32})\1\s*\]\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 

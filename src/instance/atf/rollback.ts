@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import type { InstanceEngine } from '../records/engine';
 import type { RecordWrite, WriteObserver } from '../records/hooks';
 
@@ -17,7 +18,7 @@ export class WriteRecorder {
   constructor(private readonly engine: InstanceEngine) {}
 
   start(): void {
-    if (this.recording) throw new Error('the recorder is already recording');
+    if (this.recording) throw new IncidentSnError('the recorder is already recording', { code: 'atf_rollback_misused' });
     this.recording = true;
     this.previous = this.engine.hooks().writeObserver;
     const chained = this.previous;

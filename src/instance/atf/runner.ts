@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import type { InstanceEngine } from '../records/engine';
 import { formatDateTime } from '../records/values';
 import { queryCondition } from '../query';
@@ -74,7 +75,7 @@ export async function runInstalledTests(options: AtfRunOptions): Promise<SuiteOu
 export async function runTest(test: AtfTest, options: AtfRunOptions): Promise<TestOutcome> {
   const { engine } = options;
   const runner = engine.sessionForUser(options.runAs ?? 'admin');
-  if (!runner) throw new Error(`no user ${options.runAs ?? 'admin'} to run the tests as`);
+  if (!runner) throw new IncidentSnError(`no user ${options.runAs ?? 'admin'} to run the tests as`, { code: 'atf_runner_missing' });
   const startMs = engine.now();
   const startedAt = formatDateTime(startMs);
   const stepNames = new Map(test.steps.map((s) => [s.sysId, `step ${s.order} (${s.displayName})`]));

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { describeThrown } from '../runtime/script-runtime';
 import { StepFailure, type StepContext, type StepHandler, type StepPass } from './context';
 import { booleanInput, parseTemplate } from './inputs';
@@ -142,7 +143,11 @@ const recordValidation: StepHandler = (ctx, inputs) => {
 };
 
 /** assertEqual() of a server-side script step: a named comparison that fails the step. */
-class AssertionFailure extends Error {}
+class AssertionFailure extends IncidentSnError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'atf_assertion_failed', ...options });
+  }
+}
 
 function assertEqual(assertion: unknown): void {
   const a = (assertion ?? {}) as { name?: unknown; shouldbe?: unknown; value?: unknown };

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import type { InstanceEngine } from '../records/engine';
 import { queryCondition } from '../query';
 import { STEP_CONFIGS, type StepConfig } from './step-configs';
@@ -33,7 +34,7 @@ export function readInstalledTests(engine: InstanceEngine, options: { scope?: st
   let query = 'active=true';
   if (options.scope) {
     const scope = engine.query('sys_scope', { query: `${queryCondition('scope', '=', options.scope)}^OR${queryCondition('sys_id', '=', options.scope)}`, session, limit: 1 }).records[0];
-    if (!scope) throw new Error(`no application with scope ${options.scope} is installed`);
+    if (!scope) throw new IncidentSnError(`no application with scope ${options.scope} is installed`, { code: 'atf_app_not_installed' });
     query += `^${queryCondition('sys_scope', '=', scope.sysId)}`;
   }
   const tests = engine.query('sys_atf_test', { query: `${query}^ORDERBYname`, session }).records;

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import type { ConformanceClient, ConformanceResponse } from './client';
 
 /**
@@ -22,10 +23,9 @@ export interface CaseContext {
 }
 
 /** A failed expectation, with what was seen. */
-export class ConformanceFailure extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ConformanceFailure';
+export class ConformanceFailure extends IncidentSnError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'conformance_failed', ...options });
   }
 }
 

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { Command } from 'commander';
 import { CONFORMANCE_CASES } from './cases';
 import { ConformanceClient, type ConformanceAuth } from './client';
@@ -11,7 +12,7 @@ import { newRunMarker, runCase } from './runner';
 function authFromEnv(env: NodeJS.ProcessEnv): ConformanceAuth {
   if (env.SN_CONFORMANCE_TOKEN) return { bearer: env.SN_CONFORMANCE_TOKEN };
   if (env.SN_CONFORMANCE_USER && env.SN_CONFORMANCE_PASSWORD) return { user: env.SN_CONFORMANCE_USER, password: env.SN_CONFORMANCE_PASSWORD };
-  throw new Error('Set SN_CONFORMANCE_USER and SN_CONFORMANCE_PASSWORD (an admin of the instance), or SN_CONFORMANCE_TOKEN (an OAuth access token)');
+  throw new IncidentSnError('Set SN_CONFORMANCE_USER and SN_CONFORMANCE_PASSWORD (an admin of the instance), or SN_CONFORMANCE_TOKEN (an OAuth access token)', { code: 'conformance_credentials_missing' });
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

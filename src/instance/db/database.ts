@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,7 +76,7 @@ function configureConnection(db: SqliteDatabase, busyTimeoutMs: number): void {
 
 /** Quotes an SQL identifier that has already been checked by `isSafeIdentifier`. */
 export function quoteIdentifier(name: string): string {
-  if (!isSafeIdentifier(name)) throw new Error(`unsafe SQL identifier: ${JSON.stringify(name)}`);
+  if (!isSafeIdentifier(name)) throw new IncidentSnError(`unsafe SQL identifier: ${JSON.stringify(name)}`, { code: 'sql_identifier_unsafe' });
   return `"${name}"`;
 }
 

@@ -72,7 +72,5 @@ export interface EncodedQuery {
   orderBy: OrderBy[];
 }
 
-export const EMPTY_QUERY: EncodedQuery = { segments: [], orderBy: [] };
-
 /** Field paths: lower-case identifiers joined by dots. */
 export const FIELD_PATH = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;

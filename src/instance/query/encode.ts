@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { FIELD_PATH, UNARY_OPERATORS, type EncodedQuery, type Operator, type Term } from './ast';
 
 /** Escapes a value for an encoded query: a literal `^` is written `^^`. */
@@ -10,7 +11,7 @@ export function escapeQueryValue(value: string): string {
  * value is escaped.
  */
 export function queryCondition(field: string, operator: Operator, value = ''): string {
-  if (!FIELD_PATH.test(field)) throw new Error(`not a field name: ${JSON.stringify(field)}`);
+  if (!FIELD_PATH.test(field)) throw new IncidentSnError(`not a field name: ${JSON.stringify(field)}`, { code: 'query_field_invalid' });
   return `${field}${operator}${UNARY_OPERATORS.has(operator) ? '' : escapeQueryValue(value)}`;
 }
 

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { quoteIdentifier } from '../db/database';
 import type { ColumnMeta, Dictionary, TableMeta } from '../db/dictionary';
 import { normalizeForType } from '../records/values';
@@ -249,7 +250,7 @@ export function compileQuery(query: EncodedQuery, table: TableMeta, dictionary: 
   }
   orderParts.push(`${alias}.rowid ASC`);
   // ORDER BY expressions take no parameters (class filters are not used there); keep params aligned.
-  if (c.params.length !== orderParamsStart) throw new Error('internal: ORDER BY must not bind parameters');
+  if (c.params.length !== orderParamsStart) throw new IncidentSnError('internal: ORDER BY must not bind parameters', { code: 'query_internal' });
   const noRows = Boolean(options.invalidReturnsNoRows) && c.invalid.length > 0;
   let where: string;
   if (noRows) where = '0';

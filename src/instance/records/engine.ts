@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 /**
  * The record engine: every read and write of records goes through here, with the platform's
  * behaviour (sys fields, numbers, defaults, journal fields, priority, closing, role maintenance) and,
@@ -765,7 +766,7 @@ export class InstanceEngine {
   private key(): string {
     if (!this.instanceKey) {
       const key = this.meta.get('instance_key');
-      if (!key) throw new Error('the instance key is missing: the database was not bootstrapped');
+      if (!key) throw new IncidentSnError('the instance key is missing: the database was not bootstrapped', { code: 'instance_not_bootstrapped' });
       this.instanceKey = key;
     }
     return this.instanceKey;

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -237,15 +238,15 @@ export class ScriptRuntime implements GlideHost {
     const resolved = resolveModulePath(table, specifier, importer);
     if (!resolved) {
       const from = importer ? ` (imported by ${importer})` : '';
-      throw new Error(
+      throw new IncidentSnError(
         `Cannot find module '${specifier}'${from}: the local instance resolves the app's server modules (sys_module) by path and ` +
-          `${GLIDE_MODULE_IDS.join(', ')}; other packages do not exist on an instance`,
+          `${GLIDE_MODULE_IDS.join(', ')}; other packages do not exist on an instance`, { code: 'script_module_not_found' }
       );
     }
     const cached = this.modules.get(resolved);
     if (cached) return cached.exports;
     const source = table.byPath.get(resolved);
-    if (!source) throw new Error(`Cannot find module '${resolved}'`);
+    if (!source) throw new IncidentSnError(`Cannot find module '${resolved}'`, { code: 'script_module_not_found' });
     const module: ModuleInstance = { exports: {}, loaded: false };
     this.modules.set(resolved, module);
     try {

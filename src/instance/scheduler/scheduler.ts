@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -50,7 +51,11 @@ interface WorkerSlot {
 const STOP_GRACE_MS = 3000;
 const MAX_RESTARTS = 5;
 
-export class SchedulerError extends Error {}
+export class SchedulerError extends IncidentSnError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'scheduler_failed', ...options });
+  }
+}
 
 export class Scheduler {
   private readonly slots = new Map<string, WorkerSlot>();

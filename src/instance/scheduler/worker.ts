@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { parentPort, workerData } from 'node:worker_threads';
 import { InstanceEngine } from '../records/engine';
 import { attachRuntime } from '../runtime';
@@ -14,7 +15,7 @@ import type { SchedulerWorkerData, ToWorker, FromWorker } from './protocol';
  */
 
 const data = workerData as SchedulerWorkerData;
-if (!parentPort) throw new Error('the scheduler worker must run in a worker thread');
+if (!parentPort) throw new IncidentSnError('the scheduler worker must run in a worker thread', { code: 'scheduler_worker_misused' });
 const port = parentPort;
 
 const engine = InstanceEngine.open({ dbPath: data.dbFile, bootstrap: false });

@@ -136,7 +136,6 @@ export type SeedOAuthClient = z.infer<typeof seedOAuthClientSchema>;
 export type SeedAcl = z.infer<typeof seedAclSchema>;
 export type SeedRateLimit = z.infer<typeof seedRateLimitSchema>;
 export type SeedRecord = z.infer<typeof seedRecordSchema>;
-export type SeedJournalEntry = z.infer<typeof seedJournalEntrySchema>;
 
 /** A complete seed (every list present). */
 export interface Seed {

@@ -1,9 +1,9 @@
+import { PING_EVENT_TYPE, SCHEMA_VERSION, type PingEvent } from '../contract/push-event.ts';
 import { canDeliver, type AppConfig } from './config.ts';
 import { cloneMessage } from './clone-guard.ts';
-import { PING_EVENT_TYPE, PING_ORDER_KEY } from './constants.ts';
+import { PING_ORDER_KEY } from './constants.ts';
 import { orderKey } from './ordering.ts';
 import type { OutboxStore } from './outbox-store.ts';
-import { SCHEMA_VERSION, type PingEvent } from './payload.ts';
 import { glideToIso, toGlideDateTime } from './time.ts';
 
 /**

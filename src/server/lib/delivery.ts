@@ -1,6 +1,7 @@
-import { isExhausted, retryAfterSeconds, retryDelaySeconds } from './backoff.ts';
+import { HEADER } from '../contract/push-event.ts';
+import { isExhausted, outboxRetryDelaySeconds, parseRetryAfterSeconds } from './backoff.ts';
 import { canDeliver, type AppConfig } from './config.ts';
-import { APP_VERSION, HEADER } from './constants.ts';
+import { APP_VERSION } from './constants.ts';
 import type { HttpPost, HttpResult, Logger } from './glide-interfaces.ts';
 import type { OutboxChanges, OutboxEvent, OutboxStore } from './outbox-store.ts';
 import { resolvePayloadReferences, type ReferenceLookup } from './payload.ts';
@@ -95,9 +96,8 @@ export function attemptDelivery(event: OutboxEvent, deps: DeliveryDeps): Attempt
     );
     return 'dead';
   }
-  const backoff = retryDelaySeconds(attempt, deps.config.retryBaseSeconds, deps.random);
-  const retryAfter = retryAfterSeconds(result.header('Retry-After'), finishedMs);
-  const delay = retryAfter !== null && retryAfter > backoff ? retryAfter : backoff;
+  const retryAfter = parseRetryAfterSeconds(result.header('Retry-After'), finishedMs);
+  const delay = outboxRetryDelaySeconds(attempt, deps.config.retryBaseSeconds, deps.random, retryAfter);
   deps.store.update(event.sys_id, {
     state: 'failed',
     last_http_status: result.status,

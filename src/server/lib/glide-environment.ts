@@ -1,10 +1,11 @@
 import { CertificateEncryption, GlideAggregate, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
 import { RESTMessageV2 } from '@servicenow/glide/sn_ws';
+import { REQUIRED_ROLES } from '../contract/roles.ts';
 import type { ActionResult, TestEventDeps } from './admin-actions.ts';
 import { detectClone, IDENTITY_PROPERTY, type InstanceIdentity } from './clone-guard.ts';
 import { readConfig, type AppConfig } from './config.ts';
 import { configCache } from './config-cache.ts';
-import { CONFIG_CACHE_MAX_AGE_MS, CONFIG_FIELD, CONFIG_RECORD_NAME, CONFIG_TABLE, PROPERTY, REQUIRED_ROLES } from './constants.ts';
+import { CONFIG_CACHE_MAX_AGE_MS, CONFIG_FIELD, CONFIG_RECORD_NAME, CONFIG_TABLE, PROPERTY } from './constants.ts';
 import type { DeliveryDeps } from './delivery.ts';
 import type { GlideAggregateLike, GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader, SecretField } from './glide-interfaces.ts';
 import type { CallerInfo } from './health.ts';

@@ -1,96 +1,17 @@
-import { PING_EVENT_TYPE, PUSH_LIMITS, type EventType, type JournalField } from './constants.ts';
+import {
+  isPingEvent,
+  PUSH_LIMITS,
+  type AnyPushEvent,
+  type IncidentSnapshot,
+  type JournalEntry,
+  type JournalField,
+  type Reference,
+  type UserReference,
+} from '../contract/push-event.ts';
 import type { RecordReader } from './glide-interfaces.ts';
 import { glideToIso } from './time.ts';
 
-/**
- * The push payload: the body of every POST the app makes to incident.io.
- * schema/push-event.schema.json is the contract; a test validates what this file builds against it.
- */
-export const SCHEMA_VERSION = 1;
-
-export interface Reference {
-  sys_id: string;
-  name: string;
-}
-
-export interface UserReference extends Reference {
-  user_name: string;
-  email: string;
-}
-
-export interface IncidentSnapshot {
-  sys_id: string;
-  number: string;
-  short_description: string;
-  description: string;
-  /** Stored values ("1", "2", …) as on the instance; custom states keep their own values. */
-  state: string;
-  state_label: string;
-  priority: string;
-  priority_label: string;
-  impact: string;
-  urgency: string;
-  active: boolean;
-  assignment_group: Reference | null;
-  assigned_to: UserReference | null;
-  cmdb_ci: Reference | null;
-  business_service: Reference | null;
-  caller: UserReference | null;
-  close_code: string;
-  close_notes: string;
-  /** ISO 8601, UTC. */
-  sys_created_on: string;
-  sys_updated_on: string;
-  sys_updated_by: string;
-  sys_mod_count: number;
-}
-
-export interface JournalEntry {
-  sys_id: string;
-  element: JournalField;
-  value: string;
-  /** user_name of the author. */
-  author: string;
-  /** ISO 8601, UTC. */
-  created_on: string;
-}
-
-export interface PushEvent {
-  schema_version: number;
-  event_id: string;
-  type: EventType;
-  /** ISO 8601, UTC: when the change happened on the instance. */
-  occurred_at: string;
-  /** The instance's name (property instance_name). */
-  instance: string;
-  /** The incident's sys_mod_count the event reflects; deletions carry the last sys_mod_count + 1. */
-  sequence: number;
-  /** Synced fields that changed (on creation: those with a value); [] for journal events. */
-  changed_fields: string[];
-  incident: IncidentSnapshot;
-  /** Present exactly when type is incident.journal. */
-  journal?: JournalEntry;
-}
-
-/**
- * The test event of the Status page's "Send test event": signed and sent like any push, so an admin
- * proves from ServiceNow that the receiver verifies the app's signature. No incident, never synced.
- */
-export interface PingEvent {
-  schema_version: number;
-  event_id: string;
-  type: typeof PING_EVENT_TYPE;
-  /** ISO 8601, UTC: when the admin asked for it. */
-  occurred_at: string;
-  instance: string;
-}
-
-/** Every body the app pushes. */
-export type AnyPushEvent = PushEvent | PingEvent;
-
-export function isPingEvent(event: AnyPushEvent): event is PingEvent {
-  return event.type === PING_EVENT_TYPE;
-}
+/** Builds the push payload (../contract/push-event.ts) from the instance's records. */
 
 /** Resolves a reference's sys_id to the names a receiver needs; null when the record is gone. */
 export interface ReferenceLookup {

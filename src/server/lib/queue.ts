@@ -1,19 +1,20 @@
-import { changedFields, isIntegrationUser } from './change-detection.ts';
-import { cloneMessage } from './clone-guard.ts';
-import type { AppConfig } from './config.ts';
-import { EVENT_TYPE, JOURNAL_FIELDS, SYNCED_FIELDS, type EventType } from './constants.ts';
-import type { RecordReader } from './glide-interfaces.ts';
-import { orderKey } from './ordering.ts';
-import type { OutboxStore } from './outbox-store.ts';
 import {
-  buildIncidentSnapshot,
-  buildJournalEntry,
+  EVENT_TYPE,
+  isJournalField,
   SCHEMA_VERSION,
+  SYNCED_FIELDS,
+  type EventType,
   type IncidentSnapshot,
   type JournalEntry,
   type PushEvent,
-  type ReferenceLookup,
-} from './payload.ts';
+} from '../contract/push-event.ts';
+import { changedFields, isIntegrationUser } from './change-detection.ts';
+import { cloneMessage } from './clone-guard.ts';
+import type { AppConfig } from './config.ts';
+import type { RecordReader } from './glide-interfaces.ts';
+import { orderKey } from './ordering.ts';
+import type { OutboxStore } from './outbox-store.ts';
+import { buildIncidentSnapshot, buildJournalEntry, type ReferenceLookup } from './payload.ts';
 import { glideToIso, toGlideDateTime } from './time.ts';
 
 /** What the business rules need to turn a change into an outbox event. */
@@ -110,7 +111,7 @@ export function queueIncidentDeletion(current: RecordReader, deps: QueueDeps): Q
 export function queueJournalEntry(journal: RecordReader, deps: QueueDeps): QueueResult {
   if (journal.getValue('name') !== 'incident') return { skipped: 'not an incident journal entry' };
   const element = journal.getValue('element') || '';
-  if ((JOURNAL_FIELDS as readonly string[]).indexOf(element) < 0) return { skipped: 'journal field ' + element + ' is not synced' };
+  if (!isJournalField(element)) return { skipped: 'journal field ' + element + ' is not synced' };
   const author = journal.getValue('sys_created_by') || deps.userName;
   const reason = skipReason(deps, author) || skipReason(deps, deps.userName);
   if (reason) return { skipped: reason };

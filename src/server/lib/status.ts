@@ -1,5 +1,5 @@
+import { PING_EVENT_TYPE } from '../contract/push-event.ts';
 import type { AppConfig } from './config.ts';
-import { PING_EVENT_TYPE } from './constants.ts';
 import { buildHealth, type Health } from './health.ts';
 import type { OutboxStore } from './outbox-store.ts';
 import { glideToIso } from './time.ts';

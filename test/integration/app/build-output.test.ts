@@ -2,9 +2,9 @@ import AdmZip from 'adm-zip';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readAppBuildDir, type AppBuild, type BuildRecord } from '../../../src/shared/app-build';
+import { readAppBuildDir, type AppBuild, type BuildRecord } from '../../../src/instance/app/app-build';
 import { STEP_CONFIGS } from '../../../src/instance/atf/step-configs';
-import { SYNCED_FIELDS } from '../../../src/server/lib/constants';
+import { SYNCED_FIELDS } from '../../../src/server/contract/push-event';
 import { DIST_APP, ROOT } from '../../helpers/build';
 
 // Reads the real `now-sdk build --frozenKeys` output (built once by jest's globalSetup) and checks

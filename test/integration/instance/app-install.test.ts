@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readAppBuildDir } from '../../../src/shared/app-build';
+import { readAppBuildDir } from '../../../src/instance/app/app-build';
 import { APP_API, startAppInstance } from '../../helpers/app-instance';
 import { DIST_APP, ROOT } from '../../helpers/build';
 import { USERS } from '../../helpers/instance';

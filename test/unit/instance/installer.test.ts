@@ -1,7 +1,7 @@
 import { loadAppBuild } from '../../../src/instance/app/build-cache';
 import { installBuild } from '../../../src/instance/app/installer';
 import { uninstallApp } from '../../../src/instance/app/uninstall';
-import type { AppBuild, BuildRecord } from '../../../src/shared/app-build';
+import type { AppBuild, BuildRecord } from '../../../src/instance/app/app-build';
 import { DIST_APP } from '../../helpers/build';
 import { openRuntimeEngine, type RuntimeEngine } from '../../helpers/runtime-engine';
 

@@ -1,5 +1,5 @@
 import { changedFields, isIntegrationUser } from '../../../src/server/lib/change-detection';
-import { SYNCED_FIELDS } from '../../../src/server/lib/constants';
+import { SYNCED_FIELDS } from '../../../src/server/contract/push-event';
 import { recordOf } from '../../helpers/fake-glide';
 
 describe('changedFields', () => {

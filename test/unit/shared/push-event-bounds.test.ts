@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { PUSH_LIMITS } from '../../../src/server/lib/constants';
+import { PUSH_LIMITS } from '../../../src/server/contract/push-event';
 import { queueIncidentChange, queueJournalEntry } from '../../../src/server/lib/queue';
 import { checkPushEvent, pushEventSchema } from '../../../src/shared/push-event-schema';
 import { AppFixture } from '../../helpers/app-fixture';

@@ -1,3 +1,4 @@
+import { API_USER_ROLE } from '../../../server/contract/roles';
 import type { ServiceNowHttpError } from '../../client';
 import type { Check, CheckOutcome } from '../check-runner';
 import { interruptedBy } from '../failures';
@@ -77,7 +78,7 @@ export const appInstalled: Check<SetupSession> = {
           step: 'step 3',
           message:
             `The incident.io app is installed, but its API refused "${user}" (${answered(probe.error)}): the service ` +
-            `account lacks role x_incident_io.api_user — fix: grant it to "${user}"`,
+            `account lacks role ${API_USER_ROLE} — fix: grant it to "${user}"`,
         };
       case 'unexpected':
         return { ok: false, message: probe.error.message };

@@ -1,3 +1,5 @@
+import { IncidentSnError } from '../../../shared/errors';
+import { API_USER_ROLE } from '../../../server/contract/roles';
 import { ServiceNowForbiddenError, ServiceNowHttpError, type SyncHealth } from '../../client';
 import type { Check, CheckOutcome } from '../check-runner';
 import { interruptedBy, listOf } from '../failures';
@@ -47,7 +49,7 @@ export const pushConfigured: Check<SetupSession> = {
   async run(session) {
     const skip = noPushNeeded(session);
     if (skip) return skip;
-    if (session.push.kind !== 'configure') throw new Error('pushConfigured runs only for connect');
+    if (session.push.kind !== 'configure') throw new IncidentSnError('pushConfigured runs only for connect', { code: 'check_misused' });
     const { webhookUrl, integrationUser } = session.push;
     const secret = session.push.generateSecret();
     try {
@@ -57,7 +59,7 @@ export const pushConfigured: Check<SetupSession> = {
         return {
           ok: false,
           step: 'step 3',
-          message: `The incident.io app refused to change its configuration (${err.message}) — fix: grant the service account x_incident_io.api_user`,
+          message: `The incident.io app refused to change its configuration (${err.message}) — fix: grant the service account ${API_USER_ROLE}`,
         };
       }
       if (err instanceof ServiceNowHttpError && err.status === 400) {
@@ -94,7 +96,7 @@ export const pushStillConfigured: Check<SetupSession> = {
   title: "the app's push still points at this companion",
   step: 'step 5',
   async run(session) {
-    if (session.push.kind !== 'verify') throw new Error('pushStillConfigured runs only for doctor');
+    if (session.push.kind !== 'verify') throw new IncidentSnError('pushStillConfigured runs only for doctor', { code: 'check_misused' });
     const { webhookUrl, integrationUser, storedMode } = session.push;
     if (storedMode === 'polling') {
       return { ok: true, message: 'No push to check: this connection polls the instance (mode: polling)' };

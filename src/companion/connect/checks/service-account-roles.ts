@@ -1,7 +1,8 @@
+import { API_USER_ROLE, REQUIRED_ROLES } from '../../../server/contract/roles';
 import { encodedQuery, ServiceNowForbiddenError, ServiceNowNotFoundError } from '../../client';
 import type { Check, CheckOutcome } from '../check-runner';
 import { interruptedBy, listOf } from '../failures';
-import { REQUIRED_ROLES, type AppProbe, type RoleFacts, type SetupSession } from '../setup-session';
+import type { AppProbe, RoleFacts, SetupSession } from '../setup-session';
 
 /**
  * 3. The service account holds admin, or every role of step 3, directly or inherited. Read from
@@ -65,8 +66,8 @@ function verdict(session: SetupSession, held: Set<string>, source: RoleFacts['so
     return { ok: true, message: `The service account "${user}" holds ${listOf([...REQUIRED_ROLES])} (${from})` };
   }
   const them = missing.length === 1 ? 'it' : 'them';
-  const appRole = missing.includes('x_incident_io.api_user')
-    ? '; x_incident_io.api_user is shipped by the incident.io app, so install the app first (step 1) if the role does not exist'
+  const appRole = missing.includes(API_USER_ROLE)
+    ? `; ${API_USER_ROLE} is shipped by the incident.io app, so install the app first (step 1) if the role does not exist`
     : '';
   return {
     ok: false,
@@ -96,13 +97,13 @@ export const serviceAccountRoles: Check<SetupSession> = {
     if (held) return verdict(session, held, 'app health');
 
     if (probe.kind === 'forbidden') {
-      session.roles = { admin: false, missing: ['x_incident_io.api_user'], source: 'app health' };
+      session.roles = { admin: false, missing: [API_USER_ROLE], source: 'app health' };
       return {
         ok: false,
         message:
-          `The service account "${user}" lacks role x_incident_io.api_user: the incident.io app's API refused it ` +
+          `The service account "${user}" lacks role ${API_USER_ROLE}: the incident.io app's API refused it ` +
           `(403), and ServiceNow would not show its other roles (${table.refused}) — fix: grant it ` +
-          `x_incident_io.api_user, and check that it also holds ${listOf(REQUIRED_ROLES.slice(1))}`,
+          `${API_USER_ROLE}, and check that it also holds ${listOf(REQUIRED_ROLES.slice(1))}`,
       };
     }
     return {

@@ -1,3 +1,4 @@
+import { API_USER_ROLE } from '../../../server/contract/roles';
 import { ServiceNowForbiddenError } from '../../client';
 import type { Check } from '../check-runner';
 import { interruptedBy, listOf } from '../failures';
@@ -14,7 +15,7 @@ type Operation = 'create' | 'read' | 'write';
 const OPERATIONS: readonly Operation[] = ['create', 'read', 'write'];
 const ACL_FIX =
   'add the task ACLs of step 4 (type record, operations create, read and write, Allow If, admin overrides, role ' +
-  'x_incident_io.api_user): the app ships them, so on this instance they were removed or deactivated; make sure they exist and are active';
+  `${API_USER_ROLE}): the app ships them, so on this instance they were removed or deactivated; make sure they exist and are active`;
 
 export const taskAccess: Check<SetupSession> = {
   id: 'task-access',

@@ -1,3 +1,4 @@
+import { HEADER } from '../../../server/contract/push-event';
 import type { FastifyInstance } from 'fastify';
 import type { SyncEngine } from '../../sync/sync-engine';
 import type { SyncMetrics } from '../../sync/metrics';
@@ -26,8 +27,8 @@ export function webhookRoutes(engine: SyncEngine, metrics: SyncMetrics, bodyLimi
       const answer = await engine.receivePush({
         connectionName: request.params.connection,
         rawBody: request.body,
-        signature: header('x-incident-io-signature'),
-        eventIdHeader: header('x-incident-io-event-id'),
+        signature: header(HEADER.signature.toLowerCase()),
+        eventIdHeader: header(HEADER.eventId.toLowerCase()),
       });
       if (answer.status === 200) return reply.code(200).send({ status: answer.result, event_id: answer.eventId });
       return sendError(reply, answer.status, answer.code, answer.message, answer.details ?? null);

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../../shared/errors';
 import type { PendingRoleGrants } from '../store/internal-state';
 import type { RowStore } from '../store/row-store';
 import { formatDateTime, newSysId } from '../values';
@@ -144,7 +145,7 @@ export class RoleService {
   /** Grants a role directly to a user (no-op when already granted directly). */
   grantRole(userSysId: string, roleName: string): void {
     const roleId = this.roleSysId(roleName);
-    if (!roleId) throw new Error(`role ${roleName} does not exist`);
+    if (!roleId) throw new IncidentSnError(`role ${roleName} does not exist`, { code: 'instance_role_missing' });
     const exists = this.ctx.store
       .prepare(`SELECT 1 FROM "sys_user_has_role" WHERE "user" = ? AND "role" = ? AND (inherited IS NULL OR inherited <> 'true') AND granted_by IS NULL`)
       .get(userSysId, roleId);

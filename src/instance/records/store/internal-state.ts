@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../../shared/errors';
 import type { SqliteDatabase } from '../../db/database';
 
 /**
@@ -18,7 +19,7 @@ export class NumberCounters {
   /** The next value of a table's counter (`start` the first time). */
   next(table: string, start: number): number {
     const row = this.nextStmt.get(table, start);
-    if (!row) throw new Error(`the number counter of ${table} could not be advanced`);
+    if (!row) throw new IncidentSnError(`the number counter of ${table} could not be advanced`, { code: 'instance_counter_failed' });
     return row.next_value;
   }
 }

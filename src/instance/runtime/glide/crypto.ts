@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../../shared/errors';
 import { createHash, createHmac } from 'node:crypto';
 import { escapeQueryValue } from '../../query';
 import { isSysId } from '../../records/values';
@@ -27,7 +28,7 @@ export class GlideCertificateEncryptionImpl {
   /** The MAC of `data` keyed with the base64-decoded `base64Key`, in base64. */
   generateMac(base64Key: unknown, algorithm: unknown, data: unknown): string {
     const digest = MAC_ALGORITHMS[String(algorithm ?? '').toLowerCase()];
-    if (!digest) throw new Error(`generateMac: unknown algorithm ${String(algorithm)} (HmacSHA256, HmacSHA1, HmacSHA384, HmacSHA512, HmacMD5)`);
+    if (!digest) throw new IncidentSnError(`generateMac: unknown algorithm ${String(algorithm)} (HmacSHA256, HmacSHA1, HmacSHA384, HmacSHA512, HmacMD5)`, { code: 'glide_crypto_refused' });
     return createHmac(digest, Buffer.from(String(base64Key ?? ''), 'base64'))
       .update(String(data ?? ''), 'utf8')
       .digest('base64');
@@ -75,7 +76,7 @@ export function cryptoClasses(host: GlideHost): Record<string, unknown> {
   function GlideCertificateEncryption(): GlideCertificateEncryptionImpl {
     const scope = host.frame()?.scope ?? 'global';
     if (scope !== 'global') {
-      throw new Error(`GlideCertificateEncryption is a global API; a scoped script (scope '${scope}') uses CertificateEncryption`);
+      throw new IncidentSnError(`GlideCertificateEncryption is a global API; a scoped script (scope '${scope}') uses CertificateEncryption`, { code: 'glide_crypto_refused' });
     }
     return withUnsupportedMembers(new GlideCertificateEncryptionImpl(), 'GlideCertificateEncryption');
   }

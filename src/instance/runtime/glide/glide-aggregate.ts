@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../../shared/errors';
 import { toStringValue } from '../../records/values';
 import { GlideElementImpl, GlideRecordImpl } from './glide-record';
 import type { GlideHost } from './host';
@@ -58,10 +59,10 @@ export function glideAggregateClass(host: GlideHost): new (table: unknown) => ob
     addAggregate(aggregate: unknown, field?: unknown): void {
       const name = plain(aggregate).toUpperCase();
       if (!SUPPORTED_AGGREGATES.includes(name)) {
-        throw new Error(`GlideAggregate.addAggregate('${name}'): the local instance implements only COUNT`);
+        throw new IncidentSnError(`GlideAggregate.addAggregate('${name}'): the local instance implements only COUNT`, { code: 'glide_aggregate_unsupported' });
       }
       if (field !== undefined && field !== null && plain(field) !== '') {
-        throw new Error(`GlideAggregate.addAggregate('COUNT', '${plain(field)}'): the local instance counts records, not distinct values of a field`);
+        throw new IncidentSnError(`GlideAggregate.addAggregate('COUNT', '${plain(field)}'): the local instance counts records, not distinct values of a field`, { code: 'glide_aggregate_unsupported' });
       }
       if (!this.aggregates.includes(name)) this.aggregates.push(name);
     }
@@ -69,7 +70,7 @@ export function glideAggregateClass(host: GlideHost): new (table: unknown) => ob
     groupBy(field: unknown): void {
       const name = plain(field);
       if (!host.engine.hasTable(this.table) || !host.engine.tableMeta(this.table).columns.has(name)) {
-        throw new Error(`GlideAggregate.groupBy('${name}'): table ${this.table} has no field ${name}`);
+        throw new IncidentSnError(`GlideAggregate.groupBy('${name}'): table ${this.table} has no field ${name}`, { code: 'glide_aggregate_unsupported' });
       }
       if (!this.groups.includes(name)) this.groups.push(name);
     }
@@ -114,14 +115,14 @@ export function glideAggregateClass(host: GlideHost): new (table: unknown) => ob
 
     private current(api: string): Group {
       const row = this.rows && this.index >= 0 ? this.rows[this.index] : undefined;
-      if (!row) throw new Error(`GlideAggregate.${api}: no current row (call query() and next() first)`);
+      if (!row) throw new IncidentSnError(`GlideAggregate.${api}: no current row (call query() and next() first)`, { code: 'glide_aggregate_unsupported' });
       return row;
     }
 
     getAggregate(aggregate: unknown, field?: unknown): string {
       const name = plain(aggregate).toUpperCase();
       if (!this.aggregates.includes(name) || (field !== undefined && field !== null && plain(field) !== '')) {
-        throw new Error(`GlideAggregate.getAggregate('${name}'${field ? `, '${plain(field)}'` : ''}): that aggregate was not added with addAggregate()`);
+        throw new IncidentSnError(`GlideAggregate.getAggregate('${name}'${field ? `, '${plain(field)}'` : ''}): that aggregate was not added with addAggregate()`, { code: 'glide_aggregate_unsupported' });
       }
       return String(this.current('getAggregate').count);
     }

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../../shared/errors';
 import type { ColumnMeta, TableMeta } from '../../db/dictionary';
 import { AclDeniedError, DataPolicyError, InvalidRequestError, OperationAbortedError, RecordNotFoundError } from '../../errors';
 import { FIELD_PATH, escapeQueryValue } from '../../query';
@@ -282,7 +283,7 @@ export class GlideRecordImpl {
     const scope = s.host.frame()?.scope ?? 'global';
     if (scope !== 'global') {
       // The scoped API reference documents getDisplayValue() without arguments only.
-      throw new Error(`GlideRecord.getDisplayValue('${String(name)}') in a scoped script (scope '${scope}'): use getElement('${String(name)}').getDisplayValue()`);
+      throw new IncidentSnError(`GlideRecord.getDisplayValue('${String(name)}') in a scoped script (scope '${scope}'): use getElement('${String(name)}').getDisplayValue()`, { code: 'glide_scoped_api_refused' });
     }
     const path = String(name);
     if (path.includes('.')) {

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../../shared/errors';
 import { queryCondition } from '../../query';
 import type { SyslogLevel } from '../../records/syslog';
 import { sessionHasRole } from '../../records/session';
@@ -116,7 +117,7 @@ export function createGs(host: GlideHost): Record<string, unknown> {
       const scope = host.frame()?.scope ?? 'global';
       const propertyScope = existing?.values.sys_scope ? scopeNameOf(engine, existing.values.sys_scope) : key.split('.')[0];
       if (scope !== 'global' && propertyScope !== scope) {
-        throw new Error(`gs.setProperty('${key}') from scope '${scope}': the property is not within the script's scope, and setProperty sets only those`);
+        throw new IncidentSnError(`gs.setProperty('${key}') from scope '${scope}': the property is not within the script's scope, and setProperty sets only those`, { code: 'glide_cross_scope_refused' });
       }
       const session = host.session();
       if (existing) engine.update('sys_properties', existing.sysId, { value: text }, { session, runBusinessRules: false });

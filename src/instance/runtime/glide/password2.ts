@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../../shared/errors';
 import type { ColumnMeta, TableMeta } from '../../db/dictionary';
 import { isEncrypted } from '../../security/crypto';
 import { scopeNameOf, type GlideHost } from './host';
@@ -21,9 +22,9 @@ export function isPassword2(column: ColumnMeta | undefined): boolean {
 /** setValue() (and `gr.field = value`) on a password2 field accepts only an already encrypted value. */
 export function checkPassword2Assignment(table: string, column: ColumnMeta, value: string): void {
   if (value === '' || isEncrypted(value)) return;
-  throw new Error(
+  throw new IncidentSnError(
     `setValue() on the password2 field ${table}.${column.name} expects encrypted data: ` +
-      `use ${column.name}.setDisplayValue(value) to encrypt a clear value (ServiceNow documents setValue() as not for password2 fields)`,
+      `use ${column.name}.setDisplayValue(value) to encrypt a clear value (ServiceNow documents setValue() as not for password2 fields)`, { code: 'glide_password2_set_value' }
   );
 }
 
@@ -32,7 +33,7 @@ export function decryptPassword2(host: GlideHost, table: TableMeta, column: Colu
   const scriptScope = host.frame()?.scope ?? 'global';
   const tableScope = scopeNameOf(host.engine, table.scope);
   if (scriptScope !== 'global' && scriptScope !== tableScope) {
-    throw new Error(`Access to api 'getDecryptedValue(${column.name})' from scope '${scriptScope}' has been refused due to the api's cross-scope access policy`);
+    throw new IncidentSnError(`Access to api 'getDecryptedValue(${column.name})' from scope '${scriptScope}' has been refused due to the api's cross-scope access policy`, { code: 'glide_cross_scope_refused' });
   }
   return stored ? host.engine.decrypt(stored) : '';
 }

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../../shared/errors';
 import { readFaultSettings } from '../../http/faults';
 import { blockFor, timeoutResponse, type OutboundRequest, type OutboundResponse } from '../outbound/sync-http';
 import type { GlideHost } from './host';
@@ -184,7 +185,7 @@ export class RESTMessageV2Impl {
   private invalid(request: OutboundRequest): OutboundResponse | null {
     try {
       const url = new URL(request.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('unsupported protocol');
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new IncidentSnError('unsupported protocol', { code: 'rest_message_protocol_unsupported' });
       return null;
     } catch {
       return { status: 0, headers: [], body: '', error: `Invalid endpoint URL: ${request.url}`, errorCode: 1, durationMs: 0 };

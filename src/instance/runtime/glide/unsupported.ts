@@ -1,13 +1,13 @@
+import { IncidentSnError } from '../../../shared/errors';
 /**
  * Glide APIs the local instance does not implement fail loudly with an error that names them, instead
  * of a vague "undefined is not a function". Objects handed to scripts are wrapped so that any unknown
  * member becomes a function throwing that error.
  */
 
-export class UnsupportedGlideApiError extends Error {
+export class UnsupportedGlideApiError extends IncidentSnError {
   constructor(readonly api: string) {
-    super(`${api} is not supported by the local instance`);
-    this.name = 'UnsupportedGlideApiError';
+    super(`${api} is not supported by the local instance: use a supported API (docs/local-instance.md lists them), or test on a real instance`, { code: 'glide_api_unsupported' });
   }
 }
 

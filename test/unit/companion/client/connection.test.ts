@@ -55,24 +55,24 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
     fake.apiRequests().filter((r) => r.path === INCIDENTS && (method === undefined || r.method === method));
 
   describe('retries', () => {
-    it('retries a GET after 503s with full-jitter exponential backoff', async () => {
+    it('retries a GET after 503s with equal-jitter exponential backoff', async () => {
       const { connection, clock } = connect();
       fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 2);
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).resolves.toMatchObject({ status: 200 });
       expect(apiCalls()).toHaveLength(3);
-      // random() = 0.5: half of 500 ms, then half of 1000 ms.
-      expect(clock.sleeps).toEqual([250, 500]);
+      // random() = 0.5: three quarters of 500 ms, then of 1000 ms.
+      expect(clock.sleeps).toEqual([375, 750]);
     });
 
-    it('uses the whole jitter range: random() 0 waits nothing, near 1 waits nearly the cap', async () => {
+    it('uses the jitter range: random() 0 waits half the step, near 1 nearly all of it', async () => {
       const low = connect({ clock: fakeRuntime({ random: 0 }) });
       fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 3);
       await low.connection.request({ method: 'GET', path: INCIDENTS });
-      expect(low.clock.sleeps).toEqual([0, 0, 0]);
+      expect(low.clock.sleeps).toEqual([250, 500, 1000]);
       const high = connect({ clock: fakeRuntime({ random: 0.999 }), retry: { maxDelayMs: 1500 } });
       fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 3);
       await high.connection.request({ method: 'GET', path: INCIDENTS });
-      expect(high.clock.sleeps).toEqual([499, 999, 1498]);
+      expect(high.clock.sleeps).toEqual([500, 1000, 1499]);
     });
 
     it('stops after maxAttempts and throws the last server error', async () => {
@@ -92,7 +92,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
       });
       fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 10);
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).rejects.toBeInstanceOf(ServiceNowServerError);
-      expect(clock.sleeps).toEqual([792]);
+      expect(clock.sleeps).toEqual([796]);
       expect(apiCalls()).toHaveLength(2);
     });
 
@@ -238,7 +238,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
       const { connection, clock } = connect();
       fake.once({ path: INCIDENTS }, answer.rateLimited({}));
       await connection.request({ method: 'GET', path: INCIDENTS });
-      expect(clock.sleeps).toEqual([250]);
+      expect(clock.sleeps).toEqual([375]);
     });
   });
 

@@ -1,9 +1,8 @@
 import {
   DEFAULT_RETRY_POLICY,
-  backoffDelayMs,
+  clientBackoffDelayMs,
   isRetrySafe,
   parseRateLimitHeaders,
-  parseRetryAfterSeconds,
   rateLimitDelayMs,
 } from '../../../../src/companion/client/retry-policy';
 
@@ -19,24 +18,12 @@ describe('retry policy', () => {
     expect(isRetrySafe('GET', false)).toBe(false);
   });
 
-  it('backs off exponentially up to the cap, with full jitter', () => {
+  it('backs off exponentially up to the cap, with the shared equal jitter', () => {
     const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000 };
     const nearlyOne = () => 0.9999;
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelayMs(policy, n, nearlyOne))).toEqual([99, 199, 399, 799, 999, 999]);
-    expect(backoffDelayMs(policy, 3, () => 0)).toBe(0);
-    expect(backoffDelayMs(policy, 3, () => 0.5)).toBe(200);
-  });
-
-  it('reads Retry-After as seconds or as an HTTP date', () => {
-    const now = Date.UTC(2025, 0, 15, 12, 0, 0);
-    expect(parseRetryAfterSeconds('120', now)).toBe(120);
-    expect(parseRetryAfterSeconds(' 0 ', now)).toBe(0);
-    expect(parseRetryAfterSeconds('Wed, 15 Jan 2025 12:00:30 GMT', now)).toBe(30);
-    expect(parseRetryAfterSeconds('Wed, 15 Jan 2025 11:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfterSeconds(undefined, now)).toBeUndefined();
-    expect(parseRetryAfterSeconds('-5', now)).toBeUndefined();
-    expect(parseRetryAfterSeconds('1.5', now)).toBeUndefined();
-    expect(parseRetryAfterSeconds('soon', now)).toBeUndefined();
+    expect([1, 2, 3, 4, 5, 6].map((n) => clientBackoffDelayMs(policy, n, nearlyOne))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(clientBackoffDelayMs(policy, 3, () => 0)).toBe(200);
+    expect(clientBackoffDelayMs(policy, 3, () => 0.5)).toBe(300);
   });
 
   it('reads the X-RateLimit-* headers', () => {

@@ -1,3 +1,4 @@
+import { IncidentSnError } from '../../shared/errors';
 import { XMLParser } from 'fast-xml-parser';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -99,7 +100,11 @@ function attributesOf(node: unknown): { [name: string]: string } {
   return attributes;
 }
 
-export class AppBuildError extends Error {}
+export class AppBuildError extends IncidentSnError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: 'app_build_unreadable', ...options });
+  }
+}
 
 function toRecord(table: string, node: XmlNode, file: string): BuildRecord {
   const record: BuildRecord = {

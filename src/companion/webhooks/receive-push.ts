@@ -1,12 +1,13 @@
+import { HEADER, isPingEvent } from '../../server/contract/push-event';
 import type { Logger } from 'pino';
-import { WebhookVerificationError } from '../webhooks/verification-error';
-import { verifyPushSignature } from '../webhooks/verify-signature';
+import { WebhookVerificationError } from './verification-error';
+import { verifyPushSignature } from './verify-signature';
 import type { CompanionStore, Connection } from '../store';
 import type { NewInboundEvent } from '../store/sync-store';
-import type { ConnectionRegistry } from './connection-registry';
-import type { SyncMetrics } from './metrics';
-import { parsePushBody, type PushEventBody } from './push-event';
-import { changeFromPush, orderKeyOf } from './servicenow-record';
+import type { ConnectionRegistry } from '../sync/connection-registry';
+import type { SyncMetrics } from '../sync/metrics';
+import { parsePushBody, type PushEventBody } from '../sync/push-event';
+import { changeFromPush, orderKeyOf } from '../sync/servicenow-record';
 
 /**
  * A push from the app, from raw bytes to a stored event: the connection must exist and receive
@@ -127,10 +128,10 @@ export async function receivePush(deps: ReceivePushDeps, request: PushRequest): 
   }
   const event = parsed.event;
   if (request.eventIdHeader !== undefined && request.eventIdHeader !== event.event_id) {
-    return reject(400, 'invalid_schema', 'X-Incident-Io-Event-Id does not match the body\'s event_id.');
+    return reject(400, 'invalid_schema', `${HEADER.eventId} does not match the body's event_id.`);
   }
 
-  if (event.type === 'ping') {
+  if (isPingEvent(event)) {
     const ping: LastPing = { eventId: event.event_id, instance: event.instance, sentAt: new Date(event.occurred_at), receivedAt: now };
     deps.onPing(connection.name, ping);
     metrics.eventsReceived.inc({ connection: connection.name, source: 'push', type: event.type, result: 'pong' });
