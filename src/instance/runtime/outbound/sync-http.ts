@@ -72,7 +72,7 @@ export class SyncHttpClient {
   }
 
   /** Starts the helper thread ahead of the first request (a thread that will call out: its first call does not wait for it). */
-  prepare(): void {
+  startAhead(): void {
     this.start();
   }
 

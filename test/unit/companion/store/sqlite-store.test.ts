@@ -274,6 +274,8 @@ describe.each(STORE_BACKENDS)('store on %s: connections', (backend) => {
   it('the database itself enforces uniqueness and the mode', async () => {
     const store = await openStore();
     await store.saveConnection(input());
+    // The saved row, seen from another connection: the insert below copies it under a new id and URL.
+    expect((await rawRows()).map((r) => r.name)).toEqual(['acme']);
     await expect(rawUpdate("INSERT INTO connections SELECT 'x', 'acme', 'https://b', mode, oauth_client_id, oauth_client_secret_sealed, username, password_sealed, public_url, signing_secret_sealed, previous_signing_secret_sealed, signing_secret_rotated_at, integration_user, created_at, updated_at, last_check_at, last_check_status, last_check_summary FROM connections")).rejects.toThrow(/UNIQUE|unique constraint/);
     await expect(rawUpdate("UPDATE connections SET mode = 'push'")).rejects.toThrow(/CHECK|check constraint/);
   });
