@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { killAll, killReplica, outbox, outboxBacklog, printFigures, startReplica, startSetup, teardown, type Setup } from './harness';
-import { seededRandom, Workload } from './workload';
+import { seededRandom, settle, streamWithKills, Workload } from './workload';
 import { createTestDatabase, type TestDatabase } from '../helpers/store-backends';
-import { waitFor } from '../helpers/wait-for';
 
 // Issue 15, the fault proof: three companion replicas (the real binary, separate processes) on one
 // PostgreSQL database behind a round-robin proxy; the app pushes to the proxy and incident.io's
@@ -57,60 +56,25 @@ it(`${REPLICAS} replicas on PostgreSQL survive ${KILLS} kill -9s during ${CHANGE
   await work.declare(INCIDENTS);
   const random = seededRandom(SEED);
 
-  let pausedForKill = false;
-  const killAt = Array.from({ length: KILLS }, (_, k) => Math.round(((k + 1) * CHANGES) / (KILLS + 1)));
-  const kills: Array<{ replica: number; restartSeconds: number }> = [];
-  let killing: Promise<void> | null = null;
-
-  const killAndRestart = async (): Promise<void> => {
-    // incident.io's calls are let finish first (a call cut mid-way has no known outcome for the
-    // workload to record); ServiceNow's side and the app's pushes keep going to the other replicas.
-    pausedForKill = true;
-    await waitFor(() => work.incidentIoInFlight === 0, { timeoutMs: 30_000, message: 'incident.io calls to finish before the kill' });
-    const replica = Math.floor(random() * REPLICAS);
-    await killReplica(s, replica);
-    pausedForKill = false;
-    const started = Date.now();
-    await startReplica(s, replica);
-    kills.push({ replica, restartSeconds: (Date.now() - started) / 1000 });
-  };
-
-  let backlog = 0;
-  let streaming = true;
-  const watchBacklog = (async () => {
-    while (streaming) {
-      backlog = (await outbox(s)).undelivered;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  })();
-  const streamStart = Date.now();
-  const streamDeadline = streamStart + STREAM_DEADLINE_MS;
-  const lane = async (): Promise<void> => {
-    while (work.changes < CHANGES && Date.now() < streamDeadline) {
-      const due = killAt.length > 0 && (work.changes >= killAt[0]! || Date.now() >= streamStart + ((KILLS + 1 - killAt.length) * STREAM_DEADLINE_MS) / (KILLS + 1));
-      if (due && !killing) {
-        killAt.shift();
-        killing = killAndRestart().finally(() => (killing = null));
-      }
-      const serviceNow = backlog <= MAX_OUTBOX_BACKLOG;
-      const incidentIo = !pausedForKill;
-      if (!(incidentIo || serviceNow) || !(await work.changeOne(random, { incidentIo, serviceNow }))) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  await Promise.all(Array.from({ length: LANES }, lane));
-  streaming = false;
-  await watchBacklog;
-  if (killing) await killing;
-  const lastChange = Date.now();
-  const streamSeconds = (lastChange - streamStart) / 1000;
-
-  let settleSeconds: number | null = null;
-  try {
-    await waitFor(async () => (await work.converged()) && (await outbox(s)).undelivered === 0, { timeoutMs: SETTLE_DEADLINE_MS, intervalMs: 250, message: 'both sides to agree' });
-    settleSeconds = (Date.now() - lastChange) / 1000;
-  } catch {
-    // reported below, with what differs
-  }
+  let replica = 0;
+  const { restarts, lastChange, streamSeconds } = await streamWithKills(s, work, random, {
+    changes: CHANGES,
+    kills: KILLS,
+    lanes: LANES,
+    streamDeadlineMs: STREAM_DEADLINE_MS,
+    maxOutboxBacklog: MAX_OUTBOX_BACKLOG,
+    // ServiceNow's side and the app's pushes keep going to the other replicas.
+    companionDown: false,
+    kill: async () => {
+      replica = Math.floor(random() * REPLICAS);
+      await killReplica(s, replica);
+      return String(replica);
+    },
+    restart: async () => {
+      await startReplica(s, replica);
+    },
+  });
+  const settleSeconds = await settle(s, work, lastChange, SETTLE_DEADLINE_MS);
   const verdict = await work.verify();
   const box = await outbox(s);
   if (box.undelivered > 0 || verdict.problems.length > 0) {
@@ -120,9 +84,9 @@ it(`${REPLICAS} replicas on PostgreSQL survive ${KILLS} kill -9s during ${CHANGE
   const served = [...s.replicas!.proxy.served.values()];
   printFigures({
     scenario:
-      `15. ${REPLICAS} replicas on PostgreSQL behind a round-robin proxy, kill -9 of replicas ${kills.map((k) => k.replica).join(', ')} ` +
+      `15. ${REPLICAS} replicas on PostgreSQL behind a round-robin proxy, kill -9 of replicas ${restarts.map((r) => r.killed).join(', ')} ` +
       `(${INCIDENTS} incidents, ${work.writes.length} field changes + ${work.notes.length} notes in ${streamSeconds.toFixed(0)} s; ` +
-      `restarts took ${kills.map((k) => k.restartSeconds.toFixed(1)).join(', ')} s; requests per replica ${served.join(' / ')})`,
+      `restarts took ${restarts.map((r) => r.seconds.toFixed(1)).join(', ')} s; requests per replica ${served.join(' / ')})`,
     changes: verdict.changes,
     lost: verdict.lost,
     duplicated: verdict.duplicated,
@@ -133,7 +97,7 @@ it(`${REPLICAS} replicas on PostgreSQL survive ${KILLS} kill -9s during ${CHANGE
   });
   expect(verdict.problems).toEqual([]);
   expect(work.refused).toEqual([]);
-  expect(kills).toHaveLength(KILLS);
+  expect(restarts).toHaveLength(KILLS);
   // Every replica took part (the proxy spread the requests over all three).
   expect(served.every((n) => n > 0)).toBe(true);
   expect(verdict.changes).toBeGreaterThanOrEqual(CHANGES);

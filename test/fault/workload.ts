@@ -375,3 +375,83 @@ export async function pendingWrites(setup: Setup, work: Workload): Promise<numbe
   for (const t of work.incidents) pending += (await api(setup, 'GET', `/api/incidents/${t.id}`)).sync.pending_writes;
   return pending;
 }
+
+export interface KillStreamOptions {
+  changes: number;
+  kills: number;
+  lanes: number;
+  /** The stream stops here even if it has not made all its changes (the figures then say how many it made). */
+  streamDeadlineMs: number;
+  /** Past this many undelivered events in the app's outbox (while the companion is up), ServiceNow's side waits. */
+  maxOutboxBacklog: number;
+  /** True when the kill takes the whole companion down (incident.io's side waits until it is back); false for one replica of several. */
+  companionDown: boolean;
+  /** Kills a process with SIGKILL; returns what was killed, for the figures. */
+  kill: () => Promise<string>;
+  /** Starts the killed process again. */
+  restart: () => Promise<void>;
+}
+
+export interface KillStreamResult {
+  /** What each kill killed, and the seconds its restart took. */
+  restarts: Array<{ killed: string; seconds: number }>;
+  /** When the last change was made (Date.now()). */
+  lastChange: number;
+  streamSeconds: number;
+}
+
+/**
+ * The fault suites' stream: `lanes` people change the workload's incidents on both sides until
+ * `changes` are made, while `kills` kill -9s come at even steps of the changes (or of the stream's
+ * time on a slow machine, whichever is first), each followed by a restart. incident.io's calls are
+ * let finish before a kill (a call cut mid-way has no known outcome for the workload to record).
+ */
+export async function streamWithKills(setup: Setup, work: Workload, random: () => number, o: KillStreamOptions): Promise<KillStreamResult> {
+  let up = true;
+  let pausedForKill = false;
+  const killAt = Array.from({ length: o.kills }, (_, k) => Math.round(((k + 1) * o.changes) / (o.kills + 1)));
+  const restarts: KillStreamResult['restarts'] = [];
+  let killing: Promise<void> | null = null;
+
+  const killAndRestart = async (): Promise<void> => {
+    pausedForKill = true;
+    await waitFor(() => work.incidentIoInFlight === 0, { timeoutMs: 30_000, message: 'incident.io calls to finish before the kill' });
+    if (o.companionDown) up = false;
+    const killed = await o.kill();
+    pausedForKill = false;
+    const started = Date.now();
+    await o.restart();
+    restarts.push({ killed, seconds: (Date.now() - started) / 1000 });
+    up = true;
+  };
+
+  let backlog = 0;
+  let streaming = true;
+  const watchBacklog = (async () => {
+    while (streaming) {
+      backlog = (await outbox(setup)).undelivered;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
+  const streamStart = Date.now();
+  const streamDeadline = streamStart + o.streamDeadlineMs;
+  const lane = async (): Promise<void> => {
+    while (work.changes < o.changes && Date.now() < streamDeadline) {
+      const due = killAt.length > 0 && (work.changes >= killAt[0]! || Date.now() >= streamStart + ((o.kills + 1 - killAt.length) * o.streamDeadlineMs) / (o.kills + 1));
+      if (due && !killing) {
+        killAt.shift();
+        killing = killAndRestart().finally(() => (killing = null));
+      }
+      // Backpressure: while the app's outbox is far behind (a slow machine), only incident.io changes are made.
+      const serviceNow = !up || backlog <= o.maxOutboxBacklog;
+      const incidentIo = up && !pausedForKill;
+      if (!(incidentIo || serviceNow) || !(await work.changeOne(random, { incidentIo, serviceNow }))) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  await Promise.all(Array.from({ length: o.lanes }, lane));
+  streaming = false;
+  await watchBacklog;
+  if (killing) await killing;
+  const lastChange = Date.now();
+  return { restarts, lastChange, streamSeconds: (lastChange - streamStart) / 1000 };
+}
