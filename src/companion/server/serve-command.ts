@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
-import { DATABASE_URL_FLAG, DATABASE_URL_HELP, dbFileOf } from '../connect/options';
+import { EXIT, type CommandIo, type CommandOutcome } from '../commands/command-io';
+import { DATABASE_URL_FLAG, DATABASE_URL_HELP, dbFileOf } from '../commands/options';
 import { databaseUrlOf } from '../store';
-import { printCommandError } from '../connect/output';
+import { printCommandError } from '../commands/output';
 import { IncidentSnError } from '../../shared/errors';
 import { acquireProcessLock, type ProcessLock } from '../../shared/process-lock';
 import { onStopSignals } from '../../shared/stop-signals';
