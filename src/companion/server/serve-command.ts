@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT, type CommandIo, type CommandOutcome } from '../commands/command-io';
 import { DATABASE_URL_FLAG, DATABASE_URL_HELP, dbFileOf } from '../commands/options';
 import { databaseUrlOf } from '../store';
+import { DEFAULT_POLL_INTERVAL_MS } from '../sync/sync-timings';
 import { printCommandError } from '../commands/output';
 import { IncidentSnError } from '../../shared/errors';
 import { acquireProcessLock, type ProcessLock } from '../../shared/process-lock';
@@ -16,7 +17,7 @@ import { DEFAULT_HOST, DEFAULT_PORT, startCompanion, type RunningCompanion, type
  */
 
 export const MAPPING_ENV = 'INCIDENT_SN_MAPPING';
-export const DEFAULT_POLL_INTERVAL_SECONDS = 10;
+export const DEFAULT_POLL_INTERVAL_SECONDS = DEFAULT_POLL_INTERVAL_MS / 1000;
 
 export interface ServeFlags {
   port?: string;

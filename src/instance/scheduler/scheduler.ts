@@ -3,6 +3,7 @@ import { IncidentSnError } from '../../shared/errors';
 import { siblingModule, startModuleWorker } from '../../shared/module-worker';
 import type { Logger } from 'pino';
 import { queryCondition } from '../query';
+import { DEFAULT_SCRIPT_TIMEOUT_MS } from '../runtime/script-runtime';
 import type { InstanceEngine } from '../records/engine';
 import { isSysId } from '../records/values';
 import type { JobOutcome } from './job-runner';
@@ -79,7 +80,7 @@ export class Scheduler {
     this.options = {
       workers: Math.max(1, Math.floor(options.workers ?? 2)),
       pollIntervalMs: Math.max(10, options.pollIntervalMs ?? 1000),
-      scriptTimeoutMs: options.scriptTimeoutMs ?? 120_000,
+      scriptTimeoutMs: options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,
       paused: options.paused ?? false,
     };
     this.paused = this.options.paused;
