@@ -73,7 +73,7 @@ export class SyncHttpClient {
   }
 
   /** Starts the helper thread ahead of the first request (a thread that will call out: its first call does not wait for it). */
-  prepare(): void {
+  warmUp(): void {
     this.start();
   }
 
