@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore, Secret, type SqliteCompanionStore } from '../src/companion/store';
-import { seedFinishedHistory } from '../test/helpers/queue-history';
+import { seedFinishedHistory } from '../fixtures/queue-history';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const HISTORY = QUICK ? 20_000 : 100_000;

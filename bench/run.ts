@@ -12,9 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { DEFAULT_POLL_INTERVAL_MS } from '../src/companion/sync/sync-timings';
 import { buildAppIfStale } from '../src/shared/build-app';
-import { startTestCluster } from '../test/helpers/postgres-cluster';
-import { startRoundRobinProxy } from '../test/fault/round-robin-proxy';
+import { startTestCluster } from '../fixtures/postgres-cluster';
+import { startRoundRobinProxy } from '../fixtures/round-robin-proxy';
 import { ACCOUNTS } from './fixtures/accounts';
 import type { IncidentRef } from './fixtures/pushes';
 import { monotonicMs, startPart, type Part } from './lib/part';
@@ -70,6 +71,20 @@ export const QUICK: BenchSizes = {
   crashStreamMs: 1_000,
   crashTimeoutMs: 45_000,
 };
+
+/**
+ * How long the benchmark waits for things that are not measured: the companion settling (no change
+ * applied for `quietMs`), incidents being declared, parts stopping. They only bound a run that went
+ * wrong, so they are generous; the figures never depend on them.
+ */
+const WAITS = {
+  quietMs: 1_000,
+  longQuietMs: 2_000,
+  settleTimeoutMs: 30_000,
+  longSettleTimeoutMs: 120_000,
+  declareTimeoutMs: 120_000,
+  stopGraceMs: 5_000,
+} as const;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -161,7 +176,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
     if (connected.mode !== 'realtime') throw new Error(`expected a real-time connection, got ${connected.mode}`);
     log(`declaring ${sizes.incidents} incidents in incident.io and waiting until each is in ServiceNow`);
     const declareStart = monotonicMs();
-    const incidents = await loadgen.call<Array<{ id: string; sysId: string; number: string }>>('declareIncidents', { companionUrl: companion.url, count: sizes.incidents, timeoutMs: 120_000 });
+    const incidents = await loadgen.call<Array<{ id: string; sysId: string; number: string }>>('declareIncidents', { companionUrl: companion.url, count: sizes.incidents, timeoutMs: WAITS.declareTimeoutMs });
     const sqliteEndToEnd = sizes.incidents / ((monotonicMs() - declareStart) / 1000);
     results.end_to_end_sqlite_incidents_per_s = figure({
       value: sqliteEndToEnd,
@@ -171,7 +186,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
       target: `reported: ${sizes.incidents} incidents declared one after another until each is in ServiceNow (one companion, SQLite)`,
       met: true,
     });
-    await companion.applied.quiet(1_000, 30_000);
+    await companion.applied.quiet(WAITS.quietMs, WAITS.settleTimeoutMs);
 
     // ── Latency: the floor, then ServiceNow change → applied in incident.io, one at a time ──
     log('latency: loopback floor');
@@ -187,7 +202,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
       const expected = companion.applied.times.length + 1;
       const name = `latency ${i}`;
       const { sentAt } = await loadgen.call<{ sentAt: number }>('patchIncident', { instanceUrl: app.url, sysId: incident.sysId, values: { short_description: name } });
-      const appliedAt = await companion.applied.nth(expected, 30_000);
+      const appliedAt = await companion.applied.nth(expected, WAITS.settleTimeoutMs);
       latencies.push(appliedAt - sentAt);
       lastName.set(incident.id, name);
     }
@@ -224,8 +239,8 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
       target: '≤ 1.5× (p50 PATCH, app installed over not installed)',
       met: overhead <= 1.5,
     });
-    await companion.applied.nth(expectedAfterOverhead, 120_000).catch(() => undefined);
-    await companion.applied.quiet(1_000, 30_000);
+    await companion.applied.nth(expectedAfterOverhead, WAITS.longSettleTimeoutMs).catch(() => undefined);
+    await companion.applied.quiet(WAITS.quietMs, WAITS.settleTimeoutMs);
 
     // ── Crash recovery: kill -9 the companion during a stream of ServiceNow changes (before the
     // ingest runs, whose crafted pushes carry sequences far above the records' real ones) ──
@@ -254,7 +269,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
     if (emptyIngest.non2xx > 0 || emptyIngest.errors > 0) throw new Error(`the webhook refused ${emptyIngest.non2xx} pushes (${emptyIngest.errors} errors)`);
     const ingestRatio = emptyIngest.perSecond / bareIngest.perSecond;
     results.ingest_events_per_s = figure({ value: emptyIngest.perSecond, unit: 'events/s', reference: bareIngest.perSecond, ratio: ingestRatio, target: '≥ 0.5 of a bare fastify endpoint', met: ingestRatio >= 0.5 });
-    await companion.applied.quiet(2_000, 120_000);
+    await companion.applied.quiet(WAITS.longQuietMs, WAITS.longSettleTimeoutMs);
 
     // ── Ingest after history: the same load after N stored events of one incident ──
     log(`ingest after history: storing ${sizes.historyEvents} events of one incident`);
@@ -265,7 +280,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
     await history.call('seed', { storeFile, sysId: incidents[0]!.sysId, number: incidents[0]!.number, count: sizes.historyEvents });
     await history.stop();
     companion = await startCompanion(s, 'companion (after history)', storeFile, port);
-    await companion.applied.quiet(1_000, 30_000);
+    await companion.applied.quiet(WAITS.quietMs, WAITS.settleTimeoutMs);
     const historyIngest = await ingest(companion.url, sizes.ingestSeconds, 1_000_000);
     const historyRatio = historyIngest.perSecond / emptyIngest.perSecond;
     results.ingest_after_history_ratio = figure({
@@ -276,7 +291,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
       target: `≥ 0.9 (events/s after ${sizes.historyEvents.toLocaleString('en')} stored events of one incident, over a new store)`,
       met: historyRatio >= 0.9,
     });
-    await companion.applied.quiet(2_000, 120_000);
+    await companion.applied.quiet(WAITS.longQuietMs, WAITS.longSettleTimeoutMs);
 
     await Promise.all([appInstance.call('stop').catch(() => undefined), plainInstance.call('stop').catch(() => undefined), companion.part.call('stop').catch(() => undefined)]);
 
@@ -290,7 +305,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
     await replicas(s, sizes, loadgen, results, { ingest: emptyIngest.perSecond, endToEnd: sqliteEndToEnd });
     return results;
   } finally {
-    await Promise.all(s.parts.map((p) => p.stop(5_000)));
+    await Promise.all(s.parts.map((p) => p.stop(WAITS.stopGraceMs)));
     fs.rmSync(s.dir, { recursive: true, force: true });
   }
 }
@@ -336,7 +351,7 @@ async function pollingAndBacklog(s: Stack, sizes: BenchSizes, loadgen: Part, res
   const companion = await startCompanion(s, 'companion (polling)', storeFile);
   const connected = await companion.part.call<{ mode: string }>('connect', { instanceUrl: url, storeFile });
   if (connected.mode !== 'polling') throw new Error(`expected a polling connection, got ${connected.mode}`);
-  const incidents = await loadgen.call<Array<{ id: string; sysId: string }>>('declareIncidents', { companionUrl: companion.url, count: sizes.incidents, timeoutMs: 120_000 });
+  const incidents = await loadgen.call<Array<{ id: string; sysId: string }>>('declareIncidents', { companionUrl: companion.url, count: sizes.incidents, timeoutMs: WAITS.declareTimeoutMs });
   const polled = await loadgen.call<number[]>('pollingLatency', {
     instanceUrl: url,
     companionUrl: companion.url,
@@ -347,7 +362,7 @@ async function pollingAndBacklog(s: Stack, sizes: BenchSizes, loadgen: Part, res
     timeoutMs: 60_000,
   });
   const pollP50 = percentile(polled, 0.5);
-  results.polling_latency_p50_ms = figure({ value: pollP50, unit: 'ms', reference: 10_000, ratio: pollP50 / 10_000, target: 'reported (no app; default 10 s poll interval; checked every 100 ms)', met: pollP50 <= 10_000 });
+  results.polling_latency_p50_ms = figure({ value: pollP50, unit: 'ms', reference: DEFAULT_POLL_INTERVAL_MS, ratio: pollP50 / DEFAULT_POLL_INTERVAL_MS, target: `reported (no app; default ${DEFAULT_POLL_INTERVAL_MS / 1000} s poll interval; checked every 100 ms)`, met: pollP50 <= DEFAULT_POLL_INTERVAL_MS });
 
   log(`backlog drain: ${sizes.backlogWrites} incident.io changes against ${sizes.rateLimit.limit} requests per ${sizes.rateLimit.windowSeconds} s`);
   await instance.call('addRateLimitRule', { user: ACCOUNTS.svc.user, limit: sizes.rateLimit.limit, name: 'bench: service account' });

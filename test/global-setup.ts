@@ -1,5 +1,5 @@
 import { buildApp } from './helpers/build';
-import { startTestCluster, TEST_PG_MISSING_ENV, TEST_PG_URL_ENV, type TestCluster } from './helpers/postgres-cluster';
+import { startTestCluster, TEST_PG_MISSING_ENV, TEST_PG_URL_ENV, type TestCluster } from '../fixtures/postgres-cluster';
 
 declare global {
   var incidentSnTestCluster: TestCluster | undefined;

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { registerImportCatalogCommand } from './catalog/command';
-import type { CommandIo } from './connect/command-io';
+import type { CommandIo } from './commands/command-io';
 import { DEFAULT_PUBLIC_URL } from './connect/connection-name';
 
-import { promptHidden } from './connect/prompt';
-import { CONNECT_OPTIONS, DATABASE_URL_FLAG, DATABASE_URL_HELP, type ConnectFlags } from './connect/options';
+import { promptHidden } from './commands/prompt';
+import { CONNECT_OPTIONS, DATABASE_URL_FLAG, DATABASE_URL_HELP, type ConnectFlags } from './commands/options';
 import { runConnect } from './connect/run-connect';
 import { runDoctor, type DoctorFlags } from './doctor/run-doctor';
 import { runResend, type ResendFlags } from './doctor/run-resend';

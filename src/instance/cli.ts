@@ -1,9 +1,10 @@
-import { IncidentSnError } from '../shared/errors';
 import type { Command } from 'commander';
-import { createLogger } from '../shared/logger';
-import { acquireProcessLock } from '../shared/process-lock';
+import { EXIT, type CommandIo, type CommandOutcome } from '../companion/commands/command-io';
+import { describeError, IncidentSnError } from '../shared/errors';
+import { createLogger, type Logger } from '../shared/logger';
+import { acquireProcessLock, type ProcessLock } from '../shared/process-lock';
 import { onStopSignals } from '../shared/stop-signals';
-import { startInstance } from './index';
+import { startInstance, type RunningInstance } from './index';
 import { DEFAULT_RATE_LIMIT_WINDOW_SECONDS } from './security/rate-limit';
 
 /** Where the instance keeps its data unless told otherwise (relative to the working directory). */
@@ -11,7 +12,7 @@ export const DEFAULT_DB_FILE = '.data/instance.db';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-interface InstanceCommandOptions {
+export interface InstanceCommandFlags {
   port: string;
   db: string;
   app?: string;
@@ -21,17 +22,144 @@ interface InstanceCommandOptions {
   rateLimitWindowSeconds: string;
 }
 
-function parsePort(raw: string): number {
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65535) throw new IncidentSnError(`--port must be a number from 0 to 65535 (got ${JSON.stringify(raw)})`, { code: 'instance_option_invalid' });
-  return port;
+/** What the flags mean once checked. */
+export interface InstanceCommandOptions {
+  port: number;
+  db: string;
+  app?: string;
+  seed?: string;
+  logLevel: string;
+  workers: number;
+  rateLimitWindowSeconds: number;
+}
+
+/** An option the instance cannot run with; the message names the option and what it accepts. */
+export class InstanceOptionsError extends IncidentSnError {
+  constructor(message: string) {
+    super(message, { code: 'instance_option_invalid' });
+  }
+}
+
+/** Checks every flag before anything starts, in the order the old hand-written checks ran. */
+export function instanceOptions(flags: InstanceCommandFlags): InstanceCommandOptions {
+  if (!LOG_LEVELS.includes(flags.logLevel)) throw new InstanceOptionsError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(flags.logLevel)})`);
+  if (!/^\d+$/.test(flags.workers) || Number(flags.workers) > 16) throw new InstanceOptionsError(`--workers must be a number from 0 to 16 (got ${JSON.stringify(flags.workers)})`);
+  const window = Number(flags.rateLimitWindowSeconds);
+  if (!/^\d+$/.test(flags.rateLimitWindowSeconds) || window < 1 || window > 86_400) {
+    throw new InstanceOptionsError(`--rate-limit-window-seconds must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(flags.rateLimitWindowSeconds)})`);
+  }
+  const port = Number(flags.port);
+  if (!/^\d+$/.test(flags.port) || port > 65535) throw new InstanceOptionsError(`--port must be a number from 0 to 65535 (got ${JSON.stringify(flags.port)})`);
+  return {
+    port,
+    db: flags.db,
+    ...(flags.app !== undefined ? { app: flags.app } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    logLevel: flags.logLevel,
+    workers: Number(flags.workers),
+    rateLimitWindowSeconds: window,
+  };
+}
+
+function banner(options: InstanceCommandOptions, instance: RunningInstance): string[] {
+  const lines = [
+    `Local ServiceNow instance: ${instance.url}`,
+    `Database: ${options.db === ':memory:' ? `${instance.dbFile} (temporary, deleted on exit)` : instance.dbFile}`,
+  ];
+  const app = instance.appInstall;
+  if (app) {
+    lines.push(
+      `App: ${app.scope} ${app.version} installed from ${options.app} (${app.inserted} added, ${app.updated} updated, ${app.removed} removed${app.previousVersion ? `; was ${app.previousVersion}` : ''})`,
+    );
+  }
+  const window = options.rateLimitWindowSeconds;
+  if (window !== DEFAULT_RATE_LIMIT_WINDOW_SECONDS) lines.push(`Rate limits: counted per ${window} s window (not per clock hour as on ServiceNow)`);
+  lines.push(
+    options.workers === 0
+      ? 'Scheduler: off (async business rules and scheduled jobs stay queued)'
+      : `Scheduler: ${options.workers} worker thread(s); run a scheduled job now with POST /api/now/local/jobs/run (admin)`,
+  );
+  if (options.seed) lines.push(`Seeded from ${options.seed} (a new database only): see that file for users and passwords.`);
+  else {
+    lines.push(
+      'Default credentials (default seed):',
+      '  admin             admin / admin',
+      '  service account   svc_incident_io / svc-local-password',
+      '  ITIL user         itil.user / itil-password',
+      '  OAuth client      incident-io-local / local-client-secret',
+    );
+  }
+  lines.push(`Stop with Ctrl+C, or kill -INT ${process.pid}.`);
+  return lines;
+}
+
+/**
+ * Runs the local instance until `deps.stop` resolves (by default: SIGINT or SIGTERM). A bad option
+ * or a failed start prints its message and ends with exit status 1; a clean stop with 0, a failed
+ * stop with 1.
+ */
+export async function runInstance(
+  flags: InstanceCommandFlags,
+  io: CommandIo,
+  deps: { stop?: Promise<unknown>; onStarted?: (instance: RunningInstance) => void } = {},
+): Promise<CommandOutcome<{ url?: string }>> {
+  let options: InstanceCommandOptions;
+  let logger: Logger;
+  let lock: ProcessLock | undefined;
+  let instance: RunningInstance;
+  try {
+    options = instanceOptions(flags);
+    logger = createLogger('instance', { level: options.logLevel });
+    lock = options.db === ':memory:' ? undefined : acquireProcessLock({ file: options.db, command: 'incident-sn instance', alternative: 'pass --db <another file>' });
+    instance = await startInstance({
+      port: options.port,
+      dbPath: options.db,
+      app: options.app,
+      seed: options.seed,
+      logger,
+      scheduler: options.workers === 0 ? false : { workers: options.workers },
+      rateLimitWindowSeconds: options.rateLimitWindowSeconds,
+    });
+  } catch (err) {
+    lock?.release();
+    io.stderr(`${describeError(err)}\n`);
+    return { exitCode: EXIT.failed, results: {} };
+  }
+  // The handlers before the banner: whoever reads "Stop with Ctrl+C" may send SIGINT at once, and without a handler it would kill the process.
+  let markClosed!: () => void;
+  const instanceClosed = new Promise<void>((resolve) => (markClosed = resolve));
+  const stop =
+    deps.stop ??
+    new Promise<NodeJS.Signals>((resolve) => {
+      const stopListening = onStopSignals({ stop: resolve });
+      void instanceClosed.then(stopListening);
+    });
+  io.stdout(`${banner(options, instance).join('\n')}\n`);
+  deps.onStarted?.(instance);
+  const signal = await stop;
+  logger.info({ signal }, 'stopping the local instance');
+  try {
+    await instance.close();
+    lock?.release();
+    return { exitCode: EXIT.ok, results: { url: instance.url } };
+  } catch (err) {
+    logger.error({ err }, 'error while stopping');
+    return { exitCode: EXIT.failed, results: { url: instance.url } };
+  } finally {
+    markClosed();
+  }
+}
+
+/** The process's output streams (the instance never prompts). */
+function terminalIo(): CommandIo {
+  return { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), env: process.env };
 }
 
 /**
  * `incident-sn instance`: runs the local ServiceNow instance until SIGINT/SIGTERM. It locks its
  * database file first: a second instance (or a `start`) on the same file is refused with the pid.
  */
-export function registerInstanceCommand(program: Command): void {
+export function registerInstanceCommand(program: Command, io: () => CommandIo = terminalIo): void {
   program
     .command('instance')
     .description('Run the local ServiceNow instance (an emulator for development and tests; not ServiceNow)')
@@ -46,67 +174,7 @@ export function registerInstanceCommand(program: Command): void {
       'length of the inbound REST rate-limit window (an emulator setting for tests; ServiceNow counts per clock hour)',
       String(DEFAULT_RATE_LIMIT_WINDOW_SECONDS),
     )
-    .action(async (options: InstanceCommandOptions) => {
-      if (!LOG_LEVELS.includes(options.logLevel)) throw new IncidentSnError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(options.logLevel)})`, { code: 'instance_option_invalid' });
-      if (!/^\d+$/.test(options.workers) || Number(options.workers) > 16) throw new IncidentSnError(`--workers must be a number from 0 to 16 (got ${JSON.stringify(options.workers)})`, { code: 'instance_option_invalid' });
-      const workers = Number(options.workers);
-      const window = Number(options.rateLimitWindowSeconds);
-      if (!/^\d+$/.test(options.rateLimitWindowSeconds) || window < 1 || window > 86_400) {
-        throw new IncidentSnError(`--rate-limit-window-seconds must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(options.rateLimitWindowSeconds)})`, { code: 'instance_option_invalid' });
-      }
-      const logger = createLogger('instance', { level: options.logLevel });
-      const lock = options.db === ':memory:' ? undefined : acquireProcessLock({ file: options.db, command: 'incident-sn instance', alternative: 'pass --db <another file>' });
-      const instance = await startInstance({
-        port: parsePort(options.port),
-        dbPath: options.db,
-        app: options.app,
-        seed: options.seed,
-        logger,
-        scheduler: workers === 0 ? false : { workers },
-        rateLimitWindowSeconds: window,
-      }).catch((err: unknown) => {
-        lock?.release();
-        throw err;
-      });
-      const lines = [
-        `Local ServiceNow instance: ${instance.url}`,
-        `Database: ${options.db === ':memory:' ? `${instance.dbFile} (temporary, deleted on exit)` : instance.dbFile}`,
-      ];
-      const app = instance.appInstall;
-      if (app) {
-        lines.push(
-          `App: ${app.scope} ${app.version} installed from ${options.app} (${app.inserted} added, ${app.updated} updated, ${app.removed} removed${app.previousVersion ? `; was ${app.previousVersion}` : ''})`,
-        );
-      }
-      if (window !== DEFAULT_RATE_LIMIT_WINDOW_SECONDS) lines.push(`Rate limits: counted per ${window} s window (not per clock hour as on ServiceNow)`);
-      lines.push(workers === 0 ? 'Scheduler: off (async business rules and scheduled jobs stay queued)' : `Scheduler: ${workers} worker thread(s); run a scheduled job now with POST /api/now/local/jobs/run (admin)`);
-      if (options.seed) lines.push(`Seeded from ${options.seed} (a new database only): see that file for users and passwords.`);
-      else {
-        lines.push(
-          'Default credentials (default seed):',
-          '  admin             admin / admin',
-          '  service account   svc_incident_io / svc-local-password',
-          '  ITIL user         itil.user / itil-password',
-          '  OAuth client      incident-io-local / local-client-secret',
-        );
-      }
-      // The handlers first: whoever reads "Stop with Ctrl+C" may send SIGINT at once, and without a handler it would kill the process.
-      onStopSignals({
-        stop: (signal) => {
-          logger.info({ signal }, 'stopping the local instance');
-          instance.close().then(
-            () => {
-              lock?.release();
-              process.exit(0);
-            },
-            (err: unknown) => {
-              logger.error({ err }, 'error while stopping');
-              process.exit(1);
-            },
-          );
-        },
-      });
-      lines.push(`Stop with Ctrl+C, or kill -INT ${process.pid}.`);
-      process.stdout.write(`${lines.join('\n')}\n`);
+    .action(async (flags: InstanceCommandFlags) => {
+      process.exitCode = (await runInstance(flags, io())).exitCode;
     });
 }

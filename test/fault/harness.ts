@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../helpers/build';
 import { waitFor } from '../helpers/wait-for';
-import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy';
+import { startRoundRobinProxy, type RoundRobinProxy } from '../../fixtures/round-robin-proxy';
 
 /**
  * The fault suite's harness: the real `incident-sn` binary as separate processes (the local

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CommandIo } from '../../src/companion/connect/command-io';
+import type { CommandIo } from '../../src/companion/commands/command-io';
 import type { ServiceNowConnectionOptions } from '../../src/companion/client';
 
 /** A CommandIo that records what a command prints; off a terminal unless `answers` are given. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ConnectFlags } from '../../src/companion/connect/options';
+import type { ConnectFlags } from '../../src/companion/commands/options';
 import { seedEdits, type Seed } from '../../src/instance';
 import { OAUTH_CLIENT, USERS, type TestInstance } from './instance';
 

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { openPostgresStore, openSqliteStore, SECRET_KEY_ENV, type OpenedCompanionStore } from '../../src/companion/store';
-import { INSTALL_HINT, TEST_PG_MISSING_ENV, TEST_PG_URL_ENV } from './postgres-cluster';
+import { INSTALL_HINT, TEST_PG_MISSING_ENV, TEST_PG_URL_ENV } from '../../fixtures/postgres-cluster';
 
 /**
  * The store and sync suites run once per backend: `describe.each(STORE_BACKENDS)`. The PostgreSQL

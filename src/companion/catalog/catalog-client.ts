@@ -1,4 +1,4 @@
-import { TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions } from '../client';
+import { DEFAULT_CONNECT_TIMEOUT_MS, TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions } from '../client';
 import { serviceAccountClient } from '../service-account-client';
 import type { Connection } from '../store';
 
@@ -9,7 +9,7 @@ import type { Connection } from '../store';
  */
 
 export const IMPORT_CONNECTION_DEFAULTS: Partial<ServiceNowConnectionOptions> = {
-  connectTimeoutMs: 10_000,
+  connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
   requestTimeoutMs: 60_000,
   retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 10_000, maxTotalMs: 120_000 },
   rateLimit: { maxWaitMs: 10 * 60_000, maxRetries: 20 },

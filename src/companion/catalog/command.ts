@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { CommandIo } from '../connect/command-io';
-import { CONNECT_OPTIONS, DATABASE_URL_FLAG, DATABASE_URL_HELP } from '../connect/options';
+import type { CommandIo } from '../commands/command-io';
+import { CONNECT_OPTIONS, DATABASE_URL_FLAG, DATABASE_URL_HELP } from '../commands/options';
 import { DEFAULT_DB_FILE } from '../store';
 import { runImportCatalog, type ImportCatalogFlags } from './run-import-catalog';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { CatalogImportHolder, CatalogStore } from '../store/catalog-store';
+import { DEFAULT_SYNC_TIMINGS } from '../sync/sync-timings';
 import { CatalogImportBusyError, CatalogImportLeaseLostError, type CatalogImportError } from './errors';
 
 /**
@@ -9,10 +10,10 @@ import { CatalogImportBusyError, CatalogImportLeaseLostError, type CatalogImport
  * holder killed mid-way stops renewing, and its lease lapses IMPORT_LEASE_MS after the last renewal.
  */
 
-/** How long a lease runs without renewal: a dead importer's connection is free again within this. */
-export const IMPORT_LEASE_MS = 5_000;
-/** How often a running import renews its lease. */
-export const IMPORT_LEASE_RENEW_MS = 1_000;
+/** How long a lease runs without renewal: a dead importer's connection is free again within this (the sync's liveness rule, sync-timings.ts). */
+export const IMPORT_LEASE_MS = DEFAULT_SYNC_TIMINGS.staleAfterMs;
+/** How often a running import renews its lease: the sync's heartbeat. */
+export const IMPORT_LEASE_RENEW_MS = DEFAULT_SYNC_TIMINGS.heartbeatMs;
 
 export interface ImportLeaseOptions {
   catalog: Pick<CatalogStore, 'takeImportLease' | 'renewImportLease' | 'releaseImportLease'>;

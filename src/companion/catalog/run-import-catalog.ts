@@ -1,8 +1,8 @@
 import { describeError, IncidentSnError } from '../../shared/errors';
 import type { ServiceNowConnectionOptions } from '../client';
-import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
-import { CommandOptionsError, connectionNameOf, storeOptionsOf } from '../connect/options';
-import { printCommandError, printJson } from '../connect/output';
+import { EXIT, type CommandIo, type CommandOutcome } from '../commands/command-io';
+import { CommandOptionsError, connectionNameOf, storeOptionsOf } from '../commands/options';
+import { printCommandError, printJson } from '../commands/output';
 import { loadConnection } from '../doctor/load-connection';
 import { openStore } from '../store';
 import { openCatalogClient, type CatalogClient } from './catalog-client';

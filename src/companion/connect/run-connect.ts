@@ -9,12 +9,12 @@ import {
   type ConnectionMode,
   type SavedConnection,
 } from '../store';
-import { runChecks, type CheckResult, type CheckRun, type NotRunCheck } from './check-runner';
+import { runChecks, type CheckResult, type CheckRun, type NotRunCheck } from '../commands/check-runner';
 import { CONNECT_CHECKS } from './checks';
-import { EXIT, type CommandIo, type CommandOutcome } from './command-io';
+import { EXIT, type CommandIo, type CommandOutcome } from '../commands/command-io';
 import { defaultConnectionName, webhookUrlFor } from './connection-name';
-import { CommandOptionsError, resolveConnectSettings, type ConnectFlags, type ConnectSettings } from './options';
-import { lineWriter, printCommandError, printJson, printNotRun, tally } from './output';
+import { CommandOptionsError, resolveConnectSettings, type ConnectFlags, type ConnectSettings } from '../commands/options';
+import { lineWriter, printCommandError, printJson, printNotRun, tally } from '../commands/output';
 import { SetupSession } from './setup-session';
 
 /**

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
   NotServiceNowError,
   ServiceNowConnection,
   ServiceNowForbiddenError,
@@ -20,7 +21,7 @@ import type { ConnectionMode, Secret } from '../store';
 
 /** Retries for an interactive command: give up sooner than a background sync would. */
 export const SETUP_CONNECTION_DEFAULTS: Partial<ServiceNowConnectionOptions> = {
-  connectTimeoutMs: 10_000,
+  connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
   retry: { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 2_000, maxTotalMs: 15_000 },
   rateLimit: { maxWaitMs: 10_000, maxRetries: 2 },
 };

@@ -1,5 +1,5 @@
 import type { SyncHealth } from '../client';
-import type { Check, CheckOutcome } from '../connect/check-runner';
+import type { Check, CheckOutcome } from '../commands/check-runner';
 import type { SetupSession } from '../connect/setup-session';
 
 /**

@@ -1,4 +1,4 @@
-import { CommandOptionsError } from '../connect/options';
+import { CommandOptionsError } from '../commands/options';
 import type { CompanionStore, Connection } from '../store';
 
 /**

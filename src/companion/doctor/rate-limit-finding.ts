@@ -1,4 +1,4 @@
-import type { CheckResult } from '../connect/check-runner';
+import type { CheckResult } from '../commands/check-runner';
 import type { CompanionStore, Connection } from '../store';
 
 /**

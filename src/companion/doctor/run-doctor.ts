@@ -1,10 +1,10 @@
 import { parseInstanceUrl, type ServiceNowConnectionOptions } from '../client';
-import { runChecks, type Check, type CheckResult, type NotRunCheck } from '../connect/check-runner';
+import { runChecks, type Check, type CheckResult, type NotRunCheck } from '../commands/check-runner';
 import { SETUP_VERIFY_CHECKS } from '../connect/checks';
-import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
+import { EXIT, type CommandIo, type CommandOutcome } from '../commands/command-io';
 import { webhookUrlFor } from '../connect/connection-name';
-import { connectionNameOf, storeOptionsOf } from '../connect/options';
-import { lineWriter, printCommandError, printJson, printNotRun, tally } from '../connect/output';
+import { connectionNameOf, storeOptionsOf } from '../commands/options';
+import { lineWriter, printCommandError, printJson, printNotRun, tally } from '../commands/output';
 import { SetupSession } from '../connect/setup-session';
 import { openStore, type CompanionStore, type Connection, type ConnectionMode } from '../store';
 import { HEALTH_FINDINGS } from './health-findings';

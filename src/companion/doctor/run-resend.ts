@@ -1,9 +1,9 @@
 import { IncidentSnError } from '../../shared/errors';
 import { z } from 'zod';
 import { encodedQuery, ServiceNowHttpError, SyncApiClient, TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions, type SyncResendRequest } from '../client';
-import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
-import { CommandOptionsError, connectionNameOf, storeOptionsOf } from '../connect/options';
-import { printCommandError, printJson } from '../connect/output';
+import { EXIT, type CommandIo, type CommandOutcome } from '../commands/command-io';
+import { CommandOptionsError, connectionNameOf, storeOptionsOf } from '../commands/options';
+import { printCommandError, printJson } from '../commands/output';
 import { SETUP_CONNECTION_DEFAULTS } from '../connect/setup-session';
 import { serviceAccountClient } from '../service-account-client';
 import { openStore } from '../store';

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
-import { DATABASE_URL_FLAG, DATABASE_URL_HELP, dbFileOf } from '../connect/options';
+import { EXIT, type CommandIo, type CommandOutcome } from '../commands/command-io';
+import { DATABASE_URL_FLAG, DATABASE_URL_HELP, dbFileOf } from '../commands/options';
 import { databaseUrlOf } from '../store';
-import { printCommandError } from '../connect/output';
+import { DEFAULT_POLL_INTERVAL_MS } from '../sync/sync-timings';
+import { printCommandError } from '../commands/output';
 import { IncidentSnError } from '../../shared/errors';
 import { acquireProcessLock, type ProcessLock } from '../../shared/process-lock';
 import { onStopSignals } from '../../shared/stop-signals';
@@ -16,7 +17,7 @@ import { DEFAULT_HOST, DEFAULT_PORT, startCompanion, type RunningCompanion, type
  */
 
 export const MAPPING_ENV = 'INCIDENT_SN_MAPPING';
-export const DEFAULT_POLL_INTERVAL_SECONDS = 10;
+export const DEFAULT_POLL_INTERVAL_SECONDS = DEFAULT_POLL_INTERVAL_MS / 1000;
 
 export interface ServeFlags {
   port?: string;

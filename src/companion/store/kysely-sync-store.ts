@@ -1,3 +1,11 @@
+// Why one file of over 500 lines: the six repositories of the sync store (incidents, inbound events,
+// outbound writes, poll cursors, owners, pauses) share the row mappers, the open-state predicates
+// that must repeat the literal WHERE terms of migration 0005's partial indexes, and the claim and
+// per-connection-limit helpers, and KyselySyncStore composes them into one transactional store.
+// Keeping them together keeps every SQL text that has to agree with those indexes in one place. If
+// it grows, the seam is one file per repository class with the mappers and predicates in a shared
+// module.
+
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend';

@@ -1,6 +1,6 @@
 import { IncidentSnError } from '../../shared/errors';
 import type { Logger } from 'pino';
-import { TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions } from '../client';
+import { DEFAULT_CONNECT_TIMEOUT_MS, TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions } from '../client';
 import { serviceAccountClient } from '../service-account-client';
 import type { CompanionStore, Connection } from '../store';
 import { SecretDecryptionError } from '../store';
@@ -21,7 +21,7 @@ import type { SyncMetrics } from './metrics';
  * commands (connect, doctor, import-catalog) keep the client's own retries: nothing retries above them.
  */
 export const SYNC_CLIENT_DEFAULTS: Partial<ServiceNowConnectionOptions> = {
-  connectTimeoutMs: 10_000,
+  connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
   retry: { maxAttempts: 1 },
   rateLimit: { maxWaitMs: 0, maxRetries: 0 },
 };

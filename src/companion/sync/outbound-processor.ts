@@ -1,3 +1,9 @@
+// Why one file of over 500 lines: it is one step of the outbound queue, read top to bottom: claim a
+// write, make it against ServiceNow, and record what it produced with its done mark in the same
+// transaction, fenced by the lease. The failure plan (planFailure) is a separate pure function
+// already; the rest shares the claimed write's state and its transaction, so splitting it would pass
+// that state between files.
+
 import { IncidentSnError } from '../../shared/errors';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';

@@ -18,7 +18,7 @@ import { Poller } from './poller';
 import { InboundGroupCommit } from './inbound-group-commit';
 import { receivePush, type LastPing, type PushAnswer, type PushRequest } from '../webhooks/receive-push';
 import { ServiceNowLookups } from './servicenow-lookups';
-import { DEFAULT_INBOUND_BACKOFF, DEFAULT_OUTBOUND_BACKOFF, INBOUND_MAX_ATTEMPTS, syncTimings, type SyncTimings } from './sync-timings';
+import { DEFAULT_INBOUND_BACKOFF, DEFAULT_OUTBOUND_BACKOFF, DEFAULT_POLL_INTERVAL_MS, INBOUND_MAX_ATTEMPTS, syncTimings, type SyncTimings } from './sync-timings';
 import { WorkerLoop, type WorkerLoopStatus } from './worker-loop';
 
 /**
@@ -167,7 +167,7 @@ export class SyncEngine {
       idleMs: timings.idleMs,
       onEventsStored: () => this.inboundLoop.wake(),
     });
-    const pollIntervalMs = options.pollIntervalMs ?? 10_000;
+    const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.poller = new Poller({
       store,
       registry: this.registry,

@@ -10,6 +10,8 @@ import { DEFAULT_REQUEST_TIMEOUT_MS } from '../client/connection';
  */
 export const DEFAULT_OUTBOUND_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ baseMs: 1_000, maxMs: 5 * 60_000 });
 export const DEFAULT_INBOUND_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ baseMs: 500, maxMs: 60_000 });
+/** How often connections without the app are polled (serve's --poll-interval default). */
+export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 /** Attempts before a stored change that keeps failing is set aside as failed (with the inbound backoff, within about 3 minutes of the first). */
 export const INBOUND_MAX_ATTEMPTS = 10;
 

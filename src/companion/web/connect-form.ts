@@ -1,6 +1,6 @@
 import { InvalidInstanceAddressError, parseInstanceUrl, type InstanceUrl } from '../client';
-import type { CheckResult } from '../connect/check-runner';
-import { CommandOptionsError, publicUrlOf, type ConnectSettings } from '../connect/options';
+import type { CheckResult } from '../commands/check-runner';
+import { CommandOptionsError, publicUrlOf, type ConnectSettings } from '../commands/options';
 import { CONNECTION_NAME, Secret, type Connection } from '../store';
 
 /**

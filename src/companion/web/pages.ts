@@ -1,4 +1,4 @@
-import type { CheckResult } from '../connect/check-runner';
+import type { CheckResult } from '../commands/check-runner';
 import type { ConnectionSummary } from '../store';
 import type { IncidentView } from '../server/incident-view';
 import { INCIDENT_SEVERITIES, INCIDENT_STATUSES } from '../store/sync-store';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { EXIT, type CommandIo, type CommandOutcome } from '../connect/command-io';
-import { CommandOptionsError, DATABASE_URL_FLAG, DATABASE_URL_HELP, storeOptionsOf } from '../connect/options';
-import { printCommandError } from '../connect/output';
+import { EXIT, type CommandIo, type CommandOutcome } from '../commands/command-io';
+import { CommandOptionsError, DATABASE_URL_FLAG, DATABASE_URL_HELP, storeOptionsOf } from '../commands/options';
+import { printCommandError } from '../commands/output';
 import { DEFAULT_DB_FILE, openStore } from '../store';
 import { checkPasswordStrength, hashPassword } from './passwords';
 

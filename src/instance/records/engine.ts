@@ -1,3 +1,9 @@
+// Why one file of over 500 lines: InstanceEngine is the one entry point of the record layer (the
+// seams below are its contract with the script runtime and the HTTP layer). The work already lives
+// in the records/ subfolders listed below; what stays here is the facade and the order of each write
+// path inside its transaction (defaults, ACLs, before rules, platform rules, write, after rules,
+// async jobs), which reads best in one place.
+
 import { IncidentSnError } from '../../shared/errors';
 /**
  * The record engine: every read and write of records goes through here, with the platform's

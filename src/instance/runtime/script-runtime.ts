@@ -57,7 +57,8 @@ interface ModuleInstance {
   loaded: boolean;
 }
 
-const DEFAULT_TIMEOUT_MS = 120_000;
+/** How long one script may run before it is stopped (the scheduler's workers use it too). */
+export const DEFAULT_SCRIPT_TIMEOUT_MS = 120_000;
 const MAX_DEPTH = 30;
 const INVOKE = new vm.Script('__snLocalCall__.fn.apply(undefined, __snLocalCall__.args)', { filename: 'local-instance:invoke' });
 
@@ -100,7 +101,7 @@ export class ScriptRuntime implements GlideHost {
     readonly engine: InstanceEngine,
     options: ScriptRuntimeOptions = {},
   ) {
-    this.timeoutMs = options.scriptTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS;
     this.apis = createGlideApis(this);
     const sandbox: Record<string, unknown> = { ...this.apis.globals, Class: classHelper(), require: (specifier: string) => this.require(String(specifier), null) };
     this.context = vm.createContext(sandbox, { name: 'local-instance scripts' });

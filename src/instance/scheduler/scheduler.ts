@@ -1,8 +1,9 @@
+import type { Worker } from 'node:worker_threads';
 import { IncidentSnError } from '../../shared/errors';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from '../../shared/module-worker';
 import type { Logger } from 'pino';
 import { queryCondition } from '../query';
+import { DEFAULT_SCRIPT_TIMEOUT_MS } from '../runtime/script-runtime';
 import type { InstanceEngine } from '../records/engine';
 import { isSysId } from '../records/values';
 import type { JobOutcome } from './job-runner';
@@ -79,7 +80,7 @@ export class Scheduler {
     this.options = {
       workers: Math.max(1, Math.floor(options.workers ?? 2)),
       pollIntervalMs: Math.max(10, options.pollIntervalMs ?? 1000),
-      scriptTimeoutMs: options.scriptTimeoutMs ?? 120_000,
+      scriptTimeoutMs: options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,
       paused: options.paused ?? false,
     };
     this.paused = this.options.paused;
@@ -157,7 +158,6 @@ export class Scheduler {
 
   private spawn(): void {
     const id = `scheduler-${process.pid}-${this.nextWorker++}`;
-    const entry = path.join(__dirname, `worker${path.extname(__filename)}`);
     const data: SchedulerWorkerData = {
       dbFile: this.engine.dbFile,
       workerId: id,
@@ -165,9 +165,7 @@ export class Scheduler {
       scriptTimeoutMs: this.options.scriptTimeoutMs,
       paused: this.paused,
     };
-    // The sources are TypeScript run through tsx; a worker registers it before loading its entry.
-    const source = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();\nrequire(${JSON.stringify(entry)});`;
-    const worker = new Worker(source, { eval: true, workerData: data });
+    const worker = startModuleWorker(siblingModule(__dirname, __filename, 'worker'), { workerData: data });
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const slot: WorkerSlot = { id, worker, ready, idle: false, seenQueued: this.queued };

@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     engine.checkMetadata();
     engine.dictionary();
     // An app's deliveries call out: its thread's outbound HTTP helper is started now too.
-    if (attached.runtime.warmModules() > 0) threadHttpClient().startAhead();
+    if (attached.runtime.warmModules() > 0) threadHttpClient().warmUp();
   } catch (err) {
     post({ type: 'log', level: 'warn', message: `could not compile the server modules ahead: ${describeThrown(err).message}` });
   }

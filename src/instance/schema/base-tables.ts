@@ -1,3 +1,8 @@
+// Why one file of over 500 lines: it is declarative data, the base schema of a fresh local instance
+// written as one list of table definitions (columns, labels, choices), with no logic beyond the
+// small column builders at the top. Splitting it would scatter one list across files without
+// separating any behaviour.
+
 import { ATF_TABLES } from '../atf/tables';
 import { METADATA_COLUMNS } from './system-columns';
 import type { ChoiceDefinition, ColumnDefinition, TableDefinition } from './types';

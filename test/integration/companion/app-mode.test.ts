@@ -9,6 +9,7 @@ import { DIST_APP } from '../../helpers/build';
 import { captureIo, FAST_CLIENT, tempDataDir } from '../../helpers/command-io';
 import { svcFlags, SVC } from '../../helpers/connect-fixture';
 import { startTestInstance, USERS, type TestInstance } from '../../helpers/instance';
+import { waitFor } from '../../helpers/wait-for';
 
 /**
  * connect, doctor and resend against the local instance with the real app build (dist/app)
@@ -201,10 +202,13 @@ describe('doctor and resend with the app installed', () => {
       expect(created.status).toBe(201);
       const number = (created.json as { result: { number: string } }).result.number;
       // The app marks the event "sending" first, then records the receiver's answer.
-      await waitFor(async () => {
-        const last = (await adminHealth(local)).last_delivery as { state: string } | null;
-        return last !== null && last.state !== 'sending';
-      });
+      await waitFor(
+        async () => {
+          const last = (await adminHealth(local)).last_delivery as { state: string } | null;
+          return last !== null && last.state !== 'sending';
+        },
+        { intervalMs: 50, message: 'the last delivery to be recorded' },
+      );
       expect(received[0]).toBe('/webhooks/servicenow/local');
 
       const { exitCode, results } = await runDoctor({ db: data.db, json: true }, captureIo(), { connectionOptions: FAST_CLIENT });
@@ -230,11 +234,3 @@ describe('doctor and resend with the app installed', () => {
     }
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { ConnectFlags } from '../../../src/companion/connect/options';
+import type { ConnectFlags } from '../../../src/companion/commands/options';
 import { runConnect } from '../../../src/companion/connect/run-connect';
 import { openSqliteStore } from '../../../src/companion/store';
 import { seedEdits, type Seed } from '../../../src/instance';

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { RunningCompanion } from '../../../src/companion/server';
 import { openPostgresStore, SECRET_KEY_ENV, SecretKeyError } from '../../../src/companion/store';
 import { MAX_SENDS_PER_CONNECTION } from '../../../src/companion/store/sync-store';
-import { freePort, startTestCluster, type TestCluster } from '../../helpers/postgres-cluster';
+import { freePort, startTestCluster, type TestCluster } from '../../../fixtures/postgres-cluster';
 import { createTestDatabase, openTestStore, TEST_SECRET_KEY, type TestDatabase } from '../../helpers/store-backends';
 import { testConnectionInput } from '../../helpers/sync-store-fixture';
 import { companionFor, startPollingFixture, API_KEY, type SyncFixture } from '../../helpers/sync-fixture';

@@ -1,7 +1,7 @@
 import { API_USER_ROLE } from '../../../server/contract/roles';
 import type { ServiceNowHttpError } from '../../client';
-import type { Check, CheckOutcome } from '../check-runner';
-import { interruptedBy } from '../failures';
+import type { Check, CheckOutcome } from '../../commands/check-runner';
+import { interruptedBy } from '../../commands/failures';
 import type { SetupSession } from '../setup-session';
 
 /**

@@ -1,4 +1,4 @@
-import type { Check } from '../check-runner';
+import type { Check } from '../../commands/check-runner';
 import type { SetupSession } from '../setup-session';
 import { appInstalled } from './app-installed';
 import { instanceReachable } from './instance-reachable';

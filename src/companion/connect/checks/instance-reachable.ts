@@ -8,8 +8,8 @@ import {
   ServiceNowServerError,
   ServiceNowTimeoutError,
 } from '../../client';
-import type { Check } from '../check-runner';
-import { interruptedBy } from '../failures';
+import type { Check } from '../../commands/check-runner';
+import { interruptedBy } from '../../commands/failures';
 import type { SetupSession } from '../setup-session';
 
 /**

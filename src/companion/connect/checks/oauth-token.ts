@@ -5,8 +5,8 @@ import {
   ServiceNowHttpError,
   ServiceNowRateLimitError,
 } from '../../client';
-import type { Check, CheckOutcome } from '../check-runner';
-import { interruptedBy } from '../failures';
+import type { Check, CheckOutcome } from '../../commands/check-runner';
+import { interruptedBy } from '../../commands/failures';
 import type { SetupSession } from '../setup-session';
 
 /**

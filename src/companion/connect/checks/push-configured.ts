@@ -1,8 +1,8 @@
 import { IncidentSnError } from '../../../shared/errors';
 import { API_USER_ROLE } from '../../../server/contract/roles';
 import { ServiceNowForbiddenError, ServiceNowHttpError, type SyncHealth } from '../../client';
-import type { Check, CheckOutcome } from '../check-runner';
-import { interruptedBy, listOf } from '../failures';
+import type { Check, CheckOutcome } from '../../commands/check-runner';
+import { interruptedBy, listOf } from '../../commands/failures';
 import type { SetupSession } from '../setup-session';
 
 /**

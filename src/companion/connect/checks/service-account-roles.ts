@@ -1,7 +1,7 @@
 import { API_USER_ROLE, REQUIRED_ROLES } from '../../../server/contract/roles';
 import { encodedQuery, ServiceNowForbiddenError, ServiceNowNotFoundError } from '../../client';
-import type { Check, CheckOutcome } from '../check-runner';
-import { interruptedBy, listOf } from '../failures';
+import type { Check, CheckOutcome } from '../../commands/check-runner';
+import { interruptedBy, listOf } from '../../commands/failures';
 import type { AppProbe, RoleFacts, SetupSession } from '../setup-session';
 
 /**

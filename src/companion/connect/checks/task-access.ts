@@ -1,7 +1,7 @@
 import { API_USER_ROLE } from '../../../server/contract/roles';
 import { ServiceNowForbiddenError } from '../../client';
-import type { Check } from '../check-runner';
-import { interruptedBy, listOf } from '../failures';
+import type { Check } from '../../commands/check-runner';
+import { interruptedBy, listOf } from '../../commands/failures';
 import type { SetupSession } from '../setup-session';
 
 /**

@@ -1,3 +1,8 @@
+// Why one file of over 500 lines: GlideRecord and GlideElement are one platform API surface and
+// depend on each other (a record's fields are elements; an element dot-walks a reference into a
+// record), and they share the proxy handlers, the per-column value normalisation and the ACL refusal
+// handling. Splitting them would put the two halves of each dot-walk in different files.
+
 import { IncidentSnError } from '../../../shared/errors';
 import type { ColumnMeta, TableMeta } from '../../db/dictionary';
 import { AclDeniedError, DataPolicyError, InvalidRequestError, OperationAbortedError, RecordNotFoundError } from '../../errors';

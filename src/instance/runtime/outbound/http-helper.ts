@@ -1,75 +1,73 @@
+import { workerData, type MessagePort } from 'node:worker_threads';
+
 /**
- * The body of the outbound HTTP helper thread. It runs as an `eval` worker from this function's
- * source text (see sync-http.ts), so it must be self-contained: no imports, no closures, only
- * `require` of Node built-ins at run time.
+ * The outbound HTTP helper thread: sync-http.ts starts a worker on this file (see
+ * src/shared/module-worker.ts), so it is compiled like every other module and runs when loaded.
  *
  * Protocol: it receives `{ port, signal }` as workerData. Each request message on `port` is
  * `{ id, url, method, headers, body, timeoutMs }`; it answers on the same port with `{ id, status,
  * headers, body, error, errorCode, durationMs }`, then bumps `signal[0]` and notifies, which wakes
  * the script thread blocked in Atomics.wait.
  */
-export function outboundHelperMain(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const port = workerData.port as import('node:worker_threads').MessagePort;
-  const signal = new Int32Array(workerData.signal as SharedArrayBuffer);
-  // Node loads its fetch implementation on first use: now, not on the first request's time.
-  void new Headers();
 
-  interface Request {
-    id: number;
-    url: string;
-    method: string;
-    headers: Array<[string, string]>;
-    body: string | null;
-    timeoutMs: number;
-  }
+const port = workerData.port as MessagePort;
+const signal = new Int32Array(workerData.signal as SharedArrayBuffer);
+// Node loads its fetch implementation on first use: now, not on the first request's time.
+void new Headers();
 
-  function answer(message: Record<string, unknown>): void {
-    port.postMessage(message);
-    Atomics.add(signal, 0, 1);
-    Atomics.notify(signal, 0);
-  }
-
-  function describe(err: unknown, timedOut: boolean): { error: string; errorCode: number } {
-    if (timedOut) return { error: 'Read timed out', errorCode: 1 };
-    const cause = (err as { cause?: { code?: string; message?: string } } | null)?.cause;
-    const code = cause?.code ?? (err as { code?: string } | null)?.code ?? '';
-    if (code === 'ECONNREFUSED') return { error: 'Connection refused', errorCode: 1 };
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { error: 'Unknown host', errorCode: 1 };
-    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return { error: 'Connection reset', errorCode: 1 };
-    const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
-    return { error: message || 'Request failed', errorCode: 1 };
-  }
-
-  port.on('message', (request: Request) => {
-    const started = Date.now();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, Math.max(1, request.timeoutMs));
-    const headers = new Headers();
-    for (const [name, value] of request.headers) headers.append(name, value);
-    const method = request.method.toUpperCase();
-    fetch(request.url, {
-      method,
-      headers,
-      body: method === 'GET' || method === 'HEAD' ? undefined : (request.body ?? undefined),
-      signal: controller.signal,
-      redirect: 'manual',
-    })
-      .then(async (response) => {
-        const body = await response.text();
-        clearTimeout(timer);
-        const pairs: Array<[string, string]> = [];
-        response.headers.forEach((value, name) => pairs.push([name, value]));
-        answer({ id: request.id, status: response.status, headers: pairs, body, error: null, errorCode: 0, durationMs: Date.now() - started });
-      })
-      .catch((err: unknown) => {
-        clearTimeout(timer);
-        answer({ id: request.id, status: 0, headers: [], body: '', ...describe(err, timedOut), durationMs: Date.now() - started });
-      });
-  });
+interface Request {
+  id: number;
+  url: string;
+  method: string;
+  headers: Array<[string, string]>;
+  body: string | null;
+  timeoutMs: number;
 }
+
+function answer(message: Record<string, unknown>): void {
+  port.postMessage(message);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+}
+
+function describe(err: unknown, timedOut: boolean): { error: string; errorCode: number } {
+  if (timedOut) return { error: 'Read timed out', errorCode: 1 };
+  const cause = (err as { cause?: { code?: string; message?: string } } | null)?.cause;
+  const code = cause?.code ?? (err as { code?: string } | null)?.code ?? '';
+  if (code === 'ECONNREFUSED') return { error: 'Connection refused', errorCode: 1 };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { error: 'Unknown host', errorCode: 1 };
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return { error: 'Connection reset', errorCode: 1 };
+  const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return { error: message || 'Request failed', errorCode: 1 };
+}
+
+port.on('message', (request: Request) => {
+  const started = Date.now();
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, Math.max(1, request.timeoutMs));
+  const headers = new Headers();
+  for (const [name, value] of request.headers) headers.append(name, value);
+  const method = request.method.toUpperCase();
+  fetch(request.url, {
+    method,
+    headers,
+    body: method === 'GET' || method === 'HEAD' ? undefined : (request.body ?? undefined),
+    signal: controller.signal,
+    redirect: 'manual',
+  })
+    .then(async (response) => {
+      const body = await response.text();
+      clearTimeout(timer);
+      const pairs: Array<[string, string]> = [];
+      response.headers.forEach((value, name) => pairs.push([name, value]));
+      answer({ id: request.id, status: response.status, headers: pairs, body, error: null, errorCode: 0, durationMs: Date.now() - started });
+    })
+    .catch((err: unknown) => {
+      clearTimeout(timer);
+      answer({ id: request.id, status: 0, headers: [], body: '', ...describe(err, timedOut), durationMs: Date.now() - started });
+    });
+});

@@ -1,5 +1,5 @@
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { outboundHelperMain } from './http-helper';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from '../../../shared/module-worker';
 
 /**
  * Outbound HTTP that looks synchronous to a script, as RESTMessageV2.execute() does on a platform
@@ -53,9 +53,10 @@ export class SyncHttpClient {
     if (this.worker) return;
     const shared = new SharedArrayBuffer(4);
     const channel = new MessageChannel();
-    // `__name`: the helper added by transpilers that keep function names (tsx); absent in an eval worker.
-    const source = `var __name = (fn) => fn;\n(${outboundHelperMain.toString()})();`;
-    this.worker = new Worker(source, { eval: true, workerData: { port: channel.port2, signal: shared }, transferList: [channel.port2] });
+    this.worker = startModuleWorker(siblingModule(__dirname, __filename, 'http-helper'), {
+      workerData: { port: channel.port2, signal: shared },
+      transferList: [channel.port2],
+    });
     this.worker.unref();
     this.worker.on('error', () => this.reset());
     this.worker.on('exit', () => this.reset());
@@ -72,7 +73,7 @@ export class SyncHttpClient {
   }
 
   /** Starts the helper thread ahead of the first request (a thread that will call out: its first call does not wait for it). */
-  startAhead(): void {
+  warmUp(): void {
     this.start();
   }
 

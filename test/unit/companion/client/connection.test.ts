@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { ServiceNowConnection, ServiceNowRequest } from '../../../../src/companion/client/connection';
+import type { ServiceNowRequest } from '../../../../src/companion/client/connection';
 import {
   InvalidIdentifierError,
   InvalidInstanceAddressError,
@@ -19,45 +19,23 @@ import {
 } from '../../../../src/companion/client/errors';
 import type { RequestFailedEvent, ResponseEvent } from '../../../../src/companion/client/transport';
 import { fakeRuntime } from '../../../helpers/fake-runtime';
-import { answer, FakeServiceNow } from '../../../helpers/fake-servicenow';
-import { connectToFake } from '../../../helpers/servicenow-client';
+import { answer } from '../../../helpers/fake-servicenow';
+import { connectToFake, failure, useFakeServiceNow } from '../../../helpers/servicenow-client';
 
 const INCIDENTS = '/api/now/table/incident';
 
 describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
-  let fake: FakeServiceNow;
-  const open: ServiceNowConnection[] = [];
+  const sn = useFakeServiceNow();
 
-  beforeEach(async () => {
-    fake = await FakeServiceNow.start();
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-    await fake.close();
-  });
-
-  function connect(...args: Parameters<typeof connectToFake> extends [unknown, ...infer R] ? R : never) {
-    const result = connectToFake(fake, ...args);
-    open.push(result.connection);
-    return result;
-  }
-
-  async function failure(promise: Promise<unknown>): Promise<Error> {
-    try {
-      await promise;
-    } catch (err) {
-      return err as Error;
-    }
-    throw new Error('expected the call to fail');
-  }
+  const connect = sn.connect;
 
   const apiCalls = (method?: string) =>
-    fake.apiRequests().filter((r) => r.path === INCIDENTS && (method === undefined || r.method === method));
+    sn.fake.apiRequests().filter((r) => r.path === INCIDENTS && (method === undefined || r.method === method));
 
   describe('retries', () => {
     it('retries a GET after 503s with equal-jitter exponential backoff', async () => {
       const { connection, clock } = connect();
-      fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 2);
+      sn.fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 2);
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).resolves.toMatchObject({ status: 200 });
       expect(apiCalls()).toHaveLength(3);
       // random() = 0.5: three quarters of 500 ms, then of 1000 ms.
@@ -66,18 +44,18 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('uses the jitter range: random() 0 waits half the step, near 1 nearly all of it', async () => {
       const low = connect({ clock: fakeRuntime({ random: 0 }) });
-      fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 3);
+      sn.fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 3);
       await low.connection.request({ method: 'GET', path: INCIDENTS });
       expect(low.clock.sleeps).toEqual([250, 500, 1000]);
       const high = connect({ clock: fakeRuntime({ random: 0.999 }), retry: { maxDelayMs: 1500 } });
-      fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 3);
+      sn.fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 3);
       await high.connection.request({ method: 'GET', path: INCIDENTS });
       expect(high.clock.sleeps).toEqual([500, 1000, 1499]);
     });
 
     it('stops after maxAttempts and throws the last server error', async () => {
       const { connection, clock } = connect();
-      fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 10);
+      sn.fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 10);
       const error = await failure(connection.request({ method: 'GET', path: INCIDENTS }));
       expect(error).toBeInstanceOf(ServiceNowServerError);
       expect(error).toMatchObject({ status: 503, serviceNowMessage: 'Service Unavailable', method: 'GET', path: INCIDENTS });
@@ -90,7 +68,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
         clock: fakeRuntime({ random: 0.99 }),
         retry: { baseDelayMs: 800, maxTotalMs: 1000 },
       });
-      fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 10);
+      sn.fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 10);
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).rejects.toBeInstanceOf(ServiceNowServerError);
       expect(clock.sleeps).toEqual([796]);
       expect(apiCalls()).toHaveLength(2);
@@ -98,14 +76,14 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('honours Retry-After on a 503', async () => {
       const { connection, clock } = connect();
-      fake.once({ path: INCIDENTS }, answer.serviceUnavailable({ 'retry-after': '2' }));
+      sn.fake.once({ path: INCIDENTS }, answer.serviceUnavailable({ 'retry-after': '2' }));
       await connection.request({ method: 'GET', path: INCIDENTS });
       expect(clock.sleeps).toEqual([2000]);
     });
 
     it('never retries a POST after a 5xx', async () => {
       const { connection, clock } = connect();
-      fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 5);
+      sn.fake.once({ path: INCIDENTS }, answer.serviceUnavailable(), 5);
       const error = await failure(connection.request({ method: 'POST', path: INCIDENTS, body: { short_description: 'x' } }));
       expect(error).toBeInstanceOf(ServiceNowServerError);
       expect(apiCalls('POST')).toHaveLength(1);
@@ -114,7 +92,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('retries a POST the caller marks idempotent', async () => {
       const { connection } = connect();
-      fake.once({ path: INCIDENTS }, answer.serviceUnavailable());
+      sn.fake.once({ path: INCIDENTS }, answer.serviceUnavailable());
       await connection.request({ method: 'POST', path: INCIDENTS, body: {}, idempotent: true });
       expect(apiCalls('POST')).toHaveLength(2);
     });
@@ -122,23 +100,23 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
     it('retries PATCH only when marked idempotent; PUT and DELETE by default', async () => {
       const { connection } = connect();
       const path = `${INCIDENTS}/0123456789abcdef0123456789abcdef`;
-      fake.once({ path }, answer.serviceUnavailable(), 1);
+      sn.fake.once({ path }, answer.serviceUnavailable(), 1);
       await expect(connection.request({ method: 'PATCH', path, body: {} })).rejects.toBeInstanceOf(ServiceNowServerError);
-      fake.once({ path }, answer.serviceUnavailable(), 1);
+      sn.fake.once({ path }, answer.serviceUnavailable(), 1);
       await expect(connection.request({ method: 'PATCH', path, body: {}, idempotent: true })).rejects.toBeInstanceOf(
         ServiceNowNotFoundError,
       );
-      fake.once({ path }, answer.serviceUnavailable(), 1);
+      sn.fake.once({ path }, answer.serviceUnavailable(), 1);
       await expect(connection.request({ method: 'PUT', path, body: {} })).rejects.toBeInstanceOf(ServiceNowNotFoundError);
-      fake.once({ path }, answer.serviceUnavailable(), 1);
+      sn.fake.once({ path }, answer.serviceUnavailable(), 1);
       await expect(connection.request({ method: 'DELETE', path })).rejects.toBeInstanceOf(ServiceNowNotFoundError);
-      const methods = fake.apiRequests().map((r) => r.method);
+      const methods = sn.fake.apiRequests().map((r) => r.method);
       expect(methods).toEqual(['PATCH', 'PATCH', 'PATCH', 'PUT', 'PUT', 'DELETE', 'DELETE']);
     });
 
     it('does not retry a GET marked not idempotent', async () => {
       const { connection } = connect();
-      fake.once({ path: INCIDENTS }, answer.serviceUnavailable());
+      sn.fake.once({ path: INCIDENTS }, answer.serviceUnavailable());
       await expect(connection.request({ method: 'GET', path: INCIDENTS, idempotent: false })).rejects.toBeInstanceOf(
         ServiceNowServerError,
       );
@@ -147,11 +125,11 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('retries a GET after the connection is reset, but not a POST', async () => {
       const { connection } = connect();
-      fake.once({ path: INCIDENTS }, answer.reset());
+      sn.fake.once({ path: INCIDENTS }, answer.reset());
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).resolves.toMatchObject({ status: 200 });
       expect(apiCalls('GET')).toHaveLength(2);
 
-      fake.once({ path: INCIDENTS }, answer.reset());
+      sn.fake.once({ path: INCIDENTS }, answer.reset());
       const error = await failure(connection.request({ method: 'POST', path: INCIDENTS, body: {} }));
       expect(error).toBeInstanceOf(ServiceNowNetworkError);
       expect((error as ServiceNowNetworkError).failure).toBe('connection_reset');
@@ -160,7 +138,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('does not retry 4xx answers', async () => {
       const { connection } = connect();
-      fake.once({ path: INCIDENTS }, answer.error(403, 'Insufficient rights to query records', 'Field(s) present in the query do not have permission to be read'));
+      sn.fake.once({ path: INCIDENTS }, answer.error(403, 'Insufficient rights to query records', 'Field(s) present in the query do not have permission to be read'));
       const error = await failure(connection.request({ method: 'GET', path: INCIDENTS }));
       expect(error).toBeInstanceOf(ServiceNowForbiddenError);
       expect(error).toMatchObject({
@@ -175,7 +153,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
   describe('rate limits (429)', () => {
     it('waits for Retry-After (seconds) and retries, for any method', async () => {
       const { connection, clock } = connect();
-      fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '7', limit: 100, rule: 'svc hourly' }));
+      sn.fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '7', limit: 100, rule: 'svc hourly' }));
       await expect(connection.request({ method: 'POST', path: INCIDENTS, body: {} })).resolves.toMatchObject({ status: 201 });
       expect(clock.sleeps).toEqual([7000]);
       expect(apiCalls('POST')).toHaveLength(2);
@@ -185,7 +163,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
       const clock = fakeRuntime();
       const { connection } = connect({ clock });
       const at = new Date(clock.now() + 30_000).toUTCString();
-      fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: at }));
+      sn.fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: at }));
       await connection.request({ method: 'GET', path: INCIDENTS });
       expect(clock.sleeps).toEqual([30_000]);
     });
@@ -193,7 +171,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
     it('waits until X-RateLimit-Reset when there is no Retry-After', async () => {
       const clock = fakeRuntime();
       const { connection } = connect({ clock });
-      fake.once({ path: INCIDENTS }, answer.rateLimited({ reset: Math.floor(clock.now() / 1000) + 12, limit: 5000 }));
+      sn.fake.once({ path: INCIDENTS }, answer.rateLimited({ reset: Math.floor(clock.now() / 1000) + 12, limit: 5000 }));
       await connection.request({ method: 'GET', path: INCIDENTS });
       expect(clock.sleeps).toEqual([12_000]);
     });
@@ -202,7 +180,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
       const clock = fakeRuntime();
       const { connection } = connect({ clock });
       const reset = Math.floor(clock.now() / 1000) + 3600;
-      fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '3600', reset, limit: 5000, rule: 'incident.io hourly' }));
+      sn.fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '3600', reset, limit: 5000, rule: 'incident.io hourly' }));
       const error = (await failure(connection.request({ method: 'GET', path: INCIDENTS }))) as ServiceNowRateLimitError;
       expect(error).toBeInstanceOf(ServiceNowRateLimitError);
       expect(error).toMatchObject({
@@ -220,7 +198,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('stops after the total wait budget', async () => {
       const { connection, clock } = connect({ rateLimit: { maxWaitMs: 20_000 } });
-      fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '8' }), 10);
+      sn.fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '8' }), 10);
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).rejects.toBeInstanceOf(ServiceNowRateLimitError);
       expect(clock.sleeps).toEqual([8000, 8000]);
       expect(apiCalls()).toHaveLength(3);
@@ -228,7 +206,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('stops after maxRetries even when the waits are short', async () => {
       const { connection, clock } = connect({ rateLimit: { maxRetries: 2 } });
-      fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '0' }), 10);
+      sn.fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '0' }), 10);
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).rejects.toBeInstanceOf(ServiceNowRateLimitError);
       expect(clock.sleeps).toEqual([0, 0]);
       expect(apiCalls()).toHaveLength(3);
@@ -236,7 +214,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('backs off when a 429 says nothing about when to come back', async () => {
       const { connection, clock } = connect();
-      fake.once({ path: INCIDENTS }, answer.rateLimited({}));
+      sn.fake.once({ path: INCIDENTS }, answer.rateLimited({}));
       await connection.request({ method: 'GET', path: INCIDENTS });
       expect(clock.sleeps).toEqual([375]);
     });
@@ -245,7 +223,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
   describe('timeouts', () => {
     it('fires when the instance never answers', async () => {
       const { connection } = connect({ requestTimeoutMs: 150, retry: { maxAttempts: 1 } });
-      fake.once({ path: INCIDENTS }, answer.hang());
+      sn.fake.once({ path: INCIDENTS }, answer.hang());
       const started = Date.now();
       const error = (await failure(connection.request({ method: 'GET', path: INCIDENTS }))) as ServiceNowTimeoutError;
       const elapsed = Date.now() - started;
@@ -258,7 +236,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('fires when the body stops halfway', async () => {
       const { connection } = connect({ requestTimeoutMs: 150, retry: { maxAttempts: 1 } });
-      fake.once({ path: INCIDENTS }, (_req, res) => {
+      sn.fake.once({ path: INCIDENTS }, (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"result":[');
       });
@@ -267,16 +245,16 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('takes a per-call timeout', async () => {
       const { connection } = connect({ retry: { maxAttempts: 1 } });
-      fake.once({ path: INCIDENTS }, answer.hang());
+      sn.fake.once({ path: INCIDENTS }, answer.hang());
       const error = await failure(connection.request({ method: 'GET', path: INCIDENTS, timeoutMs: 100 }));
       expect(error).toMatchObject({ timeoutMs: 100 });
     });
 
     it('retries a timed-out GET but not a timed-out POST', async () => {
       const { connection } = connect({ requestTimeoutMs: 100 });
-      fake.once({ path: INCIDENTS }, answer.hang());
+      sn.fake.once({ path: INCIDENTS }, answer.hang());
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).resolves.toMatchObject({ status: 200 });
-      fake.once({ path: INCIDENTS }, answer.hang());
+      sn.fake.once({ path: INCIDENTS }, answer.hang());
       await expect(connection.request({ method: 'POST', path: INCIDENTS, body: {} })).rejects.toBeInstanceOf(
         ServiceNowTimeoutError,
       );
@@ -296,10 +274,9 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('maps a refused connection, and retries it for a GET', async () => {
       const port = await closedPort();
-      const { connection, clock } = connectToFake(fake);
+      const { connection, clock } = connectToFake(sn.fake);
       await connection.close();
-      const refused = connectToFake(fake, { instance: `http://127.0.0.1:${port}`, clock });
-      open.push(refused.connection);
+      const refused = sn.connect({ instance: `http://127.0.0.1:${port}`, clock });
       const error = (await failure(refused.connection.request({ method: 'GET', path: INCIDENTS }))) as ServiceNowNetworkError;
       expect(error).toBeInstanceOf(ServiceNowNetworkError);
       expect(error).toMatchObject({ code: 'sn_unreachable', failure: 'connection_refused', systemCode: 'ECONNREFUSED' });
@@ -321,7 +298,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
     });
 
     it('maps a TLS failure (https to a server that speaks plain http)', async () => {
-      const { connection } = connect({ instance: fake.url.replace('http:', 'https:'), retry: { maxAttempts: 1 } });
+      const { connection } = connect({ instance: sn.fake.url.replace('http:', 'https:'), retry: { maxAttempts: 1 } });
       const error = (await failure(connection.request({ method: 'GET', path: INCIDENTS }))) as ServiceNowNetworkError;
       expect(error).toBeInstanceOf(ServiceNowNetworkError);
       expect(error.failure).toBe('tls');
@@ -353,7 +330,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
       ['plain text', answer.text(400, 'bad'), 'text'],
     ])('refuses %s', async (_name, responder, bodyKind) => {
       const { connection } = connect();
-      fake.once({ path: INCIDENTS }, responder);
+      sn.fake.once({ path: INCIDENTS }, responder);
       const error = (await failure(connection.request({ method: 'GET', path: INCIDENTS }))) as NotServiceNowError;
       expect(error).toBeInstanceOf(NotServiceNowError);
       expect(error).toMatchObject({ code: 'sn_not_servicenow', bodyKind });
@@ -362,13 +339,13 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
 
     it('treats a proxy\'s HTML 502 as a (retryable) server error', async () => {
       const { connection } = connect();
-      fake.once({ path: INCIDENTS }, answer.html(502));
+      sn.fake.once({ path: INCIDENTS }, answer.html(502));
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).resolves.toMatchObject({ status: 200 });
     });
 
     it('refuses an answer larger than maxResponseBytes', async () => {
       const { connection } = connect({ maxResponseBytes: 1000 });
-      fake.once({ path: INCIDENTS }, answer.json(200, { result: [{ description: 'x'.repeat(5000) }] }));
+      sn.fake.once({ path: INCIDENTS }, answer.json(200, { result: [{ description: 'x'.repeat(5000) }] }));
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).rejects.toBeInstanceOf(
         ServiceNowResponseTooLargeError,
       );
@@ -389,7 +366,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
         status: 404,
         method: 'GET',
         path,
-        instance: fake.url,
+        instance: sn.fake.url,
         serviceNowMessage: 'No Record found',
         serviceNowDetail: "Record doesn't exist or ACL restricts the record retrieval",
       });
@@ -412,7 +389,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
     it('reports every attempt with method, path, route, status, duration and attempt number', async () => {
       const events: ResponseEvent[] = [];
       const { connection } = connect({ onResponse: (e) => events.push(e) });
-      fake.once({ path: `${INCIDENTS}/0123456789abcdef0123456789abcdef` }, answer.serviceUnavailable());
+      sn.fake.once({ path: `${INCIDENTS}/0123456789abcdef0123456789abcdef` }, answer.serviceUnavailable());
       await connection.request({ method: 'GET', path: `${INCIDENTS}/0123456789abcdef0123456789abcdef` }).catch(() => undefined);
       expect(events.map(({ durationMs: _d, ...rest }) => rest)).toEqual([
         { method: 'POST', path: '/oauth_token.do', route: '/oauth_token.do', status: 200, attempt: 1 },
@@ -430,7 +407,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
         },
         onRequestFailed: (e) => failed.push(e),
       });
-      fake.once({ path: INCIDENTS }, answer.reset());
+      sn.fake.once({ path: INCIDENTS }, answer.reset());
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).resolves.toMatchObject({ status: 200 });
       expect(failed).toEqual([expect.objectContaining({ method: 'GET', path: INCIDENTS, errorCode: 'sn_unreachable', attempt: 1 })]);
     });
@@ -439,7 +416,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
   describe('cancellation', () => {
     it('stops a call that is waiting for an answer', async () => {
       const { connection } = connect();
-      fake.once({ path: INCIDENTS }, answer.hang());
+      sn.fake.once({ path: INCIDENTS }, answer.hang());
       const controller = new AbortController();
       const call = connection.request({ method: 'GET', path: INCIDENTS, signal: controller.signal });
       setTimeout(() => controller.abort(), 50);
@@ -455,13 +432,13 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
       await expect(
         connection.request({ method: 'GET', path: INCIDENTS, signal: AbortSignal.abort() }),
       ).rejects.toBeInstanceOf(ServiceNowRequestAbortedError);
-      expect(fake.requests).toHaveLength(0);
+      expect(sn.fake.requests).toHaveLength(0);
     });
 
     it('stops a call that is waiting out a backoff', async () => {
       const clock = fakeRuntime();
       const { connection } = connect({ clock: { ...clock, runtime: { ...clock.runtime, sleep: realSleep } } });
-      fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '30' }));
+      sn.fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '30' }));
       const controller = new AbortController();
       const call = connection.request({ method: 'GET', path: INCIDENTS, signal: controller.signal });
       setTimeout(() => controller.abort(), 100);
@@ -476,7 +453,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
       const counts: number[] = [];
       for (let i = 0; i < 5; i++) {
         await connection.request({ method: 'GET', path: INCIDENTS });
-        counts.push(fake.connectionsAccepted);
+        counts.push(sn.fake.connectionsAccepted);
       }
       // The token request and the first call may each open one; after that, sockets are reused.
       expect(counts[0]).toBeLessThanOrEqual(2);
@@ -503,7 +480,7 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
         await expect(connection.request({ method: 'GET', path } as ServiceNowRequest)).rejects.toBeInstanceOf(
           InvalidIdentifierError,
         );
-        expect(fake.requests).toHaveLength(0);
+        expect(sn.fake.requests).toHaveLength(0);
       },
     );
 
@@ -528,8 +505,8 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
       const { connection } = connect();
       const error = await failure(connection.request({ method: 'GET', path: INCIDENTS, anonymous: true }));
       expect(error).toMatchObject({ status: 401, serviceNowMessage: 'User Not Authenticated' });
-      expect(fake.tokenRequests()).toHaveLength(0);
-      expect(fake.requests[0]!.headers.authorization).toBeUndefined();
+      expect(sn.fake.tokenRequests()).toHaveLength(0);
+      expect(sn.fake.requests[0]!.headers.authorization).toBeUndefined();
     });
   });
 });

@@ -1,5 +1,4 @@
 import { inspect } from 'node:util';
-import type { ServiceNowConnection } from '../../../../src/companion/client/connection';
 import {
   NotServiceNowError,
   OAuthError,
@@ -15,8 +14,8 @@ import {
 import { TableClient } from '../../../../src/companion/client/table-client';
 import { SyncApiClient } from '../../../../src/companion/client/sync-api-client';
 import { IncidentSnError } from '../../../../src/shared/errors';
-import { answer, FakeServiceNow } from '../../../helpers/fake-servicenow';
-import { connectToFake } from '../../../helpers/servicenow-client';
+import { answer } from '../../../helpers/fake-servicenow';
+import { failure, useFakeServiceNow } from '../../../helpers/servicenow-client';
 
 const CLIENT_SECRET = 'client-secret-Zq81xv';
 const PASSWORD = 'svc-password-Kd02pw';
@@ -34,35 +33,13 @@ function renderings(error: unknown): string[] {
 }
 
 describe('client errors', () => {
-  let fake: FakeServiceNow;
-  const open: ServiceNowConnection[] = [];
+  const sn = useFakeServiceNow({ account: { clientSecret: CLIENT_SECRET, password: PASSWORD } });
 
-  beforeEach(async () => {
-    fake = await FakeServiceNow.start({ account: { clientSecret: CLIENT_SECRET, password: PASSWORD } });
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-    await fake.close();
-  });
-
-  function connect(...args: Parameters<typeof connectToFake> extends [unknown, ...infer R] ? R : never) {
-    const result = connectToFake(fake, ...args);
-    open.push(result.connection);
-    return result.connection;
-  }
-
-  async function failure(promise: Promise<unknown>): Promise<Error> {
-    try {
-      await promise;
-    } catch (err) {
-      return err as Error;
-    }
-    throw new Error('expected the call to fail');
-  }
+  const connect = (options?: Parameters<typeof sn.connect>[0]) => sn.connect(options).connection;
 
   it('never contain a secret, however they are shown', async () => {
     const issuedTokens = (): string[] =>
-      fake.requests.flatMap((r) => {
+      sn.fake.requests.flatMap((r) => {
         const auth = r.headers.authorization;
         return auth?.startsWith('Bearer ') ? [auth.slice(7)] : [];
       });
@@ -72,27 +49,27 @@ describe('client errors', () => {
     const errors: Error[] = [];
 
     // A refused grant with a wrong secret and password of their own.
-    const wrong = connect({ credentials: { kind: 'password', ...fake.account, clientSecret: 'wrong-secret-Pp77', password: 'wrong-pass-Qq88' } });
+    const wrong = connect({ credentials: { kind: 'password', ...sn.fake.account, clientSecret: 'wrong-secret-Pp77', password: 'wrong-pass-Qq88' } });
     errors.push(await failure(wrong.request({ method: 'GET', path: '/api/now/table/incident' })));
     // API failures of every kind, with a token in use.
-    fake.once({ path: '/api/now/table/incident' }, answer.error(403, 'ACL', 'No permission to read table incident'));
+    sn.fake.once({ path: '/api/now/table/incident' }, answer.error(403, 'ACL', 'No permission to read table incident'));
     errors.push(await failure(table.listPage('incident', { limit: 1 })));
     errors.push(await failure(table.get('incident', '0123456789abcdef0123456789abcdef')));
-    fake.once({ path: '/api/now/table/incident' }, answer.rateLimited({ retryAfter: '9999', limit: 1 }));
+    sn.fake.once({ path: '/api/now/table/incident' }, answer.rateLimited({ retryAfter: '9999', limit: 1 }));
     errors.push(await failure(table.listPage('incident', { limit: 1 })));
-    fake.once({ path: '/api/now/table/incident' }, answer.serviceUnavailable());
+    sn.fake.once({ path: '/api/now/table/incident' }, answer.serviceUnavailable());
     errors.push(await failure(table.listPage('incident', { limit: 1 })));
-    fake.once({ path: '/api/now/table/incident' }, answer.html(200));
+    sn.fake.once({ path: '/api/now/table/incident' }, answer.html(200));
     errors.push(await failure(table.listPage('incident', { limit: 1 })));
-    fake.once({ path: '/api/now/table/incident' }, answer.reset());
+    sn.fake.once({ path: '/api/now/table/incident' }, answer.reset());
     errors.push(await failure(table.create('incident', { short_description: 'x' })));
-    fake.once({ path: '/api/now/table/incident' }, answer.hang());
+    sn.fake.once({ path: '/api/now/table/incident' }, answer.hang());
     errors.push(await failure(table.listPage('incident', { limit: 1 })));
     // A configure call carrying the signing secret in its body.
-    fake.once({ path: '/api/x_incident_io/v1/sync/config' }, answer.error(400, 'Invalid incident.io configuration', 'webhook_url must be an https:// URL'));
+    sn.fake.once({ path: '/api/x_incident_io/v1/sync/config' }, answer.error(400, 'Invalid incident.io configuration', 'webhook_url must be an https:// URL'));
     errors.push(await failure(sync.configure({ webhook_url: 'http://x', signing_secret: SIGNING_SECRET })));
     // A 401 after renewal.
-    fake.once({ path: '/api/now/table/incident' }, answer.error(401, 'User Not Authenticated', 'Required to provide Auth information'), 2);
+    sn.fake.once({ path: '/api/now/table/incident' }, answer.error(401, 'User Not Authenticated', 'Required to provide Auth information'), 2);
     errors.push(await failure(table.listPage('incident', { limit: 1 })));
 
     expect(errors.map((e) => e.constructor.name)).toEqual([
@@ -109,7 +86,7 @@ describe('client errors', () => {
     ]);
     const secrets = [CLIENT_SECRET, PASSWORD, 'wrong-secret-Pp77', 'wrong-pass-Qq88', SIGNING_SECRET, ...issuedTokens()];
     expect(issuedTokens().length).toBeGreaterThan(0);
-    const refreshTokens = fake.tokenRequests().map((r) => new URLSearchParams(r.body).get('refresh_token')).filter(Boolean);
+    const refreshTokens = sn.fake.tokenRequests().map((r) => new URLSearchParams(r.body).get('refresh_token')).filter(Boolean);
     secrets.push(...(refreshTokens as string[]));
     for (const error of errors) {
       expect(error).toBeInstanceOf(IncidentSnError);
@@ -130,7 +107,7 @@ describe('client errors', () => {
       status: 404,
       method: 'GET',
       path: '/api/now/table/incident/0123456789abcdef0123456789abcdef',
-      instance: fake.url,
+      instance: sn.fake.url,
       serviceNowMessage: 'No Record found',
     });
     expect(json.message).toBe(error.message);
@@ -140,7 +117,7 @@ describe('client errors', () => {
 
   it('keep their cause', async () => {
     const connection = connect({ retry: { maxAttempts: 1 } });
-    fake.once({ path: '/api/now/table/incident' }, answer.reset());
+    sn.fake.once({ path: '/api/now/table/incident' }, answer.reset());
     const error = await failure(connection.request({ method: 'GET', path: '/api/now/table/incident' }));
     expect(error).toBeInstanceOf(ServiceNowNetworkError);
     expect(error.cause).toBeInstanceOf(Error);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore, type Connection, type SqliteCompanionStore } from '../../../../src/companion/store';
 import { MIGRATIONS, StaticMigrationProvider } from '../../../../src/companion/store/migrations';
-import { queryPlan, recordingSyncStore, seedFinishedHistory } from '../../../helpers/queue-history';
+import { queryPlan, recordingSyncStore, seedFinishedHistory } from '../../../../fixtures/queue-history';
 import { insertTestIncident, saveTestConnection } from '../../../helpers/sync-store-fixture';
 
 /**

@@ -1,5 +1,5 @@
-import { runChecks, withStep, type Check, type CheckOutcome, type CheckResult } from '../../../../src/companion/connect/check-runner';
-import { checkLine, notRunLine, tally } from '../../../../src/companion/connect/output';
+import { runChecks, withStep, type Check, type CheckOutcome, type CheckResult } from '../../../../src/companion/commands/check-runner';
+import { checkLine, notRunLine, tally } from '../../../../src/companion/commands/output';
 
 type Log = string[];
 

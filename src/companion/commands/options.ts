@@ -2,7 +2,7 @@ import { IncidentSnError } from '../../shared/errors';
 import { parseInstanceUrl, type InstanceUrl } from '../client';
 import { CONNECTION_NAME, DATABASE_URL_ENV, databaseUrlOf, DB_FILE_ENV, DEFAULT_DB_FILE, Secret, type OpenStoreOptions } from '../store';
 import type { CommandIo } from './command-io';
-import { DEFAULT_PUBLIC_URL } from './connection-name';
+import { DEFAULT_PUBLIC_URL } from '../connect/connection-name';
 
 /**
  * Connect's options: each from its flag, else its environment variable; on a terminal, missing

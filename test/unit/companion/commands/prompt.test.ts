@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { promptHidden, PromptCancelledError } from '../../../../src/companion/connect/prompt';
+import { promptHidden, PromptCancelledError } from '../../../../src/companion/commands/prompt';
 
 function terminal(): { input: PassThrough; output: PassThrough; written: () => string } {
   const input = new PassThrough();

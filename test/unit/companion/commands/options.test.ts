@@ -1,12 +1,12 @@
 import { InvalidInstanceAddressError } from '../../../../src/companion/client';
-import type { CommandIo } from '../../../../src/companion/connect/command-io';
+import type { CommandIo } from '../../../../src/companion/commands/command-io';
 import {
   CommandOptionsError,
   dbFileOf,
   publicUrlOf,
   resolveConnectSettings,
   type ConnectFlags,
-} from '../../../../src/companion/connect/options';
+} from '../../../../src/companion/commands/options';
 
 const FULL: ConnectFlags = {
   instance: 'acme',
