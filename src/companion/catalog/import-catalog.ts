@@ -251,6 +251,10 @@ async function importTable(run: TableRun, source: SourceTable<CatalogSourceTable
       pending = fetchPage(next, false);
       // Awaited on the next turn; until then a failure must not count as unhandled.
       pending.catch(() => undefined);
+      // Storing is synchronous SQLite work that never returns to the event loop, and the request
+      // only goes out from the event loop: without this turn it would be sent after the page is
+      // stored, and the instance would sit idle while we store.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     result.fetched += page.records.length;
     if (records.length > 0) {

@@ -2,6 +2,7 @@ import { CatalogImportBusyError, CatalogImportLeaseLostError, withImportLease } 
 import { Secret } from '../../../../src/companion/store';
 import type { CatalogCi, CatalogStore, CatalogUser } from '../../../../src/companion/store/catalog-store';
 import { tempDataDir } from '../../../helpers/command-io';
+import { KyselyCatalogStore, statementSizes } from '../../../../src/companion/store/kysely-catalog-store';
 import { openTestStore, STORE_BACKENDS, type TestStore } from '../../../helpers/store-backends';
 
 /** The catalog store over a real SQLite file and a real PostgreSQL database. */
@@ -107,6 +108,26 @@ describe.each(STORE_BACKENDS)('on %s', (backend) => {
       expect(await storeUsers(many)).toMatchObject({ inserted: 1234 });
       expect(await storeUsers(many, { markSeen: true })).toMatchObject({ inserted: 0, unchanged: 1234 });
       expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: 1234, deleted: 0 });
+    });
+
+    it('keeps a bounded set of page statements whatever the pages\' sizes (memory does not grow with the catalog)', async () => {
+      expect(catalog).toBeInstanceOf(KyselyCatalogStore);
+      const kysely = catalog as KyselyCatalogStore;
+      // Pages of 60 different sizes, as an incremental run writes them (only the changed rows), with
+      // a second pass over each that marks the unchanged rows seen: three kinds of statement.
+      let next = 1;
+      for (let size = 1; size <= 600; size += 10) {
+        const page = Array.from({ length: size }, () => user(next++));
+        expect(await storeUsers(page)).toMatchObject({ inserted: size });
+        expect(await storeUsers(page, { markSeen: true })).toMatchObject({ unchanged: size });
+      }
+      const stored = next - 1;
+      expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: stored });
+      // One statement per shape (versions read, upsert, seen mark) and size of the fixed set of nine.
+      expect(kysely.compiledShapeCount).toBeLessThanOrEqual(3 * 9);
+      const before = kysely.compiledShapeCount;
+      for (let size = 2; size <= 600; size += 37) await storeUsers(Array.from({ length: size }, () => user(next++)));
+      expect(kysely.compiledShapeCount).toBe(before);
     });
 
     it('stores all of a page or nothing, cursor included', async () => {
@@ -274,5 +295,18 @@ describe.each(STORE_BACKENDS)('on %s', (backend) => {
     expect(await store.deleteConnection('acme')).toBe(true);
     const counts = await Promise.all(['catalog_users', 'catalog_cursors'].map(async (t) => Number((await store.query(`SELECT count(*) AS n FROM ${t}`))[0]!.n)));
     expect(counts).toEqual([0, 0]);
+  });
+});
+
+describe('statementSizes', () => {
+  it('splits any count into statements of at most nine sizes (256 and the powers of two below), adding up to the count', () => {
+    const seen = new Set<number>();
+    for (let count = 0; count <= 3000; count++) {
+      const sizes = statementSizes(count);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(count);
+      for (const size of sizes) seen.add(size);
+    }
+    expect([...seen].sort((a, b) => a - b)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256]);
+    expect(statementSizes(500)).toEqual([256, 128, 64, 32, 16, 4]);
   });
 });
