@@ -9,6 +9,8 @@ import { monotonicMs, servePart } from '../lib/part';
  * second, and the process's peak resident memory (VmHWM from /proc/self/status) at the end.
  */
 
+const MB = 1024 * 1024;
+
 function peakRssMb(): number | null {
   try {
     const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
@@ -43,11 +45,23 @@ servePart({
 
   async importCatalog(options: { storeFile: string }) {
     let out = '';
+    // Where the memory is, sampled while the import runs: the V8 heap, and what lives outside it
+    // (external: Buffers and ArrayBuffers, which the HTTP client's bodies are).
+    const peak = { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0, arrayBuffersMb: 0, rssMb: 0 };
+    const sample = () => {
+      const m = process.memoryUsage();
+      peak.heapUsedMb = Math.max(peak.heapUsedMb, m.heapUsed / MB);
+      peak.heapTotalMb = Math.max(peak.heapTotalMb, m.heapTotal / MB);
+      peak.externalMb = Math.max(peak.externalMb, m.external / MB);
+      peak.arrayBuffersMb = Math.max(peak.arrayBuffersMb, m.arrayBuffers / MB);
+      peak.rssMb = Math.max(peak.rssMb, m.rss / MB);
+    };
+    const sampler = setInterval(sample, 100);
     const start = monotonicMs();
-    const outcome = await runImportCatalog({ db: options.storeFile, name: CONNECTION_NAME, json: true }, { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {} });
+    const outcome = await runImportCatalog({ db: options.storeFile, name: CONNECTION_NAME, json: true }, { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {} }).finally(() => clearInterval(sampler));
     const seconds = (monotonicMs() - start) / 1000;
     if (outcome.exitCode !== 0 || !outcome.results) throw new Error(`import-catalog failed (exit ${outcome.exitCode}): ${out.slice(0, 500)}`);
     const cmdb = outcome.results.tables.find((t) => t.table === 'cmdb_ci');
-    return { seconds, cmdbRows: cmdb?.fetched ?? 0, cmdbSeconds: (cmdb?.durationMs ?? 0) / 1000, rows: outcome.results.tables.reduce((n, t) => n + t.fetched, 0), peakRssMb: peakRssMb() };
+    return { seconds, cmdbRows: cmdb?.fetched ?? 0, cmdbSeconds: (cmdb?.durationMs ?? 0) / 1000, rows: outcome.results.tables.reduce((n, t) => n + t.fetched, 0), peakRssMb: peakRssMb(), peak };
   },
 });

@@ -1,6 +1,6 @@
-import { MAX_PAGE_SIZE, ServiceNowForbiddenError, ServiceNowRequestAbortedError, type TableClient } from '../client';
+import { MAX_PAGE_SIZE, ServiceNowForbiddenError, ServiceNowRequestAbortedError, type Page, type TableClient, type TableRecord } from '../client';
 import type { CompanionStore } from '../store';
-import { CATALOG_SOURCE_TABLES, type CatalogPage, type CatalogSourceTable } from '../store/catalog-store';
+import { CATALOG_SOURCE_TABLES, type CatalogPage, type CatalogRecordOf, type CatalogSourceTable } from '../store/catalog-store';
 import {
   CatalogAccessError,
   CatalogConnectionNotFoundError,
@@ -210,6 +210,15 @@ function classify(err: unknown, table: CatalogSourceTable, role: string, signal:
   return new CatalogTableFailedError(table, err);
 }
 
+function toRecords(source: SourceTable<CatalogSourceTable>, page: Page<TableRecord>) {
+  const records: CatalogRecordOf[CatalogSourceTable][] = [];
+  for (const raw of page.records) {
+    const record = source.toRecord(raw);
+    if (record.sysId !== '') records.push(record);
+  }
+  return { records, fetched: page.records.length, totalCount: page.totalCount ?? null };
+}
+
 async function importTable(run: TableRun, source: SourceTable<CatalogSourceTable>, result: CatalogTableResult): Promise<void> {
   const { table } = source;
   const full = run.mode === 'full';
@@ -240,19 +249,25 @@ async function importTable(run: TableRun, source: SourceTable<CatalogSourceTable
   // so a page costs the slower of the two, not their sum. At most two pages are held at once.
   let pending = fetchPage(position, true);
   for (let first = true; ; first = false) {
-    const page = await pending;
+    // The answer's raw records are not referenced past this point: they die young, before the
+    // page is stored, instead of being promoted with it.
+    const { records, fetched, totalCount } = toRecords(source, await pending);
     if (first) {
-      total = page.totalCount ?? null;
+      total = totalCount;
       await run.emit({ type: 'table-started', table, mode: run.mode, since, total });
     }
-    const records = page.records.map((r) => source.toRecord(r)).filter((r) => r.sysId !== '');
     const next = nextPosition(position, records, run.pageSize);
     if (next) {
       pending = fetchPage(next, false);
       // Awaited on the next turn; until then a failure must not count as unhandled.
       pending.catch(() => undefined);
+      // The request reaches the socket after a chain of promise steps (token, retry policy), and
+      // storing is synchronous SQLite work whose steps interleave with them: one turn of the event
+      // loop runs them all first, so the request is on the wire (and the instance works on it)
+      // before the store blocks the thread, rather than part-way through or after it.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    result.fetched += page.records.length;
+    result.fetched += fetched;
     if (records.length > 0) {
       const stored = await run.catalog.storePage({
         connectionId: run.connectionId,

@@ -2,7 +2,7 @@
 // service, user, group, membership), which exist only for this store's chunked upserts and paging
 // queries below; the store and the mappings it reads change together.
 
-import { type Kysely, type Selectable, type Transaction } from 'kysely';
+import { type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type {
   CatalogCi,
   CatalogGroup,
@@ -50,10 +50,42 @@ interface Mapping<T extends CatalogSourceTable, Row extends CatalogRowColumns> {
   fromRow(row: Selectable<Row>): StoredCatalogRecord<CatalogRecordOf[T]>;
 }
 
-// Rows per INSERT: well under SQLite's 32766 and PostgreSQL's 65535 bound parameters.
-const ROWS_PER_STATEMENT = 400;
-// Values per IN (…) list.
-const IDS_PER_STATEMENT = 500;
+// Rows (or ids) per statement: the largest of a fixed set of sizes, a power of two, well under
+// SQLite's 32766 and PostgreSQL's 65535 bound parameters. See statementSizes.
+const LARGEST_STATEMENT = 256;
+
+/**
+ * How `count` rows are split into statements: as many of the largest size as fit, then the rest as
+ * a sum of smaller powers of two (500 = 256 + 128 + 64 + 32 + 16 + 4). So whatever sizes the pages
+ * come in (an incremental run writes only the changed rows of each page), a table's statements have
+ * at most nine shapes: each is built and compiled once, and SQLite prepares and keeps at most nine
+ * statements per table and kind, instead of one new (and large) statement per distinct size.
+ */
+export function statementSizes(count: number): number[] {
+  const sizes: number[] = [];
+  let left = count;
+  while (left >= LARGEST_STATEMENT) {
+    sizes.push(LARGEST_STATEMENT);
+    left -= LARGEST_STATEMENT;
+  }
+  for (let size = LARGEST_STATEMENT / 2; size >= 1; size /= 2) {
+    if (left >= size) {
+      sizes.push(size);
+      left -= size;
+    }
+  }
+  return sizes;
+}
+
+const SLOT = '\u0000catalog-slot\u0000';
+
+/** A statement built once for one shape: its SQL, and for each of its parameters the argument it takes. */
+interface CompiledShape {
+  sql: string;
+  query: CompiledQuery['query'];
+  /** Parameter k of the statement is argument slots[k]. */
+  slots: number[];
+}
 
 function lookupKey(text: string): string {
   return text.trim().toLowerCase();
@@ -193,12 +225,6 @@ const MAPPINGS: Readonly<Record<CatalogSourceTable, AnyMapping>> = {
 /** The same database seen without table types, for the statements shared by every catalog table. */
 type UntypedDatabase = Record<string, Record<string, unknown>>;
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 function maxText(a: string | null, b: string | null): string | null {
   if (a === null) return b;
   if (b === null) return a;
@@ -213,7 +239,17 @@ interface StoredVersionRow {
 }
 
 export class KyselyCatalogStore implements CatalogStore {
+  /** Page statements compiled once per shape (kind, table, size): at most 3 × 5 × 9 of them. */
+  private readonly shapes = new Map<string, CompiledShape>();
+  /** Each catalog table's columns in the order its upserts bind them. */
+  private readonly columnsOf = new Map<RowTable, readonly string[]>();
+
   constructor(private readonly db: Kysely<CompanionDatabase>) {}
+
+  /** How many page statements are compiled and kept (bounded whatever the pages' sizes). */
+  get compiledShapeCount(): number {
+    return this.shapes.size;
+  }
 
   async takeImportLease(connectionId: string, holder: CatalogImportHolder, at: Date, until: Date): Promise<CatalogImportLeaseResult> {
     const row = { owner: holder.owner, host: holder.host, pid: holder.pid, since: at.toISOString(), until: until.toISOString() };
@@ -304,10 +340,7 @@ export class KyselyCatalogStore implements CatalogStore {
       }
 
       await this.upsert(trx, mapping.table, writes);
-      const untyped = trx as unknown as Transaction<UntypedDatabase>;
-      for (const ids of chunks(seenOnly, IDS_PER_STATEMENT)) {
-        await untyped.updateTable(mapping.table).set({ seen_at: at }).where('connection_id', '=', connectionId).where('sys_id', 'in', ids).execute();
-      }
+      await this.markSeen(trx, mapping.table, connectionId, seenOnly, at);
 
       const cursorRow = await trx
         .selectFrom('catalog_cursors')
@@ -531,32 +564,97 @@ export class KyselyCatalogStore implements CatalogStore {
     connectionId: string,
     sysIds: readonly string[],
   ): Promise<Map<string, StoredVersionRow>> {
-    const untyped = trx as unknown as Transaction<UntypedDatabase>;
     const found = new Map<string, StoredVersionRow>();
-    for (const ids of chunks([...new Set(sysIds)], IDS_PER_STATEMENT)) {
-      const rows = (await untyped
-        .selectFrom(table)
-        .select(['sys_id', 'sys_updated_on', 'sys_mod_count', 'deleted_at'])
-        .where('connection_id', '=', connectionId)
-        .where('sys_id', 'in', ids)
-        .execute()) as unknown as StoredVersionRow[];
-      for (const row of rows) found.set(row.sys_id, row);
+    const ids = [...new Set(sysIds)];
+    let offset = 0;
+    for (const size of statementSizes(ids.length)) {
+      const shape = this.shape(`versions:${table}:${size}`, () => {
+        const untyped = this.db as unknown as Kysely<UntypedDatabase>;
+        return untyped
+          .selectFrom(table)
+          .select(['sys_id', 'sys_updated_on', 'sys_mod_count', 'deleted_at'])
+          .where('connection_id', '=', slot(0))
+          .where('sys_id', 'in', Array.from({ length: size }, (_, i) => slot(i + 1)));
+      });
+      const args: unknown[] = [connectionId];
+      for (let i = 0; i < size; i++) args.push(ids[offset + i]);
+      offset += size;
+      const result = await run<StoredVersionRow>(trx, shape, args);
+      for (const row of result.rows) found.set(row.sys_id, row);
     }
     return found;
   }
 
   private async upsert(trx: Transaction<CompanionDatabase>, table: RowTable, rows: readonly Record<string, unknown>[]): Promise<void> {
     if (rows.length === 0) return;
-    const untyped = trx as unknown as Transaction<UntypedDatabase>;
-    const updatable = Object.keys(rows[0]!).filter((c) => c !== 'connection_id' && c !== 'sys_id');
-    for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
-      await untyped
-        .insertInto(table)
-        .values(chunk)
-        .onConflict((oc) =>
-          oc.columns(['connection_id', 'sys_id']).doUpdateSet((eb) => Object.fromEntries(updatable.map((c) => [c, eb.ref(`excluded.${c}`)]))),
-        )
-        .execute();
+    let columns = this.columnsOf.get(table);
+    if (!columns) {
+      columns = Object.keys(rows[0]!);
+      this.columnsOf.set(table, columns);
+    }
+    const width = columns.length;
+    let offset = 0;
+    for (const size of statementSizes(rows.length)) {
+      const shape = this.shape(`upsert:${table}:${size}`, () => {
+        const untyped = this.db as unknown as Kysely<UntypedDatabase>;
+        const updatable = columns.filter((c) => c !== 'connection_id' && c !== 'sys_id');
+        const placeholders = Array.from({ length: size }, (_, r) => Object.fromEntries(columns.map((c, k) => [c, slot(r * width + k)])));
+        return untyped
+          .insertInto(table)
+          .values(placeholders)
+          .onConflict((oc) =>
+            oc.columns(['connection_id', 'sys_id']).doUpdateSet((eb) => Object.fromEntries(updatable.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+          );
+      });
+      const args: unknown[] = new Array(size * width);
+      for (let r = 0; r < size; r++) {
+        const row = rows[offset + r]!;
+        for (let k = 0; k < width; k++) args[r * width + k] = row[columns[k]!];
+      }
+      offset += size;
+      await run(trx, shape, args);
     }
   }
+
+  private async markSeen(trx: Transaction<CompanionDatabase>, table: RowTable, connectionId: string, sysIds: readonly string[], at: string): Promise<void> {
+    let offset = 0;
+    for (const size of statementSizes(sysIds.length)) {
+      const shape = this.shape(`seen:${table}:${size}`, () => {
+        const untyped = this.db as unknown as Kysely<UntypedDatabase>;
+        return untyped
+          .updateTable(table)
+          .set({ seen_at: slot(0) })
+          .where('connection_id', '=', slot(1))
+          .where('sys_id', 'in', Array.from({ length: size }, (_, i) => slot(i + 2)));
+      });
+      await run(trx, shape, [at, connectionId, ...sysIds.slice(offset, offset + size)]);
+      offset += size;
+    }
+  }
+
+  /** The statement of this shape, built and compiled on first use. */
+  private shape(key: string, build: () => { compile(): CompiledQuery }): CompiledShape {
+    let shape = this.shapes.get(key);
+    if (!shape) {
+      const compiled = build().compile();
+      const slots = compiled.parameters.map((value) => {
+        // Every value of a shape is a slot: a parameter that is not one (kysely turned it into
+        // something else) would bind the same value on every call.
+        if (typeof value !== 'string' || !value.startsWith(SLOT)) throw new Error(`catalog statement ${key}: parameter ${String(value)} is not a slot`);
+        return Number(value.slice(SLOT.length));
+      });
+      shape = { sql: compiled.sql, query: compiled.query, slots };
+      this.shapes.set(key, shape);
+    }
+    return shape;
+  }
+}
+
+function slot(index: number): string {
+  return `${SLOT}${index}`;
+}
+
+async function run<R>(trx: Transaction<CompanionDatabase>, shape: CompiledShape, args: readonly unknown[]) {
+  const parameters = shape.slots.map((i) => args[i]);
+  return trx.executeQuery<R>({ sql: shape.sql, query: shape.query, parameters, queryId: { queryId: '' } } as unknown as CompiledQuery<R>);
 }

@@ -2,6 +2,7 @@ import { CatalogImportBusyError, CatalogImportLeaseLostError, withImportLease } 
 import { Secret } from '../../../../src/companion/store';
 import type { CatalogCi, CatalogStore, CatalogUser } from '../../../../src/companion/store/catalog-store';
 import { tempDataDir } from '../../../helpers/command-io';
+import { KyselyCatalogStore, statementSizes } from '../../../../src/companion/store/kysely-catalog-store';
 import { openTestStore, STORE_BACKENDS, type TestStore } from '../../../helpers/store-backends';
 
 /** The catalog store over a real SQLite file and a real PostgreSQL database. */
@@ -107,6 +108,29 @@ describe.each(STORE_BACKENDS)('on %s', (backend) => {
       expect(await storeUsers(many)).toMatchObject({ inserted: 1234 });
       expect(await storeUsers(many, { markSeen: true })).toMatchObject({ inserted: 0, unchanged: 1234 });
       expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: 1234, deleted: 0 });
+    });
+
+    it('keeps a bounded set of page statements whatever the pages\' sizes (memory does not grow with the catalog)', async () => {
+      expect(catalog).toBeInstanceOf(KyselyCatalogStore);
+      const kysely = catalog as KyselyCatalogStore;
+      // Pages of ragged sizes, as an incremental run writes them (only the changed rows), each then
+      // stored again as unchanged and marked seen: the three kinds of statement. 511 needs every size.
+      let next = 1;
+      const pageOf = (size: number) => Array.from({ length: size }, () => user(next++));
+      for (const size of [511, 3, 300]) {
+        const page = pageOf(size);
+        expect(await storeUsers(page)).toMatchObject({ inserted: size });
+        expect(await storeUsers(page, { markSeen: true })).toMatchObject({ unchanged: size });
+      }
+      // One statement per kind and size of the fixed set of nine.
+      expect(kysely.compiledShapeCount).toBe(3 * 9);
+      for (const size of [2, 77, 130, 259, 444, 599]) {
+        const page = pageOf(size);
+        await storeUsers(page);
+        await storeUsers(page, { markSeen: true });
+      }
+      expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: next - 1 });
+      expect(kysely.compiledShapeCount).toBe(3 * 9);
     });
 
     it('stores all of a page or nothing, cursor included', async () => {
@@ -274,5 +298,18 @@ describe.each(STORE_BACKENDS)('on %s', (backend) => {
     expect(await store.deleteConnection('acme')).toBe(true);
     const counts = await Promise.all(['catalog_users', 'catalog_cursors'].map(async (t) => Number((await store.query(`SELECT count(*) AS n FROM ${t}`))[0]!.n)));
     expect(counts).toEqual([0, 0]);
+  });
+});
+
+describe('statementSizes', () => {
+  it('splits any count into statements of at most nine sizes (256 and the powers of two below), adding up to the count', () => {
+    const seen = new Set<number>();
+    for (let count = 0; count <= 3000; count++) {
+      const sizes = statementSizes(count);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(count);
+      for (const size of sizes) seen.add(size);
+    }
+    expect([...seen].sort((a, b) => a - b)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256]);
+    expect(statementSizes(500)).toEqual([256, 128, 64, 32, 16, 4]);
   });
 });
