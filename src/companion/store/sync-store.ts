@@ -186,7 +186,7 @@ export interface LinkChanges {
 // ── Inbound events ────────────────────────────────────────────────────────────
 
 export type InboundSource = 'push' | 'poll';
-export type InboundEventType = 'incident.created' | 'incident.updated' | 'incident.deleted' | 'incident.journal';
+export type InboundEventType = 'incident.created' | 'incident.updated' | 'incident.deleted' | 'incident.journal' | 'incident.attachment';
 export type InboundState = 'pending' | 'processing' | 'done' | 'failed';
 
 export interface NewInboundEvent {

@@ -176,6 +176,7 @@ const TYPE_RANK: Record<InboundEventType, number> = {
   'incident.created': 0,
   'incident.updated': 1,
   'incident.journal': 2,
+  'incident.attachment': 2,
   'incident.deleted': 3,
 };
 
