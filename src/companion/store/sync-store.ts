@@ -12,6 +12,7 @@
  * Times go in as Date values (the caller's clock) and are stored as ISO 8601 text in UTC.
  */
 import type { FollowUpRepository, FollowUpStatus } from './follow-up-store';
+import type { AttachmentRepository } from './attachment-store';
 
 export const INCIDENT_STATUSES = ['triage', 'investigating', 'fixing', 'monitoring', 'resolved', 'closed', 'declined'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -475,6 +476,7 @@ export interface PauseRepository {
 export interface SyncRepositories {
   readonly incidents: IncidentRepository;
   readonly followUps: FollowUpRepository;
+  readonly attachments: AttachmentRepository;
   readonly inbound: InboundEventRepository;
   readonly outbound: OutboundQueueRepository;
   readonly cursors: PollCursorRepository;

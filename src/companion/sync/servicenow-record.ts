@@ -65,6 +65,16 @@ export interface JournalEntryChange {
   createdAt: string;
 }
 
+/** A file attached to the incident (metadata only: the bytes are fetched when it is applied). */
+export interface AttachmentChange {
+  sysId: string;
+  fileName: string;
+  sizeBytes: number;
+  author: string;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
 /** One change from ServiceNow, normalized: what the inbound events table holds and the apply path reads. */
 export interface InboundChange {
   type: InboundEventType;
@@ -75,6 +85,7 @@ export interface InboundChange {
   changedFields: string[] | null;
   record: ServiceNowVersion;
   journal?: JournalEntryChange;
+  attachment?: AttachmentChange;
 }
 
 /** ServiceNow's `YYYY-MM-DD HH:MM:SS` (UTC) as ISO 8601; '' stays ''. */
@@ -161,6 +172,15 @@ export function changeFromPush(event: PushEventBody): InboundChange {
       value: event.journal.value,
       author: event.journal.author,
       createdAt: event.journal.created_on || event.occurred_at,
+    };
+  }
+  if (event.attachment) {
+    change.attachment = {
+      sysId: event.attachment.sys_id,
+      fileName: event.attachment.file_name,
+      sizeBytes: event.attachment.size_bytes,
+      author: event.attachment.author,
+      createdAt: event.attachment.created_on || event.occurred_at,
     };
   }
   return change;
