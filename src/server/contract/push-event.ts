@@ -10,7 +10,7 @@
 /**
  * The envelope's version. It changes only for a change an older receiver cannot take safely (a
  * field renamed, removed or given another meaning). A new event type with its own optional part
- * (incident.attachment in 1.2.0) keeps it: a receiver built before the type acknowledges and drops
+ * (incident.attachment) keeps it: a receiver built before the type acknowledges and drops
  * a signed version-1 push of a type it does not know (the companion's parsePushBody), while a
  * version-2 envelope would be refused by every such receiver and retried by the app until dead.
  */
