@@ -311,7 +311,7 @@ export interface RetryOptions {
 
 // ── Polling cursors ───────────────────────────────────────────────────────────
 
-export type PollSource = 'incident' | 'journal';
+export type PollSource = 'incident' | 'journal' | 'attachment';
 
 export interface PollCursor {
   connectionId: string;
