@@ -3,6 +3,7 @@ import { BusinessRule } from '@servicenow/sdk/core';
 import { queueIncidentChange } from '../../src/server/business-rules/queue-incident-change';
 import { queueIncidentDeletion } from '../../src/server/business-rules/queue-incident-deletion';
 import { queueJournalEntry } from '../../src/server/business-rules/queue-journal-entry';
+import { queueAttachment } from '../../src/server/business-rules/queue-attachment';
 
 // Incident changes become outbox events in the same transaction as the change, so none is lost.
 // Each rule filters in its record before any code runs: the condition skips them all while pushes
@@ -53,4 +54,18 @@ BusinessRule({
   order: 1000,
   active: true,
   script: queueJournalEntry,
+});
+
+BusinessRule({
+  $id: Now.ID['br-queue-incident-attachment'],
+  name: 'Queue incident attachment for incident.io',
+  description: 'After a file is attached to an incident, queue an incident.attachment push (metadata only: the receiver fetches the bytes).',
+  table: 'sys_attachment',
+  when: 'after',
+  action: ['insert'],
+  filterCondition: 'table_name=incident',
+  condition: PUSHES_ENABLED,
+  order: 1000,
+  active: true,
+  script: queueAttachment,
 });

@@ -258,6 +258,10 @@ declare global {
                         table: 'sys_script'
                         id: '3d0608aef3bc4870b9bcfa87f80c2006'
                     }
+                    'br-queue-incident-attachment': {
+                        table: 'sys_script'
+                        id: '5c59aeab33e2443d89b3060113aa0ef3'
+                    }
                     'br-queue-incident-change': {
                         table: 'sys_script'
                         id: 'e99dc61c49fb44f68d687f214eaf0c4b'
@@ -389,6 +393,10 @@ declare global {
                     'src_server_business-rules_deliver-outbox-event_ts': {
                         table: 'sys_module'
                         id: 'fe79b37702344ac4ba8ee999ea960522'
+                    }
+                    'src_server_business-rules_queue-attachment_ts': {
+                        table: 'sys_module'
+                        id: '31fcc74bba874ad5a3c88089e9704301'
                     }
                     'src_server_business-rules_queue-incident-change_ts': {
                         table: 'sys_module'

@@ -6,6 +6,7 @@ import {
   PUSH_LIMITS,
   SCHEMA_VERSION,
   SYNCED_FIELDS,
+  type AttachmentInfo,
   type IncidentSnapshot,
   type JournalEntry,
   type PushEvent,
@@ -65,6 +66,15 @@ const journalFields = {
   created_on: ref('optionalTimestamp'),
 } satisfies PropertiesOf<JournalEntry>;
 
+const attachmentFields = {
+  sys_id: ref('sysId'),
+  file_name: ref('name'),
+  content_type: { description: 'As the uploader declared it: receivers check the bytes.', ...ref('name') },
+  size_bytes: { description: 'The file size in bytes.', type: 'integer', minimum: 0, maximum: PUSH_LIMITS.modCount },
+  author: { description: 'user_name of who attached it', ...ref('name') },
+  created_on: ref('optionalTimestamp'),
+} satisfies PropertiesOf<AttachmentInfo>;
+
 const eventFields = {
   schema_version: { const: SCHEMA_VERSION },
   event_id: {
@@ -86,7 +96,7 @@ const eventFields = {
     maximum: PUSH_LIMITS.modCount,
   },
   changed_fields: {
-    description: 'Synced fields that changed (on creation: those with a value); empty for journal and deletion events.',
+    description: 'Synced fields that changed (on creation: those with a value); empty for journal, attachment and deletion events.',
     type: 'array',
     uniqueItems: true,
     maxItems: SYNCED_FIELDS.length,
@@ -94,6 +104,7 @@ const eventFields = {
   },
   incident: ref('incident'),
   journal: ref('journal'),
+  attachment: ref('attachment'),
 } satisfies PropertiesOf<PushEvent>;
 
 export const pushEventSchema = {
@@ -109,13 +120,18 @@ export const pushEventSchema = {
   allOf: [
     {
       if: { required: ['type'], properties: { type: { const: PING_EVENT_TYPE } } },
-      then: { properties: { sequence: false, changed_fields: false, incident: false, journal: false } },
+      then: { properties: { sequence: false, changed_fields: false, incident: false, journal: false, attachment: false } },
       else: { required: required<PushEvent>('sequence', 'changed_fields', 'incident') },
     },
     {
       if: { required: ['type'], properties: { type: { const: 'incident.journal' } } },
       then: { required: ['journal'] },
       else: { not: { required: ['journal'] } },
+    },
+    {
+      if: { required: ['type'], properties: { type: { const: 'incident.attachment' } } },
+      then: { required: ['attachment'] },
+      else: { not: { required: ['attachment'] } },
     },
   ],
   $defs: {
@@ -151,6 +167,13 @@ export const pushEventSchema = {
       additionalProperties: false,
       required: Object.keys(journalFields),
       properties: journalFields,
+    },
+    attachment: {
+      description: 'A file attached to the incident (sys_attachment), metadata only: receivers fetch the bytes with the Attachment API.',
+      type: 'object',
+      additionalProperties: false,
+      required: Object.keys(attachmentFields),
+      properties: attachmentFields,
     },
   },
 };

@@ -15,6 +15,7 @@ const SCOPE = 'x_incident_io';
 const PLATFORM_FOOTPRINT = [
   'business rule on incident: Queue incident change for incident.io',
   'business rule on incident: Queue incident deletion for incident.io',
+  'business rule on sys_attachment: Queue incident attachment for incident.io',
   'business rule on sys_journal_field: Queue incident journal entry for incident.io',
   'record ACL on task: create',
   'record ACL on task: read',

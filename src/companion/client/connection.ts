@@ -94,6 +94,12 @@ export interface ServiceNowResponse {
   requestId?: string;
 }
 
+/** The answer to download(): the bytes read, and whether the file went on past the limit. */
+export interface DownloadResponse extends ServiceNowResponse {
+  body: Buffer;
+  truncated: boolean;
+}
+
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_CONNECTIONS = 8;
@@ -114,6 +120,8 @@ interface PreparedCall {
   timeoutMs: number;
   signal?: AbortSignal;
   errorOf: (target: RequestTarget, raw: RawResponse) => ServiceNowHttpError;
+  /** A download: the body as bytes, read up to this many. */
+  maxBodyBytes?: number;
 }
 
 function checkedPath(path: string): string {
@@ -202,6 +210,27 @@ export class ServiceNowConnection {
   }
 
   /**
+   * Downloads a file (GET, retried like any GET) as bytes, reading at most maxBytes of it: past them
+   * the stream is closed and `truncated` is true, so a file larger than the caller allows is never
+   * read in full.
+   */
+  async download(request: CallOptions & { path: string; query?: QueryParameters; maxBytes: number }): Promise<DownloadResponse> {
+    const response = await this.execute({
+      method: 'GET',
+      path: checkedPath(request.path),
+      search: searchOf(request.query),
+      headers: { accept: '*/*', 'user-agent': this.userAgent },
+      retrySafe: true,
+      authenticate: true,
+      timeoutMs: request.timeoutMs ?? this.requestTimeoutMs,
+      errorOf: (target, raw) => httpErrorOf(target, raw, this.runtime.now()),
+      maxBodyBytes: Math.max(0, request.maxBytes),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    return response as DownloadResponse;
+  }
+
+  /**
    * Checks the credentials now: for OAuth, obtains a token (throwing OAuthError if refused).
    * Basic credentials are only checked by a call.
    */
@@ -272,6 +301,7 @@ export class ServiceNowConnection {
           ...(call.body !== undefined ? { body: call.body } : {}),
           timeoutMs: call.timeoutMs,
           ...(call.signal ? { signal: call.signal } : {}),
+          ...(call.maxBodyBytes !== undefined ? { maxBodyBytes: call.maxBodyBytes } : {}),
           attempt,
         });
       } catch (err) {
@@ -286,6 +316,11 @@ export class ServiceNowConnection {
         throw err;
       }
 
+      if (raw.status >= 200 && raw.status < 300 && raw.bodyBytes) {
+        const requestId = requestIdOf(raw.headers);
+        const download: DownloadResponse = { status: raw.status, headers: raw.headers, body: raw.bodyBytes, truncated: raw.truncated === true, ...(requestId ? { requestId } : {}) };
+        return download;
+      }
       if (raw.status >= 200 && raw.status < 300) {
         const body = successBodyOf(target, raw);
         const requestId = requestIdOf(raw.headers);

@@ -65,6 +65,11 @@ export interface Exchange {
   timeoutMs: number;
   signal?: AbortSignal;
   attempt: number;
+  /**
+   * Read the body as bytes, and stop reading (closing the stream) past this many: a file download,
+   * whose size limit is the caller's, not the connection's maxResponseBytes.
+   */
+  maxBodyBytes?: number;
 }
 
 export interface RawResponse {
@@ -72,6 +77,9 @@ export interface RawResponse {
   /** Lower-case names; repeated headers joined with ", ". */
   headers: Record<string, string>;
   bodyText: string;
+  /** With maxBodyBytes: the bytes read (at most maxBodyBytes), and whether the body went on past them. */
+  bodyBytes?: Buffer;
+  truncated?: boolean;
 }
 
 const SYS_ID_SEGMENT = /\/[0-9a-f]{32}(?=\/|$)/gi;
@@ -134,6 +142,22 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat;
 }
 
+/** Reads at most `limit` bytes of a body; past them it stops reading and closes the stream. */
+async function readBytes(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size + chunk.length > limit) {
+      chunks.push(chunk.subarray(0, limit - size));
+      body.destroy();
+      return { bytes: Buffer.concat(chunks), truncated: true };
+    }
+    size += chunk.length;
+    chunks.push(chunk);
+  }
+  return { bytes: Buffer.concat(chunks), truncated: false };
+}
+
 export class HttpTransport {
   private readonly pool: Pool;
   private closed = false;
@@ -174,12 +198,20 @@ export class HttpTransport {
         headersTimeout: exchange.timeoutMs,
         bodyTimeout: exchange.timeoutMs,
       });
-      const bodyText = await this.readBody(response.body, target);
-      const raw: RawResponse = {
-        status: response.statusCode,
-        headers: flattenHeaders(response.headers),
-        bodyText,
-      };
+      let raw: RawResponse;
+      if (exchange.maxBodyBytes !== undefined) {
+        const read = await readBytes(response.body, exchange.maxBodyBytes);
+        raw = {
+          status: response.statusCode,
+          headers: flattenHeaders(response.headers),
+          bodyText: response.statusCode >= 300 ? read.bytes.toString('utf8') : '',
+          bodyBytes: read.bytes,
+          truncated: read.truncated,
+        };
+      } else {
+        const bodyText = await this.readBody(response.body, target);
+        raw = { status: response.statusCode, headers: flattenHeaders(response.headers), bodyText };
+      }
       this.report('onResponse', {
         method: exchange.method,
         path: exchange.path,

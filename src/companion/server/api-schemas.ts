@@ -98,6 +98,7 @@ export const DeclareQuery = z
   .strict();
 
 export const IncidentParams = z.object({ id: z.string().min(1).max(100) });
+export const AttachmentParams = z.object({ id: z.string().min(1).max(100), attachment_id: z.string().min(1).max(100) });
 
 /** Zod's issues as `{path, message}` pairs, for the `details` of a 400. */
 export function issuesOf(error: z.ZodError): Array<{ path: string; message: string }> {

@@ -1,5 +1,6 @@
 import { visibilityOf, type JournalVisibility, type TimelineUpdate } from '../store/sync-store';
 import type { IncidentDetails } from '../sync/incident-service';
+import type { IncidentAttachment } from '../store/attachment-store';
 
 /** The incident API's JSON (snake_case, times in ISO 8601 UTC). */
 
@@ -45,6 +46,65 @@ export interface TimelineUpdateView {
   visibility: JournalVisibility | null;
   occurred_at: string;
   created_at: string;
+  /** Kind `attachment`: the file attached in ServiceNow. */
+  attachment?: AttachmentView;
+}
+
+export interface AttachmentView {
+  id: string;
+  servicenow_sys_id: string;
+  file_name: string;
+  size_bytes: number;
+  author: string | null;
+  /** `stored` (served by url), `too_large`, `not_image` or `gone` (listed with the reason). */
+  status: string;
+  reason: string | null;
+  /** The recognised image type of a stored image, else null. */
+  content_type: string | null;
+  /** Where the companion serves the bytes (a stored image), else null. */
+  url: string | null;
+  /** The file in ServiceNow. */
+  servicenow_url: string;
+  occurred_at: string;
+}
+
+function sizeText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+export function attachmentView(incidentId: string, a: IncidentAttachment): AttachmentView {
+  return {
+    id: a.id,
+    servicenow_sys_id: a.attachmentSysId,
+    file_name: a.fileName,
+    size_bytes: a.sizeBytes,
+    author: a.author,
+    status: a.status,
+    reason: a.reason,
+    content_type: a.contentType,
+    url: a.status === 'stored' ? `/api/incidents/${encodeURIComponent(incidentId)}/attachments/${encodeURIComponent(a.id)}` : null,
+    servicenow_url: a.link,
+    occurred_at: a.occurredAt.toISOString(),
+  };
+}
+
+/** An attachment as a timeline entry: file name, size, author and time, and why it is only listed. */
+function attachmentUpdateView(incidentId: string, a: IncidentAttachment): TimelineUpdateView {
+  const name = a.fileName || a.attachmentSysId;
+  return {
+    id: a.id,
+    source: 'servicenow',
+    kind: 'attachment',
+    author: a.author,
+    message: `Attached ${name} (${sizeText(a.sizeBytes)})${a.reason ? `: ${a.reason}` : ''}`,
+    servicenow_journal_sys_id: null,
+    visibility: null,
+    occurred_at: a.occurredAt.toISOString(),
+    created_at: a.createdAt.toISOString(),
+    attachment: attachmentView(incidentId, a),
+  };
 }
 
 export function updateView(update: TimelineUpdate): TimelineUpdateView {
@@ -89,6 +149,10 @@ export function incidentView(details: IncidentDetails): IncidentView {
       : null,
     sync: { pending_writes: details.pendingWrites, failed_writes: details.deadWrites },
   };
-  if (details.updates) view.updates = details.updates.map(updateView);
+  if (details.updates) {
+    const entries = [...details.updates.map(updateView), ...(details.attachments ?? []).map((a) => attachmentUpdateView(incident.id, a))];
+    // Stable: updates keep their stored order; an attachment goes after the entries not later than it.
+    view.updates = details.attachments?.length ? entries.map((e, i) => [e, i] as const).sort(([a, i], [b, j]) => a.occurred_at.localeCompare(b.occurred_at) || i - j).map(([e]) => e) : entries;
+  }
   return view;
 }

@@ -12,6 +12,8 @@ import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend'
 import { StoredDataError } from './errors';
 import type { FollowUpRepository } from './follow-up-store';
 import { KyselyFollowUpRepository } from './kysely-follow-up-repository';
+import type { AttachmentRepository } from './attachment-store';
+import { KyselyAttachmentRepository } from './kysely-attachment-repository';
 import { PreparedQuery } from './prepared-query';
 import { MAX_SENDS_PER_CONNECTION } from './sync-store';
 import type { CompanionDatabase } from './schema';
@@ -1134,6 +1136,7 @@ class KyselyPauseRepository implements PauseRepository {
 class KyselySyncRepositories implements SyncRepositories {
   readonly incidents: IncidentRepository;
   readonly followUps: FollowUpRepository;
+  readonly attachments: AttachmentRepository;
   readonly inbound: InboundEventRepository;
   readonly outbound: OutboundQueueRepository;
   readonly cursors: PollCursorRepository;
@@ -1143,6 +1146,7 @@ class KyselySyncRepositories implements SyncRepositories {
   constructor(db: Db, backend: StoreBackend) {
     this.incidents = new KyselyIncidentRepository(db);
     this.followUps = new KyselyFollowUpRepository(db);
+    this.attachments = new KyselyAttachmentRepository(db);
     this.inbound = new KyselyInboundRepository(db, backend);
     this.outbound = new KyselyOutboundRepository(db, backend);
     this.cursors = new KyselyPollCursorRepository(db);

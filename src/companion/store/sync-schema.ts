@@ -116,7 +116,7 @@ export interface SyncOutboundOpsTable {
 
 export interface SyncPollCursorsTable {
   connection_id: string;
-  source: 'incident' | 'journal';
+  source: 'incident' | 'journal' | 'attachment';
   cursor: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
@@ -165,6 +165,24 @@ export interface SyncFollowUpsTable {
   updated_at: string;
 }
 
+export interface SyncAttachmentsTable {
+  id: string;
+  incident_id: string;
+  attachment_sys_id: string;
+  file_name: string;
+  declared_type: string;
+  content_type: string | null;
+  /** bigint: pg returns it as a string. */
+  size_bytes: number | string;
+  author: string | null;
+  status: string;
+  reason: string | null;
+  link: string;
+  data: Buffer | null;
+  occurred_at: string;
+  created_at: string;
+}
+
 export interface SyncCountersTable {
   name: string;
   value: number;
@@ -181,4 +199,5 @@ export interface SyncDatabase {
   sync_owners: SyncOwnersTable;
   sync_connection_pauses: SyncConnectionPausesTable;
   sync_follow_ups: SyncFollowUpsTable;
+  sync_attachments: SyncAttachmentsTable;
 }

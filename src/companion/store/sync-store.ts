@@ -12,6 +12,7 @@
  * Times go in as Date values (the caller's clock) and are stored as ISO 8601 text in UTC.
  */
 import type { FollowUpRepository, FollowUpStatus } from './follow-up-store';
+import type { AttachmentRepository } from './attachment-store';
 
 export const INCIDENT_STATUSES = ['triage', 'investigating', 'fixing', 'monitoring', 'resolved', 'closed', 'declined'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -186,7 +187,7 @@ export interface LinkChanges {
 // ── Inbound events ────────────────────────────────────────────────────────────
 
 export type InboundSource = 'push' | 'poll';
-export type InboundEventType = 'incident.created' | 'incident.updated' | 'incident.deleted' | 'incident.journal';
+export type InboundEventType = 'incident.created' | 'incident.updated' | 'incident.deleted' | 'incident.journal' | 'incident.attachment';
 export type InboundState = 'pending' | 'processing' | 'done' | 'failed';
 
 export interface NewInboundEvent {
@@ -310,7 +311,7 @@ export interface RetryOptions {
 
 // ── Polling cursors ───────────────────────────────────────────────────────────
 
-export type PollSource = 'incident' | 'journal';
+export type PollSource = 'incident' | 'journal' | 'attachment';
 
 export interface PollCursor {
   connectionId: string;
@@ -475,6 +476,7 @@ export interface PauseRepository {
 export interface SyncRepositories {
   readonly incidents: IncidentRepository;
   readonly followUps: FollowUpRepository;
+  readonly attachments: AttachmentRepository;
   readonly inbound: InboundEventRepository;
   readonly outbound: OutboundQueueRepository;
   readonly cursors: PollCursorRepository;

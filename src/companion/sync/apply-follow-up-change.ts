@@ -18,7 +18,7 @@ export async function applyFollowUpChange(
   input: { followUp: FollowUp; change: InboundChange; mapping: FollowUpMapping; byIntegrationUser: boolean; now: Date },
 ): Promise<'applied' | 'stale' | 'no_change' | 'own_write' | 'unlinked'> {
   const { followUp, change, mapping, now } = input;
-  if (change.type === 'incident.journal') return 'unlinked';
+  if (change.type === 'incident.journal' || change.type === 'incident.attachment') return 'unlinked';
   const known = followUp.record;
   if (!known) return 'unlinked';
   if (change.type === 'incident.deleted') {

@@ -15,6 +15,7 @@ import { incidentValuesFrom } from './inbound-decision';
 import { shouldDeclare, type SyncMapping } from './mapping';
 import type { SyncMetrics } from './metrics';
 import { TRACKED_FIELDS, type InboundChange } from './servicenow-record';
+import { fetchAttachment, type FetchedAttachment } from './attachment-fetch';
 import { StoredDataError } from '../store/errors';
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
@@ -31,6 +32,9 @@ export function inboundChangeOf(event: Pick<StoredInboundEvent, 'id' | 'payload'
   if (!record || typeof record !== 'object' || !record.snapshot || typeof record.snapshot !== 'object') throw bad('record.snapshot is missing');
   if (change.type === 'incident.journal' && change.journal !== undefined && (change.journal === null || typeof change.journal !== 'object')) {
     throw bad('journal is not an object');
+  }
+  if (change.type === 'incident.attachment' && (!change.attachment || typeof change.attachment !== 'object' || typeof change.attachment.sysId !== 'string')) {
+    throw bad('attachment is missing');
   }
   return change as InboundChange;
 }
@@ -78,6 +82,8 @@ const CHANGING_OUTCOMES: ReadonlySet<InboundOutcome> = new Set(['applied', 'decl
 interface Prepared {
   /** For an unlinked record the mapping declares: its correlation_id (ours when incident.io created it). */
   correlationId: string | null;
+  /** An attachment of a linked incident not stored yet: what the Attachment API gave. */
+  attachment?: FetchedAttachment;
 }
 
 function sameUser(a: string, b: string): boolean {
@@ -158,6 +164,7 @@ export class InboundProcessor {
 
   /** What must be read from ServiceNow before the transaction (never inside it). */
   private async prepare(event: StoredInboundEvent, change: InboundChange, connection: Connection, signal: AbortSignal): Promise<Prepared> {
+    if (change.type === 'incident.attachment') return this.prepareAttachment(event, change, connection, signal);
     if (change.type !== 'incident.created' && change.type !== 'incident.updated') return { correlationId: null };
     // A follow-up's record is never declared as an incident.
     if (await this.deps.store.sync.followUps.getBySysId(event.connectionId, event.incidentSysId)) return { correlationId: null };
@@ -170,6 +177,22 @@ export class InboundProcessor {
     const { table } = this.deps.registry.client(connection);
     const record = await table.get('incident', event.incidentSysId, { fields: ['correlation_id'], signal });
     return { correlationId: typeof record.correlation_id === 'string' ? record.correlation_id : null };
+  }
+
+  /**
+   * Fetches a new attachment of a linked incident, outside the transaction. One already stored is
+   * not fetched again (a duplicate push, a retry after the commit); the unique (incident, file)
+   * index keeps a concurrent second fetch from storing it twice.
+   */
+  private async prepareAttachment(event: StoredInboundEvent, change: InboundChange, connection: Connection, signal: AbortSignal): Promise<Prepared> {
+    const attachment = change.attachment;
+    if (!attachment) return { correlationId: null };
+    const link = await this.deps.store.sync.incidents.getLinkBySysId(event.connectionId, event.incidentSysId);
+    if (!link || link.state === 'deleted') return { correlationId: null };
+    if (await this.deps.store.sync.attachments.has(link.incidentId, attachment.sysId)) return { correlationId: null };
+    const { http } = this.deps.registry.client(connection);
+    const fetched = await fetchAttachment(http, attachment.sysId, event.incidentSysId, this.deps.mapping.attachments.maxBytes, signal);
+    return { correlationId: null, attachment: fetched };
   }
 
   private async apply(
@@ -217,6 +240,31 @@ export class InboundProcessor {
         occurredAt: new Date(journal.createdAt || change.occurredAt),
         createdAt: now,
       });
+      return inserted ? 'applied' : 'duplicate';
+    }
+
+    if (change.type === 'incident.attachment') {
+      const attachment = change.attachment;
+      const fetched = prepared.attachment;
+      if (!attachment || !fetched) return 'duplicate';
+      const inserted = await tx.attachments.insert(
+        {
+          id: randomUUID(),
+          incidentId: incident.id,
+          attachmentSysId: attachment.sysId,
+          fileName: fetched.fileName || attachment.fileName,
+          declaredType: fetched.declaredType,
+          contentType: fetched.contentType,
+          sizeBytes: fetched.status === 'gone' ? attachment.sizeBytes : fetched.sizeBytes,
+          author: fetched.author ?? (attachment.author || null),
+          status: fetched.status,
+          reason: fetched.reason,
+          link: fetched.link,
+          occurredAt: new Date(fetched.createdAt || attachment.createdAt || change.occurredAt),
+          createdAt: now,
+        },
+        fetched.data,
+      );
       return inserted ? 'applied' : 'duplicate';
     }
 

@@ -14,6 +14,7 @@ import type {
   JournalVisibility,
 } from '../store/sync-store';
 import { DEFAULT_ATTRIBUTES, SYNCED_FIELDS } from '../store/sync-store';
+import type { IncidentAttachment } from '../store/attachment-store';
 import { canCoalesceInto, mergeFieldChanges, type FieldChanges } from './coalesce';
 import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, retryOnConflict, SyncApiError } from './errors';
@@ -42,6 +43,8 @@ export interface IncidentDetails {
   incident: StoredIncident;
   connection: Pick<Connection, 'name' | 'instanceUrl'> | null;
   link: IncidentLink | null;
+  /** Files attached in ServiceNow (with the updates). */
+  attachments?: IncidentAttachment[];
   /** Writes to ServiceNow not made yet, and writes ServiceNow refused (see the timeline). */
   pendingWrites: number;
   deadWrites: number;
@@ -249,8 +252,29 @@ export class IncidentService {
       pendingWrites: ops.filter(openState).length,
       deadWrites: ops.filter((op) => op.state === 'dead').length,
     };
-    if (options.withUpdates) details.updates = await this.sync.incidents.listUpdates(id);
+    if (options.withUpdates) {
+      details.updates = await this.sync.incidents.listUpdates(id);
+      details.attachments = await this.sync.attachments.listForIncident(id);
+    }
     return details;
+  }
+
+  /**
+   * A file attached to the incident in ServiceNow, with its bytes when they are served (a stored
+   * image); a 404 SyncApiError when the incident has no such file, and when it is listed only (the
+   * message says why: too large, not an image).
+   */
+  async getAttachment(idOrReference: string, attachmentId: string): Promise<{ attachment: IncidentAttachment; data: Buffer; contentType: string }> {
+    const incident = await this.find(this.sync, idOrReference);
+    const found = await this.sync.attachments.get(incident.id, attachmentId.trim());
+    if (!found) throw new SyncApiError(404, 'not_found', `Incident ${incident.reference} has no attachment ${JSON.stringify(attachmentId.slice(0, 80))}.`);
+    if (found.attachment.status !== 'stored' || !found.data || !found.attachment.contentType) {
+      throw new SyncApiError(404, 'attachment_not_served', `${found.attachment.fileName} is listed, not served: ${found.attachment.reason ?? 'its bytes were not kept'}. Open it in ServiceNow: ${found.attachment.link}`, {
+        status: found.attachment.status,
+        servicenow_url: found.attachment.link,
+      });
+    }
+    return { attachment: found.attachment, data: found.data, contentType: found.attachment.contentType };
   }
 
   /** Whether changes to this incident are written to ServiceNow (it has a connection, a ticket, and its record was not deleted). */

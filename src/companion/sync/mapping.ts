@@ -91,6 +91,11 @@ export const MappingSchema = z
     incidentUrl: z.string().regex(/^https?:\/\//, 'must start with http:// or https://').nullable(),
     /** Follow-ups: the table and parent field of their records, and the state mapping (follow-up-mapping.ts). */
     followUps: FollowUpMappingSchema,
+    /**
+     * Files attached to synced incidents in ServiceNow (attachment-fetch.ts): images up to maxBytes
+     * are fetched and served; larger files are listed with the reason and never read in full.
+     */
+    attachments: z.object({ maxBytes: z.number().int().positive().max(1024 * 1024 * 1024) }).strict(),
   })
   .strict();
 
@@ -151,6 +156,7 @@ export const DEFAULT_MAPPING: SyncMapping = {
   noMatchTemplate: null,
   incidentUrl: null,
   followUps: DEFAULT_FOLLOW_UP_MAPPING,
+  attachments: { maxBytes: 10 * 1024 * 1024 },
 };
 
 export class MappingError extends IncidentSnError {

@@ -46,3 +46,7 @@ export function polledRecordEventId(sysId: string, modCount: number): string {
 export function polledJournalEventId(journalSysId: string): string {
   return `poll:journal:${journalSysId}`;
 }
+
+export function polledAttachmentEventId(attachmentSysId: string): string {
+  return `poll:attachment:${attachmentSysId}`;
+}

@@ -6,7 +6,7 @@ import type { NewInboundEvent, PollSource } from '../store/sync-store';
 import type { ConnectionRegistry } from './connection-registry';
 import { shouldDeclare, type SyncMapping } from './mapping';
 import type { SyncMetrics } from './metrics';
-import { advanceCursor, pollLowerBound, polledJournalEventId, polledRecordEventId } from './poll-window';
+import { advanceCursor, pollLowerBound, polledAttachmentEventId, polledJournalEventId, polledRecordEventId } from './poll-window';
 import {
   diffSnapshots,
   glideToIso,
@@ -77,11 +77,11 @@ export class Poller {
     return polled;
   }
 
-  /** One run for one connection: incidents, then journal entries. */
+  /** One run for one connection: incidents, then journal entries, then attachments. */
   async pollConnection(connection: Connection, signal: AbortSignal): Promise<{ stored: number }> {
     const { table } = this.deps.registry.client(connection);
     let stored = 0;
-    for (const source of ['incident', 'journal'] as const) stored += await this.pollSource(connection, table, source, signal);
+    for (const source of ['incident', 'journal', 'attachment'] as const) stored += await this.pollSource(connection, table, source, signal);
     if (stored > 0) this.deps.onEvents();
     return { stored };
   }
@@ -107,7 +107,9 @@ export class Poller {
                 noCount: true,
                 signal,
               })
-            : await table.listPage('sys_journal_field', {
+            : source === 'attachment'
+              ? await this.attachmentPage(connection, lower, offset, signal)
+              : await table.listPage('sys_journal_field', {
                 query: encodedQuery()
                   .where('name', '=', 'incident')
                   .and('element', 'IN', [...JOURNAL_FIELDS])
@@ -123,7 +125,9 @@ export class Poller {
         const events =
           source === 'incident'
             ? await this.incidentEvents(connection, page.records, receivedAt)
-            : this.journalEvents(connection, page.records, receivedAt);
+            : source === 'attachment'
+              ? this.attachmentEvents(connection, page.records, receivedAt)
+              : this.journalEvents(connection, page.records, receivedAt);
         const stamps = page.records.map((r) => text(source === 'incident' ? r.sys_updated_on : r.sys_created_on));
         const next = advanceCursor(cursor, stamps);
         const storedNow = await store.sync.transaction(async (tx) => {
@@ -176,6 +180,56 @@ export class Poller {
         sequence: record.modCount,
         orderKey: orderKeyOf(type, record.modCount, receivedAt),
         occurredAt: new Date(record.updatedAt),
+        receivedAt,
+        payload: change,
+      });
+    }
+    return events;
+  }
+
+  /**
+   * One page of incident attachments created since `lower`, read with the Attachment API (whose
+   * access follows the incident's, as the service account's does), not the Table API.
+   */
+  private async attachmentPage(connection: Connection, lower: string, offset: number, signal: AbortSignal): Promise<{ records: TableRecord[]; nextOffset: number }> {
+    const { http } = this.deps.registry.client(connection);
+    const query = encodedQuery().where('table_name', '=', 'incident').and('sys_created_on', '>=', lower).orderBy('sys_created_on').build().toString();
+    const answer = await http.request({
+      method: 'GET',
+      path: '/api/now/attachment',
+      query: { sysparm_query: query, sysparm_limit: this.deps.pageSize, sysparm_offset: offset },
+      signal,
+    });
+    const records = ((answer.body as { result?: TableRecord[] } | undefined)?.result ?? []).filter((r) => r && typeof r === 'object');
+    return { records, nextOffset: offset + records.length };
+  }
+
+  private attachmentEvents(connection: Connection, rows: TableRecord[], receivedAt: Date): NewInboundEvent[] {
+    const events: NewInboundEvent[] = [];
+    for (const row of rows) {
+      const sysId = text(row.sys_id);
+      const incidentSysId = text(row.table_sys_id);
+      const author = text(row.sys_created_by);
+      if (!sysId || !incidentSysId || text(row.table_name) !== 'incident') continue;
+      if (sameUser(author, connection.integrationUser)) continue;
+      const createdAt = glideToIso(text(row.sys_created_on));
+      const change: InboundChange = {
+        type: 'incident.attachment',
+        sequence: JOURNAL_SEQUENCE,
+        occurredAt: createdAt,
+        changedFields: [],
+        record: { sysId: incidentSysId, number: '', modCount: 0, updatedAt: createdAt, updatedBy: author, active: true, correlationId: null, snapshot: {} },
+        attachment: { sysId, fileName: text(row.file_name), sizeBytes: Number.parseInt(text(row.size_bytes), 10) || 0, author, createdAt },
+      };
+      events.push({
+        connectionId: connection.id,
+        eventId: polledAttachmentEventId(sysId),
+        source: 'poll',
+        type: 'incident.attachment',
+        incidentSysId,
+        sequence: JOURNAL_SEQUENCE,
+        orderKey: orderKeyOf('incident.attachment', JOURNAL_SEQUENCE, receivedAt),
+        occurredAt: new Date(createdAt),
         receivedAt,
         payload: change,
       });

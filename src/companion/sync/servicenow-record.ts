@@ -65,6 +65,16 @@ export interface JournalEntryChange {
   createdAt: string;
 }
 
+/** A file attached to the incident (metadata only: the bytes are fetched when it is applied). */
+export interface AttachmentChange {
+  sysId: string;
+  fileName: string;
+  sizeBytes: number;
+  author: string;
+  /** ISO 8601. */
+  createdAt: string;
+}
+
 /** One change from ServiceNow, normalized: what the inbound events table holds and the apply path reads. */
 export interface InboundChange {
   type: InboundEventType;
@@ -75,6 +85,7 @@ export interface InboundChange {
   changedFields: string[] | null;
   record: ServiceNowVersion;
   journal?: JournalEntryChange;
+  attachment?: AttachmentChange;
 }
 
 /** ServiceNow's `YYYY-MM-DD HH:MM:SS` (UTC) as ISO 8601; '' stays ''. */
@@ -163,6 +174,15 @@ export function changeFromPush(event: PushEventBody): InboundChange {
       createdAt: event.journal.created_on || event.occurred_at,
     };
   }
+  if (event.attachment) {
+    change.attachment = {
+      sysId: event.attachment.sys_id,
+      fileName: event.attachment.file_name,
+      sizeBytes: event.attachment.size_bytes,
+      author: event.attachment.author,
+      createdAt: event.attachment.created_on || event.occurred_at,
+    };
+  }
   return change;
 }
 
@@ -176,6 +196,7 @@ const TYPE_RANK: Record<InboundEventType, number> = {
   'incident.created': 0,
   'incident.updated': 1,
   'incident.journal': 2,
+  'incident.attachment': 2,
   'incident.deleted': 3,
 };
 

@@ -7,6 +7,13 @@
  * committed file differs).
  */
 
+/**
+ * The envelope's version. It changes only for a change an older receiver cannot take safely (a
+ * field renamed, removed or given another meaning). A new event type with its own optional part
+ * (incident.attachment) keeps it: a receiver built before the type acknowledges and drops
+ * a signed version-1 push of a type it does not know (the companion's parsePushBody), while a
+ * version-2 envelope would be refused by every such receiver and retried by the app until dead.
+ */
 export const SCHEMA_VERSION = 1;
 
 export const EVENT_TYPE = {
@@ -14,10 +21,11 @@ export const EVENT_TYPE = {
   updated: 'incident.updated',
   deleted: 'incident.deleted',
   journal: 'incident.journal',
+  attachment: 'incident.attachment',
 } as const;
 export type EventType = (typeof EVENT_TYPE)[keyof typeof EVENT_TYPE];
 /** The incident events, in the order a receiver applies events of one sys_mod_count. */
-export const EVENT_TYPES: readonly EventType[] = [EVENT_TYPE.created, EVENT_TYPE.updated, EVENT_TYPE.deleted, EVENT_TYPE.journal];
+export const EVENT_TYPES: readonly EventType[] = [EVENT_TYPE.created, EVENT_TYPE.updated, EVENT_TYPE.deleted, EVENT_TYPE.journal, EVENT_TYPE.attachment];
 
 /**
  * The test event (PingEvent). Its outbox row has no incident: it is ordered under this key in
@@ -120,6 +128,22 @@ export interface JournalEntry {
   created_on: string;
 }
 
+/**
+ * A file attached to an incident (a sys_attachment row): metadata only. The companion fetches the
+ * bytes with the Attachment API (GET /api/now/attachment/{sys_id}/file) when it wants them.
+ */
+export interface AttachmentInfo {
+  sys_id: string;
+  file_name: string;
+  /** As the uploader declared it; the receiver checks the bytes, never trusts this. */
+  content_type: string;
+  size_bytes: number;
+  /** user_name of who attached it. */
+  author: string;
+  /** ISO 8601, UTC. */
+  created_on: string;
+}
+
 export interface PushEvent {
   schema_version: number;
   event_id: string;
@@ -135,6 +159,8 @@ export interface PushEvent {
   incident: IncidentSnapshot;
   /** Present exactly when type is incident.journal. */
   journal?: JournalEntry;
+  /** Present exactly when type is incident.attachment. */
+  attachment?: AttachmentInfo;
 }
 
 /**

@@ -2,6 +2,7 @@ import {
   isPingEvent,
   PUSH_LIMITS,
   type AnyPushEvent,
+  type AttachmentInfo,
   type IncidentSnapshot,
   type JournalEntry,
   type JournalField,
@@ -134,5 +135,17 @@ export function buildJournalEntry(journal: RecordReader): JournalEntry {
     value: value(journal, 'value', PUSH_LIMITS.text),
     author: value(journal, 'sys_created_by'),
     created_on: glideToIso(journal.getValue('sys_created_on')),
+  };
+}
+
+export function buildAttachmentInfo(attachment: RecordReader): AttachmentInfo {
+  const size = parseInt(value(attachment, 'size_bytes') || '0', 10) || 0;
+  return {
+    sys_id: attachment.getUniqueValue(),
+    file_name: value(attachment, 'file_name'),
+    content_type: value(attachment, 'content_type'),
+    size_bytes: Math.min(Math.max(size, 0), PUSH_LIMITS.modCount),
+    author: value(attachment, 'sys_created_by'),
+    created_on: glideToIso(attachment.getValue('sys_created_on')),
   };
 }

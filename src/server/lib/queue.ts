@@ -3,6 +3,7 @@ import {
   isJournalField,
   SCHEMA_VERSION,
   SYNCED_FIELDS,
+  type AttachmentInfo,
   type EventType,
   type IncidentSnapshot,
   type JournalEntry,
@@ -14,7 +15,7 @@ import type { AppConfig } from './config.ts';
 import type { RecordReader } from './glide-interfaces.ts';
 import { orderKey } from './ordering.ts';
 import type { OutboxStore } from './outbox-store.ts';
-import { buildIncidentSnapshot, buildJournalEntry, type ReferenceLookup } from './payload.ts';
+import { buildAttachmentInfo, buildIncidentSnapshot, buildJournalEntry, type ReferenceLookup } from './payload.ts';
 import { glideToIso, toGlideDateTime } from './time.ts';
 
 /** What the business rules need to turn a change into an outbox event. */
@@ -41,7 +42,7 @@ function enqueue(
   occurredAt: string,
   changed: string[],
   incident: IncidentSnapshot,
-  journal?: JournalEntry,
+  part?: { journal: JournalEntry } | { attachment: AttachmentInfo },
 ): QueueResult {
   const now = deps.nowMs();
   const event: PushEvent = {
@@ -54,7 +55,8 @@ function enqueue(
     changed_fields: changed,
     incident,
   };
-  if (journal) event.journal = journal;
+  if (part && 'journal' in part) event.journal = part.journal;
+  if (part && 'attachment' in part) event.attachment = part.attachment;
   const outboxSysId = deps.store.insert({
     event_id: event.event_id,
     event_type: type,
@@ -119,6 +121,19 @@ export function queueJournalEntry(journal: RecordReader, deps: QueueDeps): Queue
   if (!record) return { skipped: 'the incident of the journal entry no longer exists' };
   const incident = buildIncidentSnapshot(record, deps.lookup);
   const entry = buildJournalEntry(journal);
-  return enqueue(deps, EVENT_TYPE.journal, incident.sys_mod_count, entry.created_on, [], incident, entry);
+  return enqueue(deps, EVENT_TYPE.journal, incident.sys_mod_count, entry.created_on, [], incident, { journal: entry });
+}
+
+/** After insert on sys_attachment: a file attached to an incident (metadata only; no bytes are read). */
+export function queueAttachment(attachment: RecordReader, deps: QueueDeps): QueueResult {
+  if (attachment.getValue('table_name') !== 'incident') return { skipped: 'not an attachment of an incident' };
+  const author = attachment.getValue('sys_created_by') || deps.userName;
+  const reason = skipReason(deps, author) || skipReason(deps, deps.userName);
+  if (reason) return { skipped: reason };
+  const record = deps.incident(attachment.getValue('table_sys_id') || '');
+  if (!record) return { skipped: 'the incident of the attachment no longer exists' };
+  const incident = buildIncidentSnapshot(record, deps.lookup);
+  const info = buildAttachmentInfo(attachment);
+  return enqueue(deps, EVENT_TYPE.attachment, incident.sys_mod_count, info.created_on, [], incident, { attachment: info });
 }
 

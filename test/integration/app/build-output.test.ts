@@ -128,7 +128,7 @@ describe('the x_incident_io app build', () => {
     const rules = Object.fromEntries(build.recordsOf('sys_script').map((r) => [r.fields.name, r.fields]));
     // Every queuing rule filters in its record before its script runs (a certification finding).
     const enabled = "gs.getProperty('x_incident_io.enabled') == 'true' || gs.getProperty('x_incident_io.enabled') == '1'";
-    for (const name of ['Queue incident change for incident.io', 'Queue incident deletion for incident.io', 'Queue incident journal entry for incident.io']) {
+    for (const name of ['Queue incident change for incident.io', 'Queue incident deletion for incident.io', 'Queue incident journal entry for incident.io', 'Queue incident attachment for incident.io']) {
       expect({ name, condition: rules[name]!.condition }).toEqual({ name, condition: enabled });
     }
     expect(rules['Queue incident change for incident.io']!.filter_condition).toBe(SYNCED_FIELDS.map((f) => `${f}VALCHANGES`).join('^OR'));
@@ -146,6 +146,13 @@ describe('the x_incident_io app build', () => {
       when: 'after',
       action_insert: 'true',
       filter_condition: 'name=incident^elementINcomments,work_notes',
+    });
+    expect(rules['Queue incident attachment for incident.io']).toMatchObject({
+      collection: 'sys_attachment',
+      when: 'after',
+      action_insert: 'true',
+      action_update: 'false',
+      filter_condition: 'table_name=incident',
     });
     const deliver = rules['Deliver queued event to incident.io']!;
     expect(deliver).toMatchObject({ collection: 'x_incident_io_outbound_event', action_insert: 'true', action_update: 'true', filter_condition: 'state=queued' });
@@ -246,7 +253,7 @@ describe('the x_incident_io app build', () => {
       ...build.recordsOf('sys_ws_operation').map((r) => r.fields.operation_script),
       ...build.recordsOf('sys_ui_action').map((r) => r.fields.script),
     ];
-    expect(scripts).toHaveLength(12);
+    expect(scripts).toHaveLength(13);
     for (const script of scripts) {
       const m = /require\('([^']+)'\)/.exec(script ?? '');
       expect(m && modules.has(m[1]!)).toBe(true);

@@ -422,12 +422,13 @@ describe('a newer app', () => {
     const secret = f.connection.signingSecret!.reveal();
     const record = await f.record(sysId);
     const { changed_fields: _changed, sequence: _sequence, ...envelope } = pushBodyFor(record, { sequence: 9, changedFields: [], values: {} });
-    const attachment = { ...envelope, type: 'incident.attachment', attachment: { sys_id: 'a'.repeat(32), file_name: 'graph.png', size_bytes: 1234 } };
-    const push = signedPush(secret, attachment);
+    // A type no app pushes yet (incident.attachment was this example until 1.2.0 made it known).
+    const future = { ...envelope, type: 'incident.sla_breach', sla: { sys_id: 'a'.repeat(32), name: 'P1 resolution' } };
+    const push = signedPush(secret, future);
     const res = await postPush(f.companion.url, CONNECTION, push);
     expect(res).toEqual({ status: 200, body: { status: 'ignored', event_id: push.eventId } });
     // An unknown type with a broken envelope is still refused.
-    const broken = signedPush(secret, { ...attachment, schema_version: 2 });
+    const broken = signedPush(secret, { ...future, schema_version: 2 });
     expect((await postPush(f.companion.url, CONNECTION, broken)).status).toBe(400);
 
     expect(await inboundEvents(sysId)).toEqual([]);

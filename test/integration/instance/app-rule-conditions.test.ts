@@ -12,6 +12,7 @@ let ran: string[];
 
 const CHANGE = 'Queue incident change for incident.io';
 const JOURNAL = 'Queue incident journal entry for incident.io';
+const ATTACHMENT = 'Queue incident attachment for incident.io';
 
 beforeAll(async () => {
   sn = await startAppInstance({ scheduler: false });
@@ -60,6 +61,29 @@ describe('business rule conditions', () => {
     sn.engine.insert('sys_journal_field', { name: 'problem', element: 'comments', element_id: id, value: 'Not an incident' }, { session: sn.engine.sessionForUser('itil.user')! });
     sn.engine.insert('sys_journal_field', { name: 'incident', element: 'u_private_notes', element_id: id, value: 'Not synced' }, { session: sn.engine.sessionForUser('itil.user')! });
     expect(ran).not.toContain(JOURNAL);
+  });
+
+  it('runs the attachment rule for a file attached to an incident over the Attachment API, never for another table', async () => {
+    const id = await incident();
+    const upload = (table: string, sysId: string, auth: typeof USERS.itil | typeof USERS.admin = USERS.itil) =>
+      sn.request('POST', '/api/now/attachment/file', {
+        auth,
+        body: Buffer.from('not really a graph'),
+        headers: { 'content-type': 'image/png' },
+        query: { table_name: table, table_sys_id: sysId, file_name: 'graph.png' },
+      });
+    const created = await upload('incident', id);
+    expect(created.status).toBe(201);
+    const attachmentId = (created.json as { result: { sys_id: string } }).result.sys_id;
+    expect(ran).toContain(ATTACHMENT);
+    const rows = sn.engine.query('x_incident_io_outbound_event', { query: `incident_sys_id=${id}^event_type=incident.attachment` }).records;
+    expect(rows).toHaveLength(1);
+    const event = JSON.parse(rows[0]!.values.payload!) as { attachment: Record<string, unknown> };
+    expect(event.attachment).toMatchObject({ sys_id: attachmentId, file_name: 'graph.png', content_type: 'image/png', size_bytes: 18, author: 'itil.user' });
+    ran = [];
+    const problem = sn.engine.insert('problem', { short_description: 'Not an incident' }, { session: sn.engine.sessionForUser('admin')! });
+    expect((await upload('problem', problem.sysId, USERS.admin)).status).toBe(201);
+    expect(ran).not.toContain(ATTACHMENT);
   });
 
   it('runs no queuing rule while pushes are disabled', async () => {

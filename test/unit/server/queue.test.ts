@@ -1,4 +1,4 @@
-import { queueIncidentChange, queueIncidentDeletion, queueJournalEntry } from '../../../src/server/lib/queue';
+import { queueAttachment, queueIncidentChange, queueIncidentDeletion, queueJournalEntry } from '../../../src/server/lib/queue';
 import { checkPushEvent } from '../../../src/shared/push-event-schema';
 import { AppFixture } from '../../helpers/app-fixture';
 import { recordOf } from '../../helpers/fake-glide';
@@ -136,6 +136,50 @@ describe('queueing incident changes', () => {
       expect(queueJournalEntry(journal('0'.repeat(32)), app.queueDeps())).toEqual({
         skipped: 'the incident of the journal entry no longer exists',
       });
+      expect(app.outbox()).toHaveLength(0);
+    });
+  });
+
+  describe('attachments', () => {
+    function attachment(incidentSysId: string, values: { [k: string]: string } = {}) {
+      return recordOf({
+        sys_id: 'a'.repeat(32),
+        table_name: 'incident',
+        table_sys_id: incidentSysId,
+        file_name: 'graph.png',
+        content_type: 'image/png',
+        size_bytes: '2048',
+        sys_created_by: 'alice',
+        sys_created_on: '2026-01-15 12:00:00',
+        ...values,
+      });
+    }
+
+    it('queue incident.attachment with metadata only and the incident snapshot', () => {
+      const incident = app.incident({ sys_mod_count: '3' });
+      const event = queued(queueAttachment(attachment(incident.getUniqueValue()), app.queueDeps()));
+      expect(event.type).toBe('incident.attachment');
+      expect(event.sequence).toBe(3);
+      expect(event.changed_fields).toEqual([]);
+      expect(event.attachment).toEqual({
+        sys_id: 'a'.repeat(32),
+        file_name: 'graph.png',
+        content_type: 'image/png',
+        size_bytes: 2048,
+        author: 'alice',
+        created_on: '2026-01-15T12:00:00Z',
+      });
+      expect(event.journal).toBeUndefined();
+      expect(checkPushEvent(event)).toEqual({ ok: true });
+      expect(checkPushEvent({ ...event, attachment: undefined })).toMatchObject({ ok: false });
+      expect(checkPushEvent({ ...event, type: 'incident.updated' })).toMatchObject({ ok: false });
+    });
+
+    it('skip files of other tables, by the integration user, or of a deleted incident', () => {
+      const id = app.incident().getUniqueValue();
+      expect(queueAttachment(attachment(id, { table_name: 'problem' }), app.queueDeps())).toEqual({ skipped: 'not an attachment of an incident' });
+      expect(queueAttachment(attachment(id, { sys_created_by: 'svc_incident_io' }), app.queueDeps())).toEqual({ skipped: 'made by the integration user (no echo)' });
+      expect(queueAttachment(attachment('0'.repeat(32)), app.queueDeps())).toEqual({ skipped: 'the incident of the attachment no longer exists' });
       expect(app.outbox()).toHaveLength(0);
     });
   });

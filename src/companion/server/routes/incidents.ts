@@ -4,7 +4,7 @@ import type { IncidentInput, IncidentService } from '../../sync/incident-service
 import type { FollowUpChanges, FollowUpService } from '../../sync/follow-up-service';
 import { sendError } from '../api-error';
 import { authorizes } from '../api-auth';
-import { DeclareBody, DeclareQuery, FollowUpBody, FollowUpParams, FollowUpPatchBody, IncidentParams, issuesOf, ListQuery, PatchBody, UpdateBody } from '../api-schemas';
+import { AttachmentParams, DeclareBody, DeclareQuery, FollowUpBody, FollowUpParams, FollowUpPatchBody, IncidentParams, issuesOf, ListQuery, PatchBody, UpdateBody } from '../api-schemas';
 import { followUpView } from '../follow-up-view';
 import { incidentView, updateView } from '../incident-view';
 
@@ -77,6 +77,19 @@ export function incidentRoutes(service: IncidentService, apiKey: string | null, 
       if (!params || !body) return reply;
       const update = await service.addUpdate(params.id, { message: body.message, author: body.author ?? null, visibility: body.visibility });
       return reply.code(201).send(updateView(update));
+    });
+
+    // The bytes of an image attached in ServiceNow, with the type its bytes were recognised as.
+    api.get('/incidents/:id/attachments/:attachment_id', async (request, reply) => {
+      const params = parse(AttachmentParams, request.params, reply, 'path');
+      if (!params) return reply;
+      const { attachment, data, contentType } = await service.getAttachment(params.id, params.attachment_id);
+      return reply
+        .code(200)
+        .type(contentType)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-disposition', `inline; filename="${attachment.fileName.replace(/[^\x20-\x7e]|["\\]/g, '_')}"`)
+        .send(data);
     });
 
     if (followUps) registerFollowUpRoutes(api, followUps);

@@ -11,6 +11,7 @@ import { createCatalogImportLeases } from './0009-create-catalog-import-leases';
 import { incidentAttributesAndTickets } from './0010-incident-attributes-and-tickets';
 import { timelineVisibility } from './0011-timeline-visibility';
 import { createFollowUps } from './0012-create-follow-ups';
+import { createAttachments } from './0013-create-attachments';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -28,6 +29,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-incident-attributes-and-tickets': incidentAttributesAndTickets,
   '0011-timeline-visibility': timelineVisibility,
   '0012-create-follow-ups': createFollowUps,
+  '0013-create-attachments': createAttachments,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */

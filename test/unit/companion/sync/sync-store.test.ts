@@ -73,6 +73,7 @@ describe.each(STORE_BACKENDS)('sync store on %s', (backend) => {
     it('create the sync tables next to the others', async () => {
       const tables = (await store.tables()).filter((name) => name.startsWith('sync_'));
       expect(tables).toEqual([
+        'sync_attachments',
         'sync_connection_pauses',
         'sync_counters',
         'sync_follow_ups',
