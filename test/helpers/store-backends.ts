@@ -78,6 +78,13 @@ async function rawQuery(store: OpenedCompanionStore, url: string | undefined, te
       if (statement.reader) return statement.all(...params) as Array<Record<string, unknown>>;
       statement.run(...params);
       return [];
+    } catch (err) {
+      // better-sqlite3's native part is loaded once per process and keeps the SqliteError class of
+      // the first test file that loaded it; in a later file of the same jest worker that class is
+      // another realm's, which jest's `rejects.toThrow` does not take for an error ("did not throw").
+      // Thrown again as this realm's Error, with the same message and code.
+      const { message, code } = err as { message?: unknown; code?: unknown };
+      throw Object.assign(new Error(String(message ?? err), { cause: err }), { code });
     } finally {
       db.close();
     }
