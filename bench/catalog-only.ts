@@ -4,21 +4,16 @@
  * RSS), each part in its own process as in bench/run.ts. `--cpu-prof` writes the importer's CPU
  * profile to bench/.profiles/.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startPart, type Part } from './lib/part';
+import { partGroup } from './lib/part';
 
 async function main(): Promise<void> {
   const rows = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20_000);
   const profile = process.argv.includes('--cpu-prof');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-catalog-'));
-  const parts: Part[] = [];
-  const start = (file: string, name: string, execArgv: string[] = []) => {
-    const part = startPart(file, { name, execArgv });
-    parts.push(part);
-    return part;
-  };
+  const group = partGroup('incident-sn-catalog-');
+  const { dir } = group;
+  const start = (file: string, name: string, execArgv: string[] = []) => group.start(file, name, execArgv);
   try {
     const loadgen = start('loadgen-part.ts', 'load generator');
     const instance = start('instance-part.ts', 'instance (catalog)');
@@ -40,8 +35,7 @@ async function main(): Promise<void> {
         `importer's sampled peaks (MB): ${Object.entries(imported.peak).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`,
     );
   } finally {
-    await Promise.all(parts.map((p) => p.stop(5_000)));
-    fs.rmSync(dir, { recursive: true, force: true });
+    await group.stop(5_000);
   }
 }
 

@@ -5,23 +5,18 @@
  * hot path: `--cpu-prof` writes the companion's CPU profile to bench/.profiles/; `--history=N` then
  * measures the same load again after N finished events of one incident (ingest_after_history_ratio).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAppIfStale } from '../src/shared/build-app';
-import { startPart, type Part } from './lib/part';
+import { partGroup } from './lib/part';
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 4);
   const profile = process.argv.includes('--cpu-prof');
   await buildAppIfStale();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-ingest-'));
-  const parts: Part[] = [];
-  const start = (file: string, name: string, execArgv: string[] = []) => {
-    const part = startPart(file, { name, execArgv });
-    parts.push(part);
-    return part;
-  };
+  const group = partGroup('incident-sn-ingest-');
+  const { dir } = group;
+  const start = (file: string, name: string, execArgv: string[] = []) => group.start(file, name, execArgv);
   try {
     const bare = start('bare-part.ts', 'references');
     const loadgen = start('loadgen-part.ts', 'load generator');
@@ -63,8 +58,7 @@ async function main(): Promise<void> {
       process.stdout.write(`after ${history} events of one incident: ${after.perSecond.toFixed(0)} pushes/s (p50 ${after.p50} ms), ratio ${(after.perSecond / run.perSecond).toFixed(3)}\n`);
     }
   } finally {
-    await Promise.all(parts.map((p) => p.stop(5_000)));
-    fs.rmSync(dir, { recursive: true, force: true });
+    await group.stop(5_000);
   }
 }
 

@@ -8,7 +8,6 @@
  * These machines are shared and noisy: compare ratios (measured side by side), not absolute times.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -18,7 +17,7 @@ import { startTestCluster } from '../fixtures/postgres-cluster';
 import { startRoundRobinProxy } from '../fixtures/round-robin-proxy';
 import { ACCOUNTS } from './fixtures/accounts';
 import type { IncidentRef } from './fixtures/pushes';
-import { monotonicMs, startPart, type Part } from './lib/part';
+import { monotonicMs, partGroup, type Part, type PartGroup } from './lib/part';
 import { figure, percentile, resultsTable, writeResults, type Results } from './lib/results';
 
 export interface BenchSizes {
@@ -127,24 +126,10 @@ class AppliedLog {
   }
 }
 
-interface Stack {
-  dir: string;
-  parts: Part[];
-  start(file: string, name: string): Part;
-}
+type Stack = PartGroup;
 
 function stack(): Stack {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-bench-'));
-  const parts: Part[] = [];
-  return {
-    dir,
-    parts,
-    start(file, name) {
-      const part = startPart(file, { name });
-      parts.push(part);
-      return part;
-    },
-  };
+  return partGroup('incident-sn-bench-');
 }
 
 async function startCompanion(s: Stack, name: string, storeFile: string, port = 0): Promise<{ part: Part; url: string; port: number; applied: AppliedLog }> {
@@ -305,8 +290,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
     await replicas(s, sizes, loadgen, results, { ingest: emptyIngest.perSecond, endToEnd: sqliteEndToEnd });
     return results;
   } finally {
-    await Promise.all(s.parts.map((p) => p.stop(WAITS.stopGraceMs)));
-    fs.rmSync(s.dir, { recursive: true, force: true });
+    await s.stop(WAITS.stopGraceMs);
   }
 }
 

@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -118,6 +120,33 @@ export function startPart(file: string, options: { name?: string; execArgv?: str
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
+    },
+  };
+}
+
+/** The parts of one run: started in a temporary folder of their own, stopped and removed together. */
+export interface PartGroup {
+  dir: string;
+  parts: Part[];
+  start(file: string, name: string, execArgv?: string[]): Part;
+  /** Stops every part (SIGTERM, SIGKILL after `graceMs`) and removes the folder. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export function partGroup(prefix: string): PartGroup {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const parts: Part[] = [];
+  return {
+    dir,
+    parts,
+    start(file, name, execArgv = []) {
+      const part = startPart(file, { name, execArgv });
+      parts.push(part);
+      return part;
+    },
+    async stop(graceMs) {
+      await Promise.all(parts.map((p) => p.stop(graceMs)));
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
