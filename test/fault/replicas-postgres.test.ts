@@ -86,7 +86,7 @@ it(`${REPLICAS} replicas on PostgreSQL survive ${KILLS} kill -9s during ${CHANGE
     scenario:
       `15. ${REPLICAS} replicas on PostgreSQL behind a round-robin proxy, kill -9 of replicas ${restarts.map((r) => r.killed).join(', ')} ` +
       `(${INCIDENTS} incidents, ${work.writes.length} field changes + ${work.notes.length} notes in ${streamSeconds.toFixed(0)} s; ` +
-      `restarts took ${restarts.map((r) => r.seconds.toFixed(1)).join(', ')} s; requests per replica ${served.join(' / ')})`,
+      `${work.unchangedSets} ServiceNow sets of a value it already had, so no write; restarts took ${restarts.map((r) => r.seconds.toFixed(1)).join(', ')} s; requests per replica ${served.join(' / ')})`,
     changes: verdict.changes,
     lost: verdict.lost,
     duplicated: verdict.duplicated,

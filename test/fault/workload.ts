@@ -70,7 +70,7 @@ export class Workload {
   incidentIoInFlight = 0;
   /** Failed attempts to change something (the change was not made, so not recorded). */
   readonly refused: string[] = [];
-  /** ServiceNow PATCHes that set values the record already had: ServiceNow wrote nothing, so no write is recorded. */
+  /** ServiceNow PATCHes that set values the record already had (the field's, or all of them): ServiceNow wrote nothing to it, so no write is recorded. */
   unchangedSets = 0;
 
   constructor(
@@ -185,7 +185,11 @@ export class Workload {
     // ServiceNow writes nothing for an update that changes no value (no new version, no business
     // rule, no push): such a PATCH is no write in ServiceNow's order. It is told apart exactly by the
     // version: unchanged before and after means nothing was written (by us or anyone in between).
-    const before = await snRequest(this.setup, 'GET', `/api/now/table/incident/${tracked.sysId}?sysparm_fields=sys_mod_count`, undefined, ITIL);
+    // The same holds field by field: resolving an incident that is already resolved, with new close
+    // notes, writes the notes, not the state (the push's changed_fields do not name it). When the
+    // PATCH made the very next version, the values read before are what it changed from.
+    const fields = field === 'status' ? ['state'] : Object.keys(body);
+    const before = await snRequest(this.setup, 'GET', `/api/now/table/incident/${tracked.sysId}?sysparm_fields=sys_mod_count,${fields.join(',')}`, undefined, ITIL);
     const answer = await snRequest(this.setup, 'PATCH', `/api/now/table/incident/${tracked.sysId}?sysparm_fields=sys_id,sys_mod_count`, body, ITIL);
     if (answer.status !== 200) {
       this.refused.push(`ServiceNow PATCH ${field} of ${tracked.index}: ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -193,7 +197,9 @@ export class Workload {
     }
     const versionBefore = before.status === 200 ? String(before.body?.result?.sys_mod_count ?? '') : '';
     const versionAfter = String(answer.body?.result?.sys_mod_count ?? '');
-    if (versionBefore !== '' && versionBefore === versionAfter) {
+    const nextVersion = versionBefore !== '' && Number(versionAfter) === Number(versionBefore) + 1;
+    const fieldUnchanged = nextVersion && fields.every((f) => String(before.body?.result?.[f] ?? '') === body[f]);
+    if ((versionBefore !== '' && versionBefore === versionAfter) || fieldUnchanged) {
       this.unchangedSets++;
       return;
     }

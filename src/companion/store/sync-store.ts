@@ -245,6 +245,12 @@ export interface OutboundPayload {
   note?: { updateId: string; body: string; visibility?: JournalVisibility };
   /** follow_up: which follow-up, and the values to write (all of them for its create). */
   followUp?: { id: string; fields: Partial<Record<'title' | 'description' | 'assignee', string | null>>; status?: FollowUpStatus };
+  /**
+   * update: what the last attempt sent and the ServiceNow version it was decided on, kept before
+   * the send. When that attempt's answer was never recorded (its process died, or no answer came),
+   * the next attempt recognises what landed and the changes by others it overwrote (docs/sync.md).
+   */
+  lastAttempt?: { decidedOn: number; fields: Partial<Record<SyncedField, FieldChange>> };
 }
 
 export interface NewOutboundOp {

@@ -29,7 +29,7 @@ import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
 import { decideQueuedWrite, incidentValuesFrom, readMayMislead, SERVICENOW_FIELDS_OF, serviceNowWins } from './inbound-decision';
 import type { SyncMapping } from './mapping';
-import { ownEarlierAttempt } from './own-writes';
+import { lastAttemptLanded, ownEarlierAttempt } from './own-writes';
 import { OUTBOX_PULL_LIMIT, pullOwedEvents } from './outbox-pull';
 import type { SyncMetrics } from './metrics';
 import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion, type TrackedField } from './servicenow-record';
@@ -293,23 +293,27 @@ export class OutboundProcessor {
       return AWAITING_PUSHES;
     }
     this.awaitingSince.delete(op.id);
-    if (newer || unsettled.length > 0) {
+    // What the last attempt sent that the record holds: it may have landed, its answer never recorded.
+    const landed = mayHaveLanded ? lastAttemptLanded(op, version, mapping) : [];
+    if (newer || unsettled.length > 0 || landed.length > 0) {
       await retryOnConflict(() =>
         sync.transaction(async (tx) => {
           const [fresh, incident] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId)];
           if (!fresh || !incident) return;
+          const at = this.deps.clock();
           const decision = await applyRecordChange(tx, {
             incident,
             link: fresh,
             change: { sequence: version.modCount, occurredAt: version.updatedAt, record: version, changedFields: null },
             mapping,
             // What this write's own earlier attempt set is not someone else's change: it must not beat this write or later ones.
-            exclude: mayHaveLanded ? ownEarlierAttempt(op, version, mapping) : [],
+            exclude: mayHaveLanded ? [...new Set([...ownEarlierAttempt(op, version, mapping), ...landed])] : [],
             byIntegrationUser,
             held: { opId: op.id, owner },
-            now: this.deps.clock(),
+            now: at,
           });
           if (decision.dropFromOps.length > 0) this.deps.logger.debug({ op: op.id, version: version.modCount, dropped: decision.dropFromOps }, 'the read before a write dropped queued fields');
+          if (landed.length > 0) await this.recordLandedAttempt(tx, op, fresh, landed, version.modCount, at);
         }),
       );
     }
@@ -320,10 +324,12 @@ export class OutboundProcessor {
         if (!fresh || !incident || !mine || mine.leaseOwner !== owner) throw new LeaseLostError(`write ${op.id}`);
         const later = open.filter((o) => o.seq > mine.seq).flatMap((o) => Object.keys(o.payload.fields ?? {}) as SyncedField[]);
         const decision = decideQueuedWrite({ incident, link: fresh, fields: mine.payload.fields ?? {}, mapping, setLater: new Set(later) });
-        if (decision.drop.length === 0) return { op: mine, incident, link: fresh };
         const at = this.deps.clock();
-        const payload = withoutFields(mine.payload, decision.drop);
+        const remaining = decision.drop.length === 0 ? mine.payload : withoutFields(mine.payload, decision.drop);
+        // Kept before the send: if its answer is never recorded, the next attempt knows what may have landed and on what it was decided.
+        const payload = isEmptyUpdate(remaining) ? remaining : { ...remaining, lastAttempt: { decidedOn: fresh.lastAppliedModCount, fields: remaining.fields ?? {} } };
         if (!(await tx.outbound.replaceClaimedPayload(op.id, owner, payload, at))) throw new LeaseLostError(`write ${op.id}`);
+        if (decision.drop.length === 0) return { op: { ...mine, payload }, incident, link: fresh };
         let updated = incident;
         if (Object.keys(decision.incidentChanges).length > 0) {
           if (!(await tx.incidents.updateIncident(incident.id, incident.version, decision.incidentChanges, at))) {
@@ -335,6 +341,33 @@ export class OutboundProcessor {
         return { op: { ...mine, payload }, incident: updated, link: fresh };
       }),
     );
+  }
+
+  /**
+   * Records the landing of this write's last attempt, whose answer was never recorded (its process
+   * died, or no answer came), as record() would have: the fields it landed are the companion's own
+   * from the version it was decided on to the version read now, so a change by someone else in
+   * between that is later than incident.io's change it carried was overwritten and is restored now
+   * (its push applied already) or when its push comes (the link's own writes). The attempt is then
+   * forgotten, so a second takeover does not restore twice.
+   */
+  private async recordLandedAttempt(tx: SyncRepositories, op: OutboundOp, before: IncidentLink, landed: readonly TrackedField[], read: number, at: Date): Promise<void> {
+    const attempt = op.payload.lastAttempt;
+    const link = await tx.incidents.getLink(op.incidentId);
+    const current = (await tx.outbound.listOpen(op.incidentId)).find((o) => o.id === op.id);
+    if (!attempt || !link || !current) return;
+    const ownWrites: OwnWrites = { ...link.ownWrites };
+    for (const [key, change] of Object.entries(attempt.fields) as Array<[SyncedField, FieldChange | undefined]>) {
+      if (!change) continue;
+      for (const field of SERVICENOW_FIELDS_OF[key]) {
+        if (landed.includes(field)) ownWrites[field] = { decidedOn: attempt.decidedOn, landed: read, changedAt: change.changedAt };
+      }
+    }
+    await tx.incidents.updateLink(op.incidentId, { ownWrites }, at);
+    const { lastAttempt: _recorded, ...payload } = current.payload;
+    if (!(await tx.outbound.replaceClaimedPayload(op.id, this.deps.owner, payload, at))) throw new LeaseLostError(`write ${op.id}`);
+    this.deps.logger.info({ op: op.id, fields: landed, decidedOn: attempt.decidedOn, read }, "a write's earlier attempt landed without its answer recorded; recorded now");
+    await this.restoreOverwritten(tx, op.incidentId, before, { id: op.id, payload: { fields: attempt.fields } }, landed, attempt.decidedOn, read, at);
   }
 
   /**
@@ -495,7 +528,7 @@ export class OutboundProcessor {
     tx: SyncRepositories,
     incidentId: string,
     before: IncidentLink,
-    op: OutboundOp,
+    op: Pick<OutboundOp, 'id' | 'payload'>,
     written: readonly string[],
     decidedOn: number,
     landed: number,

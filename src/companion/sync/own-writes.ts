@@ -26,7 +26,21 @@ export function ownEarlierAttempt(op: Pick<OutboundOp, 'payload'>, record: Servi
   return out;
 }
 
-/** ownEarlierAttempt over several open writes. */
+/**
+ * ownEarlierAttempt over several open writes, each with what its last attempt sent (a write that lost
+ * a field to a later ServiceNow change after that attempt no longer sets it, but the attempt may have
+ * landed it).
+ */
 export function ownFieldsOf(ops: readonly Pick<OutboundOp, 'payload'>[], record: ServiceNowVersion, mapping: SyncMapping): TrackedField[] {
-  return [...new Set(ops.flatMap((op) => ownEarlierAttempt(op, record, mapping)))];
+  return [...new Set(ops.flatMap((op) => [...ownEarlierAttempt(op, record, mapping), ...lastAttemptLanded(op, record, mapping)]))];
+}
+
+/**
+ * The fields the write's last attempt sent that the record holds, when the record changed since the
+ * version that attempt was decided on: what may have landed without its answer being recorded.
+ */
+export function lastAttemptLanded(op: Pick<OutboundOp, 'payload'>, record: ServiceNowVersion, mapping: SyncMapping): TrackedField[] {
+  const attempt = op.payload.lastAttempt;
+  if (!attempt || record.modCount <= attempt.decidedOn) return [];
+  return ownEarlierAttempt({ payload: { fields: attempt.fields } }, record, mapping);
 }

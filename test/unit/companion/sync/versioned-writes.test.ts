@@ -234,6 +234,76 @@ describe('the revert of issue 8, on the local instance with the app', () => {
     expect((await f.record(sysId, ['state'])).state).toBe('1');
     expect((await f.writes()).patch).toBe(writesBefore.patch);
   }, 60_000);
+
+  // The PostgreSQL fault suite found this one: a replica killed between its write landing and its
+  // answer being recorded, with a ServiceNow user's later change landing just before that write.
+  it('a write that landed over a later ServiceNow change, its worker dead before recording it, gives the later change back when taken over', async () => {
+    const declared = await f.declare({ name: 'Overwritten', status: 'investigating', severity: 'minor' });
+    const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+    const store = f.companion.store.sync;
+    const link = (await store.incidents.getLink(declared.id))!;
+
+    // incident.io renamed the incident five seconds ago; a worker claimed the write, read the record
+    // (the version it decided on is kept with the write before it is sent) and sent it.
+    const changedAt = new Date(Date.now() - 5_000);
+    const opId = await store.transaction(async (tx) => {
+      const incident = (await tx.incidents.getIncident(declared.id))!;
+      await tx.incidents.updateIncident(incident.id, incident.version, { name: 'Renamed in incident.io' }, changedAt);
+      const fields = { name: { value: 'Renamed in incident.io', changedAt: changedAt.toISOString(), basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } } };
+      const op = await tx.outbound.enqueue({ incidentId: incident.id, connectionId: f.connection.id, kind: 'update', payload: { fields }, createdAt: changedAt });
+      await tx.owners.register({ id: 'killed-replica', host: 'another-host', pid: 1, startedAt: changedAt });
+      const claimed = await tx.outbound.claim({ owner: 'killed-replica', now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
+      expect(claimed?.id).toBe(op.id);
+      expect(await tx.outbound.replaceClaimedPayload(op.id, 'killed-replica', { fields, lastAttempt: { decidedOn: link.lastAppliedModCount, fields } }, new Date())).toBe(true);
+      return op.id;
+    });
+    // A ServiceNow user renames it (later than incident.io's change); the app pushes it and the
+    // companion applies it while the write is still in flight (so the write wins for then) ...
+    await f.patchRecord(sysId, { short_description: 'Renamed in ServiceNow' });
+    const userVersion = Number((await f.record(sysId, ['sys_mod_count'])).sys_mod_count);
+    await waitFor(async () => (await store.incidents.getLink(declared.id))!.lastAppliedModCount >= userVersion, { message: "the user's push was applied" });
+    // ... then the write lands over it, and the worker dies before recording the answer.
+    await f.patchRecord(sysId, { short_description: 'Renamed in incident.io' }, USERS.svc);
+
+    await store.owners.reclaim('killed-replica', new Date());
+    f.companion.engine.wake();
+    await waitFor(async () => (await store.outbound.listForIncident(declared.id)).find((o) => o.id === opId && o.state === 'done'));
+    await f.synced(declared.id);
+    expect((await f.record(sysId, ['short_description'])).short_description).toBe('Renamed in ServiceNow');
+    expect((await f.incident(declared.id)).name).toBe('Renamed in ServiceNow');
+  }, 60_000);
+
+  it("the same, with the ServiceNow user's push still in the app's outbox when the write is taken over", async () => {
+    const declared = await f.declare({ name: 'Overwritten, push late', status: 'investigating', severity: 'minor' });
+    const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+    const store = f.companion.store.sync;
+    const link = (await store.incidents.getLink(declared.id))!;
+    const changedAt = new Date(Date.now() - 5_000);
+    const opId = await store.transaction(async (tx) => {
+      const incident = (await tx.incidents.getIncident(declared.id))!;
+      await tx.incidents.updateIncident(incident.id, incident.version, { name: 'Renamed in incident.io' }, changedAt);
+      const fields = { name: { value: 'Renamed in incident.io', changedAt: changedAt.toISOString(), basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } } };
+      const op = await tx.outbound.enqueue({ incidentId: incident.id, connectionId: f.connection.id, kind: 'update', payload: { fields }, createdAt: changedAt });
+      await tx.owners.register({ id: 'killed-replica-2', host: 'another-host', pid: 1, startedAt: changedAt });
+      await tx.outbound.claim({ owner: 'killed-replica-2', now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
+      expect(await tx.outbound.replaceClaimedPayload(op.id, 'killed-replica-2', { fields, lastAttempt: { decidedOn: link.lastAppliedModCount, fields } }, new Date())).toBe(true);
+      return op.id;
+    });
+    // The app cannot deliver: the user's rename waits in its outbox while the write lands over it.
+    expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+    try {
+      await f.patchRecord(sysId, { short_description: 'Renamed in ServiceNow' });
+      await f.patchRecord(sysId, { short_description: 'Renamed in incident.io' }, USERS.svc);
+      await store.owners.reclaim('killed-replica-2', new Date());
+      f.companion.engine.wake();
+      await waitFor(async () => (await store.outbound.listForIncident(declared.id)).find((o) => o.id === opId && o.state === 'done'), { timeoutMs: 30_000 });
+      await f.synced(declared.id);
+    } finally {
+      expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 0 } } })).status).toBe(200);
+    }
+    expect((await f.record(sysId, ['short_description'])).short_description).toBe('Renamed in ServiceNow');
+    expect((await f.incident(declared.id)).name).toBe('Renamed in ServiceNow');
+  }, 60_000);
 });
 
 describe('a queued write and a ServiceNow change the companion has not heard of yet (kill -9, then the pushes wait in the app\'s outbox)', () => {
