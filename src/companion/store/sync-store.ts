@@ -251,6 +251,11 @@ export interface OutboundPayload {
    * the next attempt recognises what landed and the changes by others it overwrote (docs/sync.md).
    */
   lastAttempt?: { decidedOn: number; fields: Partial<Record<SyncedField, FieldChange>> };
+  /**
+   * update: the write waits for the app's pushes of the versions up to `version` (the one its read
+   * found), since `since`; kept with the write so any process that takes it over keeps the bound.
+   */
+  awaiting?: { version: number; since: string };
 }
 
 export interface NewOutboundOp {
@@ -389,8 +394,8 @@ export interface InboundEventRepository {
   /** Deletes done events processed before `before` (their ids are no longer deduplicated). */
   purgeDone(before: Date): Promise<number>;
   listForIncident(connectionId: string, incidentSysId: string): Promise<StoredInboundEvent[]>;
-  /** Whether an event of this record is still to be applied (pending or processing). */
-  hasOpenForIncident(connectionId: string, incidentSysId: string): Promise<boolean>;
+  /** Whether an event of this record is still to be applied (pending or processing); with `receivedBy`, one received by then. */
+  hasOpenForIncident(connectionId: string, incidentSysId: string, receivedBy?: Date): Promise<boolean>;
 }
 
 export interface OutboundQueueRepository {

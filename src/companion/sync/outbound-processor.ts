@@ -29,7 +29,7 @@ import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
 import { decideQueuedWrite, incidentValuesFrom, readMayMislead, SERVICENOW_FIELDS_OF, serviceNowWins } from './inbound-decision';
 import type { SyncMapping } from './mapping';
-import { lastAttemptLanded, ownEarlierAttempt } from './own-writes';
+import { lastAttemptLanded, mergeOwnWrite, ownEarlierAttempt } from './own-writes';
 import { OUTBOX_PULL_LIMIT, pullOwedEvents } from './outbox-pull';
 import type { SyncMetrics } from './metrics';
 import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion, type TrackedField } from './servicenow-record';
@@ -77,7 +77,10 @@ export interface OutboundProcessorDeps {
 }
 
 /** The record is ahead of what the companion applied, and the app still owes the pushes that say when each field changed. */
-const AWAITING_PUSHES = Symbol('awaiting pushes');
+/** redecide's answer when the write waits for pushes: the version read, and since when it waits (kept with the write). */
+interface AwaitingPushes {
+  awaiting: { version: number; since: string };
+}
 
 /** How a failed attempt is handled. */
 export interface FailurePlan {
@@ -124,9 +127,6 @@ const KIND_WORDS: Record<OutboundOp['kind'], string> = {
 };
 
 export class OutboundProcessor {
-  /** Writes waiting for pushes (see redecide), and since when, in this process. */
-  private readonly awaitingSince = new Map<string, number>();
-
   constructor(private readonly deps: OutboundProcessorDeps) {}
 
   /**
@@ -202,10 +202,10 @@ export class OutboundProcessor {
       let current = { op, incident, link };
       if (op.kind === 'update' && link) {
         const decided = await this.redecide(op, link, table, connection, signal);
-        if (decided === AWAITING_PUSHES) {
+        if ('awaiting' in decided) {
           // The read passed: a probe that waits for pushes has still shown the rate limit was lifted.
           if (probe && (await sync.pauses.resume(op.connectionId))) logger.info({ connection: label }, 'the ServiceNow rate limit was lifted (a probe passed); sending resumes');
-          return await this.awaitPushes(op);
+          return await this.awaitPushes(op, decided.awaiting);
         }
         current = decided;
         if (isEmptyUpdate(current.op.payload)) return await finishWithout('every field it would write was changed later in ServiceNow', 'noop');
@@ -265,7 +265,7 @@ export class OutboundProcessor {
     table: TableClient,
     connection: Connection,
     signal: AbortSignal,
-  ): Promise<{ op: OutboundOp; incident: StoredIncident; link: IncidentLink } | typeof AWAITING_PUSHES> {
+  ): Promise<{ op: OutboundOp; incident: StoredIncident; link: IncidentLink } | AwaitingPushes> {
     const { owner, mapping } = this.deps;
     const sync = this.deps.store.sync;
     const integrationUser = connection.integrationUser;
@@ -289,13 +289,27 @@ export class OutboundProcessor {
       { op: op.id, fields: Object.keys(op.payload.fields ?? {}), read: version.modCount, applied: link.lastAppliedModCount, updatedAt: version.updatedAt, unsettled, misleading },
       'a write read its record before sending',
     );
-    if ((unsettled.length > 0 || misleading) && (await this.shouldAwaitPushes(op, link, connection, table, signal))) {
-      return AWAITING_PUSHES;
+    // A wait is for the pushes of the versions up to the one read. Once they are applied (or the wait
+    // is over), a record that changed again since is being changed while this write is on its way:
+    // waiting again could last as long as people keep changing it, and the read's time would decide
+    // wrongly, so the write is decided on the pushes, and a later change it overwrites is restored
+    // when its push comes (the link's own writes).
+    const waited = op.payload.awaiting;
+    const caughtUp =
+      waited !== undefined &&
+      (link.lastAppliedModCount >= waited.version ||
+        this.deps.clock().getTime() - Date.parse(waited.since) >= this.deps.pushWaitMs ||
+        !(await sync.inbound.hasOpenForIncident(connection.id, link.sysId, new Date(waited.since))));
+    const skipRead = misleading && caughtUp && unsettled.length === 0;
+    if (unsettled.length > 0 || (misleading && !caughtUp)) {
+      const awaiting = await this.shouldAwaitPushes(op, version, link, connection, table, signal);
+      if (awaiting) return { awaiting };
     }
-    this.awaitingSince.delete(op.id);
     // What the last attempt sent that the record holds: it may have landed, its answer never recorded.
     const landed = mayHaveLanded ? lastAttemptLanded(op, version, mapping) : [];
-    if (newer || unsettled.length > 0 || landed.length > 0) {
+    if (skipRead && landed.length === 0) {
+      this.deps.logger.debug({ op: op.id, read: version.modCount, applied: link.lastAppliedModCount }, "the record changed again while the write waited for its pushes; decided on the pushes, not the read's time");
+    } else if (newer || unsettled.length > 0 || landed.length > 0) {
       await retryOnConflict(() =>
         sync.transaction(async (tx) => {
           const [fresh, incident] = [await tx.incidents.getLink(op.incidentId), await tx.incidents.getIncident(op.incidentId)];
@@ -327,7 +341,8 @@ export class OutboundProcessor {
         const at = this.deps.clock();
         const remaining = decision.drop.length === 0 ? mine.payload : withoutFields(mine.payload, decision.drop);
         // Kept before the send: if its answer is never recorded, the next attempt knows what may have landed and on what it was decided.
-        const payload = isEmptyUpdate(remaining) ? remaining : { ...remaining, lastAttempt: { decidedOn: fresh.lastAppliedModCount, fields: remaining.fields ?? {} } };
+        const { awaiting: _waited, ...settled } = remaining;
+        const payload = isEmptyUpdate(settled) ? settled : { ...settled, lastAttempt: { decidedOn: fresh.lastAppliedModCount, fields: settled.fields ?? {} } };
         if (!(await tx.outbound.replaceClaimedPayload(op.id, owner, payload, at))) throw new LeaseLostError(`write ${op.id}`);
         if (decision.drop.length === 0) return { op: { ...mine, payload }, incident, link: fresh };
         let updated = incident;
@@ -360,7 +375,7 @@ export class OutboundProcessor {
     for (const [key, change] of Object.entries(attempt.fields) as Array<[SyncedField, FieldChange | undefined]>) {
       if (!change) continue;
       for (const field of SERVICENOW_FIELDS_OF[key]) {
-        if (landed.includes(field)) ownWrites[field] = { decidedOn: attempt.decidedOn, landed: read, changedAt: change.changedAt };
+        if (landed.includes(field)) ownWrites[field] = mergeOwnWrite(ownWrites[field], { decidedOn: attempt.decidedOn, landed: read, changedAt: change.changedAt });
       }
     }
     await tx.incidents.updateLink(op.incidentId, { ownWrites }, at);
@@ -379,11 +394,19 @@ export class OutboundProcessor {
    * them, not until the app's retries deliver them; nothing owed, no wait. Bounded by pushWaitMs
    * (an outbox that cannot be read: its pushes are awaited that long), then the read decides.
    */
-  private async shouldAwaitPushes(op: OutboundOp, link: IncidentLink, connection: Connection, table: TableClient, signal: AbortSignal): Promise<boolean> {
-    if (connection.mode !== 'realtime') return false;
+  private async shouldAwaitPushes(
+    op: OutboundOp,
+    read: ServiceNowVersion,
+    link: IncidentLink,
+    connection: Connection,
+    table: TableClient,
+    signal: AbortSignal,
+  ): Promise<AwaitingPushes['awaiting'] | undefined> {
+    if (connection.mode !== 'realtime') return undefined;
     const now = this.deps.clock().getTime();
-    const since = this.awaitingSince.get(op.id) ?? now;
-    if (now - since >= this.deps.pushWaitMs) return false;
+    // Kept with the write, so the bound holds when another process takes the write over.
+    const since = op.payload.awaiting ? Date.parse(op.payload.awaiting.since) : now;
+    if (now - since >= this.deps.pushWaitMs) return undefined;
     let owed = true;
     try {
       const pulled = await pullOwedEvents(
@@ -398,14 +421,15 @@ export class OutboundProcessor {
       if (err instanceof ServiceNowRateLimitError || err instanceof ServiceNowAuthenticationError) throw err;
       this.deps.logger.warn({ op: op.id, err: describeError(err) }, "could not read the app's outbox; waiting for its pushes instead");
     }
-    if (!owed) return false;
-    this.awaitingSince.set(op.id, since);
-    return true;
+    if (!owed) return undefined;
+    // The first wait stays: once the pushes stored by then are applied, the write waits no more.
+    return op.payload.awaiting ?? { version: read.modCount, since: this.deps.clock().toISOString() };
   }
 
   /** Gives the write back, due again shortly: by then the pushes are applied, or the wait is over. */
-  private async awaitPushes(op: OutboundOp): Promise<void> {
+  private async awaitPushes(op: OutboundOp, awaiting: AwaitingPushes['awaiting']): Promise<void> {
     const now = this.deps.clock();
+    if (!(await this.deps.store.sync.outbound.replaceClaimedPayload(op.id, this.deps.owner, { ...op.payload, awaiting }, now))) throw new LeaseLostError(`write ${op.id}`);
     await this.deps.store.sync.outbound.retry(op.id, this.deps.owner, {
       nextAttemptAt: new Date(now.getTime() + this.deps.idleMs),
       error: 'waiting for the ServiceNow changes the app has not pushed yet, to decide which change is later',
@@ -601,7 +625,7 @@ function ownWritesAfter(link: IncidentLink, op: OutboundOp, written: readonly st
   for (const [key, change] of Object.entries(op.payload.fields ?? {}) as Array<[SyncedField, FieldChange | undefined]>) {
     if (!change) continue;
     for (const field of SERVICENOW_FIELDS_OF[key]) {
-      if (written.includes(field)) out[field] = { decidedOn: link.unsettledFields[field]?.seen ?? decidedOn, landed, changedAt: change.changedAt };
+      if (written.includes(field)) out[field] = mergeOwnWrite(out[field], { decidedOn: link.unsettledFields[field]?.seen ?? decidedOn, landed, changedAt: change.changedAt });
     }
   }
   return out;

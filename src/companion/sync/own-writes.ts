@@ -1,4 +1,4 @@
-import type { IncidentSeverity, IncidentStatus, OutboundOp } from '../store/sync-store';
+import type { IncidentSeverity, IncidentStatus, OutboundOp, OwnWrites } from '../store/sync-store';
 import { impactUrgencyForSeverity, stateForStatus, type SyncMapping } from './mapping';
 import type { ServiceNowVersion, TrackedField } from './servicenow-record';
 
@@ -43,4 +43,19 @@ export function lastAttemptLanded(op: Pick<OutboundOp, 'payload'>, record: Servi
   const attempt = op.payload.lastAttempt;
   if (!attempt || record.modCount <= attempt.decidedOn) return [];
   return ownEarlierAttempt({ payload: { fields: attempt.fields } }, record, mapping);
+}
+
+/**
+ * One own write of a field after another: the versions either may have overwritten, from the older
+ * decision to the newer landing, and the latest incident.io change written. Pushes of the changes
+ * the first one overwrote may come after the second landed (they wait in the app's outbox); such a
+ * change is restored only when it is later than every incident.io change written over it.
+ */
+export function mergeOwnWrite(before: OwnWrites[string], next: NonNullable<OwnWrites[string]>): NonNullable<OwnWrites[string]> {
+  if (!before) return next;
+  return {
+    decidedOn: Math.min(before.decidedOn, next.decidedOn),
+    landed: Math.max(before.landed, next.landed),
+    changedAt: Date.parse(before.changedAt) > Date.parse(next.changedAt) ? before.changedAt : next.changedAt,
+  };
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { IncidentValues, OutboundOp } from '../../../../src/companion/store/sync-store';
 import { decideRecordChange, type DecideInput } from '../../../../src/companion/sync/inbound-decision';
 import { DEFAULT_MAPPING } from '../../../../src/companion/sync/mapping';
+import { mergeOwnWrite } from '../../../../src/companion/sync/own-writes';
 import type { ServiceNowVersion } from '../../../../src/companion/sync/servicenow-record';
 
 const BASE_SNAPSHOT = {
@@ -301,5 +302,18 @@ describe("a ServiceNow change made while the companion's own write was on its wa
     expect(decideRecordChange(push(7, '2026-01-01T10:00:09Z', ['description'])).outcome).toBe('stale');
     const changedAgain = { ...push(7, '2026-01-01T10:00:09Z'), link: link({ state: { modCount: 9, at: '2026-01-01T10:00:10Z' } }) };
     expect(decideRecordChange(changedAgain).restore).toEqual({});
+  });
+
+  // The PostgreSQL fault suite found this: three writes of one field in a row, each landing before
+  // the push of a change the first one overwrote; only the last one's window was kept.
+  it('is restored after more own writes of the field landed, when it is later than every change they carried, and only then', () => {
+    const first = { decidedOn: 5, landed: 8, changedAt: '2026-01-01T10:00:05.000Z' };
+    const second = { decidedOn: 9, landed: 10, changedAt: '2026-01-01T10:00:07.000Z' };
+    const merged = mergeOwnWrite(mergeOwnWrite(undefined, first), second);
+    expect(merged).toEqual({ decidedOn: 5, landed: 10, changedAt: '2026-01-01T10:00:07.000Z' });
+    const late = (occurredAt: string): DecideInput => ({ ...push(7, occurredAt), link: { ...link(), lastAppliedModCount: 10, ownWrites: { state: merged } } });
+    expect(decideRecordChange(late('2026-01-01T10:00:09Z')).restore).toEqual({ status: { value: 'resolved', changedAt: '2026-01-01T10:00:09.000Z' } });
+    // Later than the first write's change but older than the second's: the second one's value stands.
+    expect(decideRecordChange(late('2026-01-01T10:00:06Z')).restore).toEqual({});
   });
 });
