@@ -34,7 +34,16 @@ async function patchProblem(f: SyncFixture, sysId: string, values: Record<string
   expect(res.status).toBe(200);
 }
 
-function scenarios(start: () => Promise<SyncFixture>): void {
+/** The app's outbox events of a record, read as admin: what its rules queued. */
+async function outboxEvents(f: SyncFixture, sysId: string): Promise<string[]> {
+  const res = await f.sn.request('GET', '/api/now/table/x_incident_io_outbound_event', {
+    query: { sysparm_query: `incident_sys_id=${sysId}^ORDERBYsequence`, sysparm_fields: 'event_type' },
+  });
+  expect(res.status).toBe(200);
+  return (res.json as { result: Array<{ event_type: string }> }).result.map((r) => r.event_type);
+}
+
+function scenarios(start: () => Promise<SyncFixture>, realtime: boolean): void {
   let f: SyncFixture;
   beforeAll(async () => {
     f = await start();
@@ -78,6 +87,8 @@ function scenarios(start: () => Promise<SyncFixture>): void {
     expect(completed.servicenow!.state).toBe('106');
     const timeline = (await f.incident(incident.id)).updates!.map((u) => u.message);
     expect(timeline).toContain(`Follow-up "Find why the consumer stalled" was completed in ServiceNow by ${USERS.itil.user} (${synced.servicenow!.number}).`);
+    // With the app, the change came by its follow-up rule on task (the companion's own create queued nothing).
+    if (realtime) expect(await outboxEvents(f, synced.servicenow!.sys_id)).toEqual(['incident.updated']);
 
     // Reopened (Fix in Progress): outstanding again; then closed with a new title: completed, titled anew.
     await patchProblem(f, synced.servicenow!.sys_id, { state: '104' });
@@ -122,9 +133,9 @@ function scenarios(start: () => Promise<SyncFixture>): void {
 }
 
 describe('follow-ups in problem with the app (real time)', () => {
-  scenarios(() => startRealtimeFixture({ companion: { mapping: PROBLEM_MAPPING } }));
+  scenarios(() => startRealtimeFixture({ companion: { mapping: PROBLEM_MAPPING } }), true);
 
-  it('the app was told the follow-up table', async () => {
+  it('the app was told the follow-up table, and refuses one that is no task table', async () => {
     // Checked on a fixture of its own: the app's GET /health shows the table the companion set.
     const f = await startRealtimeFixture({ companion: { mapping: PROBLEM_MAPPING } });
     try {
@@ -137,6 +148,14 @@ describe('follow-ups in problem with the app (real time)', () => {
         { message: 'the app to be told the follow-up table' },
       );
       expect(health.config.follow_up_table).toBe('problem');
+      for (const [table, message] of [
+        ['sys_user', 'follow_up_table "sys_user" does not extend task'],
+        ['u_nothing', 'follow_up_table "u_nothing" is not a table on this instance'],
+      ] as const) {
+        const res = await f.sn.request('PUT', '/api/x_incident_io/v1/sync/config', { auth: USERS.admin, body: { follow_up_table: table } });
+        expect(res.status).toBe(400);
+        expect((res.json as { error: { detail: string } }).error.detail).toContain(message);
+      }
     } finally {
       await f.close();
     }
@@ -144,7 +163,7 @@ describe('follow-ups in problem with the app (real time)', () => {
 });
 
 describe('follow-ups in problem by polling (no app)', () => {
-  scenarios(() => startPollingFixture({ companion: { pollIntervalMs: 100, mapping: PROBLEM_MAPPING } }));
+  scenarios(() => startPollingFixture({ companion: { pollIntervalMs: 100, mapping: PROBLEM_MAPPING } }), false);
 });
 
 describe('a follow-up table or parent field the instance does not have', () => {
