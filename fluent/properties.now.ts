@@ -49,6 +49,19 @@ Property({
   roles: { read: [appAdminRole], write: [appAdminRole] },
 });
 
+/**
+ * The table follow-ups live in when it is not incident. Set by the companion through PUT /config
+ * (services/configuration.ts); read by the conditions of the follow-up rules (fluent/business-rules/incident-push.now.ts).
+ */
+Property({
+  $id: Now.ID['property-follow-up-table'],
+  name: 'x_incident_io.follow_up_table',
+  type: 'string',
+  value: '',
+  description: "Table of incident.io follow-up records (the companion's followUps.table, such as problem); empty or incident: the incident rules cover them.",
+  roles: { read: [appAdminRole], write: [appAdminRole] },
+});
+
 /** Read by readConfig (delivery: attemptDelivery marks an event dead after this many attempts). */
 Property({
   $id: Now.ID['property-max-attempts'],

@@ -69,3 +69,39 @@ BusinessRule({
   active: true,
   script: queueAttachment,
 });
+
+// Follow-ups kept in another table than incident (the companion's followUps.table, such as problem).
+// A rule is bound to one table: these are on task, which every follow-up table extends, so they run
+// for it wherever it is (task rules run for the tables extending task). The condition keeps them to
+// the configured table (x_incident_io.follow_up_table, set by the companion through PUT /config;
+// incident is left to the rules above), the filter to records incident.io created (correlation_display)
+// and to the fields a follow-up takes back (title, description, state). The scripts are the incident rules'.
+BusinessRule({
+  $id: Now.ID['br-queue-follow-up-change'],
+  name: 'Queue follow-up change for incident.io',
+  description: 'After a follow-up record in the configured follow-up table (x_incident_io.follow_up_table) changes its title, description or state, queue an incident.io push.',
+  table: 'task',
+  when: 'after',
+  action: ['insert', 'update'],
+  filterCondition: 'correlation_display=incident.io^short_descriptionVALCHANGES^ORdescriptionVALCHANGES^ORstateVALCHANGES',
+  condition:
+    "(gs.getProperty('x_incident_io.enabled') == 'true' || gs.getProperty('x_incident_io.enabled') == '1') && current.getValue('sys_class_name') != 'incident' && current.getValue('sys_class_name') == gs.getProperty('x_incident_io.follow_up_table')",
+  order: 1000,
+  active: true,
+  script: queueIncidentChange,
+});
+
+BusinessRule({
+  $id: Now.ID['br-queue-follow-up-deletion'],
+  name: 'Queue follow-up deletion for incident.io',
+  description: 'After a follow-up record in the configured follow-up table (x_incident_io.follow_up_table) is deleted, queue an incident.deleted push.',
+  table: 'task',
+  when: 'after',
+  action: ['delete'],
+  filterCondition: 'correlation_display=incident.io',
+  condition:
+    "(gs.getProperty('x_incident_io.enabled') == 'true' || gs.getProperty('x_incident_io.enabled') == '1') && current.getValue('sys_class_name') != 'incident' && current.getValue('sys_class_name') == gs.getProperty('x_incident_io.follow_up_table')",
+  order: 1000,
+  active: true,
+  script: queueIncidentDeletion,
+});

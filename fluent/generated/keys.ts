@@ -258,6 +258,14 @@ declare global {
                         table: 'sys_script'
                         id: '3d0608aef3bc4870b9bcfa87f80c2006'
                     }
+                    'br-queue-follow-up-change': {
+                        table: 'sys_script'
+                        id: 'a53419fdbec745519b844295d4713a5c'
+                    }
+                    'br-queue-follow-up-deletion': {
+                        table: 'sys_script'
+                        id: '10704c2e094944b2b67937ef6ee38c9e'
+                    }
                     'br-queue-incident-attachment': {
                         table: 'sys_script'
                         id: '5c59aeab33e2443d89b3060113aa0ef3'
@@ -341,6 +349,10 @@ declare global {
                     'property-enabled': {
                         table: 'sys_properties'
                         id: 'a9452042c5e149b6ba7d0e582139afbc'
+                    }
+                    'property-follow-up-table': {
+                        table: 'sys_properties'
+                        id: 'd8abe8ddca2449919d8bf5673cf18b16'
                     }
                     'property-integration-user': {
                         table: 'sys_properties'

@@ -20,6 +20,7 @@ export class AppFixture {
     webhookUrl: 'https://hooks.example.com/webhooks/servicenow/acme',
     signingSecret: this.secret,
     integrationUser: 'svc_incident_io',
+    followUpTable: 'incident',
     maxAttempts: 5,
     retryBaseSeconds: 30,
     retentionDays: 7,

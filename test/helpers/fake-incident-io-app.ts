@@ -38,7 +38,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 
 export function installFakeApp(fake: FakeServiceNow, overrides: Partial<FakeAppState> = {}): FakeAppState {
   const state: FakeAppState = {
-    config: { enabled: false, webhookUrl: '', signingSecret: '', integrationUser: '', ...DEFAULTS, clone: null },
+    config: { enabled: false, webhookUrl: '', signingSecret: '', integrationUser: '', followUpTable: 'incident', ...DEFAULTS, clone: null },
     outbox: { queued: 0, sending: 0, delivered: 0, failed: 0, dead: 0 },
     oldestPendingAgeSeconds: null,
     lastDelivery: null,

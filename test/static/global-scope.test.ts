@@ -11,12 +11,14 @@ import { DIST_APP, ROOT } from '../helpers/build';
  */
 
 const SCOPE = 'x_incident_io';
-/** What the app adds to or runs on platform tables: the task ACLs the setup guide needs, and the rules that queue pushes. */
+/** What the app adds to or runs on platform tables: the task ACLs the setup guide needs, and the rules that queue pushes (those on task for follow-ups in another table than incident). */
 const PLATFORM_FOOTPRINT = [
   'business rule on incident: Queue incident change for incident.io',
   'business rule on incident: Queue incident deletion for incident.io',
   'business rule on sys_attachment: Queue incident attachment for incident.io',
   'business rule on sys_journal_field: Queue incident journal entry for incident.io',
+  'business rule on task: Queue follow-up change for incident.io',
+  'business rule on task: Queue follow-up deletion for incident.io',
   'record ACL on task: create',
   'record ACL on task: read',
   'record ACL on task: write',
@@ -84,7 +86,15 @@ describe('the app outside its scope', () => {
 
   it('names every one of those records in the README', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    for (const name of ['Queue incident change for incident.io', 'Queue incident deletion for incident.io', 'Queue incident journal entry for incident.io']) expect(readme).toContain(name);
+    for (const name of [
+      'Queue incident change for incident.io',
+      'Queue incident deletion for incident.io',
+      'Queue incident journal entry for incident.io',
+      'Queue follow-up change for incident.io',
+      'Queue follow-up deletion for incident.io',
+    ]) {
+      expect(readme).toContain(name);
+    }
     expect(readme).toMatch(/task ACLs?[^\n]*create[^\n]*read[^\n]*write/i);
     expect(readme).toContain('Uninstalling leaves');
   });

@@ -25,6 +25,8 @@ export const SyncHealthSchema = z.looseObject({
     webhook_url: z.string(),
     signing_secret_set: z.boolean(),
     integration_user: z.string(),
+    /** The table of follow-up records the app's follow-up rules cover; absent in apps that predate it. */
+    follow_up_table: z.string().optional(),
     delivering: z.boolean(),
   }),
   /** Events by state: queued, sending, delivered, failed, dead. */
@@ -57,6 +59,8 @@ export interface SyncConfigUpdate {
   signing_secret?: string;
   integration_user?: string;
   enabled?: boolean;
+  /** The mapping's followUps.table (sync/follow-up-app-config.ts). */
+  follow_up_table?: string;
 }
 
 /** Body of POST /resend: one incident's events, or every event queued since a time. */

@@ -6,6 +6,7 @@ import { openStore, type CompanionStore } from '../store';
 import { DEFAULT_MAPPING, loadMappingFile, type SyncMapping } from '../sync/mapping';
 import { SyncEngine, type SyncEngineOptions } from '../sync/sync-engine';
 import { validateTemplatesOnConnections } from '../sync/template-dictionary';
+import { validateFollowUpTableOnConnections } from '../sync/follow-up-table-check';
 import { errorHandler, sendError } from './api-error';
 import { API_KEY_ENV, checkApiKeySetup } from './api-auth';
 import { incidentRoutes } from './routes/incidents';
@@ -100,6 +101,7 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
 
   try {
     await validateTemplatesOnConnections(mapping, engine.registry, logger);
+    await validateFollowUpTableOnConnections(mapping.followUps, engine.registry, logger);
   } catch (err) {
     await engine.registry.close();
     if (ownsStore) await store.close().catch(() => undefined);

@@ -116,7 +116,7 @@ export interface SyncOutboundOpsTable {
 
 export interface SyncPollCursorsTable {
   connection_id: string;
-  source: 'incident' | 'journal' | 'attachment';
+  source: 'incident' | 'journal' | 'attachment' | 'follow_up';
   cursor: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;

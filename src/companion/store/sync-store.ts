@@ -322,7 +322,8 @@ export interface RetryOptions {
 
 // ── Polling cursors ───────────────────────────────────────────────────────────
 
-export type PollSource = 'incident' | 'journal' | 'attachment';
+/** `follow_up`: the follow-up table, when it is not incident (sync/poller.ts). */
+export type PollSource = 'incident' | 'journal' | 'attachment' | 'follow_up';
 
 export interface PollCursor {
   connectionId: string;

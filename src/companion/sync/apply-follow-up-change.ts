@@ -9,7 +9,7 @@ const STATUS_WORDS = { outstanding: 'outstanding again', completed: 'completed',
 
 /**
  * A ServiceNow change to a follow-up's record (pushed by the app or polled), applied to the
- * follow-up: its state gives the status (followUps.*States), short_description the title,
+ * follow-up: a new state gives the status (followUps.*States), short_description the title,
  * description the description. A version older than the last applied or written one is stale; the
  * companion's own writes change nothing. A status change is said on the incident's timeline.
  */
@@ -32,7 +32,9 @@ export async function applyFollowUpChange(
   if (input.byIntegrationUser) return 'own_write';
 
   const changes: Partial<FollowUpValues> = {};
-  const status = followUpStatusForState(mapping, state);
+  // The status follows a change of state only: a closed record edited again keeps the status it has
+  // (not doing is written as a state that reads back as completed in some tables, problem's 107).
+  const status = state !== known.state ? followUpStatusForState(mapping, state) : undefined;
   if (status && status !== followUp.status) changes.status = status;
   const title = snapshot.short_description;
   if (title !== undefined && title.trim() !== '' && title !== followUp.title) changes.title = title;

@@ -39,6 +39,43 @@ export const DEFAULT_FOLLOW_UP_MAPPING: FollowUpMapping = {
   closeFields: { close_code: 'Solution provided', close_notes: 'Follow-up closed in incident.io.' },
 };
 
+/**
+ * Follow-ups in `problem` (parentField `parent`, task's): problem's state model on a base instance,
+ * 101 New to 104 Fix in Progress outstanding, 106 Resolved and 107 Closed completed. Not doing is
+ * written as 107 (closed); no ServiceNow state reads back as not doing, as a closed problem says so
+ * only by its resolution code. No close fields: a problem needs none to resolve through the Table API.
+ */
+export const PROBLEM_FOLLOW_UP_MAPPING: FollowUpMapping = {
+  table: 'problem',
+  parentField: 'parent',
+  outstandingStates: ['101', '102', '103', '104'],
+  completedStates: ['106', '107'],
+  notDoingStates: [],
+  toState: { outstanding: '101', completed: '106', not_doing: '107' },
+  closeFields: {},
+};
+
+const STATE_KEYS = ['outstandingStates', 'completedStates', 'notDoingStates', 'toState'] as const;
+
+/**
+ * The defaults a mapping file's `followUps` is merged onto, chosen by its table: incident's, problem's,
+ * or for any other table (one extending task) `parent` and no close fields, with its states to be given
+ * (the companion cannot know them): `missing` names what the file lacks then.
+ */
+export function followUpDefaultsFor(input: unknown): { defaults: Partial<FollowUpMapping>; missing: string | null } {
+  const given = input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+  const table = typeof given.table === 'string' ? given.table : DEFAULT_FOLLOW_UP_MAPPING.table;
+  // A table that is no name at all is the schema's to refuse.
+  if (table === DEFAULT_FOLLOW_UP_MAPPING.table || !identifier.safeParse(table).success) return { defaults: DEFAULT_FOLLOW_UP_MAPPING, missing: null };
+  if (table === PROBLEM_FOLLOW_UP_MAPPING.table) return { defaults: PROBLEM_FOLLOW_UP_MAPPING, missing: null };
+  const lacking = STATE_KEYS.filter((key) => given[key] === undefined);
+  const missing = lacking.length
+    ? `followUps.table "${table}": the companion knows the states of incident and problem only; give ${lacking.map((k) => `followUps.${k}`).join(', ')} ` +
+      `for the states of ${table} (its state choices: System Definition > Choice Lists, table ${table}, element state)`
+    : null;
+  return { defaults: { table, parentField: 'parent', closeFields: {} }, missing };
+}
+
 /** What the schema cannot check: each state in one category, every status written somewhere. */
 export function followUpMappingProblems(mapping: FollowUpMapping): string[] {
   const problems: string[] = [];

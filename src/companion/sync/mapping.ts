@@ -8,7 +8,7 @@ import {
   type IncidentStatus,
 } from '../store/sync-store';
 import { TEMPLATE_RESERVED_FIELDS, TicketTemplateSchema, unknownPlaceholders, usesPlaceholder, type FieldValue } from './ticket-templates';
-import { DEFAULT_FOLLOW_UP_MAPPING, followUpMappingProblems, FollowUpMappingSchema } from './follow-up-mapping';
+import { DEFAULT_FOLLOW_UP_MAPPING, followUpDefaultsFor, followUpMappingProblems, FollowUpMappingSchema } from './follow-up-mapping';
 
 /**
  * How incident.io fields and ServiceNow fields correspond, in both directions. The defaults follow
@@ -255,7 +255,10 @@ function checkConsistency(mapping: SyncMapping): string[] {
 /** Validates a mapping given as an object (a file's content): merged onto the defaults. */
 export function parseMapping(input: unknown, where = 'the mapping'): SyncMapping {
   if (input !== undefined && !isPlainObject(input)) throw new MappingError(`${where} must be a JSON object.`);
-  const merged = mergeOnto(DEFAULT_MAPPING, input ?? {});
+  // Follow-ups' defaults depend on their table (incident, problem, or states to be given).
+  const followUps = followUpDefaultsFor((input as Record<string, unknown> | undefined)?.followUps);
+  if (followUps.missing) throw new MappingError(`${where} is not valid: ${followUps.missing}`);
+  const merged = mergeOnto({ ...DEFAULT_MAPPING, followUps: followUps.defaults }, input ?? {});
   const parsed = MappingSchema.safeParse(merged);
   if (!parsed.success) throw new MappingError(`${where} is not valid: ${describeIssues(parsed.error)}`);
   const problems = [...checkConsistency(parsed.data), ...checkTemplates(parsed.data)];

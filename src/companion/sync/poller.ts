@@ -1,4 +1,4 @@
-import { isJournalField, JOURNAL_FIELDS } from '../../server/contract/push-event';
+import { CORRELATION_DISPLAY, isJournalField, JOURNAL_FIELDS } from '../../server/contract/push-event';
 import type { Logger } from 'pino';
 import { encodedQuery, type TableClient, type TableRecord } from '../client';
 import type { CompanionStore, Connection } from '../store';
@@ -14,11 +14,13 @@ import {
   orderKeyOf,
   versionFromRow,
   type InboundChange,
+  type ServiceNowVersion,
 } from './servicenow-record';
 
 /**
  * Polling, for connections without the app (mode `polling`): every interval, read the incidents
- * changed since the cursor (minus the overlap window) and the comments and work notes added since,
+ * changed since the cursor (minus the overlap window), the comments and work notes added since, and
+ * the records of follow-ups kept in another table than incident (source `follow_up`),
  * and store each version as an inbound event identified by (sys_id, sys_mod_count) or the journal
  * entry's sys_id, so re-reading stores nothing twice. The inbound worker applies them exactly as
  * it applies pushes (changed fields computed against the link's snapshot).
@@ -42,6 +44,9 @@ export interface PollerDeps {
   /** Called when new events were stored (wakes the inbound worker). */
   onEvents: () => void;
 }
+
+/** What a follow-up's record is read with (task's fields: the follow-up table may be any table extending task). */
+const FOLLOW_UP_READ_FIELDS = ['sys_id', 'number', 'short_description', 'description', 'state', 'active', 'correlation_id', 'sys_updated_on', 'sys_updated_by', 'sys_mod_count'];
 
 /** Sorts polled journal entries after the incident versions read with them (so a record declared in the same run gets its notes). */
 const JOURNAL_SEQUENCE = 2_000_000_000;
@@ -77,11 +82,13 @@ export class Poller {
     return polled;
   }
 
-  /** One run for one connection: incidents, then journal entries, then attachments. */
+  /** One run for one connection: incidents, then journal entries, then attachments, then follow-ups kept in another table. */
   async pollConnection(connection: Connection, signal: AbortSignal): Promise<{ stored: number }> {
     const { table } = this.deps.registry.client(connection);
+    const sources: PollSource[] = ['incident', 'journal', 'attachment'];
+    if (this.deps.mapping.followUps.table !== 'incident') sources.push('follow_up');
     let stored = 0;
-    for (const source of ['incident', 'journal', 'attachment'] as const) stored += await this.pollSource(connection, table, source, signal);
+    for (const source of sources) stored += await this.pollSource(connection, table, source, signal);
     if (stored > 0) this.deps.onEvents();
     return { stored };
   }
@@ -107,6 +114,16 @@ export class Poller {
                 noCount: true,
                 signal,
               })
+            : source === 'follow_up'
+              ? await table.listPage(this.deps.mapping.followUps.table, {
+                  query: encodedQuery().where('correlation_display', '=', CORRELATION_DISPLAY).and('sys_updated_on', '>=', lower).orderBy('sys_updated_on'),
+                  fields: FOLLOW_UP_READ_FIELDS,
+                  excludeReferenceLink: true,
+                  limit: this.deps.pageSize,
+                  offset,
+                  noCount: true,
+                  signal,
+                })
             : source === 'attachment'
               ? await this.attachmentPage(connection, lower, offset, signal)
               : await table.listPage('sys_journal_field', {
@@ -125,10 +142,12 @@ export class Poller {
         const events =
           source === 'incident'
             ? await this.incidentEvents(connection, page.records, receivedAt)
+            : source === 'follow_up'
+              ? await this.followUpEvents(connection, page.records, receivedAt)
             : source === 'attachment'
               ? this.attachmentEvents(connection, page.records, receivedAt)
               : this.journalEvents(connection, page.records, receivedAt);
-        const stamps = page.records.map((r) => text(source === 'incident' ? r.sys_updated_on : r.sys_created_on));
+        const stamps = page.records.map((r) => text(source === 'incident' || source === 'follow_up' ? r.sys_updated_on : r.sys_created_on));
         const next = advanceCursor(cursor, stamps);
         const storedNow = await store.sync.transaction(async (tx) => {
           let count = 0;
@@ -151,6 +170,36 @@ export class Poller {
     return stored;
   }
 
+  /** Versions of follow-ups' records (in a table other than incident) that their follow-up has not seen, by someone else; other records are not read as incidents. */
+  private async followUpEvents(connection: Connection, rows: TableRecord[], receivedAt: Date): Promise<NewInboundEvent[]> {
+    const events: NewInboundEvent[] = [];
+    for (const row of rows) {
+      const record = versionFromRow(row);
+      if (!record.sysId || sameUser(record.updatedBy, connection.integrationUser)) continue;
+      const followUp = await this.deps.store.sync.followUps.getBySysId(connection.id, record.sysId);
+      if (!followUp || (followUp.record && record.modCount <= followUp.record.modCount)) continue;
+      events.push(this.recordEvent(connection, record, receivedAt));
+    }
+    return events;
+  }
+
+  private recordEvent(connection: Connection, record: ServiceNowVersion, receivedAt: Date): NewInboundEvent {
+    const type = record.modCount === 0 ? 'incident.created' : 'incident.updated';
+    const change: InboundChange = { type, sequence: record.modCount, occurredAt: record.updatedAt, changedFields: null, record };
+    return {
+      connectionId: connection.id,
+      eventId: polledRecordEventId(record.sysId, record.modCount),
+      source: 'poll',
+      type,
+      incidentSysId: record.sysId,
+      sequence: record.modCount,
+      orderKey: orderKeyOf(type, record.modCount, receivedAt),
+      occurredAt: new Date(record.updatedAt),
+      receivedAt,
+      payload: change,
+    };
+  }
+
   private async incidentEvents(connection: Connection, rows: TableRecord[], receivedAt: Date): Promise<NewInboundEvent[]> {
     const events: NewInboundEvent[] = [];
     for (const row of rows) {
@@ -169,20 +218,7 @@ export class Poller {
         // Not linked, and not one the mapping declares (or incident.io's own create, linked once its answer is recorded).
         continue;
       }
-      const type = record.modCount === 0 ? 'incident.created' : 'incident.updated';
-      const change: InboundChange = { type, sequence: record.modCount, occurredAt: record.updatedAt, changedFields: null, record };
-      events.push({
-        connectionId: connection.id,
-        eventId: polledRecordEventId(record.sysId, record.modCount),
-        source: 'poll',
-        type,
-        incidentSysId: record.sysId,
-        sequence: record.modCount,
-        orderKey: orderKeyOf(type, record.modCount, receivedAt),
-        occurredAt: new Date(record.updatedAt),
-        receivedAt,
-        payload: change,
-      });
+      events.push(this.recordEvent(connection, record, receivedAt));
     }
     return events;
   }

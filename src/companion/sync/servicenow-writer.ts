@@ -24,7 +24,8 @@ import { INCIDENT_READ_FIELDS, TRACKED_FIELDS, versionFromRow, type ServiceNowVe
  *   an ambiguous attempt, the journal is checked for the note first.
  */
 
-export const CORRELATION_DISPLAY = 'incident.io';
+import { CORRELATION_DISPLAY } from '../../server/contract/push-event';
+export { CORRELATION_DISPLAY };
 
 export interface WriteContext {
   connection: Connection;

@@ -14,6 +14,7 @@ import type { SyncMapping } from './mapping';
 import { SyncMetrics } from './metrics';
 import { OutboundProcessor } from './outbound-processor';
 import { DEFAULT_POLL_OVERLAP_MS } from './poll-window';
+import { FollowUpAppConfig } from './follow-up-app-config';
 import { Poller } from './poller';
 import { InboundGroupCommit } from './inbound-group-commit';
 import { receivePush, type LastPing, type PushAnswer, type PushRequest } from '../webhooks/receive-push';
@@ -88,6 +89,7 @@ export class SyncEngine {
   readonly incidents: IncidentService;
   readonly followUps: FollowUpService;
   readonly poller: Poller;
+  private readonly followUpAppConfig: FollowUpAppConfig;
   private readonly inboundLoop: WorkerLoop;
   /** Pushes received together are stored in one transaction (see InboundGroupCommit). */
   private readonly groupCommit: InboundGroupCommit;
@@ -183,6 +185,8 @@ export class SyncEngine {
       onEvents: () => this.inboundLoop.wake(),
     });
 
+    this.followUpAppConfig = new FollowUpAppConfig({ registry: this.registry, mapping: mapping.followUps, logger, clock: this.clock, retryMs: Math.max(pollIntervalMs, 60_000) });
+
     this.inboundLoop = new WorkerLoop({
       name: 'inbound',
       concurrency: options.inboundConcurrency ?? 2,
@@ -212,6 +216,7 @@ export class SyncEngine {
         const force = this.forcePoll;
         this.forcePoll = false;
         await this.purgeIfDue();
+        await this.followUpAppConfig.step(signal);
         await this.poller.step(signal, force);
         return false;
       },

@@ -75,6 +75,21 @@ export const INCIDENT_STATE_CHOICES = seq([
   ['7', 'Closed'],
   ['8', 'Canceled'],
 ]);
+/** problem.state on a base instance (Problem Management state model): 101 to 104 open, 106 and 107 closed. */
+export const PROBLEM_STATE_CHOICES = seq([
+  ['101', 'New'],
+  ['102', 'Assess'],
+  ['103', 'Root Cause Analysis'],
+  ['104', 'Fix in Progress'],
+  ['106', 'Resolved'],
+  ['107', 'Closed'],
+]);
+const PROBLEM_RESOLUTION_CODES = seq([
+  ['fix_applied', 'Fix Applied'],
+  ['risk_accepted', 'Risk Accepted'],
+  ['duplicate', 'Duplicate'],
+  ['canceled', 'Canceled'],
+]);
 export const IMPACT_URGENCY_CHOICES = seq([
   ['1', '1 - High'],
   ['2', '2 - Medium'],
@@ -907,7 +922,26 @@ export const BASE_TABLES: readonly TableDefinition[] = [
   // ── Tables the task schema refers to (kept minimal) ───────────────────────
   { name: 'core_company', label: 'Company', columns: [str('name', 'Name', { maxLength: 80, display: true, indexed: true })] },
   { name: 'cmn_location', label: 'Location', columns: [str('name', 'Name', { display: true, indexed: true })] },
-  { name: 'problem', label: 'Problem', extends: 'task', numberPrefix: 'PRB', columns: [] },
+  {
+    // The fields a follow-up in `problem` needs (followUps.table, docs/sync.md): `parent` and the
+    // state are task's; problem overrides the state choices with its own (the state model of a base
+    // instance since Madrid) and closes with a resolution code.
+    name: 'problem',
+    label: 'Problem',
+    extends: 'task',
+    numberPrefix: 'PRB',
+    columns: [
+      choice('resolution_code', 'Resolution code', PROBLEM_RESOLUTION_CODES),
+      text('cause_notes', 'Cause notes'),
+      text('fix_notes', 'Fix notes'),
+      text('workaround', 'Workaround'),
+      bool('known_error', 'Known error', false),
+      ref('first_reported_by_task', 'First reported by', 'task'),
+      date('resolved_at', 'Resolved'),
+      ref('resolved_by', 'Resolved by', 'sys_user'),
+    ],
+    choiceOverrides: { state: PROBLEM_STATE_CHOICES },
+  },
   { name: 'change_request', label: 'Change Request', extends: 'task', numberPrefix: 'CHG', columns: [] },
   // ── Attachments (their bytes live in an internal table, see records/attachments.ts) ──
   {

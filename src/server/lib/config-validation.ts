@@ -6,11 +6,13 @@ export interface ConfigUpdate {
   signing_secret?: string;
   integration_user?: string;
   enabled?: boolean;
+  follow_up_table?: string;
 }
 
 export type ConfigValidation = { ok: true; update: ConfigUpdate } | { ok: false; errors: string[] };
 
-const ALLOWED_KEYS = ['webhook_url', 'signing_secret', 'integration_user', 'enabled'];
+const ALLOWED_KEYS = ['webhook_url', 'signing_secret', 'integration_user', 'enabled', 'follow_up_table'];
+const TABLE_NAME = /^[a-z][a-z0-9_]{0,79}$/;
 const MAX_URL_LENGTH = 2048;
 export const MIN_SECRET_BYTES = 32;
 
@@ -59,7 +61,12 @@ export function signingSecretProblem(secret: string): string | null {
  */
 export function validateConfigUpdate(
   body: unknown,
-  context: { userExists: (userName: string) => boolean; current: AppConfig },
+  context: {
+    userExists: (userName: string) => boolean;
+    current: AppConfig;
+    /** The tables `table` extends, nearest first, itself included; empty when there is no such table. */
+    tableHierarchy?: (table: string) => string[];
+  },
 ): ConfigValidation {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, errors: ['the body must be a JSON object with any of: ' + ALLOWED_KEYS.join(', ')] };
@@ -99,10 +106,29 @@ export function validateConfigUpdate(
     if (typeof input.enabled !== 'boolean') errors.push('enabled must be true or false');
     else update.enabled = input.enabled;
   }
+  if ('follow_up_table' in input) {
+    const problem = followUpTableProblem(input.follow_up_table, context.tableHierarchy);
+    if (problem) errors.push(problem);
+    else update.follow_up_table = (input.follow_up_table as string).trim();
+  }
   if (update.enabled === true) {
     const url = update.webhook_url !== undefined ? update.webhook_url : context.current.webhookUrl;
     const secret = update.signing_secret !== undefined ? update.signing_secret : context.current.signingSecret;
     if (!url || !secret) errors.push('pushes cannot be enabled before webhook_url and signing_secret are set');
   }
   return errors.length ? { ok: false, errors } : { ok: true, update };
+}
+
+/**
+ * null when `table` can hold follow-ups the app pushes: `incident`, or a table extending task (the
+ * rules on task cover it, docs/sync.md "Follow-ups"), else what is wrong.
+ */
+export function followUpTableProblem(table: unknown, hierarchy?: (table: string) => string[]): string | null {
+  if (typeof table !== 'string' || !TABLE_NAME.test(table.trim())) return 'follow_up_table must be a table name such as "problem"';
+  const name = table.trim();
+  if (name === 'incident' || !hierarchy) return null;
+  const tables = hierarchy(name);
+  if (tables.length === 0) return 'follow_up_table "' + name + '" is not a table on this instance';
+  if (tables.indexOf('task') < 0) return 'follow_up_table "' + name + '" does not extend task (it extends ' + (tables.slice(1).join(', ') || 'nothing') + '): follow-ups must be task records';
+  return null;
 }

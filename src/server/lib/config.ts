@@ -11,6 +11,8 @@ export interface AppConfig {
   webhookUrl: string;
   signingSecret: string;
   integrationUser: string;
+  /** The table of follow-up records (PROPERTY.followUpTable): `incident`, or a table extending task such as `problem`. */
+  followUpTable: string;
   maxAttempts: number;
   retryBaseSeconds: number;
   retentionDays: number;
@@ -42,6 +44,7 @@ export function readConfig(properties: PropertyAccess, signingSecret: string, cl
     webhookUrl: (properties.get(PROPERTY.webhookUrl) || '').trim(),
     signingSecret: signingSecret.trim(),
     integrationUser: (properties.get(PROPERTY.integrationUser) || '').trim(),
+    followUpTable: (properties.get(PROPERTY.followUpTable) || '').trim() || 'incident',
     maxAttempts: integer(properties.get(PROPERTY.maxAttempts), DEFAULTS.maxAttempts, 1, 100),
     retryBaseSeconds: integer(properties.get(PROPERTY.retryBaseSeconds), DEFAULTS.retryBaseSeconds, 1, 3600),
     retentionDays: integer(properties.get(PROPERTY.retentionDays), DEFAULTS.retentionDays, 1, 365),
@@ -61,6 +64,7 @@ export interface ConfigSummary {
   webhook_url: string;
   signing_secret_set: boolean;
   integration_user: string;
+  follow_up_table: string;
   delivering: boolean;
 }
 
@@ -70,6 +74,7 @@ export function summarizeConfig(config: AppConfig): ConfigSummary {
     webhook_url: config.webhookUrl,
     signing_secret_set: config.signingSecret !== '',
     integration_user: config.integrationUser,
+    follow_up_table: config.followUpTable,
     delivering: canDeliver(config),
   };
 }

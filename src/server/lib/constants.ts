@@ -35,6 +35,11 @@ export const PROPERTY = {
   retryBaseSeconds: 'x_incident_io.retry_base_seconds',
   retentionDays: 'x_incident_io.retention_days',
   requestTimeoutSeconds: 'x_incident_io.request_timeout_seconds',
+  /**
+   * The table follow-up records live in when it is not incident (set by the companion through PUT
+   * /config from its mapping's followUps.table): the rules on task push its follow-ups' changes.
+   */
+  followUpTable: 'x_incident_io.follow_up_table',
   /** Bumped by every configuration write of the app (glide-environment.ts): the config cache's key. */
   configVersion: 'x_incident_io.config_version',
 } as const;

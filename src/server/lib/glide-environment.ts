@@ -12,7 +12,7 @@ import type { CallerInfo } from './health.ts';
 import { glideOutboxStore, type OutboxStore } from './outbox-store.ts';
 import { DEFERRED_LOOKUP, type ReferenceLookup } from './payload.ts';
 import type { QueueDeps } from './queue.ts';
-import { recordReferenceLookup, userExists as userExistsIn } from './reference-lookup.ts';
+import { recordReferenceLookup, tableHierarchy as tableHierarchyIn, userExists as userExistsIn } from './reference-lookup.ts';
 import { currentSigningSecret } from './signing-secret.ts';
 
 /**
@@ -152,6 +152,11 @@ export const referenceLookup: ReferenceLookup = recordReferenceLookup(newRecord)
 
 export function userExists(userName: string): boolean {
   return userExistsIn(newRecord, userName);
+}
+
+/** The tables `table` extends, nearest first, itself included (read from sys_db_object); empty when it is no table. */
+export function tableHierarchy(table: string): string[] {
+  return tableHierarchyIn(newRecord, table);
 }
 
 /** sn_ws.RESTMessageV2: a synchronous POST that never throws. */

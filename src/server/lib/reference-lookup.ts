@@ -25,3 +25,16 @@ export function recordReferenceLookup(newRecord: GlideRecordFactory): ReferenceL
 export function userExists(newRecord: GlideRecordFactory, userName: string): boolean {
   return newRecord('sys_user').get('user_name', userName);
 }
+
+/** The tables `table` extends, nearest first, itself included, following sys_db_object.super_class; empty when there is no such table. */
+export function tableHierarchy(newRecord: GlideRecordFactory, table: string): string[] {
+  const tables: string[] = [];
+  const gr = newRecord('sys_db_object');
+  if (!gr.get('name', table)) return tables;
+  for (let depth = 0; depth < 10; depth++) {
+    tables.push(gr.getValue('name') || '');
+    const parent = gr.getValue('super_class') || '';
+    if (!parent || !gr.get(parent)) break;
+  }
+  return tables;
+}

@@ -16,6 +16,9 @@ import { toGlideDateTime } from '../lib/time.ts';
  * sent from the clone.
  */
 export function applyConfigUpdate(update: ConfigUpdate): void {
+  if (update.follow_up_table !== undefined) properties.set(PROPERTY.followUpTable, update.follow_up_table);
+  // The follow-up table alone is a mapping setting, not a connection: it does not take over a clone.
+  if (update.webhook_url === undefined && update.signing_secret === undefined && update.integration_user === undefined && update.enabled === undefined) return;
   const current = config();
   if (current.clone) {
     const discarded = outboxStore().discardPending(discardedByCloneError(current.clone));

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readAppBuildDir, type AppBuild, type BuildRecord } from '../../../src/instance/app/app-build';
 import { STEP_CONFIGS } from '../../../src/instance/atf/step-configs';
-import { SYNCED_FIELDS } from '../../../src/server/contract/push-event';
+import { CORRELATION_DISPLAY, SYNCED_FIELDS } from '../../../src/server/contract/push-event';
 import { DIST_APP, ROOT } from '../../helpers/build';
 
 // Reads the real `now-sdk build --frozenKeys` output (built once by jest's globalSetup) and checks
@@ -71,6 +71,7 @@ describe('the x_incident_io app build', () => {
       [
         'x_incident_io.config_version',
         'x_incident_io.enabled',
+        'x_incident_io.follow_up_table',
         'x_incident_io.integration_user',
         'x_incident_io.max_attempts',
         'x_incident_io.request_timeout_seconds',
@@ -141,6 +142,25 @@ describe('the x_incident_io app build', () => {
       active: 'true',
     });
     expect(rules['Queue incident deletion for incident.io']).toMatchObject({ collection: 'incident', when: 'after', action_delete: 'true', action_insert: 'false' });
+    // Follow-ups in another table (problem, …): rules on task, kept to the configured table and to incident.io's records.
+    const followUpTable = "current.getValue('sys_class_name') != 'incident' && current.getValue('sys_class_name') == gs.getProperty('x_incident_io.follow_up_table')";
+    expect(rules['Queue follow-up change for incident.io']).toMatchObject({
+      collection: 'task',
+      when: 'after',
+      action_insert: 'true',
+      action_update: 'true',
+      action_delete: 'false',
+      condition: `(${enabled}) && ${followUpTable}`,
+      filter_condition: `correlation_display=${CORRELATION_DISPLAY}^short_descriptionVALCHANGES^ORdescriptionVALCHANGES^ORstateVALCHANGES`,
+    });
+    expect(rules['Queue follow-up deletion for incident.io']).toMatchObject({
+      collection: 'task',
+      when: 'after',
+      action_delete: 'true',
+      action_insert: 'false',
+      condition: `(${enabled}) && ${followUpTable}`,
+      filter_condition: `correlation_display=${CORRELATION_DISPLAY}`,
+    });
     expect(rules['Queue incident journal entry for incident.io']).toMatchObject({
       collection: 'sys_journal_field',
       when: 'after',
@@ -253,7 +273,7 @@ describe('the x_incident_io app build', () => {
       ...build.recordsOf('sys_ws_operation').map((r) => r.fields.operation_script),
       ...build.recordsOf('sys_ui_action').map((r) => r.fields.script),
     ];
-    expect(scripts).toHaveLength(13);
+    expect(scripts).toHaveLength(15);
     for (const script of scripts) {
       const m = /require\('([^']+)'\)/.exec(script ?? '');
       expect(m && modules.has(m[1]!)).toBe(true);

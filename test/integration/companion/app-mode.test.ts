@@ -84,6 +84,7 @@ describe('connect with the app installed (real time)', () => {
       webhook_url: 'http://127.0.0.1:3000/webhooks/servicenow/local',
       signing_secret_set: true,
       integration_user: SVC.user,
+      follow_up_table: 'incident',
       delivering: true,
     });
     const store = await openSqliteStore({ file: data.db, env: {} });

@@ -102,7 +102,7 @@ describe('incident.io → Status', () => {
     expect(status).toBe(200);
     expect(text).not.toContain(secret);
     const s = body.result;
-    expect(s.config).toEqual({ webhook_url: expect.stringContaining(`/webhooks/servicenow/${CONNECTION}`), signing_secret_set: true, integration_user: USERS.svc.user, enabled: true, delivering: true });
+    expect(s.config).toEqual({ webhook_url: expect.stringContaining(`/webhooks/servicenow/${CONNECTION}`), signing_secret_set: true, integration_user: USERS.svc.user, enabled: true, follow_up_table: 'incident', delivering: true });
     expect(Object.keys(s.outbox).sort()).toEqual(['dead', 'delivered', 'failed', 'queued', 'sending']);
     expect(s.clone_detected).toBeNull();
     expect(s.app.version).toMatch(/^\d+\.\d+\.\d+$/);

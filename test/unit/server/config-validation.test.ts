@@ -82,6 +82,19 @@ describe('validateConfigUpdate', () => {
     expect(validateConfigUpdate({ enabled: true }, { ...context, current: configured }).ok).toBe(true);
   });
 
+  it('takes a follow-up table that extends task, and names what is wrong with any other', () => {
+    const hierarchy: Record<string, string[]> = { problem: ['problem', 'task'], sys_user: ['sys_user'] };
+    const withTables = { ...context, tableHierarchy: (table: string) => hierarchy[table] ?? [] };
+    expect(validateConfigUpdate({ follow_up_table: ' problem ' }, withTables)).toEqual({ ok: true, update: { follow_up_table: 'problem' } });
+    expect(validateConfigUpdate({ follow_up_table: 'incident' }, withTables)).toEqual({ ok: true, update: { follow_up_table: 'incident' } });
+    expect(validateConfigUpdate({ follow_up_table: 'u_nothing' }, withTables)).toEqual({ ok: false, errors: ['follow_up_table "u_nothing" is not a table on this instance'] });
+    expect(validateConfigUpdate({ follow_up_table: 'sys_user' }, withTables)).toEqual({
+      ok: false,
+      errors: ['follow_up_table "sys_user" does not extend task (it extends nothing): follow-ups must be task records'],
+    });
+    expect(validateConfigUpdate({ follow_up_table: 'problem^ORactive=true' }, withTables)).toEqual({ ok: false, errors: ['follow_up_table must be a table name such as "problem"'] });
+  });
+
   it.each([null, [], 'x', 42, {}])('refuses a body that is not a non-empty object: %p', (body) => {
     expect(validateConfigUpdate(body, context).ok).toBe(false);
   });

@@ -10,6 +10,7 @@ describe('readConfig', () => {
       webhookUrl: '',
       signingSecret: '',
       integrationUser: '',
+      followUpTable: 'incident',
       maxAttempts: DEFAULTS.maxAttempts,
       retryBaseSeconds: DEFAULTS.retryBaseSeconds,
       retentionDays: DEFAULTS.retentionDays,
@@ -45,7 +46,7 @@ describe('readConfig', () => {
     expect(canDeliver({ ...base, webhookUrl: '' })).toBe(false);
     expect(canDeliver({ ...base, signingSecret: '' })).toBe(false);
     const summary = summarizeConfig(base);
-    expect(summary).toEqual({ enabled: true, webhook_url: 'https://a', signing_secret_set: true, integration_user: '', delivering: true });
+    expect(summary).toEqual({ enabled: true, webhook_url: 'https://a', signing_secret_set: true, integration_user: '', follow_up_table: 'incident', delivering: true });
     expect(JSON.stringify(summary)).not.toContain('s3cret');
   });
 });

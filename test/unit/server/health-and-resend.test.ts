@@ -43,6 +43,7 @@ describe('health', () => {
         webhook_url: app.config.webhookUrl,
         signing_secret_set: true,
         integration_user: 'svc_incident_io',
+        follow_up_table: 'incident',
         delivering: true,
       },
       outbox: { queued: 0, sending: 0, delivered: 1, failed: 1, dead: 0 },
