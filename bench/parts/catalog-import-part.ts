@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import v8 from 'node:v8';
+import { tuneHeapForImport } from '../../src/companion/catalog/import-heap';
 import { runImportCatalog } from '../../src/companion/catalog/run-import-catalog';
 import { openSqliteStore, Secret } from '../../src/companion/store';
 import { ACCOUNTS, CONNECTION_NAME, OAUTH_CLIENT } from '../fixtures/accounts';
@@ -19,6 +21,9 @@ function peakRssMb(): number | null {
     return null;
   }
 }
+
+// As the import-catalog command does in its own process.
+tuneHeapForImport();
 
 servePart({
   /** Stores a polling connection to the instance as the service account (what connect would store). */
@@ -47,8 +52,13 @@ servePart({
     let out = '';
     // Where the memory is, sampled while the import runs: the V8 heap, and what lives outside it
     // (external: Buffers and ArrayBuffers, which the HTTP client's bodies are).
-    const peak = { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0, arrayBuffersMb: 0, rssMb: 0 };
+    const peak: Record<string, number> = { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0, arrayBuffersMb: 0, rssMb: 0 };
     const sample = () => {
+      // Each V8 space's size, to tell large objects (whole page bodies) from promoted small ones.
+      for (const space of v8.getHeapSpaceStatistics()) {
+        const key = `${space.space_name.replace(/_space$/, '')}Mb`;
+        peak[key] = Math.max(peak[key] ?? 0, space.space_size / MB);
+      }
       const m = process.memoryUsage();
       peak.heapUsedMb = Math.max(peak.heapUsedMb, m.heapUsed / MB);
       peak.heapTotalMb = Math.max(peak.heapTotalMb, m.heapTotal / MB);

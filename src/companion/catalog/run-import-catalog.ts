@@ -56,7 +56,9 @@ export async function runImportCatalog(
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
     name = connectionNameOf(flags.name, io.env);
-    store = await openStore(storeOptionsOf(flags, io.env));
+    // Its own connection, whose commits may be relaxed: a page lost to a power loss is lost with its
+    // cursor, and read again by the next run (see CommitDurability). Every other store stays `full`.
+    store = await openStore({ ...storeOptionsOf(flags, io.env), commitDurability: 'relaxed' });
   } catch (err) {
     printCommandError(io, err, json);
     return { exitCode: EXIT.usage, results: null };

@@ -20,6 +20,19 @@ export interface StoreBackend {
 export const SQLITE_BACKEND: StoreBackend = { kind: 'sqlite', skipLockedClaims: false, serializableTransactions: false };
 export const POSTGRES_BACKEND: StoreBackend = { kind: 'postgres', skipLockedClaims: true, serializableTransactions: true };
 
+/**
+ * How a store's commits survive a crash of the machine (a process crash loses nothing either way).
+ * - `full` (every store by default): a commit is on disk before it returns. SQLite `synchronous =
+ *   FULL`, PostgreSQL's default `synchronous_commit = on`.
+ * - `relaxed` (only the catalog importer's own connection): the database stays consistent after a
+ *   power loss or OS crash, but its last commits may be lost. SQLite in WAL mode with `synchronous =
+ *   NORMAL` syncs the WAL only at checkpoints; PostgreSQL with `synchronous_commit = off` flushes
+ *   its WAL within 3 × wal_writer_delay. Commits are lost as a tail, never one out of the middle:
+ *   the catalog stores each page with its table's cursor in one transaction, so a lost page takes
+ *   its cursor with it and the next run reads that page again from the instance.
+ */
+export type CommitDurability = 'full' | 'relaxed';
+
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY']);
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i;
 

@@ -30,4 +30,4 @@ export {
   type PostgresCompanionStore,
 } from './open-postgres-store';
 export { openStore, databaseUrlOf, type OpenStoreOptions, type OpenedCompanionStore } from './open-store';
-export { SQLITE_BACKEND, POSTGRES_BACKEND, isStoreUnavailable, type StoreBackend } from './backend';
+export { SQLITE_BACKEND, POSTGRES_BACKEND, isStoreUnavailable, type CommitDurability, type StoreBackend } from './backend';

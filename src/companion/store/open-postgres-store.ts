@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
-import { POSTGRES_BACKEND } from './backend';
+import { POSTGRES_BACKEND, type CommitDurability } from './backend';
 import type { CompanionStore } from './companion-store';
 import { SecretKeyError, StoreOpenError } from './errors';
 import { KyselyCompanionStore } from './kysely-store';
@@ -25,6 +25,8 @@ export interface OpenPostgresStoreOptions {
   migrations?: MigrationProvider;
   /** Connections in this process's pool; default INCIDENT_SN_DB_POOL_SIZE, else 10. */
   poolSize?: number;
+  /** Default `full`; `relaxed` (synchronous_commit = off on this pool's sessions) only for the catalog importer. */
+  commitDurability?: CommitDurability;
 }
 
 export interface PostgresCompanionStore extends CompanionStore {
@@ -99,7 +101,13 @@ export async function openPostgresStore(options: OpenPostgresStoreOptions): Prom
   const box = new SecretBox(key);
   const clock = options.clock ?? (() => new Date());
 
-  const pool = new pg.Pool({ connectionString: options.url, max: poolSizeOf(options, env), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: poolSizeOf(options, env),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // Set for the session when it starts, so it holds for every transaction of this pool and no other.
+    ...(options.commitDurability === 'relaxed' ? { options: '-c synchronous_commit=off' } : {}),
+  });
   // A connection the server dropped (restart, failover) must not crash the process: its query in
   // progress fails (the caller retries; /healthz says 503), the pool discards it, and the next query
   // opens a new one. Idle clients report on the pool, checked-out ones on themselves.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, type MigrationProvider } from 'kysely';
 import type { CompanionStore } from './companion-store';
+import type { CommitDurability } from './backend';
 import { StoreOpenError } from './errors';
 import { withStatementCache } from './statement-cache';
 import { KyselyCompanionStore } from './kysely-store';
@@ -23,6 +24,8 @@ export interface OpenSqliteStoreOptions {
   clock?: () => Date;
   /** Tests replace the migrations to simulate an older or newer companion. */
   migrations?: MigrationProvider;
+  /** Default `full`; `relaxed` only for a connection whose lost commits are redone (the catalog importer's). */
+  commitDurability?: CommitDurability;
 }
 
 export interface SqliteCompanionStore extends CompanionStore {
@@ -57,6 +60,9 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
+    // Always said explicitly: this SQLite build opens a file already in WAL mode with NORMAL
+    // (SQLITE_DEFAULT_WAL_SYNCHRONOUS=1), so without it only a new file would get FULL.
+    sqlite.pragma(options.commitDurability === 'relaxed' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   } catch (err) {
     throw new StoreOpenError(`Cannot open the companion database ${file}: ${(err as Error).message}`, { cause: err });
   }

@@ -29,6 +29,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<OpenedC
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.migrations ? { migrations: options.migrations } : {}),
       ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
+      ...(options.commitDurability !== undefined ? { commitDurability: options.commitDurability } : {}),
     });
   }
   return openSqliteStore(options);
