@@ -646,15 +646,15 @@ class KyselyInboundRepository implements InboundEventRepository {
     return rows.map(toInbound);
   }
 
-  async hasOpenForIncident(connectionId: string, incidentSysId: string, receivedBy?: Date): Promise<boolean> {
-    let query = this.db
+  async hasOpenForIncident(connectionId: string, incidentSysId: string): Promise<boolean> {
+    const row = await this.db
       .selectFrom('sync_inbound_events as e')
       .select('e.id')
       .where('e.connection_id', '=', connectionId)
       .where('e.incident_sys_id', '=', incidentSysId)
-      .where(OPEN_INBOUND('e'));
-    if (receivedBy) query = query.where('e.received_at', '<=', iso(receivedBy));
-    const row = await query.limit(1).executeTakeFirst();
+      .where(OPEN_INBOUND('e'))
+      .limit(1)
+      .executeTakeFirst();
     return row !== undefined;
   }
 }

@@ -395,8 +395,8 @@ export interface InboundEventRepository {
   /** Deletes done events processed before `before` (their ids are no longer deduplicated). */
   purgeDone(before: Date): Promise<number>;
   listForIncident(connectionId: string, incidentSysId: string): Promise<StoredInboundEvent[]>;
-  /** Whether an event of this record is still to be applied (pending or processing); with `receivedBy`, one received by then. */
-  hasOpenForIncident(connectionId: string, incidentSysId: string, receivedBy?: Date): Promise<boolean>;
+  /** Whether an event of this record is still to be applied (pending or processing). */
+  hasOpenForIncident(connectionId: string, incidentSysId: string): Promise<boolean>;
 }
 
 export interface OutboundQueueRepository {

@@ -36,7 +36,17 @@ export async function applyRecordChange(
 ): Promise<RecordChangeDecision> {
   const { incident, link, change, now } = input;
   const openOps = await tx.outbound.listOpen(incident.id);
-  const exclude = [...(input.exclude ?? []), ...(input.byIntegrationUser ? ownFieldsOf(openOps, change.record, input.mapping) : [])];
+  // The companion's own writes that landed without their answer recorded (their process died, or
+  // the answer is still on its way): in a version by the integration user, every field holding what
+  // an open write sets or last sent; in a push by someone else, such a field its changed_fields do not
+  // name (the push's record shows it, but this version did not change it: the PostgreSQL fault suite
+  // saw a work note's push make a dead replica's landed severity look like a user's change).
+  const own = input.byIntegrationUser
+    ? ownFieldsOf(openOps, change.record, input.mapping)
+    : Array.isArray(change.changedFields)
+      ? ownFieldsOf(openOps, change.record, input.mapping).filter((f) => !change.changedFields!.includes(f))
+      : [];
+  const exclude = [...(input.exclude ?? []), ...own];
   const decision = decideRecordChange({
     incident,
     link,

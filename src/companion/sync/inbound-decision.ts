@@ -266,6 +266,21 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
   }
   const lastAppliedModCount = Math.max(link.lastAppliedModCount, change.sequence);
 
+  // A push newer for some fields (an unsettled one) may be stale for the others, and one of those may
+  // have been overwritten by the companion's own write: restored as in the stale case (the PostgreSQL
+  // fault suite had a push newer only for an unsettled description, whose name a write had overwritten).
+  const staleOnly = TRACKED_FIELDS.filter((f) => {
+    const key = INCIDENT_FIELD_OF[f];
+    return key !== undefined && SERVICENOW_FIELDS_OF[key].every((g) => !newer.includes(g));
+  });
+  const restored = restoreOverwritten(input, staleOnly);
+  const restore = restored.restore ?? {};
+  for (const key of Object.keys(restore) as SyncedField[]) {
+    for (const f of SERVICENOW_FIELDS_OF[key]) if (restored.fieldVersions?.[f]) fieldVersions[f] = restored.fieldVersions[f];
+  }
+  Object.assign(incidentChanges, restored.incidentChanges ?? {});
+  changed = [...changed, ...(restored.changed ?? [])];
+
   let outcome: ChangeOutcome;
   if (Object.keys(incidentChanges).length > 0) outcome = 'applied';
   else if (conflicts.length > 0) outcome = 'conflict';
@@ -281,8 +296,8 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
     conflicts,
     fieldVersions,
     unsettledFields: unsettled,
-    ownWrites: link.ownWrites ?? {},
-    restore: {},
+    ownWrites: restored.ownWrites ?? link.ownWrites ?? {},
+    restore,
   };
 }
 
@@ -294,10 +309,10 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
  * when someone changed the field again after the write (that change stands). Returns the parts of
  * the decision to override, or nothing.
  */
-function restoreOverwritten(input: DecideInput): Partial<RecordChangeDecision> {
+function restoreOverwritten(input: DecideInput, candidates: readonly TrackedField[] = TRACKED_FIELDS): Partial<RecordChangeDecision> {
   const { change, link, incident } = input;
   if (!Array.isArray(change.changedFields) || !link.ownWrites) return {};
-  const fields = TRACKED_FIELDS.filter((f) => {
+  const fields = candidates.filter((f) => {
     const own = link.ownWrites?.[f];
     if (!own || !change.changedFields!.includes(f) || !(f in change.record.snapshot)) return false;
     if (!(own.decidedOn < change.sequence && change.sequence < own.landed)) return false;

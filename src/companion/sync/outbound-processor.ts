@@ -289,26 +289,22 @@ export class OutboundProcessor {
       { op: op.id, fields: Object.keys(op.payload.fields ?? {}), read: version.modCount, applied: link.lastAppliedModCount, updatedAt: version.updatedAt, unsettled, misleading },
       'a write read its record before sending',
     );
-    // A wait is for the pushes of the versions up to the one read. Once they are applied (or the wait
-    // is over), a record that changed again since is being changed while this write is on its way:
-    // waiting again could last as long as people keep changing it, and the read's time would decide
-    // wrongly, so the write is decided on the pushes, and a later change it overwrites is restored
-    // when its push comes (the link's own writes).
+    // The wait for pushes is kept with the write (since when), so a replica that takes it over keeps
+    // its bound. A record people keep changing can keep a write waiting that long; then the read's
+    // time would decide wrongly (it is when the record last changed, not the field), so the write is
+    // decided on the pushes applied, and a later change it overwrites is restored when its push comes
+    // (the link's own writes).
     const waited = op.payload.awaiting;
-    const caughtUp =
-      waited !== undefined &&
-      (link.lastAppliedModCount >= waited.version ||
-        this.deps.clock().getTime() - Date.parse(waited.since) >= this.deps.pushWaitMs ||
-        !(await sync.inbound.hasOpenForIncident(connection.id, link.sysId, new Date(waited.since))));
-    const skipRead = misleading && caughtUp && unsettled.length === 0;
-    if (unsettled.length > 0 || (misleading && !caughtUp)) {
+    const waitOver = waited !== undefined && this.deps.clock().getTime() - Date.parse(waited.since) >= this.deps.pushWaitMs;
+    const skipRead = misleading && waitOver && unsettled.length === 0;
+    if ((unsettled.length > 0 || misleading) && !waitOver) {
       const awaiting = await this.shouldAwaitPushes(op, version, link, connection, table, signal);
       if (awaiting) return { awaiting };
     }
     // What the last attempt sent that the record holds: it may have landed, its answer never recorded.
     const landed = mayHaveLanded ? lastAttemptLanded(op, version, mapping) : [];
     if (skipRead && landed.length === 0) {
-      this.deps.logger.debug({ op: op.id, read: version.modCount, applied: link.lastAppliedModCount }, "the record changed again while the write waited for its pushes; decided on the pushes, not the read's time");
+      this.deps.logger.info({ op: op.id, read: version.modCount, applied: link.lastAppliedModCount }, "the record kept changing while the write waited for its pushes; decided on the pushes applied, not the read's time");
     } else if (newer || unsettled.length > 0 || landed.length > 0) {
       await retryOnConflict(() =>
         sync.transaction(async (tx) => {
@@ -422,8 +418,7 @@ export class OutboundProcessor {
       this.deps.logger.warn({ op: op.id, err: describeError(err) }, "could not read the app's outbox; waiting for its pushes instead");
     }
     if (!owed) return undefined;
-    // The first wait stays: once the pushes stored by then are applied, the write waits no more.
-    return op.payload.awaiting ?? { version: read.modCount, since: this.deps.clock().toISOString() };
+    return op.payload.awaiting ?? { version: read.modCount, since: new Date(since).toISOString() };
   }
 
   /** Gives the write back, due again shortly: by then the pushes are applied, or the wait is over. */

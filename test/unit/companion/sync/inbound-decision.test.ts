@@ -304,6 +304,14 @@ describe("a ServiceNow change made while the companion's own write was on its wa
     expect(decideRecordChange(changedAgain).restore).toEqual({});
   });
 
+  it('is restored also when the push is newer for another field, one left unsettled by a write answer', () => {
+    const unsettledDescription = { ...push(7, '2026-01-01T10:00:09Z'), link: { ...link(), unsettledFields: { description: { seen: 4, until: 8 } } } };
+    const decision = decideRecordChange(unsettledDescription);
+    expect(decision.restore).toEqual({ status: { value: 'resolved', changedAt: '2026-01-01T10:00:09.000Z' } });
+    expect(decision.incidentChanges).toMatchObject({ status: 'resolved' });
+    expect(decision.ownWrites).toEqual({});
+  });
+
   // The PostgreSQL fault suite found this: three writes of one field in a row, each landing before
   // the push of a change the first one overwrote; only the last one's window was kept.
   it('is restored after more own writes of the field landed, when it is later than every change they carried, and only then', () => {

@@ -273,6 +273,41 @@ describe('the revert of issue 8, on the local instance with the app', () => {
     expect((await f.incident(declared.id)).name).toBe('Renamed in ServiceNow');
   }, 60_000);
 
+  it("a dead replica's landed write shown by a later push of someone else's change is not taken for that person's change", async () => {
+    const declared = await f.declare({ name: 'Landed, then noted', status: 'investigating', severity: 'minor' });
+    const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+    const store = f.companion.store.sync;
+    const link = (await store.incidents.getLink(declared.id))!;
+    const changedAt = new Date(Date.now() - 5_000);
+    const opId = await store.transaction(async (tx) => {
+      const incident = (await tx.incidents.getIncident(declared.id))!;
+      await tx.incidents.updateIncident(incident.id, incident.version, { severity: 'critical' }, changedAt);
+      const fields = { severity: { value: 'critical', changedAt: changedAt.toISOString(), basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } } };
+      const op = await tx.outbound.enqueue({ incidentId: incident.id, connectionId: f.connection.id, kind: 'update', payload: { fields }, createdAt: changedAt });
+      await tx.owners.register({ id: 'killed-replica-3', host: 'another-host', pid: 1, startedAt: changedAt });
+      await tx.outbound.claim({ owner: 'killed-replica-3', now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
+      expect(await tx.outbound.replaceClaimedPayload(op.id, 'killed-replica-3', { fields, lastAttempt: { decidedOn: link.lastAppliedModCount, fields } }, new Date())).toBe(true);
+      return op.id;
+    });
+    // The write lands (critical: impact 1, urgency 1) and its replica dies before recording it; then
+    // ServiceNow users change other fields. Their pushes show the new priority, which they did not change.
+    await f.patchRecord(sysId, { impact: '1', urgency: '1' }, USERS.svc);
+    await f.patchRecord(sysId, { short_description: 'Landed, then noted (EU)' });
+    await f.patchRecord(sysId, { description: 'Failing over' });
+    const userVersion = Number((await f.record(sysId, ['sys_mod_count'])).sys_mod_count);
+    await waitFor(async () => (await store.incidents.getLink(declared.id))!.lastAppliedModCount >= userVersion, { message: "the users' pushes were applied" });
+
+    await store.owners.reclaim('killed-replica-3', new Date());
+    f.companion.engine.wake();
+    await waitFor(async () => (await store.outbound.listForIncident(declared.id)).find((o) => o.id === opId && o.state === 'done'));
+    await f.synced(declared.id);
+    // Nobody in ServiceNow changed the severity: nothing is restored, and critical stays on both sides.
+    const updates = (await store.outbound.listForIncident(declared.id)).filter((o) => o.kind === 'update');
+    expect(updates.map((o) => o.id)).toEqual([opId]);
+    expect(await f.record(sysId, ['impact', 'urgency'])).toEqual({ impact: '1', urgency: '1' });
+    expect((await f.incident(declared.id)).severity).toBe('critical');
+  }, 60_000);
+
   it("the same, with the ServiceNow user's push still in the app's outbox when the write is taken over", async () => {
     const declared = await f.declare({ name: 'Overwritten, push late', status: 'investigating', severity: 'minor' });
     const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
