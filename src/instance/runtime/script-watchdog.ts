@@ -15,10 +15,9 @@ import * as workerThreads from 'node:worker_threads';
  * first), and the run fails with a timeout error, as with `timeout`.
  *
  * A SIGINT the watchdog did not send (Ctrl+C) still stops the process as before: whichever run
- * catches it (the holder, or a script then running: that script fails), the watchdog retires (the
- * holder leaves its run, later runs use vm's `timeout`), the process's own SIGINT listeners get the
- * signal handler back, and the signal is raised again: the listeners run, or with none the process
- * ends by SIGINT.
+ * catches it (the holder, or a script then running: that script fails), the process's SIGINT
+ * listeners get it (the main thread emits it to them; the holder stays), or with none the watchdog
+ * retires (the holder leaves its run) and the signal is raised again: the process ends by SIGINT.
  *
  * Worker threads (the scheduler's) keep vm's `timeout`: SIGINT goes to one run of the process, and
  * only the main thread's runs are known to the holder.
@@ -34,6 +33,7 @@ const DEADLINE = 1; // ms since the watchdog's epoch
 const HOLDER = 2; // 0 while holding; CYCLE (leave and hold again), RETIRE (leave for good), RETIRED (left)
 const SENT = 3; // SIGINTs the holder sent
 const TAKEN = 4; // of those, how many arrived (a SIGINT beyond them is someone else's)
+const LISTENERS = 5; // the process's SIGINT listeners: with some, the holder stays and the main thread emits the signal to them
 const PHASE_ARMED = 1;
 const PHASE_FIRING = 2;
 const CYCLE = 1;
@@ -88,6 +88,15 @@ for (;;) {
       Atomics.notify(words, ${STATE});
       continue;
     }
+    // Someone else's (Ctrl+C). With listeners the main thread gives it to them and the holder stays
+    // (leaving would set Node's default handler until the main thread puts theirs back, and npm's
+    // second copy of a Ctrl+C would end the process there); with none, the process ends, as before.
+    if (Atomics.load(words, ${LISTENERS}) > 0) {
+      parentPort.postMessage('sigint');
+      continue;
+    }
+    Atomics.store(words, ${HOLDER}, ${RETIRED});
+    process.kill(process.pid, 'SIGINT');
     break;
   }
   // Leaving and entering again makes Node install its SIGINT handler again (see watchSigintListeners).
@@ -98,7 +107,7 @@ parentPort.postMessage('retired');
 `;
 
 export class ScriptWatchdog {
-  private readonly words = new Int32Array(new SharedArrayBuffer(5 * 4));
+  private readonly words = new Int32Array(new SharedArrayBuffer(6 * 4));
   private readonly epoch = Math.floor(performance.timeOrigin + performance.now());
   private readonly holder: workerThreads.Worker;
   private holding = false;
@@ -119,6 +128,7 @@ export class ScriptWatchdog {
         for (const resolve of this.holdingWaiters.splice(0)) resolve(this.holding);
       }
       if (message === 'retired') this.onRetired();
+      if (message === 'sigint') process.emit('SIGINT', 'SIGINT');
     });
     this.holder.on('error', () => this.retire());
     this.holder.on('exit', () => {
@@ -137,14 +147,17 @@ export class ScriptWatchdog {
    * installs its handler again. Until then runs use vm's `timeout`.
    */
   private watchSigintListeners(): void {
-    const onChange = (event: string | symbol): void => {
+    Atomics.store(this.words, LISTENERS, process.listenerCount('SIGINT'));
+    const onChange = (event: string | symbol, added: boolean): void => {
       if (event !== 'SIGINT' || this.retired) return;
+      // 'newListener' comes before the listener is added, 'removeListener' after it is removed.
+      Atomics.store(this.words, LISTENERS, process.listenerCount('SIGINT') + (added ? 1 : 0));
       this.holding = false;
       Atomics.compareExchange(this.words, HOLDER, 0, CYCLE);
       Atomics.notify(this.words, STATE);
     };
-    process.on('newListener', onChange);
-    process.on('removeListener', onChange);
+    process.on('newListener', (event: string | symbol) => onChange(event, true));
+    process.on('removeListener', (event: string | symbol) => onChange(event, false));
   }
 
   /** How many runs this watchdog stopped. */
@@ -194,8 +207,12 @@ export class ScriptWatchdog {
       }
       // Not ours: Ctrl+C while a script ran. The script stops (as the process would have), then the signal goes on.
       this.disarm(armed);
-      this.reraise = true;
-      this.retire();
+      if (process.listenerCount('SIGINT') > 0) {
+        setImmediate(() => process.emit('SIGINT', 'SIGINT'));
+      } else {
+        this.reraise = true;
+        this.retire();
+      }
       throw Object.assign(new Error('Script execution was interrupted by SIGINT'), { code: SCRIPT_INTERRUPTED_CODE });
     }
     this.active = false;
@@ -241,7 +258,8 @@ export class ScriptWatchdog {
   }
 
   private onRetired(): void {
-    const external = !this.retired || this.reraise;
+    // The holder re-raised a SIGINT it caught itself; one caught by a main-thread run is raised here.
+    const external = this.reraise;
     this.retired = true;
     this.holding = false;
     for (const resolve of this.holdingWaiters.splice(0)) resolve(false);
