@@ -1,4 +1,4 @@
-import { isJournalField, JOURNAL_FIELDS } from '../../server/contract/push-event';
+import { EVENT_TYPE, isJournalField, JOURNAL_FIELDS } from '../../server/contract/push-event';
 import type { Logger } from 'pino';
 import { encodedQuery, type TableClient, type TableRecord } from '../client';
 import type { CompanionStore, Connection } from '../store';
@@ -169,7 +169,7 @@ export class Poller {
         // Not linked, and not one the mapping declares (or incident.io's own create, linked once its answer is recorded).
         continue;
       }
-      const type = record.modCount === 0 ? 'incident.created' : 'incident.updated';
+      const type = record.modCount === 0 ? EVENT_TYPE.created : EVENT_TYPE.updated;
       const change: InboundChange = { type, sequence: record.modCount, occurredAt: record.updatedAt, changedFields: null, record };
       events.push({
         connectionId: connection.id,
@@ -214,7 +214,7 @@ export class Poller {
       if (sameUser(author, connection.integrationUser)) continue;
       const createdAt = glideToIso(text(row.sys_created_on));
       const change: InboundChange = {
-        type: 'incident.attachment',
+        type: EVENT_TYPE.attachment,
         sequence: JOURNAL_SEQUENCE,
         occurredAt: createdAt,
         changedFields: [],
@@ -225,10 +225,10 @@ export class Poller {
         connectionId: connection.id,
         eventId: polledAttachmentEventId(sysId),
         source: 'poll',
-        type: 'incident.attachment',
+        type: EVENT_TYPE.attachment,
         incidentSysId,
         sequence: JOURNAL_SEQUENCE,
-        orderKey: orderKeyOf('incident.attachment', JOURNAL_SEQUENCE, receivedAt),
+        orderKey: orderKeyOf(EVENT_TYPE.attachment, JOURNAL_SEQUENCE, receivedAt),
         occurredAt: new Date(createdAt),
         receivedAt,
         payload: change,
@@ -248,7 +248,7 @@ export class Poller {
       if (sameUser(author, connection.integrationUser)) continue;
       const createdAt = glideToIso(text(row.sys_created_on));
       const change: InboundChange = {
-        type: 'incident.journal',
+        type: EVENT_TYPE.journal,
         sequence: JOURNAL_SEQUENCE,
         occurredAt: createdAt,
         changedFields: [],
@@ -259,10 +259,10 @@ export class Poller {
         connectionId: connection.id,
         eventId: polledJournalEventId(sysId),
         source: 'poll',
-        type: 'incident.journal',
+        type: EVENT_TYPE.journal,
         incidentSysId,
         sequence: JOURNAL_SEQUENCE,
-        orderKey: orderKeyOf('incident.journal', JOURNAL_SEQUENCE, receivedAt),
+        orderKey: orderKeyOf(EVENT_TYPE.journal, JOURNAL_SEQUENCE, receivedAt),
         occurredAt: new Date(createdAt),
         receivedAt,
         payload: change,
