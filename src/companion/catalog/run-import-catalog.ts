@@ -55,7 +55,7 @@ export async function runImportCatalog(
   let name: string | undefined;
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
-    name = connectionNameOf(flags.name, io.env);
+    name = connectionNameOf(flags.name);
     store = await openStore(storeOptionsOf(flags, io.env));
   } catch (err) {
     printCommandError(io, err, json);
