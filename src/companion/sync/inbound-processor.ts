@@ -1,19 +1,16 @@
 import { IncidentSnError } from '../../shared/errors';
 import { EVENT_TYPE, EVENT_TYPES } from '../../server/contract/push-event';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
 import type { Connection } from '../store';
-import type { CompanionStore } from '../store';
 import type { StoredInboundEvent, SyncRepositories, TimelineUpdate } from '../store/sync-store';
-import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
+import { backoffDelayMs } from '../../server/lib/backoff';
 import { applyRecordChange } from './apply-record-change';
 import { applyFollowUpChange } from './apply-follow-up-change';
-import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { incidentValuesFrom } from './inbound-decision';
-import { shouldDeclare, type SyncMapping } from './mapping';
-import type { SyncMetrics } from './metrics';
+import { shouldDeclare } from './mapping';
+import type { QueueWorkerDeps } from './worker-deps';
 import { TRACKED_FIELDS, type InboundChange } from './servicenow-record';
 import { fetchAttachment, type FetchedAttachment } from './attachment-fetch';
 import { StoredDataError } from '../store/errors';
@@ -46,19 +43,9 @@ export function inboundChangeOf(event: Pick<StoredInboundEvent, 'id' | 'payload'
  * ServiceNow (no echo).
  */
 
-export interface InboundProcessorDeps {
-  store: CompanionStore;
-  registry: ConnectionRegistry;
-  mapping: SyncMapping;
-  metrics: SyncMetrics;
-  logger: Logger;
-  owner: string;
-  clock: () => Date;
-  random: () => number;
-  leaseMs: number;
+export interface InboundProcessorDeps extends QueueWorkerDeps {
   /** Attempts before an event that keeps failing is set aside as failed. */
   maxAttempts: number;
-  backoff: BackoffPolicy;
 }
 
 /** What applying one event did. */

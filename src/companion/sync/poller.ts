@@ -1,11 +1,9 @@
 import { EVENT_TYPE, isJournalField, JOURNAL_FIELDS } from '../../server/contract/push-event';
-import type { Logger } from 'pino';
 import { encodedQuery, type TableClient, type TableRecord } from '../client';
-import type { CompanionStore, Connection } from '../store';
+import type { Connection } from '../store';
 import type { NewInboundEvent, PollSource } from '../store/sync-store';
-import type { ConnectionRegistry } from './connection-registry';
-import { shouldDeclare, type SyncMapping } from './mapping';
-import type { SyncMetrics } from './metrics';
+import { shouldDeclare } from './mapping';
+import type { SyncWorkerDeps } from './worker-deps';
 import { advanceCursor, pollLowerBound, polledAttachmentEventId, polledJournalEventId, polledRecordEventId } from './poll-window';
 import {
   diffSnapshots,
@@ -27,14 +25,7 @@ import {
  * shows nothing the link does not already know, and journal entries the integration user wrote.
  */
 
-export interface PollerDeps {
-  store: CompanionStore;
-  registry: ConnectionRegistry;
-  mapping: SyncMapping;
-  metrics: SyncMetrics;
-  logger: Logger;
-  owner: string;
-  clock: () => Date;
+export interface PollerDeps extends SyncWorkerDeps {
   intervalMs: number;
   overlapMs: number;
   leaseMs: number;
