@@ -4,8 +4,12 @@
  * assertEqual); returning false fails the step, assertEqual() fails it with a named comparison.
  * Scripts are ES5, as the platform's script engine runs them in any scope. Every script is a
  * template literal of constants only: the Now SDK evaluates Fluent statically and cannot call a
- * function to build a step's input.
+ * function to build a step's input. The contract's facts (role name, event types, schema version)
+ * are interpolated from src/server/contract, so no script re-types them.
  */
+
+import { EVENT_TYPE, SCHEMA_VERSION } from '../../src/server/contract/push-event';
+import { API_USER_ROLE } from '../../src/server/contract/roles';
 
 // Plain string constants, one per name: inside a Test() the SDK reads `a.b` as a step's output.
 
@@ -17,6 +21,14 @@ export const INTEGRATION_USER = 'atf.x_incident_io.integration';
 export const API_USER = 'atf.x_incident_io.api_user';
 /** Calls the app's API without x_incident_io.api_user. */
 export const NO_ROLE_USER = 'atf.x_incident_io.no_role';
+
+/**
+ * The event types the scripts check (the contract's). The recordQuery steps' fieldValues in
+ * outbox-tests.now.ts still spell theirs out: the SDK reads every `${…}` there as a step's output
+ * and fails the build on a constant; the build-output test checks them against the contract.
+ */
+const CREATED_EVENT = EVENT_TYPE.created;
+const JOURNAL_EVENT = EVENT_TYPE.journal;
 
 /** Short descriptions that tell each test's incident apart (the scripts find the incident by it). */
 export const CREATED_INCIDENT = 'ATF x_incident_io: created by a test user';
@@ -74,10 +86,10 @@ ${FIND_INCIDENT_EVENTS}
   assertEqual({ name: 'outbox events of the new incident', shouldbe: 1, value: events.length });
   var event = events[0];
   var p = event.payload;
-  assertEqual({ name: 'event_type', shouldbe: 'incident.created', value: event.type });
+  assertEqual({ name: 'event_type', shouldbe: '${CREATED_EVENT}', value: event.type });
   assertEqual({ name: 'state (queued: nothing was sent)', shouldbe: 'queued', value: event.state });
-  assertEqual({ name: 'payload schema_version', shouldbe: 1, value: p.schema_version });
-  assertEqual({ name: 'payload type', shouldbe: 'incident.created', value: p.type });
+  assertEqual({ name: 'payload schema_version', shouldbe: ${SCHEMA_VERSION}, value: p.schema_version });
+  assertEqual({ name: 'payload type', shouldbe: '${CREATED_EVENT}', value: p.type });
   assertEqual({ name: 'payload event_id is the row\\'s', shouldbe: event.eventId, value: p.event_id });
   assertEqual({ name: 'payload instance', shouldbe: gs.getProperty('instance_name', ''), value: p.instance });
   assertEqual({ name: 'payload sequence', shouldbe: 0, value: p.sequence });
@@ -90,7 +102,7 @@ ${FIND_INCIDENT_EVENTS}
   assertEqual({ name: 'payload incident.sys_mod_count', shouldbe: 0, value: p.incident.sys_mod_count });
   assertEqual({ name: 'payload incident.sys_updated_by', shouldbe: '${CREATOR_USER}', value: p.incident.sys_updated_by });
   assertEqual({ name: 'payload has no journal entry', shouldbe: 'undefined', value: typeof p.journal });
-  stepResult.setOutputMessage('One incident.created event ' + event.eventId + ', queued, payload as documented');
+  stepResult.setOutputMessage('One ${CREATED_EVENT} event ' + event.eventId + ', queued, payload as documented');
   return true;
 ${CLOSE}
 `;
@@ -100,15 +112,15 @@ export const CHECK_JOURNAL_EVENTS_SCRIPT = `${OPEN}
   var shortDescription = '${JOURNAL_INCIDENT}';
 ${FIND_INCIDENT_EVENTS}
   var journal = [];
-  for (var i = 0; i < events.length; i++) if (events[i].type === 'incident.journal') journal.push(events[i].payload.journal);
+  for (var i = 0; i < events.length; i++) if (events[i].type === '${JOURNAL_EVENT}') journal.push(events[i].payload.journal);
   assertEqual({ name: 'outbox events (created, comment, work note)', shouldbe: 3, value: events.length });
-  assertEqual({ name: 'incident.journal events', shouldbe: 2, value: journal.length });
+  assertEqual({ name: '${JOURNAL_EVENT} events', shouldbe: 2, value: journal.length });
   var byElement = {};
   for (var j = 0; j < journal.length; j++) byElement[journal[j].element] = journal[j];
   assertEqual({ name: 'comment text', shouldbe: 'ATF comment for incident.io', value: byElement.comments && byElement.comments.value });
   assertEqual({ name: 'work note text', shouldbe: 'ATF work note for incident.io', value: byElement.work_notes && byElement.work_notes.value });
   assertEqual({ name: 'comment author', shouldbe: '${CREATOR_USER}', value: byElement.comments && byElement.comments.author });
-  stepResult.setOutputMessage('incident.journal events for the comment and the work note');
+  stepResult.setOutputMessage('${JOURNAL_EVENT} events for the comment and the work note');
   return true;
 ${CLOSE}
 `;
@@ -136,8 +148,8 @@ const CREATE_API_CALLER = `  var password = gs.generateGUID() + '-' + gs.generat
   if (!userId) return false;
   if (grantApiRole) {
     var role = new GlideRecord('sys_user_role');
-    if (!role.get('name', 'x_incident_io.api_user')) {
-      stepResult.setOutputMessage('Role x_incident_io.api_user not found: is the app installed?');
+    if (!role.get('name', '${API_USER_ROLE}')) {
+      stepResult.setOutputMessage('Role ${API_USER_ROLE} not found: is the app installed?');
       return false;
     }
     var grant = new GlideRecord('sys_user_has_role');
@@ -153,7 +165,7 @@ const CREATE_API_CALLER = `  var password = gs.generateGUID() + '-' + gs.generat
   profile.password.setDisplayValue(password);
   outputs.table = 'sys_auth_profile_basic';
   outputs.record_id = profile.insert();
-  stepResult.setOutputMessage('User ' + userName + (grantApiRole ? ' with' : ' without') + ' x_incident_io.api_user, and its basic auth profile');
+  stepResult.setOutputMessage('User ' + userName + (grantApiRole ? ' with' : ' without') + ' ${API_USER_ROLE}, and its basic auth profile');
   return !!outputs.record_id;`;
 
 /** A caller holding x_incident_io.api_user. */

@@ -4,7 +4,8 @@ import readline from 'node:readline';
 import type { Command } from 'commander';
 import { runImportCatalog } from '../companion/catalog/run-import-catalog';
 import type { CommandIo } from '../companion/commands/command-io';
-import { DATABASE_URL_FLAG, DATABASE_URL_HELP } from '../companion/commands/options';
+import { envAction } from '../companion/commands/env-options';
+import { databaseUrlOf, databaseUrlOption } from '../companion/commands/options';
 import { runConnect } from '../companion/connect/run-connect';
 import { startCompanion, type RunningCompanion } from '../companion/server/start-companion';
 import { startInstance, type RunningInstance } from '../instance';
@@ -263,6 +264,15 @@ function port(value: string): number {
   return n;
 }
 
+interface StartFlags {
+  reset?: boolean;
+  yes?: boolean;
+  dataDir: string;
+  instancePort: number;
+  port: number;
+  databaseUrl?: string;
+}
+
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
@@ -272,54 +282,55 @@ export function registerStartCommand(program: Command): void {
     .option('--data-dir <dir>', 'where the databases live', '.data')
     .option('--instance-port <port>', 'the local instance\'s port (0: a free one)', port, 8080)
     .option('--port <port>', 'the companion\'s port (0: a free one)', port, 3000)
-    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
-    .action(async (flags: { reset?: boolean; yes?: boolean; dataDir: string; instancePort: number; port: number; databaseUrl?: string }) => {
-      const out = io();
-      const dataDir = path.resolve(flags.dataDir);
-      // Listening from the start: a stop asked for while starting (the build can take a while)
-      // stops once everything is up, rather than killing the process halfway through.
-      let stack: RunningStack | undefined;
-      let stopRequested = false;
-      let stopped!: () => void;
-      const done = new Promise<void>((resolve) => (stopped = resolve));
-      const stop = (): void => {
-        if (!stack) {
-          stopRequested = true;
-          out.stdout('\nStopping once started (again to exit at once)…\n');
+    .addOption(databaseUrlOption())
+    .action(
+      envAction<StartFlags>(io, async (flags, out) => {
+        const dataDir = path.resolve(flags.dataDir);
+        // Listening from the start: a stop asked for while starting (the build can take a while)
+        // stops once everything is up, rather than killing the process halfway through.
+        let stack: RunningStack | undefined;
+        let stopRequested = false;
+        let stopped!: () => void;
+        const done = new Promise<void>((resolve) => (stopped = resolve));
+        const stop = (): void => {
+          if (!stack) {
+            stopRequested = true;
+            out.stdout('\nStopping once started (again to exit at once)…\n');
+            return;
+          }
+          out.stdout('\nStopping…\n');
+          stack
+            .close()
+            .then(() => out.stdout(`Stopped. Data kept in ${dataDir}.\n`))
+            .catch((err: unknown) => {
+              out.stderr(`Stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+              process.exitCode = 1;
+            })
+            .finally(stopped);
+        };
+        const stopListening = onStopSignals({ stop });
+        try {
+          stack = await startLocalStack(
+            {
+              reset: flags.reset === true,
+              confirmReset: flags.yes === true ? undefined : confirmOnTerminal,
+              dataDir: flags.dataDir,
+              instancePort: flags.instancePort,
+              port: flags.port,
+              ...(databaseUrlOf(flags.databaseUrl) !== undefined ? { databaseUrl: databaseUrlOf(flags.databaseUrl)! } : {}),
+            },
+            out,
+          );
+        } catch (err) {
+          stopListening();
+          out.stderr(`${err instanceof Error ? err.message : String(err)}\n`);
+          process.exitCode = 1;
           return;
         }
-        out.stdout('\nStopping…\n');
-        stack
-          .close()
-          .then(() => out.stdout(`Stopped. Data kept in ${dataDir}.\n`))
-          .catch((err: unknown) => {
-            out.stderr(`Stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
-            process.exitCode = 1;
-          })
-          .finally(stopped);
-      };
-      const stopListening = onStopSignals({ stop });
-      try {
-        stack = await startLocalStack(
-          {
-            reset: flags.reset === true,
-            confirmReset: flags.yes === true ? undefined : confirmOnTerminal,
-            dataDir: flags.dataDir,
-            instancePort: flags.instancePort,
-            port: flags.port,
-            ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
-          },
-          out,
-        );
-      } catch (err) {
+        out.stdout(tryThis(stack, dataDir));
+        if (stopRequested) stop();
+        await done;
         stopListening();
-        out.stderr(`${err instanceof Error ? err.message : String(err)}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      out.stdout(tryThis(stack, dataDir));
-      if (stopRequested) stop();
-      await done;
-      stopListening();
-    });
+      }),
+    );
 }

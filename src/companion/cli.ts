@@ -4,7 +4,8 @@ import type { CommandIo } from './commands/command-io';
 import { DEFAULT_PUBLIC_URL } from './connect/connection-name';
 
 import { promptHidden } from './commands/prompt';
-import { CONNECT_OPTIONS, DATABASE_URL_FLAG, DATABASE_URL_HELP, type ConnectFlags } from './commands/options';
+import { envAction } from './commands/env-options';
+import { connectOption, databaseUrlOption, type ConnectFlags } from './commands/options';
 import { runConnect } from './connect/run-connect';
 import { runDoctor, type DoctorFlags } from './doctor/run-doctor';
 import { runResend, type ResendFlags } from './doctor/run-resend';
@@ -14,7 +15,8 @@ import { registerUserCommand } from './web/user-command';
 
 /**
  * The companion's setup commands: connect, doctor, resend. Options also come from environment
- * variables (named in each option's help); the commands set the exit status, they never exit.
+ * variables (Option.env(): each option's help names its variable; the value is taken from the
+ * command's io.env); the commands set the exit status, they never exit.
  */
 
 /** The process's terminal: prompts only when standard input is one, and on stderr so --json stays clean. */
@@ -28,11 +30,6 @@ export function processIo(): CommandIo {
   return io;
 }
 
-function describe(key: keyof typeof CONNECT_OPTIONS, extra = ''): string {
-  const spec = CONNECT_OPTIONS[key];
-  return `${spec.label}${extra} [env ${spec.env}]`;
-}
-
 export function registerCompanionCommands(program: Command, io: () => CommandIo = processIo): void {
   program
     .command('connect')
@@ -40,19 +37,23 @@ export function registerCompanionCommands(program: Command, io: () => CommandIo 
       'Check an instance against the setup guide (steps 1 to 5), configure the incident.io app\'s push, and store the ' +
         'connection. Exit status: 0 every check passed, 1 a check failed (nothing stored), 2 the command could not run.',
     )
-    .option('--instance <instance>', describe('instance', ': "acme", "acme.service-now.com" or a URL such as http://127.0.0.1:8080'))
-    .option('--client-id <id>', describe('clientId', ' (setup guide step 2)'))
-    .option('--client-secret <secret>', describe('clientSecret', '; prompted for on a terminal. Prefer the variable: arguments are visible to other users'))
-    .option('--username <name>', describe('username', ' (setup guide step 3)'))
-    .option('--password <password>', describe('password', '; prompted for on a terminal. Prefer the variable or the prompt'))
-    .option('--name <name>', describe('name', ': default the stored one for this instance, else the subdomain'))
-    .option('--public-url <url>', describe('publicUrl', `: where the instance reaches it (default ${DEFAULT_PUBLIC_URL}); pushes go to <url>/webhooks/servicenow/<name>`))
-    .option('--db <file>', describe('db', ` (default ${DEFAULT_DB_FILE}; secrets encrypted with ${SECRET_KEY_ENV} or the secret.key next to it)`))
-    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
+    .addOption(connectOption('instance', '<instance>', ': "acme", "acme.service-now.com" or a URL such as http://127.0.0.1:8080'))
+    .addOption(connectOption('clientId', '<id>', ' (setup guide step 2)'))
+    .addOption(connectOption('clientSecret', '<secret>', '; prompted for on a terminal. Prefer the variable: arguments are visible to other users'))
+    .addOption(connectOption('username', '<name>', ' (setup guide step 3)'))
+    .addOption(connectOption('password', '<password>', '; prompted for on a terminal. Prefer the variable or the prompt'))
+    .addOption(connectOption('name', '<name>', ': default the stored one for this instance, else the subdomain'))
+    .addOption(
+      connectOption('publicUrl', '<url>', `: where the instance reaches it (default ${DEFAULT_PUBLIC_URL}); pushes go to <url>/webhooks/servicenow/<name>`),
+    )
+    .addOption(connectOption('db', '<file>', ` (default ${DEFAULT_DB_FILE}; secrets encrypted with ${SECRET_KEY_ENV} or the secret.key next to it)`))
+    .addOption(databaseUrlOption())
     .option('--json', 'print only a JSON array of {id, ok, message, step}')
-    .action(async (flags: ConnectFlags) => {
-      process.exitCode = (await runConnect(flags, io())).exitCode;
-    });
+    .action(
+      envAction<ConnectFlags>(io, async (flags, commandIo) => {
+        process.exitCode = (await runConnect(flags, commandIo)).exitCode;
+      }),
+    );
 
   program
     .command('doctor')
@@ -60,26 +61,30 @@ export function registerCompanionCommands(program: Command, io: () => CommandIo 
       'Re-run connect\'s checks against a stored connection without changing anything, and report the app\'s delivery ' +
         'health (dead events, backlog, last delivery). Exit status: 0 healthy, 1 something needs attention, 2 could not run.',
     )
-    .option('--name <name>', describe('name', ': required when more than one connection is stored'))
-    .option('--db <file>', describe('db', ` (default ${DEFAULT_DB_FILE})`))
-    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
+    .addOption(connectOption('name', '<name>', ': required when more than one connection is stored'))
+    .addOption(connectOption('db', '<file>', ` (default ${DEFAULT_DB_FILE})`))
+    .addOption(databaseUrlOption())
     .option('--json', 'print only a JSON array of {id, ok, message, step}')
-    .action(async (flags: DoctorFlags) => {
-      process.exitCode = (await runDoctor(flags, io())).exitCode;
-    });
+    .action(
+      envAction<DoctorFlags>(io, async (flags, commandIo) => {
+        process.exitCode = (await runDoctor(flags, commandIo)).exitCode;
+      }),
+    );
 
   program
     .command('resend')
     .description('Ask the incident.io app to deliver events again (POST /api/x_incident_io/v1/sync/resend); give --incident or --since.')
     .option('--incident <number|sys_id>', "that incident's delivered, failed and dead events")
     .option('--since <time>', 'every event queued since then (ISO 8601, or "YYYY-MM-DD HH:MM:SS" in UTC)')
-    .option('--name <name>', describe('name', ': required when more than one connection is stored'))
-    .option('--db <file>', describe('db', ` (default ${DEFAULT_DB_FILE})`))
-    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
+    .addOption(connectOption('name', '<name>', ': required when more than one connection is stored'))
+    .addOption(connectOption('db', '<file>', ` (default ${DEFAULT_DB_FILE})`))
+    .addOption(databaseUrlOption())
     .option('--json', 'print only JSON: {"requeued": N}')
-    .action(async (flags: ResendFlags) => {
-      process.exitCode = (await runResend(flags, io())).exitCode;
-    });
+    .action(
+      envAction<ResendFlags>(io, async (flags, commandIo) => {
+        process.exitCode = (await runResend(flags, commandIo)).exitCode;
+      }),
+    );
 
   registerImportCatalogCommand(program, io);
   registerServeCommand(program, io);

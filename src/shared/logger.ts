@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { HEADER } from '../server/contract/push-event';
 
 /**
  * Field paths whose values are secrets. Whatever is logged, these are replaced by "[redacted]",
@@ -25,7 +26,7 @@ export const REDACTED_PATHS = [
   '*.headers.authorization',
   'headers.cookie',
   '*.headers.cookie',
-  '*.headers["x-incident-io-signature"]',
+  `*.headers["${HEADER.signature.toLowerCase()}"]`,
 ];
 
 export type { Logger };

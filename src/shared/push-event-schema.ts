@@ -1,5 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import {
+  EVENT_TYPE,
   EVENT_TYPES,
   JOURNAL_FIELDS,
   PING_EVENT_TYPE,
@@ -124,12 +125,12 @@ export const pushEventSchema = {
       else: { required: required<PushEvent>('sequence', 'changed_fields', 'incident') },
     },
     {
-      if: { required: ['type'], properties: { type: { const: 'incident.journal' } } },
+      if: { required: ['type'], properties: { type: { const: EVENT_TYPE.journal } } },
       then: { required: ['journal'] },
       else: { not: { required: ['journal'] } },
     },
     {
-      if: { required: ['type'], properties: { type: { const: 'incident.attachment' } } },
+      if: { required: ['type'], properties: { type: { const: EVENT_TYPE.attachment } } },
       then: { required: ['attachment'] },
       else: { not: { required: ['attachment'] } },
     },

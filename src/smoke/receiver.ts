@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PushEvent } from '../server/contract/push-event';
+import { HEADER, type PushEvent } from '../server/contract/push-event';
 
 /** A push as the smoke test's receiver got it: the raw bytes (what the signature covers) and the parsed event. */
 export interface ReceivedSmokePush {
@@ -32,7 +32,7 @@ export async function startSmokeReceiver(host: string, port: number): Promise<Sm
       } catch {
         // Kept as received: the schema check reports it.
       }
-      const signature = req.headers['x-incident-io-signature'];
+      const signature = req.headers[HEADER.signature.toLowerCase()];
       pushes.push({ rawBody, signature: Array.isArray(signature) ? signature[0] : signature, event });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       for (const wake of waiters) wake();

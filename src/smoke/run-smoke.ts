@@ -3,6 +3,7 @@ import { ServiceNowConnection, ServiceNowHttpError, SyncApiClient, TableClient, 
 import { verifyPushSignature } from '../companion/webhooks/verify-signature';
 import { IncidentSnError, describeError } from '../shared/errors';
 import { checkPushEvent } from '../shared/push-event-schema';
+import { EVENT_TYPE } from '../server/contract/push-event';
 import { startSmokeReceiver, type SmokeReceiver, type ReceivedSmokePush } from './receiver';
 
 /**
@@ -128,13 +129,13 @@ export async function runSmoke(options: SmokeOptions, report: (step: SmokeStep) 
     incident = await createIncident(table, `incident.io smoke test ${marker}: safe to delete`);
     record('a throw-away incident is created', true, `${incident.number} (${incident.sys_id})`);
 
-    const created = await seePush('incident.created', incident.sys_id);
+    const created = await seePush(EVENT_TYPE.created, incident.sys_id);
     record('its incident.created push arrives, signed', true, created);
 
     await table.delete('incident', incident.sys_id);
     deleted = true;
     record('the incident is deleted', true, incident.number);
-    const gone = await seePush('incident.deleted', incident.sys_id);
+    const gone = await seePush(EVENT_TYPE.deleted, incident.sys_id);
     record('its incident.deleted push arrives, signed', true, gone);
   } catch (err) {
     failure = err;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandIo } from '../commands/command-io';
-import { CONNECT_OPTIONS, DATABASE_URL_FLAG, DATABASE_URL_HELP } from '../commands/options';
+import { envAction } from '../commands/env-options';
+import { connectOption, databaseUrlOption } from '../commands/options';
 import { DEFAULT_DB_FILE } from '../store';
 import { tuneHeapForImport } from './import-heap';
 import { runImportCatalog, type ImportCatalogFlags } from './run-import-catalog';
@@ -15,25 +16,30 @@ export function registerImportCatalogCommand(program: Command, io: () => Command
         'One import per connection runs at a time across replicas. Exit status: 0 imported, 1 a table was refused or the import ' +
         'stopped (run it again to continue), 2 could not run (or another replica is importing that connection).',
     )
-    .option('--name <name>', `the connection (${CONNECT_OPTIONS.name.env}); required when more than one is stored`)
-    .option('--db <file>', `the companion's database (${CONNECT_OPTIONS.db.env}; default ${DEFAULT_DB_FILE})`)
-    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
+    .addOption(connectOption('name', '<name>', ': required when more than one is stored'))
+    .addOption(connectOption('db', '<file>', ` (default ${DEFAULT_DB_FILE})`))
+    .addOption(databaseUrlOption())
     .option('--full', 'read every row again and mark rows no longer on the instance as deleted')
     .option('--json', 'print only a JSON summary at the end')
-    .action(async (flags: ImportCatalogFlags) => {
-      // This process does nothing but the import: its heap may trade a little speed for size.
-      tuneHeapForImport();
-      const abort = new AbortController();
-      const interrupt = (): void => abort.abort(new Error('interrupted'));
-      process.once('SIGINT', interrupt);
-      process.once('SIGTERM', interrupt);
-      try {
-        const terminal = !flags.json && process.stderr.isTTY ? process.stderr : undefined;
-        const outcome = await runImportCatalog(flags, io(), { signal: abort.signal, ...(terminal ? { terminal } : {}) });
-        process.exitCode = outcome.exitCode;
-      } finally {
-        process.removeListener('SIGINT', interrupt);
-        process.removeListener('SIGTERM', interrupt);
-      }
-    });
+    .action(
+      envAction<ImportCatalogFlags>(io, async (flags, commandIo) => {
+        // This process does nothing but the import: its heap may trade a little speed for size.
+        tuneHeapForImport();
+        const abort = new AbortController();
+        const interrupt = (): void => abort.abort(new Error('interrupted'));
+        process.once('SIGINT', interrupt);
+        process.once('SIGTERM', interrupt);
+        try {
+          const terminal = !flags.json && process.stderr.isTTY ? process.stderr : undefined;
+          const outcome = await runImportCatalog(flags, commandIo, {
+            signal: abort.signal,
+            ...(terminal ? { terminal } : {}),
+          });
+          process.exitCode = outcome.exitCode;
+        } finally {
+          process.removeListener('SIGINT', interrupt);
+          process.removeListener('SIGTERM', interrupt);
+        }
+      }),
+    );
 }

@@ -55,7 +55,7 @@ export async function runImportCatalog(
   let name: string | undefined;
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
-    name = connectionNameOf(flags.name, io.env);
+    name = connectionNameOf(flags.name);
     // Its own connection, whose commits may be relaxed: a page lost to a power loss is lost with its
     // cursor, and read again by the next run (see CommitDurability). Every other store stays `full`.
     store = await openStore({ ...storeOptionsOf(flags, io.env), commitDurability: 'relaxed' });

@@ -1,3 +1,4 @@
+import { CMDB_READ_ROLE, CMDB_USER_ROLE } from '../../server/contract/roles';
 import type { FieldValue, TableRecord } from '../client';
 import type {
   CatalogCi,
@@ -21,7 +22,7 @@ export interface SourceTable<T extends CatalogSourceTable> {
   /** Fields to ask for, besides sys_id, sys_updated_on and sys_mod_count. */
   fields: readonly string[];
   /** The role the setup guide (step 3) grants for reading this table. */
-  readRole: 'cmdb_read' | 'sn_cmdb_user';
+  readRole: typeof CMDB_READ_ROLE | typeof CMDB_USER_ROLE;
   toRecord(record: TableRecord): CatalogRecordOf[T];
 }
 
@@ -75,7 +76,7 @@ const CMDB_CI: SourceTable<'cmdb_ci'> = {
     'ip_address',
     'fqdn',
   ],
-  readRole: 'cmdb_read',
+  readRole: CMDB_READ_ROLE,
   toRecord: (r): CatalogCi => ({
     ...versionOf(r),
     className: textOf(r.sys_class_name),
@@ -105,7 +106,7 @@ const CMDB_CI_SERVICE: SourceTable<'cmdb_ci_service'> = {
     'support_group',
     'owned_by',
   ],
-  readRole: 'cmdb_read',
+  readRole: CMDB_READ_ROLE,
   toRecord: (r): CatalogService => ({
     ...versionOf(r),
     className: textOf(r.sys_class_name),
@@ -123,7 +124,7 @@ const CMDB_CI_SERVICE: SourceTable<'cmdb_ci_service'> = {
 const SYS_USER: SourceTable<'sys_user'> = {
   table: 'sys_user',
   fields: ['user_name', 'name', 'first_name', 'last_name', 'email', 'active'],
-  readRole: 'sn_cmdb_user',
+  readRole: CMDB_USER_ROLE,
   toRecord: (r): CatalogUser => ({
     ...versionOf(r),
     userName: textOf(r.user_name),
@@ -138,7 +139,7 @@ const SYS_USER: SourceTable<'sys_user'> = {
 const SYS_USER_GROUP: SourceTable<'sys_user_group'> = {
   table: 'sys_user_group',
   fields: ['name', 'description', 'email', 'manager', 'active'],
-  readRole: 'sn_cmdb_user',
+  readRole: CMDB_USER_ROLE,
   toRecord: (r): CatalogGroup => ({
     ...versionOf(r),
     name: textOf(r.name),
@@ -152,7 +153,7 @@ const SYS_USER_GROUP: SourceTable<'sys_user_group'> = {
 const SYS_USER_GRMEMBER: SourceTable<'sys_user_grmember'> = {
   table: 'sys_user_grmember',
   fields: ['user', 'group'],
-  readRole: 'sn_cmdb_user',
+  readRole: CMDB_USER_ROLE,
   toRecord: (r): CatalogGroupMember => ({ ...versionOf(r), userSysId: referenceOf(r.user), groupSysId: referenceOf(r.group) }),
 };
 

@@ -1,13 +1,16 @@
 import { IncidentSnError } from '../../shared/errors';
 import { parseInstanceUrl, type InstanceUrl } from '../client';
-import { CONNECTION_NAME, DATABASE_URL_ENV, databaseUrlOf, DB_FILE_ENV, DEFAULT_DB_FILE, Secret, type OpenStoreOptions } from '../store';
+import type { Option } from 'commander';
+import { CONNECTION_NAME, DATABASE_URL_ENV, DB_FILE_ENV, DEFAULT_DB_FILE, Secret, type OpenStoreOptions } from '../store';
 import type { CommandIo } from './command-io';
+import { envOption } from './env-options';
 import { DEFAULT_PUBLIC_URL } from '../connect/connection-name';
 
 /**
- * Connect's options: each from its flag, else its environment variable; on a terminal, missing
- * secrets are asked for without echo; otherwise anything missing is an error that names both the
- * flag and the variable.
+ * Connect's options: each from its flag, else its environment variable (declared with commander's
+ * Option.env(), taken from the command's io.env by env-options.ts before the command runs); on a
+ * terminal, missing secrets are asked for without echo; otherwise anything missing is an error that
+ * names both the flag and the variable.
  */
 
 export interface OptionSpec {
@@ -71,32 +74,42 @@ function where(spec: OptionSpec): string {
   return `${spec.flag} or ${spec.env}`;
 }
 
-/** The flag's value, else the variable's; blank counts as not given. */
-export function optionValue(spec: OptionSpec, flagValue: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  for (const value of [flagValue, env[spec.env]]) {
-    if (value !== undefined && value.trim() !== '') return spec.secret ? value : value.trim();
-  }
-  return undefined;
+/** One of CONNECT_OPTIONS as a commander option: its flag, label (plus `extra`) and variable. */
+export function connectOption(key: ConnectOptionKey, argument: string, extra = ''): Option {
+  const spec = CONNECT_OPTIONS[key];
+  return envOption(`${spec.flag} ${argument}`, `${spec.label}${extra}`, spec.env);
 }
 
-/** The database file: --db, else INCIDENT_SN_DB, else .data/companion.db. */
-export function dbFileOf(flagValue: string | undefined, env: NodeJS.ProcessEnv): string {
-  return optionValue(CONNECT_OPTIONS.db, flagValue, env) ?? DEFAULT_DB_FILE;
+/** An option's value (from its flag or its variable); blank counts as not given, and only secrets keep their spaces. */
+export function optionValue(spec: OptionSpec, value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return spec.secret ? value : value.trim();
+}
+
+/** The database file: --db (or INCIDENT_SN_DB), else .data/companion.db. */
+export function dbFileOf(value: string | undefined): string {
+  return optionValue(CONNECT_OPTIONS.db, value) ?? DEFAULT_DB_FILE;
 }
 
 /** Every store-opening command's `--database-url` option: PostgreSQL instead of the SQLite file. */
-export const DATABASE_URL_FLAG = '--database-url <url>';
-export const DATABASE_URL_HELP = `PostgreSQL shared by replicas instead of the SQLite file: postgres://user:password@host:5432/db [env ${DATABASE_URL_ENV}]`;
+export function databaseUrlOption(): Option {
+  return envOption('--database-url <url>', 'PostgreSQL shared by replicas instead of the SQLite file: postgres://user:password@host:5432/db', DATABASE_URL_ENV);
+}
 
-/** Where a command's store is: --database-url/DATABASE_URL (PostgreSQL), else --db/INCIDENT_SN_DB/.data/companion.db. */
+/** The --database-url value (or DATABASE_URL's), trimmed; undefined when blank. */
+export function databaseUrlOf(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** Where a command's store is: --database-url (PostgreSQL), else --db, else .data/companion.db. `env` holds the secret key. */
 export function storeOptionsOf(flags: { db?: string; databaseUrl?: string }, env: NodeJS.ProcessEnv): OpenStoreOptions {
-  const databaseUrl = databaseUrlOf(flags.databaseUrl, env);
-  return { file: dbFileOf(flags.db, env), env, ...(databaseUrl !== undefined ? { databaseUrl } : {}) };
+  const databaseUrl = databaseUrlOf(flags.databaseUrl);
+  return { file: dbFileOf(flags.db), env, ...(databaseUrl !== undefined ? { databaseUrl } : {}) };
 }
 
 /** An explicit connection name, checked; undefined when none was given. */
-export function connectionNameOf(flagValue: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  const name = optionValue(CONNECT_OPTIONS.name, flagValue, env);
+export function connectionNameOf(value: string | undefined): string | undefined {
+  const name = optionValue(CONNECT_OPTIONS.name, value);
   if (name !== undefined && !CONNECTION_NAME.test(name)) {
     throw new CommandOptionsError(
       `${JSON.stringify(name.slice(0, 80))} is not a valid connection name (${where(CONNECT_OPTIONS.name)}): use 1 to ` +
@@ -147,9 +160,8 @@ async function prompted(spec: OptionSpec, io: CommandIo): Promise<string> {
 }
 
 export async function resolveConnectSettings(flags: ConnectFlags, io: CommandIo): Promise<ConnectSettings> {
-  const { env } = io;
   const interactive = io.promptSecret !== undefined;
-  const value = (key: ConnectOptionKey): string | undefined => optionValue(CONNECT_OPTIONS[key], flags[key], env);
+  const value = (key: ConnectOptionKey): string | undefined => optionValue(CONNECT_OPTIONS[key], flags[key]);
 
   const required = ['instance', 'clientId', 'clientSecret', 'username', 'password'] as const;
   const missing = required.filter((key) => value(key) === undefined);
@@ -158,10 +170,10 @@ export async function resolveConnectSettings(flags: ConnectFlags, io: CommandIo)
 
   // Checked before any prompt, so a typo does not cost the user their typing.
   const instanceUrl = parseInstanceUrl(value('instance')!);
-  const name = connectionNameOf(flags.name, env);
+  const name = connectionNameOf(flags.name);
   const publicUrl = publicUrlOf(value('publicUrl') ?? DEFAULT_PUBLIC_URL);
 
-  const databaseUrl = databaseUrlOf(flags.databaseUrl, env);
+  const databaseUrl = databaseUrlOf(flags.databaseUrl);
   const clientSecret = value('clientSecret') ?? (await prompted(CONNECT_OPTIONS.clientSecret, io));
   const password = value('password') ?? (await prompted(CONNECT_OPTIONS.password, io));
   return {
@@ -172,7 +184,7 @@ export async function resolveConnectSettings(flags: ConnectFlags, io: CommandIo)
     password: new Secret(password),
     ...(name !== undefined ? { name } : {}),
     publicUrl,
-    dbFile: dbFileOf(flags.db, env),
+    dbFile: dbFileOf(flags.db),
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     json: flags.json === true,
   };

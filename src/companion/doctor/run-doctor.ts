@@ -64,7 +64,7 @@ export async function runDoctor(flags: DoctorFlags, io: CommandIo, deps: DoctorD
   let store: CompanionStore & { location: string };
   let connection: Connection;
   try {
-    const name = connectionNameOf(flags.name, io.env);
+    const name = connectionNameOf(flags.name);
     store = await openStore({ ...storeOptionsOf(flags, io.env), clock });
     try {
       connection = await loadConnection(store, name);

@@ -56,7 +56,7 @@ export async function runResend(
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
     request = requestOf(flags);
-    name = connectionNameOf(flags.name, io.env);
+    name = connectionNameOf(flags.name);
     store = await openStore(storeOptionsOf(flags, io.env));
   } catch (err) {
     printCommandError(io, err, json);

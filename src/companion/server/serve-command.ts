@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { EXIT, type CommandIo, type CommandOutcome } from '../commands/command-io';
-import { DATABASE_URL_FLAG, DATABASE_URL_HELP, dbFileOf } from '../commands/options';
-import { databaseUrlOf } from '../store';
+import { envAction, envOption } from '../commands/env-options';
+import { connectOption, databaseUrlOf, databaseUrlOption, dbFileOf } from '../commands/options';
+import { DEFAULT_DB_FILE } from '../store';
 import { DEFAULT_POLL_INTERVAL_MS } from '../sync/sync-timings';
 import { printCommandError } from '../commands/output';
 import { IncidentSnError } from '../../shared/errors';
@@ -34,6 +35,7 @@ export class ServeOptionsError extends IncidentSnError {
   }
 }
 
+/** The options of `serve` (flags, or their variables as env-options.ts took them); `env` goes to the companion. */
 export function serveOptions(flags: ServeFlags, env: NodeJS.ProcessEnv): StartCompanionOptions {
   const port = flags.port === undefined ? DEFAULT_PORT : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServeOptionsError(`--port must be a port number (0 to 65535); got ${JSON.stringify(flags.port)}.`);
@@ -41,12 +43,13 @@ export function serveOptions(flags: ServeFlags, env: NodeJS.ProcessEnv): StartCo
   if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 86_400) {
     throw new ServeOptionsError(`--poll-interval must be a number of seconds from 0.1 to 86400; got ${JSON.stringify(flags.pollInterval)}.`);
   }
-  const mapping = flags.mapping ?? (env[MAPPING_ENV]?.trim() || undefined);
+  const mapping = flags.mapping?.trim();
+  const databaseUrl = databaseUrlOf(flags.databaseUrl);
   return {
     port,
     host: flags.host ?? DEFAULT_HOST,
-    storeFile: dbFileOf(flags.db, env),
-    ...(databaseUrlOf(flags.databaseUrl, env) !== undefined ? { databaseUrl: databaseUrlOf(flags.databaseUrl, env)! } : {}),
+    storeFile: dbFileOf(flags.db),
+    ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     env,
     pollIntervalMs: Math.round(seconds * 1000),
     ...(mapping ? { mapping } : {}),
@@ -110,11 +113,13 @@ export function registerServeCommand(program: Command, io: () => CommandIo): voi
     )
     .option('--port <port>', `port to listen on (default ${DEFAULT_PORT}; 0 picks one)`)
     .option('--host <host>', `address to listen on (default ${DEFAULT_HOST}; any other needs ${API_KEY_ENV})`)
-    .option('--db <file>', 'the companion database [env INCIDENT_SN_DB] (default .data/companion.db)')
-    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
-    .option('--mapping <file>', `a JSON mapping file overriding the default mapping (docs/sync.md) [env ${MAPPING_ENV}]`)
+    .addOption(connectOption('db', '<file>', ` (default ${DEFAULT_DB_FILE})`))
+    .addOption(databaseUrlOption())
+    .addOption(envOption('--mapping <file>', 'a JSON mapping file overriding the default mapping (docs/sync.md)', MAPPING_ENV))
     .option('--poll-interval <seconds>', `how often connections without the app are polled (default ${DEFAULT_POLL_INTERVAL_SECONDS})`)
-    .action(async (flags: ServeFlags) => {
-      process.exitCode = (await runServe(flags, io())).exitCode;
-    });
+    .action(
+      envAction<ServeFlags>(io, async (flags, commandIo) => {
+        process.exitCode = (await runServe(flags, commandIo)).exitCode;
+      }),
+    );
 }

@@ -13,6 +13,7 @@
  */
 import type { FollowUpRepository, FollowUpStatus } from './follow-up-store';
 import type { AttachmentRepository } from './attachment-store';
+import type { EventType } from '../../server/contract/push-event';
 
 export const INCIDENT_STATUSES = ['triage', 'investigating', 'fixing', 'monitoring', 'resolved', 'closed', 'declined'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -187,7 +188,8 @@ export interface LinkChanges {
 // ── Inbound events ────────────────────────────────────────────────────────────
 
 export type InboundSource = 'push' | 'poll';
-export type InboundEventType = 'incident.created' | 'incident.updated' | 'incident.deleted' | 'incident.journal' | 'incident.attachment';
+/** The contract's incident event types (a ping is never stored as an inbound event). */
+export type InboundEventType = EventType;
 export type InboundState = 'pending' | 'processing' | 'done' | 'failed';
 
 export interface NewInboundEvent {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EVENT_TYPE } from '../../server/contract/push-event';
 import type { FollowUp, FollowUpValues } from '../store/follow-up-store';
 import type { SyncRepositories } from '../store/sync-store';
 import { followUpStatusForState, type FollowUpMapping } from './follow-up-mapping';
@@ -18,10 +19,10 @@ export async function applyFollowUpChange(
   input: { followUp: FollowUp; change: InboundChange; mapping: FollowUpMapping; byIntegrationUser: boolean; now: Date },
 ): Promise<'applied' | 'stale' | 'no_change' | 'own_write' | 'unlinked'> {
   const { followUp, change, mapping, now } = input;
-  if (change.type === 'incident.journal' || change.type === 'incident.attachment') return 'unlinked';
+  if (change.type === EVENT_TYPE.journal || change.type === EVENT_TYPE.attachment) return 'unlinked';
   const known = followUp.record;
   if (!known) return 'unlinked';
-  if (change.type === 'incident.deleted') {
+  if (change.type === EVENT_TYPE.deleted) {
     await tx.incidents.insertUpdate(notice(followUp, `The ServiceNow record ${known.number} of follow-up "${followUp.title}" was deleted in ServiceNow.`, now));
     return 'applied';
   }

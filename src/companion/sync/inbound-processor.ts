@@ -1,19 +1,16 @@
 import { IncidentSnError } from '../../shared/errors';
-import { EVENT_TYPES } from '../../server/contract/push-event';
+import { EVENT_TYPE, EVENT_TYPES } from '../../server/contract/push-event';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
 import type { Connection } from '../store';
-import type { CompanionStore } from '../store';
 import type { StoredInboundEvent, SyncRepositories, TimelineUpdate } from '../store/sync-store';
-import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
+import { backoffDelayMs } from '../../server/lib/backoff';
 import { applyRecordChange } from './apply-record-change';
 import { applyFollowUpChange } from './apply-follow-up-change';
-import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { incidentValuesFrom } from './inbound-decision';
-import { shouldDeclare, type SyncMapping } from './mapping';
-import type { SyncMetrics } from './metrics';
+import { shouldDeclare } from './mapping';
+import type { QueueWorkerDeps } from './worker-deps';
 import { TRACKED_FIELDS, type InboundChange } from './servicenow-record';
 import { fetchAttachment, type FetchedAttachment } from './attachment-fetch';
 import { StoredDataError } from '../store/errors';
@@ -30,10 +27,10 @@ export function inboundChangeOf(event: Pick<StoredInboundEvent, 'id' | 'payload'
   if (typeof change.occurredAt !== 'string') throw bad('occurredAt is missing');
   const record = change.record as Partial<InboundChange['record']> | null | undefined;
   if (!record || typeof record !== 'object' || !record.snapshot || typeof record.snapshot !== 'object') throw bad('record.snapshot is missing');
-  if (change.type === 'incident.journal' && change.journal !== undefined && (change.journal === null || typeof change.journal !== 'object')) {
+  if (change.type === EVENT_TYPE.journal && change.journal !== undefined && (change.journal === null || typeof change.journal !== 'object')) {
     throw bad('journal is not an object');
   }
-  if (change.type === 'incident.attachment' && (!change.attachment || typeof change.attachment !== 'object' || typeof change.attachment.sysId !== 'string')) {
+  if (change.type === EVENT_TYPE.attachment && (!change.attachment || typeof change.attachment !== 'object' || typeof change.attachment.sysId !== 'string')) {
     throw bad('attachment is missing');
   }
   return change as InboundChange;
@@ -46,19 +43,9 @@ export function inboundChangeOf(event: Pick<StoredInboundEvent, 'id' | 'payload'
  * ServiceNow (no echo).
  */
 
-export interface InboundProcessorDeps {
-  store: CompanionStore;
-  registry: ConnectionRegistry;
-  mapping: SyncMapping;
-  metrics: SyncMetrics;
-  logger: Logger;
-  owner: string;
-  clock: () => Date;
-  random: () => number;
-  leaseMs: number;
+export interface InboundProcessorDeps extends QueueWorkerDeps {
   /** Attempts before an event that keeps failing is set aside as failed. */
   maxAttempts: number;
-  backoff: BackoffPolicy;
 }
 
 /** What applying one event did. */
@@ -164,8 +151,8 @@ export class InboundProcessor {
 
   /** What must be read from ServiceNow before the transaction (never inside it). */
   private async prepare(event: StoredInboundEvent, change: InboundChange, connection: Connection, signal: AbortSignal): Promise<Prepared> {
-    if (change.type === 'incident.attachment') return this.prepareAttachment(event, change, connection, signal);
-    if (change.type !== 'incident.created' && change.type !== 'incident.updated') return { correlationId: null };
+    if (change.type === EVENT_TYPE.attachment) return this.prepareAttachment(event, change, connection, signal);
+    if (change.type !== EVENT_TYPE.created && change.type !== EVENT_TYPE.updated) return { correlationId: null };
     // A follow-up's record is never declared as an incident.
     if (await this.deps.store.sync.followUps.getBySysId(event.connectionId, event.incidentSysId)) return { correlationId: null };
     if (!shouldDeclare(this.deps.mapping, { priority: change.record.snapshot.priority ?? '', active: change.record.active })) {
@@ -216,7 +203,7 @@ export class InboundProcessor {
     const incident = await tx.incidents.getIncident(link.incidentId);
     if (!incident) return 'unlinked';
 
-    if (change.type === 'incident.deleted') {
+    if (change.type === EVENT_TYPE.deleted) {
       await tx.incidents.updateLink(link.incidentId, { state: 'deleted', deletedAt: now }, now);
       await tx.outbound.cancelPending(link.incidentId, now);
       await tx.incidents.insertUpdate(
@@ -225,7 +212,7 @@ export class InboundProcessor {
       return 'deleted';
     }
 
-    if (change.type === 'incident.journal') {
+    if (change.type === EVENT_TYPE.journal) {
       const journal = change.journal;
       if (!journal) return 'no_change';
       if (sameUser(journal.author, connection.integrationUser)) return 'own_write';
@@ -243,7 +230,7 @@ export class InboundProcessor {
       return inserted ? 'applied' : 'duplicate';
     }
 
-    if (change.type === 'incident.attachment') {
+    if (change.type === EVENT_TYPE.attachment) {
       const attachment = change.attachment;
       const fetched = prepared.attachment;
       if (!attachment || !fetched) return 'duplicate';
@@ -284,7 +271,7 @@ export class InboundProcessor {
     prepared: Prepared,
     now: Date,
   ): Promise<InboundOutcome> {
-    if (change.type !== 'incident.created' && change.type !== 'incident.updated') return 'unlinked';
+    if (change.type !== EVENT_TYPE.created && change.type !== EVENT_TYPE.updated) return 'unlinked';
     if (!shouldDeclare(this.deps.mapping, { priority: change.record.snapshot.priority ?? '', active: change.record.active })) return 'unlinked';
     if (sameUser(change.record.updatedBy, connection.integrationUser) && change.record.correlationId === null && prepared.correlationId === null) {
       return 'own_write';

@@ -6,7 +6,6 @@
 
 import { IncidentSnError } from '../../shared/errors';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
 import {
   NotServiceNowError,
@@ -18,20 +17,18 @@ import {
   ServiceNowTimeoutError,
   type TableClient,
 } from '../client';
-import type { CompanionStore, Connection } from '../store';
+import type { Connection } from '../store';
 import { StoredDataError } from '../store/errors';
 import type { FieldChange, IncidentLink, IncidentValues, OutboundOp, OwnWrites, StoredIncident, SyncedField, SyncRepositories, TimelineUpdate } from '../store/sync-store';
-import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
+import { backoffDelayMs } from '../../server/lib/backoff';
 import type { ConnectionProblems } from './connection-problems';
-import type { ConnectionRegistry } from './connection-registry';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
 import { decideQueuedWrite, incidentValuesFrom, readMayMislead, SERVICENOW_FIELDS_OF, serviceNowWins } from './inbound-decision';
-import type { SyncMapping } from './mapping';
 import { lastAttemptLanded, mergeOwnWrite, ownEarlierAttempt } from './own-writes';
 import { OUTBOX_PULL_LIMIT, pullOwedEvents } from './outbox-pull';
-import type { SyncMetrics } from './metrics';
+import type { QueueWorkerDeps } from './worker-deps';
 import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion, type TrackedField } from './servicenow-record';
 import type { ServiceNowLookups } from './servicenow-lookups';
 import { performWrite, type WriteOutcome } from './servicenow-writer';
@@ -47,18 +44,8 @@ import type { FollowUp } from '../store/follow-up-store';
  * so on the incident's timeline.
  */
 
-export interface OutboundProcessorDeps {
-  store: CompanionStore;
-  registry: ConnectionRegistry;
+export interface OutboundProcessorDeps extends QueueWorkerDeps {
   lookups: ServiceNowLookups;
-  mapping: SyncMapping;
-  metrics: SyncMetrics;
-  logger: Logger;
-  owner: string;
-  clock: () => Date;
-  random: () => number;
-  leaseMs: number;
-  backoff: BackoffPolicy;
   /**
    * How long a write that got no answer waits before it is tried again (and its outcome looked up):
    * long enough for the instance to have finished the request it may still be processing.

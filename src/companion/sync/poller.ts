@@ -1,11 +1,9 @@
-import { CORRELATION_DISPLAY, isJournalField, JOURNAL_FIELDS } from '../../server/contract/push-event';
-import type { Logger } from 'pino';
+import { CORRELATION_DISPLAY, EVENT_TYPE, isJournalField, JOURNAL_FIELDS } from '../../server/contract/push-event';
 import { encodedQuery, type TableClient, type TableRecord } from '../client';
-import type { CompanionStore, Connection } from '../store';
+import type { Connection } from '../store';
 import type { NewInboundEvent, PollSource } from '../store/sync-store';
-import type { ConnectionRegistry } from './connection-registry';
-import { shouldDeclare, type SyncMapping } from './mapping';
-import type { SyncMetrics } from './metrics';
+import { shouldDeclare } from './mapping';
+import type { SyncWorkerDeps } from './worker-deps';
 import { advanceCursor, pollLowerBound, polledAttachmentEventId, polledJournalEventId, polledRecordEventId } from './poll-window';
 import {
   diffSnapshots,
@@ -29,14 +27,7 @@ import {
  * shows nothing the link does not already know, and journal entries the integration user wrote.
  */
 
-export interface PollerDeps {
-  store: CompanionStore;
-  registry: ConnectionRegistry;
-  mapping: SyncMapping;
-  metrics: SyncMetrics;
-  logger: Logger;
-  owner: string;
-  clock: () => Date;
+export interface PollerDeps extends SyncWorkerDeps {
   intervalMs: number;
   overlapMs: number;
   leaseMs: number;
@@ -184,7 +175,7 @@ export class Poller {
   }
 
   private recordEvent(connection: Connection, record: ServiceNowVersion, receivedAt: Date): NewInboundEvent {
-    const type = record.modCount === 0 ? 'incident.created' : 'incident.updated';
+    const type = record.modCount === 0 ? EVENT_TYPE.created : EVENT_TYPE.updated;
     const change: InboundChange = { type, sequence: record.modCount, occurredAt: record.updatedAt, changedFields: null, record };
     return {
       connectionId: connection.id,
@@ -250,7 +241,7 @@ export class Poller {
       if (sameUser(author, connection.integrationUser)) continue;
       const createdAt = glideToIso(text(row.sys_created_on));
       const change: InboundChange = {
-        type: 'incident.attachment',
+        type: EVENT_TYPE.attachment,
         sequence: JOURNAL_SEQUENCE,
         occurredAt: createdAt,
         changedFields: [],
@@ -261,10 +252,10 @@ export class Poller {
         connectionId: connection.id,
         eventId: polledAttachmentEventId(sysId),
         source: 'poll',
-        type: 'incident.attachment',
+        type: EVENT_TYPE.attachment,
         incidentSysId,
         sequence: JOURNAL_SEQUENCE,
-        orderKey: orderKeyOf('incident.attachment', JOURNAL_SEQUENCE, receivedAt),
+        orderKey: orderKeyOf(EVENT_TYPE.attachment, JOURNAL_SEQUENCE, receivedAt),
         occurredAt: new Date(createdAt),
         receivedAt,
         payload: change,
@@ -284,7 +275,7 @@ export class Poller {
       if (sameUser(author, connection.integrationUser)) continue;
       const createdAt = glideToIso(text(row.sys_created_on));
       const change: InboundChange = {
-        type: 'incident.journal',
+        type: EVENT_TYPE.journal,
         sequence: JOURNAL_SEQUENCE,
         occurredAt: createdAt,
         changedFields: [],
@@ -295,10 +286,10 @@ export class Poller {
         connectionId: connection.id,
         eventId: polledJournalEventId(sysId),
         source: 'poll',
-        type: 'incident.journal',
+        type: EVENT_TYPE.journal,
         incidentSysId,
         sequence: JOURNAL_SEQUENCE,
-        orderKey: orderKeyOf('incident.journal', JOURNAL_SEQUENCE, receivedAt),
+        orderKey: orderKeyOf(EVENT_TYPE.journal, JOURNAL_SEQUENCE, receivedAt),
         occurredAt: new Date(createdAt),
         receivedAt,
         payload: change,

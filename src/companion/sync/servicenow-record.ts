@@ -1,6 +1,6 @@
 import type { FieldValue, TableRecord } from '../client';
 import type { InboundEventType, ServiceNowSnapshot } from '../store/sync-store';
-import { SYNCED_FIELDS, type JournalField, type SyncedField } from '../../server/contract/push-event';
+import { EVENT_RANK, SYNCED_FIELDS, type JournalField, type SyncedField } from '../../server/contract/push-event';
 import type { PushEventBody } from './push-event';
 
 /**
@@ -191,15 +191,7 @@ export function diffSnapshots(before: ServiceNowSnapshot, after: ServiceNowSnaps
   return TRACKED_FIELDS.filter((field) => field in after && (before[field] ?? null) !== after[field]);
 }
 
-/** Orders the events of one incident: sequence, then kind (as the app does), then arrival. */
-const TYPE_RANK: Record<InboundEventType, number> = {
-  'incident.created': 0,
-  'incident.updated': 1,
-  'incident.journal': 2,
-  'incident.attachment': 2,
-  'incident.deleted': 3,
-};
-
+/** Orders the events of one incident: sequence, then kind (the contract's EVENT_RANK, as the app does), then arrival. */
 export function orderKeyOf(type: InboundEventType, sequence: number, receivedAt: Date): string {
-  return `${String(Math.max(0, sequence)).padStart(10, '0')}.${TYPE_RANK[type]}.${String(receivedAt.getTime()).padStart(15, '0')}`;
+  return `${String(Math.max(0, sequence)).padStart(10, '0')}.${EVENT_RANK[type]}.${String(receivedAt.getTime()).padStart(15, '0')}`;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT, type CommandIo, type CommandOutcome } from '../commands/command-io';
-import { CommandOptionsError, DATABASE_URL_FLAG, DATABASE_URL_HELP, storeOptionsOf } from '../commands/options';
+import { envAction } from '../commands/env-options';
+import { CommandOptionsError, connectOption, databaseUrlOption, storeOptionsOf } from '../commands/options';
 import { printCommandError } from '../commands/output';
 import { DEFAULT_DB_FILE, openStore } from '../store';
 import { checkPasswordStrength, hashPassword } from './passwords';
@@ -81,11 +82,12 @@ export function registerUserCommand(program: Command, io: () => CommandIo): void
     .description('Add a user. The password is asked for without echo on a terminal, else read from standard input.')
     .requiredOption('--email <email>', 'their email address (the sign-in name)')
     .option('--replace', 'set a new password for an existing user (and clear a lockout)')
-    .option('--db <file>', `the companion database [env INCIDENT_SN_DB] (default ${DEFAULT_DB_FILE})`)
-    .option(DATABASE_URL_FLAG, DATABASE_URL_HELP)
-    .action(async (flags: UserAddFlags) => {
-      const base = io();
-      const withStdin: UserIo = base.promptSecret ? base : { ...base, readStdin: () => readAll(process.stdin) };
-      process.exitCode = (await runUserAdd(flags, withStdin)).exitCode;
-    });
+    .addOption(connectOption('db', '<file>', ` (default ${DEFAULT_DB_FILE})`))
+    .addOption(databaseUrlOption())
+    .action(
+      envAction<UserAddFlags>(io, async (flags, base) => {
+        const withStdin: UserIo = base.promptSecret ? base : { ...base, readStdin: () => readAll(process.stdin) };
+        process.exitCode = (await runUserAdd(flags, withStdin)).exitCode;
+      }),
+    );
 }

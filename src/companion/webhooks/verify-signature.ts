@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { HEADER } from '../../server/contract/push-event';
 import { WebhookVerificationError } from './verification-error';
 
 /** Pushes whose timestamp is further than this from our clock are refused (replay protection). */
@@ -25,7 +26,7 @@ export function parseSignatureHeader(header: string): ParsedSignature {
   if (timestamp === null || signatures.length === 0) {
     throw new WebhookVerificationError(
       'malformed_signature',
-      'X-Incident-Io-Signature must look like t=<unix seconds>,v1=<base64 HMAC-SHA256>',
+      `${HEADER.signature} must look like t=<unix seconds>,v1=<base64 HMAC-SHA256>`,
       header.slice(0, 200),
     );
   }
@@ -54,7 +55,7 @@ export function verifyPushSignature(options: VerifyOptions): { timestamp: number
   }
   const header = options.signatureHeader;
   if (!header) {
-    throw new WebhookVerificationError('missing_signature', 'the X-Incident-Io-Signature header is missing');
+    throw new WebhookVerificationError('missing_signature', `the ${HEADER.signature} header is missing`);
   }
   const parsed = parseSignatureHeader(header);
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);

@@ -24,8 +24,21 @@ export const EVENT_TYPE = {
   attachment: 'incident.attachment',
 } as const;
 export type EventType = (typeof EVENT_TYPE)[keyof typeof EVENT_TYPE];
-/** The incident events, in the order a receiver applies events of one sys_mod_count. */
+/** The incident events (EVENT_RANK orders those of one sys_mod_count). */
 export const EVENT_TYPES: readonly EventType[] = [EVENT_TYPE.created, EVENT_TYPE.updated, EVENT_TYPE.deleted, EVENT_TYPE.journal, EVENT_TYPE.attachment];
+/**
+ * Where an event goes among the events of one incident at one sequence (sys_mod_count): a creation
+ * before an update before a journal entry or attachment before a deletion. The app delivers in this
+ * order (src/server/lib/ordering.ts) and the companion applies in it (its orderKeyOf). The keys are
+ * checked against EventType: a type added to EVENT_TYPE without a rank fails to compile.
+ */
+export const EVENT_RANK: { readonly [type in EventType]: number } = {
+  'incident.created': 0,
+  'incident.updated': 1,
+  'incident.journal': 2,
+  'incident.attachment': 2,
+  'incident.deleted': 3,
+};
 
 /**
  * The test event (PingEvent). Its outbox row has no incident: it is ordered under this key in

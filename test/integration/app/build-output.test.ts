@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readAppBuildDir, type AppBuild, type BuildRecord } from '../../../src/instance/app/app-build';
 import { STEP_CONFIGS } from '../../../src/instance/atf/step-configs';
-import { CORRELATION_DISPLAY, SYNCED_FIELDS } from '../../../src/server/contract/push-event';
+import { CORRELATION_DISPLAY, EVENT_TYPES, SYNCED_FIELDS } from '../../../src/server/contract/push-event';
+import { API_USER_ROLE } from '../../../src/server/contract/roles';
 import { DIST_APP, ROOT } from '../../helpers/build';
 
 // Reads the real `now-sdk build --frozenKeys` output (built once by jest's globalSetup) and checks
@@ -310,6 +311,17 @@ describe('the x_incident_io app build', () => {
       const known = STEP_CONFIGS[step.fields.step_config ?? ''];
       expect({ step: step.fields.display_name, known: known?.name }).toEqual({ step: step.fields.display_name, known: step.fields.display_name });
     }
+  });
+
+  it("names only the contract's event types and role in its ATF steps (the outbox queries spell theirs out: the SDK cannot interpolate them)", () => {
+    const steps = build.recordsOf('sys_atf_step').filter((r) => r.action !== 'DELETE');
+    const text = steps.flatMap((s) => Object.values(s.fields)).concat(build.recordsOf('sys_variable_value').map((v) => v.fields.value ?? ''));
+    const eventTypes = text.flatMap((value) => [...value.matchAll(/event_type=([\w.]+)/g)].map((m) => m[1]!));
+    expect(new Set(eventTypes)).toEqual(new Set(['incident.created', 'incident.updated', 'incident.journal']));
+    for (const type of eventTypes) expect(EVENT_TYPES).toContain(type);
+    const roleLookups = text.flatMap((value) => [...value.matchAll(/role\.get\('name', '([^']+)'\)/g)].map((m) => m[1]!));
+    expect(roleLookups.length).toBeGreaterThan(0);
+    for (const name of roleLookups) expect(name).toBe(API_USER_ROLE);
   });
 
   it("gives every ATF step input a variable of its step type, and refers only to earlier steps' outputs of the same test", () => {

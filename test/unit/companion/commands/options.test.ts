@@ -1,4 +1,5 @@
 import { InvalidInstanceAddressError } from '../../../../src/companion/client';
+import { buildProgram } from '../../../../src/cli/main';
 import type { CommandIo } from '../../../../src/companion/commands/command-io';
 import {
   CommandOptionsError,
@@ -7,6 +8,7 @@ import {
   resolveConnectSettings,
   type ConnectFlags,
 } from '../../../../src/companion/commands/options';
+import { parsedFlags } from '../../../helpers/command-io';
 
 const FULL: ConnectFlags = {
   instance: 'acme',
@@ -65,7 +67,7 @@ describe('connect options', () => {
       INCIDENT_SN_PUBLIC_URL: 'https://companion.example.com/',
       INCIDENT_SN_DB: '/tmp/env.db',
     };
-    const fromEnv = await resolveConnectSettings({}, io(env));
+    const fromEnv = await resolveConnectSettings(await parsedFlags('connect', [], env), io(env));
     expect(fromEnv).toMatchObject({
       instanceUrl: 'https://env.service-now.com',
       clientId: 'env-cid',
@@ -77,13 +79,15 @@ describe('connect options', () => {
     expect(fromEnv.clientSecret.reveal()).toBe('env-secret');
     expect(fromEnv.password.reveal()).toBe('env-pw');
 
-    const flagsWin = await resolveConnectSettings({ ...FULL, name: 'flag-name', db: 'flag.db' }, io(env));
+    const argv = ['--instance', 'acme', '--client-id', 'cid', '--client-secret', 'csecret', '--username', 'svc', '--password', 'pw'];
+    const flagsWin = await resolveConnectSettings(await parsedFlags('connect', [...argv, '--name', 'flag-name', '--db', 'flag.db'], env), io(env));
     expect(flagsWin).toMatchObject({ instanceUrl: 'https://acme.service-now.com', clientId: 'cid', name: 'flag-name', dbFile: 'flag.db' });
     expect(flagsWin.password.reveal()).toBe('pw');
   });
 
   it('treats blank values as missing', async () => {
-    const error = await errorOf(resolveConnectSettings({ ...FULL, clientId: '  ' }, io({ SN_CLIENT_ID: '' })));
+    const flags = { ...FULL, ...(await parsedFlags('connect', ['--client-id', '  '], { SN_CLIENT_ID: '' })) };
+    const error = await errorOf(resolveConnectSettings(flags, io({ SN_CLIENT_ID: '' })));
     expect(error.message).toBe('Missing the OAuth client id: give --client-id or set SN_CLIENT_ID.');
   });
 
@@ -105,7 +109,7 @@ describe('connect options', () => {
     expect(settings.password.reveal()).toBe('typed-password');
 
     const onlyPassword = io({ SN_CLIENT_SECRET: 'from-env' }, ['typed-password']);
-    await resolveConnectSettings({ instance: 'acme', clientId: 'cid', username: 'svc' }, onlyPassword);
+    await resolveConnectSettings(await parsedFlags('connect', ['--instance', 'acme', '--client-id', 'cid', '--username', 'svc'], onlyPassword.env), onlyPassword);
     expect(onlyPassword.asked).toEqual(["The service account's password: "]);
   });
 
@@ -151,9 +155,32 @@ describe('connect options', () => {
     expect(publicUrlOf('http://127.0.0.1:3000')).toBe('http://127.0.0.1:3000');
   });
 
-  it('finds the database file in --db, then INCIDENT_SN_DB, then the default', () => {
-    expect(dbFileOf('a.db', { INCIDENT_SN_DB: 'b.db' })).toBe('a.db');
-    expect(dbFileOf(undefined, { INCIDENT_SN_DB: 'b.db' })).toBe('b.db');
-    expect(dbFileOf(undefined, {})).toBe('.data/companion.db');
+  it('finds the database file in --db, then INCIDENT_SN_DB, then the default', async () => {
+    const dbFile = async (argv: string[], env: NodeJS.ProcessEnv) => dbFileOf((await parsedFlags('doctor', argv, env)).db);
+    expect(await dbFile(['--db', 'a.db'], { INCIDENT_SN_DB: 'b.db' })).toBe('a.db');
+    expect(await dbFile([], { INCIDENT_SN_DB: 'b.db' })).toBe('b.db');
+    expect(await dbFile([], {})).toBe('.data/companion.db');
+  });
+
+  it("takes variables from the command's own environment only, never from the process's", async () => {
+    const saved = process.env.INCIDENT_SN_DB;
+    process.env.INCIDENT_SN_DB = '/tmp/process.db';
+    try {
+      expect((await parsedFlags('doctor', [], {})).db).toBeUndefined();
+      expect((await parsedFlags('doctor', [], { INCIDENT_SN_DB: 'own.db' })).db).toBe('own.db');
+    } finally {
+      if (saved === undefined) delete process.env.INCIDENT_SN_DB;
+      else process.env.INCIDENT_SN_DB = saved;
+    }
+  });
+
+  it('names each variable in the help, as commander does for Option.env()', () => {
+    const help = (name: string) => buildProgram().commands.find((c) => c.name() === name)!.helpInformation().replace(/\s+/g, ' ');
+    const connect = help('connect');
+    for (const variable of ['SN_INSTANCE', 'SN_CLIENT_ID', 'SN_CLIENT_SECRET', 'SN_USERNAME', 'SN_PASSWORD', 'INCIDENT_SN_CONNECTION', 'INCIDENT_SN_PUBLIC_URL', 'INCIDENT_SN_DB', 'DATABASE_URL']) {
+      expect(connect).toContain(`(env: ${variable})`);
+    }
+    expect(help('serve')).toContain('(env: INCIDENT_SN_MAPPING)');
+    for (const name of ['doctor', 'resend', 'import-catalog', 'serve', 'start']) expect(help(name)).toContain('(env: DATABASE_URL)');
   });
 });

@@ -1,6 +1,6 @@
 import { buildProgram } from '../../../../src/cli/main';
 import { runServe, serveOptions } from '../../../../src/companion/server';
-import { captureIo, tempDataDir } from '../../../helpers/command-io';
+import { captureIo, parsedFlags, tempDataDir } from '../../../helpers/command-io';
 
 /** `incident-sn serve`: its options, and a start and a graceful stop. */
 
@@ -11,14 +11,15 @@ describe('incident-sn serve', () => {
     expect(serve!.options.map((o) => o.long)).toEqual(['--port', '--host', '--db', '--database-url', '--mapping', '--poll-interval']);
   });
 
-  it('turns flags and variables into options, refusing bad values', () => {
+  it('turns flags and variables into options, refusing bad values', async () => {
+    const fromEnv = async (argv: string[], env: NodeJS.ProcessEnv) => serveOptions(await parsedFlags('serve', argv, env), env);
     expect(serveOptions({}, {})).toMatchObject({ port: 3000, host: '127.0.0.1', pollIntervalMs: 10_000, storeFile: expect.stringMatching(/\.data\/companion\.db$/) });
     expect(serveOptions({ port: '0', pollInterval: '0.5', db: '/tmp/x.db', mapping: 'm.json' }, {})).toMatchObject({ port: 0, pollIntervalMs: 500, storeFile: '/tmp/x.db', mapping: 'm.json' });
-    expect(serveOptions({}, { INCIDENT_SN_DB: '/tmp/env.db', INCIDENT_SN_MAPPING: 'env.json' })).toMatchObject({ storeFile: '/tmp/env.db', mapping: 'env.json' });
+    expect(await fromEnv([], { INCIDENT_SN_DB: '/tmp/env.db', INCIDENT_SN_MAPPING: 'env.json' })).toMatchObject({ storeFile: '/tmp/env.db', mapping: 'env.json' });
     // PostgreSQL: the flag, else DATABASE_URL; neither means the SQLite file.
     expect(serveOptions({}, {}).databaseUrl).toBeUndefined();
-    expect(serveOptions({}, { DATABASE_URL: 'postgres://u@db:5432/c' })).toMatchObject({ databaseUrl: 'postgres://u@db:5432/c' });
-    expect(serveOptions({ databaseUrl: 'postgres://u@flag/c' }, { DATABASE_URL: 'postgres://u@env/c' })).toMatchObject({ databaseUrl: 'postgres://u@flag/c' });
+    expect(await fromEnv([], { DATABASE_URL: 'postgres://u@db:5432/c' })).toMatchObject({ databaseUrl: 'postgres://u@db:5432/c' });
+    expect(await fromEnv(['--database-url', 'postgres://u@flag/c'], { DATABASE_URL: 'postgres://u@env/c' })).toMatchObject({ databaseUrl: 'postgres://u@flag/c' });
     expect(() => serveOptions({ port: '70000' }, {})).toThrow('--port must be a port number');
     expect(() => serveOptions({ pollInterval: 'soon' }, {})).toThrow('--poll-interval must be a number of seconds');
   });

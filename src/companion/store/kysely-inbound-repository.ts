@@ -1,0 +1,264 @@
+/** The inbound event repository of the sync store (received pushes and polled changes: record, claim, finish) over kysely. */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { StoreBackend } from './backend';
+import { StoredDataError } from './errors';
+import { PreparedQuery } from './prepared-query';
+import type { CompanionDatabase } from './schema';
+import type { ClaimOptions, InboundEventRepository, InboundState, NewInboundEvent, RetryOptions, StoredInboundEvent } from './sync-store';
+import { type Db, iso, OPEN_INBOUND, toInbound, earliest, clip } from './kysely-sync-common';
+
+/** The hot queries of received events, compiled once per dialect (see PreparedQuery). */
+const RECORD_INBOUND = new PreparedQuery(
+  ['id', 'connectionId', 'eventId', 'source', 'type', 'incidentSysId', 'sequence', 'orderKey', 'occurredAt', 'receivedAt', 'payload'],
+  (db: Kysely<CompanionDatabase>, a: Record<'id' | 'connectionId' | 'eventId' | 'incidentSysId' | 'orderKey' | 'occurredAt' | 'receivedAt' | 'payload', string> & Pick<NewInboundEvent, 'source' | 'type' | 'sequence'>) =>
+    db
+      .insertInto('sync_inbound_events')
+      .values({
+        id: a.id,
+        connection_id: a.connectionId,
+        event_id: a.eventId,
+        source: a.source,
+        event_type: a.type,
+        incident_sys_id: a.incidentSysId,
+        sequence: a.sequence,
+        order_key: a.orderKey,
+        occurred_at: a.occurredAt,
+        received_at: a.receivedAt,
+        payload: a.payload,
+        state: 'pending',
+        outcome: null,
+        attempts: 0,
+        next_attempt_at: a.receivedAt,
+        lease_owner: null,
+        lease_expires_at: null,
+        last_error: null,
+        processed_at: null,
+      })
+      .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing()),
+);
+
+/** The inbound claim (KyselyInboundRepository.claim explains it), compiled once per backend. */
+function buildClaimInbound(backend: StoreBackend) {
+  return new PreparedQuery(['now', 'owner', 'leaseExpiresAt'], (db: Kysely<CompanionDatabase>, args: Record<'now' | 'owner' | 'leaseExpiresAt', string>) =>
+    db
+      .updateTable('sync_inbound_events')
+      .set((eb) => ({
+        state: 'processing',
+        lease_owner: args.owner,
+        lease_expires_at: args.leaseExpiresAt,
+        attempts: eb('attempts', '+', 1),
+      }))
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('sync_inbound_events as e')
+          .select('e.id')
+          .where(OPEN_INBOUND('e'))
+          .where('e.next_attempt_at', '<=', args.now)
+          .where((w) => w.or([w('e.state', '=', 'pending'), w('e.lease_expires_at', '<=', args.now)]))
+          .where((w) =>
+            w.not(
+              w.exists(
+                w
+                  .selectFrom('sync_inbound_events as o')
+                  .select('o.id')
+                  .where(OPEN_INBOUND('o'))
+                  .whereRef('o.connection_id', '=', 'e.connection_id')
+                  .whereRef('o.incident_sys_id', '=', 'e.incident_sys_id')
+                  .whereRef('o.order_key', '<', 'e.order_key'),
+              ),
+            ),
+          )
+          .where((w) =>
+            w.not(
+              w.exists(
+                w
+                  .selectFrom('sync_inbound_events as l')
+                  .select('l.id')
+                  .where(OPEN_INBOUND('l'))
+                  .whereRef('l.connection_id', '=', 'e.connection_id')
+                  .whereRef('l.incident_sys_id', '=', 'e.incident_sys_id')
+                  .where('l.state', '=', 'processing')
+                  .where('l.lease_expires_at', '>', args.now)
+                  .whereRef('l.id', '<>', 'e.id'),
+              ),
+            ),
+          )
+          .orderBy('e.next_attempt_at')
+          .orderBy('e.received_at')
+          .orderBy('e.id')
+          .limit(1)
+          .$if(backend.skipLockedClaims, (q) => q.forUpdate().skipLocked()),
+      )
+      .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'processing'), w('lease_expires_at', '<=', args.now)])]))
+      .returningAll(),
+  );
+}
+const CLAIM_INBOUND = new Map<StoreBackend['kind'], ReturnType<typeof buildClaimInbound>>();
+function claimInbound(backend: StoreBackend): ReturnType<typeof buildClaimInbound> {
+  let query = CLAIM_INBOUND.get(backend.kind);
+  if (!query) CLAIM_INBOUND.set(backend.kind, (query = buildClaimInbound(backend)));
+  return query;
+}
+
+export class KyselyInboundRepository implements InboundEventRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly backend: StoreBackend,
+  ) {}
+
+  async record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }> {
+    const id = randomUUID();
+    const result = await RECORD_INBOUND.execute(this.db, {
+      id,
+      connectionId: event.connectionId,
+      eventId: event.eventId,
+      source: event.source,
+      type: event.type,
+      incidentSysId: event.incidentSysId,
+      sequence: event.sequence,
+      orderKey: event.orderKey,
+      occurredAt: iso(event.occurredAt),
+      receivedAt: iso(event.receivedAt),
+      payload: JSON.stringify(event.payload),
+    });
+    if (Number(result.numAffectedRows ?? 0) === 1) return { stored: true, id };
+    const existing = await this.get(event.connectionId, event.eventId);
+    return { stored: false, id: existing?.id ?? '' };
+  }
+
+  async get(connectionId: string, eventId: string): Promise<StoredInboundEvent | undefined> {
+    const row = await this.db
+      .selectFrom('sync_inbound_events')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('event_id', '=', eventId)
+      .executeTakeFirst();
+    return row ? toInbound(row) : undefined;
+  }
+
+  /**
+   * Every access is bounded by the open-state partial indexes (migration 0005): the candidates are
+   * open events in due order, and "first of its incident" probes the incident's open lane only, so a
+   * claim costs the same with 0 or 100,000 finished events of that incident.
+   */
+  async claim(options: ClaimOptions): Promise<StoredInboundEvent | undefined> {
+    const claimed = await claimInbound(this.backend).execute(this.db, {
+      now: iso(options.now),
+      owner: options.owner,
+      leaseExpiresAt: iso(new Date(options.now.getTime() + options.leaseMs)),
+    });
+    const row = claimed.rows[0];
+    if (!row) return undefined;
+    try {
+      return toInbound(row);
+    } catch (err) {
+      // A payload that cannot be read will not become readable: set it aside now, with the reason.
+      if (err instanceof StoredDataError) await this.fail(row.id, options.owner, err.message, options.now);
+      throw err;
+    }
+  }
+
+  async finish(id: string, owner: string, outcome: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sync_inbound_events')
+      .set({ state: 'done', outcome, processed_at: iso(at), lease_owner: null, lease_expires_at: null, last_error: null })
+      .where('id', '=', id)
+      .where('state', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async retry(id: string, owner: string, options: RetryOptions): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sync_inbound_events')
+      .set({ state: 'pending', next_attempt_at: iso(options.nextAttemptAt), last_error: clip(options.error), lease_owner: null, lease_expires_at: null })
+      .where('id', '=', id)
+      .where('state', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async fail(id: string, owner: string, error: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sync_inbound_events')
+      .set({ state: 'failed', outcome: 'failed', last_error: clip(error), processed_at: iso(at), lease_owner: null, lease_expires_at: null })
+      .where('id', '=', id)
+      .where('state', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async nextDueAt(): Promise<Date | null> {
+    const pending = await this.db
+      .selectFrom('sync_inbound_events as e')
+      .select((eb) => eb.fn.min('e.next_attempt_at').as('at'))
+      .where(OPEN_INBOUND('e'))
+      .where('e.state', '=', 'pending')
+      .executeTakeFirst();
+    const leased = await this.db
+      .selectFrom('sync_inbound_events as e')
+      .select((eb) => eb.fn.min('e.lease_expires_at').as('at'))
+      .where(OPEN_INBOUND('e'))
+      .where('e.state', '=', 'processing')
+      .executeTakeFirst();
+    return earliest(pending?.at ?? null, leased?.at ?? null);
+  }
+
+  async release(owner: string, at: Date): Promise<number> {
+    const result = await this.db
+      .updateTable('sync_inbound_events')
+      .set({ state: 'pending', lease_owner: null, lease_expires_at: null, next_attempt_at: iso(at) })
+      .where('state', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async countByState(): Promise<Record<InboundState, number>> {
+    const rows = await this.db
+      .selectFrom('sync_inbound_events')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
+    const counts: Record<InboundState, number> = { pending: 0, processing: 0, done: 0, failed: 0 };
+    for (const row of rows) counts[row.state] = Number(row.n);
+    return counts;
+  }
+
+  async purgeDone(before: Date): Promise<number> {
+    const result = await this.db
+      .deleteFrom('sync_inbound_events')
+      .where('state', '=', 'done')
+      .where('processed_at', '<', iso(before))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async listForIncident(connectionId: string, incidentSysId: string): Promise<StoredInboundEvent[]> {
+    const rows = await this.db
+      .selectFrom('sync_inbound_events')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('incident_sys_id', '=', incidentSysId)
+      .orderBy('order_key')
+      .orderBy('received_at')
+      .execute();
+    return rows.map(toInbound);
+  }
+
+  async hasOpenForIncident(connectionId: string, incidentSysId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('sync_inbound_events as e')
+      .select('e.id')
+      .where('e.connection_id', '=', connectionId)
+      .where('e.incident_sys_id', '=', incidentSysId)
+      .where(OPEN_INBOUND('e'))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+}
