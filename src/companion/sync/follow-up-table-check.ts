@@ -4,6 +4,7 @@ import { encodedQuery, type TableClient } from '../client';
 import type { ConnectionRegistry } from './connection-registry';
 import { DEFAULT_FOLLOW_UP_MAPPING, type FollowUpMapping } from './follow-up-mapping';
 import { MappingError } from './mapping';
+import { MAX_TABLE_DEPTH, readTableHierarchy } from './template-dictionary';
 
 /**
  * The follow-up table and parent field checked against each instance when the companion starts
@@ -14,27 +15,8 @@ import { MappingError } from './mapping';
  * instance's and is not read.
  */
 
-const MAX_DEPTH = 10;
 /** Tables an incident record is one of: a parent field referring to another table cannot point at it. */
 const INCIDENT_TABLES = ['incident', 'task'];
-
-/** The tables `name` extends on the instance, nearest first, itself included; empty when there is no such table. */
-export async function readTableHierarchy(table: TableClient, name: string, signal?: AbortSignal): Promise<string[]> {
-  const call = signal ? { signal } : {};
-  const tables: string[] = [];
-  let next: { name?: string; sysId?: string } = { name };
-  while (tables.length < MAX_DEPTH) {
-    const query = next.name !== undefined ? encodedQuery().where('name', '=', next.name) : encodedQuery().where('sys_id', '=', next.sysId!);
-    const page = await table.listPage('sys_db_object', { query, fields: ['name', 'super_class'], excludeReferenceLink: true, limit: 1, noCount: true, ...call });
-    const row = page.records[0];
-    if (!row) break;
-    tables.push(String(row.name));
-    const parent = String(row.super_class ?? '');
-    if (!parent) break;
-    next = { sysId: parent };
-  }
-  return tables;
-}
 
 /** What is wrong with the follow-up table and parent field on one instance (empty: nothing), or null when the dictionary cannot be read. */
 export async function followUpTableProblems(table: TableClient, mapping: FollowUpMapping, instance: string): Promise<string[] | null> {
@@ -51,7 +33,7 @@ export async function followUpTableProblems(table: TableClient, mapping: FollowU
     query: encodedQuery().where('name', 'IN', tables).and('element', '=', mapping.parentField),
     fields: ['name', 'internal_type', 'reference'],
     excludeReferenceLink: true,
-    limit: MAX_DEPTH,
+    limit: MAX_TABLE_DEPTH,
     noCount: true,
   });
   // The nearest definition wins (a table may override an inherited field).

@@ -20,14 +20,15 @@ export interface IncidentDictionary {
   choices: Map<string, Set<string>>;
 }
 
-const MAX_DEPTH = 10;
+/** How far up the table hierarchy a dictionary read goes (task-based tables are 2 or 3 deep). */
+export const MAX_TABLE_DEPTH = 10;
 
-/** The incident table's fields and choices on the instance. */
-export async function readIncidentDictionary(table: TableClient, signal?: AbortSignal): Promise<IncidentDictionary> {
+/** The tables `name` extends on the instance, nearest first, itself included; empty when there is no such table. */
+export async function readTableHierarchy(table: TableClient, name: string, signal?: AbortSignal): Promise<string[]> {
   const call = signal ? { signal } : {};
   const tables: string[] = [];
-  let next: { name?: string; sysId?: string } = { name: 'incident' };
-  while (tables.length < MAX_DEPTH) {
+  let next: { name?: string; sysId?: string } = { name };
+  while (tables.length < MAX_TABLE_DEPTH) {
     const query = next.name !== undefined ? encodedQuery().where('name', '=', next.name) : encodedQuery().where('sys_id', '=', next.sysId!);
     const page = await table.listPage('sys_db_object', { query, fields: ['name', 'super_class'], excludeReferenceLink: true, limit: 1, noCount: true, ...call });
     const row = page.records[0];
@@ -37,6 +38,14 @@ export async function readIncidentDictionary(table: TableClient, signal?: AbortS
     if (!parent) break;
     next = { sysId: parent };
   }
+  return tables;
+}
+
+
+/** The incident table's fields and choices on the instance. */
+export async function readIncidentDictionary(table: TableClient, signal?: AbortSignal): Promise<IncidentDictionary> {
+  const call = signal ? { signal } : {};
+  const tables = await readTableHierarchy(table, 'incident', signal);
   if (tables.length === 0) tables.push('incident');
   const fields = new Set<string>();
   for await (const row of table.list('sys_dictionary', { query: encodedQuery().where('name', 'IN', tables).and('element', 'ISNOTEMPTY'), fields: ['element'], ...call })) {

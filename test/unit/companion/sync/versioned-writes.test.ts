@@ -185,6 +185,34 @@ describe('before a write is sent', () => {
   });
 });
 
+/**
+ * incident.io changed one field five seconds ago; a replica (on another host) claimed its write, read
+ * the record and kept what it sends and the version it decided on (as the product does before a
+ * send). The caller makes the write land, or not, and kills nothing: the replica is already gone.
+ */
+async function sentByReplicaThatDies(
+  f: SyncFixture,
+  incidentId: string,
+  replica: string,
+  change: Partial<Pick<IncidentValues, 'name' | 'severity'>>,
+): Promise<string> {
+  const store = f.companion.store.sync;
+  const link = (await store.incidents.getLink(incidentId))!;
+  const changedAt = new Date(Date.now() - 5_000);
+  return store.transaction(async (tx) => {
+    const incident = (await tx.incidents.getIncident(incidentId))!;
+    await tx.incidents.updateIncident(incident.id, incident.version, change, changedAt);
+    const basis = { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 };
+    const fields = Object.fromEntries(Object.entries(change).map(([key, value]) => [key, { value, changedAt: changedAt.toISOString(), basis }]));
+    const op = await tx.outbound.enqueue({ incidentId: incident.id, connectionId: f.connection.id, kind: 'update', payload: { fields }, createdAt: changedAt });
+    await tx.owners.register({ id: replica, host: 'another-host', pid: 1, startedAt: changedAt });
+    const claimed = await tx.outbound.claim({ owner: replica, now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
+    expect(claimed?.id).toBe(op.id);
+    expect(await tx.outbound.replaceClaimedPayload(op.id, replica, { fields, lastAttempt: { decidedOn: link.lastAppliedModCount, fields } }, new Date())).toBe(true);
+    return op.id;
+  });
+}
+
 describe('the revert of issue 8, on the local instance with the app', () => {
   let f: SyncFixture;
   // Long leases: the "crashed" worker's lease must still run while the user's push is applied.
@@ -241,22 +269,7 @@ describe('the revert of issue 8, on the local instance with the app', () => {
     const declared = await f.declare({ name: 'Overwritten', status: 'investigating', severity: 'minor' });
     const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
     const store = f.companion.store.sync;
-    const link = (await store.incidents.getLink(declared.id))!;
-
-    // incident.io renamed the incident five seconds ago; a worker claimed the write, read the record
-    // (the version it decided on is kept with the write before it is sent) and sent it.
-    const changedAt = new Date(Date.now() - 5_000);
-    const opId = await store.transaction(async (tx) => {
-      const incident = (await tx.incidents.getIncident(declared.id))!;
-      await tx.incidents.updateIncident(incident.id, incident.version, { name: 'Renamed in incident.io' }, changedAt);
-      const fields = { name: { value: 'Renamed in incident.io', changedAt: changedAt.toISOString(), basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } } };
-      const op = await tx.outbound.enqueue({ incidentId: incident.id, connectionId: f.connection.id, kind: 'update', payload: { fields }, createdAt: changedAt });
-      await tx.owners.register({ id: 'killed-replica', host: 'another-host', pid: 1, startedAt: changedAt });
-      const claimed = await tx.outbound.claim({ owner: 'killed-replica', now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
-      expect(claimed?.id).toBe(op.id);
-      expect(await tx.outbound.replaceClaimedPayload(op.id, 'killed-replica', { fields, lastAttempt: { decidedOn: link.lastAppliedModCount, fields } }, new Date())).toBe(true);
-      return op.id;
-    });
+    const opId = await sentByReplicaThatDies(f, declared.id, 'killed-replica', { name: 'Renamed in incident.io' });
     // A ServiceNow user renames it (later than incident.io's change); the app pushes it and the
     // companion applies it while the write is still in flight (so the write wins for then) ...
     await f.patchRecord(sysId, { short_description: 'Renamed in ServiceNow' });
@@ -277,18 +290,7 @@ describe('the revert of issue 8, on the local instance with the app', () => {
     const declared = await f.declare({ name: 'Landed, then noted', status: 'investigating', severity: 'minor' });
     const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
     const store = f.companion.store.sync;
-    const link = (await store.incidents.getLink(declared.id))!;
-    const changedAt = new Date(Date.now() - 5_000);
-    const opId = await store.transaction(async (tx) => {
-      const incident = (await tx.incidents.getIncident(declared.id))!;
-      await tx.incidents.updateIncident(incident.id, incident.version, { severity: 'critical' }, changedAt);
-      const fields = { severity: { value: 'critical', changedAt: changedAt.toISOString(), basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } } };
-      const op = await tx.outbound.enqueue({ incidentId: incident.id, connectionId: f.connection.id, kind: 'update', payload: { fields }, createdAt: changedAt });
-      await tx.owners.register({ id: 'killed-replica-3', host: 'another-host', pid: 1, startedAt: changedAt });
-      await tx.outbound.claim({ owner: 'killed-replica-3', now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
-      expect(await tx.outbound.replaceClaimedPayload(op.id, 'killed-replica-3', { fields, lastAttempt: { decidedOn: link.lastAppliedModCount, fields } }, new Date())).toBe(true);
-      return op.id;
-    });
+    const opId = await sentByReplicaThatDies(f, declared.id, 'killed-replica-3', { severity: 'critical' });
     // The write lands (critical: impact 1, urgency 1) and its replica dies before recording it; then
     // ServiceNow users change other fields. Their pushes show the new priority, which they did not change.
     await f.patchRecord(sysId, { impact: '1', urgency: '1' }, USERS.svc);
@@ -312,18 +314,7 @@ describe('the revert of issue 8, on the local instance with the app', () => {
     const declared = await f.declare({ name: 'Overwritten, push late', status: 'investigating', severity: 'minor' });
     const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
     const store = f.companion.store.sync;
-    const link = (await store.incidents.getLink(declared.id))!;
-    const changedAt = new Date(Date.now() - 5_000);
-    const opId = await store.transaction(async (tx) => {
-      const incident = (await tx.incidents.getIncident(declared.id))!;
-      await tx.incidents.updateIncident(incident.id, incident.version, { name: 'Renamed in incident.io' }, changedAt);
-      const fields = { name: { value: 'Renamed in incident.io', changedAt: changedAt.toISOString(), basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } } };
-      const op = await tx.outbound.enqueue({ incidentId: incident.id, connectionId: f.connection.id, kind: 'update', payload: { fields }, createdAt: changedAt });
-      await tx.owners.register({ id: 'killed-replica-2', host: 'another-host', pid: 1, startedAt: changedAt });
-      await tx.outbound.claim({ owner: 'killed-replica-2', now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
-      expect(await tx.outbound.replaceClaimedPayload(op.id, 'killed-replica-2', { fields, lastAttempt: { decidedOn: link.lastAppliedModCount, fields } }, new Date())).toBe(true);
-      return op.id;
-    });
+    const opId = await sentByReplicaThatDies(f, declared.id, 'killed-replica-2', { name: 'Renamed in incident.io' });
     // The app cannot deliver: the user's rename waits in its outbox while the write lands over it.
     expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
     try {
