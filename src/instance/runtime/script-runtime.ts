@@ -8,7 +8,6 @@ import { createGlideApis, type GlideApis } from './glide';
 import { scopeNameOf, type ExecutionFrame, type GlideHost, type ScriptKind, type UiMessage } from './glide/host';
 import { compiledModule, GLIDE_MODULE_IDS, loadModuleTable, resolveModulePath, type ModuleTable } from './modules';
 import { threadHttpClient, type SyncHttpClient } from './outbound/sync-http';
-import { mainThreadWatchdog, SCRIPT_INTERRUPTED_CODE, SCRIPT_TIMEOUT_CODE } from './script-watchdog';
 
 /**
  * Runs the app's scripts in this thread: business rules, scripted REST operations, scheduled jobs,
@@ -18,9 +17,8 @@ import { mainThreadWatchdog, SCRIPT_INTERRUPTED_CODE, SCRIPT_TIMEOUT_CODE } from
  * of a function compiled once per script text, so its declarations stay local to one execution, and
  * its own variables (`current`, `previous`, `request`, `response`) are that function's parameters.
  * The Glide globals are bound to this runtime's engine; who runs is the engine's current session
- * (scripts run inside `engine.runAs`). Every execution is watched, one watchdog at a time: on the main
- * thread the process's long-lived one (script-watchdog.ts), elsewhere vm's timeout (a thread for each
- * run, ~0.15 ms, the largest cost of a business rule). A script run
+ * (scripts run inside `engine.runAs`). Every execution is watched by vm's timeout: one watchdog at a
+ * time (vm starts a thread for each, ~0.15 ms, the largest cost of a business rule), so a script run
  * from inside another (a rule fired by a script's insert) or inside `watched()` (all of one write's
  * after rules, conditions included) shares the outer one's time budget, as a platform transaction's
  * quota covers everything the transaction runs.
@@ -107,8 +105,6 @@ export class ScriptRuntime implements GlideHost {
     this.apis = createGlideApis(this);
     const sandbox: Record<string, unknown> = { ...this.apis.globals, Class: classHelper(), require: (specifier: string) => this.require(String(specifier), null) };
     this.context = vm.createContext(sandbox, { name: 'local-instance scripts' });
-    // Starts the holder now, so that it holds before the first write's scripts run.
-    mainThreadWatchdog();
   }
 
   // ── GlideHost ─────────────────────────────────────────────────────────────
@@ -204,7 +200,7 @@ export class ScriptRuntime implements GlideHost {
   }
 
   /**
-   * Calls `work` through the vm with the timeout. When the watchdog fires (or Ctrl+C stops a script), V8 unwinds every frame
+   * Calls `work` through the vm with the timeout. When the watchdog fires, V8 unwinds every frame
    * without running catch or finally blocks, so what those would have restored is restored here: the
    * script frames, and a database transaction begun inside and left open (rolled back).
    */
@@ -215,13 +211,10 @@ export class ScriptRuntime implements GlideHost {
     try {
       return this.engine.restoringSession(() => {
         (this.context as Record<string, unknown>).__snLocalCall__ = { fn: work, args: [] };
-        const watchdog = mainThreadWatchdog();
-        if (watchdog?.ready()) return watchdog.run(INVOKE, this.context, this.timeoutMs) as T;
         return INVOKE.runInContext(this.context, { timeout: this.timeoutMs }) as T;
       });
     } catch (err) {
-      const code = (err as { code?: unknown } | null)?.code;
-      if (code === SCRIPT_TIMEOUT_CODE || code === SCRIPT_INTERRUPTED_CODE) {
+      if ((err as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
         this.frames.length = depth;
         if (!inTransaction) this.engine.abandonTransaction();
         for (const reset of this.timeoutResets) reset();
