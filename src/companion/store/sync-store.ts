@@ -254,10 +254,10 @@ export interface OutboundPayload {
    */
   lastAttempt?: { decidedOn: number; fields: Partial<Record<SyncedField, FieldChange>> };
   /**
-   * update: the write waits for the app's pushes of the versions up to `version` (the one its read
-   * found), since `since`; kept with the write so any process that takes it over keeps the bound.
+   * update: the write waits for the app's pushes of the versions its read found, since `since`; kept
+   * with the write so any process that takes it over keeps the bound (pushWaitMs).
    */
-  awaiting?: { version: number; since: string };
+  awaiting?: { since: string };
 }
 
 export interface NewOutboundOp {

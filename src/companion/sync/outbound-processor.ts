@@ -19,7 +19,7 @@ import {
 } from '../client';
 import type { Connection } from '../store';
 import { StoredDataError } from '../store/errors';
-import type { FieldChange, IncidentLink, IncidentValues, OutboundOp, OwnWrites, StoredIncident, SyncedField, SyncRepositories, TimelineUpdate } from '../store/sync-store';
+import type { FieldChange, IncidentLink, IncidentValues, OutboundOp, OutboundPayload, OwnWrites, StoredIncident, SyncedField, SyncRepositories, TimelineUpdate } from '../store/sync-store';
 import { backoffDelayMs } from '../../server/lib/backoff';
 import type { ConnectionProblems } from './connection-problems';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
@@ -63,10 +63,9 @@ export interface OutboundProcessorDeps extends QueueWorkerDeps {
   onEventsStored: () => void;
 }
 
-/** The record is ahead of what the companion applied, and the app still owes the pushes that say when each field changed. */
-/** redecide's answer when the write waits for pushes: the version read, and since when it waits (kept with the write). */
+/** redecide's answer when the write waits for the pushes that say when each field changed: since when it waits (kept with the write). */
 interface AwaitingPushes {
-  awaiting: { version: number; since: string };
+  awaiting: NonNullable<OutboundPayload['awaiting']>;
 }
 
 /** How a failed attempt is handled. */
@@ -285,7 +284,7 @@ export class OutboundProcessor {
     const waitOver = waited !== undefined && this.deps.clock().getTime() - Date.parse(waited.since) >= this.deps.pushWaitMs;
     const skipRead = misleading && waitOver && unsettled.length === 0;
     if ((unsettled.length > 0 || misleading) && !waitOver) {
-      const awaiting = await this.shouldAwaitPushes(op, version, link, connection, table, signal);
+      const awaiting = await this.shouldAwaitPushes(op, link, connection, table, signal);
       if (awaiting) return { awaiting };
     }
     // What the last attempt sent that the record holds: it may have landed, its answer never recorded.
@@ -375,11 +374,11 @@ export class OutboundProcessor {
    * connection is owed pushes. The app's undelivered events of the record are read from its outbox
    * and stored at once (pullOwedEvents), so the wait lasts until the inbound workers have applied
    * them, not until the app's retries deliver them; nothing owed, no wait. Bounded by pushWaitMs
-   * (an outbox that cannot be read: its pushes are awaited that long), then the read decides.
+   * from the first wait (an outbox that cannot be read: its pushes are awaited that long), then the
+   * write is decided on the pushes applied.
    */
   private async shouldAwaitPushes(
     op: OutboundOp,
-    read: ServiceNowVersion,
     link: IncidentLink,
     connection: Connection,
     table: TableClient,
@@ -405,13 +404,16 @@ export class OutboundProcessor {
       this.deps.logger.warn({ op: op.id, err: describeError(err) }, "could not read the app's outbox; waiting for its pushes instead");
     }
     if (!owed) return undefined;
-    return op.payload.awaiting ?? { version: read.modCount, since: new Date(since).toISOString() };
+    return op.payload.awaiting ?? { since: new Date(since).toISOString() };
   }
 
   /** Gives the write back, due again shortly: by then the pushes are applied, or the wait is over. */
   private async awaitPushes(op: OutboundOp, awaiting: AwaitingPushes['awaiting']): Promise<void> {
     const now = this.deps.clock();
-    if (!(await this.deps.store.sync.outbound.replaceClaimedPayload(op.id, this.deps.owner, { ...op.payload, awaiting }, now))) throw new LeaseLostError(`write ${op.id}`);
+    // Stored once, at the first wait: later rounds keep its start.
+    if (!op.payload.awaiting && !(await this.deps.store.sync.outbound.replaceClaimedPayload(op.id, this.deps.owner, { ...op.payload, awaiting }, now))) {
+      throw new LeaseLostError(`write ${op.id}`);
+    }
     await this.deps.store.sync.outbound.retry(op.id, this.deps.owner, {
       nextAttemptAt: new Date(now.getTime() + this.deps.idleMs),
       error: 'waiting for the ServiceNow changes the app has not pushed yet, to decide which change is later',
