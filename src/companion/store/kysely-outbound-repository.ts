@@ -1,6 +1,6 @@
 /** The outbound queue repository of the sync store (writes to ServiceNow: enqueue, claim, finish) over kysely. */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { StoreBackend } from './backend';
 import { StoredDataError } from './errors';
 import {
@@ -16,6 +16,9 @@ import {
 import type { CompanionDatabase } from './schema';
 import type { SyncOutboundOpsTable } from './sync-schema';
 import { type Db, iso, OPEN_OUTBOUND, toOp, earliest, clip, nextCounter, countSending, OverLimit } from './kysely-sync-common';
+
+/** The columns of a lease, cleared when the op leaves `sending`. */
+const LEASE_CLEARED = { lease_owner: null, lease_expires_at: null } as const;
 
 export class KyselyOutboundRepository implements OutboundQueueRepository {
   constructor(
@@ -82,14 +85,7 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
   }
 
   async replaceClaimedPayload(id: string, owner: string, payload: OutboundPayload, at: Date): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sync_outbound_ops')
-      .set({ payload: JSON.stringify(payload), updated_at: iso(at) })
-      .where('id', '=', id)
-      .where('state', '=', 'sending')
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return this.updateClaimed(id, owner, { payload: JSON.stringify(payload), updated_at: iso(at) });
   }
 
   /** Open rows only (partial indexes of migration 0005), as the inbound claim; paused connections are skipped unless probed. */
@@ -204,57 +200,49 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
   }
 
   async complete(id: string, owner: string, result: { modCount: number | null; status: number | null; at: Date }): Promise<boolean> {
-    const updated = await this.db
-      .updateTable('sync_outbound_ops')
-      .set({
-        state: 'done',
-        result_mod_count: result.modCount,
-        last_status: result.status,
-        last_error: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: iso(result.at),
-        completed_at: iso(result.at),
-      })
-      .where('id', '=', id)
-      .where('state', '=', 'sending')
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1;
+    return this.updateClaimed(id, owner, {
+      state: 'done',
+      result_mod_count: result.modCount,
+      last_status: result.status,
+      last_error: null,
+      ...LEASE_CLEARED,
+      updated_at: iso(result.at),
+      completed_at: iso(result.at),
+    });
   }
 
   async retry(id: string, owner: string, options: RetryOptions): Promise<boolean> {
-    const updated = await this.db
-      .updateTable('sync_outbound_ops')
-      .set((eb) => ({
-        state: 'pending',
-        next_attempt_at: iso(options.nextAttemptAt),
-        last_error: clip(options.error),
-        last_status: options.status ?? null,
-        ambiguous: options.ambiguous ? 1 : eb.ref('ambiguous'),
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: iso(options.now),
-      }))
-      .where('id', '=', id)
-      .where('state', '=', 'sending')
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    return Number(updated.numUpdatedRows) === 1;
+    return this.updateClaimed(id, owner, {
+      state: 'pending',
+      next_attempt_at: iso(options.nextAttemptAt),
+      last_error: clip(options.error),
+      last_status: options.status ?? null,
+      // A retry only ever sets `ambiguous`: once an attempt may have reached ServiceNow, the op stays so.
+      ...(options.ambiguous ? { ambiguous: 1 } : {}),
+      ...LEASE_CLEARED,
+      updated_at: iso(options.now),
+    });
   }
 
   async kill(id: string, owner: string, result: { error: string; status: number | null; at: Date }): Promise<boolean> {
+    return this.updateClaimed(id, owner, {
+      state: 'dead',
+      last_error: clip(result.error),
+      last_status: result.status,
+      ...LEASE_CLEARED,
+      updated_at: iso(result.at),
+      completed_at: iso(result.at),
+    });
+  }
+
+  /**
+   * One update of an op this owner has claimed, fenced by its lease: it changes the row only while the
+   * op is still `sending` under `owner` (a replica whose lease was taken over changes nothing).
+   */
+  private async updateClaimed(id: string, owner: string, set: Updateable<SyncOutboundOpsTable>): Promise<boolean> {
     const updated = await this.db
       .updateTable('sync_outbound_ops')
-      .set({
-        state: 'dead',
-        last_error: clip(result.error),
-        last_status: result.status,
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: iso(result.at),
-        completed_at: iso(result.at),
-      })
+      .set(set)
       .where('id', '=', id)
       .where('state', '=', 'sending')
       .where('lease_owner', '=', owner)
@@ -276,7 +264,7 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
     const updated = await this.db
       .updateTable('sync_outbound_ops')
       // A send interrupted by shutdown may have reached ServiceNow: check before sending again.
-      .set({ state: 'pending', ambiguous: 1, lease_owner: null, lease_expires_at: null, next_attempt_at: iso(nextAttemptAt), updated_at: iso(at) })
+      .set({ state: 'pending', ambiguous: 1, ...LEASE_CLEARED, next_attempt_at: iso(nextAttemptAt), updated_at: iso(at) })
       .where('state', '=', 'sending')
       .where('lease_owner', '=', owner)
       .executeTakeFirst();
