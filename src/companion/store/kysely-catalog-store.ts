@@ -505,43 +505,39 @@ export class KyselyCatalogStore implements CatalogStore {
   }
 
   async groupsOfUser(connectionId: string, userSysId: string): Promise<StoredCatalogRecord<CatalogGroup>[]> {
-    const rows = await this.db
-      .selectFrom('catalog_groups as g')
-      .selectAll('g')
-      .where('g.connection_id', '=', connectionId)
-      .where('g.deleted_at', 'is', null)
-      .where('g.sys_id', 'in', (eb) =>
-        eb
-          .selectFrom('catalog_group_members as m')
-          .select('m.group_sys_id')
-          .where('m.connection_id', '=', connectionId)
-          .where('m.user_sys_id', '=', userSysId)
-          .where('m.deleted_at', 'is', null),
-      )
-      .orderBy('g.name')
-      .orderBy('g.sys_id')
-      .execute();
+    const rows = await this.linked(connectionId, 'catalog_groups', userSysId);
     return rows.map(GROUP_MAPPING.fromRow);
   }
 
   async membersOfGroup(connectionId: string, groupSysId: string): Promise<StoredCatalogRecord<CatalogUser>[]> {
-    const rows = await this.db
-      .selectFrom('catalog_users as u')
-      .selectAll('u')
-      .where('u.connection_id', '=', connectionId)
-      .where('u.deleted_at', 'is', null)
-      .where('u.sys_id', 'in', (eb) =>
+    const rows = await this.linked(connectionId, 'catalog_users', groupSysId);
+    return rows.map(USER_MAPPING.fromRow);
+  }
+
+  /**
+   * One side of the live memberships of a record of the other side: the groups of a user, or the
+   * members of a group (both records and the membership not deleted), by name.
+   */
+  private async linked(connectionId: string, side: 'catalog_groups', userSysId: string): Promise<Selectable<CatalogGroupsTable>[]>;
+  private async linked(connectionId: string, side: 'catalog_users', groupSysId: string): Promise<Selectable<CatalogUsersTable>[]>;
+  private async linked(connectionId: string, side: 'catalog_groups' | 'catalog_users', otherSysId: string) {
+    const [listed, by] = side === 'catalog_groups' ? (['group_sys_id', 'user_sys_id'] as const) : (['user_sys_id', 'group_sys_id'] as const);
+    return this.db
+      .selectFrom(side)
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('deleted_at', 'is', null)
+      .where('sys_id', 'in', (eb) =>
         eb
           .selectFrom('catalog_group_members as m')
-          .select('m.user_sys_id')
+          .select(`m.${listed}`)
           .where('m.connection_id', '=', connectionId)
-          .where('m.group_sys_id', '=', groupSysId)
+          .where(`m.${by}`, '=', otherSysId)
           .where('m.deleted_at', 'is', null),
       )
-      .orderBy('u.name')
-      .orderBy('u.sys_id')
+      .orderBy('name')
+      .orderBy('sys_id')
       .execute();
-    return rows.map(USER_MAPPING.fromRow);
   }
 
   private async findUserBy(connectionId: string, column: 'email_key' | 'user_name_key', key: string): Promise<StoredCatalogRecord<CatalogUser> | undefined> {
