@@ -20,7 +20,8 @@ import { InboundGroupCommit } from './inbound-group-commit';
 import { receivePush, type LastPing, type PushAnswer, type PushRequest } from '../webhooks/receive-push';
 import { ServiceNowLookups } from './servicenow-lookups';
 import { DEFAULT_INBOUND_BACKOFF, DEFAULT_OUTBOUND_BACKOFF, DEFAULT_POLL_INTERVAL_MS, INBOUND_MAX_ATTEMPTS, syncTimings, type SyncTimings } from './sync-timings';
-import { WorkerLoop, type WorkerLoopStatus } from './worker-loop';
+import { WorkerLoop, type Step, type WorkerLoopStatus } from './worker-loop';
+import type { SyncWorkerDeps } from './worker-deps';
 
 /**
  * The sync, assembled: the incident service (API side), the workers that apply ServiceNow's
@@ -135,32 +136,18 @@ export class SyncEngine {
     this.incidents = new IncidentService({ store, registry: this.registry, mapping, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
     this.followUps = new FollowUpService({ store, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
 
+    const workerDeps: SyncWorkerDeps = { store, registry: this.registry, mapping, metrics: this.metrics, logger, owner: this.owner, clock: this.clock };
+    // The queue workers' leases are renewed by every heartbeat however long a step takes: a live
+    // process keeps them, a dead one loses them staleAfterMs after its last beat.
+    const queueDeps = { ...workerDeps, random, leaseMs: timings.staleAfterMs };
     const inbound = new InboundProcessor({
-      store,
-      registry: this.registry,
-      mapping,
-      metrics: this.metrics,
-      logger,
-      owner: this.owner,
-      clock: this.clock,
-      random,
-      // Renewed by every heartbeat: a live process keeps it, a dead one loses it staleAfterMs after its last beat.
-      leaseMs: timings.staleAfterMs,
+      ...queueDeps,
       maxAttempts: INBOUND_MAX_ATTEMPTS,
       backoff: options.inboundBackoff ?? DEFAULT_INBOUND_BACKOFF,
     });
     const outbound = new OutboundProcessor({
-      store,
-      registry: this.registry,
+      ...queueDeps,
       lookups: new ServiceNowLookups(store.catalog, logger),
-      mapping,
-      metrics: this.metrics,
-      logger,
-      owner: this.owner,
-      clock: this.clock,
-      random,
-      // Renewed by every heartbeat however long the send takes, so a live send is never taken over.
-      leaseMs: timings.staleAfterMs,
       backoff: options.outboundBackoff ?? DEFAULT_OUTBOUND_BACKOFF,
       unansweredGraceMs: timings.unansweredGraceMs,
       rateLimitProbeMs: timings.rateLimitProbeMs,
@@ -171,13 +158,7 @@ export class SyncEngine {
     });
     const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.poller = new Poller({
-      store,
-      registry: this.registry,
-      mapping,
-      metrics: this.metrics,
-      logger,
-      owner: this.owner,
-      clock: this.clock,
+      ...workerDeps,
       intervalMs: pollIntervalMs,
       overlapMs: options.pollOverlapMs ?? DEFAULT_POLL_OVERLAP_MS,
       leaseMs: timings.staleAfterMs,
@@ -187,26 +168,21 @@ export class SyncEngine {
 
     this.followUpAppConfig = new FollowUpAppConfig({ registry: this.registry, mapping: mapping.followUps, logger, clock: this.clock, retryMs: Math.max(pollIntervalMs, 60_000) });
 
-    this.inboundLoop = new WorkerLoop({
-      name: 'inbound',
-      concurrency: options.inboundConcurrency ?? 2,
-      idleMs,
-      logger,
-      errorPauseMs: idleMs,
-      clock: this.clock,
-      step: (signal) => inbound.step(signal),
-      nextDueAt: () => store.sync.inbound.nextDueAt(),
-    });
-    this.outboundLoop = new WorkerLoop({
-      name: 'outbound',
-      concurrency: options.outboundConcurrency ?? 4,
-      idleMs,
-      logger,
-      errorPauseMs: idleMs,
-      clock: this.clock,
-      step: (signal) => outbound.step(signal),
-      nextDueAt: () => store.sync.outbound.nextDueAt(),
-    });
+    // A queue's slots sleep until its next row is due (or wake() on new work), and after a failed
+    // step wait idleMs before trying again.
+    const queueLoop = (name: string, concurrency: number, worker: { step: Step }, queue: { nextDueAt(): Promise<Date | null> }) =>
+      new WorkerLoop({
+        name,
+        concurrency,
+        idleMs,
+        logger,
+        errorPauseMs: idleMs,
+        clock: this.clock,
+        step: (signal) => worker.step(signal),
+        nextDueAt: () => queue.nextDueAt(),
+      });
+    this.inboundLoop = queueLoop('inbound', options.inboundConcurrency ?? 2, inbound, store.sync.inbound);
+    this.outboundLoop = queueLoop('outbound', options.outboundConcurrency ?? 4, outbound, store.sync.outbound);
     this.pollLoop = new WorkerLoop({
       name: 'poller',
       concurrency: 1,
