@@ -51,7 +51,8 @@ export function createGlideApis(host: GlideHost): GlideApis {
   const sn_ws = glideNamespace('sn_ws', { ...rest });
   const sn_ws_err = glideNamespace('sn_ws_err', { ...errors });
   const sn_ws_int = glideNamespace('sn_ws_int', { RESTAPIRequest: RESTAPIRequestImpl, RESTAPIResponse: RESTAPIResponseImpl });
-  const glide = glideNamespace('@servicenow/glide', {
+  // What a script sees both as globals and as the exports of '@servicenow/glide'.
+  const glideApis = {
     gs,
     GlideRecord,
     GlideRecordSecure,
@@ -60,18 +61,12 @@ export function createGlideApis(host: GlideHost): GlideApis {
     GlideDateTime,
     ...crypto,
     ...unsupported,
-  });
+  };
+  const glide = glideNamespace('@servicenow/glide', glideApis);
 
   return {
     globals: {
-      gs,
-      GlideRecord,
-      GlideRecordSecure,
-      GlideAggregate,
-      GlideElement: GlideElementImpl,
-      GlideDateTime,
-      ...crypto,
-      ...unsupported,
+      ...glideApis,
       sn_ws,
       sn_ws_err,
       sn_ws_int,
