@@ -8,6 +8,7 @@ import type { ColumnMeta, TableMeta } from '../../db/dictionary';
 import { AclDeniedError, DataPolicyError, InvalidRequestError, OperationAbortedError, RecordNotFoundError } from '../../errors';
 import { FIELD_PATH, escapeQueryValue } from '../../query';
 import type { RecordOperation, RecordSnapshot, RecordValues } from '../../records/hooks';
+import type { Session } from '../../records/session';
 import { isSysId, newSysId, normalizeForType, parseDateTime, toStringValue } from '../../records/values';
 import { GlideDateTimeImpl } from './glide-date-time';
 import { checkPassword2Assignment, decryptPassword2, isPassword2, PASSWORD2_DISPLAY_VALUE } from './password2';
@@ -601,29 +602,29 @@ export class GlideRecordImpl {
   insert(): string | null {
     const s = this._s;
     if (!s.meta) return null;
-    try {
-      const record = s.host.engine.insert(s.table, this.changedInput(), { session: s.host.session(), enforceAcl: s.secure, runBusinessRules: s.workflow });
-      this._load(record);
-      s.lastError = '';
-      return record.sysId;
-    } catch (err) {
-      if (isRefusal(err)) return this.refused(err);
-      throw err;
-    }
+    return this.written(() => s.host.engine.insert(s.table, this.changedInput(), this.writeOptions()));
   }
 
   update(_reason?: unknown): string | null {
     const s = this._s;
     if (!s.meta) return null;
     if (s.isNew || !s.valid || !s.values.sys_id) return this.insert();
+    const sysId = s.values.sys_id;
+    return this.written(() => s.host.engine.update(s.table, sysId, this.changedInput(), this.writeOptions()));
+  }
+
+  /** How this object's writes run: as the session's user, with ACLs when secure, business rules unless setWorkflow(false). */
+  private writeOptions(): { session: Session; enforceAcl: boolean; runBusinessRules: boolean } {
+    const s = this._s;
+    return { session: s.host.session(), enforceAcl: s.secure, runBusinessRules: s.workflow };
+  }
+
+  /** Runs one insert or update and loads the stored record: its sys_id, or null when refused (the reason kept for getLastErrorMessage). */
+  private written(write: () => RecordSnapshot): string | null {
     try {
-      const record = s.host.engine.update(s.table, s.values.sys_id, this.changedInput(), {
-        session: s.host.session(),
-        enforceAcl: s.secure,
-        runBusinessRules: s.workflow,
-      });
+      const record = write();
       this._load(record);
-      s.lastError = '';
+      this._s.lastError = '';
       return record.sysId;
     } catch (err) {
       if (isRefusal(err)) return this.refused(err);
@@ -635,7 +636,7 @@ export class GlideRecordImpl {
     const s = this._s;
     if (!s.meta || !s.valid || !s.values.sys_id) return false;
     try {
-      s.host.engine.delete(s.table, s.values.sys_id, { session: s.host.session(), enforceAcl: s.secure, runBusinessRules: s.workflow });
+      s.host.engine.delete(s.table, s.values.sys_id, this.writeOptions());
       this.clearRecord();
       return true;
     } catch (err) {
@@ -651,7 +652,7 @@ export class GlideRecordImpl {
     const s = this._s;
     for (const record of this._fetch(null)) {
       try {
-        s.host.engine.delete(s.table, record.sysId, { session: s.host.session(), enforceAcl: s.secure, runBusinessRules: s.workflow });
+        s.host.engine.delete(s.table, record.sysId, this.writeOptions());
       } catch (err) {
         if (!isRefusal(err)) throw err;
         this.refused(err);
@@ -664,7 +665,7 @@ export class GlideRecordImpl {
     const input = this.changedInput();
     for (const record of this._fetch(s.limit, s.offset)) {
       try {
-        s.host.engine.update(s.table, record.sysId, input, { session: s.host.session(), enforceAcl: s.secure, runBusinessRules: s.workflow });
+        s.host.engine.update(s.table, record.sysId, input, this.writeOptions());
       } catch (err) {
         if (!isRefusal(err)) throw err;
         this.refused(err);
