@@ -109,16 +109,9 @@ export class KyselyCompanionStore implements CompanionStore {
           id,
           name: input.name,
           instance_url: input.instanceUrl,
-          mode: input.mode,
-          oauth_client_id: input.clientId,
-          oauth_client_secret_sealed: this.seal(id, 'oauth_client_secret_sealed', input.clientSecret),
-          username: input.username,
-          password_sealed: this.seal(id, 'password_sealed', input.password),
-          public_url: input.publicUrl,
-          signing_secret_sealed: this.sealOrNull(id, 'signing_secret_sealed', input.signingSecret),
+          ...this.settingColumns(id, input),
           previous_signing_secret_sealed: null,
           signing_secret_rotated_at: null,
-          integration_user: input.integrationUser,
           created_at: now,
           updated_at: now,
           last_check_at: null,
@@ -145,16 +138,9 @@ export class KyselyCompanionStore implements CompanionStore {
       const id = existing.id;
       const previous = rotated ? (current.signingSecret ?? current.previousSigningSecret) : current.previousSigningSecret;
       const update = {
-        mode: input.mode,
-        oauth_client_id: input.clientId,
-        oauth_client_secret_sealed: this.seal(id, 'oauth_client_secret_sealed', input.clientSecret),
-        username: input.username,
-        password_sealed: this.seal(id, 'password_sealed', input.password),
-        public_url: input.publicUrl,
-        signing_secret_sealed: this.sealOrNull(id, 'signing_secret_sealed', input.signingSecret),
+        ...this.settingColumns(id, input),
         previous_signing_secret_sealed: this.sealOrNull(id, 'previous_signing_secret_sealed', previous),
         signing_secret_rotated_at: rotated ? now : existing.signing_secret_rotated_at,
-        integration_user: input.integrationUser,
         updated_at: now,
       };
       await trx.updateTable('connections').set(update).where('id', '=', id).execute();
@@ -253,6 +239,26 @@ export class KyselyCompanionStore implements CompanionStore {
         `The connection name "${input.name}" is already used for ${byName.instance_url}: choose another --name.`,
       );
     }
+  }
+
+  /** The columns a save sets from its input on a new connection and on an existing one (the secrets sealed for this row). */
+  private settingColumns(
+    id: string,
+    input: ConnectionInput,
+  ): Pick<
+    ConnectionRow,
+    'mode' | 'oauth_client_id' | 'oauth_client_secret_sealed' | 'username' | 'password_sealed' | 'public_url' | 'signing_secret_sealed' | 'integration_user'
+  > {
+    return {
+      mode: input.mode,
+      oauth_client_id: input.clientId,
+      oauth_client_secret_sealed: this.seal(id, 'oauth_client_secret_sealed', input.clientSecret),
+      username: input.username,
+      password_sealed: this.seal(id, 'password_sealed', input.password),
+      public_url: input.publicUrl,
+      signing_secret_sealed: this.sealOrNull(id, 'signing_secret_sealed', input.signingSecret),
+      integration_user: input.integrationUser,
+    };
   }
 
   private seal(id: string, column: SealedColumn, secret: Secret): string {
