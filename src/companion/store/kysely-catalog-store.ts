@@ -456,15 +456,7 @@ export class KyselyCatalogStore implements CatalogStore {
   }
 
   async findServiceByName(connectionId: string, name: string): Promise<StoredCatalogRecord<CatalogService> | undefined> {
-    const row = await this.db
-      .selectFrom('catalog_services')
-      .selectAll()
-      .where('connection_id', '=', connectionId)
-      .where('name_key', '=', lookupKey(name))
-      .where('deleted_at', 'is', null)
-      .orderBy('sys_updated_on', 'desc')
-      .orderBy('sys_id')
-      .executeTakeFirst();
+    const row = await this.newestLive(connectionId, 'catalog_services', 'name_key', lookupKey(name));
     return row && SERVICE_MAPPING.fromRow(row);
   }
 
@@ -476,13 +468,15 @@ export class KyselyCatalogStore implements CatalogStore {
   async findUserByEmail(connectionId: string, email: string): Promise<StoredCatalogRecord<CatalogUser> | undefined> {
     const key = lookupKey(email);
     if (key === '') return undefined;
-    return this.findUserBy(connectionId, 'email_key', key);
+    const row = await this.newestLive(connectionId, 'catalog_users', 'email_key', key);
+    return row && USER_MAPPING.fromRow(row);
   }
 
   async findUserByUserName(connectionId: string, userName: string): Promise<StoredCatalogRecord<CatalogUser> | undefined> {
     const key = lookupKey(userName);
     if (key === '') return undefined;
-    return this.findUserBy(connectionId, 'user_name_key', key);
+    const row = await this.newestLive(connectionId, 'catalog_users', 'user_name_key', key);
+    return row && USER_MAPPING.fromRow(row);
   }
 
   async getGroup(connectionId: string, sysId: string): Promise<StoredCatalogRecord<CatalogGroup> | undefined> {
@@ -491,16 +485,7 @@ export class KyselyCatalogStore implements CatalogStore {
   }
 
   async findGroupByName(connectionId: string, name: string): Promise<StoredCatalogRecord<CatalogGroup> | undefined> {
-    const row = await this.db
-      .selectFrom('catalog_groups')
-      .selectAll()
-      .where('connection_id', '=', connectionId)
-      .where('name_key', '=', lookupKey(name))
-      .where('deleted_at', 'is', null)
-      .orderBy('active', 'desc')
-      .orderBy('sys_updated_on', 'desc')
-      .orderBy('sys_id')
-      .executeTakeFirst();
+    const row = await this.newestLive(connectionId, 'catalog_groups', 'name_key', lookupKey(name));
     return row && GROUP_MAPPING.fromRow(row);
   }
 
@@ -540,18 +525,24 @@ export class KyselyCatalogStore implements CatalogStore {
       .execute();
   }
 
-  private async findUserBy(connectionId: string, column: 'email_key' | 'user_name_key', key: string): Promise<StoredCatalogRecord<CatalogUser> | undefined> {
-    const row = await this.db
-      .selectFrom('catalog_users')
+  /**
+   * The live record whose lookup column holds `key`; of several, an active one first (users and
+   * groups have `active`), then the most recently updated.
+   */
+  private async newestLive(connectionId: string, table: 'catalog_services', column: 'name_key', key: string): Promise<Selectable<CatalogServicesTable> | undefined>;
+  private async newestLive(connectionId: string, table: 'catalog_groups', column: 'name_key', key: string): Promise<Selectable<CatalogGroupsTable> | undefined>;
+  private async newestLive(connectionId: string, table: 'catalog_users', column: 'email_key' | 'user_name_key', key: string): Promise<Selectable<CatalogUsersTable> | undefined>;
+  private async newestLive(connectionId: string, table: 'catalog_services' | 'catalog_groups' | 'catalog_users', column: 'name_key' | 'email_key' | 'user_name_key', key: string) {
+    return this.db
+      .selectFrom(table)
       .selectAll()
       .where('connection_id', '=', connectionId)
       .where(column, '=', key)
       .where('deleted_at', 'is', null)
-      .orderBy('active', 'desc')
+      .$if(table !== 'catalog_services', (q) => q.orderBy('active', 'desc'))
       .orderBy('sys_updated_on', 'desc')
       .orderBy('sys_id')
       .executeTakeFirst();
-    return row && USER_MAPPING.fromRow(row);
   }
 
   private async storedVersions(
