@@ -1,4 +1,4 @@
-// Why one file of over 500 lines: about a third of it is the five declarative table mappings (CI,
+// Why one file of over 500 lines: about a fifth of it is the five declarative table mappings (CI,
 // service, user, group, membership), which exist only for this store's chunked upserts and paging
 // queries below; the store and the mappings it reads change together.
 
