@@ -1,3 +1,8 @@
+// Why one file of over 500 lines: it is declarative, the types of the sync store's repositories
+// (incidents, inbound events, outbound queue, polling cursors, owners, pauses) and their rows, with
+// one small rule (visibilityOf) as the only logic; their implementations are one file each
+// (kysely-*-repository.ts).
+
 /**
  * The sync's storage (`store.sync`): the incident.io side's incidents and timelines, their links to
  * ServiceNow records, the events received from ServiceNow (pushes and polled changes), the
