@@ -7,7 +7,7 @@ import {
   type IncidentSeverity,
   type IncidentStatus,
 } from '../store/sync-store';
-import { TEMPLATE_RESERVED_FIELDS, TicketTemplateSchema, unknownPlaceholders, usesPlaceholder, type FieldValue } from './ticket-templates';
+import { SYNC_OWNED_FIELDS, TEMPLATE_RESERVED_FIELDS, TicketTemplateSchema, unknownPlaceholders, usesPlaceholder, type FieldValue } from './ticket-templates';
 import { DEFAULT_FOLLOW_UP_MAPPING, followUpDefaultsFor, followUpMappingProblems, FollowUpMappingSchema } from './follow-up-mapping';
 
 /**
@@ -101,7 +101,7 @@ export const MappingSchema = z
 
 export type SyncMapping = z.infer<typeof MappingSchema>;
 
-/** Fields incident.io never lets a mapping's createFields set (the sync owns them). */
+/** Fields incident.io never lets a mapping's createFields set: the incident fields the sync maps, and its own. */
 const RESERVED_CREATE_FIELDS = new Set([
   'short_description',
   'description',
@@ -111,12 +111,7 @@ const RESERVED_CREATE_FIELDS = new Set([
   'priority',
   'assigned_to',
   'assignment_group',
-  'correlation_id',
-  'correlation_display',
-  'sys_id',
-  'number',
-  'work_notes',
-  'comments',
+  ...SYNC_OWNED_FIELDS,
 ]);
 
 export const DEFAULT_MAPPING: SyncMapping = {

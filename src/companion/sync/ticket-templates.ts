@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JOURNAL_FIELDS } from '../../server/contract/push-event';
 import { INCIDENT_SEVERITIES, INCIDENT_STATUSES, type IncidentAttributes, type IncidentValues } from '../store/sync-store';
 
 /**
@@ -61,19 +62,17 @@ export const TicketTemplateSchema = z
 export type TicketTemplate = z.infer<typeof TicketTemplateSchema>;
 
 /**
- * Fields a template cannot set: the record's identity and the sync's own bookkeeping, journals
- * (timeline updates write them) and priority (ServiceNow computes it from impact and urgency).
+ * Fields only the sync writes, whatever a mapping or template says: the record's identity, the
+ * sync's own bookkeeping (its correlation with the incident.io incident) and the journals (timeline
+ * updates write them).
  */
-export const TEMPLATE_RESERVED_FIELDS: ReadonlySet<string> = new Set([
-  'sys_id',
-  'number',
-  'correlation_id',
-  'correlation_display',
-  'work_notes',
-  'comments',
-  'priority',
-  'opened_by',
-]);
+export const SYNC_OWNED_FIELDS: readonly string[] = ['sys_id', 'number', 'correlation_id', 'correlation_display', ...JOURNAL_FIELDS];
+
+/**
+ * Fields a template cannot set: the sync's own (SYNC_OWNED_FIELDS), priority (ServiceNow computes
+ * it from impact and urgency) and opened_by.
+ */
+export const TEMPLATE_RESERVED_FIELDS: ReadonlySet<string> = new Set([...SYNC_OWNED_FIELDS, 'priority', 'opened_by']);
 
 /** What a ticket is filled in from when a template does not say (incident.io's documented mapping). */
 export const TEMPLATE_DEFAULT_FIELDS: Readonly<Record<string, FieldValue>> = {
