@@ -68,13 +68,13 @@ export const SYNCED_FIELDS = [
 ] as const;
 export type SyncedField = (typeof SYNCED_FIELDS)[number];
 
-/** Journal fields of an incident whose entries are pushed as incident.journal events. */
 /**
  * What the companion writes into correlation_display of every record it creates (incidents and
  * follow-ups); the follow-up rules on task filter on it (fluent/business-rules/incident-push.now.ts).
  */
 export const CORRELATION_DISPLAY = 'incident.io';
 
+/** Journal fields of an incident whose entries are pushed as incident.journal events. */
 export const JOURNAL_FIELDS = ['comments', 'work_notes'] as const;
 export type JournalField = (typeof JOURNAL_FIELDS)[number];
 export function isJournalField(field: string): field is JournalField {
