@@ -13,7 +13,8 @@ import { ConnectionConflictError, InvalidConnectionError } from './errors';
 import { KyselyCatalogStore } from './kysely-catalog-store';
 import type { CompanionDatabase, ConnectionsTable } from './schema';
 import { sameSecret, Secret } from './secret';
-import { KyselySyncStore } from './kysely-sync-store';
+import { kyselySyncStore } from './kysely-sync-store';
+import type { SyncStore } from './sync-store';
 import type { SecretBox } from './secret-box';
 import { KyselyUserStore } from './kysely-user-store';
 
@@ -74,15 +75,15 @@ function lastCheckOf(row: Pick<ConnectionRow, 'last_check_at' | 'last_check_stat
 
 export class KyselyCompanionStore implements CompanionStore {
   private catalogStore?: KyselyCatalogStore;
-  private syncStore?: KyselySyncStore;
+  private syncStore?: SyncStore;
   private userStore?: KyselyUserStore;
 
   get users(): KyselyUserStore {
     return (this.userStore ??= new KyselyUserStore(this.db, this.clock));
   }
 
-  get sync(): KyselySyncStore {
-    return (this.syncStore ??= new KyselySyncStore(this.db, this.backend));
+  get sync(): SyncStore {
+    return (this.syncStore ??= kyselySyncStore(this.db, this.backend));
   }
 
   get catalog(): KyselyCatalogStore {
