@@ -15,10 +15,7 @@ import {
 } from './sync-store';
 import type { CompanionDatabase } from './schema';
 import type { SyncOutboundOpsTable } from './sync-schema';
-import { type Db, iso, OPEN_OUTBOUND, toOp, earliest, clip, nextCounter, countSending, OverLimit } from './kysely-sync-common';
-
-/** The columns of a lease, cleared when the op leaves `sending`. */
-const LEASE_CLEARED = { lease_owner: null, lease_expires_at: null } as const;
+import { type Db, iso, LEASE_CLEARED, OPEN_OUTBOUND, toOp, earliest, clip, nextCounter, countSending, OverLimit } from './kysely-sync-common';
 
 export class KyselyOutboundRepository implements OutboundQueueRepository {
   constructor(

@@ -1,6 +1,6 @@
 /** The queue owner repository of the sync store over kysely. */
 import type { OwnerRepository, QueueOwner } from './sync-store';
-import { type Db, iso, OPEN_INBOUND, OPEN_OUTBOUND } from './kysely-sync-common';
+import { type Db, iso, LEASE_CLEARED, OPEN_INBOUND, OPEN_OUTBOUND } from './kysely-sync-common';
 
 export class KyselyOwnerRepository implements OwnerRepository {
   constructor(private readonly db: Db) {}
@@ -44,7 +44,7 @@ export class KyselyOwnerRepository implements OwnerRepository {
     const now = iso(at);
     const inbound = await this.db
       .updateTable('sync_inbound_events as e')
-      .set({ state: 'pending', lease_owner: null, lease_expires_at: null, next_attempt_at: now })
+      .set({ state: 'pending', ...LEASE_CLEARED, next_attempt_at: now })
       .where(OPEN_INBOUND('e'))
       .where('e.lease_owner', '=', id)
       .where('e.state', '=', 'processing')
@@ -52,12 +52,12 @@ export class KyselyOwnerRepository implements OwnerRepository {
     const outbound = await this.db
       .updateTable('sync_outbound_ops as o')
       // The dead owner may have sent it: the next attempt looks before it writes (and re-decides every field).
-      .set({ state: 'pending', ambiguous: 1, lease_owner: null, lease_expires_at: null, next_attempt_at: now, updated_at: now })
+      .set({ state: 'pending', ambiguous: 1, ...LEASE_CLEARED, next_attempt_at: now, updated_at: now })
       .where(OPEN_OUTBOUND('o'))
       .where('o.lease_owner', '=', id)
       .where('o.state', '=', 'sending')
       .executeTakeFirst();
-    await this.db.updateTable('sync_poll_cursors').set({ lease_owner: null, lease_expires_at: null, updated_at: now }).where('lease_owner', '=', id).execute();
+    await this.db.updateTable('sync_poll_cursors').set({ ...LEASE_CLEARED, updated_at: now }).where('lease_owner', '=', id).execute();
     await this.db.deleteFrom('sync_owners').where('id', '=', id).execute();
     return { inbound: Number(inbound.numUpdatedRows), outbound: Number(outbound.numUpdatedRows) };
   }

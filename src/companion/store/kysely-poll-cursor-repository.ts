@@ -1,7 +1,7 @@
 /** The poll cursor repository of the sync store over kysely. */
 import { sql } from 'kysely';
 import type { ClaimOptions, PollCursor, PollCursorRepository, PollSource } from './sync-store';
-import { type Db, iso, dateOrNull } from './kysely-sync-common';
+import { type Db, iso, dateOrNull, LEASE_CLEARED } from './kysely-sync-common';
 
 export class KyselyPollCursorRepository implements PollCursorRepository {
   constructor(private readonly db: Db) {}
@@ -52,7 +52,7 @@ export class KyselyPollCursorRepository implements PollCursorRepository {
   async finishRun(connectionId: string, source: PollSource, owner: string, at: Date): Promise<void> {
     await this.db
       .updateTable('sync_poll_cursors')
-      .set({ last_run_at: iso(at), lease_owner: null, lease_expires_at: null, updated_at: iso(at) })
+      .set({ last_run_at: iso(at), ...LEASE_CLEARED, updated_at: iso(at) })
       .where('connection_id', '=', connectionId)
       .where('source', '=', source)
       .where('lease_owner', '=', owner)

@@ -195,6 +195,9 @@ export async function countSending(db: Db, connectionId: string, now: string): P
   return Number(row.n);
 }
 
+/** A lease's columns as they are when nobody holds it (a row leaving its claimed state, or given back). */
+export const LEASE_CLEARED = { lease_owner: null, lease_expires_at: null } as const;
+
 /** A claim over the per-connection limit, given back by rolling its transaction back. */
 export class OverLimit extends Error {}
 
