@@ -1,12 +1,13 @@
 /** The inbound event repository of the sync store (received pushes and polled changes: record, claim, finish) over kysely. */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Updateable } from 'kysely';
 import type { StoreBackend } from './backend';
 import { StoredDataError } from './errors';
 import { PreparedQuery } from './prepared-query';
 import type { CompanionDatabase } from './schema';
+import type { SyncInboundEventsTable } from './sync-schema';
 import type { ClaimOptions, InboundEventRepository, InboundState, NewInboundEvent, RetryOptions, StoredInboundEvent } from './sync-store';
-import { type Db, iso, OPEN_INBOUND, toInbound, earliest, clip } from './kysely-sync-common';
+import { type Db, iso, LEASE_CLEARED, OPEN_INBOUND, toInbound, earliest, clip } from './kysely-sync-common';
 
 /** The hot queries of received events, compiled once per dialect (see PreparedQuery). */
 const RECORD_INBOUND = new PreparedQuery(
@@ -160,31 +161,25 @@ export class KyselyInboundRepository implements InboundEventRepository {
   }
 
   async finish(id: string, owner: string, outcome: string, at: Date): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sync_inbound_events')
-      .set({ state: 'done', outcome, processed_at: iso(at), lease_owner: null, lease_expires_at: null, last_error: null })
-      .where('id', '=', id)
-      .where('state', '=', 'processing')
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return this.updateClaimed(id, owner, { state: 'done', outcome, processed_at: iso(at), ...LEASE_CLEARED, last_error: null });
   }
 
   async retry(id: string, owner: string, options: RetryOptions): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sync_inbound_events')
-      .set({ state: 'pending', next_attempt_at: iso(options.nextAttemptAt), last_error: clip(options.error), lease_owner: null, lease_expires_at: null })
-      .where('id', '=', id)
-      .where('state', '=', 'processing')
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return this.updateClaimed(id, owner, { state: 'pending', next_attempt_at: iso(options.nextAttemptAt), last_error: clip(options.error), ...LEASE_CLEARED });
   }
 
   async fail(id: string, owner: string, error: string, at: Date): Promise<boolean> {
+    return this.updateClaimed(id, owner, { state: 'failed', outcome: 'failed', last_error: clip(error), processed_at: iso(at), ...LEASE_CLEARED });
+  }
+
+  /**
+   * One update of an event this owner has claimed, fenced by its lease: it changes the row only while
+   * the event is still `processing` under `owner` (a replica whose lease was taken over changes nothing).
+   */
+  private async updateClaimed(id: string, owner: string, set: Updateable<SyncInboundEventsTable>): Promise<boolean> {
     const result = await this.db
       .updateTable('sync_inbound_events')
-      .set({ state: 'failed', outcome: 'failed', last_error: clip(error), processed_at: iso(at), lease_owner: null, lease_expires_at: null })
+      .set(set)
       .where('id', '=', id)
       .where('state', '=', 'processing')
       .where('lease_owner', '=', owner)
@@ -211,7 +206,7 @@ export class KyselyInboundRepository implements InboundEventRepository {
   async release(owner: string, at: Date): Promise<number> {
     const result = await this.db
       .updateTable('sync_inbound_events')
-      .set({ state: 'pending', lease_owner: null, lease_expires_at: null, next_attempt_at: iso(at) })
+      .set({ state: 'pending', ...LEASE_CLEARED, next_attempt_at: iso(at) })
       .where('state', '=', 'processing')
       .where('lease_owner', '=', owner)
       .executeTakeFirst();
