@@ -82,7 +82,7 @@ export class KyselyCompanionStore implements CompanionStore {
   }
 
   get sync(): KyselySyncStore {
-    return (this.syncStore ??= new KyselySyncStore(this.db, this.backend));
+    return (this.syncStore ??= new KyselySyncStore(this.db, this.engine));
   }
 
   get catalog(): KyselyCatalogStore {
@@ -93,7 +93,9 @@ export class KyselyCompanionStore implements CompanionStore {
     private readonly db: Kysely<CompanionDatabase>,
     private readonly box: SecretBox,
     private readonly clock: () => Date = () => new Date(),
-    private readonly backend: StoreBackend = SQLITE_BACKEND,
+    // Not `backend`: the openers add a public `backend` ('sqlite' | 'postgres') to the store they
+    // return, which overwrote this field and left PostgreSQL's transactions READ COMMITTED.
+    private readonly engine: StoreBackend = SQLITE_BACKEND,
   ) {}
 
   async saveConnection(input: ConnectionInput): Promise<SavedConnection> {
@@ -230,9 +232,9 @@ export class KyselyCompanionStore implements CompanionStore {
   }
 
   private inTransaction<T>(work: (trx: Transaction<CompanionDatabase>) => Promise<T>): Promise<T> {
-    return withConflictRetry(this.backend, () => {
+    return withConflictRetry(this.engine, () => {
       const builder = this.db.transaction();
-      return (this.backend.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute(work);
+      return (this.engine.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute(work);
     });
   }
 
