@@ -1,3 +1,5 @@
+import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
+
 /**
  * What differs between the two databases the store runs on, in one place: every query that is not
  * the same text on both asks this object, never `instanceof` a dialect.
@@ -51,7 +53,14 @@ export function isStoreUnavailable(err: unknown): boolean {
 }
 
 /** How often a transaction that lost a conflict is run again before its error is passed on. */
-export const TRANSACTION_ATTEMPTS = 12;
+export const TRANSACTION_ATTEMPTS = 16;
+
+/**
+ * The waits between those runs: equal jitter from 5 ms doubling to 400 ms (about 4 s in all). Busy
+ * incidents on three replicas (their apply, send and API transactions touch the same rows) lose
+ * several rounds in a row; waits of a few milliseconds left API calls failing after 12 rounds.
+ */
+export const TRANSACTION_BACKOFF: BackoffPolicy = { baseMs: 5, maxMs: 400 };
 
 /** PostgreSQL aborted the transaction for a conflict with a concurrent one: running it again is safe. */
 export function isTransactionConflict(err: unknown): boolean {
@@ -61,7 +70,7 @@ export function isTransactionConflict(err: unknown): boolean {
 
 /**
  * Runs `attempt` until it does not end in a transaction conflict (at most TRANSACTION_ATTEMPTS
- * times), waiting a few random milliseconds between tries so the conflicting replicas spread out.
+ * times), waiting longer each time (TRANSACTION_BACKOFF, jittered) so the conflicting replicas spread out.
  */
 export async function withConflictRetry<T>(backend: StoreBackend, attempt: () => Promise<T>): Promise<T> {
   if (!backend.serializableTransactions) return attempt();
@@ -70,7 +79,7 @@ export async function withConflictRetry<T>(backend: StoreBackend, attempt: () =>
       return await attempt();
     } catch (err) {
       if (!isTransactionConflict(err) || tries >= TRANSACTION_ATTEMPTS) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * tries)));
+      await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(TRANSACTION_BACKOFF, tries, Math.random)));
     }
   }
 }
