@@ -1,3 +1,4 @@
+import { sql, type Kysely } from 'kysely';
 import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
 
 /**
@@ -17,10 +18,12 @@ export interface StoreBackend {
   readonly skipLockedClaims: boolean;
   /** SERIALIZABLE transactions, run again on a serialization failure. */
   readonly serializableTransactions: boolean;
+  /** Transactions about one incident take turns on a lock (see withIncidentLock). */
+  readonly incidentLocks: boolean;
 }
 
-export const SQLITE_BACKEND: StoreBackend = { kind: 'sqlite', skipLockedClaims: false, serializableTransactions: false };
-export const POSTGRES_BACKEND: StoreBackend = { kind: 'postgres', skipLockedClaims: true, serializableTransactions: true };
+export const SQLITE_BACKEND: StoreBackend = { kind: 'sqlite', skipLockedClaims: false, serializableTransactions: false, incidentLocks: false };
+export const POSTGRES_BACKEND: StoreBackend = { kind: 'postgres', skipLockedClaims: true, serializableTransactions: true, incidentLocks: true };
 
 /**
  * How a store's commits survive a crash of the machine (a process crash loses nothing either way).
@@ -82,4 +85,30 @@ export async function withConflictRetry<T>(backend: StoreBackend, attempt: () =>
       await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(TRANSACTION_BACKOFF, tries, Math.random)));
     }
   }
+}
+
+/**
+ * The first key of the incident locks' PostgreSQL advisory locks (two-key form): it keeps them apart
+ * from any other advisory lock (kysely's migration lock uses the one-key form). The second key is
+ * `hashtext(incident id)`: two incidents sharing a hash only take turns needlessly.
+ */
+export const INCIDENT_LOCK_SPACE = 0x1d5e;
+
+/**
+ * Runs `work` holding the incident's lock, a session-level advisory lock on `conn`, taken before
+ * `work` begins its transaction and released after it ended either way. A replica that dies holding
+ * it loses its connection, and PostgreSQL releases the lock with the session. If the release itself
+ * fails (the connection broke) the session is gone and so is the lock; the error of `work` wins.
+ */
+export async function withIncidentLock<DB, T>(conn: Kysely<DB>, incident: string, work: () => Promise<T>): Promise<T> {
+  await sql`select pg_advisory_lock(${INCIDENT_LOCK_SPACE}, hashtext(${incident}))`.execute(conn);
+  let result: T;
+  try {
+    result = await work();
+  } catch (err) {
+    await sql`select pg_advisory_unlock(${INCIDENT_LOCK_SPACE}, hashtext(${incident}))`.execute(conn).catch(() => undefined);
+    throw err;
+  }
+  await sql`select pg_advisory_unlock(${INCIDENT_LOCK_SPACE}, hashtext(${incident}))`.execute(conn);
+  return result;
 }

@@ -3,7 +3,7 @@
 // share the row mappers, predicates and claim helpers of kysely-sync-common.ts.
 
 import { sql, type Kysely } from 'kysely';
-import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend';
+import { SQLITE_BACKEND, withConflictRetry, withIncidentLock, type StoreBackend } from './backend';
 import type { FollowUpRepository } from './follow-up-store';
 import { KyselyFollowUpRepository } from './kysely-follow-up-repository';
 import type { AttachmentRepository } from './attachment-store';
@@ -20,6 +20,7 @@ import type {
   SyncStore,
 } from './sync-store';
 import { type Db, isUniqueViolation } from './kysely-sync-common';
+import type { TransactionScope } from './sync-store';
 import { KyselyIncidentRepository } from './kysely-incident-repository';
 import { KyselyInboundRepository } from './kysely-inbound-repository';
 import { KyselyOutboundRepository } from './kysely-outbound-repository';
@@ -63,13 +64,25 @@ export class KyselySyncStore extends KyselySyncRepositories implements SyncStore
     super(db, backend);
   }
 
-  /** Serializable on both backends; on PostgreSQL `work` may run again after a conflict, so it only touches the store. */
-  transaction<T>(work: (tx: SyncRepositories) => Promise<T>): Promise<T> {
-    return withConflictRetry(this.backend, () => {
-      const builder = this.db.transaction();
+  /**
+   * Serializable on both backends; on PostgreSQL `work` may run again after a conflict, so it only
+   * touches the store. With `scope.incident`, PostgreSQL first takes that incident's lock on the
+   * transaction's own connection, before BEGIN: the snapshot is then taken after the transaction
+   * before it committed, so busy incidents queue instead of losing conflict after conflict (a lock
+   * taken inside the transaction would come after its snapshot and still end in a conflict).
+   */
+  transaction<T>(work: (tx: SyncRepositories) => Promise<T>, scope: TransactionScope = {}): Promise<T> {
+    const run = (db: Kysely<CompanionDatabase>) => {
+      const builder = db.transaction();
       return (this.backend.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute((trx) =>
         work(new KyselySyncRepositories(trx, this.backend)),
       );
+    };
+    const scoped = scope.incident;
+    if (scoped === undefined || !this.backend.incidentLocks) return withConflictRetry(this.backend, () => run(this.db));
+    return withConflictRetry(this.backend, async () => {
+      const key = typeof scoped === 'string' ? scoped : await scoped();
+      return this.db.connection().execute((conn) => withIncidentLock(conn, key, () => run(conn)));
     });
   }
 
