@@ -65,24 +65,31 @@ export class KyselySyncStore extends KyselySyncRepositories implements SyncStore
   }
 
   /**
-   * Serializable on both backends; on PostgreSQL `work` may run again after a conflict, so it only
-   * touches the store. With `scope.incident`, PostgreSQL first takes that incident's lock on the
-   * transaction's own connection, before BEGIN: the snapshot is then taken after the transaction
-   * before it committed, so busy incidents queue instead of losing conflict after conflict (a lock
-   * taken inside the transaction would come after its snapshot and still end in a conflict).
+   * On PostgreSQL `work` may run again after a conflict, so it only touches the store.
+   * - Without a scope: SERIALIZABLE.
+   * - With `scope.incident`: the incident's lock first, taken on the transaction's own connection
+   *   before BEGIN, then REPEATABLE READ. Every transaction that decides an incident's state holds
+   *   that lock, so they run one after another and each snapshot is taken after the previous one
+   *   committed (a lock taken inside the transaction would come after its snapshot). What other
+   *   work changes meanwhile (claims, leases) is fenced by lease owners, and a row changed after the
+   *   snapshot still aborts the update (a conflict, run again). SERIALIZABLE there would add only
+   *   false conflicts: PostgreSQL's predicate locks cover whole pages of these small tables, so
+   *   transactions about different incidents aborted each other (the replica fault suite saw 17
+   *   API calls fail that way after every retry, with the locks already in place).
+   * SQLite has one writer: every transaction is serializable, and the scope changes nothing.
    */
   transaction<T>(work: (tx: SyncRepositories) => Promise<T>, scope: TransactionScope = {}): Promise<T> {
-    const run = (db: Kysely<CompanionDatabase>) => {
+    const run = (db: Kysely<CompanionDatabase>, isolation: 'serializable' | 'repeatable read') => {
       const builder = db.transaction();
-      return (this.backend.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute((trx) =>
+      return (this.backend.serializableTransactions ? builder.setIsolationLevel(isolation) : builder).execute((trx) =>
         work(new KyselySyncRepositories(trx, this.backend)),
       );
     };
     const scoped = scope.incident;
-    if (scoped === undefined || !this.backend.incidentLocks) return withConflictRetry(this.backend, () => run(this.db));
+    if (scoped === undefined || !this.backend.incidentLocks) return withConflictRetry(this.backend, () => run(this.db, 'serializable'));
     return withConflictRetry(this.backend, async () => {
       const key = typeof scoped === 'string' ? scoped : await scoped();
-      return this.db.connection().execute((conn) => withIncidentLock(conn, key, () => run(conn)));
+      return this.db.connection().execute((conn) => withIncidentLock(conn, key, () => run(conn, 'repeatable read')));
     });
   }
 
