@@ -207,6 +207,63 @@ describe('starting on PostgreSQL', () => {
       }
     });
 
+    it('transactions about one incident take turns across replicas: the second sees the first one committed and runs once; other incidents do not wait', async () => {
+      const a = await openTestStore('postgres', { dir: '', database });
+      const b = await openTestStore('postgres', { dir: '', database });
+      try {
+        const { connection } = await a.saveConnection(testConnectionInput());
+        const t0 = new Date('2026-01-01T00:00:00.000Z');
+        for (const id of ['t1', 't2']) {
+          await a.sync.incidents.insertIncident({ id, referenceNumber: id === 't1' ? 101 : 102, connectionId: connection.id, name: 'x', summary: '', status: 'triage', severity: 'minor', lead: null, createdAt: t0, updatedAt: t0 });
+        }
+        let entered!: () => void;
+        const firstInside = new Promise<void>((resolve) => (entered = resolve));
+        let finishFirst!: () => void;
+        const firstMayFinish = new Promise<void>((resolve) => (finishFirst = resolve));
+        const order: string[] = [];
+        const first = a.sync.transaction(
+          async (tx) => {
+            const incident = (await tx.incidents.getIncident('t1'))!;
+            entered();
+            await firstMayFinish;
+            expect(await tx.incidents.updateIncident('t1', incident.version, { severity: 'major' }, t0)).toBe(true);
+            order.push('first');
+          },
+          { incident: 't1' },
+        );
+        await firstInside;
+        // Another replica's transaction about the same incident, begun while the first holds it.
+        const seen: string[] = [];
+        const second = b.sync.transaction(
+          async (tx) => {
+            const incident = (await tx.incidents.getIncident('t1'))!;
+            seen.push(incident.severity);
+            expect(await tx.incidents.updateIncident('t1', incident.version, { severity: 'critical' }, t0)).toBe(true);
+            order.push('second');
+          },
+          { incident: () => Promise.resolve('t1') },
+        );
+        // One about another incident runs to its end while the first still holds t1.
+        await b.sync.transaction(
+          async (tx) => {
+            const incident = (await tx.incidents.getIncident('t2'))!;
+            expect(await tx.incidents.updateIncident('t2', incident.version, { severity: 'major' }, t0)).toBe(true);
+            order.push('other incident');
+          },
+          { incident: 't2' },
+        );
+        finishFirst();
+        await Promise.all([first, second]);
+        expect(order).toEqual(['other incident', 'first', 'second']);
+        // It began after the first committed: one run, which saw major (no conflict, nothing run again).
+        expect(seen).toEqual(['major']);
+        expect((await a.sync.incidents.getIncident('t1'))!.severity).toBe('critical');
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('transactions from two replicas that conflict are run again, not lost: every reference number is taken once', async () => {
       const a = await openTestStore('postgres', { dir: '', database });
       const b = await openTestStore('postgres', { dir: '', database });
