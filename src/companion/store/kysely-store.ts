@@ -83,7 +83,7 @@ export class KyselyCompanionStore implements CompanionStore {
   }
 
   get sync(): SyncStore {
-    return (this.syncStore ??= kyselySyncStore(this.db, this.backend));
+    return (this.syncStore ??= kyselySyncStore(this.db, this.engine));
   }
 
   get catalog(): KyselyCatalogStore {
@@ -94,7 +94,9 @@ export class KyselyCompanionStore implements CompanionStore {
     private readonly db: Kysely<CompanionDatabase>,
     private readonly box: SecretBox,
     private readonly clock: () => Date = () => new Date(),
-    private readonly backend: StoreBackend = SQLITE_BACKEND,
+    // Not `backend`: the openers add a public `backend` ('sqlite' | 'postgres') to the store they
+    // return, which overwrote this field and left PostgreSQL's transactions READ COMMITTED.
+    private readonly engine: StoreBackend = SQLITE_BACKEND,
   ) {}
 
   async saveConnection(input: ConnectionInput): Promise<SavedConnection> {
@@ -217,9 +219,9 @@ export class KyselyCompanionStore implements CompanionStore {
   }
 
   private inTransaction<T>(work: (trx: Transaction<CompanionDatabase>) => Promise<T>): Promise<T> {
-    return withConflictRetry(this.backend, () => {
+    return withConflictRetry(this.engine, () => {
       const builder = this.db.transaction();
-      return (this.backend.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute(work);
+      return (this.engine.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute(work);
     });
   }
 

@@ -3,11 +3,11 @@
 // share the row mappers, predicates and claim helpers of kysely-sync-common.ts.
 
 import { sql, type Kysely } from 'kysely';
-import { SQLITE_BACKEND, withConflictRetry, type StoreBackend } from './backend';
+import { SQLITE_BACKEND, withConflictRetry, withIncidentLock, type StoreBackend } from './backend';
 import { KyselyFollowUpRepository } from './kysely-follow-up-repository';
 import { KyselyAttachmentRepository } from './kysely-attachment-repository';
 import type { CompanionDatabase } from './schema';
-import type { SyncRepositories, SyncStore } from './sync-store';
+import type { SyncRepositories, SyncStore, TransactionScope } from './sync-store';
 import { type Db, isUniqueViolation } from './kysely-sync-common';
 import { KyselyIncidentRepository } from './kysely-incident-repository';
 import { KyselyInboundRepository } from './kysely-inbound-repository';
@@ -36,14 +36,33 @@ function repositories(db: Db, backend: StoreBackend): SyncRepositories {
  * for one row, exactly one gets it. Completion is fenced by the lease owner.
  */
 export function kyselySyncStore(db: Kysely<CompanionDatabase>, backend: StoreBackend = SQLITE_BACKEND): SyncStore {
+  const run = <T>(on: Kysely<CompanionDatabase>, isolation: 'serializable' | 'repeatable read', work: (tx: SyncRepositories) => Promise<T>) => {
+    const builder = on.transaction();
+    return (backend.serializableTransactions ? builder.setIsolationLevel(isolation) : builder).execute((trx) => work(repositories(trx, backend)));
+  };
   return {
     ...repositories(db, backend),
 
-    /** Serializable on both backends; on PostgreSQL `work` may run again after a conflict, so it only touches the store. */
-    transaction<T>(work: (tx: SyncRepositories) => Promise<T>): Promise<T> {
-      return withConflictRetry(backend, () => {
-        const builder = db.transaction();
-        return (backend.serializableTransactions ? builder.setIsolationLevel('serializable') : builder).execute((trx) => work(repositories(trx, backend)));
+    /**
+     * On PostgreSQL `work` may run again after a conflict, so it only touches the store.
+     * - Without a scope: SERIALIZABLE.
+     * - With `scope.incident`: the incident's lock first, taken on the transaction's own connection
+     *   before BEGIN, then REPEATABLE READ. Every transaction that decides an incident's state holds
+     *   that lock, so they run one after another and each snapshot is taken after the previous one
+     *   committed (a lock taken inside the transaction would come after its snapshot). What other
+     *   work changes meanwhile (claims, leases) is fenced by lease owners, and a row changed after the
+     *   snapshot still aborts the update (a conflict, run again). SERIALIZABLE there would add only
+     *   false conflicts: PostgreSQL's predicate locks cover whole pages of these small tables, so
+     *   transactions about different incidents aborted each other (the replica fault suite saw 17
+     *   API calls fail that way after every retry, with the locks already in place).
+     * SQLite has one writer: every transaction is serializable, and the scope changes nothing.
+     */
+    transaction<T>(work: (tx: SyncRepositories) => Promise<T>, scope: TransactionScope = {}): Promise<T> {
+      const scoped = scope.incident;
+      if (scoped === undefined || !backend.incidentLocks) return withConflictRetry(backend, () => run(db, 'serializable', work));
+      return withConflictRetry(backend, async () => {
+        const key = typeof scoped === 'string' ? scoped : await scoped();
+        return db.connection().execute((conn) => withIncidentLock(conn, key, () => run(conn, 'repeatable read', work)));
       });
     },
 

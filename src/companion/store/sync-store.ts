@@ -503,9 +503,21 @@ export interface SyncRepositories {
   readonly pauses: PauseRepository;
 }
 
+/** What a transaction is about, so transactions about the same thing take turns instead of conflicting. */
+export interface TransactionScope {
+  /**
+   * The incident whose state the transaction reads and decides on (its fields, link, queued writes).
+   * On PostgreSQL, transactions with the same key run one after another across replicas: each
+   * takes the key's lock before its snapshot, so it sees what the one before it committed instead of
+   * aborting on it. On SQLite (one writer) it changes nothing. A function is called only when the
+   * key is needed (PostgreSQL), before the transaction: finding the key may cost a read.
+   */
+  incident?: string | (() => Promise<string>);
+}
+
 export interface SyncStore extends SyncRepositories {
   /** Runs `work` in one transaction: all its writes happen, or none. */
-  transaction<T>(work: (tx: SyncRepositories) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: SyncRepositories) => Promise<T>, scope?: TransactionScope): Promise<T>;
   /** Throws when the database cannot be reached (for /healthz). */
   ping(): Promise<void>;
 }

@@ -19,9 +19,15 @@ export function mergeFieldChanges(queued: FieldChanges, incoming: FieldChanges):
   return merged;
 }
 
-/** Whether new field changes may be merged into this operation instead of queuing a new one. */
-export function canCoalesceInto(op: Pick<OutboundOp, 'state' | 'kind'> | undefined): boolean {
-  return !!op && op.state === 'pending' && (op.kind === 'update' || op.kind === 'create');
+/**
+ * Whether new field changes may be merged into this operation instead of queuing a new one. Not into
+ * a write waiting for ServiceNow's pushes (`payload.awaiting`): it is given back and claimed again
+ * every idle interval until they come, so merging into it raced its sender's claim again and again
+ * (on PostgreSQL an API call lost that race 16 times in a row, a 500). A write queued after it does
+ * the same job: the waiting write leaves the fields a later write sets to that later write.
+ */
+export function canCoalesceInto(op: Pick<OutboundOp, 'state' | 'kind' | 'payload'> | undefined): boolean {
+  return !!op && op.state === 'pending' && (op.kind === 'update' || op.kind === 'create') && op.payload.awaiting === undefined;
 }
 
 /** The payload without these fields (ServiceNow's later change wins). */

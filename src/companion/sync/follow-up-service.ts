@@ -44,6 +44,7 @@ export class FollowUpService {
   }
 
   async create(incidentIdOrReference: string, input: FollowUpInput): Promise<FollowUpDetails> {
+    const key = async () => (await findIncident(this.sync, incidentIdOrReference)).id;
     const result = await this.sync.transaction(async (tx) => {
       const incident = await findIncident(tx, incidentIdOrReference);
       const now = this.deps.clock();
@@ -60,12 +61,13 @@ export class FollowUpService {
       });
       const queued = await this.queue(tx, incident, { followUp: { id: followUp.id, fields: { title: input.title, description: input.description, assignee: input.assignee } } }, now);
       return { followUp, queued };
-    });
+    }, { incident: key });
     if (result.queued) this.deps.onQueued();
     return this.details(result.followUp.id);
   }
 
   async update(incidentIdOrReference: string, followUpId: string, changes: FollowUpChanges): Promise<FollowUpDetails> {
+    const key = async () => (await findIncident(this.sync, incidentIdOrReference)).id;
     const queued = await retryOnConflict(() =>
       this.sync.transaction(async (tx) => {
         const incident = await findIncident(tx, incidentIdOrReference);
@@ -78,7 +80,7 @@ export class FollowUpService {
         if (changes.assignee !== undefined) fields.assignee = changes.assignee;
         const status: FollowUpStatus | undefined = changes.status;
         return this.queue(tx, incident, { followUp: { id: followUp.id, fields, ...(status ? { status } : {}) } }, now);
-      }),
+      }, { incident: key }),
     );
     if (queued) this.deps.onQueued();
     return this.details(followUpId);

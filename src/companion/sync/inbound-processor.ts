@@ -97,6 +97,19 @@ export class InboundProcessor {
     return true;
   }
 
+  /**
+   * The incident an event's transaction is about (TransactionScope): the linked incident, or the one
+   * whose follow-up the record is. A record nothing links yet keys on its own sys_id; a create racing
+   * with it is still kept apart by the serializable transaction, only without taking turns.
+   */
+  private async incidentKeyOf(event: StoredInboundEvent): Promise<string> {
+    const sync = this.deps.store.sync;
+    const link = await sync.incidents.getLinkBySysId(event.connectionId, event.incidentSysId);
+    if (link) return link.incidentId;
+    const followUp = await sync.followUps.getBySysId(event.connectionId, event.incidentSysId);
+    return followUp?.incidentId ?? `${event.connectionId}/${event.incidentSysId}`;
+  }
+
   private setAside(err: StoredDataError, event?: StoredInboundEvent): void {
     this.deps.metrics.eventsProcessed.inc({ connection: event?.connectionId ?? 'unknown', source: event?.source ?? 'unknown', type: event?.type ?? 'unknown', outcome: 'failed' });
     this.deps.logger.error({ table: err.table, row: err.rowId, column: err.column, event: event?.eventId, err: err.message }, 'a stored ServiceNow change cannot be read; set aside as failed');
@@ -116,7 +129,7 @@ export class InboundProcessor {
           const result = await this.apply(tx, event, change, connection, prepared);
           if (!(await tx.inbound.finish(event.id, owner, result, this.deps.clock()))) throw new LeaseLostError(`event ${event.eventId}`);
           return result;
-        }),
+        }, { incident: () => this.incidentKeyOf(event) }),
       );
       metrics.eventsProcessed.inc({ connection: connection.name, source: event.source, type: event.type, outcome });
       if (CHANGING_OUTCOMES.has(outcome)) {

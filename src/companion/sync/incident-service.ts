@@ -144,6 +144,7 @@ export class IncidentService {
   }
 
   async update(idOrReference: string, changes: IncidentInput): Promise<IncidentDetails> {
+    const key = async () => (await this.find(this.sync, idOrReference)).id;
     const queued = await retryOnConflict(() =>
       this.sync.transaction(async (tx) => {
         const incident = await this.find(tx, idOrReference);
@@ -177,7 +178,7 @@ export class IncidentService {
         }
         await tx.outbound.enqueue({ incidentId: incident.id, connectionId: incident.connectionId!, kind: 'update', payload: { fields: incoming }, createdAt: now });
         return { id: incident.id, queued: true };
-      }),
+      }, { incident: key }),
     );
     if (queued.queued) this.deps.onQueued();
     return (await this.details(queued.id))!;
@@ -200,6 +201,7 @@ export class IncidentService {
   }
 
   async addUpdate(idOrReference: string, input: TimelineInput): Promise<TimelineUpdate> {
+    const key = async () => (await this.find(this.sync, idOrReference)).id;
     const result = await this.sync.transaction(async (tx) => {
       const incident = await this.find(tx, idOrReference);
       const now = this.deps.clock();
@@ -222,7 +224,7 @@ export class IncidentService {
         await tx.outbound.enqueue({ incidentId: incident.id, connectionId: incident.connectionId!, kind: 'note', payload: { note: { updateId: update.id, body, visibility: update.visibility! } }, createdAt: now });
       }
       return { update, queued };
-    });
+    }, { incident: key });
     if (result.queued) this.deps.onQueued();
     return result.update;
   }

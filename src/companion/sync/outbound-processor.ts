@@ -164,7 +164,7 @@ export class OutboundProcessor {
             : await tx.outbound.complete(op.id, owner, { modCount: null, status: null, at });
         if (!ok) throw new LeaseLostError(`write ${op.id}`);
         if (result === 'dead' && incident) await tx.incidents.insertUpdate(notice(incident.id, `Could not ${KIND_WORDS[op.kind]}: ${reason}`, at));
-      });
+      }, { incident: op.incidentId });
       metrics.outboundWrites.inc({ connection: label, kind: op.kind, result });
     };
 
@@ -234,7 +234,7 @@ export class OutboundProcessor {
       if (outcome.created && !outcome.adopted) {
         await tx.incidents.insertUpdate(notice(incident.id, `Follow-up "${followUp.title}" is ServiceNow ${outcome.record.table} ${outcome.record.number}.`, at));
       }
-    });
+    }, { incident: op.incidentId });
   }
 
   /**
@@ -310,7 +310,7 @@ export class OutboundProcessor {
           });
           if (decision.dropFromOps.length > 0) this.deps.logger.debug({ op: op.id, version: version.modCount, dropped: decision.dropFromOps }, 'the read before a write dropped queued fields');
           if (landed.length > 0) await this.recordLandedAttempt(tx, op, fresh, landed, version.modCount, at);
-        }),
+        }, { incident: op.incidentId }),
       );
     }
     return retryOnConflict(() =>
@@ -336,7 +336,7 @@ export class OutboundProcessor {
         }
         this.deps.logger.info({ op: op.id, incident: incident.reference, dropped: decision.drop }, 'a queued write lost fields to later ServiceNow changes; they are not sent');
         return { op: { ...mine, payload }, incident: updated, link: fresh };
-      }),
+      }, { incident: op.incidentId }),
     );
   }
 
@@ -434,7 +434,7 @@ export class OutboundProcessor {
       await store.sync.transaction(async (tx) => {
         if (!(await tx.outbound.kill(op.id, owner, { error: message, status: plan.status, at }))) return;
         if (incident) await tx.incidents.insertUpdate(notice(incident.id, `Could not ${KIND_WORDS[op.kind]}: ${message}`, at));
-      });
+      }, { incident: op.incidentId });
       metrics.outboundWrites.inc({ connection: label, kind: op.kind, result: 'dead' });
       logger.error({ op: op.id, kind: op.kind, incident: incident?.reference, status: plan.status, err: message }, 'ServiceNow refused a write; it is not retried');
       return;
@@ -522,7 +522,7 @@ export class OutboundProcessor {
         }
         const notices = outcome.kind === 'noted' ? [] : outcome.notices;
         for (const text of notices) await tx.incidents.insertUpdate(notice(incident.id, text, at));
-      }),
+      }, { incident: op.incidentId }),
     );
   }
 

@@ -162,6 +162,108 @@ describe('starting on PostgreSQL', () => {
       }
     });
 
+    // The PostgreSQL fault suite once ended with a push's severity in incident.io over a responder's
+    // later re-set of it, kept only in the queued write: the two transactions overlapped, and the
+    // store ran them READ COMMITTED (its opener's `backend` label overwrote the store's settings).
+    it("a push's apply and a responder's re-set of the same field overlap: they end as if one ran after the other", async () => {
+      const a = await openTestStore('postgres', { dir: '', database });
+      const b = await openTestStore('postgres', { dir: '', database });
+      try {
+        const { connection } = await a.saveConnection(testConnectionInput());
+        const t0 = new Date('2026-01-01T00:00:00.000Z');
+        await a.sync.incidents.insertIncident({ id: 'i1', referenceNumber: 1, connectionId: connection.id, name: 'x', summary: '', status: 'triage', severity: 'minor', lead: null, createdAt: t0, updatedAt: t0 });
+        const op = await a.sync.outbound.enqueue({ incidentId: 'i1', connectionId: connection.id, kind: 'update', payload: { fields: { name: { value: 'y', changedAt: t0.toISOString(), basis: { serviceNowModCount: 1, incidentVersion: 1 } } } }, createdAt: t0 });
+        let release!: () => void;
+        const responderRead = new Promise<void>((resolve) => (release = resolve));
+        let runs = 0;
+        // The apply (a push saying major): reads the incident and its open writes, waits for the responder
+        // to read, then takes major unless an open write sets the severity (a later incident.io change).
+        const apply = a.sync.transaction(async (tx) => {
+          runs += 1;
+          const incident = (await tx.incidents.getIncident('i1'))!;
+          const open = await tx.outbound.listOpen('i1');
+          await responderRead;
+          if (open.some((o) => o.payload.fields?.severity !== undefined)) return;
+          if (!(await tx.incidents.updateIncident('i1', incident.version, { severity: 'major' }, t0))) throw new Error('version moved');
+        });
+        // The responder sets minor: the incident changes unless it is minor already; the write is queued either way.
+        await b.sync.transaction(async (tx) => {
+          runs += 1;
+          const incident = (await tx.incidents.getIncident('i1'))!;
+          release();
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          if (incident.severity !== 'minor' && !(await tx.incidents.updateIncident('i1', incident.version, { severity: 'minor' }, t0))) throw new Error('version moved');
+          const fields = { ...op.payload.fields, severity: { value: 'minor', changedAt: new Date(t0.getTime() + 1000).toISOString(), basis: { serviceNowModCount: 1, incidentVersion: 1 } } };
+          expect(await tx.outbound.replacePendingPayload(op.id, { fields }, t0)).toBe(true);
+        });
+        await apply;
+        // In either order one after the other, the responder's minor is the incident's and the queued write's.
+        expect((await a.sync.incidents.getIncident('i1'))!.severity).toBe('minor');
+        expect((await a.sync.outbound.listOpen('i1'))[0]!.payload.fields?.severity?.value).toBe('minor');
+        expect(runs).toBeGreaterThan(2);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('transactions about one incident take turns across replicas: the second sees the first one committed and runs once; other incidents do not wait', async () => {
+      const a = await openTestStore('postgres', { dir: '', database });
+      const b = await openTestStore('postgres', { dir: '', database });
+      try {
+        const { connection } = await a.saveConnection(testConnectionInput());
+        const t0 = new Date('2026-01-01T00:00:00.000Z');
+        for (const id of ['t1', 't2']) {
+          await a.sync.incidents.insertIncident({ id, referenceNumber: id === 't1' ? 101 : 102, connectionId: connection.id, name: 'x', summary: '', status: 'triage', severity: 'minor', lead: null, createdAt: t0, updatedAt: t0 });
+        }
+        let entered!: () => void;
+        const firstInside = new Promise<void>((resolve) => (entered = resolve));
+        let finishFirst!: () => void;
+        const firstMayFinish = new Promise<void>((resolve) => (finishFirst = resolve));
+        const order: string[] = [];
+        const first = a.sync.transaction(
+          async (tx) => {
+            const incident = (await tx.incidents.getIncident('t1'))!;
+            entered();
+            await firstMayFinish;
+            expect(await tx.incidents.updateIncident('t1', incident.version, { severity: 'major' }, t0)).toBe(true);
+            order.push('first');
+          },
+          { incident: 't1' },
+        );
+        await firstInside;
+        // Another replica's transaction about the same incident, begun while the first holds it.
+        const seen: string[] = [];
+        const second = b.sync.transaction(
+          async (tx) => {
+            const incident = (await tx.incidents.getIncident('t1'))!;
+            seen.push(incident.severity);
+            expect(await tx.incidents.updateIncident('t1', incident.version, { severity: 'critical' }, t0)).toBe(true);
+            order.push('second');
+          },
+          { incident: () => Promise.resolve('t1') },
+        );
+        // One about another incident runs to its end while the first still holds t1.
+        await b.sync.transaction(
+          async (tx) => {
+            const incident = (await tx.incidents.getIncident('t2'))!;
+            expect(await tx.incidents.updateIncident('t2', incident.version, { severity: 'major' }, t0)).toBe(true);
+            order.push('other incident');
+          },
+          { incident: 't2' },
+        );
+        finishFirst();
+        await Promise.all([first, second]);
+        expect(order).toEqual(['other incident', 'first', 'second']);
+        // It began after the first committed: one run, which saw major (no conflict, nothing run again).
+        expect(seen).toEqual(['major']);
+        expect((await a.sync.incidents.getIncident('t1'))!.severity).toBe('critical');
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('transactions from two replicas that conflict are run again, not lost: every reference number is taken once', async () => {
       const a = await openTestStore('postgres', { dir: '', database });
       const b = await openTestStore('postgres', { dir: '', database });

@@ -27,11 +27,13 @@ describe('coalescing queued field writes', () => {
   });
 
   it('merges only into a write still waiting: a pending create or update, not one being sent, not a note', () => {
-    expect(canCoalesceInto({ state: 'pending', kind: 'update' })).toBe(true);
-    expect(canCoalesceInto({ state: 'pending', kind: 'create' })).toBe(true);
-    expect(canCoalesceInto({ state: 'sending', kind: 'update' })).toBe(false);
-    expect(canCoalesceInto({ state: 'pending', kind: 'note' })).toBe(false);
-    expect(canCoalesceInto({ state: 'done', kind: 'update' })).toBe(false);
+    expect(canCoalesceInto({ state: 'pending', kind: 'update', payload: {} })).toBe(true);
+    expect(canCoalesceInto({ state: 'pending', kind: 'create', payload: {} })).toBe(true);
+    expect(canCoalesceInto({ state: 'sending', kind: 'update', payload: {} })).toBe(false);
+    expect(canCoalesceInto({ state: 'pending', kind: 'note', payload: {} })).toBe(false);
+    expect(canCoalesceInto({ state: 'done', kind: 'update', payload: {} })).toBe(false);
+    // A write given back while it waits for pushes is claimed again shortly: a new write queues after it.
+    expect(canCoalesceInto({ state: 'pending', kind: 'update', payload: { awaiting: { since: '2026-01-01T00:00:00.000Z' } } })).toBe(false);
     expect(canCoalesceInto(undefined)).toBe(false);
   });
 
