@@ -96,13 +96,22 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
     const max = options.maxSendsPerConnection ?? MAX_SENDS_PER_CONNECTION;
     if (!this.backend.skipLockedClaims || this.db.isTransaction) return this.claimOnce(this.db, options, max);
     try {
-      return await (this.db as Kysely<CompanionDatabase>).transaction().execute(async (trx) => {
-        const op = await this.claimOnce(trx, options, max);
-        if (!op) return undefined;
+      const claimed = await (this.db as Kysely<CompanionDatabase>).transaction().execute(async (trx) => {
+        let op: OutboundOp | undefined;
+        try {
+          op = await this.claimOnce(trx, options, max);
+        } catch (err) {
+          // The unreadable op is set aside in this transaction: it must commit, then the error is passed on.
+          if (err instanceof StoredDataError) return { unreadable: err };
+          throw err;
+        }
+        if (!op) return { op };
         await sql`select id from connections where id = ${op.connectionId} for update`.execute(trx);
         if ((await countSending(trx, op.connectionId, iso(options.now))) > max) throw new OverLimit();
-        return op;
+        return { op };
       });
+      if ('unreadable' in claimed) throw claimed.unreadable;
+      return claimed.op;
     } catch (err) {
       if (err instanceof OverLimit) return undefined;
       throw err;
@@ -173,7 +182,8 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
     try {
       return toOp(row);
     } catch (err) {
-      if (err instanceof StoredDataError) await this.kill(row.id, options.owner, { error: err.message, status: null, at: options.now });
+      // On the claim's own connection: on PostgreSQL the claim's transaction holds the row.
+      if (err instanceof StoredDataError) await new KyselyOutboundRepository(db, this.backend).kill(row.id, options.owner, { error: err.message, status: null, at: options.now });
       throw err;
     }
   }
