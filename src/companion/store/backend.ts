@@ -20,10 +20,12 @@ export interface StoreBackend {
   readonly serializableTransactions: boolean;
   /** Transactions about one incident take turns on a lock (see withIncidentLock). */
   readonly incidentLocks: boolean;
+  /** The outbound queue's `seq` comes from a sequence, not a counter row (migration 0014). */
+  readonly outboundSeqSequence: boolean;
 }
 
-export const SQLITE_BACKEND: StoreBackend = { kind: 'sqlite', skipLockedClaims: false, serializableTransactions: false, incidentLocks: false };
-export const POSTGRES_BACKEND: StoreBackend = { kind: 'postgres', skipLockedClaims: true, serializableTransactions: true, incidentLocks: true };
+export const SQLITE_BACKEND: StoreBackend = { kind: 'sqlite', skipLockedClaims: false, serializableTransactions: false, incidentLocks: false, outboundSeqSequence: false };
+export const POSTGRES_BACKEND: StoreBackend = { kind: 'postgres', skipLockedClaims: true, serializableTransactions: true, incidentLocks: true, outboundSeqSequence: true };
 
 /**
  * How a store's commits survive a crash of the machine (a process crash loses nothing either way).

@@ -17,6 +17,12 @@ import type { CompanionDatabase } from './schema';
 import type { SyncOutboundOpsTable } from './sync-schema';
 import { type Db, iso, LEASE_CLEARED, OPEN_OUTBOUND, toOp, earliest, clip, nextCounter, countSending, OverLimit } from './kysely-sync-common';
 
+/** The next number of `sync_outbound_op_seq` (PostgreSQL, migration 0014): outside any transaction, never a conflict. */
+async function nextOutboundSeq(db: Db): Promise<number> {
+  const { rows } = await sql<{ seq: string }>`select nextval('sync_outbound_op_seq') as seq`.execute(db);
+  return Number(rows[0]!.seq);
+}
+
 export class KyselyOutboundRepository implements OutboundQueueRepository {
   constructor(
     private readonly db: Db,
@@ -24,7 +30,7 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
   ) {}
 
   async enqueue(op: NewOutboundOp): Promise<OutboundOp> {
-    const seq = await nextCounter(this.db, 'outbound_op');
+    const seq = this.backend.outboundSeqSequence ? await nextOutboundSeq(this.db) : await nextCounter(this.db, 'outbound_op');
     const row: Selectable<SyncOutboundOpsTable> = {
       id: randomUUID(),
       seq,

@@ -264,6 +264,50 @@ describe('starting on PostgreSQL', () => {
       }
     });
 
+    it('writes queued at once for different incidents on two replicas do not wait for or abort each other (the queue numbers come from a sequence)', async () => {
+      const a = await openTestStore('postgres', { dir: '', database });
+      const b = await openTestStore('postgres', { dir: '', database });
+      try {
+        const { connection } = await a.saveConnection(testConnectionInput());
+        const t0 = new Date('2026-01-01T00:00:00.000Z');
+        for (const [id, ref] of [['q1', 201], ['q2', 202]] as const) {
+          await a.sync.incidents.insertIncident({ id, referenceNumber: ref, connectionId: connection.id, name: 'x', summary: '', status: 'triage', severity: 'minor', lead: null, createdAt: t0, updatedAt: t0 });
+        }
+        const queue = (incidentId: string) => ({ incidentId, connectionId: connection.id, kind: 'note' as const, payload: { note: { updateId: incidentId, body: 'b' } }, createdAt: t0 });
+        let queued!: () => void;
+        const firstQueued = new Promise<void>((resolve) => (queued = resolve));
+        let secondDone!: () => void;
+        const secondFinished = new Promise<void>((resolve) => (secondDone = resolve));
+        const runs = { first: 0, second: 0 };
+        const first = a.sync.transaction(
+          async (tx) => {
+            runs.first += 1;
+            await tx.outbound.enqueue(queue('q1'));
+            queued();
+            // Held open until the other replica's write is in (or, if it waits on this one, for half a second).
+            await Promise.race([secondFinished, new Promise((resolve) => setTimeout(resolve, 500))]);
+          },
+          { incident: 'q1' },
+        );
+        await firstQueued;
+        await b.sync.transaction(
+          async (tx) => {
+            runs.second += 1;
+            await tx.outbound.enqueue(queue('q2'));
+          },
+          { incident: 'q2' },
+        );
+        secondDone();
+        await first;
+        expect(runs).toEqual({ first: 1, second: 1 });
+        const seqs = [...(await a.sync.outbound.listOpen('q1')), ...(await a.sync.outbound.listOpen('q2'))].map((o) => o.seq);
+        expect(new Set(seqs).size).toBe(2);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('transactions from two replicas that conflict are run again, not lost: every reference number is taken once', async () => {
       const a = await openTestStore('postgres', { dir: '', database });
       const b = await openTestStore('postgres', { dir: '', database });

@@ -12,6 +12,7 @@ import { incidentAttributesAndTickets } from './0010-incident-attributes-and-tic
 import { timelineVisibility } from './0011-timeline-visibility';
 import { createFollowUps } from './0012-create-follow-ups';
 import { createAttachments } from './0013-create-attachments';
+import { outboundSeqSequence } from './0014-outbound-seq-sequence';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -30,6 +31,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-timeline-visibility': timelineVisibility,
   '0012-create-follow-ups': createFollowUps,
   '0013-create-attachments': createAttachments,
+  '0014-outbound-seq-sequence': outboundSeqSequence,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */
