@@ -2,8 +2,9 @@
  * `node -r tsx/cjs bench/catalog-only.ts [CIs] [--cpu-prof] [--node-flag=<flag>…]`: only the catalog
  * figures of the benchmark (raw paging of the CMDB vs `import-catalog` of the same pages, and the
  * importer's peak RSS), each part in its own process as in bench/run.ts. `--cpu-prof` writes the
- * importer's CPU profile to bench/.profiles/; `--node-flag=--trace-gc` (for example) is given to
- * the importer's process only.
+ * CPU profiles of the importer and of the instance serving the pages (and the raw paging's load
+ * generator) to bench/.profiles/; `--node-flag=--trace-gc` (for example) is given to the importer's
+ * process only.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -16,13 +17,14 @@ async function main(): Promise<void> {
   const { dir } = group;
   const start = (file: string, name: string, execArgv: string[] = []) => group.start(file, name, execArgv);
   try {
-    const loadgen = start('loadgen-part.ts', 'load generator');
-    const instance = start('instance-part.ts', 'instance (catalog)');
+    const profiled = (name: string) => (profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, '.profiles')}`, `--cpu-prof-name=${name}-${process.pid}.cpuprofile`] : []);
+    const loadgen = start('loadgen-part.ts', 'load generator', profiled('loadgen'));
+    const instance = start('instance-part.ts', 'instance (catalog)', profiled('instance'));
     const { url } = await instance.call<{ url: string }>('start', { app: false, scheduler: false });
     await instance.call('insertConfigurationItems', rows);
     const raw = await loadgen.call<{ rows: number; seconds: number }>('rawPaging', { instanceUrl: url, pageSize: 500 });
     const nodeFlags = process.argv.filter((a) => a.startsWith('--node-flag=')).map((a) => a.slice('--node-flag='.length));
-    const importer = start('catalog-import-part.ts', 'import-catalog', [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, '.profiles')}`] : []), ...nodeFlags]);
+    const importer = start('catalog-import-part.ts', 'import-catalog', [...profiled('importer'), ...nodeFlags]);
     const storeFile = path.join(dir, 'catalog.db');
     await importer.call('prepare', { storeFile, instanceUrl: url });
     const imported = await importer.call<{ cmdbRows: number; cmdbSeconds: number; peakRssMb: number | null; peak: Record<string, number> }>('importCatalog', { storeFile });

@@ -75,3 +75,6 @@ servePart({
     return { seconds, cmdbRows: cmdb?.fetched ?? 0, cmdbSeconds: (cmdb?.durationMs ?? 0) / 1000, rows: outcome.results.tables.reduce((n, t) => n + t.fetched, 0), peakRssMb: peakRssMb(), peak };
   },
 });
+
+// Stopped by the orchestrator: exit normally, so that a `--cpu-prof` profile is written.
+process.once('SIGTERM', () => process.exit(0));

@@ -261,11 +261,11 @@ async function importTable(run: TableRun, source: SourceTable<CatalogSourceTable
       pending = fetchPage(next, false);
       // Awaited on the next turn; until then a failure must not count as unhandled.
       pending.catch(() => undefined);
-      // The request reaches the socket after a chain of promise steps (token, retry policy), and
-      // storing is synchronous SQLite work whose steps interleave with them: one turn of the event
-      // loop runs them all first, so the request is on the wire (and the instance works on it)
-      // before the store blocks the thread, rather than part-way through or after it.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Storing is synchronous SQLite work that blocks the thread; the request reaches its socket
+      // only after a chain of promise steps and (on a reused keep-alive socket) a later turn of the
+      // event loop. Waiting until it is written lets the instance work on it while this page is
+      // stored, rather than after: one turn was not enough, and the two took turns.
+      await run.client.requestsWritten();
     }
     result.fetched += fetched;
     if (records.length > 0) {

@@ -240,6 +240,11 @@ export class ServiceNowConnection {
     await this.withAbortMapped(target, options.signal, () => this.tokens!.accessToken(options.signal));
   }
 
+  /** Resolves once the calls made so far have their requests on the wire (see HttpTransport.requestsWritten). */
+  requestsWritten(): Promise<void> {
+    return this.transport.requestsWritten();
+  }
+
   /** Closes the keep-alive sockets; calls made afterwards throw ServiceNowConnectionClosedError. */
   async close(): Promise<void> {
     await this.transport.close();

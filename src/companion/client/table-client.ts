@@ -183,6 +183,11 @@ export class TableClient {
     }
   }
 
+  /** Resolves once the calls made so far have their requests on the wire (see HttpTransport.requestsWritten). */
+  requestsWritten(): Promise<void> {
+    return this.connection.requestsWritten();
+  }
+
   /** One page of records: `limit` records from `offset`. */
   async listPage<R extends object = TableRecord>(table: string, options: PageOptions): Promise<Page<R>> {
     const path = this.tablePath(table);

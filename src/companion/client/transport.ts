@@ -242,6 +242,21 @@ export class HttpTransport {
     }
   }
 
+  /**
+   * Resolves once every request handed to the HTTP client has been written to its socket, or after
+   * `maxTurns` turns of the event loop (a connection still being opened). A request does not leave
+   * when it is sent: our own promise steps come first, and undici writes to a reused keep-alive
+   * socket only on a later turn, after checking the socket. A caller about to block the thread with
+   * synchronous work (the catalog import's SQLite) waits for this, so the instance works on the
+   * request meanwhile instead of after.
+   */
+  async requestsWritten(maxTurns = 16): Promise<void> {
+    for (let turn = 0; turn < maxTurns; turn++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.closed || this.pool.stats.pending === 0) return;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

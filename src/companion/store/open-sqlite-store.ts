@@ -39,6 +39,23 @@ export interface SqliteCompanionStore extends CompanionStore {
 }
 
 /**
+ * The catalog importer's own connection (the only `relaxed` one) writes pages of random sys_ids
+ * into a large index, so nearly every row dirties a page of its own. A CPU profile (perf) of those
+ * writes at 100,000 CIs: 18 % copying pages into the statement journal (a temporary file, for the
+ * multi-row upserts) and 16 % checkpoints (each copies the WAL into the database and fsyncs it,
+ * every 1,000 WAL pages: every two or three pages of the import). So on this connection only: the
+ * statement journal in memory (about a megabyte per statement, freed after it), a checkpoint every
+ * 10,000 WAL pages (a page written several times between checkpoints is copied once), and the WAL
+ * file cut back to 4 MB after each. The page cache stays this build's 16 MB (a bound: peak RSS does
+ * not grow with the catalog). Where `serve` shares the file, its commits still checkpoint at 1,000.
+ */
+function tuneForBulkWrites(sqlite: Database.Database): void {
+  sqlite.pragma('temp_store = MEMORY');
+  sqlite.pragma('wal_autocheckpoint = 10000');
+  sqlite.pragma(`journal_size_limit = ${4 * 1024 * 1024}`);
+}
+
+/**
  * Opens (creating if needed) the companion's SQLite database: loads the encryption key first, so a
  * bad key stops everything before the database is touched, then brings the schema up to date.
  */
@@ -63,6 +80,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
     // Always said explicitly: this SQLite build opens a file already in WAL mode with NORMAL
     // (SQLITE_DEFAULT_WAL_SYNCHRONOUS=1), so without it only a new file would get FULL.
     sqlite.pragma(options.commitDurability === 'relaxed' ? 'synchronous = NORMAL' : 'synchronous = FULL');
+    if (options.commitDurability === 'relaxed') tuneForBulkWrites(sqlite);
   } catch (err) {
     throw new StoreOpenError(`Cannot open the companion database ${file}: ${(err as Error).message}`, { cause: err });
   }

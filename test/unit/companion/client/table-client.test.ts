@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ServiceNowConnection } from '../../../../src/companion/client/connection';
 import { EncodedQuery, encodedQuery } from '../../../../src/companion/client/encoded-query';
 import {
@@ -190,6 +191,23 @@ describe('TableClient (against a fake instance over HTTP)', () => {
       expect(page.records).toHaveLength(3);
       expect(page.nextOffset).toBe(30);
       expect(page.totalCount).toBe(23);
+    });
+
+    it('requestsWritten resolves once a request on the reused keep-alive connection is on its socket', async () => {
+      await table.listPage('incident', { limit: 5, offset: 0 });
+      const sent: string[] = [];
+      const onSend = (message: unknown) => sent.push((message as { request: { path: string } }).request.path);
+      diagnosticsChannel.subscribe('undici:client:sendHeaders', onSend);
+      try {
+        const next = table.listPage<Incident>('incident', { limit: 5, offset: 5 });
+        await table.requestsWritten();
+        // Checked before the event loop turns again: a caller may now block the thread (the
+        // catalog import's synchronous store) while the instance answers.
+        expect(sent.filter((p) => p.includes('sysparm_offset=5'))).toHaveLength(1);
+        expect((await next).records).toHaveLength(5);
+      } finally {
+        diagnosticsChannel.unsubscribe('undici:client:sendHeaders', onSend);
+      }
     });
 
     it('refuses a plain string as a query', async () => {

@@ -45,6 +45,20 @@ describe('SQLite', () => {
     expect(await synchronousOf('full')).toBe(2);
     expect(await synchronousOf()).toBe(2);
   });
+
+  it("tunes a relaxed store's connection for the import's bulk writes (statement journal in memory, fewer checkpoints), and no other", async () => {
+    const settingsOf = async (commitDurability?: CommitDurability) => {
+      const store = await openSqliteStore({ file: path.join(dir, 'companion.db'), env: {}, ...(commitDurability ? { commitDurability } : {}) });
+      try {
+        const read = async (name: string) => Object.values((await sql.raw<Record<string, number>>(`PRAGMA ${name}`).execute(dbOf(store))).rows[0]!)[0];
+        return { tempStore: await read('temp_store'), walAutocheckpoint: await read('wal_autocheckpoint'), journalSizeLimit: await read('journal_size_limit') };
+      } finally {
+        await store.close();
+      }
+    };
+    expect(await settingsOf('relaxed')).toEqual({ tempStore: 2, walAutocheckpoint: 10000, journalSizeLimit: 4 * 1024 * 1024 });
+    expect(await settingsOf()).toEqual({ tempStore: 0, walAutocheckpoint: 1000, journalSizeLimit: -1 });
+  });
 });
 
 describe('PostgreSQL', () => {
