@@ -2,7 +2,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
 import { isStoreUnavailable } from '../store';
-import { SyncApiError } from '../sync/errors';
+import { isTransactionConflict } from '../store/backend';
+import { ConcurrentChangeError, SyncApiError } from '../sync/errors';
 import type { SyncMetrics } from '../sync/metrics';
 
 /**
@@ -53,6 +54,13 @@ export function errorHandler(logger: Logger, metrics: SyncMetrics) {
       if (isWebhook) metrics.eventsRejected.inc({ reason: 'store_unavailable' });
       void reply.header('retry-after', '5');
       return sendError(reply, 503, 'store_unavailable', 'The database is unavailable; try again shortly.');
+    }
+    if (isTransactionConflict(error) || error instanceof ConcurrentChangeError) {
+      // Other changes to the same rows won every retry: nothing was changed, and the same request can be sent again.
+      logger.warn({ method: request.method, url: request.url.split('?')[0], err: describeError(error) }, 'a change lost every retry to concurrent changes');
+      if (isWebhook) metrics.eventsRejected.inc({ reason: 'busy' });
+      void reply.header('retry-after', '1');
+      return sendError(reply, 503, 'busy', 'Other changes to the same incident kept conflicting with this one; nothing was changed. Send it again.');
     }
     logger.error({ method: request.method, url: request.url.split('?')[0], err: describeError(error) }, 'request failed');
     return sendError(reply, 500, 'internal_error', 'Something went wrong on our side; it was logged.');

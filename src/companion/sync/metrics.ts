@@ -12,6 +12,9 @@ const PUSH_REJECTION_REASONS = [
   ...VERIFICATION_FAILURES,
   'invalid_json',
   'invalid_schema',
+  // Refused for now, sent again by the app: the database is unreachable, or the push lost every retry to concurrent changes.
+  'store_unavailable',
+  'busy',
 ];
 
 /**
