@@ -1,5 +1,6 @@
 import vm from 'node:vm';
 import { instrumentQuotaChecks, QUOTA_CHECK_NAME, threadQuota } from '../../../src/instance/runtime/script-quota';
+import { startTestInstance } from '../../helpers/instance';
 import { openRuntimeEngine, type RuntimeEngine } from '../../helpers/runtime-engine';
 
 /**
@@ -120,5 +121,21 @@ describe('the script quota', () => {
     expect(timedOut).toBeGreaterThan(0);
     // Still answers as before.
     expect(quick.run('var n = 0; for (var i = 0; i < 100000; i++) n += i; return n;')).toBe(4999950000);
+  });
+});
+
+describe('the script quota on a scheduler worker', () => {
+  it('stops a runaway job with the timeout error, and the worker runs the next job as before', async () => {
+    const sn = await startTestInstance({ scheduler: { workers: 1, pollIntervalMs: 5000, scriptTimeoutMs: 300 } });
+    try {
+      sn.engine.insert('sysauto_script', { name: 'Endless job', run_type: 'on_demand', active: 'true', script: 'for (;;) { try { gs.sleep(50); } catch (e) {} }' });
+      sn.engine.insert('sysauto_script', { name: 'Short job', run_type: 'on_demand', active: 'true', script: "gs.info('short job ran');" });
+      const stoppedJob = await sn.scheduler!.runNow('Endless job');
+      expect(stoppedJob).toMatchObject({ state: 'error', error: expect.stringContaining('timed out after 300ms') });
+      expect(await sn.scheduler!.runNow('Short job')).toMatchObject({ state: 'done', error: '' });
+      expect(sn.engine.count('syslog', 'messageSTARTSWITHshort job ran')).toBe(1);
+    } finally {
+      await sn.close();
+    }
   });
 });
