@@ -51,6 +51,8 @@ export class SyncHttpClient {
   private signal: Int32Array | null = null;
   private nextId = 1;
   private readonly arrived = new Map<number, OutboundResponse>();
+  /** Requests whose wait the script quota ended: their answers are dropped when they come. */
+  private readonly abandoned = new Set<number>();
 
   private start(): void {
     if (this.worker) return;
@@ -103,13 +105,16 @@ export class SyncHttpClient {
       let message = receiveMessageOnPort(this.port);
       while (message) {
         const response = message.message as OutboundResponse & { id: number };
-        this.arrived.set(response.id, response);
+        if (!this.abandoned.delete(response.id)) this.arrived.set(response.id, response);
         message = receiveMessageOnPort(this.port);
       }
       if (this.arrived.has(id)) continue;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        if (quotaLeft < waitMs) threadQuota.throwIfExceeded();
+        if (quotaLeft < waitMs && threadQuota.exceeded) {
+          this.abandoned.add(id);
+          threadQuota.throwIfExceeded();
+        }
         return null;
       }
       Atomics.wait(this.signal, 0, seen, remaining);
