@@ -92,7 +92,7 @@ function log(message: string): void {
 }
 
 /** Applied ServiceNow changes reported by a companion part, with their monotonic times. */
-class AppliedLog {
+export class AppliedLog {
   readonly times: number[] = [];
   private waiters: Array<() => void> = [];
 

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../shared/logger';
 import { acquireProcessLock, type ProcessLock } from '../shared/process-lock';
 import { onStopSignals } from '../shared/stop-signals';
 import { startInstance, type RunningInstance } from './index';
+import { DEFAULT_SCRIPT_TIMEOUT_MS } from './runtime/script-runtime';
 import { DEFAULT_RATE_LIMIT_WINDOW_SECONDS } from './security/rate-limit';
 
 /** Where the instance keeps its data unless told otherwise (relative to the working directory). */
@@ -20,6 +21,7 @@ export interface InstanceCommandFlags {
   logLevel: string;
   workers: string;
   rateLimitWindowSeconds: string;
+  scriptTimeoutSeconds: string;
 }
 
 /** What the flags mean once checked. */
@@ -31,6 +33,7 @@ export interface InstanceCommandOptions {
   logLevel: string;
   workers: number;
   rateLimitWindowSeconds: number;
+  scriptTimeoutSeconds: number;
 }
 
 /** An option the instance cannot run with; the message names the option and what it accepts. */
@@ -48,6 +51,10 @@ export function instanceOptions(flags: InstanceCommandFlags): InstanceCommandOpt
   if (!/^\d+$/.test(flags.rateLimitWindowSeconds) || window < 1 || window > 86_400) {
     throw new InstanceOptionsError(`--rate-limit-window-seconds must be a whole number of seconds from 1 to 86400 (got ${JSON.stringify(flags.rateLimitWindowSeconds)})`);
   }
+  const scriptTimeout = Number(flags.scriptTimeoutSeconds);
+  if (!/^\d+$/.test(flags.scriptTimeoutSeconds) || scriptTimeout < 1 || scriptTimeout > 3600) {
+    throw new InstanceOptionsError(`--script-timeout-seconds must be a whole number of seconds from 1 to 3600 (got ${JSON.stringify(flags.scriptTimeoutSeconds)})`);
+  }
   const port = Number(flags.port);
   if (!/^\d+$/.test(flags.port) || port > 65535) throw new InstanceOptionsError(`--port must be a number from 0 to 65535 (got ${JSON.stringify(flags.port)})`);
   return {
@@ -58,6 +65,7 @@ export function instanceOptions(flags: InstanceCommandFlags): InstanceCommandOpt
     logLevel: flags.logLevel,
     workers: Number(flags.workers),
     rateLimitWindowSeconds: window,
+    scriptTimeoutSeconds: scriptTimeout,
   };
 }
 
@@ -117,8 +125,9 @@ export async function runInstance(
       app: options.app,
       seed: options.seed,
       logger,
-      scheduler: options.workers === 0 ? false : { workers: options.workers },
+      scheduler: options.workers === 0 ? false : { workers: options.workers, scriptTimeoutMs: options.scriptTimeoutSeconds * 1000 },
       rateLimitWindowSeconds: options.rateLimitWindowSeconds,
+      scriptTimeoutMs: options.scriptTimeoutSeconds * 1000,
     });
   } catch (err) {
     lock?.release();
@@ -173,6 +182,11 @@ export function registerInstanceCommand(program: Command, io: () => CommandIo = 
       '--rate-limit-window-seconds <n>',
       'length of the inbound REST rate-limit window (an emulator setting for tests; ServiceNow counts per clock hour)',
       String(DEFAULT_RATE_LIMIT_WINDOW_SECONDS),
+    )
+    .option(
+      '--script-timeout-seconds <n>',
+      'longest one transaction\'s scripts may run before they are stopped (as a transaction quota on an instance)',
+      String(DEFAULT_SCRIPT_TIMEOUT_MS / 1000),
     )
     .action(async (flags: InstanceCommandFlags) => {
       process.exitCode = (await runInstance(flags, io())).exitCode;

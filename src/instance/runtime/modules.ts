@@ -3,6 +3,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { transformSync } from 'esbuild';
 import type { InstanceEngine } from '../records/engine';
+import { instrumentQuotaChecks } from './script-quota';
 
 /**
  * Server modules (sys_module records): an app's ES modules, addressed by their module path
@@ -61,7 +62,8 @@ export function compiledModule(source: ModuleSource): vm.Script {
     const code = isJson
       ? `module.exports = ${JSON.stringify(JSON.parse(source.content))};`
       : transformSync(source.content, { loader: source.path.endsWith('.js') ? 'js' : 'ts', format: 'cjs', target: 'es2022', sourcefile: source.path }).code;
-    script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename: source.path });
+    // With the script quota's checks (script-quota.ts), as every script the runtime runs.
+    script = new vm.Script(instrumentQuotaChecks(`(function (exports, require, module, __filename, __dirname) {${code}\n})`), { filename: source.path });
     compiledModules.set(source.hash, script);
   }
   return script;

@@ -8,6 +8,7 @@ import { createGlideApis, type GlideApis } from './glide';
 import { scopeNameOf, type ExecutionFrame, type GlideHost, type ScriptKind, type UiMessage } from './glide/host';
 import { compiledModule, GLIDE_MODULE_IDS, loadModuleTable, resolveModulePath, type ModuleTable } from './modules';
 import { threadHttpClient, type SyncHttpClient } from './outbound/sync-http';
+import { instrumentQuotaChecks, QUOTA_CHECK_NAME, threadQuota } from './script-quota';
 
 /**
  * Runs the app's scripts in this thread: business rules, scripted REST operations, scheduled jobs,
@@ -17,11 +18,11 @@ import { threadHttpClient, type SyncHttpClient } from './outbound/sync-http';
  * of a function compiled once per script text, so its declarations stay local to one execution, and
  * its own variables (`current`, `previous`, `request`, `response`) are that function's parameters.
  * The Glide globals are bound to this runtime's engine; who runs is the engine's current session
- * (scripts run inside `engine.runAs`). Every execution is watched by vm's timeout: one watchdog at a
- * time (vm starts a thread for each, ~0.15 ms, the largest cost of a business rule), so a script run
- * from inside another (a rule fired by a script's insert) or inside `watched()` (all of one write's
- * after rules, conditions included) shares the outer one's time budget, as a platform transaction's
- * quota covers everything the transaction runs.
+ * (scripts run inside `engine.runAs`). Every execution runs under the thread's script quota
+ * (script-quota.ts: checks compiled into the scripts, no watchdog thread): a script run from inside
+ * another (a rule fired by a script's insert) or inside `watched()` (all of one write's after rules,
+ * conditions included) shares the outer one's time budget, as a platform transaction's quota covers
+ * everything the transaction runs.
  *
  * Server modules are evaluated once per version of the module table and shared by the scripts of
  * this runtime (as a module system does). A script error never escapes: `run` logs it to syslog
@@ -60,7 +61,6 @@ interface ModuleInstance {
 /** How long one script may run before it is stopped (the scheduler's workers use it too). */
 export const DEFAULT_SCRIPT_TIMEOUT_MS = 120_000;
 const MAX_DEPTH = 30;
-const INVOKE = new vm.Script('__snLocalCall__.fn.apply(undefined, __snLocalCall__.args)', { filename: 'local-instance:invoke' });
 
 /** Message and stack of anything thrown, from this realm or the script's. */
 export function describeThrown(err: unknown): { message: string; stack: string } {
@@ -89,8 +89,6 @@ export class ScriptRuntime implements GlideHost {
   private readonly frames: ExecutionFrame[] = [];
   private readonly functions = new Map<string, (...args: unknown[]) => unknown>();
   private readonly timeoutMs: number;
-  /** A vm watchdog is running (an outer run or watched() region): inner runs start none of their own. */
-  private watching = false;
   private readonly timeoutResets: Array<() => void> = [];
   private moduleKey = '';
   private modules = new Map<string, ModuleInstance>();
@@ -103,7 +101,12 @@ export class ScriptRuntime implements GlideHost {
   ) {
     this.timeoutMs = options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS;
     this.apis = createGlideApis(this);
-    const sandbox: Record<string, unknown> = { ...this.apis.globals, Class: classHelper(), require: (specifier: string) => this.require(String(specifier), null) };
+    const sandbox: Record<string, unknown> = {
+      ...this.apis.globals,
+      Class: classHelper(),
+      require: (specifier: string) => this.require(String(specifier), null),
+      [QUOTA_CHECK_NAME]: threadQuota.check,
+    };
     this.context = vm.createContext(sandbox, { name: 'local-instance scripts' });
   }
 
@@ -152,9 +155,11 @@ export class ScriptRuntime implements GlideHost {
         const variables = input.variables ?? {};
         const names = Object.keys(variables);
         const fn = this.compile(input.script, names, input.mode ?? 'statements', `${input.kind}:${input.name}`);
-        const value = this.watching ? fn(...names.map((n) => variables[n])) : this.underWatchdog(() => fn(...names.map((n) => variables[n])));
+        const value = threadQuota.active ? fn(...names.map((n) => variables[n])) : this.underQuota(() => fn(...names.map((n) => variables[n])));
         return { ok: true, value };
       } catch (err) {
+        // Past the quota a script's failure is the quota's: it ends the outermost run, not this script.
+        if (threadQuota.active && threadQuota.exceeded) throw err;
         return this.failed(input, frame, err);
       } finally {
         this.frames.pop();
@@ -184,46 +189,43 @@ export class ScriptRuntime implements GlideHost {
     if (!fn) {
       const body = mode === 'expression' ? `return (${script}\n);` : mode === 'answer' ? `var answer;\n${script}\n;return answer;` : script;
       const source = `(function (${names.join(', ')}) {\n${body}\n})`;
-      fn = new vm.Script(source, { filename, lineOffset: -1 }).runInContext(this.context) as (...args: unknown[]) => unknown;
+      fn = new vm.Script(instrumentQuotaChecks(source), { filename, lineOffset: -1 }).runInContext(this.context) as (...args: unknown[]) => unknown;
       this.functions.set(key, fn);
     }
     return fn;
   }
 
   /**
-   * Runs `work` (host code that runs scripts: a write's after rules) under one watchdog: the scripts
-   * it runs start none of their own. A timeout stops all of it and throws here (the caller decides:
-   * the after rules' failure is logged, the write stays). Inside another watched run, just runs it.
+   * Runs `work` (host code that runs scripts: a write's after rules) under one quota: the scripts it
+   * runs share it. Overstaying stops all of it and throws here (the caller decides: the after rules'
+   * failure is logged, the write stays). Inside another watched run, just runs it.
    */
   watched<T>(work: () => T): T {
-    return this.watching ? work() : this.underWatchdog(work);
+    return threadQuota.active ? work() : this.underQuota(work);
   }
 
   /**
-   * Calls `work` through the vm with the timeout. When the watchdog fires, V8 unwinds every frame
-   * without running catch or finally blocks, so what those would have restored is restored here: the
-   * script frames, and a database transaction begun inside and left open (rolled back).
+   * Calls `work` under the thread's quota. A run that overstays throws a ScriptQuotaExceeded from a
+   * check in its scripts; catch and finally blocks on the way run, but a script or host code may have
+   * swallowed it, so the end of the run decides, and restores what must not outlive it: the script
+   * frames, and a database transaction begun inside and left open (rolled back).
    */
-  private underWatchdog<T>(work: () => T): T {
+  private underQuota<T>(work: () => T): T {
     const depth = this.frames.length;
     const inTransaction = this.engine.inTransaction();
-    this.watching = true;
-    try {
-      return this.engine.restoringSession(() => {
-        (this.context as Record<string, unknown>).__snLocalCall__ = { fn: work, args: [] };
-        return INVOKE.runInContext(this.context, { timeout: this.timeoutMs }) as T;
-      });
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
-        this.frames.length = depth;
-        if (!inTransaction) this.engine.abandonTransaction();
-        for (const reset of this.timeoutResets) reset();
+    return threadQuota.within(this.timeoutMs, () => {
+      let value: T | undefined;
+      try {
+        value = this.engine.restoringSession(work);
+      } catch (err) {
+        if (!threadQuota.exceeded) throw err;
       }
-      throw err;
-    } finally {
-      this.watching = false;
-      (this.context as Record<string, unknown>).__snLocalCall__ = undefined;
-    }
+      if (!threadQuota.exceeded) return value as T;
+      this.frames.length = depth;
+      if (!inTransaction) this.engine.abandonTransaction();
+      for (const reset of this.timeoutResets) reset();
+      throw threadQuota.error();
+    });
   }
 
   /** Registers state to put back when a timeout stopped scripts without unwinding (e.g. the rule runner's counting flag). */

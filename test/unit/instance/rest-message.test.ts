@@ -85,6 +85,23 @@ describe('sn_ws.RESTMessageV2', () => {
     expect(elapsed).toBeLessThan(4000);
   });
 
+  it('ends a wait for an answer at the script quota, and the next call on the thread gets its own answer', async () => {
+    const quick = await openRuntimeEngine({ scriptTimeoutMs: 300 });
+    try {
+      const outcome = quick.runtime.run({
+        kind: 'script',
+        name: 'slow call',
+        script: `var m = new sn_ws.RESTMessageV2(); m.setEndpoint('${base}/slow'); m.setHttpMethod('get'); m.setHttpTimeout(60000); m.execute(); return 'answered';`,
+      });
+      expect(outcome).toMatchObject({ ok: false, message: expect.stringContaining('timed out after 300ms') });
+      const next = quick.run(`var m = new sn_ws.RESTMessageV2(); m.setEndpoint('${base}/echo?after=quota'); m.setHttpMethod('get'); var r = m.execute();
+        return [r.getStatusCode(), JSON.parse(r.getBody()).url];`);
+      expect(next).toEqual([200, '/echo?after=quota']);
+    } finally {
+      quick.close();
+    }
+  });
+
   it('reports a refused connection as status 0', () => {
     expect(
       rt.run(`var m = new sn_ws.RESTMessageV2(); m.setEndpoint('http://127.0.0.1:${closedPort}/'); m.setHttpMethod('post'); var r = m.execute();

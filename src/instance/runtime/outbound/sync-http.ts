@@ -1,5 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from '../../../shared/module-worker';
+import { threadQuota } from '../script-quota';
 
 /**
  * Outbound HTTP that looks synchronous to a script, as RESTMessageV2.execute() does on a platform
@@ -36,10 +37,12 @@ export function timeoutResponse(durationMs: number, error = 'Read timed out'): O
   return { status: 0, headers: [], body: '', error, errorCode: 1, durationMs };
 }
 
-/** Blocks the current thread for `ms` (what gs.sleep and a simulated timeout do). */
+/** Blocks the current thread for `ms` (what gs.sleep and a simulated timeout do), or until the running script quota ends (then throws its error). */
 export function blockFor(ms: number): void {
   if (ms <= 0) return;
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const quotaLeft = threadQuota.remainingMs();
+  if (quotaLeft > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(ms, quotaLeft));
+  if (quotaLeft < ms) threadQuota.throwIfExceeded();
 }
 
 export class SyncHttpClient {
@@ -48,6 +51,8 @@ export class SyncHttpClient {
   private signal: Int32Array | null = null;
   private nextId = 1;
   private readonly arrived = new Map<number, OutboundResponse>();
+  /** Requests whose wait the script quota ended: their answers are dropped when they come. */
+  private readonly abandoned = new Set<number>();
 
   private start(): void {
     if (this.worker) return;
@@ -85,9 +90,10 @@ export class SyncHttpClient {
     return id;
   }
 
-  /** Blocks until the answer to `id` arrives or `waitMs` passes; null on timeout. */
+  /** Blocks until the answer to `id` arrives or `waitMs` passes; null on timeout. The running script quota ends the wait too (with its error). */
   wait(id: number, waitMs: number): OutboundResponse | null {
-    const deadline = Date.now() + Math.max(0, waitMs);
+    const quotaLeft = threadQuota.remainingMs();
+    const deadline = Date.now() + Math.max(0, Math.min(waitMs, quotaLeft));
     for (;;) {
       const ready = this.arrived.get(id);
       if (ready) {
@@ -99,12 +105,18 @@ export class SyncHttpClient {
       let message = receiveMessageOnPort(this.port);
       while (message) {
         const response = message.message as OutboundResponse & { id: number };
-        this.arrived.set(response.id, response);
+        if (!this.abandoned.delete(response.id)) this.arrived.set(response.id, response);
         message = receiveMessageOnPort(this.port);
       }
       if (this.arrived.has(id)) continue;
       const remaining = deadline - Date.now();
-      if (remaining <= 0) return null;
+      if (remaining <= 0) {
+        if (quotaLeft < waitMs && threadQuota.exceeded) {
+          this.abandoned.add(id);
+          threadQuota.throwIfExceeded();
+        }
+        return null;
+      }
       Atomics.wait(this.signal, 0, seen, remaining);
     }
   }

@@ -1,0 +1,78 @@
+/**
+ * `node -r tsx/cjs bench/app-only.ts [iterations] [--incidents=N] [--cpu-prof]`: only the app's figures
+ * of the benchmark, each part in its own process as in bench/run.ts: `realtime_latency_p50_ms` and
+ * `_p99_ms` (a ServiceNow PATCH until the companion applied it, one at a time, over the loopback
+ * floor) and `app_write_overhead_ratio` (the same PATCH of a synced field, the instance with the app
+ * over one without, interleaved). `--cpu-prof` writes the app instance's CPU profile to bench/.profiles/.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { buildAppIfStale } from '../src/shared/build-app';
+import type { IncidentRef } from './fixtures/pushes';
+import { partGroup } from './lib/part';
+import { percentile } from './lib/results';
+import { AppliedLog } from './run';
+
+async function main(): Promise<void> {
+  const iterations = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100);
+  const incidentCount = Number(process.argv.find((a) => a.startsWith('--incidents='))?.slice('--incidents='.length) ?? 100);
+  const profile = process.argv.includes('--cpu-prof');
+  await buildAppIfStale();
+  const group = partGroup('incident-sn-app-');
+  try {
+    const bare = group.start('bare-part.ts', 'references');
+    const loadgen = group.start('loadgen-part.ts', 'load generator');
+    const profileDir = path.join(__dirname, '.profiles');
+    const appInstance = group.start('instance-part.ts', 'instance (app)', profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    const plainInstance = group.start('instance-part.ts', 'instance (no app)');
+    const companion = group.start('companion-part.ts', 'companion');
+    const applied = new AppliedLog();
+    applied.watch(companion);
+    const storeFile = path.join(group.dir, 'companion.db');
+    const [refs, app, plain, started] = await Promise.all([
+      bare.call<{ floorUrl: string }>('start'),
+      appInstance.call<{ url: string }>('start', { app: true }),
+      plainInstance.call<{ url: string }>('start', { app: false }),
+      companion.call<{ url: string }>('start', { storeFile, port: 0 }),
+    ]);
+    const connected = await companion.call<{ mode: string }>('connect', { instanceUrl: app.url, storeFile });
+    if (connected.mode !== 'realtime') throw new Error(`expected a real-time connection, got ${connected.mode}`);
+    const incidents = await loadgen.call<Array<{ id: string; sysId: string }>>('declareIncidents', { companionUrl: started.url, count: incidentCount, timeoutMs: 180_000 });
+    await applied.quiet(1_000, 30_000);
+
+    const floor = await loadgen.call<number[]>('floor', { url: refs.floorUrl, iterations });
+    const latencies: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const expected = applied.times.length + 1;
+      const { sentAt } = await loadgen.call<{ sentAt: number }>('patchIncident', { instanceUrl: app.url, sysId: incidents[i % incidents.length]!.sysId, values: { short_description: `latency ${i}` } });
+      latencies.push((await applied.nth(expected, 30_000)) - sentAt);
+    }
+    const plainIncidents = await plainInstance.call<IncidentRef[]>('createIncidents', incidentCount);
+    const [withApp, withoutApp] = await loadgen.call<[number[], number[]]>('interleavedPatches', {
+      targets: [
+        { instanceUrl: app.url, sysIds: incidents.map((i) => i.sysId) },
+        { instanceUrl: plain.url, sysIds: plainIncidents.map((i) => i.sysId) },
+      ],
+      iterations,
+      field: 'short_description',
+    });
+    const floorP50 = percentile(floor, 0.5);
+    const p50 = percentile(latencies, 0.5);
+    const ms = (n: number) => `${n.toFixed(2)} ms`;
+    process.stdout.write(
+      `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${iterations} iterations, ${incidentCount} incidents\n` +
+        `floor p50            ${ms(floorP50)}\n` +
+        `realtime p50         ${ms(p50)} (${(p50 / floorP50).toFixed(1)}× the floor; target ≤ 10×)\n` +
+        `realtime p99         ${ms(percentile(latencies, 0.99))} (target < 100 ms)\n` +
+        `PATCH p50 app/no app ${ms(percentile(withApp, 0.5))} / ${ms(percentile(withoutApp, 0.5))} = ${(percentile(withApp, 0.5) / percentile(withoutApp, 0.5)).toFixed(2)}× (target ≤ 1.5×)\n`,
+    );
+    await Promise.all([appInstance, plainInstance, companion].map((p) => p.call('stop').catch(() => undefined)));
+  } finally {
+    await group.stop(5_000);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
