@@ -1,5 +1,5 @@
 import { CORRELATION_DISPLAY, EVENT_TYPE, isJournalField, JOURNAL_FIELDS } from '../../server/contract/push-event';
-import { encodedQuery, type TableClient, type TableRecord } from '../client';
+import { encodedQuery, ServiceNowRateLimitError, type TableClient, type TableRecord } from '../client';
 import type { Connection } from '../store';
 import type { NewInboundEvent, PollSource } from '../store/sync-store';
 import { shouldDeclare } from './mapping';
@@ -29,6 +29,8 @@ import {
 
 export interface PollerDeps extends SyncWorkerDeps {
   intervalMs: number;
+  /** While ServiceNow rate-limits a connection, how often one request probes whether it still does (the writers' setting). */
+  rateLimitProbeMs: number;
   overlapMs: number;
   leaseMs: number;
   pageSize: number;
@@ -55,22 +57,52 @@ export class Poller {
 
   constructor(private readonly deps: PollerDeps) {}
 
-  /** Polls every polling connection that is due; true when one was polled. */
+  /**
+   * Polls every polling connection that is due; true when one was polled. A connection ServiceNow
+   * rate-limits (its pause in the database, shared with the writers and every replica) is polled
+   * only once per rateLimitProbeMs, the poll being a probe of its own: one that passes ends the
+   * pause, and a 429 starts or extends it, so the writers wait too. (The writers' probe is one
+   * queued write; a polling connection may have none, so its polls must be able to lift the pause.)
+   */
   async step(signal: AbortSignal, force = false): Promise<boolean> {
+    const { store } = this.deps;
     let polled = false;
+    const paused = new Set((await store.sync.pauses.list()).map((p) => p.connectionId));
     for (const connection of await this.deps.registry.all()) {
       if (connection.mode !== 'polling') continue;
-      const due = (this.lastRun.get(connection.id) ?? 0) + this.deps.intervalMs;
-      if (!force && Date.now() < due) continue;
+      const probing = paused.has(connection.id);
+      const every = probing ? Math.max(this.deps.intervalMs, this.deps.rateLimitProbeMs) : this.deps.intervalMs;
+      if ((!force || probing) && Date.now() < (this.lastRun.get(connection.id) ?? 0) + every) continue;
       this.lastRun.set(connection.id, Date.now());
       polled = true;
       try {
         await this.pollConnection(connection, signal);
+        if (probing && (await store.sync.pauses.resume(connection.id))) this.deps.logger.info({ connection: connection.name }, 'the ServiceNow rate limit was lifted (a poll passed); sending resumes');
       } catch (err) {
+        if (err instanceof ServiceNowRateLimitError) {
+          await this.pauseFor(connection, err);
+          continue;
+        }
         this.deps.logger.warn({ connection: connection.name, err: (err as Error).message }, 'polling ServiceNow failed; the next run tries again from the same cursor');
       }
     }
     return polled;
+  }
+
+  /** Records the connection's pause after a 429 (Retry-After honoured, a probe at least every rateLimitProbeMs), as a write's 429 does. */
+  private async pauseFor(connection: Connection, err: ServiceNowRateLimitError): Promise<void> {
+    const at = this.deps.clock();
+    const askedMs = err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : this.deps.rateLimitProbeMs;
+    const probeInMs = Math.min(askedMs, this.deps.rateLimitProbeMs);
+    await this.deps.store.sync.pauses.pause({
+      connectionId: connection.id,
+      until: new Date(at.getTime() + askedMs),
+      nextProbeAt: new Date(at.getTime() + probeInMs),
+      retryAfterSeconds: err.retryAfterSeconds ?? null,
+      reason: err.message,
+      at,
+    });
+    this.deps.logger.warn({ connection: connection.name, retryAfterSeconds: err.retryAfterSeconds, probeInMs }, 'ServiceNow rate-limited a poll; polling and writes pause, and one request probes whether the limit was lifted');
   }
 
   /** One run for one connection: incidents, then journal entries, then attachments, then follow-ups kept in another table. */

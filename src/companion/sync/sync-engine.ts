@@ -160,6 +160,7 @@ export class SyncEngine {
     this.poller = new Poller({
       ...workerDeps,
       intervalMs: pollIntervalMs,
+      rateLimitProbeMs: timings.rateLimitProbeMs,
       overlapMs: options.pollOverlapMs ?? DEFAULT_POLL_OVERLAP_MS,
       leaseMs: timings.staleAfterMs,
       pageSize: options.pollPageSize ?? 200,
