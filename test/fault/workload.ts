@@ -18,6 +18,10 @@ import { waitFor } from '../helpers/wait-for';
 export type Side = 'incident.io' | 'servicenow';
 export type Field = 'name' | 'summary' | 'severity' | 'status';
 const FIELDS: Field[] = ['name', 'summary', 'severity', 'status'];
+/** How often, and how long apart, an incident.io request that may not have been processed is sent again. */
+const RESENDS = 5;
+const RESEND_DELAY_MS = 300;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The default mapping (docs/sync.md), as far as this workload uses it. */
 const SEVERITY_PRIORITY: Record<string, string> = { critical: '1', major: '2', minor: '3' };
@@ -145,12 +149,24 @@ export class Workload {
     return true;
   }
 
+  private async timelineHas(tracked: Tracked, token: string): Promise<boolean> {
+    const found = await apiRequest(this.setup, 'GET', `/api/incidents/${tracked.id}`);
+    return found.status === 200 && JSON.stringify(found.body).includes(token);
+  }
+
   private async writeIncidentIo(tracked: Tracked, field: Field, random: () => number): Promise<void> {
     let value: string;
     if (field === 'name' || field === 'summary') value = `${this.token('incident.io')} ${field}`;
     else if (field === 'severity') value = pick(['critical', 'major', 'minor'], random);
     else value = pick(IIO_STATUSES, random);
-    const answer = await apiRequest(this.setup, 'PATCH', `/api/incidents/${tracked.id}`, { [field]: value });
+    // Sent again, as a client does, when the request may not have been processed: a replica killed
+    // mid-request (the proxy's 502) or a change that lost every retry (503). Setting the same value
+    // again is safe whatever the first attempt did, and the write counts from the answer that took it.
+    let answer = await apiRequest(this.setup, 'PATCH', `/api/incidents/${tracked.id}`, { [field]: value });
+    for (let again = 0; (answer.status === 502 || answer.status === 503) && again < RESENDS; again++) {
+      await sleep(RESEND_DELAY_MS);
+      answer = await apiRequest(this.setup, 'PATCH', `/api/incidents/${tracked.id}`, { [field]: value });
+    }
     if (answer.status !== 200) {
       this.refused.push(`incident.io PATCH ${field} of ${tracked.index}: ${answer.status} ${JSON.stringify(answer.body)}`);
       return;
@@ -160,7 +176,16 @@ export class Workload {
 
   private async noteIncidentIo(tracked: Tracked): Promise<void> {
     const token = this.token('incident.io');
-    const answer = await apiRequest(this.setup, 'POST', `/api/incidents/${tracked.id}/updates`, { message: `Timeline ${token}`, author: 'Responder' });
+    let answer = await apiRequest(this.setup, 'POST', `/api/incidents/${tracked.id}/updates`, { message: `Timeline ${token}`, author: 'Responder' });
+    // A note is not idempotent: after a 502 (the replica died mid-request) the client looks before it sends again.
+    for (let again = 0; (answer.status === 502 || answer.status === 503) && again < RESENDS; again++) {
+      await sleep(RESEND_DELAY_MS);
+      if (answer.status === 502 && (await this.timelineHas(tracked, token))) {
+        answer = { ...answer, status: 201 };
+        break;
+      }
+      answer = await apiRequest(this.setup, 'POST', `/api/incidents/${tracked.id}/updates`, { message: `Timeline ${token}`, author: 'Responder' });
+    }
     if (answer.status !== 201) {
       this.refused.push(`incident.io update on ${tracked.index}: ${answer.status} ${JSON.stringify(answer.body)}`);
       return;
