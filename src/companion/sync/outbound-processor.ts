@@ -4,6 +4,7 @@
 // already; the rest shares the claimed write's state and its transaction, so splitting it would pass
 // that state between files.
 
+import { pauseAfterRateLimit } from './rate-limit-pause';
 import { IncidentSnError } from '../../shared/errors';
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../../shared/errors';
@@ -453,20 +454,13 @@ export class OutboundProcessor {
     logger.warn({ op: op.id, kind: op.kind, incident: incident?.reference, attempt: op.attempts, retryInMs: delay, err: message }, 'a write to ServiceNow failed; it is retried');
   }
 
-  /**
-   * Pauses the connection after a 429, in the database: Retry-After is honoured (nothing but
-   * probes until then) but a probe goes out at least every rateLimitProbeMs, because ServiceNow's
-   * windows are per clock hour and an admin may lift the limit long before. Returns when this
-   * write is tried again: at the next probe.
-   */
+  /** Pauses the connection after a 429 (pauseAfterRateLimit). Returns when this write is tried again: at the next probe. */
   private async pause(op: OutboundOp, label: string, plan: FailurePlan, message: string, at: Date): Promise<number> {
-    const askedMs = plan.retryAfterSeconds !== undefined ? plan.retryAfterSeconds * 1000 : backoffDelayMs(this.deps.backoff, op.attempts, this.deps.random);
-    const probeInMs = Math.min(askedMs, this.deps.rateLimitProbeMs);
-    await this.deps.store.sync.pauses.pause({
+    const probeInMs = await pauseAfterRateLimit(this.deps.store.sync.pauses, {
       connectionId: op.connectionId,
-      until: new Date(at.getTime() + askedMs),
-      nextProbeAt: new Date(at.getTime() + probeInMs),
-      retryAfterSeconds: plan.retryAfterSeconds ?? null,
+      retryAfterSeconds: plan.retryAfterSeconds,
+      fallbackMs: backoffDelayMs(this.deps.backoff, op.attempts, this.deps.random),
+      probeMs: this.deps.rateLimitProbeMs,
       reason: message,
       at,
     });

@@ -3,6 +3,7 @@ import { encodedQuery, ServiceNowRateLimitError, type TableClient, type TableRec
 import type { Connection } from '../store';
 import type { NewInboundEvent, PollSource } from '../store/sync-store';
 import { shouldDeclare } from './mapping';
+import { pauseAfterRateLimit } from './rate-limit-pause';
 import type { SyncWorkerDeps } from './worker-deps';
 import { advanceCursor, pollLowerBound, polledAttachmentEventId, polledJournalEventId, polledRecordEventId } from './poll-window';
 import {
@@ -89,18 +90,15 @@ export class Poller {
     return polled;
   }
 
-  /** Records the connection's pause after a 429 (Retry-After honoured, a probe at least every rateLimitProbeMs), as a write's 429 does. */
+  /** Records the connection's pause after a 429 (pauseAfterRateLimit), as a write's 429 does. */
   private async pauseFor(connection: Connection, err: ServiceNowRateLimitError): Promise<void> {
-    const at = this.deps.clock();
-    const askedMs = err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : this.deps.rateLimitProbeMs;
-    const probeInMs = Math.min(askedMs, this.deps.rateLimitProbeMs);
-    await this.deps.store.sync.pauses.pause({
+    const probeInMs = await pauseAfterRateLimit(this.deps.store.sync.pauses, {
       connectionId: connection.id,
-      until: new Date(at.getTime() + askedMs),
-      nextProbeAt: new Date(at.getTime() + probeInMs),
-      retryAfterSeconds: err.retryAfterSeconds ?? null,
+      retryAfterSeconds: err.retryAfterSeconds,
+      fallbackMs: this.deps.rateLimitProbeMs,
+      probeMs: this.deps.rateLimitProbeMs,
       reason: err.message,
-      at,
+      at: this.deps.clock(),
     });
     this.deps.logger.warn({ connection: connection.name, retryAfterSeconds: err.retryAfterSeconds, probeInMs }, 'ServiceNow rate-limited a poll; polling and writes pause, and one request probes whether the limit was lifted');
   }
