@@ -329,8 +329,11 @@ export interface RetryOptions {
 
 // ── Polling cursors ───────────────────────────────────────────────────────────
 
-/** `follow_up`: the follow-up table, when it is not incident (sync/poller.ts). */
-export type PollSource = 'incident' | 'journal' | 'attachment' | 'follow_up';
+/**
+ * What a lease in sync_poll_cursors is for: a polled source (`follow_up`: the follow-up table, when it
+ * is not incident; sync/poller.ts), or `outbox`: the catch-up's reads of the app's outbox (sync/outbox-catch-up.ts; no cursor).
+ */
+export type PollSource = 'incident' | 'journal' | 'attachment' | 'follow_up' | 'outbox';
 
 export interface PollCursor {
   connectionId: string;

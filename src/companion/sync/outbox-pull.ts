@@ -6,44 +6,66 @@ import { parsePushBody } from './push-event';
 import { storePushEvent, type ReceivePushDeps } from '../webhooks/receive-push';
 
 /**
- * The app's events for one record that have not been delivered yet, read from its outbox table
- * (`x_incident_io_outbound_event`, readable by the service account) and stored as if pushed. A
- * write that must know when ServiceNow changed a field (OutboundProcessor.redecide) then need not
- * wait for the app's retries, which after an outage of the companion may take minutes: the events
- * are the same (same id, same body), so the push that comes later is a duplicate. An event whose
- * body does not pass the push schema is left for its push (which the receiver refuses, saying why).
+ * The app's events that have not been delivered yet, read from its outbox table
+ * (`x_incident_io_outbound_event`, readable by the service account) and stored as if pushed: the
+ * events are the same (same id, same body), so the push that comes later is a duplicate. Two readers:
+ * a write that must know when ServiceNow changed a field (OutboundProcessor.redecide) reads one
+ * record's (pullOwedEvents), and the catch-up (OutboxCatchUp) reads every record's after a restart
+ * and every few minutes, so an outage of the companion does not leave incidents stale until the
+ * app's retries (backed off up to an hour) come round. An event whose body does not pass the push
+ * schema is left for its push (which the receiver refuses, saying why).
  */
 
 /** At most this many undelivered events of one record are read at a time (the rest come next time). */
 export const OUTBOX_PULL_LIMIT = 100;
 
 export interface OutboxPullResult {
-  /** Undelivered events of the record in the outbox. */
+  /** Undelivered events in the outbox that were read. */
   found: number;
   /** Of those, events the companion did not have yet. */
   stored: number;
 }
 
+export type OutboxPullDeps = Pick<ReceivePushDeps, 'store' | 'metrics' | 'clock' | 'onStored'>;
+
+/** An outbox row as read: the event's id, its incident, and the push body the app stored. */
+export interface OutboxRow {
+  event_id?: string;
+  incident_sys_id?: string;
+  payload?: string;
+}
+
+export const OUTBOX_ROW_FIELDS = ['event_id', 'incident_sys_id', 'payload'];
+
+/**
+ * Stores the rows' events (in the order given) that parse as pushes of the row's own event and
+ * incident; pings and rows that do not parse are skipped. Returns how many were new.
+ */
+export async function storeOutboxRows(deps: OutboxPullDeps, connection: Connection, rows: readonly OutboxRow[]): Promise<number> {
+  let stored = 0;
+  for (const row of rows) {
+    const parsed = parsePushBody(Buffer.from(String(row.payload ?? ''), 'utf8'));
+    if (!parsed.ok || isPingEvent(parsed.event)) continue;
+    const event = parsed.event;
+    if (event.event_id !== row.event_id || event.incident.sys_id !== row.incident_sys_id) continue;
+    if (await storePushEvent(deps, connection, event, 'outbox')) stored += 1;
+  }
+  return stored;
+}
+
 export async function pullOwedEvents(
-  deps: Pick<ReceivePushDeps, 'store' | 'metrics' | 'clock' | 'onStored'>,
+  deps: OutboxPullDeps,
   input: { connection: Connection; table: TableClient; sysId: string; signal?: AbortSignal },
 ): Promise<OutboxPullResult> {
   const query = encodedQuery().where('incident_sys_id', '=', input.sysId).and('state', '!=', 'delivered').orderBy('order_key');
-  const page = await input.table.listPage<{ event_id?: string; payload?: string }>(OUTBOX_TABLE, {
+  const page = await input.table.listPage<OutboxRow>(OUTBOX_TABLE, {
     query,
-    fields: ['event_id', 'payload'],
+    fields: OUTBOX_ROW_FIELDS,
     limit: OUTBOX_PULL_LIMIT,
     noCount: true,
     orderBySysId: false,
     ...(input.signal ? { signal: input.signal } : {}),
   });
-  let stored = 0;
-  for (const row of page.records) {
-    const parsed = parsePushBody(Buffer.from(String(row.payload ?? ''), 'utf8'));
-    if (!parsed.ok || isPingEvent(parsed.event)) continue;
-    const event = parsed.event;
-    if (event.event_id !== row.event_id || event.incident.sys_id !== input.sysId) continue;
-    if (await storePushEvent(deps, input.connection, event, 'outbox')) stored += 1;
-  }
-  return { found: page.records.length, stored };
+  const rows = page.records.filter((r) => r.incident_sys_id === input.sysId);
+  return { found: page.records.length, stored: await storeOutboxRows(deps, input.connection, rows) };
 }

@@ -16,6 +16,7 @@ import { OutboundProcessor } from './outbound-processor';
 import { DEFAULT_POLL_OVERLAP_MS } from './poll-window';
 import { FollowUpAppConfig } from './follow-up-app-config';
 import { Poller } from './poller';
+import { OutboxCatchUp } from './outbox-catch-up';
 import { InboundGroupCommit } from './inbound-group-commit';
 import { receivePush, type LastPing, type PushAnswer, type PushRequest } from '../webhooks/receive-push';
 import { ServiceNowLookups } from './servicenow-lookups';
@@ -90,6 +91,8 @@ export class SyncEngine {
   readonly incidents: IncidentService;
   readonly followUps: FollowUpService;
   readonly poller: Poller;
+  /** Reads the app's outbox for undelivered events at start and every outboxCatchUpMs (realtime connections). */
+  readonly catchUp: OutboxCatchUp;
   private readonly followUpAppConfig: FollowUpAppConfig;
   private readonly inboundLoop: WorkerLoop;
   /** Pushes received together are stored in one transaction (see InboundGroupCommit). */
@@ -167,6 +170,14 @@ export class SyncEngine {
       onEvents: () => this.inboundLoop.wake(),
     });
 
+    this.catchUp = new OutboxCatchUp({
+      ...workerDeps,
+      intervalMs: timings.outboxCatchUpMs,
+      rateLimitProbeMs: timings.rateLimitProbeMs,
+      leaseMs: timings.staleAfterMs,
+      onStored: () => this.inboundLoop.wake(),
+    });
+
     this.followUpAppConfig = new FollowUpAppConfig({ registry: this.registry, mapping: mapping.followUps, logger, clock: this.clock, retryMs: Math.max(pollIntervalMs, 60_000) });
 
     // A queue's slots sleep until its next row is due (or wake() on new work), and after a failed
@@ -195,6 +206,7 @@ export class SyncEngine {
         await this.purgeIfDue();
         await this.followUpAppConfig.step(signal);
         await this.poller.step(signal, force);
+        await this.catchUp.step(signal);
         return false;
       },
     });

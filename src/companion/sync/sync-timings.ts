@@ -45,6 +45,11 @@ export interface SyncTimings {
    * each says which fields changed and when, a read only the values now. Then the read decides. Default 60 s.
    */
   pushWaitMs: number;
+  /**
+   * How often the app's outbox is read for events it has not delivered (OutboxCatchUp; the first read
+   * is at start), and how old such an event must be to be read (younger ones are being delivered). Default 60 s.
+   */
+  outboxCatchUpMs: number;
   /** How long `stop()` lets work in progress finish before aborting it. Default 10 s. */
   shutdownGraceMs: number;
   /** A stored event that applied (or failed) is kept this long for deduplication. Default 14 days. */
@@ -61,6 +66,7 @@ export const DEFAULT_SYNC_TIMINGS: Readonly<SyncTimings> = Object.freeze({
   unansweredGraceMs: 60_000,
   rateLimitProbeMs: 30_000,
   pushWaitMs: 60_000,
+  outboxCatchUpMs: 60_000,
   shutdownGraceMs: 10_000,
   eventRetentionMs: 14 * 24 * 60 * 60_000,
   purgeEveryMs: 60 * 60_000,
