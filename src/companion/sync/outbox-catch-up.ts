@@ -20,6 +20,8 @@ import type { SyncWorkerDeps } from './worker-deps';
  *   ServiceNow while ServiceNow cannot reach the companion (its webhook address unreachable, a
  *   proxy down), and this is how those changes still arrive. `dead` rows are read at start only, as
  *   they stay until the app's retention purges them.
+ * - Never rows older than the companion's dedupe retention (eventRetentionMs): an event applied that
+ *   long ago is forgotten, and would be stored as new.
  *
  * One replica at a time reads a connection's outbox (a lease, as polling's), and a rate-limited
  * connection is not read (the writers' probe lifts the pause); a 429 here pauses the connection as a
@@ -32,6 +34,8 @@ export interface OutboxCatchUpDeps extends SyncWorkerDeps {
   intervalMs: number;
   rateLimitProbeMs: number;
   leaseMs: number;
+  /** Rows created longer ago than this (the companion's dedupe retention, eventRetentionMs) are not read: their events may have been applied and forgotten. */
+  retentionMs: number;
   /** Rows per request. Default 100. */
   pageSize?: number;
   /** Rows read at most per pass. Default 10,000. */
@@ -98,13 +102,15 @@ export class OutboxCatchUp {
   private async pass(connection: Connection, input: { first: boolean; signal: AbortSignal }): Promise<CatchUpPass> {
     const { table } = this.deps.registry.client(connection);
     const pageSize = this.deps.pageSize ?? 100;
-    const olderThan = isoToGlide(new Date(this.deps.clock().getTime() - this.deps.intervalMs));
+    const now = this.deps.clock().getTime();
+    const olderThan = isoToGlide(new Date(now - this.deps.intervalMs));
+    const newerThan = isoToGlide(new Date(now - this.deps.retentionMs));
     const result: CatchUpPass = { found: 0, stored: 0, complete: true };
     let after: string | undefined;
     for (;;) {
       if (result.found >= this.maxRows) return { ...result, complete: false };
       const limit = Math.min(pageSize, this.maxRows - result.found);
-      const rows = await this.page(table, { first: input.first, olderThan, after, limit, signal: input.signal });
+      const rows = await this.page(table, { first: input.first, olderThan, newerThan, after, limit, signal: input.signal });
       result.found += rows.length;
       // storePushEvent wakes the inbound worker for each new event (deps.onStored).
       result.stored += await storeOutboxRows(this.deps, connection, rows);
@@ -115,9 +121,9 @@ export class OutboxCatchUp {
 
   private async page(
     table: TableClient,
-    input: { first: boolean; olderThan: string; after: string | undefined; limit: number; signal: AbortSignal },
+    input: { first: boolean; olderThan: string; newerThan: string; after: string | undefined; limit: number; signal: AbortSignal },
   ): Promise<Array<OutboxRow & { sys_id?: string }>> {
-    let query = encodedQuery().where('state', 'IN', input.first ? ALL_UNDELIVERED : OWED);
+    let query = encodedQuery().where('state', 'IN', input.first ? ALL_UNDELIVERED : OWED).and('sys_created_on', '>', input.newerThan);
     if (!input.first) query = query.and('sys_created_on', '<', input.olderThan);
     if (input.after !== undefined) query = query.and('sys_id', '>', input.after);
     const page = await table.listPage<OutboxRow & { sys_id?: string }>(OUTBOX_TABLE, {

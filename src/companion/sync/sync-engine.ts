@@ -175,6 +175,7 @@ export class SyncEngine {
       intervalMs: timings.outboxCatchUpMs,
       rateLimitProbeMs: timings.rateLimitProbeMs,
       leaseMs: timings.staleAfterMs,
+      retentionMs: timings.eventRetentionMs,
       onStored: () => this.inboundLoop.wake(),
     });
 
