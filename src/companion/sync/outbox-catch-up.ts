@@ -1,5 +1,5 @@
 import { OUTBOX_TABLE } from '../../server/lib/constants';
-import { encodedQuery, ServiceNowRateLimitError, type TableClient } from '../client';
+import { encodedQuery, ServiceNowRateLimitError, type QueryBuilder, type TableClient } from '../client';
 import type { Connection } from '../store';
 import { OUTBOX_ROW_FIELDS, storeOutboxRows, type OutboxRow } from './outbox-pull';
 import { pauseAfterRateLimit } from './rate-limit-pause';
@@ -25,8 +25,8 @@ import type { SyncWorkerDeps } from './worker-deps';
  *
  * One replica at a time reads a connection's outbox (a lease, as polling's), and a rate-limited
  * connection is not read (the writers' probe lifts the pause); a 429 here pauses the connection as a
- * write's does. Rows are paged by sys_id, so rows that change state between pages are neither
- * skipped nor read twice; at most `maxRows` a pass (the next pass goes on from the start).
+ * write's does. Rows are read and stored in each incident's order (incident, then order_key, paged
+ * by that key), as the app would push them; at most `maxRows` a pass (the next pass starts again).
  */
 
 export interface OutboxCatchUpDeps extends SyncWorkerDeps {
@@ -52,6 +52,13 @@ export interface CatchUpPass {
   /** False when the pass stopped at maxRows. */
   complete: boolean;
 }
+
+interface PageKey {
+  incident: string;
+  orderKey: string;
+}
+
+type CatchUpRow = OutboxRow & { order_key?: string };
 
 const ALL_UNDELIVERED = ['queued', 'sending', 'failed', 'dead'];
 const OWED = ['queued', 'sending', 'failed'];
@@ -103,36 +110,48 @@ export class OutboxCatchUp {
     const { table } = this.deps.registry.client(connection);
     const pageSize = this.deps.pageSize ?? 100;
     const now = this.deps.clock().getTime();
-    const olderThan = isoToGlide(new Date(now - this.deps.intervalMs));
-    const newerThan = isoToGlide(new Date(now - this.deps.retentionMs));
+    const window = { first: input.first, olderThan: isoToGlide(new Date(now - this.deps.intervalMs)), newerThan: isoToGlide(new Date(now - this.deps.retentionMs)) };
     const result: CatchUpPass = { found: 0, stored: 0, complete: true };
-    let after: string | undefined;
+    let after: PageKey | undefined;
     for (;;) {
       if (result.found >= this.maxRows) return { ...result, complete: false };
       const limit = Math.min(pageSize, this.maxRows - result.found);
-      const rows = await this.page(table, { first: input.first, olderThan, newerThan, after, limit, signal: input.signal });
+      const rows = await this.page(table, window, after, limit, input.signal);
       result.found += rows.length;
-      // storePushEvent wakes the inbound worker for each new event (deps.onStored).
+      // In each incident's order, as the app would push them: the inbound worker may apply an event
+      // as soon as it is stored (storePushEvent wakes it), before a later page is read.
       result.stored += await storeOutboxRows(this.deps, connection, rows);
       if (rows.length < limit) return result;
-      after = rows[rows.length - 1]!.sys_id;
+      const last = rows[rows.length - 1]!;
+      after = { incident: String(last.incident_sys_id ?? ''), orderKey: String(last.order_key ?? '') };
     }
   }
 
+  /** Undelivered rows in (incident, order_key) order, after `after` (key paging: rows that change state between pages are neither skipped nor read twice). */
   private async page(
     table: TableClient,
-    input: { first: boolean; olderThan: string; newerThan: string; after: string | undefined; limit: number; signal: AbortSignal },
-  ): Promise<Array<OutboxRow & { sys_id?: string }>> {
-    let query = encodedQuery().where('state', 'IN', input.first ? ALL_UNDELIVERED : OWED).and('sys_created_on', '>', input.newerThan);
-    if (!input.first) query = query.and('sys_created_on', '<', input.olderThan);
-    if (input.after !== undefined) query = query.and('sys_id', '>', input.after);
-    const page = await table.listPage<OutboxRow & { sys_id?: string }>(OUTBOX_TABLE, {
-      query: query.orderBy('sys_id'),
-      fields: ['sys_id', ...OUTBOX_ROW_FIELDS],
-      limit: input.limit,
+    window: { first: boolean; olderThan: string; newerThan: string },
+    after: PageKey | undefined,
+    limit: number,
+    signal: AbortSignal,
+  ): Promise<CatchUpRow[]> {
+    const undelivered = (q: QueryBuilder): QueryBuilder => {
+      const within = q.and('state', 'IN', window.first ? ALL_UNDELIVERED : OWED).and('sys_created_on', '>', window.newerThan);
+      return window.first ? within : within.and('sys_created_on', '<', window.olderThan);
+    };
+    let query: QueryBuilder;
+    if (after === undefined) query = undelivered(encodedQuery().where('incident_sys_id', 'ISNOTEMPTY'));
+    else {
+      const rest = undelivered(encodedQuery().where('incident_sys_id', '=', after.incident).and('order_key', '>', after.orderKey)).newQuery();
+      query = undelivered(rest.where('incident_sys_id', '>', after.incident));
+    }
+    const page = await table.listPage<CatchUpRow>(OUTBOX_TABLE, {
+      query: query.orderBy('incident_sys_id').orderBy('order_key'),
+      fields: [...OUTBOX_ROW_FIELDS, 'order_key'],
+      limit,
       noCount: true,
       orderBySysId: false,
-      signal: input.signal,
+      signal,
     });
     return page.records;
   }

@@ -41,6 +41,8 @@ export interface SyncEngineOptions {
   /** Overlap window of the polling cursor. Default 120 s. */
   pollOverlapMs?: number;
   pollPageSize?: number;
+  /** Outbox rows per request of the catch-up (OutboxCatchUp). Default 100. */
+  outboxCatchUpPageSize?: number;
   outboundBackoff?: BackoffPolicy;
   /** Every lease, timeout and grace (sync-timings.ts); the three options below are shorthands for its fields. */
   timings?: Partial<SyncTimings>;
@@ -176,6 +178,7 @@ export class SyncEngine {
       rateLimitProbeMs: timings.rateLimitProbeMs,
       leaseMs: timings.staleAfterMs,
       retentionMs: timings.eventRetentionMs,
+      ...(options.outboxCatchUpPageSize !== undefined ? { pageSize: options.outboxCatchUpPageSize } : {}),
       onStored: () => this.inboundLoop.wake(),
     });
 
