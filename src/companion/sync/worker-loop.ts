@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
+import { tracePoint } from '../../shared/latency-trace';
 
 /**
  * A background loop with a few slots: each slot runs `step` again and again. A step that found
@@ -144,7 +145,10 @@ export class WorkerLoop {
         this.lastBeatAt = Date.now();
         resolve(woken);
       };
-      const onWake = (): void => done(true);
+      const onWake = (): void => {
+        tracePoint(`c.${this.options.name}.woken`);
+        done(true);
+      };
       const timer = setTimeout(() => done(false), ms);
       this.waiters.add(onWake);
     });

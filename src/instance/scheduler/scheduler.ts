@@ -9,6 +9,7 @@ import { isSysId } from '../records/values';
 import type { JobOutcome } from './job-runner';
 import type { FromWorker, SchedulerWorkerData, ToWorker } from './protocol';
 import { queueScheduledRun, syncScheduledTriggers } from './schedule';
+import { tracePoint } from '../../shared/latency-trace';
 
 /**
  * The instance's scheduler: worker threads that run async business rules and scheduled jobs off the
@@ -114,6 +115,7 @@ export class Scheduler {
   /** A job was queued: wakes one idle worker (starting workers if needed). Busy workers claim it when done. */
   wake(): void {
     if (this.closed) return;
+    tracePoint('sn.wake');
     this.queued++;
     this.ensureWorkers();
     for (const slot of this.slots.values()) {
@@ -133,6 +135,7 @@ export class Scheduler {
   private wakeSlot(slot: WorkerSlot): void {
     slot.idle = false;
     slot.seenQueued = this.queued;
+    tracePoint('sn.wake.sent');
     this.send(slot, { type: 'wake' });
   }
 

@@ -6,6 +6,7 @@ import { threadHttpClient } from '../runtime/outbound/sync-http';
 import { describeThrown } from '../runtime/script-runtime';
 import { JobRunner, SCHEDULER_JOB_TYPES } from './job-runner';
 import type { SchedulerWorkerData, ToWorker, FromWorker } from './protocol';
+import { tracePoint } from '../../shared/latency-trace';
 
 /**
  * A scheduler worker thread: its own engine on the instance's database file and its own script
@@ -40,7 +41,10 @@ engine.jobs.onQueued(() => {
 });
 
 port.on('message', (message: ToWorker) => {
-  if (message.type === 'wake') poke();
+  if (message.type === 'wake') {
+    tracePoint('w.woken');
+    poke();
+  }
   else if (message.type === 'pause') {
     paused = true;
     // Acknowledged between two jobs at the latest (messages are handled only while no job runs).
@@ -94,8 +98,10 @@ async function main(): Promise<void> {
         post({ type: 'log', level: 'warn', message: `could not claim a job: ${describeThrown(err).message}` });
       }
       if (job) {
+        tracePoint('w.claimed');
         post({ type: 'started', sysId: job.sysId });
         const outcome = runner.run(job);
+        tracePoint('w.job.done');
         post({ type: 'done', outcome });
         // Let messages (stop, pause) in between two jobs.
         await new Promise((resolve) => setImmediate(resolve));

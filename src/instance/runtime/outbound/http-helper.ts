@@ -1,4 +1,5 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
+import { tracePoint } from '../../../shared/latency-trace';
 
 /**
  * The outbound HTTP helper thread: sync-http.ts starts a worker on this file (see
@@ -42,6 +43,7 @@ function describe(err: unknown, timedOut: boolean): { error: string; errorCode: 
 }
 
 port.on('message', (request: Request) => {
+  tracePoint('h.request.received');
   const started = Date.now();
   const controller = new AbortController();
   let timedOut = false;
@@ -60,10 +62,12 @@ port.on('message', (request: Request) => {
     redirect: 'manual',
   })
     .then(async (response) => {
+      tracePoint('h.response.headers');
       const body = await response.text();
       clearTimeout(timer);
       const pairs: Array<[string, string]> = [];
       response.headers.forEach((value, name) => pairs.push([name, value]));
+      tracePoint('h.answered');
       answer({ id: request.id, status: response.status, headers: pairs, body, error: null, errorCode: 0, durationMs: Date.now() - started });
     })
     .catch((err: unknown) => {
