@@ -5,7 +5,7 @@ import { tracePoint } from '../../../shared/latency-trace';
 
 /**
  * Outbound HTTP that looks synchronous to a script, as RESTMessageV2.execute() does on a platform
- * instance: the request goes to a helper thread that performs it with fetch; the script's thread
+ * instance: the request goes to a helper thread that performs it with undici; the script's thread
  * blocks in Atomics.wait until the answer is posted (or the wait times out) and then reads it with
  * receiveMessageOnPort. One helper per script-running thread, started on first use and unref'd.
  *
