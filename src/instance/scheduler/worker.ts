@@ -27,6 +27,9 @@ let paused = data.paused;
 let stopping = false;
 let poked = false;
 let wakeUp: (() => void) | null = null;
+/** Idle reports sent so far; whether the main thread counts this worker busy (it does from the start). */
+let idleReports = 0;
+let countedBusy = true;
 
 const post = (message: FromWorker): void => port.postMessage(message);
 
@@ -43,6 +46,8 @@ engine.jobs.onQueued(() => {
 port.on('message', (message: ToWorker) => {
   if (message.type === 'wake') {
     tracePoint('w.woken');
+    // Woken after the main thread read this worker's latest idle report: it counts it busy now.
+    if (message.idleSeen === idleReports) countedBusy = true;
     poke();
   }
   else if (message.type === 'pause') {
@@ -99,7 +104,10 @@ async function main(): Promise<void> {
       }
       if (job) {
         tracePoint('w.claimed');
-        post({ type: 'started', sysId: job.sysId });
+        if (!countedBusy) {
+          post({ type: 'started', sysId: job.sysId });
+          countedBusy = true;
+        }
         const outcome = runner.run(job);
         tracePoint('w.job.done');
         post({ type: 'done', outcome });
@@ -113,7 +121,11 @@ async function main(): Promise<void> {
       const due = nextDue();
       if (due !== null) waitMs = Math.min(waitMs, Math.max(due - Date.now(), 5));
     }
-    if (!poked) post({ type: 'idle' });
+    if (!poked) {
+      idleReports++;
+      countedBusy = false;
+      post({ type: 'idle', seq: idleReports });
+    }
     await sleep(waitMs);
   }
   engine.close();
