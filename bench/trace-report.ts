@@ -12,9 +12,10 @@ import { percentile } from './lib/results';
 
 /** The point each point follows from, where that is not simply the one before it in time. */
 const CAUSE: Record<string, string> = {
-  'sn.wake': 'sn.patch.written',
   'c.push.answered': 'c.stored',
   'h.response.headers': 'c.push.answered',
+  'h.answered': 'h.response.headers',
+  'w.answer.read': 'h.answered',
   'w.job.done': 'w.answer.read',
   'c.claimed': 'c.claim.start',
 };
