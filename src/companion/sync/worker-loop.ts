@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
-import { tracePoint } from '../../shared/latency-trace';
+import { latencyTraceOn, tracePoint } from '../../shared/latency-trace';
 
 /**
  * A background loop with a few slots: each slot runs `step` again and again. A step that found
@@ -157,7 +157,7 @@ export class WorkerLoop {
         resolve(woken);
       };
       const onWake = (): void => {
-        tracePoint(`c.${this.options.name}.woken`);
+        if (latencyTraceOn) tracePoint(`c.${this.options.name}.woken`);
         done(true);
       };
       const timer = setTimeout(() => done(false), ms);
