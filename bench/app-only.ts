@@ -1,10 +1,13 @@
 /**
- * `node -r tsx/cjs bench/app-only.ts [iterations] [--incidents=N] [--cpu-prof]`: only the app's figures
+ * `node -r tsx/cjs bench/app-only.ts [iterations] [--incidents=N] [--cpu-prof] [--trace]`: only the app's figures
  * of the benchmark, each part in its own process as in bench/run.ts: `realtime_latency_p50_ms` and
  * `_p99_ms` (a ServiceNow PATCH until the companion applied it, one at a time, over the loopback
  * floor) and `app_write_overhead_ratio` (the same PATCH of a synced field, the instance with the app
  * over one without, interleaved). `--cpu-prof` writes the app instance's CPU profile to bench/.profiles/.
+ * `--trace` records the real-time path's timeline in every part (src/shared/latency-trace.ts) and
+ * prints the median of each hop (bench/trace-report.ts).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildAppIfStale } from '../src/shared/build-app';
@@ -12,11 +15,16 @@ import type { IncidentRef } from './fixtures/pushes';
 import { partGroup } from './lib/part';
 import { percentile } from './lib/results';
 import { AppliedLog } from './run';
+import { traceReport } from './trace-report';
+import { LATENCY_TRACE_ENV } from '../src/shared/latency-trace';
 
 async function main(): Promise<void> {
   const iterations = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100);
   const incidentCount = Number(process.argv.find((a) => a.startsWith('--incidents='))?.slice('--incidents='.length) ?? 100);
   const profile = process.argv.includes('--cpu-prof');
+  const traceFile = process.argv.includes('--trace') ? path.join(os.tmpdir(), `incident-sn-trace-${process.pid}.txt`) : null;
+  // The parts inherit the environment: each traces its own points into the one file.
+  if (traceFile) process.env[LATENCY_TRACE_ENV] = traceFile;
   await buildAppIfStale();
   const group = partGroup('incident-sn-app-');
   try {
@@ -66,6 +74,10 @@ async function main(): Promise<void> {
         `realtime p99         ${ms(percentile(latencies, 0.99))} (target < 100 ms)\n` +
         `PATCH p50 app/no app ${ms(percentile(withApp, 0.5))} / ${ms(percentile(withoutApp, 0.5))} = ${(percentile(withApp, 0.5) / percentile(withoutApp, 0.5)).toFixed(2)}× (target ≤ 1.5×)\n`,
     );
+    if (traceFile) {
+      process.stdout.write(`timeline (${traceFile}):\n${traceReport(traceFile)}`);
+      fs.rmSync(traceFile, { force: true });
+    }
     await Promise.all([appInstance, plainInstance, companion].map((p) => p.call('stop').catch(() => undefined)));
   } finally {
     await group.stop(5_000);

@@ -5,6 +5,7 @@ import { SOURCE_TABLES, requestedFields, versionOf } from '../../src/companion/c
 import { ACCOUNTS, API_KEY, CONNECTION_NAME, OAUTH_CLIENT, basic } from '../fixtures/accounts';
 import { pushStream, type IncidentRef } from '../fixtures/pushes';
 import { monotonicMs, servePart } from '../lib/part';
+import { tracePoint } from '../../src/shared/latency-trace';
 
 /**
  * The load generator, in its own process: every timed request of the benchmark starts here.
@@ -85,12 +86,14 @@ servePart({
 
   /** One PATCH of an incident on the instance as the ITIL user; returns when it was sent and how long it took. */
   async patchIncident(options: { instanceUrl: string; sysId: string; values: Record<string, string> }) {
+    tracePoint('lg.patch.sent');
     const sentAt = monotonicMs();
     const answer = await send(`${options.instanceUrl}/api/now/table/incident/${options.sysId}`, 'PATCH', JSON.stringify(options.values), {
       authorization: basic(ACCOUNTS.itil),
       'x-no-response-body': 'true',
     });
     const doneAt = monotonicMs();
+    tracePoint('lg.patch.answered');
     if (answer.status !== 200) throw new Error(`PATCH incident ${options.sysId}: ${answer.status} ${answer.text.slice(0, 300)}`);
     return { sentAt, ms: doneAt - sentAt };
   },

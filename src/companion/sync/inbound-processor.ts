@@ -14,6 +14,7 @@ import type { QueueWorkerDeps } from './worker-deps';
 import { TRACKED_FIELDS, type InboundChange } from './servicenow-record';
 import { fetchAttachment, type FetchedAttachment } from './attachment-fetch';
 import { StoredDataError } from '../store/errors';
+import { tracePoint } from '../../shared/latency-trace';
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 
@@ -84,6 +85,7 @@ export class InboundProcessor {
   async step(signal: AbortSignal): Promise<boolean> {
     const { store, owner, leaseMs } = this.deps;
     let event: StoredInboundEvent | undefined;
+    tracePoint('c.claim.start');
     try {
       event = await store.sync.inbound.claim({ owner, now: this.deps.clock(), leaseMs });
     } catch (err) {
@@ -93,6 +95,7 @@ export class InboundProcessor {
       return true;
     }
     if (!event) return false;
+    tracePoint('c.claimed');
     await this.process(event, signal);
     return true;
   }
@@ -123,14 +126,19 @@ export class InboundProcessor {
       const connection = await this.deps.registry.byId(event.connectionId);
       if (!connection) throw new IncidentSnError('the connection of this event cannot be read (see the log about its secrets)', { code: 'connection_unreadable' });
       label = connection.name;
+      tracePoint('c.apply.start');
       const prepared = await this.prepare(event, change, connection, signal);
+      tracePoint('c.prepared');
       const outcome = await retryOnConflict(() =>
         store.sync.transaction(async (tx) => {
+          tracePoint('c.tx.begun');
           const result = await this.apply(tx, event, change, connection, prepared);
+          tracePoint('c.tx.applied');
           if (!(await tx.inbound.finish(event.id, owner, result, this.deps.clock()))) throw new LeaseLostError(`event ${event.eventId}`);
           return result;
         }, { incident: () => this.incidentKeyOf(event) }),
       );
+      tracePoint('c.applied');
       metrics.eventsProcessed.inc({ connection: connection.name, source: event.source, type: event.type, outcome });
       if (CHANGING_OUTCOMES.has(outcome)) {
         metrics.eventsApplied.inc({ connection: connection.name, source: event.source });

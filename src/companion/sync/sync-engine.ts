@@ -299,7 +299,8 @@ export class SyncEngine {
         logger: this.options.logger,
         clock: this.clock,
         ...(this.options.signatureToleranceSeconds !== undefined ? { toleranceSeconds: this.options.signatureToleranceSeconds } : {}),
-        onStored: () => this.inboundLoop.wake(),
+        // One event per push: one apply slot.
+        onStored: () => this.inboundLoop.wakeOne(),
         recordInbound: (event) => this.groupCommit.record(event),
         onPing: (connectionName, ping) => this.lastPings.set(connectionName, ping),
       },

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors';
+import { latencyTraceOn, tracePoint } from '../../shared/latency-trace';
 
 /**
  * A background loop with a few slots: each slot runs `step` again and again. A step that found
@@ -53,10 +54,21 @@ export class WorkerLoop {
     this.slots = Array.from({ length: Math.max(1, this.options.concurrency) }, () => this.run());
   }
 
-  /** Wakes idle slots now. */
+  /** Wakes every idle slot now (work of unknown size: stored by another process, freed, a batch). */
   wake(): void {
     this.wakeRequested = true;
     for (const resolve of [...this.waiters]) resolve();
+  }
+
+  /**
+   * One unit of new work: wakes one idle slot (the others would only race it for the same row and
+   * queue their claims ahead of its work); with none idle, the next slot to finish a step claims
+   * again instead of sleeping.
+   */
+  wakeOne(): void {
+    this.wakeRequested = true;
+    const first = this.waiters.values().next();
+    if (!first.done) first.value();
   }
 
   status(): WorkerLoopStatus {
@@ -144,7 +156,10 @@ export class WorkerLoop {
         this.lastBeatAt = Date.now();
         resolve(woken);
       };
-      const onWake = (): void => done(true);
+      const onWake = (): void => {
+        if (latencyTraceOn) tracePoint(`c.${this.options.name}.woken`);
+        done(true);
+      };
       const timer = setTimeout(() => done(false), ms);
       this.waiters.add(onWake);
     });

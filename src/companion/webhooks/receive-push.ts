@@ -8,6 +8,7 @@ import type { ConnectionRegistry } from '../sync/connection-registry';
 import type { SyncMetrics } from '../sync/metrics';
 import { parsePushBody, type PushEventBody } from '../sync/push-event';
 import { changeFromPush, orderKeyOf } from '../sync/servicenow-record';
+import { tracePoint } from '../../shared/latency-trace';
 
 /**
  * A push from the app, from raw bytes to a stored event: the connection must exist and receive
@@ -153,6 +154,7 @@ export async function storePushEvent(
   event: PushEventBody,
   via: 'push' | 'outbox',
 ): Promise<boolean> {
+  tracePoint('c.push.verified');
   const now = deps.clock();
   const change = changeFromPush(event);
   const record = deps.recordInbound ?? ((e: NewInboundEvent) => deps.store.sync.inbound.record(e));
@@ -169,6 +171,7 @@ export async function storePushEvent(
     payload: change,
   });
   deps.metrics.eventsReceived.inc({ connection: connection.name, source: via, type: event.type, result: stored.stored ? 'stored' : 'duplicate' });
+  tracePoint('c.stored');
   if (stored.stored) deps.onStored();
   return stored.stored;
 }

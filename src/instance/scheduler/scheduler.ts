@@ -9,6 +9,7 @@ import { isSysId } from '../records/values';
 import type { JobOutcome } from './job-runner';
 import type { FromWorker, SchedulerWorkerData, ToWorker } from './protocol';
 import { queueScheduledRun, syncScheduledTriggers } from './schedule';
+import { tracePoint } from '../../shared/latency-trace';
 
 /**
  * The instance's scheduler: worker threads that run async business rules and scheduled jobs off the
@@ -21,6 +22,10 @@ import { queueScheduledRun, syncScheduledTriggers } from './schedule';
  *   wakes one idle worker at once (postMessage), not all of them: the others would only race for the
  *   same job. A worker reports when it goes idle; one that reports idle after a job was queued since
  *   it was last woken is woken once more, so a job queued just as it looked is not left waiting.
+ *   A worker woken here runs its job without telling this thread it started (one message less, and
+ *   one wake of this thread less, on every push's path): a wake carries the last idle report read
+ *   here, so the worker knows whether this thread counts it busy already; one that claims on its own
+ *   timer, or was woken before its latest idle report was read, says `started`.
  *   Workers also wake when the next job is due and poll slowly as a safety net.
  * - Durable: jobs live in sys_trigger. Jobs claimed by a previous process (or by a worker that died)
  *   are put back and run again.
@@ -47,6 +52,8 @@ interface WorkerSlot {
   idle: boolean;
   /** `queued` when the worker was last woken (or started): it has looked for every job queued before. */
   seenQueued: number;
+  /** The worker's last idle report read here (its `seq`), sent back with a wake. */
+  idleSeen: number;
 }
 
 const STOP_GRACE_MS = 3000;
@@ -114,6 +121,7 @@ export class Scheduler {
   /** A job was queued: wakes one idle worker (starting workers if needed). Busy workers claim it when done. */
   wake(): void {
     if (this.closed) return;
+    tracePoint('sn.wake');
     this.queued++;
     this.ensureWorkers();
     for (const slot of this.slots.values()) {
@@ -133,12 +141,14 @@ export class Scheduler {
   private wakeSlot(slot: WorkerSlot): void {
     slot.idle = false;
     slot.seenQueued = this.queued;
-    this.send(slot, { type: 'wake' });
+    tracePoint('sn.wake.sent');
+    this.send(slot, { type: 'wake', idleSeen: slot.idleSeen });
   }
 
   /** A worker found nothing to claim; if a job was queued since it was woken, it looks once more. */
-  private wentIdle(slot: WorkerSlot): void {
+  private wentIdle(slot: WorkerSlot, seq: number): void {
     slot.idle = true;
+    slot.idleSeen = seq;
     if (this.paused || this.closed) return;
     if (this.queued > slot.seenQueued) this.wakeSlot(slot);
   }
@@ -168,12 +178,12 @@ export class Scheduler {
     const worker = startModuleWorker(siblingModule(__dirname, __filename, 'worker'), { workerData: data });
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const slot: WorkerSlot = { id, worker, ready, idle: false, seenQueued: this.queued };
+    const slot: WorkerSlot = { id, worker, ready, idle: false, seenQueued: this.queued, idleSeen: 0 };
     this.slots.set(id, slot);
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'ready') markReady();
       else if (message.type === 'queued') this.wake();
-      else if (message.type === 'idle') this.wentIdle(slot);
+      else if (message.type === 'idle') this.wentIdle(slot, message.seq);
       else if (message.type === 'started') slot.idle = false;
       else if (message.type === 'done') this.finished(message.outcome);
       else if (message.type === 'log') this.logger[message.level]({ worker: id }, message.message);

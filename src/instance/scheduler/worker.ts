@@ -6,6 +6,7 @@ import { threadHttpClient } from '../runtime/outbound/sync-http';
 import { describeThrown } from '../runtime/script-runtime';
 import { JobRunner, SCHEDULER_JOB_TYPES } from './job-runner';
 import type { SchedulerWorkerData, ToWorker, FromWorker } from './protocol';
+import { tracePoint } from '../../shared/latency-trace';
 
 /**
  * A scheduler worker thread: its own engine on the instance's database file and its own script
@@ -26,6 +27,9 @@ let paused = data.paused;
 let stopping = false;
 let poked = false;
 let wakeUp: (() => void) | null = null;
+/** Idle reports sent so far; whether the main thread counts this worker busy (it does from the start). */
+let idleReports = 0;
+let countedBusy = true;
 
 const post = (message: FromWorker): void => port.postMessage(message);
 
@@ -40,7 +44,12 @@ engine.jobs.onQueued(() => {
 });
 
 port.on('message', (message: ToWorker) => {
-  if (message.type === 'wake') poke();
+  if (message.type === 'wake') {
+    tracePoint('w.woken');
+    // Woken after the main thread read this worker's latest idle report: it counts it busy now.
+    if (message.idleSeen === idleReports) countedBusy = true;
+    poke();
+  }
   else if (message.type === 'pause') {
     paused = true;
     // Acknowledged between two jobs at the latest (messages are handled only while no job runs).
@@ -94,8 +103,13 @@ async function main(): Promise<void> {
         post({ type: 'log', level: 'warn', message: `could not claim a job: ${describeThrown(err).message}` });
       }
       if (job) {
-        post({ type: 'started', sysId: job.sysId });
+        tracePoint('w.claimed');
+        if (!countedBusy) {
+          post({ type: 'started', sysId: job.sysId });
+          countedBusy = true;
+        }
         const outcome = runner.run(job);
+        tracePoint('w.job.done');
         post({ type: 'done', outcome });
         // Let messages (stop, pause) in between two jobs.
         await new Promise((resolve) => setImmediate(resolve));
@@ -107,7 +121,11 @@ async function main(): Promise<void> {
       const due = nextDue();
       if (due !== null) waitMs = Math.min(waitMs, Math.max(due - Date.now(), 5));
     }
-    if (!poked) post({ type: 'idle' });
+    if (!poked) {
+      idleReports++;
+      countedBusy = false;
+      post({ type: 'idle', seq: idleReports });
+    }
     await sleep(waitMs);
   }
   engine.close();

@@ -17,6 +17,11 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     if (req.url.startsWith('/slow')) return void setTimeout(() => res.end('late'), 5000);
     if (req.url === '/missing') { res.writeHead(404, { 'content-type': 'text/plain' }); return void res.end('nope'); }
+    if (req.url === '/moved') {
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.writeHead(302, { location: '/echo' });
+      return void res.end();
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'x-echo': req.headers['x-custom'] || '' });
     res.end(JSON.stringify({ method: req.method, url: req.url, body, contentType: req.headers['content-type'] || '' }));
   });
@@ -65,6 +70,17 @@ describe('sn_ws.RESTMessageV2', () => {
       return [r.getStatusCode(), JSON.parse(r.getBody()), r.getHeader('x-echo'), r.getHeader('X-ECHO'), r.haveError(), r.getErrorMessage()];
     `);
     expect(result).toEqual([200, { method: 'POST', url: '/echo?q=a+b', body: '{"hello":"world"}', contentType: 'application/json' }, 'abc', 'abc', false, null]);
+  });
+
+  it('returns a redirect as it came, with each of its repeated headers (no redirect is followed)', () => {
+    const result = rt.run(`
+      var m = new sn_ws.RESTMessageV2();
+      m.setEndpoint('${base}/moved');
+      m.setHttpMethod('get');
+      var r = m.execute();
+      return [r.getStatusCode(), r.getHeader('Location'), r.getCookies(), r.haveError()];
+    `);
+    expect(result).toEqual([302, '/echo', ['a=1', 'b=2'], false]);
   });
 
   it('reports an HTTP error status through haveError() without throwing', () => {

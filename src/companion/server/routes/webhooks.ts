@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SyncEngine } from '../../sync/sync-engine';
 import type { SyncMetrics } from '../../sync/metrics';
 import { sendError } from '../api-error';
+import { tracePoint } from '../../../shared/latency-trace';
 
 /**
  * `POST /webhooks/servicenow/:connection`: the app's pushes. The body is read raw (the signature
@@ -15,6 +16,7 @@ export function webhookRoutes(engine: SyncEngine, metrics: SyncMetrics, bodyLimi
     scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
 
     scope.post<{ Params: { connection: string } }>('/webhooks/servicenow/:connection', { bodyLimit }, async (request, reply) => {
+      tracePoint('c.push.received');
       const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'application/json' || !Buffer.isBuffer(request.body)) {
         metrics.eventsRejected.inc({ reason: 'unsupported_media_type' });
@@ -30,6 +32,7 @@ export function webhookRoutes(engine: SyncEngine, metrics: SyncMetrics, bodyLimi
         signature: header(HEADER.signature.toLowerCase()),
         eventIdHeader: header(HEADER.eventId.toLowerCase()),
       });
+      tracePoint('c.push.answered');
       if (answer.status === 200) return reply.code(200).send({ status: answer.result, event_id: answer.eventId });
       return sendError(reply, answer.status, answer.code, answer.message, answer.details ?? null);
     });

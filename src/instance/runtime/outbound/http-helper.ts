@@ -1,4 +1,6 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
+import { request as undiciRequest, type Dispatcher } from 'undici';
+import { tracePoint } from '../../../shared/latency-trace';
 
 /**
  * The outbound HTTP helper thread: sync-http.ts starts a worker on this file (see
@@ -12,8 +14,6 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 
 const port = workerData.port as MessagePort;
 const signal = new Int32Array(workerData.signal as SharedArrayBuffer);
-// Node loads its fetch implementation on first use: now, not on the first request's time.
-void new Headers();
 
 interface Request {
   id: number;
@@ -42,6 +42,7 @@ function describe(err: unknown, timedOut: boolean): { error: string; errorCode: 
 }
 
 port.on('message', (request: Request) => {
+  tracePoint('h.request.received');
   const started = Date.now();
   const controller = new AbortController();
   let timedOut = false;
@@ -49,22 +50,26 @@ port.on('message', (request: Request) => {
     timedOut = true;
     controller.abort();
   }, Math.max(1, request.timeoutMs));
-  const headers = new Headers();
-  for (const [name, value] of request.headers) headers.append(name, value);
   const method = request.method.toUpperCase();
-  fetch(request.url, {
-    method,
-    headers,
-    body: method === 'GET' || method === 'HEAD' ? undefined : (request.body ?? undefined),
+  // undici's request, not fetch: the same keep-alive pool, without fetch's streams and Request
+  // objects (about half a millisecond less per call on loopback). It follows no redirect.
+  undiciRequest(request.url, {
+    method: method as Dispatcher.HttpMethod,
+    headers: request.headers.flat(),
+    body: method === 'GET' || method === 'HEAD' ? null : request.body,
     signal: controller.signal,
-    redirect: 'manual',
   })
     .then(async (response) => {
-      const body = await response.text();
+      tracePoint('h.response.headers');
+      const body = await response.body.text();
       clearTimeout(timer);
       const pairs: Array<[string, string]> = [];
-      response.headers.forEach((value, name) => pairs.push([name, value]));
-      answer({ id: request.id, status: response.status, headers: pairs, body, error: null, errorCode: 0, durationMs: Date.now() - started });
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (Array.isArray(value)) for (const v of value) pairs.push([name, v]);
+        else if (value !== undefined) pairs.push([name, value]);
+      }
+      tracePoint('h.answered');
+      answer({ id: request.id, status: response.statusCode, headers: pairs, body, error: null, errorCode: 0, durationMs: Date.now() - started });
     })
     .catch((err: unknown) => {
       clearTimeout(timer);

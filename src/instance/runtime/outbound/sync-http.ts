@@ -1,10 +1,11 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from '../../../shared/module-worker';
 import { threadQuota } from '../script-quota';
+import { tracePoint } from '../../../shared/latency-trace';
 
 /**
  * Outbound HTTP that looks synchronous to a script, as RESTMessageV2.execute() does on a platform
- * instance: the request goes to a helper thread that performs it with fetch; the script's thread
+ * instance: the request goes to a helper thread that performs it with undici; the script's thread
  * blocks in Atomics.wait until the answer is posted (or the wait times out) and then reads it with
  * receiveMessageOnPort. One helper per script-running thread, started on first use and unref'd.
  *
@@ -86,6 +87,7 @@ export class SyncHttpClient {
   send(request: OutboundRequest): number {
     this.start();
     const id = this.nextId++;
+    tracePoint('w.request.posted');
     (this.port as MessagePort).postMessage({ id, ...request });
     return id;
   }
@@ -97,6 +99,7 @@ export class SyncHttpClient {
     for (;;) {
       const ready = this.arrived.get(id);
       if (ready) {
+        tracePoint('w.answer.read');
         this.arrived.delete(id);
         return ready;
       }

@@ -43,3 +43,52 @@ describe('an idle worker', () => {
     await waitFor(() => steps >= 3);
   });
 });
+
+describe('wakeOne', () => {
+  let loop: WorkerLoop | undefined;
+  let release: () => void = () => undefined;
+  afterEach(async () => {
+    release();
+    await loop?.stop(100);
+  });
+
+  it('wakes one idle slot per unit of work, and the rest stay asleep', async () => {
+    let steps = 0;
+    let busy = 0;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    loop = new WorkerLoop({
+      name: 'test',
+      concurrency: 3,
+      idleMs: 600_000,
+      logger: silentLogger(),
+      step: async () => {
+        steps += 1;
+        if (!holding) return false;
+        busy += 1;
+        await held;
+        busy -= 1;
+        return false;
+      },
+      nextDueAt: async () => null,
+    });
+    loop.start();
+    // Each slot made its first claim and went to sleep.
+    await waitFor(() => steps === 3 && loop!.status().busy === 0);
+    holding = true;
+
+    loop.wakeOne();
+    // Every woken slot steps within the same turn (promise continuations): by the time waitFor looks, all have.
+    await waitFor(() => steps === 4);
+    expect(busy).toBe(1);
+
+    loop.wakeOne();
+    await waitFor(() => steps === 5);
+    expect(busy).toBe(2);
+
+    // wake() is for work of unknown size: it wakes every idle slot.
+    loop.wake();
+    await waitFor(() => steps === 6);
+    expect(busy).toBe(3);
+  });
+});
