@@ -125,22 +125,44 @@ function evaluateTerm(t: Term, ctx: EvaluationContext): Outcome {
   return t.kind === 'invalid' ? 'invalid' : evaluateCondition(t, ctx);
 }
 
-/** True when the record matches. An empty query matches everything. */
+/**
+ * True when the record matches. An empty query matches everything. A group of OR terms whose only
+ * valid terms are invalid is left out. Unless an invalid term anywhere makes the whole query match
+ * nothing (glide.invalid_query.returns_no_rows), evaluation stops as soon as the outcome is known: at
+ * the first true term of an OR group, the first false group of a segment, the first true segment.
+ */
 export function evaluateQuery(query: EncodedQuery, ctx: EvaluationContext): boolean {
   if (query.segments.length === 0) return true;
+  const exhaustive = Boolean(ctx.invalidReturnsNoRows);
   let anyInvalid = false;
   let result = false;
   for (const segment of query.segments) {
     let segmentResult = true;
     for (const group of segment.groups) {
-      const outcomes = group.terms.map((t) => evaluateTerm(t, ctx));
-      if (outcomes.includes('invalid')) anyInvalid = true;
-      const valid = outcomes.filter((o): o is boolean => o !== 'invalid');
-      if (valid.length === 0) continue;
-      if (!valid.some((o) => o)) segmentResult = false;
+      let anyValid = false;
+      let anyTrue = false;
+      for (const term of group.terms) {
+        const outcome = evaluateTerm(term, ctx);
+        if (outcome === 'invalid') {
+          anyInvalid = true;
+          continue;
+        }
+        anyValid = true;
+        if (outcome) {
+          anyTrue = true;
+          if (!exhaustive) break;
+        }
+      }
+      if (anyValid && !anyTrue) {
+        segmentResult = false;
+        if (!exhaustive) break;
+      }
     }
-    if (segmentResult) result = true;
+    if (segmentResult) {
+      result = true;
+      if (!exhaustive) break;
+    }
   }
-  if (anyInvalid && ctx.invalidReturnsNoRows) return false;
+  if (anyInvalid && exhaustive) return false;
   return result;
 }

@@ -18,8 +18,9 @@ import { IncidentSnError } from '../../shared/errors';
  *     below (unless the caller passes `runBusinessRules: false`, i.e. setWorkflow(false)):
  *     `before(event)` runs after defaults and ACL checks, before the platform's own rules and the
  *     write; it may change `event.current.values` or return `{ abort: true, ruleName, ruleSysId }`
- *     (the Table API answers 403 "Operation Failed"). `after(event)` runs once the write committed
- *     (its errors are logged, the write stays). `hasAsync(event)` → true queues, in the write's own
+ *     (the Table API answers 403 "Operation Failed"). `after(event)` runs after the write, inside its
+ *     transaction, so the write and what its after rules write commit together, once (their errors
+ *     are logged, the write stays). `hasAsync(event)` → true queues, in the write's own
  *     transaction, one `sys_trigger` job of type ASYNC_BUSINESS_RULE_JOB whose payload is an
  *     AsyncRuleJobPayload. `event.tables` is the record's class and its parents (['incident',
  *     'task']), so a rule on `task` matches an incident.
@@ -213,9 +214,10 @@ export class InstanceEngine {
    * Data operations (get, query, count, insert, update, delete; a property read only when it reloads
    * the node's property cache, see properties/system-properties.ts) called on this engine,
    * and those made by scoped apps' synchronous business rules (inside the user's transaction):
-   * what a change costs an instance in database work, counted for the benchmark and tests.
+   * what a change costs an instance in database work, counted for the benchmark and tests; and the
+   * write transactions this engine began (nested ones are savepoints, not counted): one commit each.
    */
-  readonly stats = { dataOps: 0, appRuleDataOps: 0 };
+  readonly stats = { dataOps: 0, appRuleDataOps: 0, writeTransactions: 0 };
 
   private constructor(opened: OpenedDatabase, options: EngineOptions) {
     this.opened = opened;
@@ -548,9 +550,9 @@ export class InstanceEngine {
         this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
         this.afterWriteInTransaction('insert', meta, final, null);
         if (runRules) queueAsyncRules(this, afterEvent);
+        if (runRules) runAfter(this, afterEvent);
       }),
     );
-    if (runRules) runAfter(this, afterEvent);
     return this.reread(meta, sysId) ?? snapshot;
   }
 
@@ -609,9 +611,9 @@ export class InstanceEngine {
         this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
         this.afterWriteInTransaction('update', meta, written, previousValues);
         if (runRules) queueAsyncRules(this, afterEvent);
+        if (runRules) runAfter(this, afterEvent);
       }),
     );
-    if (runRules) runAfter(this, afterEvent);
     return this.reread(meta, sysId) ?? snapshot;
   }
 
@@ -636,8 +638,8 @@ export class InstanceEngine {
       this.store.delete(meta.root, sysId);
       this.afterWriteInTransaction('delete', meta, values, values);
       if (runRules) queueAsyncRules(this, afterEvent);
+      if (runRules) runAfter(this, afterEvent);
     });
-    if (runRules) runAfter(this, afterEvent);
     return snapshot;
   }
 
@@ -657,6 +659,7 @@ export class InstanceEngine {
   /** Runs `fn` in one write transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return this.db.transaction(fn)();
+    this.stats.writeTransactions++;
     return this.db.transaction(fn).immediate();
   }
 

@@ -61,7 +61,11 @@ export interface AbortDecision {
 export interface BusinessRuleHooks {
   /** Runs before the write; may change `event.current.values`; return an AbortDecision to stop. */
   before(event: BeforeRuleEvent): AbortDecision | void;
-  /** Runs after the write committed, in the same call (the HTTP response waits for it). */
+  /**
+   * Runs after the write, inside the write's transaction (as on the platform: what after rules write
+   * commits with the change, in one commit), in the same call (the HTTP response waits for it). A
+   * failure is logged and the write stays.
+   */
   after(event: AfterRuleEvent): void;
   /**
    * Whether async rules apply to this event: true, or the sys_ids of the rules that apply (async rules

@@ -107,6 +107,9 @@ export function loadBusinessRules(engine: InstanceEngine): ReadonlyMap<string, C
   });
 }
 
+/** The rules chosen per phase, operation and class hierarchy, kept with the set of rules they were chosen from. */
+const RULE_SELECTIONS = new WeakMap<ReadonlyMap<string, CompiledRule[]>, Map<string, readonly CompiledRule[]>>();
+
 export class BusinessRuleRunner implements BusinessRuleHooks {
   /** Inside a counted rule (nested rules are counted once, by the outermost). */
   private counting = false;
@@ -122,12 +125,26 @@ export class BusinessRuleRunner implements BusinessRuleHooks {
     return this.runtime.engine;
   }
 
-  /** Rules of the record's class and its parents for a phase and an operation, in order. */
-  rulesFor(tables: readonly string[], when: RuleWhen, operation: RecordOperation): CompiledRule[] {
+  /**
+   * Rules of the record's class and its parents for a phase and an operation, in order. Chosen once per
+   * set of rules (a metadata version) and kept with it: every write asks three times (before, after, async).
+   */
+  rulesFor(tables: readonly string[], when: RuleWhen, operation: RecordOperation): readonly CompiledRule[] {
     const all = loadBusinessRules(this.engine);
-    const rules: CompiledRule[] = [];
-    for (const table of tables) for (const rule of all.get(table) ?? []) if (rule.when === when && rule.actions.has(operation)) rules.push(rule);
-    return rules.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
+    let chosen = RULE_SELECTIONS.get(all);
+    if (!chosen) {
+      chosen = new Map();
+      RULE_SELECTIONS.set(all, chosen);
+    }
+    const key = `${when}|${operation}|${tables.join('>')}`;
+    let rules = chosen.get(key);
+    if (!rules) {
+      const selected: CompiledRule[] = [];
+      for (const table of tables) for (const rule of all.get(table) ?? []) if (rule.when === when && rule.actions.has(operation)) selected.push(rule);
+      rules = selected.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
+      chosen.set(key, rules);
+    }
+    return rules;
   }
 
   /** Whether a rule applies to this change: roles, filter condition, script condition. */

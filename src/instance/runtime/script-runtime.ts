@@ -1,5 +1,4 @@
 import { IncidentSnError } from '../../shared/errors';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import vm from 'node:vm';
 import type { InstanceEngine } from '../records/engine';
@@ -87,7 +86,8 @@ export class ScriptRuntime implements GlideHost {
   readonly apis: GlideApis;
   private readonly context: vm.Context;
   private readonly frames: ExecutionFrame[] = [];
-  private readonly functions = new Map<string, (...args: unknown[]) => unknown>();
+  /** Compiled functions by script text, then by mode and parameter names (a Map hashes a string key once: no digest per run). */
+  private readonly functions = new Map<string, Map<string, (...args: unknown[]) => unknown>>();
   private readonly timeoutMs: number;
   private readonly timeoutResets: Array<() => void> = [];
   private moduleKey = '';
@@ -184,13 +184,18 @@ export class ScriptRuntime implements GlideHost {
   }
 
   private compile(script: string, names: string[], mode: 'statements' | 'expression' | 'answer', filename: string): (...args: unknown[]) => unknown {
-    const key = `${mode}|${names.join(',')}|${createHash('sha1').update(script).digest('hex')}`;
-    let fn = this.functions.get(key);
+    const key = `${mode}|${names.join(',')}`;
+    let byKey = this.functions.get(script);
+    if (!byKey) {
+      byKey = new Map();
+      this.functions.set(script, byKey);
+    }
+    let fn = byKey.get(key);
     if (!fn) {
       const body = mode === 'expression' ? `return (${script}\n);` : mode === 'answer' ? `var answer;\n${script}\n;return answer;` : script;
       const source = `(function (${names.join(', ')}) {\n${body}\n})`;
       fn = new vm.Script(instrumentQuotaChecks(source), { filename, lineOffset: -1 }).runInContext(this.context) as (...args: unknown[]) => unknown;
-      this.functions.set(key, fn);
+      byKey.set(key, fn);
     }
     return fn;
   }

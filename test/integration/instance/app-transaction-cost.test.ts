@@ -42,13 +42,18 @@ describe("the app's work inside a user's transaction", () => {
     const incident = await incidentWithGroup();
     const before = await queued(incident.sys_id);
     const perChange: number[] = [];
+    const commits: number[] = [];
     for (let i = 0; i < 5; i++) {
       const start = sn.engine.stats.appRuleDataOps;
+      const startCommits = sn.engine.stats.writeTransactions;
       const res = await sn.request('PATCH', `/api/now/table/incident/${incident.sys_id}`, { auth: USERS.itil, body: { short_description: `cost ${i}` } });
       expect(res.status).toBe(200);
       perChange.push(sn.engine.stats.appRuleDataOps - start);
+      commits.push(sn.engine.stats.writeTransactions - startCommits);
     }
     expect(await queued(incident.sys_id)).toBe(before + 5);
+    // The change, the outbox row and its delivery job (sys_trigger) are one transaction: one commit, as on the platform.
+    expect(commits).toEqual([1, 1, 1, 1, 1]);
     // The first change may fill the caches; every later one reads three properties (the rule's condition:
     // x_incident_io.enabled; the cache key: config_version and instance_name, so a clone stops queueing
     // at once), served from the node's property cache as on the platform (no database call), and

@@ -328,6 +328,53 @@ describe('record engine: business-rule hooks', () => {
     expect(engine.jobs.claim('worker-1')).toBeNull();
   });
 
+  it('runs after rules inside the write’s transaction: the change and what they write commit once, together', () => {
+    const inside: boolean[] = [];
+    engine.setHooks({
+      businessRules: {
+        before: () => undefined,
+        after: (event) => {
+          inside.push(engine.inTransaction());
+          if (event.current.table === 'incident') engine.insert('problem', { short_description: `from ${event.current.values.number}` });
+        },
+        hasAsync: (e) => e.tables.includes('problem'),
+      },
+    });
+    const inc = engine.insert('incident', { short_description: 'one commit' });
+    const commits = engine.stats.writeTransactions;
+    engine.update('incident', inc.sysId, { short_description: 'still one commit' });
+    // The update, the problem its after rule inserts and the problem's async job: one write transaction.
+    expect(engine.stats.writeTransactions - commits).toBe(1);
+    expect(inside.length).toBeGreaterThan(0);
+    expect(inside.every(Boolean)).toBe(true);
+    expect(engine.count('problem', `short_description=from ${inc.values.number}`)).toBe(2);
+    expect(engine.jobs.pendingOfType(ASYNC_BUSINESS_RULE_JOB)).toHaveLength(2);
+    expect(engine.inTransaction()).toBe(false);
+  });
+
+  it('keeps the write and what an after rule wrote before it failed; a nested write it left half done is rolled back', () => {
+    engine.setHooks({
+      businessRules: {
+        before: () => undefined,
+        after: (event) => {
+          if (event.current.table !== 'incident') return;
+          engine.insert('problem', { short_description: 'written before the failure' });
+          engine.transaction(() => {
+            engine.insert('problem', { short_description: 'half done' });
+            throw new Error('failed half way');
+          });
+        },
+        hasAsync: () => false,
+      },
+    });
+    const inc = engine.insert('incident', { short_description: 'stays' });
+    expect(engine.get('incident', inc.sysId)?.values.short_description).toBe('stays');
+    expect(engine.count('problem', 'short_description=written before the failure')).toBe(1);
+    expect(engine.count('problem', 'short_description=half done')).toBe(0);
+    expect(engine.count('syslog', 'messageLIKEfailed half way')).toBe(1);
+    expect(engine.inTransaction()).toBe(false);
+  });
+
   it('keeps the write when an after rule fails, and logs the failure to syslog', () => {
     engine.setHooks({
       businessRules: {

@@ -197,3 +197,47 @@ describe('queries over table hierarchies and journal fields', () => {
     expect(found).toEqual([a.sysId]);
   });
 });
+
+describe('evaluating a condition in memory', () => {
+  /** A record of plain fields (`missing` does not exist); counts the field reads. */
+  const recordContext = (values: Record<string, string>, previous: Record<string, string> | null, invalidReturnsNoRows = false) => {
+    const reads: string[] = [];
+    const read = (source: Record<string, string>) => (path: string) => {
+      reads.push(path);
+      return path in source ? source[path] : null;
+    };
+    return {
+      reads,
+      ctx: {
+        value: read(values),
+        columnType: (path: string) => (path in values ? 'string' : null),
+        previousValue: previous ? read(previous) : undefined,
+        invalidReturnsNoRows,
+      },
+    };
+  };
+
+  it('stops at the first true term of an OR group, the first false group, the first true segment', () => {
+    const current = { a: '2', b: '1', c: '1' };
+    const orGroup = recordContext(current, { a: '1', b: '1', c: '1' });
+    expect(evaluateQuery(parseEncodedQuery('aVALCHANGES^ORbVALCHANGES^ORcVALCHANGES'), orGroup.ctx)).toBe(true);
+    expect(orGroup.reads.filter((p) => p !== 'a')).toEqual([]);
+    const andGroups = recordContext(current, null);
+    expect(evaluateQuery(parseEncodedQuery('a=1^b=1^c=1'), andGroups.ctx)).toBe(false);
+    expect(andGroups.reads).not.toContain('b');
+    const segments = recordContext(current, null);
+    expect(evaluateQuery(parseEncodedQuery('a=2^NQb=2'), segments.ctx)).toBe(true);
+    expect(segments.reads).not.toContain('b');
+    // What the stop skips does not change the outcome: the last term decides when the first ones are false.
+    expect(evaluateQuery(parseEncodedQuery('aVALCHANGES^ORbVALCHANGES^ORcVALCHANGES'), recordContext({ a: '1', b: '1', c: '2' }, { a: '1', b: '1', c: '1' }).ctx)).toBe(true);
+  });
+
+  it('still reads every term when an invalid one anywhere means no match (glide.invalid_query.returns_no_rows)', () => {
+    const lenient = recordContext({ a: '2' }, null);
+    expect(evaluateQuery(parseEncodedQuery('a=2^ORmissing=1'), lenient.ctx)).toBe(true);
+    const strict = recordContext({ a: '2' }, null, true);
+    expect(evaluateQuery(parseEncodedQuery('a=2^ORmissing=1'), strict.ctx)).toBe(false);
+    expect(strict.reads).toContain('missing');
+    expect(evaluateQuery(parseEncodedQuery('a=2^NQmissing=1'), recordContext({ a: '2' }, null, true).ctx)).toBe(false);
+  });
+});

@@ -24,9 +24,11 @@ export interface RuleCallContext {
 
 /**
  * The write's calls into the runtime's business rules (records/hooks.ts): before rules may change the
- * record or abort the write (the platform's 403 "Operation Failed"), after rules run once the write
- * committed (their failures are logged, the write stays), async rules are queued as sys_trigger jobs
- * inside the write's transaction.
+ * record or abort the write (the platform's 403 "Operation Failed"); async rules are queued as
+ * sys_trigger jobs and after rules run inside the write's transaction, so the write and what its after
+ * rules write (the app's outbox row and its delivery job) commit once, together. An after rule's
+ * failure is logged and the write stays: what the rules wrote before it stays too, and a nested write
+ * it left half done was rolled back by that write's own savepoint.
  */
 export function runBefore(ctx: RuleCallContext, operation: RecordOperation, meta: TableMeta, current: MutableRecord, previous: RecordSnapshot | null, session: Session): void {
   const decision = ctx.hooks().businessRules.before({ operation, tables: meta.hierarchy, session, current, previous });
