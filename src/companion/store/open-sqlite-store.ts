@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, SqliteDialect, type Dialect, type MigrationProvider } from 'kysely';
 import type { CompanionStore } from './companion-store';
 import type { CommitDurability } from './backend';
 import { StoreOpenError } from './errors';
+import { SqliteThread, SqliteThreadDialect } from './sqlite-thread';
 import { withStatementCache } from './statement-cache';
 import { KyselyCompanionStore } from './kysely-store';
 import { migrateToLatest } from './migrations';
@@ -26,6 +27,11 @@ export interface OpenSqliteStoreOptions {
   migrations?: MigrationProvider;
   /** Default `full`; `relaxed` only for a connection whose lost commits are redone (the catalog importer's). */
   commitDurability?: CommitDurability;
+  /**
+   * Run the connection on its own worker thread (SqliteThread), so no query or commit blocks the
+   * event loop: the companion's server does. Default false: a command runs one thing at a time.
+   */
+  ownThread?: boolean;
 }
 
 export interface SqliteCompanionStore extends CompanionStore {
@@ -54,22 +60,30 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
   const box = new SecretBox(key.key);
 
   const isNew = !fs.existsSync(file);
-  let sqlite: Database.Database;
-  try {
-    sqlite = new Database(file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('foreign_keys = ON');
+  const pragmas = [
+    'journal_mode = WAL',
+    'busy_timeout = 5000',
+    'foreign_keys = ON',
     // Always said explicitly: this SQLite build opens a file already in WAL mode with NORMAL
     // (SQLITE_DEFAULT_WAL_SYNCHRONOUS=1), so without it only a new file would get FULL.
-    sqlite.pragma(options.commitDurability === 'relaxed' ? 'synchronous = NORMAL' : 'synchronous = FULL');
+    options.commitDurability === 'relaxed' ? 'synchronous = NORMAL' : 'synchronous = FULL',
+  ];
+  let dialect: Dialect;
+  try {
+    if (options.ownThread) {
+      dialect = new SqliteThreadDialect(await SqliteThread.open({ file, pragmas }));
+    } else {
+      const sqlite = new Database(file);
+      for (const pragma of pragmas) sqlite.pragma(pragma);
+      dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
+    }
   } catch (err) {
     throw new StoreOpenError(`Cannot open the companion database ${file}: ${(err as Error).message}`, { cause: err });
   }
   // Secrets are encrypted, but names, users and URLs are nobody else's business either.
   if (isNew && process.platform !== 'win32') fs.chmodSync(file, 0o600);
 
-  const db = new Kysely<CompanionDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<CompanionDatabase>({ dialect });
   try {
     await migrateToLatest(db, options.migrations);
   } catch (err) {
