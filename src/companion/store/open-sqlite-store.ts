@@ -42,6 +42,8 @@ export interface SqliteCompanionStore extends CompanionStore {
   readonly location: string;
   /** Where the encryption key came from, and its (non-secret) id. */
   readonly key: { source: 'env' | 'file'; file?: string; created: boolean; id: string };
+  /** The connection's own thread, when opened with ownThread (its deaths are counted there). */
+  readonly thread?: SqliteThread;
 }
 
 /**
@@ -69,9 +71,11 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
     options.commitDurability === 'relaxed' ? 'synchronous = NORMAL' : 'synchronous = FULL',
   ];
   let dialect: Dialect;
+  let thread: SqliteThread | undefined;
   try {
     if (options.ownThread) {
-      dialect = new SqliteThreadDialect(await SqliteThread.open({ file, pragmas }));
+      thread = await SqliteThread.open({ file, pragmas });
+      dialect = new SqliteThreadDialect(thread);
     } else {
       const sqlite = new Database(file);
       for (const pragma of pragmas) sqlite.pragma(pragma);
@@ -96,5 +100,6 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
     file,
     location: file,
     key: { source: key.source, ...(key.file ? { file: key.file } : {}), created: key.created, id: box.keyId },
+    ...(thread ? { thread } : {}),
   });
 }
