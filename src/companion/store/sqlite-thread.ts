@@ -251,7 +251,6 @@ class SqliteThreadConnection implements DatabaseConnection {
     };
   }
 
-  // eslint-disable-next-line require-yield
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('The SQLite store does not stream queries; read in pages instead.');
   }
