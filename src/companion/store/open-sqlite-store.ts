@@ -8,6 +8,7 @@ import { StoreOpenError } from './errors';
 import { SqliteThread, SqliteThreadDialect } from './sqlite-thread';
 import { withStatementCache } from './statement-cache';
 import { KyselyCompanionStore } from './kysely-store';
+import { SqliteInboundWriter } from './sqlite-inbound-writer';
 import { migrateToLatest } from './migrations';
 import type { CompanionDatabase } from './schema';
 import { SecretBox } from './secret-box';
@@ -95,11 +96,32 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
     throw err;
   }
   const store = new KyselyCompanionStore(db, box, options.clock);
+  let ingest: SqliteInboundWriter | undefined;
+  if (thread) {
+    // Received pushes get a connection (and thread) of their own, so their commits never queue
+    // behind the workers' transactions on the store's connection. WAL lets both write, one at a time.
+    // It waits for the write lock itself, in short steps (SqliteThread.transaction), not with
+    // SQLite's busy handler, whose sleeps grow to tens of milliseconds.
+    const ingestPragmas = pragmas.map((p) => (p.startsWith('busy_timeout') ? 'busy_timeout = 0' : p));
+    let ingestThread: SqliteThread;
+    try {
+      ingestThread = await SqliteThread.open({ file, pragmas: ingestPragmas });
+    } catch (err) {
+      await db.destroy();
+      throw new StoreOpenError(`Cannot open the companion database ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    ingest = new SqliteInboundWriter(ingestThread, db);
+    const close = store.close.bind(store);
+    store.close = async () => {
+      await Promise.all([close(), ingestThread.close()]);
+    };
+  }
   return Object.assign(store, {
     backend: 'sqlite' as const,
     file,
     location: file,
     key: { source: key.source, ...(key.file ? { file: key.file } : {}), created: key.created, id: box.keyId },
     ...(thread ? { thread } : {}),
+    ...(ingest ? { ingest } : {}),
   });
 }

@@ -66,8 +66,38 @@ function prepare(sql) {
   return statement;
 }
 const toDriver = (v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function beginImmediate() {
+  // Waits for the write lock in steps of 0.2 ms (SQLite's own busy handler sleeps 1, 2, 5, 10… ms).
+  const deadline = Date.now() + workerData.lockWaitMs;
+  for (;;) {
+    try { db.exec('begin immediate'); return; } catch (err) {
+      if (!err || err.code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(sleeper, 0, 0, 0.2);
+    }
+  }
+}
+function transaction(statements) {
+  beginImmediate();
+  try {
+    const results = statements.map((s) => {
+      const r = prepare(s.sql).run(s.params.map(toDriver));
+      if (r.changes === 0 && s.ifUnchanged) return { changes: 0, rows: prepare(s.ifUnchanged.sql).all(s.ifUnchanged.params.map(toDriver)) };
+      return { changes: r.changes };
+    });
+    db.exec('commit');
+    return results;
+  } catch (err) {
+    if (db.inTransaction) db.exec('rollback');
+    throw err;
+  }
+}
 if (db) parentPort.on('message', (m) => {
   if (m.close) { try { db.close(); } catch {} parentPort.close(); return; }
+  if (m.tx) {
+    try { parentPort.postMessage({ id: m.id, results: transaction(m.tx) }); } catch (err) { parentPort.postMessage({ id: m.id, error: describe(err) }); }
+    return;
+  }
   try {
     const statement = prepare(m.sql);
     const params = m.params.map(toDriver);
@@ -84,7 +114,20 @@ interface Reply {
   rows?: Array<Record<string, unknown>>;
   changes?: number;
   lastInsertRowid?: number | bigint;
+  results?: TransactionResult[];
   error?: { message: string; code?: string; name?: string };
+}
+
+/** One statement of a transaction run whole on the thread (SqliteThread.transaction). */
+export interface TransactionStatement {
+  sql: string;
+  params: readonly unknown[];
+  /** Run (a query) when the statement changed no row: its rows are the result's `rows`. */
+  ifUnchanged?: { sql: string; params: readonly unknown[] };
+}
+export interface TransactionResult {
+  changes: number;
+  rows?: Array<Record<string, unknown>>;
 }
 
 interface Pending {
@@ -97,6 +140,8 @@ export interface SqliteThreadOptions {
   /** Run in order on every new connection (journal mode, busy timeout, foreign keys, synchronous). */
   pragmas: string[];
   maxStatements?: number;
+  /** How long SqliteThread.transaction waits for the write lock (default 5 s). */
+  lockWaitMs?: number;
 }
 
 /** An error the thread reported for one statement, with SQLite's code (SQLITE_CONSTRAINT_UNIQUE, SQLITE_BUSY…) kept. */
@@ -147,7 +192,7 @@ export class SqliteThread {
     this.starting = new Promise<Worker>((resolve, reject) => {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { file: this.options.file, pragmas: this.options.pragmas, driver: require.resolve('better-sqlite3'), maxStatements: this.options.maxStatements ?? 500 },
+        workerData: { file: this.options.file, pragmas: this.options.pragmas, driver: require.resolve('better-sqlite3'), maxStatements: this.options.maxStatements ?? 500, lockWaitMs: this.options.lockWaitMs ?? 5_000 },
       });
       const generation = ++this.generation;
       let ready = false;
@@ -195,7 +240,20 @@ export class SqliteThread {
   }
 
   /** Runs one statement on the thread (starting a new one if the last died). */
-  async run(sql: string, params: readonly unknown[]): Promise<Reply> {
+  run(sql: string, params: readonly unknown[]): Promise<Reply> {
+    return this.send({ sql, params });
+  }
+
+  /**
+   * Runs the statements as one IMMEDIATE transaction in a single message to the thread (one
+   * hand-over between the threads instead of one per statement), committed before it answers; on
+   * any error it is rolled back and nothing of it is stored.
+   */
+  async transaction(statements: readonly TransactionStatement[]): Promise<TransactionResult[]> {
+    return (await this.send({ tx: statements })).results!;
+  }
+
+  private async send(message: { sql: string; params: readonly unknown[] } | { tx: readonly TransactionStatement[] }): Promise<Reply> {
     if (this.closed) throw new StoreThreadError('The store is closed.');
     const worker = await this.start();
     if (this.worker !== worker) throw new StoreThreadError('The database thread stopped; the query did not run. Try again: the store restarts it.');
@@ -203,9 +261,10 @@ export class SqliteThread {
     const reply = await new Promise<Reply>((resolve, reject) => {
       if (this.pending.size === 0) worker.ref();
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, sql, params });
+      worker.postMessage({ id, ...message });
     });
     if (reply.error) throw new SqliteStatementError(reply.error);
+    if (reply.results) for (const r of reply.results) if (r.rows) fromClone(r.rows);
     return reply;
   }
 
@@ -256,7 +315,10 @@ class SqliteThreadConnection implements DatabaseConnection {
   }
 
   async begin(): Promise<void> {
-    await this.executeQuery(CompiledQuery.raw('begin'));
+    // IMMEDIATE: the write lock is taken (waiting under busy_timeout, on the thread) before the
+    // first read. A deferred transaction that read and then writes fails at once with SQLITE_BUSY
+    // when another connection (the ingest thread's) wrote in between.
+    await this.executeQuery(CompiledQuery.raw('begin immediate'));
     this.txGeneration = this.thread.liveGeneration;
   }
 

@@ -5,6 +5,9 @@ import Database from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { isStoreUnavailable, openSqliteStore, type SqliteCompanionStore } from '../../../../src/companion/store';
 import { StoreThreadError } from '../../../../src/companion/store/sqlite-thread';
+import type { NewInboundEvent } from '../../../../src/companion/store/sync-store';
+import { InboundGroupCommit } from '../../../../src/companion/sync/inbound-group-commit';
+import { saveTestConnection } from '../../../helpers/sync-store-fixture';
 
 /**
  * The SQLite store with its connection on its own thread (what the companion's server opens):
@@ -91,4 +94,69 @@ it('a file that cannot be opened is refused when the store opens, with the path 
   const folderAsFile = path.join(dir, 'a-folder');
   fs.mkdirSync(folderAsFile);
   await expect(openSqliteStore({ file: folderAsFile, env: {}, ownThread: true })).rejects.toThrow(/Cannot open the companion database .*a-folder/);
+});
+
+describe('received pushes on a connection of their own (store.ingest), through the group commit', () => {
+  let connectionId: string;
+  beforeEach(async () => {
+    connectionId = (await saveTestConnection(store)).id;
+  });
+
+  function event(eventId: string, sequence: number, connection = connectionId): NewInboundEvent {
+    const at = new Date(Date.UTC(2026, 0, 1, 10, 0, 0, sequence));
+    return { connectionId: connection, eventId, source: 'push', type: 'incident.updated', incidentSysId: 'sys1', sequence, orderKey: String(sequence).padStart(10, '0'), occurredAt: at, receivedAt: at, payload: { eventId } };
+  }
+
+  function committedIds(): string[] {
+    // Another connection sees only what is committed.
+    const other = new Database(path.join(dir, 'companion.db'), { readonly: true });
+    try {
+      return (other.prepare('select event_id from sync_inbound_events order by event_id').all() as Array<{ event_id: string }>).map((r) => r.event_id);
+    } finally {
+      other.close();
+    }
+  }
+
+  it('stores pushes arriving together, each answered once it is committed, duplicates answered with the stored id', async () => {
+    expect(store.ingest).toBeDefined();
+    const before = await store.sync.inbound.record(event('old', 0));
+    const group = new InboundGroupCommit(store.ingest!);
+    const seenAtAnswer: string[][] = [];
+    const answers = await Promise.all(
+      [event('a', 1), event('b', 2), event('b', 2), event('old', 0), event('c', 3)].map((e) =>
+        group.record(e).then((answer) => {
+          seenAtAnswer.push(committedIds());
+          return answer;
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.stored)).toEqual([true, true, false, false, true]);
+    expect(answers[2]!.id).toBe(answers[1]!.id);
+    expect(answers[3]!.id).toBe(before.id);
+    for (const seen of seenAtAnswer) expect(seen).toEqual(['a', 'b', 'c', 'old']);
+    // The events are the sync store's: the workers claim them from the store's own connection.
+    expect((await store.sync.inbound.get(connectionId, 'a'))?.id).toBe(answers[0]!.id);
+  });
+
+  it('a batch with an event the store refuses stores the others, each on its own, and refuses only that one', async () => {
+    const group = new InboundGroupCommit(store.ingest!);
+    const settled = await Promise.allSettled([group.record(event('ok1', 1)), group.record(event('bad', 2, '00000000-0000-4000-8000-000000000000')), group.record(event('ok2', 3))]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(((settled[1] as PromiseRejectedResult).reason as { code?: string }).code).toMatch(/^SQLITE_CONSTRAINT/);
+    expect(committedIds()).toEqual(['ok1', 'ok2']);
+  });
+
+  it('waits for the write lock another connection holds, then commits', async () => {
+    const other = new Database(path.join(dir, 'companion.db'));
+    other.exec('begin immediate');
+    const pending = store.ingest!.record(event('after-lock', 1));
+    let settled = false;
+    void pending.finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    other.exec('commit');
+    other.close();
+    expect((await pending).stored).toBe(true);
+    expect(committedIds()).toEqual(['after-lock']);
+  });
 });
