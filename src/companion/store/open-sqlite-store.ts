@@ -45,6 +45,8 @@ export interface SqliteCompanionStore extends CompanionStore {
   readonly key: { source: 'env' | 'file'; file?: string; created: boolean; id: string };
   /** The connection's own thread, when opened with ownThread (its deaths are counted there). */
   readonly thread?: SqliteThread;
+  /** The thread of the received pushes' own connection (`ingest`), when opened with ownThread. */
+  readonly ingestThread?: SqliteThread;
 }
 
 /**
@@ -97,13 +99,13 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
   }
   const store = new KyselyCompanionStore(db, box, options.clock);
   let ingest: SqliteInboundWriter | undefined;
+  let ingestThread: SqliteThread | undefined;
   if (thread) {
     // Received pushes get a connection (and thread) of their own, so their commits never queue
     // behind the workers' transactions on the store's connection. WAL lets both write, one at a time.
     // It waits for the write lock itself, in short steps (SqliteThread.transaction), not with
     // SQLite's busy handler, whose sleeps grow to tens of milliseconds.
     const ingestPragmas = pragmas.map((p) => (p.startsWith('busy_timeout') ? 'busy_timeout = 0' : p));
-    let ingestThread: SqliteThread;
     try {
       ingestThread = await SqliteThread.open({ file, pragmas: ingestPragmas });
     } catch (err) {
@@ -112,8 +114,9 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
     }
     ingest = new SqliteInboundWriter(ingestThread, db);
     const close = store.close.bind(store);
+    const closeIngest = ingestThread.close.bind(ingestThread);
     store.close = async () => {
-      await Promise.all([close(), ingestThread.close()]);
+      await Promise.all([close(), closeIngest()]);
     };
   }
   return Object.assign(store, {
@@ -122,6 +125,6 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
     location: file,
     key: { source: key.source, ...(key.file ? { file: key.file } : {}), created: key.created, id: box.keyId },
     ...(thread ? { thread } : {}),
-    ...(ingest ? { ingest } : {}),
+    ...(ingest ? { ingest, ingestThread } : {}),
   });
 }

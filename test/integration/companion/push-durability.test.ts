@@ -129,15 +129,17 @@ it("the store's thread killed while it commits pushes: each push is answered 200
   try {
     companion = await startCompanion({ storeFile: data.db, env: { [SECRET_KEY_ENV]: secretKey }, port: 0, apiKey: null, logger: silentLogger(), sync: { defaultMetrics: false } });
     const store = companion.store as SqliteCompanionStore;
-    const thread = store.thread!;
+    // The pushes' own connection: its thread ends as a crash would, right as a batch of pushes is handed to it.
+    const thread = store.ingestThread!;
     expect(thread).toBeDefined();
-    // The thread ends as a crash would, right as the next commit is handed to it.
-    const run = thread.run.bind(thread);
+    const transaction = thread.transaction.bind(thread);
     let armed = false;
-    thread.run = (sql, params) => {
-      const reply = run(sql, params);
-      if (armed && sql === 'commit') {
+    let handedOver = 0;
+    thread.transaction = (statements) => {
+      const reply = transaction(statements);
+      if (armed) {
         armed = false;
+        handedOver = statements.length;
         void thread.kill();
       }
       return reply;
@@ -154,6 +156,7 @@ it("the store's thread killed while it commits pushes: each push is answered 200
     };
     await Promise.all(Array.from({ length: LANES }, lane));
     expect(thread.deaths).toBe(1);
+    expect(handedOver).toBeGreaterThan(0);
     expect([...new Set(answers.values())].filter((s) => s !== 200 && s !== 503)).toEqual([]);
     const ok = [...answers].filter(([, status]) => status === 200).map(([id]) => id);
     // As the app does: everything not answered 200 is sent again.
