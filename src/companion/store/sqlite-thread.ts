@@ -13,7 +13,9 @@
  * new thread on the same file. SQLite itself drops the dead connection's uncommitted transaction;
  * a transaction begun on the dead thread fails as a whole, never continues on the new one.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from '../../shared/module-worker';
+import type { SqliteWorkerData } from './sqlite-thread-worker';
 import {
   CompiledQuery,
   SqliteAdapter,
@@ -38,76 +40,6 @@ export class StoreThreadError extends IncidentSnError {
   }
 }
 
-/**
- * The worker's code, plain CommonJS run with `eval` so it needs no file of its own (it runs the
- * same under tsx, jest and a build). It opens the file, applies the pragmas, then runs each
- * statement it is sent, keeping prepared statements by SQL text (least recently used out first).
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const describe = (err) => ({ message: String(err && err.message || err), code: err && typeof err.code === 'string' ? err.code : undefined, name: err && err.name });
-let db;
-try {
-  db = new Database(workerData.file);
-  for (const pragma of workerData.pragmas) db.pragma(pragma);
-  parentPort.postMessage({ ready: true });
-} catch (err) {
-  parentPort.postMessage({ ready: false, error: describe(err) });
-  db = undefined;
-}
-const cache = new Map();
-function prepare(sql) {
-  const cached = cache.get(sql);
-  if (cached && !cached.busy) { cache.delete(sql); cache.set(sql, cached); return cached; }
-  const statement = db.prepare(sql);
-  cache.set(sql, statement);
-  if (cache.size > workerData.maxStatements) cache.delete(cache.keys().next().value);
-  return statement;
-}
-const toDriver = (v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v);
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-function beginImmediate() {
-  // Waits for the write lock in steps of 0.2 ms (SQLite's own busy handler sleeps 1, 2, 5, 10… ms).
-  const deadline = Date.now() + workerData.lockWaitMs;
-  for (;;) {
-    try { db.exec('begin immediate'); return; } catch (err) {
-      if (!err || err.code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
-      Atomics.wait(sleeper, 0, 0, 0.2);
-    }
-  }
-}
-function transaction(statements) {
-  beginImmediate();
-  try {
-    const results = statements.map((s) => {
-      const r = prepare(s.sql).run(s.params.map(toDriver));
-      if (r.changes === 0 && s.ifUnchanged) return { changes: 0, rows: prepare(s.ifUnchanged.sql).all(s.ifUnchanged.params.map(toDriver)) };
-      return { changes: r.changes };
-    });
-    db.exec('commit');
-    return results;
-  } catch (err) {
-    if (db.inTransaction) db.exec('rollback');
-    throw err;
-  }
-}
-if (db) parentPort.on('message', (m) => {
-  if (m.close) { try { db.close(); } catch {} parentPort.close(); return; }
-  if (m.tx) {
-    try { parentPort.postMessage({ id: m.id, results: transaction(m.tx) }); } catch (err) { parentPort.postMessage({ id: m.id, error: describe(err) }); }
-    return;
-  }
-  try {
-    const statement = prepare(m.sql);
-    const params = m.params.map(toDriver);
-    if (statement.reader) parentPort.postMessage({ id: m.id, rows: statement.all(params) });
-    else { const r = statement.run(params); parentPort.postMessage({ id: m.id, changes: r.changes, lastInsertRowid: r.lastInsertRowid }); }
-  } catch (err) {
-    parentPort.postMessage({ id: m.id, error: describe(err) });
-  }
-});
-`;
 
 interface Reply {
   id: number;
@@ -190,10 +122,8 @@ export class SqliteThread {
     if (this.worker) return Promise.resolve(this.worker);
     if (this.starting) return this.starting;
     this.starting = new Promise<Worker>((resolve, reject) => {
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { file: this.options.file, pragmas: this.options.pragmas, driver: require.resolve('better-sqlite3'), maxStatements: this.options.maxStatements ?? 500, lockWaitMs: this.options.lockWaitMs ?? 5_000 },
-      });
+      const workerData: SqliteWorkerData = { file: this.options.file, pragmas: this.options.pragmas, maxStatements: this.options.maxStatements ?? 500, lockWaitMs: this.options.lockWaitMs ?? 5_000 };
+      const worker = startModuleWorker(siblingModule(__dirname, __filename, 'sqlite-thread-worker'), { workerData });
       const generation = ++this.generation;
       let ready = false;
       let ended = false;
