@@ -200,9 +200,3 @@ export const LEASE_CLEARED = { lease_owner: null, lease_expires_at: null } as co
 
 /** A claim over the per-connection limit, given back by rolling its transaction back. */
 export class OverLimit extends Error {}
-
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  // SQLite (better-sqlite3) and PostgreSQL (23505).
-  return !!e && (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === '23505');
-}

@@ -8,7 +8,7 @@ import { KyselyFollowUpRepository } from './kysely-follow-up-repository';
 import { KyselyAttachmentRepository } from './kysely-attachment-repository';
 import type { CompanionDatabase } from './schema';
 import type { SyncRepositories, SyncStore, TransactionScope } from './sync-store';
-import { type Db, isUniqueViolation } from './kysely-sync-common';
+import type { Db } from './kysely-sync-common';
 import { KyselyIncidentRepository } from './kysely-incident-repository';
 import { KyselyInboundRepository } from './kysely-inbound-repository';
 import { KyselyOutboundRepository } from './kysely-outbound-repository';
@@ -72,4 +72,3 @@ export function kyselySyncStore(db: Kysely<CompanionDatabase>, backend: StoreBac
   };
 }
 
-export { isUniqueViolation };
