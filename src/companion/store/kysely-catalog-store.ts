@@ -3,6 +3,7 @@
 // queries below; the store and the mappings it reads change together.
 
 import { type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { IncidentSnError } from '../../shared/errors';
 import type {
   CatalogCi,
   CatalogGroup,
@@ -627,7 +628,7 @@ export class KyselyCatalogStore implements CatalogStore {
       const slots = compiled.parameters.map((value) => {
         // Every value of a shape is a slot: a parameter that is not one (kysely turned it into
         // something else) would bind the same value on every call.
-        if (typeof value !== 'string' || !value.startsWith(SLOT)) throw new Error(`catalog statement ${key}: parameter ${String(value)} is not a slot`);
+        if (typeof value !== 'string' || !value.startsWith(SLOT)) throw new IncidentSnError(`catalog statement ${key}: parameter ${String(value)} is not a slot`, { code: 'catalog_statement_slot' });
         return Number(value.slice(SLOT.length));
       });
       shape = { sql: compiled.sql, query: compiled.query, slots };

@@ -4,6 +4,7 @@
  * per-connection-limit helpers (moved from kysely-sync-store.ts).
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { IncidentSnError } from '../../shared/errors';
 import { StoredDataError } from './errors';
 import type { CompanionDatabase } from './schema';
 import {
@@ -199,4 +200,8 @@ export async function countSending(db: Db, connectionId: string, now: string): P
 export const LEASE_CLEARED = { lease_owner: null, lease_expires_at: null } as const;
 
 /** A claim over the per-connection limit, given back by rolling its transaction back. */
-export class OverLimit extends Error {}
+export class OverLimit extends IncidentSnError {
+  constructor() {
+    super('the claim went over the per-connection limit and is given back', { code: 'claim_over_limit' });
+  }
+}

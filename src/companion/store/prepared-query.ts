@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { IncidentSnError } from '../../shared/errors';
 
 /**
  * A kysely query built and compiled once per dialect, for the hot paths (a push stored, an event
@@ -53,7 +54,7 @@ export class PreparedQuery<DB, A extends Record<string, unknown>, R> {
     const used = new Set(slots.flatMap((s) => ('arg' in s ? [s.arg] : [])));
     const missing = this.argNames.filter((name) => !used.has(name));
     // A placeholder transformed on its way (or not used) would silently run with the wrong value.
-    if (missing.length > 0) throw new Error(`prepared query: arguments ${missing.join(', ')} are not parameters of the compiled query`);
+    if (missing.length > 0) throw new IncidentSnError(`prepared query: arguments ${missing.join(', ')} are not parameters of the compiled query`, { code: 'prepared_query_arguments' });
     return { sql: compiled.sql, query: compiled.query, slots };
   }
 }

@@ -77,12 +77,10 @@ export interface SqliteThreadOptions {
 }
 
 /** An error the thread reported for one statement, with SQLite's code (SQLITE_CONSTRAINT_UNIQUE, SQLITE_BUSY…) kept. */
-class SqliteStatementError extends Error {
-  readonly code: string | undefined;
+class SqliteStatementError extends IncidentSnError {
   constructor(reported: NonNullable<Reply['error']>) {
-    super(reported.message);
+    super(reported.message, { code: reported.code ?? 'sqlite_error' });
     this.name = reported.name ?? 'SqliteError';
-    this.code = reported.code;
   }
 }
 
@@ -241,7 +239,7 @@ class SqliteThreadConnection implements DatabaseConnection {
   }
 
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    throw new Error('The SQLite store does not stream queries; read in pages instead.');
+    throw new IncidentSnError('The SQLite store does not stream queries; read in pages instead.', { code: 'sqlite_no_streaming' });
   }
 
   async begin(): Promise<void> {

@@ -1,4 +1,5 @@
 import { parse, type Node } from 'acorn';
+import { IncidentSnError } from '../../shared/errors';
 
 /**
  * The transaction quota of the scripts a thread runs, without a watchdog thread or a signal.
@@ -28,12 +29,9 @@ export const QUOTA_CHECK_NAME = '__snQuotaCheck__';
 /** Checks between two clock reads. */
 const CLOCK_EVERY = 1024;
 
-export class ScriptQuotaExceeded extends Error {
-  readonly code = SCRIPT_TIMEOUT_CODE;
-
+export class ScriptQuotaExceeded extends IncidentSnError {
   constructor(readonly timeoutMs: number) {
-    super(`Script execution timed out after ${timeoutMs}ms (the transaction's script quota)`);
-    this.name = 'ScriptQuotaExceeded';
+    super(`Script execution timed out after ${timeoutMs}ms (the transaction's script quota)`, { code: SCRIPT_TIMEOUT_CODE });
   }
 }
 
