@@ -22,8 +22,8 @@ export function mergeFieldChanges(queued: FieldChanges, incoming: FieldChanges):
 /**
  * Whether new field changes may be merged into this operation instead of queuing a new one. Not into
  * a write waiting for ServiceNow's pushes (`payload.awaiting`): it is given back and claimed again
- * every idle interval until they come, so merging into it raced its sender's claim again and again
- * (on PostgreSQL an API call lost that race 16 times in a row, a 500). A write queued after it does
+ * every idle interval until they come, so merging into it races its sender's claim each round (on
+ * PostgreSQL a conflict, and the API call's transaction runs again). A write queued after it does
  * the same job: the waiting write leaves the fields a later write sets to that later write.
  */
 export function canCoalesceInto(op: Pick<OutboundOp, 'state' | 'kind' | 'payload'> | undefined): boolean {
