@@ -8,6 +8,7 @@ import { tempDataDir } from '../../helpers/command-io';
 import { closedPort } from '../../helpers/connect-fixture';
 import { postPush, pushBodyFor, signedPush, type CraftedPush } from '../../helpers/sync-pushes';
 import { waitFor } from '../../helpers/wait-for';
+import { testConnectionInput } from '../../helpers/sync-store-fixture';
 
 /**
  * "Answered 200" means "stored": the webhook's commits run on the store's own thread (off the event
@@ -36,19 +37,10 @@ beforeEach(async () => {
   data = tempDataDir();
   const store = await openSqliteStore({ file: data.db, env: { [SECRET_KEY_ENV]: secretKey } });
   try {
-    const saved = await store.saveConnection({
-      name: CONNECTION,
-      // Nothing listens there: the received events stay stored and unapplied, which is all this test reads.
-      instanceUrl: `http://127.0.0.1:${await closedPort()}`,
-      mode: 'realtime',
-      clientId: 'c',
-      clientSecret: new Secret('s'),
-      username: 'svc',
-      password: new Secret('p'),
-      publicUrl: 'http://127.0.0.1:3000',
-      signingSecret: new Secret(signingSecret),
-      integrationUser: 'svc',
-    });
+    const saved = await store.saveConnection(
+      // Nothing listens at the instance URL: the received events stay stored and unapplied, which is all this test reads.
+      testConnectionInput({ name: CONNECTION, instanceUrl: `http://127.0.0.1:${await closedPort()}`, signingSecret: new Secret(signingSecret) }),
+    );
     connectionId = saved.connection.id;
   } finally {
     await store.close();

@@ -1,9 +1,25 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'bin', 'incident-sn.js');
+
+/** The URL the instance prints once it serves (and has said how to stop it). */
+function printedUrl(child: ChildProcess, output: () => string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output()}`)), 20_000);
+    const check = (): void => {
+      const m = /Local ServiceNow instance: (http:\/\/127\.0\.0\.1:\d+)/.exec(output());
+      if (m && output().includes('Stop with Ctrl+C, or kill -INT')) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', () => reject(new Error(`exited early:\n${output()}`)));
+  });
+}
 
 describe('incident-sn instance', () => {
   it('prints its options with --help', () => {
@@ -20,18 +36,7 @@ describe('incident-sn instance', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output}`)), 20_000);
-        const check = (): void => {
-          const m = /Local ServiceNow instance: (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          if (m && output.includes('Stop with Ctrl+C, or kill -INT')) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        };
-        child.stdout.on('data', check);
-        child.once('exit', () => reject(new Error(`exited early:\n${output}`)));
-      });
+      const url = await printedUrl(child, () => output);
       expect(output).toContain('svc_incident_io / svc-local-password');
       expect(output).toContain('incident-io-local / local-client-secret');
       const dbFile = /Database: (\S+) \(temporary/.exec(output)?.[1];
@@ -61,18 +66,7 @@ describe('incident-sn instance', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const admin = { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}`, 'content-type': 'application/json', accept: 'application/json' };
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output}`)), 20_000);
-        const check = (): void => {
-          const m = /Local ServiceNow instance: (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          if (m && output.includes('Stop with Ctrl+C, or kill -INT')) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        };
-        child.stdout.on('data', check);
-        child.once('exit', () => reject(new Error(`exited early:\n${output}`)));
-      });
+      const url = await printedUrl(child, () => output);
       const rule = await fetch(`${url}/api/now/table/sys_script`, {
         method: 'POST',
         headers: admin,
