@@ -438,6 +438,10 @@ declare global {
                         table: 'sys_module'
                         id: '8e3d4cdba1a3448fb45186c18a70c646'
                     }
+                    'src_server_lib_app-error_ts': {
+                        table: 'sys_module'
+                        id: 'ce714a49415342968618dc3aad76fee4'
+                    }
                     src_server_lib_backoff_ts: {
                         table: 'sys_module'
                         id: 'f44f35e355794a539a8fe85a456202bd'

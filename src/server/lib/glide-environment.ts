@@ -1,6 +1,7 @@
 import { CertificateEncryption, GlideAggregate, GlideDateTime, GlideRecord, gs } from '@servicenow/glide';
 import { RESTMessageV2 } from '@servicenow/glide/sn_ws';
 import { REQUIRED_ROLES } from '../contract/roles.ts';
+import { AppError } from './app-error.ts';
 import type { ActionResult, TestEventDeps } from './admin-actions.ts';
 import { detectClone, IDENTITY_PROPERTY, type InstanceIdentity } from './clone-guard.ts';
 import { readConfig, type AppConfig } from './config.ts';
@@ -58,7 +59,7 @@ export const signingSecretField: SecretField = {
     }
     gr.getElement(CONFIG_FIELD.signingSecret).setDisplayValue(secret);
     const saved = exists ? gr.update() : gr.insert();
-    if (!saved) throw new Error('the signing secret could not be saved to ' + CONFIG_TABLE);
+    if (!saved) throw new AppError('signing_secret_not_saved', 'the signing secret could not be saved to ' + CONFIG_TABLE);
   },
 };
 
@@ -116,7 +117,7 @@ export function recordIdentity(identity: InstanceIdentity): void {
   gr.setValue(CONFIG_FIELD.instanceName, identity.name);
   gr.setValue(CONFIG_FIELD.instanceUrl, identity.url);
   const saved = exists ? gr.update() : gr.insert();
-  if (!saved) throw new Error('the instance identity could not be saved to ' + CONFIG_TABLE);
+  if (!saved) throw new AppError('identity_not_saved', 'the instance identity could not be saved to ' + CONFIG_TABLE);
 }
 
 /** The whole configuration, for the delivery, the API and the job: the configuration record is read once (secret and identity). */
