@@ -1,6 +1,9 @@
 /**
  * The one base error of the project. Every error we throw is an IncidentSnError (or a subclass):
  * it has a stable `code` a caller can branch on, a message that says what to do, and keeps its cause.
+ * Two exceptions: the app's scripts run on the instance, where this module is not loaded, and throw
+ * its counterpart AppError (src/server/lib/app-error.ts, also with a code); and migration 0012 keeps
+ * the plain Error it shipped with (a migration that has run is never edited).
  */
 export class IncidentSnError extends Error {
   readonly code: string;
