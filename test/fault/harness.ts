@@ -51,7 +51,8 @@ export interface Proc {
 }
 
 /**
- * `FAULT_LOG_DIR=<folder>` keeps each process's whole output in a file there (`<command>-<pid>.log`),
+ * `FAULT_LOG_DIR=<folder>` keeps each process's whole output in a file there (`<command>-<pid>.log`, and
+ * the test PostgreSQL cluster's server log, `postgres-server.log`, when the run started one),
  * and `FAULT_LOG_LEVEL` sets its log level (default warn): for replaying a failed seed.
  */
 const LOG_DIR = process.env.FAULT_LOG_DIR;
