@@ -88,22 +88,31 @@ export class FollowUpService {
 
   async list(incidentIdOrReference: string): Promise<FollowUpDetails[]> {
     const incident = await findIncident(this.sync, incidentIdOrReference);
-    const followUps = await this.sync.followUps.listForIncident(incident.id);
+    // The writes first (see withWrites).
     const ops = await this.sync.outbound.listForIncident(incident.id);
+    const followUps = await this.sync.followUps.listForIncident(incident.id);
     return followUps.map((f) => this.withWrites(f, ops));
   }
 
   async get(incidentIdOrReference: string, followUpId: string): Promise<FollowUpDetails> {
     const incident = await findIncident(this.sync, incidentIdOrReference);
-    const followUp = await this.find(this.sync, incident, followUpId);
-    return this.withWrites(followUp, await this.sync.outbound.listForIncident(incident.id));
+    const ops = await this.sync.outbound.listForIncident(incident.id);
+    return this.withWrites(await this.find(this.sync, incident, followUpId), ops);
   }
 
   private async details(followUpId: string): Promise<FollowUpDetails> {
-    const followUp = (await this.sync.followUps.get(followUpId))!;
-    return this.withWrites(followUp, await this.sync.outbound.listForIncident(followUp.incidentId));
+    const { incidentId } = (await this.sync.followUps.get(followUpId))!;
+    const ops = await this.sync.outbound.listForIncident(incidentId);
+    return this.withWrites((await this.sync.followUps.get(followUpId))!, ops);
   }
 
+  /**
+   * The follow-up with its open and dead writes. `ops` must be read before `followUp`: a write's
+   * record is stored in the transaction that marks it done, so a follow-up read after the writes is
+   * at least as new as every write they show done ("no write pending" never comes with the record
+   * from before the last write). Read the other way round, a write recorded between the two reads
+   * showed as done beside the old record.
+   */
   private withWrites(followUp: FollowUp, ops: OutboundOp[]): FollowUpDetails {
     const mine = ops.filter((o) => o.kind === 'follow_up' && o.payload.followUp?.id === followUp.id);
     return { followUp, pendingWrites: mine.filter(isOpen).length, deadWrites: mine.filter((o) => o.state === 'dead').length };

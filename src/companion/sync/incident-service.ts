@@ -242,11 +242,14 @@ export class IncidentService {
   }
 
   private async details(id: string, options: { withUpdates?: boolean } = {}): Promise<IncidentDetails | undefined> {
+    // The writes before the incident and its link: a write's answer is stored in the transaction
+    // that marks it done, so what is read after them is at least as new as every write they show
+    // done ("no write pending" never comes with the link from before the last write).
+    const ops = await this.sync.outbound.listForIncident(id);
     const incident = await this.sync.incidents.getIncident(id);
     if (!incident) return undefined;
     const link = (await this.sync.incidents.getLink(id)) ?? null;
     const connection = incident.connectionId ? await this.deps.registry.byId(incident.connectionId) : undefined;
-    const ops = await this.sync.outbound.listForIncident(id);
     const details: IncidentDetails = {
       incident,
       connection: connection ? { name: connection.name, instanceUrl: connection.instanceUrl } : null,
