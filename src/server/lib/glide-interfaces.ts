@@ -6,8 +6,11 @@
 /** What the logic reads from a record (a GlideRecord, `current` or `previous`). */
 export interface RecordReader {
   getValue(field: string): string | null;
-  /** The record's display value. Scoped GlideRecord documents getDisplayValue() without a field. */
-  getDisplayValue(): string;
+  /**
+   * The record's display value. Scoped GlideRecord documents getDisplayValue() without a field; the
+   * SDK's typings declare the field, so it is optional here for a GlideRecord to be a RecordReader.
+   */
+  getDisplayValue(field?: string): string;
   /** A field's element (a field's display value is getElement(field).getDisplayValue() in scoped scripts). */
   getElement(field: string): ElementReader | null;
   getUniqueValue(): string;
