@@ -1,4 +1,4 @@
-import type { NewInboundEvent, SyncStore } from '../store/sync-store';
+import type { InboundWriter, NewInboundEvent, SyncStore } from '../store/sync-store';
 
 /**
  * Group commit for received events: pushes verified while a commit is in progress wait and are
@@ -20,6 +20,19 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
+/** The sync store's own writer: a batch is one transaction of the store's inserts. */
+export function inboundWriterOf(store: Pick<SyncStore, 'transaction' | 'inbound'>): InboundWriter {
+  return {
+    record: (event) => store.inbound.record(event),
+    recordAll: (events) =>
+      store.transaction(async (tx) => {
+        const out: RecordedEvent[] = [];
+        for (const event of events) out.push(await tx.inbound.record(event));
+        return out;
+      }),
+  };
+}
+
 /** Most events per transaction: bounds how long one commit holds the store. */
 export const MAX_GROUP_COMMIT_EVENTS = 200;
 
@@ -28,10 +41,14 @@ export class InboundGroupCommit {
   private flushing = false;
   private scheduled = false;
 
+  private readonly writer: InboundWriter;
+
   constructor(
-    private readonly store: Pick<SyncStore, 'transaction' | 'inbound'>,
+    store: InboundWriter | Pick<SyncStore, 'transaction' | 'inbound'>,
     private readonly maxEvents = MAX_GROUP_COMMIT_EVENTS,
-  ) {}
+  ) {
+    this.writer = 'recordAll' in store ? store : inboundWriterOf(store);
+  }
 
   /** Stores the event (deduplicated by connection and event id) with whatever else is waiting; resolves after the commit. */
   record(event: NewInboundEvent): Promise<RecordedEvent> {
@@ -73,11 +90,7 @@ export class InboundGroupCommit {
     if (batch.length === 1) return this.alone(batch[0]!);
     let results: RecordedEvent[];
     try {
-      results = await this.store.transaction(async (tx) => {
-        const out: RecordedEvent[] = [];
-        for (const w of batch) out.push(await tx.inbound.record(w.event));
-        return out;
-      });
+      results = await this.writer.recordAll(batch.map((w) => w.event));
     } catch {
       // Nothing of the batch was stored: each event on its own, for its own answer.
       for (const w of batch) await this.alone(w);
@@ -88,7 +101,7 @@ export class InboundGroupCommit {
 
   private async alone(w: Waiting): Promise<void> {
     try {
-      w.resolve(await this.store.inbound.record(w.event));
+      w.resolve(await this.writer.record(w.event));
     } catch (err) {
       w.reject(err);
     }

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { recordInboundQuery } from './kysely-inbound-repository';
+import type { CompanionDatabase } from './schema';
+import type { SqliteThread } from './sqlite-thread';
+import type { InboundWriter, NewInboundEvent } from './sync-store';
+
+/** The stored id of a duplicate (connection, event id): read in the same transaction as its insert. */
+const EXISTING_ID = 'select id from sync_inbound_events where connection_id = ? and event_id = ?';
+
+/**
+ * Received events stored on a SQLite connection of their own (its own SqliteThread): a batch is
+ * one message to the thread, which runs the inserts in one IMMEDIATE transaction and answers once
+ * it committed (`synchronous = FULL`: on disk). The same insert as the sync store's
+ * (recordInboundQuery), so deduplication by (connection, event id) is the same; a duplicate's
+ * answer carries the id already stored, also for a duplicate within the batch.
+ */
+export class SqliteInboundWriter implements InboundWriter {
+  constructor(
+    private readonly thread: SqliteThread,
+    /** Only compiles the insert (the dialect's SQL); nothing runs through it. */
+    private readonly db: Kysely<CompanionDatabase>,
+  ) {}
+
+  async record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }> {
+    return (await this.recordAll([event]))[0]!;
+  }
+
+  async recordAll(events: readonly NewInboundEvent[]): Promise<Array<{ stored: boolean; id: string }>> {
+    const ids = events.map(() => randomUUID());
+    const results = await this.thread.transaction(
+      events.map((event, i) => {
+        const insert = recordInboundQuery(this.db, ids[i]!, event);
+        return { sql: insert.sql, params: insert.parameters, ifUnchanged: { sql: EXISTING_ID, params: [event.connectionId, event.eventId] } };
+      }),
+    );
+    return results.map((r, i) => (r.changes === 1 ? { stored: true, id: ids[i]! } : { stored: false, id: String(r.rows?.[0]?.id ?? '') }));
+  }
+}
