@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, type Dialect, type MigrationProvider } from 'kysely';
+import { Kysely, type Dialect, type MigrationProvider } from 'kysely';
 import type { CompanionStore } from './companion-store';
 import type { CommitDurability } from './backend';
 import { StoreOpenError } from './errors';
+import { ImmediateSqliteDialect } from './immediate-sqlite-dialect';
 import { SqliteThread, SqliteThreadDialect } from './sqlite-thread';
 import { withStatementCache } from './statement-cache';
 import { KyselyCompanionStore } from './kysely-store';
@@ -96,7 +97,8 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
     } else {
       const sqlite = new Database(file);
       for (const pragma of pragmas) sqlite.pragma(pragma);
-      dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
+      // Transactions begin IMMEDIATE on both kinds of connection: see ImmediateSqliteDialect.
+      dialect = new ImmediateSqliteDialect({ database: withStatementCache(sqlite) });
     }
   } catch (err) {
     throw new StoreOpenError(`Cannot open the companion database ${file}: ${(err as Error).message}`, { cause: err });
