@@ -10,6 +10,7 @@ import { SqliteThread, SqliteThreadDialect } from './sqlite-thread';
 import { withStatementCache } from './statement-cache';
 import { KyselyCompanionStore } from './kysely-store';
 import { SqliteInboundWriter } from './sqlite-inbound-writer';
+import { WriteTurns } from './write-turns';
 import { migrateToLatest } from './migrations';
 import type { CompanionDatabase } from './schema';
 import { SecretBox } from './secret-box';
@@ -90,10 +91,12 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
   ];
   let dialect: Dialect;
   let thread: SqliteThread | undefined;
+  // The order of the two connections' writes (the store's and the pushes'), with ownThread.
+  const turns = new WriteTurns();
   try {
     if (options.ownThread) {
       thread = await SqliteThread.open({ file, pragmas });
-      dialect = new SqliteThreadDialect(thread);
+      dialect = new SqliteThreadDialect(thread, turns);
     } else {
       const sqlite = new Database(file);
       for (const pragma of pragmas) sqlite.pragma(pragma);
@@ -128,7 +131,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
       await db.destroy();
       throw new StoreOpenError(`Cannot open the companion database ${file}: ${(err as Error).message}`, { cause: err });
     }
-    ingest = new SqliteInboundWriter(ingestThread, db);
+    ingest = new SqliteInboundWriter(ingestThread, db, turns);
     const close = store.close.bind(store);
     const closeIngest = ingestThread.close.bind(ingestThread);
     store.close = async () => {

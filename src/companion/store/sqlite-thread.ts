@@ -32,6 +32,7 @@ import {
 } from 'kysely';
 import { IncidentSnError } from '../../shared/errors';
 import { STORE_THREAD_EXITED } from './backend';
+import type { WriteTurns } from './write-turns';
 
 /** The thread stopped (crashed or was closed) while a query needed it; the store is unavailable until it is back. */
 export class StoreThreadError extends IncidentSnError {
@@ -222,8 +223,13 @@ export class SqliteThread {
 class SqliteThreadConnection implements DatabaseConnection {
   /** The thread generation the open transaction began on, or null outside a transaction. */
   private txGeneration: number | null = null;
+  /** Ends the open transaction's write turn (see WriteTurns). */
+  private endTurn: (() => void) | null = null;
 
-  constructor(private readonly thread: SqliteThread) {}
+  constructor(
+    private readonly thread: SqliteThread,
+    private readonly turns?: WriteTurns,
+  ) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     if (this.txGeneration !== null && this.txGeneration !== this.thread.liveGeneration) {
@@ -246,7 +252,13 @@ class SqliteThreadConnection implements DatabaseConnection {
     // IMMEDIATE: the write lock is taken (waiting under busy_timeout, on the thread) before the
     // first read. A deferred transaction that read and then writes fails at once with SQLITE_BUSY
     // when another connection (the ingest thread's) wrote in between.
-    await this.executeQuery(CompiledQuery.raw('begin immediate'));
+    this.endTurn = (await this.turns?.take('transaction')) ?? null;
+    try {
+      await this.executeQuery(CompiledQuery.raw('begin immediate'));
+    } catch (err) {
+      this.finished();
+      throw err;
+    }
     this.txGeneration = this.thread.liveGeneration;
   }
 
@@ -255,15 +267,26 @@ class SqliteThreadConnection implements DatabaseConnection {
       await this.executeQuery(CompiledQuery.raw('commit'));
     } finally {
       this.txGeneration = null;
+      this.finished();
     }
   }
 
   async rollback(): Promise<void> {
     const stale = this.txGeneration !== null && this.txGeneration !== this.thread.liveGeneration;
     this.txGeneration = null;
-    // The thread it began on is gone, and SQLite dropped the transaction with its connection.
-    if (stale) return;
-    await this.executeQuery(CompiledQuery.raw('rollback'));
+    try {
+      // The thread it began on is gone, and SQLite dropped the transaction with its connection.
+      if (stale) return;
+      await this.executeQuery(CompiledQuery.raw('rollback'));
+    } finally {
+      this.finished();
+    }
+  }
+
+  private finished(): void {
+    const end = this.endTurn;
+    this.endTurn = null;
+    end?.();
   }
 }
 
@@ -272,8 +295,11 @@ class SqliteThreadDriver implements Driver {
   private lock: Promise<void> | null = null;
   private unlock: (() => void) | null = null;
 
-  constructor(private readonly thread: SqliteThread) {
-    this.connection = new SqliteThreadConnection(thread);
+  constructor(
+    private readonly thread: SqliteThread,
+    turns?: WriteTurns,
+  ) {
+    this.connection = new SqliteThreadConnection(thread, turns);
   }
 
   async init(): Promise<void> {}
@@ -311,10 +337,14 @@ class SqliteThreadDriver implements Driver {
 
 /** Kysely's SQLite dialect over a SqliteThread instead of a connection on the event loop. */
 export class SqliteThreadDialect implements Dialect {
-  constructor(private readonly thread: SqliteThread) {}
+  constructor(
+    private readonly thread: SqliteThread,
+    /** Shared with the pushes' connection (SqliteInboundWriter) when the store has one. */
+    private readonly turns?: WriteTurns,
+  ) {}
 
   createDriver(): Driver {
-    return new SqliteThreadDriver(this.thread);
+    return new SqliteThreadDriver(this.thread, this.turns);
   }
 
   createQueryCompiler(): QueryCompiler {

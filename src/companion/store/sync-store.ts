@@ -387,6 +387,12 @@ export interface IncidentRepository {
 export interface InboundWriter {
   record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }>;
   recordAll(events: readonly NewInboundEvent[]): Promise<Array<{ stored: boolean; id: string }>>;
+  /**
+   * How many batches may be handed over before the first is committed (default 1). A writer that
+   * runs its batches one after another on a thread of its own takes the next while the previous
+   * commits, so the next transaction starts as soon as the fsync ends (SqliteInboundWriter: 2).
+   */
+  readonly batchesInFlight?: number;
 }
 
 export interface InboundEventRepository {

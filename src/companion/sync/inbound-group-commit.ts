@@ -9,7 +9,12 @@ import type { InboundWriter, NewInboundEvent, SyncStore } from '../store/sync-st
  * A batch whose transaction fails is stored again one event at a time, each in its own
  * transaction, so every push gets the answer it would have got alone (one bad event does not fail
  * the others, and an unavailable database fails each). Events are inserted in the order they
- * arrived, so an incident's events keep their arrival order.
+ * arrived (apart from a failed batch's events, stored again after any batch handed over behind it);
+ * the apply worker takes an incident's events in their order key's order anyway.
+ *
+ * A writer that runs batches one after another by itself (the SQLite store's pushes' thread) is
+ * handed the next batch while the previous one commits, so no hand-over between the threads sits
+ * between two commits; each push is still answered only after the commit of its own batch.
  */
 
 export type RecordedEvent = { stored: boolean; id: string };
@@ -38,7 +43,7 @@ export const MAX_GROUP_COMMIT_EVENTS = 200;
 
 export class InboundGroupCommit {
   private queue: Waiting[] = [];
-  private flushing = false;
+  private inFlight = 0;
   private scheduled = false;
 
   private readonly writer: InboundWriter;
@@ -63,26 +68,29 @@ export class InboundGroupCommit {
     return this.queue.length;
   }
 
+  /** Batches handed to the writer at once: more than one only for a writer that runs them one after another itself. */
+  private get maxInFlight(): number {
+    return this.writer.batchesInFlight ?? 1;
+  }
+
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.inFlight >= this.maxInFlight || this.scheduled) return;
     this.scheduled = true;
     // The pushes whose bodies arrived in the same turn of the event loop join this batch.
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      this.flush();
     });
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxEvents);
-        await this.commit(batch);
-      }
-    } finally {
-      this.flushing = false;
+  private flush(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      const batch = this.queue.splice(0, this.maxEvents);
+      this.inFlight++;
+      void this.commit(batch).finally(() => {
+        this.inFlight--;
+        this.flush();
+      });
     }
   }
 
