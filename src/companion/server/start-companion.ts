@@ -90,7 +90,7 @@ export async function startCompanion(options: StartCompanionOptions = {}): Promi
   const logger = options.logger ?? createLogger('companion');
 
   const ownsStore = options.store === undefined;
-  const store = options.store ?? (await openStore({ ...(options.storeFile ? { file: options.storeFile } : {}), ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), env }));
+  const store = options.store ?? (await openStore({ ...(options.storeFile ? { file: options.storeFile } : {}), ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), env, ownThread: true }));
   const engine = new SyncEngine({
     ...options.sync,
     store,

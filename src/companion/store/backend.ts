@@ -40,7 +40,10 @@ export const POSTGRES_BACKEND: StoreBackend = { kind: 'postgres', skipLockedClai
  */
 export type CommitDurability = 'full' | 'relaxed';
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY']);
+/** The code of a query that failed because the SQLite store's thread stopped (see SqliteThread). */
+export const STORE_THREAD_EXITED = 'SQLITE_THREAD_EXITED';
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY', STORE_THREAD_EXITED]);
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i;
 
 /**

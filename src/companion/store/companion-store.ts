@@ -1,6 +1,6 @@
 import type { CatalogStore } from './catalog-store';
 import type { Secret } from './secret';
-import type { SyncStore } from './sync-store';
+import type { InboundWriter, SyncStore } from './sync-store';
 import type { UserStore } from './user-store';
 
 /**
@@ -78,6 +78,12 @@ export interface CompanionStore {
   readonly sync: SyncStore;
   /** The people who may use the web pages, and their sessions. */
   readonly users: UserStore;
+  /**
+   * Where received pushes are stored, when the store has a connection of its own for them (the
+   * companion server's SQLite store: its own thread, so storing pushes never waits behind the
+   * workers' transactions); otherwise `sync` is used.
+   */
+  readonly ingest?: InboundWriter;
 
   /**
    * Creates the connection for `input.instanceUrl`, or updates the one stored for it. Idempotent:

@@ -102,6 +102,23 @@ function claimInbound(backend: StoreBackend): ReturnType<typeof buildClaimInboun
   return query;
 }
 
+/** The insert of a received event (nothing when (connection, event id) is stored already), compiled for `db`'s dialect. */
+export function recordInboundQuery(db: Db, id: string, event: NewInboundEvent) {
+  return RECORD_INBOUND.bind(db, {
+    id,
+    connectionId: event.connectionId,
+    eventId: event.eventId,
+    source: event.source,
+    type: event.type,
+    incidentSysId: event.incidentSysId,
+    sequence: event.sequence,
+    orderKey: event.orderKey,
+    occurredAt: iso(event.occurredAt),
+    receivedAt: iso(event.receivedAt),
+    payload: JSON.stringify(event.payload),
+  });
+}
+
 export class KyselyInboundRepository implements InboundEventRepository {
   constructor(
     private readonly db: Db,
@@ -110,19 +127,7 @@ export class KyselyInboundRepository implements InboundEventRepository {
 
   async record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }> {
     const id = randomUUID();
-    const result = await RECORD_INBOUND.execute(this.db, {
-      id,
-      connectionId: event.connectionId,
-      eventId: event.eventId,
-      source: event.source,
-      type: event.type,
-      incidentSysId: event.incidentSysId,
-      sequence: event.sequence,
-      orderKey: event.orderKey,
-      occurredAt: iso(event.occurredAt),
-      receivedAt: iso(event.receivedAt),
-      payload: JSON.stringify(event.payload),
-    });
+    const result = await this.db.executeQuery(recordInboundQuery(this.db, id, event));
     if (Number(result.numAffectedRows ?? 0) === 1) return { stored: true, id };
     const existing = await this.get(event.connectionId, event.eventId);
     return { stored: false, id: existing?.id ?? '' };

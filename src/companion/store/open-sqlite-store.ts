@@ -1,12 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, type Dialect, type MigrationProvider } from 'kysely';
 import type { CompanionStore } from './companion-store';
 import type { CommitDurability } from './backend';
 import { StoreOpenError } from './errors';
+import { ImmediateSqliteDialect } from './immediate-sqlite-dialect';
+import { SqliteThread, SqliteThreadDialect } from './sqlite-thread';
 import { withStatementCache } from './statement-cache';
 import { KyselyCompanionStore } from './kysely-store';
+import { SqliteInboundWriter } from './sqlite-inbound-writer';
+import { WriteTurns } from './write-turns';
 import { migrateToLatest } from './migrations';
 import type { CompanionDatabase } from './schema';
 import { SecretBox } from './secret-box';
@@ -26,6 +30,11 @@ export interface OpenSqliteStoreOptions {
   migrations?: MigrationProvider;
   /** Default `full`; `relaxed` only for a connection whose lost commits are redone (the catalog importer's). */
   commitDurability?: CommitDurability;
+  /**
+   * Run the connection on its own worker thread (SqliteThread), so no query or commit blocks the
+   * event loop: the companion's server does. Default false: a command runs one thing at a time.
+   */
+  ownThread?: boolean;
 }
 
 export interface SqliteCompanionStore extends CompanionStore {
@@ -36,6 +45,10 @@ export interface SqliteCompanionStore extends CompanionStore {
   readonly location: string;
   /** Where the encryption key came from, and its (non-secret) id. */
   readonly key: { source: 'env' | 'file'; file?: string; created: boolean; id: string };
+  /** The connection's own thread, when opened with ownThread (its deaths are counted there). */
+  readonly thread?: SqliteThread;
+  /** The thread of the received pushes' own connection (`ingest`), when opened with ownThread. */
+  readonly ingestThread?: SqliteThread;
 }
 
 /**
@@ -49,11 +62,7 @@ export interface SqliteCompanionStore extends CompanionStore {
  * file cut back to 4 MB after each. The page cache stays this build's 16 MB (a bound: peak RSS does
  * not grow with the catalog). Where `serve` shares the file, its commits still checkpoint at 1,000.
  */
-function tuneForBulkWrites(sqlite: Database.Database): void {
-  sqlite.pragma('temp_store = MEMORY');
-  sqlite.pragma('wal_autocheckpoint = 10000');
-  sqlite.pragma(`journal_size_limit = ${4 * 1024 * 1024}`);
-}
+const BULK_WRITE_PRAGMAS = ['temp_store = MEMORY', 'wal_autocheckpoint = 10000', `journal_size_limit = ${4 * 1024 * 1024}`];
 
 /**
  * Opens (creating if needed) the companion's SQLite database: loads the encryption key first, so a
@@ -71,23 +80,36 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
   const box = new SecretBox(key.key);
 
   const isNew = !fs.existsSync(file);
-  let sqlite: Database.Database;
-  try {
-    sqlite = new Database(file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('foreign_keys = ON');
+  const pragmas = [
+    'journal_mode = WAL',
+    'busy_timeout = 5000',
+    'foreign_keys = ON',
     // Always said explicitly: this SQLite build opens a file already in WAL mode with NORMAL
     // (SQLITE_DEFAULT_WAL_SYNCHRONOUS=1), so without it only a new file would get FULL.
-    sqlite.pragma(options.commitDurability === 'relaxed' ? 'synchronous = NORMAL' : 'synchronous = FULL');
-    if (options.commitDurability === 'relaxed') tuneForBulkWrites(sqlite);
+    options.commitDurability === 'relaxed' ? 'synchronous = NORMAL' : 'synchronous = FULL',
+    ...(options.commitDurability === 'relaxed' ? BULK_WRITE_PRAGMAS : []),
+  ];
+  let dialect: Dialect;
+  let thread: SqliteThread | undefined;
+  // The order of the two connections' writes (the store's and the pushes'), with ownThread.
+  const turns = new WriteTurns();
+  try {
+    if (options.ownThread) {
+      thread = await SqliteThread.open({ file, pragmas });
+      dialect = new SqliteThreadDialect(thread, turns);
+    } else {
+      const sqlite = new Database(file);
+      for (const pragma of pragmas) sqlite.pragma(pragma);
+      // Transactions begin IMMEDIATE on both kinds of connection: see ImmediateSqliteDialect.
+      dialect = new ImmediateSqliteDialect({ database: withStatementCache(sqlite) });
+    }
   } catch (err) {
     throw new StoreOpenError(`Cannot open the companion database ${file}: ${(err as Error).message}`, { cause: err });
   }
   // Secrets are encrypted, but names, users and URLs are nobody else's business either.
   if (isNew && process.platform !== 'win32') fs.chmodSync(file, 0o600);
 
-  const db = new Kysely<CompanionDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<CompanionDatabase>({ dialect });
   try {
     await migrateToLatest(db, options.migrations);
   } catch (err) {
@@ -95,10 +117,33 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
     throw err;
   }
   const store = new KyselyCompanionStore(db, box, options.clock);
+  let ingest: SqliteInboundWriter | undefined;
+  let ingestThread: SqliteThread | undefined;
+  if (thread) {
+    // Received pushes get a connection (and thread) of their own, so their commits never queue
+    // behind the workers' transactions on the store's connection. WAL lets both write, one at a time.
+    // It waits for the write lock itself, in short steps (SqliteThread.transaction), not with
+    // SQLite's busy handler, whose sleeps grow to tens of milliseconds.
+    const ingestPragmas = pragmas.map((p) => (p.startsWith('busy_timeout') ? 'busy_timeout = 0' : p));
+    try {
+      ingestThread = await SqliteThread.open({ file, pragmas: ingestPragmas });
+    } catch (err) {
+      await db.destroy();
+      throw new StoreOpenError(`Cannot open the companion database ${file}: ${(err as Error).message}`, { cause: err });
+    }
+    ingest = new SqliteInboundWriter(ingestThread, db, turns);
+    const close = store.close.bind(store);
+    const closeIngest = ingestThread.close.bind(ingestThread);
+    store.close = async () => {
+      await Promise.all([close(), closeIngest()]);
+    };
+  }
   return Object.assign(store, {
     backend: 'sqlite' as const,
     file,
     location: file,
     key: { source: key.source, ...(key.file ? { file: key.file } : {}), created: key.created, id: box.keyId },
+    ...(thread ? { thread } : {}),
+    ...(ingest ? { ingest, ingestThread } : {}),
   });
 }

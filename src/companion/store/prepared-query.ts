@@ -29,6 +29,11 @@ export class PreparedQuery<DB, A extends Record<string, unknown>, R> {
 
   /** Runs the query on `db` (the database or a transaction) with these arguments. */
   async execute(db: Kysely<DB>, args: A): Promise<QueryResult<R>> {
+    return db.executeQuery<R>(this.bind(db, args));
+  }
+
+  /** The compiled query for `db`'s dialect with these arguments, to run elsewhere (a batch on the store's thread). */
+  bind(db: Kysely<DB>, args: A): CompiledQuery<R> {
     const dialect = db.getExecutor().adapter.constructor;
     let compiled = this.byDialect.get(dialect);
     if (!compiled) {
@@ -36,7 +41,7 @@ export class PreparedQuery<DB, A extends Record<string, unknown>, R> {
       this.byDialect.set(dialect, compiled);
     }
     const parameters = compiled.slots.map((slot) => ('arg' in slot ? args[slot.arg] : slot.value));
-    return db.executeQuery<R>({ sql: compiled.sql, query: compiled.query, parameters, queryId: { queryId: '' } } as CompiledQuery<R>);
+    return { sql: compiled.sql, query: compiled.query, parameters, queryId: { queryId: '' } } as CompiledQuery<R>;
   }
 
   private compile(db: Kysely<DB>): Compiled {

@@ -381,6 +381,23 @@ export interface IncidentRepository {
   updateLink(incidentId: string, changes: LinkChanges, at: Date): Promise<void>;
 }
 
+/**
+ * Stores received events for the webhook's group commit: one event in its own transaction, or
+ * several in one (results in order; if it fails, none of them is stored). The default is the sync
+ * store's own (inboundWriterOf in sync/inbound-group-commit.ts); the companion server's SQLite
+ * store has one on a connection of its own (SqliteInboundWriter).
+ */
+export interface InboundWriter {
+  record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }>;
+  recordAll(events: readonly NewInboundEvent[]): Promise<Array<{ stored: boolean; id: string }>>;
+  /**
+   * How many batches may be handed over before the first is committed (default 1). A writer that
+   * runs its batches one after another on a thread of its own takes the next while the previous
+   * commits, so the next transaction starts as soon as the fsync ends (SqliteInboundWriter: 2).
+   */
+  readonly batchesInFlight?: number;
+}
+
 export interface InboundEventRepository {
   /** Stores an event unless (connection, event id) is stored already: `stored` false for a duplicate. */
   record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }>;

@@ -1,4 +1,4 @@
-import type { NewInboundEvent, SyncStore } from '../store/sync-store';
+import type { InboundWriter, NewInboundEvent, SyncStore } from '../store/sync-store';
 
 /**
  * Group commit for received events: pushes verified while a commit is in progress wait and are
@@ -9,7 +9,12 @@ import type { NewInboundEvent, SyncStore } from '../store/sync-store';
  * A batch whose transaction fails is stored again one event at a time, each in its own
  * transaction, so every push gets the answer it would have got alone (one bad event does not fail
  * the others, and an unavailable database fails each). Events are inserted in the order they
- * arrived, so an incident's events keep their arrival order.
+ * arrived (apart from a failed batch's events, stored again after any batch handed over behind it);
+ * the apply worker takes an incident's events in their order key's order anyway.
+ *
+ * A writer that runs batches one after another by itself (the SQLite store's pushes' thread) is
+ * handed the next batch while the previous one commits, so no hand-over between the threads sits
+ * between two commits; each push is still answered only after the commit of its own batch.
  */
 
 export type RecordedEvent = { stored: boolean; id: string };
@@ -20,18 +25,35 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
+/** The sync store's own writer: a batch is one transaction of the store's inserts. */
+export function inboundWriterOf(store: Pick<SyncStore, 'transaction' | 'inbound'>): InboundWriter {
+  return {
+    record: (event) => store.inbound.record(event),
+    recordAll: (events) =>
+      store.transaction(async (tx) => {
+        const out: RecordedEvent[] = [];
+        for (const event of events) out.push(await tx.inbound.record(event));
+        return out;
+      }),
+  };
+}
+
 /** Most events per transaction: bounds how long one commit holds the store. */
 export const MAX_GROUP_COMMIT_EVENTS = 200;
 
 export class InboundGroupCommit {
   private queue: Waiting[] = [];
-  private flushing = false;
+  private inFlight = 0;
   private scheduled = false;
 
+  private readonly writer: InboundWriter;
+
   constructor(
-    private readonly store: Pick<SyncStore, 'transaction' | 'inbound'>,
+    store: InboundWriter | Pick<SyncStore, 'transaction' | 'inbound'>,
     private readonly maxEvents = MAX_GROUP_COMMIT_EVENTS,
-  ) {}
+  ) {
+    this.writer = 'recordAll' in store ? store : inboundWriterOf(store);
+  }
 
   /** Stores the event (deduplicated by connection and event id) with whatever else is waiting; resolves after the commit. */
   record(event: NewInboundEvent): Promise<RecordedEvent> {
@@ -46,26 +68,29 @@ export class InboundGroupCommit {
     return this.queue.length;
   }
 
+  /** Batches handed to the writer at once: more than one only for a writer that runs them one after another itself. */
+  private get maxInFlight(): number {
+    return this.writer.batchesInFlight ?? 1;
+  }
+
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.inFlight >= this.maxInFlight || this.scheduled) return;
     this.scheduled = true;
     // The pushes whose bodies arrived in the same turn of the event loop join this batch.
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      this.flush();
     });
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxEvents);
-        await this.commit(batch);
-      }
-    } finally {
-      this.flushing = false;
+  private flush(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      const batch = this.queue.splice(0, this.maxEvents);
+      this.inFlight++;
+      void this.commit(batch).finally(() => {
+        this.inFlight--;
+        this.flush();
+      });
     }
   }
 
@@ -73,11 +98,7 @@ export class InboundGroupCommit {
     if (batch.length === 1) return this.alone(batch[0]!);
     let results: RecordedEvent[];
     try {
-      results = await this.store.transaction(async (tx) => {
-        const out: RecordedEvent[] = [];
-        for (const w of batch) out.push(await tx.inbound.record(w.event));
-        return out;
-      });
+      results = await this.writer.recordAll(batch.map((w) => w.event));
     } catch {
       // Nothing of the batch was stored: each event on its own, for its own answer.
       for (const w of batch) await this.alone(w);
@@ -88,7 +109,7 @@ export class InboundGroupCommit {
 
   private async alone(w: Waiting): Promise<void> {
     try {
-      w.resolve(await this.store.inbound.record(w.event));
+      w.resolve(await this.writer.record(w.event));
     } catch (err) {
       w.reject(err);
     }

@@ -136,7 +136,7 @@ export class SyncEngine {
       clientOptions: { requestTimeoutMs: timings.requestTimeoutMs, ...options.clientOptions },
     });
     const idleMs = timings.idleMs;
-    this.groupCommit = new InboundGroupCommit(store.sync);
+    this.groupCommit = new InboundGroupCommit(store.ingest ?? store.sync);
 
     this.incidents = new IncidentService({ store, registry: this.registry, mapping, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
     this.followUps = new FollowUpService({ store, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
