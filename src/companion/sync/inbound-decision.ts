@@ -222,6 +222,28 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
       for (const field of snapshotKeysOf(key)) deferred.add(field);
     }
   }
+  // A push after a gap (an incident's pushes arriving out of order: a "Resend" of a dead event, the
+  // outbox read racing live pushes, a push retried after a later one): a field its changed_fields do
+  // not name that differs from the snapshot changed in a version before it, at a time it does not
+  // tell (no later than its own). Taking this push's time for it would let an earlier ServiceNow
+  // change beat a later queued incident.io one (the fault suite's catch-up in sys_id order found it),
+  // and applying it here would make that version's own push stale: so, as for a read, it is left for
+  // that push (unsettled until the version before this one) when this push's time could beat the write.
+  const gapDeferred = new Set<string>();
+  if (timed) {
+    const differs = diffSnapshots(link.snapshot, change.record.snapshot);
+    for (const key of Object.keys(SERVICENOW_FIELDS_OF) as SyncedField[]) {
+      const fields = SERVICENOW_FIELDS_OF[key];
+      const unsent = unsentOf(key);
+      if (unsent.length === 0 || fields.some((f) => reported.includes(f))) continue;
+      if (!fields.some((f) => differs.includes(f) && change.sequence > seenVersionOf(link, f) + 1)) continue;
+      if (!serviceNowWins(unsent[unsent.length - 1]!.payload.fields![key]!, version)) continue;
+      for (const field of snapshotKeysOf(key)) {
+        deferred.add(field);
+        gapDeferred.add(field);
+      }
+    }
+  }
   changed = changed.filter((f) => !deferred.has(f));
 
   const candidates = incidentValuesFrom(changed, change.record.snapshot, incident, mapping);
@@ -259,7 +281,7 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
   // (the pushes before it say when it changed, each applied with its own time).
   for (const field of newer) {
     const entry = unsettled[field];
-    if (deferred.has(field)) unsettled[field] = { seen: seenVersionOf(link, field), until: Math.max(entry?.until ?? 0, change.sequence) };
+    if (deferred.has(field)) unsettled[field] = { seen: seenVersionOf(link, field), until: Math.max(entry?.until ?? 0, gapDeferred.has(field) ? change.sequence - 1 : change.sequence) };
     else if (!entry || !(field in change.record.snapshot)) continue;
     else if (change.sequence >= entry.until) delete unsettled[field];
     else unsettled[field] = { seen: change.sequence, until: entry.until };
