@@ -135,3 +135,43 @@ it("a ServiceNow change later than a responder's queued one still wins when its 
   expect([view.name, view.severity]).toEqual(['Login slow (EU)', 'critical']);
   expect(await f.record(sysId, ['short_description', 'priority'])).toEqual({ short_description: 'Login slow (EU)', priority: '1' });
 });
+
+it("a ServiceNow change set and set back (A → B → A) whose push comes after a later push still beats a responder's earlier queued change", async () => {
+  await f.sn.request('DELETE', '/api/now/local/faults');
+  await f.companion.store.sync.pauses.resume(f.connection.id);
+  const declared = await f.declare({ name: 'Search down', severity: 'minor', status: 'investigating' });
+  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+  // 1. A ServiceNow user makes it critical; the push is delivered: both sides critical.
+  await f.patchRecord(sysId, { impact: '1', urgency: '1' }, ITIL);
+  const [critical] = await waitFor(async () => {
+    const rows = await undelivered(sysId);
+    return rows.length === 1 ? rows : undefined;
+  }, { message: 'the event in the outbox' });
+  await deliver(sysId, critical!);
+  expect((await f.incident(declared.id)).severity).toBe('critical');
+  await holdWrites();
+
+  // 2. A responder sets major; the write is held.
+  expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'major' })).status).toBe(200);
+  const majorAt = Date.now();
+  // 3. After that, a ServiceNow user sets it high, then critical again (later than the responder), then renames it.
+  await nextSecond(majorAt);
+  await f.patchRecord(sysId, { impact: '2', urgency: '1' }, ITIL);
+  await f.patchRecord(sysId, { impact: '1', urgency: '1' }, ITIL);
+  await f.patchRecord(sysId, { short_description: 'Search down (EU)' }, ITIL);
+  const events = await waitFor(async () => {
+    const rows = (await undelivered(sysId)).filter((e) => e.event_id !== critical!.event_id);
+    return rows.length === 3 ? rows : undefined;
+  }, { message: 'the three events in the outbox' });
+
+  // 4. The rename's push comes first (priority is what the companion knew: it says nothing), then critical's, then high's.
+  const [high, again, renamed] = [...events].sort((a, b) => Number(a.sequence) - Number(b.sequence));
+  await deliver(sysId, renamed!);
+  await deliver(sysId, again!);
+  await deliver(sysId, high!);
+
+  const view = await releaseWrites(declared.id);
+  expect([view.name, view.severity]).toEqual(['Search down (EU)', 'critical']);
+  expect(await f.record(sysId, ['short_description', 'priority'])).toEqual({ short_description: 'Search down (EU)', priority: '1' });
+});

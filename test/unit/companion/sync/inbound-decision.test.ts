@@ -314,6 +314,26 @@ describe('pushes out of order: a push after a gap does not say when the missing 
     expect(later.unsettledFields).toEqual({});
   });
 
+  it('a push that comes after later versions were applied (stale by its sys_mod_count) still beats a queued older write of a field it names', () => {
+    // Versions 6 and 7 (a rename, a work note) were applied; the state shows 6, as it did at version 4 (A → B → A, or unchanged).
+    const link = { snapshot: { ...BASE_SNAPSHOT, state: '6' }, lastAppliedModCount: 7, fieldVersions: {} };
+    const resolved = (at: string, overrides: Partial<DecideInput> = {}) => decideRecordChange(push(5, at, { state: '6' }, ['state'], { link, ...overrides }));
+    const late = resolved('2026-01-01T10:00:07Z');
+    expect(late.outcome).toBe('applied');
+    expect(late.incidentChanges).toEqual({ status: 'resolved' });
+    expect(late.dropFromOps).toEqual([{ opId: 'w', fields: ['status'] }]);
+    expect(late.fieldVersions.state).toEqual({ modCount: 5, at: '2026-01-01T10:00:07Z' });
+    expect(late.lastAppliedModCount).toBe(7);
+    expect(late.snapshot).toEqual(link.snapshot);
+    // Earlier than the queued write; a later change of the field known; the companion's own write landed after it; a write being sent: stale.
+    expect(resolved('2026-01-01T10:00:02Z').outcome).toBe('stale');
+    expect(resolved('2026-01-01T10:00:07Z', { link: { ...link, fieldVersions: { state: { modCount: 6, at: '2026-01-01T10:00:08Z' } } } }).outcome).toBe('stale');
+    expect(resolved('2026-01-01T10:00:07Z', { link: { ...link, ownWrites: { state: { decidedOn: 6, landed: 7, changedAt: '2026-01-01T10:00:05.000Z' } } } }).outcome).toBe('stale');
+    expect(resolved('2026-01-01T10:00:07Z', { openOps: [{ ...queuedStatus, state: 'sending' }] }).outcome).toBe('stale');
+    // A field it does not name is not its change.
+    expect(decideRecordChange(push(5, '2026-01-01T10:00:07Z', { state: '6' }, ['description'], { link })).outcome).toBe('stale');
+  });
+
   it('applied as before: without a queued write of the field, when the push names it, when its time cannot beat the write, or with no gap', () => {
     expect(decideRecordChange({ ...renamed, openOps: [] }).incidentChanges).toEqual({ name: 'DB down (EU)', status: 'resolved' });
     const named = decideRecordChange({ ...renamed, change: { ...renamed.change, changedFields: ['short_description', 'state'] } });
