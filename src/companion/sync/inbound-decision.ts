@@ -174,7 +174,7 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
   const unsettled: UnsettledFields = { ...link.unsettledFields };
   const newer = TRACKED_FIELDS.filter((f) => change.sequence > seenVersionOf(link, f));
   if (newer.length === 0) {
-    return {
+    const stale: RecordChangeDecision = {
       outcome: 'stale',
       incidentChanges: {},
       changed: [],
@@ -188,6 +188,7 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
       restore: {},
       ...restoreOverwritten(input),
     };
+    return withLateChanges(stale, lateChanges(input, TRACKED_FIELDS));
   }
   const exclude = new Set(input.exclude ?? []);
   const held = new Set(input.heldOpIds ?? []);
@@ -220,6 +221,28 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
       if (unsent.length === 0 || SERVICENOW_FIELDS_OF[key].every((f) => exclude.has(f))) continue;
       if (!serviceNowWins(unsent[unsent.length - 1]!.payload.fields![key]!, version)) continue;
       for (const field of snapshotKeysOf(key)) deferred.add(field);
+    }
+  }
+  // A push after a gap (an incident's pushes arriving out of order: a "Resend" of a dead event, the
+  // outbox read racing live pushes, a push retried after a later one): a field its changed_fields do
+  // not name that differs from the snapshot changed in a version before it, at a time it does not
+  // tell (no later than its own). Taking this push's time for it would let an earlier ServiceNow
+  // change beat a later queued incident.io one (the fault suite's catch-up in sys_id order found it),
+  // and applying it here would make that version's own push stale: so, as for a read, it is left for
+  // that push (unsettled until the version before this one) when this push's time could beat the write.
+  const gapDeferred = new Set<string>();
+  if (timed) {
+    const differs = diffSnapshots(link.snapshot, change.record.snapshot);
+    for (const key of Object.keys(SERVICENOW_FIELDS_OF) as SyncedField[]) {
+      const fields = SERVICENOW_FIELDS_OF[key];
+      const unsent = unsentOf(key);
+      if (unsent.length === 0 || fields.some((f) => reported.includes(f))) continue;
+      if (!fields.some((f) => differs.includes(f) && change.sequence > seenVersionOf(link, f) + 1)) continue;
+      if (!serviceNowWins(unsent[unsent.length - 1]!.payload.fields![key]!, version)) continue;
+      for (const field of snapshotKeysOf(key)) {
+        deferred.add(field);
+        gapDeferred.add(field);
+      }
     }
   }
   changed = changed.filter((f) => !deferred.has(f));
@@ -259,7 +282,7 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
   // (the pushes before it say when it changed, each applied with its own time).
   for (const field of newer) {
     const entry = unsettled[field];
-    if (deferred.has(field)) unsettled[field] = { seen: seenVersionOf(link, field), until: Math.max(entry?.until ?? 0, change.sequence) };
+    if (deferred.has(field)) unsettled[field] = { seen: seenVersionOf(link, field), until: Math.max(entry?.until ?? 0, gapDeferred.has(field) ? change.sequence - 1 : change.sequence) };
     else if (!entry || !(field in change.record.snapshot)) continue;
     else if (change.sequence >= entry.until) delete unsettled[field];
     else unsettled[field] = { seen: change.sequence, until: entry.until };
@@ -286,7 +309,7 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
   else if (conflicts.length > 0) outcome = 'conflict';
   else outcome = 'no_change';
 
-  return {
+  return withLateChanges({
     outcome,
     incidentChanges,
     changed,
@@ -298,6 +321,70 @@ export function decideRecordChange(input: DecideInput): RecordChangeDecision {
     unsettledFields: unsettled,
     ownWrites: restored.ownWrites ?? link.ownWrites ?? {},
     restore,
+  }, lateChanges(input, staleOnly));
+}
+
+interface LateChanges {
+  incidentChanges: Partial<IncidentValues>;
+  fieldVersions: FieldVersions;
+  changed: TrackedField[];
+  dropFromOps: Array<{ opId: string; fields: SyncedField[] }>;
+  conflicts: FieldConflict[];
+}
+
+/**
+ * A push older than a version already applied (an incident's pushes out of order: a "Resend" of a
+ * dead event, the outbox read racing live pushes, a push retried after a later one) is stale by its
+ * sys_mod_count, but a field it names may still be ServiceNow's latest known change of that field:
+ * no applied change of it is as new (field versions), and no own write landed after it. When such a
+ * change beats a queued incident.io write of the field (serviceNowWins), the write would put an older
+ * value over it (the fault suite with the catch-up in sys_id order found it: a resolution's push came
+ * after later pushes that did not name the state, and a queued older status was written over it). So
+ * the field is dropped from the unsent writes, its version recorded, and the incident takes
+ * ServiceNow's value now (the snapshot's: this change or a later one). A write being sent lands
+ * after it and wins, as for any change. Returns nothing when no field qualifies.
+ */
+function lateChanges(input: DecideInput, candidates: readonly TrackedField[]): LateChanges | undefined {
+  const { change, link, openOps, incident, mapping } = input;
+  if (!Array.isArray(change.changedFields)) return undefined;
+  const named = change.changedFields;
+  const held = new Set(input.heldOpIds ?? []);
+  const exclude = new Set(input.exclude ?? []);
+  const version: FieldVersion = { modCount: change.sequence, at: change.occurredAt };
+  const out: LateChanges = { incidentChanges: {}, fieldVersions: {}, changed: [], dropFromOps: [], conflicts: [] };
+  for (const key of Object.keys(SERVICENOW_FIELDS_OF) as SyncedField[]) {
+    const fields = SERVICENOW_FIELDS_OF[key].filter((f) => candidates.includes(f) && named.includes(f) && !exclude.has(f));
+    if (fields.length === 0) continue;
+    const known = (f: TrackedField) => Math.max(link.fieldVersions?.[f]?.modCount ?? -1, link.ownWrites?.[f]?.landed ?? -1);
+    if (SERVICENOW_FIELDS_OF[key].some((f) => known(f) >= change.sequence)) continue;
+    const unsent = openOps.filter((op) => op.payload.fields?.[key] !== undefined);
+    if (unsent.length === 0 || unsent.some((op) => op.state === 'sending' && !held.has(op.id))) continue;
+    if (!serviceNowWins(unsent[unsent.length - 1]!.payload.fields![key]!, version)) continue;
+    out.conflicts.push({ field: key, winner: 'servicenow' });
+    for (const op of unsent) out.dropFromOps.push({ opId: op.id, fields: [key] });
+    for (const f of fields) out.fieldVersions[f] = version;
+    out.changed.push(...fields);
+    const value = incidentValuesFrom(SERVICENOW_FIELDS_OF[key], link.snapshot, incident, mapping)[key];
+    if (value !== undefined && value !== incident[key]) (out.incidentChanges as Record<string, unknown>)[key] = value;
+  }
+  return out.changed.length > 0 ? out : undefined;
+}
+
+/** A decision with the late changes of its push added (lateChanges). */
+function withLateChanges(decision: RecordChangeDecision, late: LateChanges | undefined): RecordChangeDecision {
+  if (!late) return decision;
+  const drops = new Map(decision.dropFromOps.map((d) => [d.opId, [...d.fields]]));
+  for (const d of late.dropFromOps) drops.set(d.opId, [...new Set([...(drops.get(d.opId) ?? []), ...d.fields])]);
+  const incidentChanges = { ...late.incidentChanges, ...decision.incidentChanges };
+  const conflicts = [...decision.conflicts, ...late.conflicts.filter((c) => !decision.conflicts.some((d) => d.field === c.field))];
+  return {
+    ...decision,
+    outcome: Object.keys(incidentChanges).length > 0 ? 'applied' : 'conflict',
+    incidentChanges,
+    changed: [...new Set([...decision.changed, ...late.changed])],
+    dropFromOps: [...drops].map(([opId, fields]) => ({ opId, fields })),
+    conflicts,
+    fieldVersions: { ...decision.fieldVersions, ...late.fieldVersions },
   };
 }
 

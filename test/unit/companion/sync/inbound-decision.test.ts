@@ -273,6 +273,81 @@ describe('unsettled fields: a version that does not say when a field changed', (
   });
 });
 
+describe('pushes out of order: a push after a gap does not say when the missing versions changed a field', () => {
+  // An incident.io write of the status, made at 10:00:05, still queued; the link is at version 4.
+  const queuedStatus = op('w', 'pending', { status: '2026-01-01T10:00:05.000Z' });
+  const push = (sequence: number, at: string, changes: Record<string, string>, changedFields: string[], overrides: Partial<DecideInput> = {}): DecideInput => ({
+    ...input(sequence, changes),
+    openOps: [queuedStatus],
+    change: { sequence, occurredAt: at, record: version(sequence, changes), changedFields },
+    ...overrides,
+  });
+  // Version 5 (state 6) is missing; version 6, at 10:00:10, renamed the incident and shows state 6.
+  const renamed = push(6, '2026-01-01T10:00:10Z', { state: '6', close_code: 'Solution provided', short_description: 'DB down (EU)' }, ['short_description']);
+
+  it("the missing version's field is left for its push, not given this push's time; the rest is applied", () => {
+    const decision = decideRecordChange(renamed);
+    expect(decision.incidentChanges).toEqual({ name: 'DB down (EU)' });
+    expect(decision.dropFromOps).toEqual([]);
+    expect(decision.snapshot).toMatchObject({ state: '2', short_description: 'DB down (EU)' });
+    expect(decision.unsettledFields).toEqual({ state: { seen: 4, until: 5 } });
+    expect(decision.fieldVersions.state).toBeUndefined();
+    expect(decision.lastAppliedModCount).toBe(6);
+  });
+
+  it('its push, coming last, is applied with its own time: earlier than the queued write, incident.io wins; later, ServiceNow does', () => {
+    const after = decideRecordChange(renamed);
+    const link = { snapshot: after.snapshot, lastAppliedModCount: after.lastAppliedModCount, fieldVersions: after.fieldVersions, unsettledFields: after.unsettledFields };
+    const changes = { state: '6', close_code: 'Solution provided' };
+    const earlier = decideRecordChange(push(5, '2026-01-01T10:00:02Z', changes, ['state', 'close_code'], { link }));
+    expect(earlier.outcome).toBe('conflict');
+    expect(earlier.conflicts).toEqual([{ field: 'status', winner: 'incident.io' }]);
+    expect(earlier.dropFromOps).toEqual([]);
+    expect(earlier.unsettledFields).toEqual({});
+    expect(earlier.snapshot).toMatchObject({ state: '6', short_description: 'DB down (EU)' });
+    expect(earlier.fieldVersions.state).toEqual({ modCount: 5, at: '2026-01-01T10:00:02Z' });
+    expect(earlier.lastAppliedModCount).toBe(6);
+
+    const later = decideRecordChange(push(5, '2026-01-01T10:00:07Z', changes, ['state', 'close_code'], { link }));
+    expect(later.incidentChanges).toEqual({ status: 'resolved' });
+    expect(later.dropFromOps).toEqual([{ opId: 'w', fields: ['status'] }]);
+    expect(later.unsettledFields).toEqual({});
+  });
+
+  it('a push that comes after later versions were applied (stale by its sys_mod_count) still beats a queued older write of a field it names', () => {
+    // Versions 6 and 7 (a rename, a work note) were applied; the state shows 6, as it did at version 4 (A → B → A, or unchanged).
+    const link = { snapshot: { ...BASE_SNAPSHOT, state: '6' }, lastAppliedModCount: 7, fieldVersions: {} };
+    const resolved = (at: string, overrides: Partial<DecideInput> = {}) => decideRecordChange(push(5, at, { state: '6' }, ['state'], { link, ...overrides }));
+    const late = resolved('2026-01-01T10:00:07Z');
+    expect(late.outcome).toBe('applied');
+    expect(late.incidentChanges).toEqual({ status: 'resolved' });
+    expect(late.dropFromOps).toEqual([{ opId: 'w', fields: ['status'] }]);
+    expect(late.fieldVersions.state).toEqual({ modCount: 5, at: '2026-01-01T10:00:07Z' });
+    expect(late.lastAppliedModCount).toBe(7);
+    expect(late.snapshot).toEqual(link.snapshot);
+    // Earlier than the queued write; a later change of the field known; the companion's own write landed after it; a write being sent: stale.
+    expect(resolved('2026-01-01T10:00:02Z').outcome).toBe('stale');
+    expect(resolved('2026-01-01T10:00:07Z', { link: { ...link, fieldVersions: { state: { modCount: 6, at: '2026-01-01T10:00:08Z' } } } }).outcome).toBe('stale');
+    expect(resolved('2026-01-01T10:00:07Z', { link: { ...link, ownWrites: { state: { decidedOn: 6, landed: 7, changedAt: '2026-01-01T10:00:05.000Z' } } } }).outcome).toBe('stale');
+    expect(resolved('2026-01-01T10:00:07Z', { openOps: [{ ...queuedStatus, state: 'sending' }] }).outcome).toBe('stale');
+    // A field it does not name is not its change.
+    expect(decideRecordChange(push(5, '2026-01-01T10:00:07Z', { state: '6' }, ['description'], { link })).outcome).toBe('stale');
+  });
+
+  it('applied as before: without a queued write of the field, when the push names it, when its time cannot beat the write, or with no gap', () => {
+    expect(decideRecordChange({ ...renamed, openOps: [] }).incidentChanges).toEqual({ name: 'DB down (EU)', status: 'resolved' });
+    const named = decideRecordChange({ ...renamed, change: { ...renamed.change, changedFields: ['short_description', 'state'] } });
+    expect(named.dropFromOps).toEqual([{ opId: 'w', fields: ['status'] }]);
+    expect(named.unsettledFields).toEqual({});
+    const early = decideRecordChange({ ...renamed, change: { ...renamed.change, occurredAt: '2026-01-01T10:00:04Z' } });
+    expect(early.unsettledFields).toEqual({});
+    expect(early.snapshot.state).toBe('6');
+    expect(early.conflicts).toEqual([{ field: 'status', winner: 'incident.io' }]);
+    const next = decideRecordChange(push(5, '2026-01-01T10:00:10Z', { state: '6', short_description: 'DB down (EU)' }, ['short_description']));
+    expect(next.unsettledFields).toEqual({});
+  });
+});
+
 describe("a ServiceNow change made while the companion's own write was on its way", () => {
   // The companion's write of the status was decided on version 5, landed as version 8, and carried incident.io's change of 10:00:05.
   const link = (fieldVersions = {}) => ({

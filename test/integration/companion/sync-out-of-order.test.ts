@@ -1,0 +1,177 @@
+import { USERS } from '../../helpers/instance';
+import { startRealtimeFixture, type SyncFixture } from '../../helpers/sync-fixture';
+import { postPush, signedPush } from '../../helpers/sync-pushes';
+import { waitFor } from '../../helpers/wait-for';
+
+/**
+ * An incident's pushes arriving out of order: the app's "Resend" of a dead event after later ones
+ * were delivered, the outbox read racing live pushes, a push retried after a later one. A push after
+ * a gap shows the missing versions' changes too, but not when they were made: they must not take
+ * its time. The local instance runs the app's real build; its outbound HTTP fails, so the app
+ * delivers nothing, and the test delivers the app's own events (same ids and bodies, read from its
+ * outbox) in the order it chooses.
+ */
+
+jest.setTimeout(90_000);
+
+let f: SyncFixture;
+
+beforeAll(async () => {
+  f = await startRealtimeFixture();
+});
+afterAll(async () => {
+  await f?.sn.request('DELETE', '/api/now/local/faults');
+  await f?.close();
+});
+
+const ITIL = { user: USERS.itil.user, password: USERS.itil.password };
+
+/** Resolves once the clock is in a later whole second than `ms` (ServiceNow's times are whole seconds). */
+async function nextSecond(ms: number): Promise<void> {
+  await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(ms / 1000), { intervalMs: 20, message: 'the next second' });
+}
+
+interface OutboxEvent {
+  event_id: string;
+  sequence: string;
+  payload: string;
+}
+
+async function undelivered(sysId: string): Promise<OutboxEvent[]> {
+  const res = await f.sn.list('x_incident_io_outbound_event', {
+    sysparm_query: `incident_sys_id=${sysId}^state!=delivered^ORDERBYorder_key`,
+    sysparm_fields: 'event_id,sequence,payload',
+  });
+  return res.result as unknown as OutboxEvent[];
+}
+
+/** Delivers one of the app's events as its push would be, and waits until it is applied. */
+async function deliver(sysId: string, event: OutboxEvent): Promise<string> {
+  const push = signedPush(f.connection.signingSecret!.reveal(), JSON.parse(event.payload) as Record<string, unknown>);
+  expect((await postPush(f.companion.url, 'local', push)).status).toBe(200);
+  const applied = await waitFor(async () => {
+    const events = await f.companion.store.sync.inbound.listForIncident(f.connection.id, sysId);
+    return events.find((e) => e.eventId === event.event_id && e.state === 'done');
+  }, { message: `event ${event.event_id} to be applied` });
+  return applied.outcome ?? '';
+}
+
+async function holdWrites(): Promise<void> {
+  const at = new Date();
+  const later = new Date(at.getTime() + 3_600_000);
+  await f.companion.store.sync.pauses.pause({ connectionId: f.connection.id, until: later, nextProbeAt: later, retryAfterSeconds: null, reason: 'held by the test', at });
+}
+
+async function releaseWrites(id: string) {
+  expect(await f.companion.store.sync.pauses.resume(f.connection.id)).toBe(true);
+  f.companion.engine.wake();
+  return waitFor(async () => {
+    const v = await f.incident(id);
+    return v.sync.pending_writes === 0 ? v : undefined;
+  }, { message: 'the held writes to be decided and sent', timeoutMs: 30_000 });
+}
+
+it("a push after a gap does not give the missing version's change its time: a responder's later change wins over an earlier ServiceNow change whose push comes last", async () => {
+  const declared = await f.declare({ name: 'Cart errors', severity: 'minor', status: 'investigating' });
+  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+  await holdWrites();
+
+  // 1. A ServiceNow user makes it critical (version n+1); its push is not delivered.
+  await f.patchRecord(sysId, { impact: '1', urgency: '1' }, ITIL);
+  const criticalAt = Date.now();
+  // 2. A responder, still seeing minor, sets major: later. The write is held (a rate-limit pause).
+  await nextSecond(criticalAt);
+  expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'major' })).status).toBe(200);
+  const majorAt = Date.now();
+  // 3. A ServiceNow user renames it after that (version n+2).
+  await nextSecond(majorAt);
+  await f.patchRecord(sysId, { short_description: 'Cart errors (EU)' }, ITIL);
+  const events = await waitFor(async () => {
+    const rows = await undelivered(sysId);
+    return rows.length === 2 ? rows : undefined;
+  }, { message: 'both events in the outbox' });
+
+  // 4. The later push comes first: it shows priority 1, but its version did not change it.
+  const [first, second] = [...events].sort((a, b) => Number(a.sequence) - Number(b.sequence));
+  await deliver(sysId, second!);
+  expect((await f.incident(declared.id)).name).toBe('Cart errors (EU)');
+  // 5. The earlier push comes last: it says when priority changed, before the responder's change.
+  expect(await deliver(sysId, first!)).not.toBe('stale');
+
+  const view = await releaseWrites(declared.id);
+  expect([view.name, view.severity]).toEqual(['Cart errors (EU)', 'major']);
+  expect(await f.record(sysId, ['short_description', 'priority'])).toEqual({ short_description: 'Cart errors (EU)', priority: '2' });
+});
+
+it("a ServiceNow change later than a responder's queued one still wins when its push comes after a later push", async () => {
+  await f.sn.request('DELETE', '/api/now/local/faults');
+  await f.companion.store.sync.pauses.resume(f.connection.id);
+  const declared = await f.declare({ name: 'Login slow', severity: 'minor', status: 'investigating' });
+  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+  await holdWrites();
+
+  // 1. A responder sets major; the write is held.
+  expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'major' })).status).toBe(200);
+  const majorAt = Date.now();
+  // 2. A ServiceNow user makes it critical after that (n+1), then renames it (n+2).
+  await nextSecond(majorAt);
+  await f.patchRecord(sysId, { impact: '1', urgency: '1' }, ITIL);
+  const criticalAt = Date.now();
+  await nextSecond(criticalAt);
+  await f.patchRecord(sysId, { short_description: 'Login slow (EU)' }, ITIL);
+  const events = await waitFor(async () => {
+    const rows = await undelivered(sysId);
+    return rows.length === 2 ? rows : undefined;
+  }, { message: 'both events in the outbox' });
+
+  // 3. The pushes come in reverse order.
+  const [first, second] = [...events].sort((a, b) => Number(a.sequence) - Number(b.sequence));
+  await deliver(sysId, second!);
+  await deliver(sysId, first!);
+
+  const view = await releaseWrites(declared.id);
+  expect([view.name, view.severity]).toEqual(['Login slow (EU)', 'critical']);
+  expect(await f.record(sysId, ['short_description', 'priority'])).toEqual({ short_description: 'Login slow (EU)', priority: '1' });
+});
+
+it("a ServiceNow change set and set back (A → B → A) whose push comes after a later push still beats a responder's earlier queued change", async () => {
+  await f.sn.request('DELETE', '/api/now/local/faults');
+  await f.companion.store.sync.pauses.resume(f.connection.id);
+  const declared = await f.declare({ name: 'Search down', severity: 'minor', status: 'investigating' });
+  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+  // 1. A ServiceNow user makes it critical; the push is delivered: both sides critical.
+  await f.patchRecord(sysId, { impact: '1', urgency: '1' }, ITIL);
+  const [critical] = await waitFor(async () => {
+    const rows = await undelivered(sysId);
+    return rows.length === 1 ? rows : undefined;
+  }, { message: 'the event in the outbox' });
+  await deliver(sysId, critical!);
+  expect((await f.incident(declared.id)).severity).toBe('critical');
+  await holdWrites();
+
+  // 2. A responder sets major; the write is held.
+  expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'major' })).status).toBe(200);
+  const majorAt = Date.now();
+  // 3. After that, a ServiceNow user sets it high, then critical again (later than the responder), then renames it.
+  await nextSecond(majorAt);
+  await f.patchRecord(sysId, { impact: '2', urgency: '1' }, ITIL);
+  await f.patchRecord(sysId, { impact: '1', urgency: '1' }, ITIL);
+  await f.patchRecord(sysId, { short_description: 'Search down (EU)' }, ITIL);
+  const events = await waitFor(async () => {
+    const rows = (await undelivered(sysId)).filter((e) => e.event_id !== critical!.event_id);
+    return rows.length === 3 ? rows : undefined;
+  }, { message: 'the three events in the outbox' });
+
+  // 4. The rename's push comes first (priority is what the companion knew: it says nothing), then critical's, then high's.
+  const [high, again, renamed] = [...events].sort((a, b) => Number(a.sequence) - Number(b.sequence));
+  await deliver(sysId, renamed!);
+  await deliver(sysId, again!);
+  await deliver(sysId, high!);
+
+  const view = await releaseWrites(declared.id);
+  expect([view.name, view.severity]).toEqual(['Search down (EU)', 'critical']);
+  expect(await f.record(sysId, ['short_description', 'priority'])).toEqual({ short_description: 'Search down (EU)', priority: '1' });
+});
