@@ -20,3 +20,8 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Resolves once the clock is in a later whole second than `ms` (ServiceNow's times are whole seconds). */
+export async function nextSecond(ms: number): Promise<void> {
+  await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(ms / 1000), { intervalMs: 20, message: 'the next second' });
+}

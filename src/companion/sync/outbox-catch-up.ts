@@ -2,7 +2,7 @@ import { OUTBOX_TABLE } from '../../server/lib/constants';
 import { encodedQuery, ServiceNowRateLimitError, type QueryBuilder, type TableClient } from '../client';
 import type { Connection } from '../store';
 import { OUTBOX_ROW_FIELDS, storeOutboxRows, type OutboxRow } from './outbox-pull';
-import { pauseAfterRateLimit } from './rate-limit-pause';
+import { pauseAfterRefusedRead } from './rate-limit-pause';
 import { isoToGlide } from './servicenow-record';
 import type { SyncWorkerDeps } from './worker-deps';
 
@@ -157,14 +157,7 @@ export class OutboxCatchUp {
   }
 
   private async pauseFor(connection: Connection, err: ServiceNowRateLimitError): Promise<void> {
-    const probeInMs = await pauseAfterRateLimit(this.deps.store.sync.pauses, {
-      connectionId: connection.id,
-      retryAfterSeconds: err.retryAfterSeconds,
-      fallbackMs: this.deps.rateLimitProbeMs,
-      probeMs: this.deps.rateLimitProbeMs,
-      reason: err.message,
-      at: this.deps.clock(),
-    });
+    const probeInMs = await pauseAfterRefusedRead(this.deps.store.sync.pauses, connection, err, this.deps.rateLimitProbeMs, this.deps.clock());
     this.deps.logger.warn({ connection: connection.name, retryAfterSeconds: err.retryAfterSeconds, probeInMs }, "ServiceNow rate-limited a read of the app's outbox; reads and writes pause");
   }
 }

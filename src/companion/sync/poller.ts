@@ -3,7 +3,7 @@ import { encodedQuery, ServiceNowRateLimitError, type TableClient, type TableRec
 import type { Connection } from '../store';
 import type { NewInboundEvent, PollSource } from '../store/sync-store';
 import { shouldDeclare } from './mapping';
-import { pauseAfterRateLimit } from './rate-limit-pause';
+import { pauseAfterRefusedRead } from './rate-limit-pause';
 import type { SyncWorkerDeps } from './worker-deps';
 import { advanceCursor, pollLowerBound, polledAttachmentEventId, polledJournalEventId, polledRecordEventId } from './poll-window';
 import {
@@ -92,14 +92,7 @@ export class Poller {
 
   /** Records the connection's pause after a 429 (pauseAfterRateLimit), as a write's 429 does. */
   private async pauseFor(connection: Connection, err: ServiceNowRateLimitError): Promise<void> {
-    const probeInMs = await pauseAfterRateLimit(this.deps.store.sync.pauses, {
-      connectionId: connection.id,
-      retryAfterSeconds: err.retryAfterSeconds,
-      fallbackMs: this.deps.rateLimitProbeMs,
-      probeMs: this.deps.rateLimitProbeMs,
-      reason: err.message,
-      at: this.deps.clock(),
-    });
+    const probeInMs = await pauseAfterRefusedRead(this.deps.store.sync.pauses, connection, err, this.deps.rateLimitProbeMs, this.deps.clock());
     this.deps.logger.warn({ connection: connection.name, retryAfterSeconds: err.retryAfterSeconds, probeInMs }, 'ServiceNow rate-limited a poll; polling and writes pause, and one request probes whether the limit was lifted');
   }
 

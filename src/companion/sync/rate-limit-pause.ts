@@ -1,3 +1,5 @@
+import type { ServiceNowRateLimitError } from '../client';
+import type { Connection } from '../store';
 import type { PauseRepository } from '../store/sync-store';
 
 /**
@@ -22,4 +24,9 @@ export async function pauseAfterRateLimit(
     at,
   });
   return probeInMs;
+}
+
+/** pauseAfterRateLimit for a read's 429 (the poller's, the outbox catch-up's): the connection's pause, probed every `probeMs`. */
+export function pauseAfterRefusedRead(pauses: PauseRepository, connection: Connection, err: ServiceNowRateLimitError, probeMs: number, at: Date): Promise<number> {
+  return pauseAfterRateLimit(pauses, { connectionId: connection.id, retryAfterSeconds: err.retryAfterSeconds, fallbackMs: probeMs, probeMs, reason: err.message, at });
 }

@@ -1,7 +1,7 @@
 import { USERS } from '../../helpers/instance';
 import { startRealtimeFixture, type SyncFixture } from '../../helpers/sync-fixture';
 import { postPush, signedPush } from '../../helpers/sync-pushes';
-import { waitFor } from '../../helpers/wait-for';
+import { nextSecond, waitFor } from '../../helpers/wait-for';
 
 /**
  * An incident's pushes arriving out of order: the app's "Resend" of a dead event after later ones
@@ -25,11 +25,6 @@ afterAll(async () => {
 });
 
 const ITIL = { user: USERS.itil.user, password: USERS.itil.password };
-
-/** Resolves once the clock is in a later whole second than `ms` (ServiceNow's times are whole seconds). */
-async function nextSecond(ms: number): Promise<void> {
-  await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(ms / 1000), { intervalMs: 20, message: 'the next second' });
-}
 
 interface OutboxEvent {
   event_id: string;

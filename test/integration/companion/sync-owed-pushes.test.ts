@@ -1,6 +1,6 @@
 import { USERS } from '../../helpers/instance';
 import { startRealtimeFixture, type SyncFixture } from '../../helpers/sync-fixture';
-import { waitFor } from '../../helpers/wait-for';
+import { nextSecond, waitFor } from '../../helpers/wait-for';
 
 /**
  * Issue 8: a write must know when ServiceNow changed a field, and only the app's pushes say so. When
@@ -23,11 +23,6 @@ afterAll(async () => {
 });
 
 const ITIL = { user: USERS.itil.user, password: USERS.itil.password };
-
-/** Resolves once the clock is in a later whole second than `ms` (ServiceNow's times are whole seconds). */
-async function nextSecond(ms: number): Promise<void> {
-  await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(ms / 1000), { intervalMs: 20, message: 'the next second' });
-}
 
 async function outboxOf(sysId: string): Promise<Array<Record<string, string>>> {
   const res = await f.sn.list('x_incident_io_outbound_event', { sysparm_query: `incident_sys_id=${sysId}^ORDERBYorder_key`, sysparm_fields: 'event_id,event_type,state,sequence' });
