@@ -365,7 +365,9 @@ async function pollingAndBacklog(s: Stack, sizes: BenchSizes, loadgen: Part, res
   }
   const finishedAt = Date.now();
   const stats = await instance.call<{ refusals: Record<string, number>; acceptedPerWindow: Array<{ start: number; count: number }>; windowMs: number }>('stats');
-  const refusedTwice = Object.values(stats.refusals).filter((n) => n > 1).length;
+  const refusedTwiceKeys = Object.entries(stats.refusals).filter(([, n]) => n > 1);
+  const refusedTwice = refusedTwiceKeys.length;
+  if (refusedTwice > 0) log(`backlog drain: refused more than once: ${refusedTwiceKeys.map(([key, n]) => `${key} (${n})`).join(', ')}`);
   // The rate achieved in the drain's full windows (the first and the last are partial), over the limit.
   const full = stats.acceptedPerWindow.filter((w) => w.start >= drainStartedAt && w.start + stats.windowMs <= finishedAt - stats.windowMs);
   const drainRatio = seconds === null || full.length === 0 ? null : full.reduce((n, w) => n + w.count, 0) / full.length / sizes.rateLimit.limit;
