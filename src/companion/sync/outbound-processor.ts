@@ -444,7 +444,11 @@ export class OutboundProcessor {
     if (plan.unanswered) delay = Math.max(delay, this.deps.unansweredGraceMs);
     if (plan.pauseConnection) delay = await this.pause(op, label, plan, message, at);
     await store.sync.outbound.retry(op.id, owner, {
-      nextAttemptAt: new Date(at.getTime() + delay),
+      // A write ServiceNow rate-limited keeps its place at the head of the queue (its due time): the
+      // connection's pause holds every write back, and when the pause lifts the refused writes go
+      // first (the probe is the first of them), so a refused write does not meet a window the
+      // backlog has used up and is not refused twice.
+      nextAttemptAt: plan.pauseConnection ? op.nextAttemptAt : new Date(at.getTime() + delay),
       error: message,
       status: plan.status,
       ambiguous: plan.ambiguous,

@@ -88,4 +88,11 @@ it('pauses on 429 in the database, probes one write at a time, survives a restar
   expect(await f.record(sysId, ['short_description', 'description'])).toMatchObject({ short_description: 'Rate limited, renamed', description: 'still limited' });
   const created = await fetch(`${second.url}/api/incidents/${other.id}`, { headers: { authorization: `Bearer ${API_KEY}` } }).then((r) => r.json() as Promise<{ servicenow: { sys_id: string } | null }>);
   expect(created.servicenow).not.toBeNull();
+  // The refused write kept its place at the head of the queue: every probe was the rename (refused
+  // each time), and the create queued during the pause was sent once, after it, at the first try.
+  const rename = (await second.store.sync.outbound.listForIncident(declared.id)).filter((op) => op.kind === 'update').sort((a, b) => a.seq - b.seq)[0];
+  const create = (await second.store.sync.outbound.listForIncident(other.id)).find((op) => op.kind === 'create');
+  expect(rename!.attempts).toBeGreaterThan(2);
+  expect(create!.attempts).toBe(1);
+  expect(create!.completedAt!.getTime()).toBeGreaterThanOrEqual(rename!.completedAt!.getTime());
 }, 90_000);
