@@ -51,6 +51,25 @@ async function deliver(sysId: string, event: OutboxEvent): Promise<string> {
   return applied.outcome ?? '';
 }
 
+/** A new incident, synced, whose pushes the app cannot deliver from now on (writes not held yet). */
+async function undeliverable(name: string): Promise<{ id: string; sysId: string }> {
+  await f.sn.request('DELETE', '/api/now/local/faults');
+  await f.companion.store.sync.pauses.resume(f.connection.id);
+  const declared = await f.declare({ name, severity: 'minor', status: 'investigating' });
+  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+  return { id: declared.id, sysId };
+}
+
+/** Waits until `count` events of the record (other than `except`) wait in the outbox; oldest version first. */
+async function undeliveredInOrder(sysId: string, count: number, except?: string): Promise<OutboxEvent[]> {
+  const events = await waitFor(async () => {
+    const rows = (await undelivered(sysId)).filter((e) => e.event_id !== except);
+    return rows.length === count ? rows : undefined;
+  }, { message: `${count} events in the outbox` });
+  return [...events].sort((a, b) => Number(a.sequence) - Number(b.sequence));
+}
+
 async function holdWrites(): Promise<void> {
   const at = new Date();
   const later = new Date(at.getTime() + 3_600_000);
@@ -67,9 +86,8 @@ async function releaseWrites(id: string) {
 }
 
 it("a push after a gap does not give the missing version's change its time: a responder's later change wins over an earlier ServiceNow change whose push comes last", async () => {
-  const declared = await f.declare({ name: 'Cart errors', severity: 'minor', status: 'investigating' });
-  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
-  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+  const declared = await undeliverable('Cart errors');
+  const { sysId } = declared;
   await holdWrites();
 
   // 1. A ServiceNow user makes it critical (version n+1); its push is not delivered.
@@ -82,13 +100,9 @@ it("a push after a gap does not give the missing version's change its time: a re
   // 3. A ServiceNow user renames it after that (version n+2).
   await nextSecond(majorAt);
   await f.patchRecord(sysId, { short_description: 'Cart errors (EU)' }, ITIL);
-  const events = await waitFor(async () => {
-    const rows = await undelivered(sysId);
-    return rows.length === 2 ? rows : undefined;
-  }, { message: 'both events in the outbox' });
 
   // 4. The later push comes first: it shows priority 1, but its version did not change it.
-  const [first, second] = [...events].sort((a, b) => Number(a.sequence) - Number(b.sequence));
+  const [first, second] = await undeliveredInOrder(sysId, 2);
   await deliver(sysId, second!);
   expect((await f.incident(declared.id)).name).toBe('Cart errors (EU)');
   // 5. The earlier push comes last: it says when priority changed, before the responder's change.
@@ -100,11 +114,8 @@ it("a push after a gap does not give the missing version's change its time: a re
 });
 
 it("a ServiceNow change later than a responder's queued one still wins when its push comes after a later push", async () => {
-  await f.sn.request('DELETE', '/api/now/local/faults');
-  await f.companion.store.sync.pauses.resume(f.connection.id);
-  const declared = await f.declare({ name: 'Login slow', severity: 'minor', status: 'investigating' });
-  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
-  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+  const declared = await undeliverable('Login slow');
+  const { sysId } = declared;
   await holdWrites();
 
   // 1. A responder sets major; the write is held.
@@ -116,13 +127,9 @@ it("a ServiceNow change later than a responder's queued one still wins when its 
   const criticalAt = Date.now();
   await nextSecond(criticalAt);
   await f.patchRecord(sysId, { short_description: 'Login slow (EU)' }, ITIL);
-  const events = await waitFor(async () => {
-    const rows = await undelivered(sysId);
-    return rows.length === 2 ? rows : undefined;
-  }, { message: 'both events in the outbox' });
 
   // 3. The pushes come in reverse order.
-  const [first, second] = [...events].sort((a, b) => Number(a.sequence) - Number(b.sequence));
+  const [first, second] = await undeliveredInOrder(sysId, 2);
   await deliver(sysId, second!);
   await deliver(sysId, first!);
 
@@ -132,17 +139,11 @@ it("a ServiceNow change later than a responder's queued one still wins when its 
 });
 
 it("a ServiceNow change set and set back (A → B → A) whose push comes after a later push still beats a responder's earlier queued change", async () => {
-  await f.sn.request('DELETE', '/api/now/local/faults');
-  await f.companion.store.sync.pauses.resume(f.connection.id);
-  const declared = await f.declare({ name: 'Search down', severity: 'minor', status: 'investigating' });
-  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
-  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+  const declared = await undeliverable('Search down');
+  const { sysId } = declared;
   // 1. A ServiceNow user makes it critical; the push is delivered: both sides critical.
   await f.patchRecord(sysId, { impact: '1', urgency: '1' }, ITIL);
-  const [critical] = await waitFor(async () => {
-    const rows = await undelivered(sysId);
-    return rows.length === 1 ? rows : undefined;
-  }, { message: 'the event in the outbox' });
+  const [critical] = await undeliveredInOrder(sysId, 1);
   await deliver(sysId, critical!);
   expect((await f.incident(declared.id)).severity).toBe('critical');
   await holdWrites();
@@ -155,13 +156,9 @@ it("a ServiceNow change set and set back (A → B → A) whose push comes after 
   await f.patchRecord(sysId, { impact: '2', urgency: '1' }, ITIL);
   await f.patchRecord(sysId, { impact: '1', urgency: '1' }, ITIL);
   await f.patchRecord(sysId, { short_description: 'Search down (EU)' }, ITIL);
-  const events = await waitFor(async () => {
-    const rows = (await undelivered(sysId)).filter((e) => e.event_id !== critical!.event_id);
-    return rows.length === 3 ? rows : undefined;
-  }, { message: 'the three events in the outbox' });
 
   // 4. The rename's push comes first (priority is what the companion knew: it says nothing), then critical's, then high's.
-  const [high, again, renamed] = [...events].sort((a, b) => Number(a.sequence) - Number(b.sequence));
+  const [high, again, renamed] = await undeliveredInOrder(sysId, 3, critical!.event_id);
   await deliver(sysId, renamed!);
   await deliver(sysId, again!);
   await deliver(sysId, high!);
