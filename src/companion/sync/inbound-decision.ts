@@ -389,21 +389,39 @@ function withLateChanges(decision: RecordChangeDecision, late: LateChanges | und
 }
 
 /**
+ * Whether an open write of the incident (other than `except`) carries an incident.io change of this
+ * field that a ServiceNow change does not beat: that change is later, and it will be written. A
+ * ServiceNow change the companion's own write overwrote is then not restored: the restore would put
+ * the older ServiceNow value in the incident at once, and in ServiceNow after the later write landed
+ * (the crash-restart fault suite's revert: a responder's critical lost to an older major).
+ */
+export function laterChangeQueued(openOps: readonly Pick<OutboundOp, 'id' | 'payload'>[], key: SyncedField, serviceNow: FieldVersion, except?: string): boolean {
+  return openOps.some((op) => {
+    const queued = op.id !== except ? op.payload.fields?.[key] : undefined;
+    return queued !== undefined && !serviceNowWins(queued, serviceNow);
+  });
+}
+
+/**
  * A push too old for a field only because the companion's own write of it landed after it: when the
  * change was made between that write's read and its landing (the write did not know it) and later
  * than incident.io's change the write carried, the write overwrote a later change. It is restored:
  * the incident takes ServiceNow's value and a write puts it back, with the change's time. Nothing
- * when someone changed the field again after the write (that change stands). Returns the parts of
- * the decision to override, or nothing.
+ * when someone changed the field again after the write (that change stands), in ServiceNow or in
+ * incident.io (a later change still queued: laterChangeQueued). Returns the parts of the decision to
+ * override, or nothing.
  */
 function restoreOverwritten(input: DecideInput, candidates: readonly TrackedField[] = TRACKED_FIELDS): Partial<RecordChangeDecision> {
   const { change, link, incident } = input;
   if (!Array.isArray(change.changedFields) || !link.ownWrites) return {};
+  const version: FieldVersion = { modCount: change.sequence, at: change.occurredAt };
   const fields = candidates.filter((f) => {
     const own = link.ownWrites?.[f];
+    const key = INCIDENT_FIELD_OF[f];
     if (!own || !change.changedFields!.includes(f) || !(f in change.record.snapshot)) return false;
     if (!(own.decidedOn < change.sequence && change.sequence < own.landed)) return false;
     if ((link.fieldVersions?.[f]?.modCount ?? -1) > own.landed) return false;
+    if (key && laterChangeQueued(input.openOps, key, version)) return false;
     return seconds(change.occurredAt) > seconds(own.changedAt);
   });
   if (fields.length === 0) return {};

@@ -26,7 +26,7 @@ import type { ConnectionProblems } from './connection-problems';
 import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors';
 import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
-import { decideQueuedWrite, incidentValuesFrom, readMayMislead, SERVICENOW_FIELDS_OF, serviceNowWins } from './inbound-decision';
+import { decideQueuedWrite, incidentValuesFrom, laterChangeQueued, readMayMislead, SERVICENOW_FIELDS_OF, serviceNowWins } from './inbound-decision';
 import { lastAttemptLanded, mergeOwnWrite, ownEarlierAttempt } from './own-writes';
 import { OUTBOX_PULL_LIMIT, pullOwedEvents } from './outbox-pull';
 import type { QueueWorkerDeps } from './worker-deps';
@@ -529,6 +529,8 @@ export class OutboundProcessor {
    * (between its read and its landing, so it won for then) and later than incident.io's change it
    * carried. The later change is put back: the incident takes it and a write restores it in
    * ServiceNow, with the change's time (docs/sync.md, "the window between the read and the write").
+   * Not when another open write carries a later incident.io change of the field (laterChangeQueued):
+   * that change stands, and the restore would be written after it.
    */
   private async restoreOverwritten(
     tx: SyncRepositories,
@@ -542,11 +544,13 @@ export class OutboundProcessor {
   ): Promise<void> {
     const restore: Partial<Record<SyncedField, FieldChange>> = {};
     const fields: TrackedField[] = [];
+    const open = await tx.outbound.listOpen(incidentId);
     for (const [key, change] of Object.entries(op.payload.fields ?? {}) as Array<[SyncedField, FieldChange | undefined]>) {
       if (!change) continue;
       const later = SERVICENOW_FIELDS_OF[key].filter((f) => {
         const version = before.fieldVersions[f];
-        return written.includes(f) && version !== undefined && version.modCount > decidedOn && version.modCount < landed && serviceNowWins(change, version);
+        if (!written.includes(f) || version === undefined || version.modCount <= decidedOn || version.modCount >= landed) return false;
+        return serviceNowWins(change, version) && !laterChangeQueued(open, key, version, op.id);
       });
       if (later.length === 0) continue;
       fields.push(...later);

@@ -387,6 +387,24 @@ describe("a ServiceNow change made while the companion's own write was on its wa
     expect(decision.ownWrites).toEqual({});
   });
 
+  // The crash-restart fault suite found this (CI run 18): the push came after a responder changed the
+  // field again; that write was still queued. The restore put the older value in the incident and,
+  // queued after the responder's write, in ServiceNow too.
+  it("is not restored over a later incident.io change of the field still queued or being sent; an older one does not stop it", () => {
+    const queued = (state: 'pending' | 'sending', changedAt: string, basis = 8) => ({
+      ...push(7, '2026-01-01T10:00:09Z'),
+      openOps: [{ id: 'later', state, payload: { fields: { status: { value: 'fixing', changedAt, basis: { serviceNowModCount: basis, incidentVersion: 4 } } } } }],
+    });
+    for (const state of ['pending', 'sending'] as const) {
+      const decision = decideRecordChange(queued(state, '2026-01-01T10:00:12.000Z'));
+      expect([state, decision.outcome, decision.restore, decision.incidentChanges]).toEqual([state, 'stale', {}, {}]);
+    }
+    // Made knowing a version after the ServiceNow change (its basis), whatever the clocks say: later too.
+    expect(decideRecordChange(queued('pending', '2026-01-01T10:00:08.000Z', 8)).restore).toEqual({});
+    // An incident.io change older than ServiceNow's (and made before it) does not stop the restore.
+    expect(decideRecordChange(queued('pending', '2026-01-01T10:00:08.000Z', 6)).restore).toEqual({ status: { value: 'resolved', changedAt: '2026-01-01T10:00:09.000Z' } });
+  });
+
   // The PostgreSQL fault suite found this: three writes of one field in a row, each landing before
   // the push of a change the first one overwrote; only the last one's window was kept.
   it('is restored after more own writes of the field landed, when it is later than every change they carried, and only then', () => {

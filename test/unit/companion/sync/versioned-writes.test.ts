@@ -6,6 +6,7 @@ import type { ServiceNowVersion } from '../../../../src/companion/sync/serviceno
 import { USERS } from '../../../helpers/instance';
 import { startPollingFixture, startRealtimeFixture, type SyncFixture } from '../../../helpers/sync-fixture';
 import { waitFor } from '../../../helpers/wait-for';
+import { sentByReplicaThatDies } from '../../../helpers/dying-replica';
 
 /**
  * Versioned writes: every queued field write says what it was based on; it is re-decided against
@@ -184,34 +185,6 @@ describe('before a write is sent', () => {
     expect(decision).toEqual({ drop: [], incidentChanges: {} });
   });
 });
-
-/**
- * incident.io changed one field five seconds ago; a replica (on another host) claimed its write, read
- * the record and kept what it sends and the version it decided on (as the product does before a
- * send). The caller makes the write land, or not, and kills nothing: the replica is already gone.
- */
-async function sentByReplicaThatDies(
-  f: SyncFixture,
-  incidentId: string,
-  replica: string,
-  change: Partial<Pick<IncidentValues, 'name' | 'severity'>>,
-): Promise<string> {
-  const store = f.companion.store.sync;
-  const link = (await store.incidents.getLink(incidentId))!;
-  const changedAt = new Date(Date.now() - 5_000);
-  return store.transaction(async (tx) => {
-    const incident = (await tx.incidents.getIncident(incidentId))!;
-    await tx.incidents.updateIncident(incident.id, incident.version, change, changedAt);
-    const basis = { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 };
-    const fields = Object.fromEntries(Object.entries(change).map(([key, value]) => [key, { value, changedAt: changedAt.toISOString(), basis }]));
-    const op = await tx.outbound.enqueue({ incidentId: incident.id, connectionId: f.connection.id, kind: 'update', payload: { fields }, createdAt: changedAt });
-    await tx.owners.register({ id: replica, host: 'another-host', pid: 1, startedAt: changedAt });
-    const claimed = await tx.outbound.claim({ owner: replica, now: new Date(), leaseMs: 120_000, onlyConnection: f.connection.id });
-    expect(claimed?.id).toBe(op.id);
-    expect(await tx.outbound.replaceClaimedPayload(op.id, replica, { fields, lastAttempt: { decidedOn: link.lastAppliedModCount, fields } }, new Date())).toBe(true);
-    return op.id;
-  });
-}
 
 describe('the revert of issue 8, on the local instance with the app', () => {
   let f: SyncFixture;

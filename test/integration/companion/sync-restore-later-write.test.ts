@@ -1,0 +1,64 @@
+import { sentByReplicaThatDies } from '../../helpers/dying-replica';
+import { USERS } from '../../helpers/instance';
+import { startRealtimeFixture, type SyncFixture } from '../../helpers/sync-fixture';
+import { nextSecond, waitFor } from '../../helpers/wait-for';
+
+/**
+ * The crash-restart fault suite's revert (CI run 18: a responder's later "critical" lost to an older
+ * ServiceNow "major" on both sides). A write of the companion lands over a ServiceNow change it did
+ * not know; that change is later than the write, so it is restored (docs/sync.md, own writes). But a
+ * responder changed the field again after that ServiceNow change, and that write is still queued:
+ * the restore must not put the older ServiceNow value back, neither in the incident nor after the
+ * responder's write lands. The local instance runs the app's real build; its outbound HTTP fails, so
+ * the ServiceNow user's push waits in the app's outbox, as it does while the companion restarts.
+ */
+
+jest.setTimeout(90_000);
+
+let f: SyncFixture;
+
+// Long leases: the dead replica's write stays claimed until the test frees it.
+beforeAll(async () => {
+  f = await startRealtimeFixture({ companion: { sync: { timings: { heartbeatMs: 1_000, staleAfterMs: 120_000 } } } });
+});
+afterAll(async () => {
+  await f?.sn.request('DELETE', '/api/now/local/faults');
+  await f?.close();
+});
+
+const ITIL = { user: USERS.itil.user, password: USERS.itil.password };
+
+async function drained(id: string) {
+  return waitFor(async () => {
+    const view = await f.incident(id);
+    return view.sync.pending_writes === 0 ? view : undefined;
+  }, { message: 'every write to be decided and sent', timeoutMs: 30_000 });
+}
+
+it("a ServiceNow change a dead replica's write overwrote is not restored over a responder's later change still queued", async () => {
+  const declared = await f.declare({ name: 'Payments slow', severity: 'critical', status: 'investigating' });
+  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+  const store = f.companion.store.sync;
+  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+
+  // 1. A responder set minor five seconds ago; a replica sent that write and died before recording its answer.
+  const writeId = await sentByReplicaThatDies(f, declared.id, 'replica-killed-mid-write', { severity: 'minor' });
+  // 2. A ServiceNow user sets major (later than minor); the push waits in the app's outbox.
+  await f.patchRecord(sysId, { impact: '1', urgency: '2' }, ITIL);
+  const majorAt = Date.now();
+  // 3. The replica's write lands over it (the integration user's PATCH: the app pushes nothing).
+  await f.patchRecord(sysId, { impact: '2', urgency: '2' }, USERS.svc);
+  // 4. A responder sets critical, later than the ServiceNow user's major: queued behind the dead replica's write.
+  await nextSecond(majorAt);
+  expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'critical' })).status).toBe(200);
+
+  // 5. The companion restarts: the dead replica's write is taken over, its landing recorded, and the
+  //    major it overwrote is read from the app's outbox. The responder's critical is the latest change.
+  await store.owners.reclaim('replica-killed-mid-write', new Date());
+  f.companion.engine.wake();
+  const view = await drained(declared.id);
+
+  expect((await store.outbound.listForIncident(declared.id)).find((o) => o.id === writeId)?.state).toBe('done');
+  expect(view.severity).toBe('critical');
+  expect(await f.record(sysId, ['impact', 'urgency', 'priority'])).toEqual({ impact: '1', urgency: '1', priority: '1' });
+});
