@@ -27,7 +27,7 @@ import { ConcurrentChangeError, LeaseLostError, retryOnConflict } from './errors
 import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
 import { decideQueuedWrite, incidentValuesFrom, laterChangeQueued, readMayMislead, SERVICENOW_FIELDS_OF, serviceNowWins } from './inbound-decision';
-import { lastAttemptLanded, mergeOwnWrite, ownEarlierAttempt } from './own-writes';
+import { assertOwnWrite, lastAttemptLanded, mergeOwnWrite, ownEarlierAttempt } from './own-writes';
 import { OUTBOX_PULL_LIMIT, pullOwedEvents } from './outbox-pull';
 import type { QueueWorkerDeps } from './worker-deps';
 import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion, type TrackedField } from './servicenow-record';
@@ -517,6 +517,10 @@ export class OutboundProcessor {
             }
             if (outcome.kind === 'updated' && decidedOn !== null) await this.restoreOverwritten(tx, incident.id, link, op, outcome.written, decidedOn, version.modCount, at);
           }
+        } else if (outcome.kind === 'updated') {
+          // Nothing sent, ServiceNow held every value: the fields' own writes still take this change's time.
+          const link = await tx.incidents.getLink(incident.id);
+          if (link && decidedOn !== null) await tx.incidents.updateLink(incident.id, { ownWrites: ownWritesAfter(link, op, [], decidedOn, link.lastAppliedModCount) }, at);
         }
         const notices = outcome.kind === 'noted' ? [] : outcome.notices;
         for (const text of notices) await tx.incidents.insertUpdate(notice(incident.id, text, at));
@@ -605,13 +609,18 @@ export function unsettledFieldsOf(op: Pick<OutboundOp, 'payload'>, link: Pick<In
   return keys.flatMap((key) => SERVICENOW_FIELDS_OF[key].filter((f) => link.unsettledFields[f] !== undefined));
 }
 
-/** The link's own writes once this write landed: each field it wrote, with what it was decided on and when incident.io's change was made. */
+/**
+ * The link's own writes once this write landed: each field it wrote, with what it was decided on and
+ * when incident.io's change was made; a field it did not send because ServiceNow held its value
+ * already keeps its own write, with this change's time (assertOwnWrite).
+ */
 function ownWritesAfter(link: IncidentLink, op: OutboundOp, written: readonly string[], decidedOn: number, landed: number): OwnWrites {
   const out: OwnWrites = { ...link.ownWrites };
   for (const [key, change] of Object.entries(op.payload.fields ?? {}) as Array<[SyncedField, FieldChange | undefined]>) {
     if (!change) continue;
     for (const field of SERVICENOW_FIELDS_OF[key]) {
       if (written.includes(field)) out[field] = mergeOwnWrite(out[field], { decidedOn: link.unsettledFields[field]?.seen ?? decidedOn, landed, changedAt: change.changedAt });
+      else if (out[field]) out[field] = assertOwnWrite(out[field], change.changedAt);
     }
   }
   return out;

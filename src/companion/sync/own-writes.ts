@@ -59,3 +59,13 @@ export function mergeOwnWrite(before: OwnWrites[string], next: NonNullable<OwnWr
     changedAt: Date.parse(before.changedAt) > Date.parse(next.changedAt) ? before.changedAt : next.changedAt,
   };
 }
+
+/**
+ * An incident.io change a write did not send because ServiceNow held its value already is still the
+ * latest change of the field: the field's own write takes its time, so a ServiceNow change older than
+ * it, which an earlier own write overwrote, is not restored over it when its push comes late.
+ */
+export function assertOwnWrite(before: OwnWrites[string], changedAt: string): OwnWrites[string] {
+  if (!before || Date.parse(before.changedAt) >= Date.parse(changedAt)) return before;
+  return { ...before, changedAt };
+}

@@ -1,6 +1,6 @@
+import { deliverEvent, undeliveredEvents, type OutboxEvent } from '../../helpers/app-outbox';
 import { USERS } from '../../helpers/instance';
 import { startRealtimeFixture, type SyncFixture } from '../../helpers/sync-fixture';
-import { postPush, signedPush } from '../../helpers/sync-pushes';
 import { nextSecond, waitFor } from '../../helpers/wait-for';
 
 /**
@@ -26,30 +26,8 @@ afterAll(async () => {
 
 const ITIL = { user: USERS.itil.user, password: USERS.itil.password };
 
-interface OutboxEvent {
-  event_id: string;
-  sequence: string;
-  payload: string;
-}
-
-async function undelivered(sysId: string): Promise<OutboxEvent[]> {
-  const res = await f.sn.list('x_incident_io_outbound_event', {
-    sysparm_query: `incident_sys_id=${sysId}^state!=delivered^ORDERBYorder_key`,
-    sysparm_fields: 'event_id,sequence,payload',
-  });
-  return res.result as unknown as OutboxEvent[];
-}
-
-/** Delivers one of the app's events as its push would be, and waits until it is applied. */
-async function deliver(sysId: string, event: OutboxEvent): Promise<string> {
-  const push = signedPush(f.connection.signingSecret!.reveal(), JSON.parse(event.payload) as Record<string, unknown>);
-  expect((await postPush(f.companion.url, 'local', push)).status).toBe(200);
-  const applied = await waitFor(async () => {
-    const events = await f.companion.store.sync.inbound.listForIncident(f.connection.id, sysId);
-    return events.find((e) => e.eventId === event.event_id && e.state === 'done');
-  }, { message: `event ${event.event_id} to be applied` });
-  return applied.outcome ?? '';
-}
+const undelivered = (sysId: string) => undeliveredEvents(f, sysId);
+const deliver = (sysId: string, event: OutboxEvent) => deliverEvent(f, sysId, event);
 
 /** A new incident, synced, whose pushes the app cannot deliver from now on (writes not held yet). */
 async function undeliverable(name: string): Promise<{ id: string; sysId: string }> {

@@ -1,3 +1,4 @@
+import { deliverEvent, undeliveredEvents } from '../../helpers/app-outbox';
 import { sentByReplicaThatDies } from '../../helpers/dying-replica';
 import { USERS } from '../../helpers/instance';
 import { startRealtimeFixture, type SyncFixture } from '../../helpers/sync-fixture';
@@ -15,50 +16,98 @@ import { nextSecond, waitFor } from '../../helpers/wait-for';
 
 jest.setTimeout(90_000);
 
-let f: SyncFixture;
-
-// Long leases: the dead replica's write stays claimed until the test frees it.
-beforeAll(async () => {
-  f = await startRealtimeFixture({ companion: { sync: { timings: { heartbeatMs: 1_000, staleAfterMs: 120_000 } } } });
-});
-afterAll(async () => {
-  await f?.sn.request('DELETE', '/api/now/local/faults');
-  await f?.close();
-});
-
 const ITIL = { user: USERS.itil.user, password: USERS.itil.password };
 
-async function drained(id: string) {
+async function drained(f: SyncFixture, id: string) {
   return waitFor(async () => {
     const view = await f.incident(id);
     return view.sync.pending_writes === 0 ? view : undefined;
   }, { message: 'every write to be decided and sent', timeoutMs: 30_000 });
 }
 
-it("a ServiceNow change a dead replica's write overwrote is not restored over a responder's later change still queued", async () => {
-  const declared = await f.declare({ name: 'Payments slow', severity: 'critical', status: 'investigating' });
-  const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
-  const store = f.companion.store.sync;
-  expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
+describe("a dead replica's write taken over after a restart", () => {
+  let f: SyncFixture;
+  // Long leases: the dead replica's write stays claimed until the test frees it.
+  beforeAll(async () => {
+    f = await startRealtimeFixture({ companion: { sync: { timings: { heartbeatMs: 1_000, staleAfterMs: 120_000 } } } });
+  });
+  afterAll(async () => {
+    await f?.sn.request('DELETE', '/api/now/local/faults');
+    await f?.close();
+  });
 
-  // 1. A responder set minor five seconds ago; a replica sent that write and died before recording its answer.
-  const writeId = await sentByReplicaThatDies(f, declared.id, 'replica-killed-mid-write', { severity: 'minor' });
-  // 2. A ServiceNow user sets major (later than minor); the push waits in the app's outbox.
-  await f.patchRecord(sysId, { impact: '1', urgency: '2' }, ITIL);
-  const majorAt = Date.now();
-  // 3. The replica's write lands over it (the integration user's PATCH: the app pushes nothing).
-  await f.patchRecord(sysId, { impact: '2', urgency: '2' }, USERS.svc);
-  // 4. A responder sets critical, later than the ServiceNow user's major: queued behind the dead replica's write.
-  await nextSecond(majorAt);
-  expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'critical' })).status).toBe(200);
+  it("a ServiceNow change a dead replica's write overwrote is not restored over a responder's later change still queued", async () => {
+    const declared = await f.declare({ name: 'Payments slow', severity: 'critical', status: 'investigating' });
+    const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+    const store = f.companion.store.sync;
+    expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { outbound: { failRate: 1 } } })).status).toBe(200);
 
-  // 5. The companion restarts: the dead replica's write is taken over, its landing recorded, and the
-  //    major it overwrote is read from the app's outbox. The responder's critical is the latest change.
-  await store.owners.reclaim('replica-killed-mid-write', new Date());
-  f.companion.engine.wake();
-  const view = await drained(declared.id);
+    // 1. A responder set minor five seconds ago; a replica sent that write and died before recording its answer.
+    const writeId = await sentByReplicaThatDies(f, declared.id, 'replica-killed-mid-write', { severity: 'minor' });
+    // 2. A ServiceNow user sets major (later than minor); the push waits in the app's outbox.
+    await f.patchRecord(sysId, { impact: '1', urgency: '2' }, ITIL);
+    const majorAt = Date.now();
+    // 3. The replica's write lands over it (the integration user's PATCH: the app pushes nothing).
+    await f.patchRecord(sysId, { impact: '2', urgency: '2' }, USERS.svc);
+    // 4. A responder sets critical, later than the ServiceNow user's major: queued behind the dead replica's write.
+    await nextSecond(majorAt);
+    expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'critical' })).status).toBe(200);
 
-  expect((await store.outbound.listForIncident(declared.id)).find((o) => o.id === writeId)?.state).toBe('done');
-  expect(view.severity).toBe('critical');
-  expect(await f.record(sysId, ['impact', 'urgency', 'priority'])).toEqual({ impact: '1', urgency: '1', priority: '1' });
+    // 5. The companion restarts: the dead replica's write is taken over, its landing recorded, and the
+    //    major it overwrote is read from the app's outbox. The responder's critical is the latest change.
+    await store.owners.reclaim('replica-killed-mid-write', new Date());
+    f.companion.engine.wake();
+    const view = await drained(f, declared.id);
+
+    expect((await store.outbound.listForIncident(declared.id)).find((o) => o.id === writeId)?.state).toBe('done');
+    expect(view.severity).toBe('critical');
+    expect(await f.record(sysId, ['impact', 'urgency', 'priority'])).toEqual({ impact: '1', urgency: '1', priority: '1' });
+  });
+});
+
+describe('a push that comes after a later incident.io change ServiceNow already held', () => {
+  let f: SyncFixture;
+  // The ServiceNow user's push stays in the app's outbox until the test delivers it, after the
+  // responder's change (as after a restart, when the companion applies a backlog of pushes while people
+  // change incidents): the outbox cannot be read, and a write waits for pushes 1 ms at most.
+  beforeAll(async () => {
+    f = await startRealtimeFixture({ companion: { sync: { timings: { heartbeatMs: 1_000, staleAfterMs: 120_000, pushWaitMs: 1 } } } });
+  });
+  afterAll(async () => {
+    await f?.sn.request('DELETE', '/api/now/local/faults');
+    await f?.close();
+  });
+
+  it("is not restored over a responder's later change that sent nothing (ServiceNow held its value)", async () => {
+    const declared = await f.declare({ name: 'Queue backlog', severity: 'critical', status: 'investigating' });
+    const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+    const store = f.companion.store.sync;
+    const outboxUnreadable = { outbound: { failRate: 1 }, table: { errorRate: 1, errorStatus: 503, tables: ['x_incident_io_outbound_event'] } };
+    expect((await f.sn.request('PUT', '/api/now/local/faults', { body: outboxUnreadable })).status).toBe(200);
+
+    // 1. As above: minor, sent by a replica that died; major by a ServiceNow user; minor lands over it.
+    const writeId = await sentByReplicaThatDies(f, declared.id, 'replica-killed-before-recording', { severity: 'minor' });
+    await f.patchRecord(sysId, { impact: '1', urgency: '2' }, ITIL);
+    const majorAt = Date.now();
+    await f.patchRecord(sysId, { impact: '2', urgency: '2' }, USERS.svc);
+    // 2. The write is taken over and its landing recorded; the major's push has not come.
+    await store.owners.reclaim('replica-killed-before-recording', new Date());
+    f.companion.engine.wake();
+    await drained(f, declared.id);
+    expect((await store.outbound.listForIncident(declared.id)).find((o) => o.id === writeId)?.state).toBe('done');
+    // 3. A responder, seeing minor, sets minor again, later than the major: ServiceNow holds minor, so nothing is sent.
+    await nextSecond(majorAt);
+    const writesBefore = await f.writes();
+    expect((await f.api('PATCH', `/api/incidents/${declared.id}`, { severity: 'minor' })).status).toBe(200);
+    await drained(f, declared.id);
+    expect(await f.writes()).toEqual(writesBefore);
+
+    // 4. The major's push comes now: older than the responder's minor, it changes nothing.
+    expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { table: { errorRate: 0 } } })).status).toBe(200);
+    const [major] = await undeliveredEvents(f, sysId);
+    expect(await deliverEvent(f, sysId, major!)).toBe('stale');
+    const view = await drained(f, declared.id);
+    expect(view.severity).toBe('minor');
+    expect(await f.record(sysId, ['impact', 'urgency', 'priority'])).toEqual({ impact: '2', urgency: '2', priority: '3' });
+  });
 });
