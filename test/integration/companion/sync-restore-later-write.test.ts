@@ -14,7 +14,7 @@ import { nextSecond, waitFor } from '../../helpers/wait-for';
  * the ServiceNow user's push waits in the app's outbox, as it does while the companion restarts.
  */
 
-jest.setTimeout(90_000);
+jest.setTimeout(150_000);
 
 const ITIL = { user: USERS.itil.user, password: USERS.itil.password };
 
@@ -22,7 +22,7 @@ async function drained(f: SyncFixture, id: string) {
   return waitFor(async () => {
     const view = await f.incident(id);
     return view.sync.pending_writes === 0 ? view : undefined;
-  }, { message: 'every write to be decided and sent', timeoutMs: 30_000 });
+  }, { message: 'every write to be decided and sent', timeoutMs: 60_000 });
 }
 
 describe("a dead replica's write taken over after a restart", () => {
@@ -47,6 +47,10 @@ describe("a dead replica's write taken over after a restart", () => {
     // 2. A ServiceNow user sets major (later than minor); the push waits in the app's outbox.
     await f.patchRecord(sysId, { impact: '1', urgency: '2' }, ITIL);
     const majorAt = Date.now();
+    const [major] = await waitFor(async () => {
+      const events = await undeliveredEvents(f, sysId);
+      return events.length === 1 ? events : undefined;
+    }, { message: "the major's event in the app's outbox" });
     // 3. The replica's write lands over it (the integration user's PATCH: the app pushes nothing).
     await f.patchRecord(sysId, { impact: '2', urgency: '2' }, USERS.svc);
     // 4. A responder sets critical, later than the ServiceNow user's major: queued behind the dead replica's write.
@@ -60,6 +64,9 @@ describe("a dead replica's write taken over after a restart", () => {
     const view = await drained(f, declared.id);
 
     expect((await store.outbound.listForIncident(declared.id)).find((o) => o.id === writeId)?.state).toBe('done');
+    // The major was read from the outbox and applied (so the restore was decided on it), not waited out.
+    const applied = await store.inbound.listForIncident(f.connection.id, sysId);
+    expect(applied.find((e) => e.eventId === major!.event_id)?.state).toBe('done');
     expect(view.severity).toBe('critical');
     expect(await f.record(sysId, ['impact', 'urgency', 'priority'])).toEqual({ impact: '1', urgency: '1', priority: '1' });
   });
