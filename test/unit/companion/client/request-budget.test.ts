@@ -1,53 +1,10 @@
 import { RequestBudget, type BudgetTake } from '../../../../src/companion/client/request-budget';
-import type { Runtime } from '../../../../src/companion/client/runtime';
+import { manualClock, settleMicrotasks as flush, type ManualClock } from '../../../helpers/manual-clock';
 
 /**
  * The connection's one budget, on a clock that moves only when the test moves it: sleepers wake when
  * their time is reached, so the order in which requests get their slots is observed, not timed.
  */
-
-interface ManualClock {
-  runtime: Pick<Runtime, 'now' | 'sleep'>;
-  now(): number;
-  /** Moves time on and wakes every sleeper whose time came, then lets their continuations run. */
-  advance(ms: number): Promise<void>;
-}
-
-function manualClock(startMs = Date.UTC(2026, 0, 1, 10, 0, 0)): ManualClock {
-  let now = startMs;
-  const sleepers: Array<{ at: number; wake: () => void }> = [];
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 20; i++) await Promise.resolve();
-  };
-  return {
-    now: () => now,
-    runtime: {
-      now: () => now,
-      sleep: (ms, signal) =>
-        new Promise<void>((resolve, reject) => {
-          if (signal?.aborted) return reject(signal.reason);
-          const sleeper = { at: now + ms, wake: resolve };
-          sleepers.push(sleeper);
-          signal?.addEventListener('abort', () => {
-            sleepers.splice(sleepers.indexOf(sleeper), 1);
-            reject(signal.reason);
-          }, { once: true });
-        }),
-    },
-    async advance(ms) {
-      now += ms;
-      for (const s of sleepers.filter((x) => x.at <= now)) {
-        sleepers.splice(sleepers.indexOf(s), 1);
-        s.wake();
-      }
-      await settle();
-    },
-  };
-}
-
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-};
 
 /** An answer a rule counted: the headers a ServiceNow instance sends. */
 function counted(clock: ManualClock, input: { limit: number; resetInMs: number; status?: number; remaining?: number; rule?: string }) {
