@@ -300,6 +300,8 @@ export class ServiceNowConnection {
     let renewedAfter401 = false;
     /** The 429 this call is waiting out: its retry goes first when the pause ends, or the error is thrown if the pause outlasts the wait allowed. */
     let refused: { error: ServiceNowRateLimitError; waitMs: number } | undefined;
+    /** Whether an attempt so far may have been processed (anything but a 429 or a refused token), for a call cancelled before its next attempt. */
+    let mayHaveBeenProcessed = false;
 
     for (;;) {
       attempt += 1;
@@ -311,8 +313,11 @@ export class ServiceNowConnection {
       // Only the service account's own requests count against its rule (not token requests).
       const budgeted = call.authenticate;
       if (budgeted) {
-        const took = await this.withAbortMapped(target, call.signal, () =>
-          this.budget.take({ maxWaitMs: refused ? refused.waitMs + this.rateLimit.maxWaitMs : this.rateLimit.maxWaitMs, first: refused !== undefined, ...(call.signal ? { signal: call.signal } : {}) }),
+        const took = await this.withAbortMapped(
+          target,
+          call.signal,
+          () => this.budget.take({ maxWaitMs: refused ? refused.waitMs + this.rateLimit.maxWaitMs : this.rateLimit.maxWaitMs, first: refused !== undefined, ...(call.signal ? { signal: call.signal } : {}) }),
+          { mayHaveBeenProcessed },
         );
         // A request the budget could not make room for within the wait is sent anyway (its 429 says
         // more than a guess), except a refused one, which is never sent again before the pause ends.
@@ -337,6 +342,7 @@ export class ServiceNowConnection {
           attempt,
         });
       } catch (err) {
+        mayHaveBeenProcessed = true;
         if (budgeted) this.budget.settle();
         if (call.retrySafe && err instanceof ServiceNowRequestError && err.retryable) {
           failures += 1;
@@ -349,6 +355,7 @@ export class ServiceNowConnection {
         throw err;
       }
       if (budgeted) this.budget.settle({ status: raw.status, headers: raw.headers });
+      if (raw.status !== 429 && raw.status !== 401) mayHaveBeenProcessed = true;
 
       if (raw.status >= 200 && raw.status < 300 && raw.bodyBytes) {
         const requestId = requestIdOf(raw.headers);
@@ -429,12 +436,12 @@ export class ServiceNowConnection {
   }
 
   /** Runs `work`; if the caller's signal fired meanwhile, throws ServiceNowRequestAbortedError instead. */
-  private async withAbortMapped<T>(target: RequestTarget, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  private async withAbortMapped<T>(target: RequestTarget, signal: AbortSignal | undefined, work: () => Promise<T>, options: { mayHaveBeenProcessed?: boolean } = {}): Promise<T> {
     try {
       return await work();
     } catch (err) {
       if (signal?.aborted && !(err instanceof ServiceNowRequestAbortedError)) {
-        throw new ServiceNowRequestAbortedError(target, signal.reason);
+        throw new ServiceNowRequestAbortedError(target, signal.reason, options);
       }
       throw err;
     }

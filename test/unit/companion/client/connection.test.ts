@@ -240,6 +240,30 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
       expect(sn.fake.apiRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${INCIDENTS}`, `GET ${INCIDENTS}`, 'GET /api/now/table/sys_journal_field', `POST ${INCIDENTS}`]);
     });
 
+    it('a call cancelled while it waits for the pause to end says nothing of it was processed; one cancelled on its way may have been', async () => {
+      const clock = manualClock();
+      const { connection } = connect({ clock: { ...fakeRuntime(), runtime: clock.runtime }, rateLimit: { maxWaitMs: 10_000, maxRetries: 1 } });
+      sn.fake.once({ method: 'GET', path: INCIDENTS }, answer.rateLimited({ retryAfter: '5', limit: 100 }));
+      const controller = new AbortController();
+      const refused = failure(connection.request({ method: 'GET', path: INCIDENTS, signal: controller.signal }));
+      await waitFor(() => clock.sleeping() > 0, { message: 'the refused call to wait for the pause to end' });
+      const waiting = failure(connection.request({ method: 'POST', path: INCIDENTS, body: {}, signal: controller.signal }));
+      await waitFor(() => clock.sleeping() > 1, { message: 'the write to wait for the pause to end' });
+      controller.abort();
+      for (const error of [await refused, await waiting]) {
+        expect(error).toBeInstanceOf(ServiceNowRequestAbortedError);
+        expect(error).toMatchObject({ mayHaveBeenProcessed: false });
+      }
+      expect(apiCalls()).toHaveLength(1);
+      const onItsWay = connect({ retry: { maxAttempts: 1 } });
+      sn.fake.once({ path: INCIDENTS }, answer.hang());
+      const cancel = new AbortController();
+      const hung = failure(onItsWay.connection.request({ method: 'POST', path: INCIDENTS, body: {}, signal: cancel.signal }));
+      await waitFor(() => apiCalls('POST').length === 1, { message: 'the write to reach the instance' });
+      cancel.abort();
+      expect(await hung).toMatchObject({ mayHaveBeenProcessed: true });
+    });
+
     it('backs off when a 429 says nothing about when to come back', async () => {
       const { connection, clock } = connect();
       sn.fake.once({ path: INCIDENTS }, answer.rateLimited({}));
