@@ -76,3 +76,38 @@ it('paces the writes, their reads and the polls under one budget: a poll during 
   expect(Math.max(...accepted.values())).toBeLessThanOrEqual(LIMIT);
   expect((await f.sn.request('DELETE', `/api/now/table/sys_rate_limit_rules/${ruleId}`)).status).toBe(204);
 }, 120_000);
+
+it('a request refused because another client used up the window goes first when it ends; a poll and a write queued meanwhile go once each', async () => {
+  const renamed = await f.declare({ name: 'Renamed while paused', status: 'triage', severity: 'minor' });
+  const watched = await f.declare({ name: 'Changed in ServiceNow while paused', status: 'triage', severity: 'minor' });
+  for (const incident of [renamed, watched]) await f.synced(incident.id);
+  const watchedSysId = (await f.incident(watched.id)).servicenow!.sys_id;
+  const ruleId = await serviceAccountRule(LIMIT);
+  const patchesBefore = (await f.writes()).patch;
+  /** The other client's requests: the same service account, a path the companion never reads. */
+  const OTHER = 'GET /api/now/table/sys_user';
+  const companionRefusals = () => [...refusals].filter(([key]) => key !== OTHER);
+  refusals.clear();
+
+  for (let round = 1; companionRefusals().length === 0; round++) {
+    if (round > 3) throw new Error('the companion was never refused: each window ended before its next request');
+    // Early in a window, another client of the same account uses up what is left of it.
+    await waitFor(() => Date.now() % (WINDOW_SECONDS * 1000) < 300, { intervalMs: 5, message: 'the start of a window' });
+    for (let i = 0; i <= LIMIT; i++) {
+      const res = await f.sn.request('GET', '/api/now/table/sys_user', { auth: USERS.svc, query: { sysparm_limit: 1, sysparm_fields: 'sys_id' } });
+      if (res.status === 429) break;
+    }
+    // The poller (every 200 ms) meets the used-up window; a write and a change to poll are queued at once.
+    expect((await f.api('PATCH', `/api/incidents/${renamed.id}`, { name: `Renamed while paused, round ${round}` })).status).toBe(200);
+    await f.patchRecord(watchedSysId, { short_description: `Changed in ServiceNow while paused, round ${round}` });
+    await waitFor(async () => ((await f.incident(renamed.id)).sync.pending_writes === 0 ? true : undefined), { timeoutMs: 30_000, message: 'the write' });
+    await waitFor(async () => ((await f.incident(watched.id)).name === `Changed in ServiceNow while paused, round ${round}` ? true : undefined), { timeoutMs: 30_000, message: 'the poll' });
+  }
+  const rounds = (await f.incident(renamed.id)).name.match(/round (\d+)/)![1];
+  expect((await f.record((await f.incident(renamed.id)).servicenow!.sys_id, ['short_description'])).short_description).toBe(`Renamed while paused, round ${rounds}`);
+  // Each refused request of the companion was refused once: it went first when the window ended.
+  expect(companionRefusals().filter(([, n]) => n > 1)).toEqual([]);
+  // One PATCH per rename: the write was sent once after the pause (a refused attempt is not processed).
+  expect((await f.writes()).patch - patchesBefore).toBe(Number(rounds));
+  expect((await f.sn.request('DELETE', `/api/now/table/sys_rate_limit_rules/${ruleId}`)).status).toBe(204);
+}, 120_000);
