@@ -49,7 +49,11 @@ export class RequestBudget {
   private readonly queue: Waiter[] = [];
   private changed = signalled();
 
-  constructor(private readonly runtime: Pick<Runtime, 'now' | 'sleep'>) {}
+  constructor(
+    private readonly runtime: Pick<Runtime, 'now' | 'sleep'>,
+    /** Told how long each request that had to wait waited (for metrics). */
+    private readonly onWaited?: (ms: number) => void,
+  ) {}
 
   /**
    * Takes a slot for one request, waiting in line (a refused request's retry, `first`, goes before
@@ -62,12 +66,12 @@ export class RequestBudget {
     try {
       for (;;) {
         const now = this.runtime.now();
-        if (this.queue[0] === waiter && this.free(now) > 0) return this.grant(waiter, 'granted');
+        if (this.queue[0] === waiter && this.free(now) > 0) return this.grant(waiter, 'granted', now - start);
         const nextAt = this.queue[0] === waiter ? this.nextFreeAt(now) : undefined;
         // Nothing on its way to free a slot, and no time that would: waiting cannot help.
         const hopeless = this.queue[0] === waiter && nextAt === undefined && this.inFlight === 0;
         const deadline = start + options.maxWaitMs;
-        if (hopeless || now >= deadline || (nextAt !== undefined && nextAt > deadline)) return this.grant(waiter, 'late');
+        if (hopeless || now >= deadline || (nextAt !== undefined && nextAt > deadline)) return this.grant(waiter, 'late', now - start);
         await this.waitForChange(Math.min(nextAt ?? deadline, deadline) - now, options.signal);
       }
     } catch (err) {
@@ -157,9 +161,10 @@ export class RequestBudget {
     this.notify();
   }
 
-  private grant(waiter: Waiter, result: BudgetTake): BudgetTake {
+  private grant(waiter: Waiter, result: BudgetTake, waitedMs: number): BudgetTake {
     this.remove(waiter);
     this.inFlight += 1;
+    if (waitedMs > 0) this.onWaited?.(waitedMs);
     return result;
   }
 

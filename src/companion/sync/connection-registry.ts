@@ -88,7 +88,8 @@ export class ConnectionRegistry {
     const hooks = this.options.metrics?.clientHooks(connection.name);
     let budget = this.budgets.get(connection.id);
     if (!budget) {
-      budget = new RequestBudget({ ...systemRuntime, ...this.options.clientOptions?.runtime });
+      const waited = this.options.metrics?.rateLimitWait.labels({ connection: connection.name });
+      budget = new RequestBudget({ ...systemRuntime, ...this.options.clientOptions?.runtime }, waited ? (ms) => waited.inc(ms / 1000) : undefined);
       this.budgets.set(connection.id, budget);
     }
     const http = serviceAccountClient(connection, { ...SYNC_CLIENT_DEFAULTS, ...this.options.clientOptions, ...(hooks ?? {}), budget });

@@ -74,6 +74,9 @@ it('paces the writes, their reads and the polls under one budget: a poll during 
   // The budget learned the rule from the first answers and kept under it: the instance refused nothing.
   expect([...refusals.values()].reduce((n, c) => n + c, 0)).toBe(0);
   expect(Math.max(...accepted.values())).toBeLessThanOrEqual(LIMIT);
+  // It did so by holding requests back, which /metrics shows.
+  const waited = (await f.companion.engine.metrics.text()).match(/^incident_sn_servicenow_rate_limit_wait_seconds_total\{connection="local"\} (\S+)$/m);
+  expect(Number(waited?.[1])).toBeGreaterThan(0);
   expect((await f.sn.request('DELETE', `/api/now/table/sys_rate_limit_rules/${ruleId}`)).status).toBe(204);
 }, 120_000);
 
