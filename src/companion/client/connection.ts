@@ -5,6 +5,7 @@ import {
   ServiceNowAuthenticationError,
   ServiceNowHttpError,
   ServiceNowRequestAbortedError,
+  type ServiceNowRateLimitError,
   ServiceNowRequestError,
   type OAuthGrant,
   type RequestTarget,
@@ -23,6 +24,7 @@ import {
   type RateLimitPolicy,
   type RetryPolicy,
 } from './retry-policy';
+import { RequestBudget } from './request-budget';
 import { systemRuntime, type Runtime } from './runtime';
 import { HttpTransport, type RawResponse, type RequestFailedEvent, type ResponseEvent } from './transport';
 
@@ -43,6 +45,12 @@ export interface ServiceNowConnectionOptions {
   requestTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   rateLimit?: Partial<RateLimitPolicy>;
+  /**
+   * The budget every authenticated request takes a slot from (request-budget.ts). Pass the same one
+   * to every client of one service account in a process (the sync keeps one per connection); default:
+   * this client's own.
+   */
+  budget?: RequestBudget;
   /** How long before expiry an access token is renewed. Default 60 s (at most half its lifetime). */
   tokenRenewMarginMs?: number;
   /** Sockets kept open to the instance. Default 8. */
@@ -153,6 +161,7 @@ export class ServiceNowConnection {
   private readonly runtime: Runtime;
   private readonly retry: RetryPolicy;
   private readonly rateLimit: RateLimitPolicy;
+  private readonly budget: RequestBudget;
   private readonly requestTimeoutMs: number;
   private readonly userAgent: string;
   private readonly tokens?: OAuthTokenManager;
@@ -164,6 +173,7 @@ export class ServiceNowConnection {
     this.runtime = { ...systemRuntime, ...options.runtime };
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.rateLimit = { ...DEFAULT_RATE_LIMIT_POLICY, ...options.rateLimit };
+    this.budget = options.budget ?? new RequestBudget(this.runtime);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.transport = new HttpTransport({
@@ -288,6 +298,10 @@ export class ServiceNowConnection {
     let rateLimitRetries = 0;
     let rateLimitWaitedMs = 0;
     let renewedAfter401 = false;
+    /** The 429 this call is waiting out: its retry goes first when the pause ends, or the error is thrown if the pause outlasts the wait allowed. */
+    let refused: { error: ServiceNowRateLimitError; waitMs: number } | undefined;
+    /** Whether an attempt so far may have been processed (anything but a 429 or a refused token), for a call cancelled before its next attempt. */
+    let mayHaveBeenProcessed = false;
 
     for (;;) {
       attempt += 1;
@@ -295,6 +309,24 @@ export class ServiceNowConnection {
       const headers = { ...call.headers };
       if (token !== undefined) headers.authorization = `Bearer ${token}`;
       else if (call.authenticate && this.basicAuthorization) headers.authorization = this.basicAuthorization;
+
+      // Only the service account's own requests count against its rule (not token requests).
+      const budgeted = call.authenticate;
+      if (budgeted) {
+        const took = await this.withAbortMapped(
+          target,
+          call.signal,
+          () => this.budget.take({ maxWaitMs: refused ? refused.waitMs + this.rateLimit.maxWaitMs : this.rateLimit.maxWaitMs, first: refused !== undefined, ...(call.signal ? { signal: call.signal } : {}) }),
+          { mayHaveBeenProcessed },
+        );
+        // A request the budget could not make room for within the wait is sent anyway (its 429 says
+        // more than a guess), except a refused one, which is never sent again before the pause ends.
+        if (took === 'late' && refused) {
+          this.budget.settle();
+          throw refused.error;
+        }
+      }
+      refused = undefined;
 
       let raw: RawResponse;
       try {
@@ -310,6 +342,8 @@ export class ServiceNowConnection {
           attempt,
         });
       } catch (err) {
+        mayHaveBeenProcessed = true;
+        if (budgeted) this.budget.settle();
         if (call.retrySafe && err instanceof ServiceNowRequestError && err.retryable) {
           failures += 1;
           const delay = this.retryDelayMs(failures, startedAt, undefined);
@@ -320,6 +354,8 @@ export class ServiceNowConnection {
         }
         throw err;
       }
+      if (budgeted) this.budget.settle({ status: raw.status, headers: raw.headers });
+      if (raw.status !== 429 && raw.status !== 401) mayHaveBeenProcessed = true;
 
       if (raw.status >= 200 && raw.status < 300 && raw.bodyBytes) {
         const requestId = requestIdOf(raw.headers);
@@ -345,12 +381,16 @@ export class ServiceNowConnection {
         const wait =
           rateLimitDelayMs(error.retryAfterSeconds, error.rateLimit, this.runtime.now()) ??
           clientBackoffDelayMs(this.retry, rateLimitRetries + 1, this.runtime.random);
+        // The whole connection pauses, not only this call: nothing else goes before the time asked for.
+        if (budgeted) this.budget.refusedUntil(this.runtime.now() + wait);
         if (rateLimitRetries >= this.rateLimit.maxRetries || rateLimitWaitedMs + wait > this.rateLimit.maxWaitMs) {
           throw error;
         }
         rateLimitRetries += 1;
         rateLimitWaitedMs += wait;
-        await this.pause(wait, target, call.signal);
+        // The budget holds the retry until the pause ends, then sends it before anything else.
+        if (budgeted) refused = { error, waitMs: wait };
+        else await this.pause(wait, target, call.signal);
         continue;
       }
 
@@ -396,12 +436,12 @@ export class ServiceNowConnection {
   }
 
   /** Runs `work`; if the caller's signal fired meanwhile, throws ServiceNowRequestAbortedError instead. */
-  private async withAbortMapped<T>(target: RequestTarget, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  private async withAbortMapped<T>(target: RequestTarget, signal: AbortSignal | undefined, work: () => Promise<T>, options: { mayHaveBeenProcessed?: boolean } = {}): Promise<T> {
     try {
       return await work();
     } catch (err) {
       if (signal?.aborted && !(err instanceof ServiceNowRequestAbortedError)) {
-        throw new ServiceNowRequestAbortedError(target, signal.reason);
+        throw new ServiceNowRequestAbortedError(target, signal.reason, options);
       }
       throw err;
     }

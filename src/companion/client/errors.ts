@@ -310,11 +310,19 @@ export class ServiceNowTimeoutError extends ServiceNowRequestError {
 
 /** The caller's AbortSignal fired. */
 export class ServiceNowRequestAbortedError extends ServiceNowRequestError {
-  constructor(target: RequestTarget, cause?: unknown) {
-    super(target, `${target.method} ${target.path} was cancelled before ServiceNow answered.`, {
+  /**
+   * False when ServiceNow cannot have processed any of the call: it was cancelled while it waited for
+   * a slot of the connection's rate-limit budget, and every earlier attempt was refused (429, 401).
+   */
+  readonly mayHaveBeenProcessed: boolean;
+
+  constructor(target: RequestTarget, cause?: unknown, options: { mayHaveBeenProcessed?: boolean } = {}) {
+    const waiting = options.mayHaveBeenProcessed === false ? ' (it was waiting for the rate limit: nothing was processed)' : '';
+    super(target, `${target.method} ${target.path} was cancelled before ServiceNow answered${waiting}.`, {
       code: 'sn_aborted',
       cause,
     });
+    this.mayHaveBeenProcessed = options.mayHaveBeenProcessed ?? true;
   }
 }
 

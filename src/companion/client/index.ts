@@ -22,7 +22,8 @@ export {
   type RateLimitPolicy,
   type RetryPolicy,
 } from './retry-policy';
-export type { Runtime } from './runtime';
+export { systemRuntime, type Runtime } from './runtime';
+export { RequestBudget, type BudgetAnswer, type BudgetTake } from './request-budget';
 export {
   EncodedQuery,
   QueryBuilder,

@@ -29,7 +29,11 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 /** Waits after 429 answers (any method: a 429 means the call was not processed). */
 export interface RateLimitPolicy {
-  /** The most a call waits for rate limits in all; a longer wait throws ServiceNowRateLimitError at once. */
+  /**
+   * The most a call waits for rate limits in all; a longer wait after a 429 throws
+   * ServiceNowRateLimitError at once. Also the most a request waits for a slot of the connection's
+   * budget (request-budget.ts) before it is sent anyway.
+   */
   maxWaitMs: number;
   /** The most 429 answers a call retries after. */
   maxRetries: number;

@@ -1,6 +1,6 @@
 import { IncidentSnError } from '../../shared/errors';
 import type { Logger } from 'pino';
-import { DEFAULT_CONNECT_TIMEOUT_MS, TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions } from '../client';
+import { DEFAULT_CONNECT_TIMEOUT_MS, RequestBudget, systemRuntime, TableClient, type ServiceNowConnection, type ServiceNowConnectionOptions } from '../client';
 import { serviceAccountClient } from '../service-account-client';
 import type { CompanionStore, Connection } from '../store';
 import { SecretDecryptionError } from '../store';
@@ -14,16 +14,21 @@ import type { SyncMetrics } from './metrics';
  */
 
 /**
- * Client settings for background sync. One layer retries: the sync's queues (outbound writes,
- * stored changes) retry with their backoff and pause a rate-limited connection, and a poll that
- * failed runs again at the next poll; so the client makes one attempt and never waits for a rate
- * limit itself (its request timeout is the sync's, SyncTimings.requestTimeoutMs). The interactive
+ * Client settings for background sync. One layer retries failures: the sync's queues (outbound
+ * writes, stored changes) retry with their backoff, and a poll that failed runs again at the next
+ * poll; so the client makes one attempt (its request timeout is the sync's,
+ * SyncTimings.requestTimeoutMs). Rate limits are the exception, paced in the client by the
+ * connection's one budget (request-budget.ts): a request waits up to SYNC_RATE_LIMIT_WAIT_MS for a
+ * slot, and a request refused with 429 waits for the end of the pause it asked for and goes first,
+ * once. A longer wait (ServiceNow's hourly windows) is not waited out here: the 429 reaches the
+ * queues, which pause the connection in the database (rate-limit-pause.ts). The interactive
  * commands (connect, doctor, import-catalog) keep the client's own retries: nothing retries above them.
  */
+export const SYNC_RATE_LIMIT_WAIT_MS = 10_000;
 export const SYNC_CLIENT_DEFAULTS: Partial<ServiceNowConnectionOptions> = {
   connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
   retry: { maxAttempts: 1 },
-  rateLimit: { maxWaitMs: 0, maxRetries: 0 },
+  rateLimit: { maxWaitMs: SYNC_RATE_LIMIT_WAIT_MS, maxRetries: 1 },
 };
 
 export interface ConnectionClient {
@@ -44,6 +49,8 @@ export class ConnectionRegistry {
   private cache: { at: number; byId: Map<string, Connection>; byName: Map<string, Connection> } | null = null;
   private loading: Promise<void> | null = null;
   private readonly clients = new Map<string, { updatedAt: number; client: ConnectionClient }>();
+  /** One request budget per connection, kept when its client is rebuilt (the rule counts the same account). */
+  private readonly budgets = new Map<string, RequestBudget>();
   private readonly warned = new Set<string>();
   private closed = false;
 
@@ -79,7 +86,13 @@ export class ConnectionRegistry {
     if (existing && existing.updatedAt === connection.updatedAt.getTime()) return existing.client;
     if (existing) void existing.client.http.close().catch(() => undefined);
     const hooks = this.options.metrics?.clientHooks(connection.name);
-    const http = serviceAccountClient(connection, { ...SYNC_CLIENT_DEFAULTS, ...this.options.clientOptions, ...(hooks ?? {}) });
+    let budget = this.budgets.get(connection.id);
+    if (!budget) {
+      const waited = this.options.metrics?.rateLimitWait.labels({ connection: connection.name });
+      budget = new RequestBudget({ ...systemRuntime, ...this.options.clientOptions?.runtime }, waited ? (ms) => waited.inc(ms / 1000) : undefined);
+      this.budgets.set(connection.id, budget);
+    }
+    const http = serviceAccountClient(connection, { ...SYNC_CLIENT_DEFAULTS, ...this.options.clientOptions, ...(hooks ?? {}), budget });
     const client: ConnectionClient = { connection, http, table: new TableClient(http) };
     this.clients.set(connection.id, { updatedAt: connection.updatedAt.getTime(), client });
     return client;

@@ -93,6 +93,14 @@ export class SyncMetrics {
     registers: [this.registry],
   });
 
+  /** Time requests spent waiting for a slot of their connection's rate-limit budget (client/request-budget.ts). */
+  readonly rateLimitWait = new Counter({
+    name: 'incident_sn_servicenow_rate_limit_wait_seconds_total',
+    help: "Seconds ServiceNow requests waited for a slot of their connection's rate-limit budget (paced under the rule, or held after a 429), by connection",
+    labelNames: ['connection'] as const,
+    registers: [this.registry],
+  });
+
   constructor(depth: QueueDepthSource, options: { defaultMetrics?: boolean } = {}) {
     new Gauge({
       name: 'incident_sn_outbound_queue_depth',

@@ -11,6 +11,7 @@ import { describeError } from '../../shared/errors';
 import {
   NotServiceNowError,
   ServiceNowAuthenticationError,
+  ServiceNowRequestAbortedError,
   ServiceNowHttpError,
   ServiceNowNetworkError,
   ServiceNowRateLimitError,
@@ -98,7 +99,9 @@ export function planFailure(err: unknown): FailurePlan {
     if (err.failure === 'connection_refused' || err.failure === 'dns') return answered(false, null);
     return { retry: true, ambiguous: true, unanswered: true, status: null, pauseConnection: false };
   }
-  // Cancelled (shutdown), or anything else (a bug, the database): assume the worst.
+  // Cancelled (shutdown) while it waited for the rate limit: this request never left.
+  if (err instanceof ServiceNowRequestAbortedError && !err.mayHaveBeenProcessed) return answered(false, null);
+  // Cancelled (shutdown) otherwise, or anything else (a bug, the database): assume the worst.
   return { retry: true, ambiguous: true, unanswered: true, status: null, pauseConnection: false };
 }
 

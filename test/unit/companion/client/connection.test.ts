@@ -19,6 +19,8 @@ import {
 } from '../../../../src/companion/client/errors';
 import type { RequestFailedEvent, ResponseEvent } from '../../../../src/companion/client/transport';
 import { fakeRuntime } from '../../../helpers/fake-runtime';
+import { manualClock } from '../../../helpers/manual-clock';
+import { waitFor } from '../../../helpers/wait-for';
 import { answer } from '../../../helpers/fake-servicenow';
 import { connectToFake, failure, useFakeServiceNow } from '../../../helpers/servicenow-client';
 
@@ -208,8 +210,58 @@ describe('ServiceNowConnection (against a fake instance over HTTP)', () => {
       const { connection, clock } = connect({ rateLimit: { maxRetries: 2 } });
       sn.fake.once({ path: INCIDENTS }, answer.rateLimited({ retryAfter: '0' }), 10);
       await expect(connection.request({ method: 'GET', path: INCIDENTS })).rejects.toBeInstanceOf(ServiceNowRateLimitError);
-      expect(clock.sleeps).toEqual([0, 0]);
+      // A pause of 0 s has ended already: the connection's budget lets the retry go without sleeping.
+      expect(clock.sleeps).toEqual([]);
       expect(apiCalls()).toHaveLength(3);
+    });
+
+    it('pauses the whole connection after a 429: nothing goes until the pause ends, then the refused call first and a read and a write queued meanwhile, once each', async () => {
+      const clock = manualClock();
+      // One socket: requests reach the instance in the order the connection let them go.
+      const { connection } = connect({ clock: { ...fakeRuntime(), runtime: clock.runtime }, maxConnections: 1, rateLimit: { maxWaitMs: 10_000, maxRetries: 1 } });
+      let refusedAnswered!: () => void;
+      const answered = new Promise<void>((resolve) => {
+        refusedAnswered = resolve;
+      });
+      sn.fake.once({ method: 'GET', path: INCIDENTS }, (req, res) => {
+        answer.rateLimited({ retryAfter: '2', limit: 100 })(req, res);
+        res.on('finish', () => setImmediate(refusedAnswered));
+      });
+      const refused = connection.request({ method: 'GET', path: INCIDENTS });
+      await answered;
+      await waitFor(() => clock.sleeping() > 0, { message: 'the refused call to wait for the pause to end' });
+      const read = connection.request({ method: 'GET', path: '/api/now/table/sys_journal_field' });
+      const write = connection.request({ method: 'POST', path: INCIDENTS, body: { short_description: 'queued while paused' } });
+      await clock.advance(1_000);
+      // Still paused: only the refused request has reached the instance.
+      expect(sn.fake.apiRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${INCIDENTS}`]);
+      await clock.advance(1_000);
+      await Promise.all([refused, read, write]);
+      expect(sn.fake.apiRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${INCIDENTS}`, `GET ${INCIDENTS}`, 'GET /api/now/table/sys_journal_field', `POST ${INCIDENTS}`]);
+    });
+
+    it('a call cancelled while it waits for the pause to end says nothing of it was processed; one cancelled on its way may have been', async () => {
+      const clock = manualClock();
+      const { connection } = connect({ clock: { ...fakeRuntime(), runtime: clock.runtime }, rateLimit: { maxWaitMs: 10_000, maxRetries: 1 } });
+      sn.fake.once({ method: 'GET', path: INCIDENTS }, answer.rateLimited({ retryAfter: '5', limit: 100 }));
+      const controller = new AbortController();
+      const refused = failure(connection.request({ method: 'GET', path: INCIDENTS, signal: controller.signal }));
+      await waitFor(() => clock.sleeping() > 0, { message: 'the refused call to wait for the pause to end' });
+      const waiting = failure(connection.request({ method: 'POST', path: INCIDENTS, body: {}, signal: controller.signal }));
+      await waitFor(() => clock.sleeping() > 1, { message: 'the write to wait for the pause to end' });
+      controller.abort();
+      for (const error of [await refused, await waiting]) {
+        expect(error).toBeInstanceOf(ServiceNowRequestAbortedError);
+        expect(error).toMatchObject({ mayHaveBeenProcessed: false });
+      }
+      expect(apiCalls()).toHaveLength(1);
+      const onItsWay = connect({ retry: { maxAttempts: 1 } });
+      sn.fake.once({ path: INCIDENTS }, answer.hang());
+      const cancel = new AbortController();
+      const hung = failure(onItsWay.connection.request({ method: 'POST', path: INCIDENTS, body: {}, signal: cancel.signal }));
+      await waitFor(() => apiCalls('POST').length === 1, { message: 'the write to reach the instance' });
+      cancel.abort();
+      expect(await hung).toMatchObject({ mayHaveBeenProcessed: true });
     });
 
     it('backs off when a 429 says nothing about when to come back', async () => {

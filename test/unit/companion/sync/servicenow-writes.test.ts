@@ -6,6 +6,7 @@ import {
   ServiceNowNetworkError,
   ServiceNowNotFoundError,
   ServiceNowRateLimitError,
+  ServiceNowRequestAbortedError,
   ServiceNowServerError,
   ServiceNowTimeoutError,
   type TableClient,
@@ -157,6 +158,8 @@ describe('failed writes', () => {
     ['no answer in time: the instance may still be working on it', new ServiceNowTimeoutError(target, 'response', 1000), { retry: true, ambiguous: true, unanswered: true }],
     ['no connection at all: nothing was sent', new ServiceNowNetworkError(target, 'connection_refused', {}), { retry: true, ambiguous: false, unanswered: false }],
     ['a reset connection: the request may be on its way', new ServiceNowNetworkError(target, 'connection_reset', {}), { retry: true, ambiguous: true, unanswered: true }],
+    ['cancelled on its way: it may have reached the instance', new ServiceNowRequestAbortedError(target, 'stopping'), { retry: true, ambiguous: true, unanswered: true }],
+    ['cancelled while it waited for the rate limit: nothing was sent', new ServiceNowRequestAbortedError(target, 'stopping', { mayHaveBeenProcessed: false }), { retry: true, ambiguous: false, unanswered: false }],
     ['anything else: assume the worst', new Error('database is locked'), { retry: true, ambiguous: true, unanswered: true }],
   ])('%s', (_what, err, expected) => {
     expect(planFailure(err)).toMatchObject(expected);
