@@ -316,7 +316,14 @@ describe('record engine: business-rule hooks', () => {
     expect(job?.jobType).toBe(ASYNC_BUSINESS_RULE_JOB);
     const payload = job?.payload as AsyncRuleJobPayload;
     expect(payload).toMatchObject({ operation: 'insert', sysId: inc.sysId, userName: 'system', tables: ['incident', 'task'] });
-    expect(payload.current.short_description).toBe('async me');
+    // The job reads the record when it runs (as the platform's async rules do): no copy of the row.
+    expect(payload.current).toBeUndefined();
+    engine.jobs.complete(job!.sysId);
+    // A delete's job gets the record as it was: it no longer exists when the job runs.
+    engine.delete('incident', inc.sysId);
+    const deleted = engine.jobs.claim('worker-1')?.payload as AsyncRuleJobPayload;
+    expect(deleted).toMatchObject({ operation: 'delete', sysId: inc.sysId });
+    expect(deleted.current?.short_description).toBe('async me');
     engine.setHooks({
       businessRules: {
         before: () => ({ abort: true }),
