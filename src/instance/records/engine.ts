@@ -544,15 +544,24 @@ export class InstanceEngine {
     const changedFields = [...Object.keys(final).filter((k) => final[k] !== ''), ...Object.keys(journalEntries)];
     const snapshot: RecordSnapshot = { table: meta.name, sysId, values: final };
     const afterEvent: AfterRuleEvent = { operation: 'insert', tables: meta.hierarchy, session, current: snapshot, previous: null, changedFields };
+    const physical = this.physicalColumns(meta.root);
+    let stored = false;
     this.refusingDuplicates('insert', meta, final, () =>
       this.transaction(() => {
-        this.store.insert(meta.root, final, this.physicalColumns(meta.root));
+        const serial = this.store.insert(meta.root, final, physical);
         this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
         this.afterWriteInTransaction('insert', meta, final, null);
         if (runRules) queueAsyncRules(this, afterEvent);
         if (runRules) runAfter(this, afterEvent);
+        stored = this.storedAsWritten(sysId, serial, meta.root, physical);
       }),
     );
+    if (stored) {
+      // The row as a read would give it: every column of its table, '' where nothing was set.
+      const row: RecordValues = {};
+      for (const column of physical) row[column] = final[column] ?? '';
+      return this.snapshot(meta, row);
+    }
     return this.reread(meta, sysId) ?? snapshot;
   }
 
@@ -605,16 +614,19 @@ export class InstanceEngine {
       previous,
       changedFields: [...changed, ...Object.keys(journalEntries)],
     };
+    const physical = this.physicalColumns(meta.root);
+    let stored = false;
     this.refusingDuplicates('update', meta, written, () =>
       this.transaction(() => {
-        this.store.update(meta.root, sysId, changes, this.physicalColumns(meta.root));
+        const serial = this.store.update(meta.root, sysId, changes, physical);
         this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
         this.afterWriteInTransaction('update', meta, written, previousValues);
         if (runRules) queueAsyncRules(this, afterEvent);
         if (runRules) runAfter(this, afterEvent);
+        stored = this.storedAsWritten(sysId, serial, meta.root, physical);
       }),
     );
-    return this.reread(meta, sysId) ?? snapshot;
+    return stored ? this.snapshot(meta, { ...written }) : (this.reread(meta, sysId) ?? snapshot);
   }
 
   delete(table: string, sysId: string, options: WriteOptions = {}): RecordSnapshot {
@@ -660,7 +672,11 @@ export class InstanceEngine {
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return this.db.transaction(fn)();
     this.stats.writeTransactions++;
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      this.store.forgetWrites();
+    }
   }
 
   /** Whether a write transaction is open on this engine's connection. */
@@ -679,6 +695,15 @@ export class InstanceEngine {
   private classMeta(requested: TableMeta, values: RecordValues): TableMeta {
     const cls = values.sys_class_name;
     return (cls && this.dictionary().table(cls)) || requested;
+  }
+
+  /**
+   * Whether the row a write stored is still the row it wrote at the end of its transaction: nothing
+   * wrote it again (an after rule, a platform reaction) and no column was added to its table. Then
+   * the write answers with what it wrote, without reading the row back.
+   */
+  private storedAsWritten(sysId: string, serial: number, root: string, physical: ReadonlySet<string>): boolean {
+    return this.store.latestWriteOf(sysId) === serial && this.physicalColumns(root) === physical;
   }
 
   private reread(meta: TableMeta, sysId: string): RecordSnapshot | null {

@@ -7,6 +7,7 @@ import { DataPolicyError, OperationAbortedError, RecordNotFoundError, UnknownTab
 import { InstanceEngine } from '../../../src/instance/records/engine';
 import { ASYNC_BUSINESS_RULE_JOB, type AfterRuleEvent, type AsyncRuleJobPayload, type BeforeRuleEvent } from '../../../src/instance/records/hooks';
 import { PRIORITY_MATRIX } from '../../../src/instance/records/platform-rules';
+import { RowStore } from '../../../src/instance/records/store/row-store';
 
 function openEngine(): InstanceEngine {
   return InstanceEngine.open({ dbPath: ':memory:' });
@@ -50,6 +51,37 @@ describe('record engine: platform behaviour', () => {
     const inc = engine.insert('incident', {});
     expect(engine.update('incident', inc.sysId, { impact: '1', urgency: '1' }).values.priority).toBe('1');
     expect(engine.update('incident', inc.sysId, { urgency: '3' }).values.priority).toBe('3');
+  });
+
+  it('answers a write with the row as stored, read back only when something wrote the row again in its transaction', () => {
+    const reads = jest.spyOn(RowStore.prototype, 'read');
+    const inc = engine.insert('incident', { short_description: 'as written', comments: 'a journal field is no column' });
+    const insertReads = reads.mock.calls.length;
+    expect(inc).toEqual(engine.get('incident', inc.sysId));
+    expect(inc.values.comments).toBeUndefined();
+    const beforeUpdate = reads.mock.calls.length;
+    const updated = engine.update('incident', inc.sysId, { short_description: 'changed', urgency: '1' });
+    const updateReads = reads.mock.calls.length - beforeUpdate;
+    reads.mockRestore();
+    // No read back: the insert reads nothing, the update only the row before it.
+    expect([insertReads, updateReads]).toEqual([0, 1]);
+    expect(updated).toEqual(engine.get('incident', inc.sysId));
+
+    // An after rule writes the record again (as current.update() would): the answer shows that write.
+    engine.setHooks({
+      businessRules: {
+        before: () => undefined,
+        after: (event) => {
+          if (event.current.table === 'incident' && event.current.values.short_description === 'again') engine.update('incident', event.current.sysId, { description: 'by the after rule' });
+        },
+        hasAsync: () => false,
+      },
+    });
+    const again = engine.update('incident', inc.sysId, { short_description: 'again' });
+    expect(again.values.description).toBe('by the after rule');
+    expect(again).toEqual(engine.get('incident', inc.sysId));
+    const problem = engine.insert('problem', { short_description: 'a problem' });
+    expect(problem).toEqual(engine.get('problem', problem.sysId));
   });
 
   it('bumps sys_mod_count on every real update and writes nothing when nothing changed', () => {
