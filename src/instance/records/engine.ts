@@ -85,6 +85,7 @@ import { AttachmentContent } from './store/attachment-content';
 import { InstalledPropertyValues, NumberCounters, PendingRoleGrants, RateLimitCounters } from './store/internal-state';
 import { PlatformLookups } from './store/platform-lookups';
 import { RowStore } from './store/row-store';
+import { WriteLock } from '../db/write-lock';
 import {
   defaultHooks,
   type AfterRuleEvent,
@@ -185,6 +186,7 @@ export class InstanceEngine {
   readonly meta: InstanceSettings;
   /** Physical rows: only the record layer reads and writes them. */
   private readonly store: RowStore;
+  private readonly writeLock: WriteLock;
   private readonly metadata: MetadataCache;
   private readonly sessions: SessionContext;
   private readonly numbers: NumberCounters;
@@ -217,7 +219,7 @@ export class InstanceEngine {
    * what a change costs an instance in database work, counted for the benchmark and tests; and the
    * write transactions this engine began (nested ones are savepoints, not counted): one commit each.
    */
-  readonly stats = { dataOps: 0, appRuleDataOps: 0, writeTransactions: 0 };
+  readonly stats = { dataOps: 0, appRuleDataOps: 0, writeTransactions: 0, writeLockWaits: 0, writeLockWaitedMs: 0 };
 
   private constructor(opened: OpenedDatabase, options: EngineOptions) {
     this.opened = opened;
@@ -229,6 +231,7 @@ export class InstanceEngine {
     this.instanceMeta = new InstanceMeta(this.db);
     this.meta = this.instanceMeta;
     this.store = new RowStore(this.db);
+    this.writeLock = new WriteLock(this.db, opened.busyTimeoutMs, this.stats);
     this.metadata = new MetadataCache(this.db, this.instanceMeta);
     this.lookups = new PlatformLookups(this.store);
     this.numbers = new NumberCounters(this.db);
@@ -673,7 +676,7 @@ export class InstanceEngine {
     if (this.db.inTransaction) return this.db.transaction(fn)();
     this.stats.writeTransactions++;
     try {
-      return this.db.transaction(fn).immediate();
+      return this.writeLock.run(fn);
     } finally {
       this.store.forgetWrites();
     }
