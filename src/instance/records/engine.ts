@@ -516,7 +516,8 @@ export class InstanceEngine {
     const { values: given, journal } = normalizeInput(this, meta, input, options);
     const requestedId = toStringValue(input.sys_id);
     const sysId = requestedId && isSysId(requestedId) ? requestedId.toLowerCase() : requestedId && options.allowSystemFields ? requestedId : newSysId();
-    if (this.store.exists(meta.root, sysId)) {
+    // A sys_id made here is new; one given may exist (a generated one that did would be refused by the key).
+    if (requestedId && this.store.exists(meta.root, sysId)) {
       // What the platform answers when the database refuses a duplicate key.
       throw new OperationAbortedError('Operation Failed', `Error during insert of ${meta.name} (${given[meta.displayColumn] || sysId})`);
     }

@@ -8,6 +8,7 @@ import { InstanceEngine } from '../../../src/instance/records/engine';
 import { ASYNC_BUSINESS_RULE_JOB, type AfterRuleEvent, type AsyncRuleJobPayload, type BeforeRuleEvent } from '../../../src/instance/records/hooks';
 import { PRIORITY_MATRIX } from '../../../src/instance/records/platform-rules';
 import { RowStore } from '../../../src/instance/records/store/row-store';
+import * as values from '../../../src/instance/records/values';
 
 function openEngine(): InstanceEngine {
   return InstanceEngine.open({ dbPath: ':memory:' });
@@ -200,6 +201,21 @@ describe('record engine: platform behaviour', () => {
     expect(first.sysId).toBe('a'.repeat(32));
     expect(() => engine.insert('task', { sys_id: 'a'.repeat(32), short_description: 'two' })).toThrow(OperationAbortedError);
     expect(() => engine.insert('incident', { sys_id: 'a'.repeat(32) })).toThrow(expect.objectContaining({ detail: `Error during insert of incident (${'a'.repeat(32)})` }));
+  });
+
+  it('refuses an insert whose generated sys_id exists (by the key, without a look first), and keeps the row', () => {
+    const first = engine.insert('incident', { short_description: 'one' });
+    const exists = jest.spyOn(RowStore.prototype, 'exists');
+    const generated = jest.spyOn(values, 'newSysId').mockReturnValueOnce(first.sysId);
+    try {
+      expect(() => engine.insert('incident', { short_description: 'two' })).toThrow(expect.objectContaining({ message: 'Operation Failed', detail: expect.stringMatching(/^Error during insert of incident \(INC\d+\)$/) as string }));
+      expect(exists).not.toHaveBeenCalled();
+    } finally {
+      generated.mockRestore();
+      exists.mockRestore();
+    }
+    expect(engine.get('incident', first.sysId)?.values.short_description).toBe('one');
+    expect(engine.inTransaction()).toBe(false);
   });
 
   it('answers a unique index refusing an insert or an update with the platform\'s error, and keeps the rows as they were', () => {
