@@ -75,7 +75,9 @@ BusinessRule({
 // for it wherever it is (task rules run for the tables extending task). The condition keeps them to
 // the configured table (x_incident_io.follow_up_table, set by the companion through PUT /config;
 // incident is left to the rules above), the filter to records incident.io created (correlation_display)
-// and to the fields a follow-up takes back (title, description, state). The scripts are the incident rules'.
+// and to the fields a follow-up takes back (title, description, state). The filter also leaves out
+// incidents, so an incident's change (incident.io's own incidents have that correlation) runs no
+// condition script of these rules in the user's transaction. The scripts are the incident rules'.
 BusinessRule({
   $id: Now.ID['br-queue-follow-up-change'],
   name: 'Queue follow-up change for incident.io',
@@ -83,7 +85,7 @@ BusinessRule({
   table: 'task',
   when: 'after',
   action: ['insert', 'update'],
-  filterCondition: 'correlation_display=incident.io^short_descriptionVALCHANGES^ORdescriptionVALCHANGES^ORstateVALCHANGES',
+  filterCondition: 'sys_class_name!=incident^correlation_display=incident.io^short_descriptionVALCHANGES^ORdescriptionVALCHANGES^ORstateVALCHANGES',
   condition:
     "(gs.getProperty('x_incident_io.enabled') == 'true' || gs.getProperty('x_incident_io.enabled') == '1') && current.getValue('sys_class_name') != 'incident' && current.getValue('sys_class_name') == gs.getProperty('x_incident_io.follow_up_table')",
   order: 1000,
@@ -98,7 +100,7 @@ BusinessRule({
   table: 'task',
   when: 'after',
   action: ['delete'],
-  filterCondition: 'correlation_display=incident.io',
+  filterCondition: 'sys_class_name!=incident^correlation_display=incident.io',
   condition:
     "(gs.getProperty('x_incident_io.enabled') == 'true' || gs.getProperty('x_incident_io.enabled') == '1') && current.getValue('sys_class_name') != 'incident' && current.getValue('sys_class_name') == gs.getProperty('x_incident_io.follow_up_table')",
   order: 1000,

@@ -15,6 +15,8 @@ export interface OpenedDatabase {
   file: string;
   /** True when the file is a private temporary one (from `:memory:`), deleted by `close()`. */
   temporary: boolean;
+  /** How long a writer waits for the lock another connection holds (ms). */
+  busyTimeoutMs: number;
   close(): void;
 }
 
@@ -49,11 +51,13 @@ export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}):
     if (!options.mustExist) fs.mkdirSync(path.dirname(file), { recursive: true });
   }
   const db = new Database(file, { fileMustExist: options.mustExist ?? false });
-  configureConnection(db, options.busyTimeoutMs ?? 10_000);
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 10_000));
+  configureConnection(db, busyTimeoutMs);
   let closed = false;
   return {
     db,
     file,
+    busyTimeoutMs,
     temporary: tempDir !== null,
     close() {
       if (closed) return;
@@ -67,7 +71,7 @@ export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}):
 function configureConnection(db: SqliteDatabase, busyTimeoutMs: number): void {
   // WAL lets readers in other threads proceed while one writer writes; busy_timeout makes a second
   // writer wait for the lock instead of failing with SQLITE_BUSY.
-  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = OFF');

@@ -85,6 +85,7 @@ import { AttachmentContent } from './store/attachment-content';
 import { InstalledPropertyValues, NumberCounters, PendingRoleGrants, RateLimitCounters } from './store/internal-state';
 import { PlatformLookups } from './store/platform-lookups';
 import { RowStore } from './store/row-store';
+import { WriteLock } from '../db/write-lock';
 import {
   defaultHooks,
   type AfterRuleEvent,
@@ -185,6 +186,7 @@ export class InstanceEngine {
   readonly meta: InstanceSettings;
   /** Physical rows: only the record layer reads and writes them. */
   private readonly store: RowStore;
+  private readonly writeLock: WriteLock;
   private readonly metadata: MetadataCache;
   private readonly sessions: SessionContext;
   private readonly numbers: NumberCounters;
@@ -217,7 +219,7 @@ export class InstanceEngine {
    * what a change costs an instance in database work, counted for the benchmark and tests; and the
    * write transactions this engine began (nested ones are savepoints, not counted): one commit each.
    */
-  readonly stats = { dataOps: 0, appRuleDataOps: 0, writeTransactions: 0 };
+  readonly stats = { dataOps: 0, appRuleDataOps: 0, writeTransactions: 0, writeLockWaits: 0, writeLockWaitedMs: 0 };
 
   private constructor(opened: OpenedDatabase, options: EngineOptions) {
     this.opened = opened;
@@ -229,6 +231,7 @@ export class InstanceEngine {
     this.instanceMeta = new InstanceMeta(this.db);
     this.meta = this.instanceMeta;
     this.store = new RowStore(this.db);
+    this.writeLock = new WriteLock(this.db, opened.busyTimeoutMs, this.stats);
     this.metadata = new MetadataCache(this.db, this.instanceMeta);
     this.lookups = new PlatformLookups(this.store);
     this.numbers = new NumberCounters(this.db);
@@ -513,7 +516,8 @@ export class InstanceEngine {
     const { values: given, journal } = normalizeInput(this, meta, input, options);
     const requestedId = toStringValue(input.sys_id);
     const sysId = requestedId && isSysId(requestedId) ? requestedId.toLowerCase() : requestedId && options.allowSystemFields ? requestedId : newSysId();
-    if (this.store.exists(meta.root, sysId)) {
+    // A sys_id made here is new; one given may exist (a generated one that did would be refused by the key).
+    if (requestedId && this.store.exists(meta.root, sysId)) {
       // What the platform answers when the database refuses a duplicate key.
       throw new OperationAbortedError('Operation Failed', `Error during insert of ${meta.name} (${given[meta.displayColumn] || sysId})`);
     }
@@ -544,15 +548,24 @@ export class InstanceEngine {
     const changedFields = [...Object.keys(final).filter((k) => final[k] !== ''), ...Object.keys(journalEntries)];
     const snapshot: RecordSnapshot = { table: meta.name, sysId, values: final };
     const afterEvent: AfterRuleEvent = { operation: 'insert', tables: meta.hierarchy, session, current: snapshot, previous: null, changedFields };
+    const physical = this.physicalColumns(meta.root);
+    let stored = false;
     this.refusingDuplicates('insert', meta, final, () =>
       this.transaction(() => {
-        this.store.insert(meta.root, final, this.physicalColumns(meta.root));
+        const serial = this.store.insert(meta.root, final, physical);
         this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
         this.afterWriteInTransaction('insert', meta, final, null);
         if (runRules) queueAsyncRules(this, afterEvent);
         if (runRules) runAfter(this, afterEvent);
+        stored = this.storedAsWritten(sysId, serial, meta.root, physical);
       }),
     );
+    if (stored) {
+      // The row as a read would give it: every column of its table, '' where nothing was set.
+      const row: RecordValues = {};
+      for (const column of physical) row[column] = final[column] ?? '';
+      return this.snapshot(meta, row);
+    }
     return this.reread(meta, sysId) ?? snapshot;
   }
 
@@ -605,16 +618,19 @@ export class InstanceEngine {
       previous,
       changedFields: [...changed, ...Object.keys(journalEntries)],
     };
+    const physical = this.physicalColumns(meta.root);
+    let stored = false;
     this.refusingDuplicates('update', meta, written, () =>
       this.transaction(() => {
-        this.store.update(meta.root, sysId, changes, this.physicalColumns(meta.root));
+        const serial = this.store.update(meta.root, sysId, changes, physical);
         this.writeJournal(meta, sysId, journalEntries, session, now, runRules);
         this.afterWriteInTransaction('update', meta, written, previousValues);
         if (runRules) queueAsyncRules(this, afterEvent);
         if (runRules) runAfter(this, afterEvent);
+        stored = this.storedAsWritten(sysId, serial, meta.root, physical);
       }),
     );
-    return this.reread(meta, sysId) ?? snapshot;
+    return stored ? this.snapshot(meta, { ...written }) : (this.reread(meta, sysId) ?? snapshot);
   }
 
   delete(table: string, sysId: string, options: WriteOptions = {}): RecordSnapshot {
@@ -660,7 +676,11 @@ export class InstanceEngine {
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return this.db.transaction(fn)();
     this.stats.writeTransactions++;
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.writeLock.run(fn);
+    } finally {
+      this.store.forgetWrites();
+    }
   }
 
   /** Whether a write transaction is open on this engine's connection. */
@@ -679,6 +699,15 @@ export class InstanceEngine {
   private classMeta(requested: TableMeta, values: RecordValues): TableMeta {
     const cls = values.sys_class_name;
     return (cls && this.dictionary().table(cls)) || requested;
+  }
+
+  /**
+   * Whether the row a write stored is still the row it wrote at the end of its transaction: nothing
+   * wrote it again (an after rule, a platform reaction) and no column was added to its table. Then
+   * the write answers with what it wrote, without reading the row back.
+   */
+  private storedAsWritten(sysId: string, serial: number, root: string, physical: ReadonlySet<string>): boolean {
+    return this.store.latestWriteOf(sysId) === serial && this.physicalColumns(root) === physical;
   }
 
   private reread(meta: TableMeta, sysId: string): RecordSnapshot | null {

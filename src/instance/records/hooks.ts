@@ -85,8 +85,12 @@ export interface AsyncRuleJobPayload {
   sysId: string;
   /** The user whose operation triggered the rules (the job runs as this user). */
   userName: string;
-  /** The record as written (for delete, as it was: it no longer exists when the job runs). */
-  current: RecordValues;
+  /**
+   * For delete only: the record as it was (it no longer exists when the job runs). An insert's or
+   * update's job reads the record when it runs, as the platform's async rules do, so its row is not
+   * copied into the job (a copy is CPU in the user's transaction, and a stale one at that).
+   */
+  current?: RecordValues;
   changedFields: string[];
   /** The async rules chosen when the change happened (sys_ids), when the hook named them. */
   rules?: string[];

@@ -240,7 +240,11 @@ export class BusinessRuleRunner implements BusinessRuleHooks {
     const table = payload.tables[0];
     if (!table || !engine.hasTable(table)) return;
     const fresh = payload.operation === 'delete' ? null : engine.get(table, payload.sysId, { session: engine.systemSession() });
-    const values = fresh ? { ...fresh.values } : { ...payload.current };
+    // An inserted or updated record deleted before its job ran: nothing is left to run the rules on.
+    // (Jobs queued before the payload dropped the row still carry it.)
+    const source = fresh?.values ?? payload.current;
+    if (!source) return;
+    const values = { ...source };
     const byId = new Map<string, CompiledRule>();
     for (const rule of this.rulesFor(payload.tables, 'async', payload.operation)) byId.set(rule.sysId, rule);
     // Jobs queued before rules were tracked by sys_id run every async rule that still applies.

@@ -122,8 +122,10 @@ const UNREACHABLE = 'the receiver did not answer';
 /**
  * Delivers an incident's undelivered events strictly in order, from the first, until one cannot be
  * delivered now: it fails, it is another worker's (sending), or its retry is not due yet.
+ * `readAgain` false: one batch only, for callers that look for due events of every incident next
+ * (drainOthers), which finds an event queued meanwhile without a read of its own.
  */
-export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBatch?: OutboxEvent[]): DrainResult {
+export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBatch?: OutboxEvent[], readAgain = true): DrainResult {
   if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
   let delivered = 0;
   let attempted = 0;
@@ -145,6 +147,7 @@ export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBa
       if (outcome === 'delivered') delivered++;
     }
     if (attempted >= MAX_EVENTS_PER_DRAIN) return { delivered, stoppedBecause: 'drain limit reached' };
+    if (!readAgain) break;
     batch = deps.store.pendingForIncident(incidentSysId, MAX_EVENTS_PER_DRAIN);
   }
   return { delivered, stoppedBecause: null };
@@ -166,13 +169,13 @@ export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps, inci
   if (!incidentSysId) {
     const event = deps.store.get(outboxSysId);
     if (!event || event.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
-    own = drainIncident(event.incident_sys_id, deps);
+    own = drainIncident(event.incident_sys_id, deps, undefined, false);
   } else {
     const pending = deps.store.pendingForIncident(incidentSysId, MAX_EVENTS_PER_DRAIN);
     const mine = pending.find((e) => e.sys_id === outboxSysId);
     if (!mine && pending.length < MAX_EVENTS_PER_DRAIN) return { delivered: 0, stoppedBecause: 'not queued' };
     if (mine && mine.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
-    own = drainIncident(incidentSysId, deps, pending);
+    own = drainIncident(incidentSysId, deps, pending, false);
   }
   if (own.unreachable) return own;
   const others = drainOthers(deps, MAX_EVENTS_PER_DRAIN);
@@ -197,7 +200,7 @@ function drainOthers(deps: DeliveryDeps, budget: number): DrainResult {
         handOff(deps, incident);
         return { delivered, stoppedBecause: 'drain limit reached' };
       }
-      const result = drainIncident(incident, deps);
+      const result = drainIncident(incident, deps, undefined, false);
       attempts += Math.max(1, result.delivered);
       delivered += result.delivered;
       if (result.unreachable) return { delivered, stoppedBecause: UNREACHABLE, unreachable: true };

@@ -92,6 +92,9 @@ function isSysId(text: string): boolean {
 
 export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: GlideAggregateFactory): OutboxStore {
   const table = () => newRecord(OUTBOX_TABLE);
+  // The record the last update wrote, still positioned on it: a delivery updates an event twice
+  // (sending, then its outcome), and the second update needs no second read of the row.
+  let written: GlideRecordLike | null = null;
 
   function collect(gr: GlideRecordLike): OutboxEvent[] {
     const rows: OutboxEvent[] = [];
@@ -125,12 +128,16 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
     },
 
     update(sysId, changes) {
-      const gr = table();
-      if (!gr.get(sysId)) return;
+      let gr = written !== null && written.getUniqueValue() === sysId ? written : null;
+      written = null;
+      if (gr === null) {
+        gr = table();
+        if (!gr.get(sysId)) return;
+      }
       for (const field of Object.keys(changes)) {
         gr.setValue(field, (changes as { [k: string]: unknown })[field]);
       }
-      gr.update();
+      if (gr.update()) written = gr;
     },
 
     pendingForIncident(incidentSysId, limit) {

@@ -152,7 +152,7 @@ describe('the x_incident_io app build', () => {
       action_update: 'true',
       action_delete: 'false',
       condition: `(${enabled}) && ${followUpTable}`,
-      filter_condition: `correlation_display=${CORRELATION_DISPLAY}^short_descriptionVALCHANGES^ORdescriptionVALCHANGES^ORstateVALCHANGES`,
+      filter_condition: `sys_class_name!=incident^correlation_display=${CORRELATION_DISPLAY}^short_descriptionVALCHANGES^ORdescriptionVALCHANGES^ORstateVALCHANGES`,
     });
     expect(rules['Queue follow-up deletion for incident.io']).toMatchObject({
       collection: 'task',
@@ -160,7 +160,7 @@ describe('the x_incident_io app build', () => {
       action_delete: 'true',
       action_insert: 'false',
       condition: `(${enabled}) && ${followUpTable}`,
-      filter_condition: `correlation_display=${CORRELATION_DISPLAY}`,
+      filter_condition: `sys_class_name!=incident^correlation_display=${CORRELATION_DISPLAY}`,
     });
     expect(rules['Queue incident journal entry for incident.io']).toMatchObject({
       collection: 'sys_journal_field',

@@ -9,6 +9,8 @@ import { USERS, type TestInstance } from '../../helpers/instance';
 
 let sn: TestInstance;
 let ran: string[];
+/** Script conditions run (`<rule> (condition)`). */
+let conditions: string[];
 
 const CHANGE = 'Queue incident change for incident.io';
 const JOURNAL = 'Queue incident journal entry for incident.io';
@@ -20,6 +22,7 @@ beforeAll(async () => {
   const run = sn.runtime.run.bind(sn.runtime);
   jest.spyOn(sn.runtime, 'run').mockImplementation((request) => {
     if (request.kind === 'business_rule') ran.push(request.name);
+    if (request.kind === 'condition') conditions.push(request.name);
     return run(request);
   });
 });
@@ -31,6 +34,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   ran = [];
+  conditions = [];
 });
 
 async function incident(): Promise<string> {
@@ -51,6 +55,17 @@ describe('business rule conditions', () => {
     await patch(id, { correlation_display: 'ticket-' + Date.now().toString(36) });
     expect(sn.engine.get('incident', id)!.values.correlation_display).toMatch(/^ticket-/);
     expect(ran).not.toContain(CHANGE);
+  });
+
+  it('runs no condition of the follow-up rules for a change of an incident incident.io made (their filter leaves incidents out)', async () => {
+    const id = await incident();
+    await patch(id, { correlation_display: 'incident.io' });
+    conditions = [];
+    ran = [];
+    await patch(id, { short_description: 'Checkout errors, again' });
+    expect(ran).toContain(CHANGE);
+    expect(conditions.filter((name) => name.startsWith('Queue follow-up'))).toEqual([]);
+    expect(conditions).toContain(`${CHANGE} (condition)`);
   });
 
   it('runs the journal rule for an incident comment, never for a journal row of another table', () => {

@@ -40,6 +40,23 @@ describe('business rules', () => {
     expect(messages('async ran')).toEqual(['async ran: state 2, previous null, op update, by itil.user']);
   });
 
+  it('runs no async rule of an update whose record was deleted before the job ran, and a delete’s with the record as it was', () => {
+    rule({ name: 'Async on update', collection: 'incident', when: 'async', action_update: 'true', script: `gs.info('async ran: update ' + current.short_description);` });
+    rule({ name: 'Async on delete', collection: 'incident', when: 'async', action_delete: 'true', script: `gs.info('async ran: delete ' + current.short_description);` });
+    const incident = rt.engine.insert('incident', { short_description: 'first' });
+    rt.engine.update('incident', incident.sysId, { short_description: 'second' });
+    const [updateJob] = asyncJobs();
+    rt.engine.delete('incident', incident.sysId, { runBusinessRules: false });
+    rt.rules.runAsync(updateJob!);
+    expect(messages('async ran')).toEqual([]);
+
+    const other = rt.engine.insert('incident', { short_description: 'gone' });
+    rt.engine.delete('incident', other.sysId);
+    const deleteJob = asyncJobs().find((job) => job.operation === 'delete');
+    rt.rules.runAsync(deleteJob!);
+    expect(messages('async ran')).toEqual(['async ran: delete gone']);
+  });
+
   it('runs rules on sys_journal_field inserts for comments and work notes', () => {
     rule({ name: 'Journal watcher', collection: 'sys_journal_field', when: 'after', action_insert: 'true', filter_condition: 'name=incident^elementINcomments,work_notes', script: `gs.info('journal ' + current.element + ': ' + current.value + ' by ' + current.sys_created_by);` });
     const incident = rt.engine.insert('incident', { short_description: 'x' });

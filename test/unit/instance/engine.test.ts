@@ -7,6 +7,8 @@ import { DataPolicyError, OperationAbortedError, RecordNotFoundError, UnknownTab
 import { InstanceEngine } from '../../../src/instance/records/engine';
 import { ASYNC_BUSINESS_RULE_JOB, type AfterRuleEvent, type AsyncRuleJobPayload, type BeforeRuleEvent } from '../../../src/instance/records/hooks';
 import { PRIORITY_MATRIX } from '../../../src/instance/records/platform-rules';
+import { RowStore } from '../../../src/instance/records/store/row-store';
+import * as values from '../../../src/instance/records/values';
 
 function openEngine(): InstanceEngine {
   return InstanceEngine.open({ dbPath: ':memory:' });
@@ -50,6 +52,37 @@ describe('record engine: platform behaviour', () => {
     const inc = engine.insert('incident', {});
     expect(engine.update('incident', inc.sysId, { impact: '1', urgency: '1' }).values.priority).toBe('1');
     expect(engine.update('incident', inc.sysId, { urgency: '3' }).values.priority).toBe('3');
+  });
+
+  it('answers a write with the row as stored, read back only when something wrote the row again in its transaction', () => {
+    const reads = jest.spyOn(RowStore.prototype, 'read');
+    const inc = engine.insert('incident', { short_description: 'as written', comments: 'a journal field is no column' });
+    const insertReads = reads.mock.calls.length;
+    expect(inc).toEqual(engine.get('incident', inc.sysId));
+    expect(inc.values.comments).toBeUndefined();
+    const beforeUpdate = reads.mock.calls.length;
+    const updated = engine.update('incident', inc.sysId, { short_description: 'changed', urgency: '1' });
+    const updateReads = reads.mock.calls.length - beforeUpdate;
+    reads.mockRestore();
+    // No read back: the insert reads nothing, the update only the row before it.
+    expect([insertReads, updateReads]).toEqual([0, 1]);
+    expect(updated).toEqual(engine.get('incident', inc.sysId));
+
+    // An after rule writes the record again (as current.update() would): the answer shows that write.
+    engine.setHooks({
+      businessRules: {
+        before: () => undefined,
+        after: (event) => {
+          if (event.current.table === 'incident' && event.current.values.short_description === 'again') engine.update('incident', event.current.sysId, { description: 'by the after rule' });
+        },
+        hasAsync: () => false,
+      },
+    });
+    const again = engine.update('incident', inc.sysId, { short_description: 'again' });
+    expect(again.values.description).toBe('by the after rule');
+    expect(again).toEqual(engine.get('incident', inc.sysId));
+    const problem = engine.insert('problem', { short_description: 'a problem' });
+    expect(problem).toEqual(engine.get('problem', problem.sysId));
   });
 
   it('bumps sys_mod_count on every real update and writes nothing when nothing changed', () => {
@@ -168,6 +201,21 @@ describe('record engine: platform behaviour', () => {
     expect(first.sysId).toBe('a'.repeat(32));
     expect(() => engine.insert('task', { sys_id: 'a'.repeat(32), short_description: 'two' })).toThrow(OperationAbortedError);
     expect(() => engine.insert('incident', { sys_id: 'a'.repeat(32) })).toThrow(expect.objectContaining({ detail: `Error during insert of incident (${'a'.repeat(32)})` }));
+  });
+
+  it('refuses an insert whose generated sys_id exists (by the key, without a look first), and keeps the row', () => {
+    const first = engine.insert('incident', { short_description: 'one' });
+    const exists = jest.spyOn(RowStore.prototype, 'exists');
+    const generated = jest.spyOn(values, 'newSysId').mockReturnValueOnce(first.sysId);
+    try {
+      expect(() => engine.insert('incident', { short_description: 'two' })).toThrow(expect.objectContaining({ message: 'Operation Failed', detail: expect.stringMatching(/^Error during insert of incident \(INC\d+\)$/) as string }));
+      expect(exists).not.toHaveBeenCalled();
+    } finally {
+      generated.mockRestore();
+      exists.mockRestore();
+    }
+    expect(engine.get('incident', first.sysId)?.values.short_description).toBe('one');
+    expect(engine.inTransaction()).toBe(false);
   });
 
   it('answers a unique index refusing an insert or an update with the platform\'s error, and keeps the rows as they were', () => {
@@ -316,7 +364,14 @@ describe('record engine: business-rule hooks', () => {
     expect(job?.jobType).toBe(ASYNC_BUSINESS_RULE_JOB);
     const payload = job?.payload as AsyncRuleJobPayload;
     expect(payload).toMatchObject({ operation: 'insert', sysId: inc.sysId, userName: 'system', tables: ['incident', 'task'] });
-    expect(payload.current.short_description).toBe('async me');
+    // The job reads the record when it runs (as the platform's async rules do): no copy of the row.
+    expect(payload.current).toBeUndefined();
+    engine.jobs.complete(job!.sysId);
+    // A delete's job gets the record as it was: it no longer exists when the job runs.
+    engine.delete('incident', inc.sysId);
+    const deleted = engine.jobs.claim('worker-1')?.payload as AsyncRuleJobPayload;
+    expect(deleted).toMatchObject({ operation: 'delete', sysId: inc.sysId });
+    expect(deleted.current?.short_description).toBe('async me');
     engine.setHooks({
       businessRules: {
         before: () => ({ abort: true }),

@@ -218,6 +218,32 @@ describe('delivery', () => {
     expect(row(app, b.events[0]!).state).toBe('delivered');
   });
 
+  it('delivers an event of its own incident queued while it sends, without reading the incident’s queue again', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    let queuedMeanwhile = '';
+    app.respond = () => {
+      if (!queuedMeanwhile) {
+        const current = new FakeGlideRecord(app.db, 'incident');
+        current.get(a.incident);
+        current.setValue('state', '6');
+        current.setValue('sys_mod_count', '5');
+        const result = queueIncidentChange(current, recordOf({ state: '2' }), 'update', app.queueDeps());
+        if ('queued' in result) queuedMeanwhile = result.outboxSysId;
+      }
+      return ok(200);
+    };
+    const deps = app.deliveryDeps();
+    const pendingReads = jest.spyOn(deps.store, 'pendingForIncident');
+    const rowReads = jest.spyOn(FakeGlideRecord.prototype, 'get');
+    expect(deliverQueuedEvent(a.events[0]!, deps, a.incident)).toMatchObject({ delivered: 2 });
+    expect(row(app, queuedMeanwhile).state).toBe('delivered');
+    // The incident's queue is read when the run starts and by the drain that finds the new event;
+    // each event's row is read once for its two updates (sending, then delivered).
+    expect(pendingReads).toHaveBeenCalledTimes(2);
+    expect(rowReads.mock.calls.filter(([id]) => id === a.events[0] || id === queuedMeanwhile)).toHaveLength(2);
+    rowReads.mockRestore();
+  });
+
   it('a receiver that does not answer costs one request per run, not one per incident', () => {
     app.respond = () => unreachable('Read timed out');
     const incidents = [1, 2, 3].map((n) => queueUpdates(app, 1, `INC000000${n}`));

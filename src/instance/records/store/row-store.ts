@@ -13,6 +13,10 @@ const STATEMENT_CACHE_SIZE = 500;
  */
 export class RowStore {
   private readonly statements = new Map<string, Statement>();
+  /** Numbers this connection's row writes; the latest number per sys_id since forgetWrites(). */
+  private writeSerial = 0;
+  private readonly latestWrites = new Map<string, number>();
+  private bulkWriteSerial = 0;
 
   constructor(private readonly db: SqliteDatabase) {}
 
@@ -50,26 +54,57 @@ export class RowStore {
     return this.prepare(`SELECT 1 FROM ${quoteIdentifier(root)} WHERE "sys_id" = ?`).get(sysId) !== undefined;
   }
 
-  insert(root: string, values: RecordValues, physical: ReadonlySet<string>): void {
+  /** Returns the write's serial (see latestWriteOf). */
+  insert(root: string, values: RecordValues, physical: ReadonlySet<string>): number {
     const columns = Object.keys(values).filter((c) => physical.has(c));
     const sql = `INSERT INTO ${quoteIdentifier(root)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
     guardConstraints(root, () => this.prepare(sql).run(...columns.map((c) => toStored(values[c]))));
+    return this.wrote(values.sys_id ?? '');
   }
 
-  update(root: string, sysId: string, changes: RecordValues, physical: ReadonlySet<string>): void {
+  /** Returns the write's serial (see latestWriteOf). */
+  update(root: string, sysId: string, changes: RecordValues, physical: ReadonlySet<string>): number {
     const columns = Object.keys(changes).filter((c) => physical.has(c) && c !== 'sys_id');
-    if (columns.length === 0) return;
-    const sql = `UPDATE ${quoteIdentifier(root)} SET ${columns.map((c) => `${quoteIdentifier(c)} = ?`).join(', ')} WHERE "sys_id" = ?`;
-    guardConstraints(root, () => this.prepare(sql).run(...columns.map((c) => toStored(changes[c])), sysId));
+    if (columns.length > 0) {
+      const sql = `UPDATE ${quoteIdentifier(root)} SET ${columns.map((c) => `${quoteIdentifier(c)} = ?`).join(', ')} WHERE "sys_id" = ?`;
+      guardConstraints(root, () => this.prepare(sql).run(...columns.map((c) => toStored(changes[c])), sysId));
+    }
+    return this.wrote(sysId);
   }
 
   delete(root: string, sysId: string): number {
-    return this.prepare(`DELETE FROM ${quoteIdentifier(root)} WHERE "sys_id" = ?`).run(sysId).changes;
+    const deleted = this.prepare(`DELETE FROM ${quoteIdentifier(root)} WHERE "sys_id" = ?`).run(sysId).changes;
+    this.wrote(sysId);
+    return deleted;
+  }
+
+  private wrote(sysId: string): number {
+    this.writeSerial++;
+    this.latestWrites.set(sysId.toLowerCase(), this.writeSerial);
+    return this.writeSerial;
+  }
+
+  /**
+   * The serial of this connection's latest write of the row `sysId` since forgetWrites(): a writer
+   * compares it with its own write's serial to know whether something (an after rule, a platform
+   * reaction) wrote the row again after it, so that the row it wrote is not the row stored.
+   */
+  latestWriteOf(sysId: string): number {
+    return Math.max(this.latestWrites.get(sysId.toLowerCase()) ?? 0, this.bulkWriteSerial);
+  }
+
+  /** Called when a write transaction ends: the serials of its rows are no longer needed. */
+  forgetWrites(): void {
+    this.latestWrites.clear();
   }
 
   /** Deletes the rows of a physical table whose column holds a value (clean-ups after a delete). */
   deleteWhere(root: string, column: string, value: string): number {
-    return this.prepare(`DELETE FROM ${quoteIdentifier(root)} WHERE ${quoteIdentifier(column)} = ?`).run(value).changes;
+    const deleted = this.prepare(`DELETE FROM ${quoteIdentifier(root)} WHERE ${quoteIdentifier(column)} = ?`).run(value).changes;
+    // Rows unknown by sys_id: every row counts as written again.
+    this.writeSerial++;
+    this.bulkWriteSerial = this.writeSerial;
+    return deleted;
   }
 
   /** One column of the rows of a physical table whose other column holds a value. */

@@ -59,7 +59,7 @@ export function queueAsyncRules(ctx: RuleCallContext, event: AfterRuleEvent): vo
     tables: [...event.tables],
     sysId: event.current.sysId,
     userName: event.session.userName,
-    current: { ...event.current.values },
+    ...(event.operation === 'delete' ? { current: { ...event.current.values } } : {}),
     changedFields: [...event.changedFields],
     ...(Array.isArray(selected) ? { rules: [...selected] } : {}),
   };
