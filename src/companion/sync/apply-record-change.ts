@@ -67,9 +67,10 @@ export async function applyRecordChange(
       throw new ConcurrentChangeError(`incident ${incident.reference}`);
     }
   }
-  // A later ServiceNow change the companion's own write overwrote: written back, with its time.
+  // A later ServiceNow change the companion's own write overwrote: written back, with its time and
+  // its version (a later ServiceNow change of the field beats the restore).
   if (Object.keys(decision.restore).length > 0) {
-    const basis = { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 };
+    const basis = { serviceNowModCount: change.sequence, incidentVersion: incident.version + 1 };
     const fields = Object.fromEntries(Object.entries(decision.restore).map(([key, change]) => [key, { ...change!, basis }]));
     await tx.outbound.enqueue({ incidentId: incident.id, connectionId: link.connectionId, kind: 'update', payload: { fields }, createdAt: now });
   }

@@ -428,15 +428,20 @@ function restoreOverwritten(input: DecideInput, candidates: readonly TrackedFiel
   const values = incidentValuesFrom(fields, change.record.snapshot, incident, input.mapping);
   const restore: Partial<Record<SyncedField, FieldChange>> = {};
   const incidentChanges: Partial<IncidentValues> = {};
+  const restoredAt = new Date(Date.parse(change.occurredAt)).toISOString();
   for (const [key, value] of Object.entries(values) as Array<[SyncedField, string | null]>) {
-    restore[key] = { value, changedAt: new Date(Date.parse(change.occurredAt)).toISOString() };
+    restore[key] = { value, changedAt: restoredAt };
     if (incident[key] !== value) (incidentChanges as Record<string, unknown>)[key] = value;
   }
   const ownWrites: OwnWrites = { ...link.ownWrites };
   const fieldVersions: FieldVersions = { ...link.fieldVersions };
   for (const key of Object.keys(restore) as SyncedField[]) {
     for (const f of SERVICENOW_FIELDS_OF[key]) {
-      delete ownWrites[f];
+      // The window stays, with the restored change as the latest written over it: a later change of
+      // the window whose push comes after this one is restored in turn (the crash-restart suite had
+      // three severity changes in one window; the first one restored, the later two were lost).
+      const own = ownWrites[f];
+      if (own) ownWrites[f] = { ...own, changedAt: restoredAt };
       fieldVersions[f] = { modCount: change.sequence, at: change.occurredAt };
     }
   }

@@ -561,8 +561,8 @@ export class OutboundProcessor {
       });
       if (later.length === 0) continue;
       fields.push(...later);
-      const times = later.map((f) => before.fieldVersions[f]!.at).sort();
-      restore[key] = { value: null, changedAt: new Date(Date.parse(times[times.length - 1]!)).toISOString() };
+      const latest = later.map((f) => before.fieldVersions[f]!).sort((a, b) => a.modCount - b.modCount)[later.length - 1]!;
+      restore[key] = { value: null, changedAt: new Date(Date.parse(latest.at)).toISOString(), basis: { serviceNowModCount: latest.modCount, incidentVersion: 0 } };
     }
     if (fields.length === 0) return;
     const incident = await tx.incidents.getIncident(incidentId);
@@ -576,15 +576,19 @@ export class OutboundProcessor {
         delete restore[key];
         continue;
       }
-      restore[key] = { ...restore[key]!, value, basis: { serviceNowModCount: link.lastAppliedModCount, incidentVersion: incident.version + 1 } };
+      // Its basis is the restored change's version: a later ServiceNow change of the field beats it.
+      restore[key] = { ...restore[key]!, value, basis: { serviceNowModCount: restore[key]!.basis!.serviceNowModCount, incidentVersion: incident.version + 1 } };
       if (incident[key] !== value) (changes as Record<string, unknown>)[key] = value;
     }
     if (Object.keys(restore).length === 0) return;
     if (Object.keys(changes).length > 0 && !(await tx.incidents.updateIncident(incident.id, incident.version, changes, at))) {
       throw new ConcurrentChangeError(`incident ${incident.reference}`);
     }
+    // The window stays, with the restored change as the latest written over it (as for a push's restore).
     const ownWrites: OwnWrites = { ...link.ownWrites };
-    for (const f of fields) delete ownWrites[f];
+    for (const [key, change] of Object.entries(restore) as Array<[SyncedField, FieldChange]>) {
+      for (const f of SERVICENOW_FIELDS_OF[key]) if (ownWrites[f]) ownWrites[f] = { ...ownWrites[f]!, changedAt: change.changedAt };
+    }
     await tx.incidents.updateLink(incidentId, { ownWrites }, at);
     await tx.outbound.enqueue({ incidentId, connectionId: link.connectionId, kind: 'update', payload: { fields: restore }, createdAt: at });
     this.deps.logger.info({ op: op.id, incident: incident.reference, restored: Object.keys(restore) }, 'a ServiceNow change made while this write was on its way is later than it: restored');

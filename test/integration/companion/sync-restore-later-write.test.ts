@@ -72,7 +72,7 @@ describe("a dead replica's write taken over after a restart", () => {
   });
 });
 
-describe('a push that comes after a later incident.io change ServiceNow already held', () => {
+describe("pushes that come after the write's landing was recorded", () => {
   let f: SyncFixture;
   // The ServiceNow user's push stays in the app's outbox until the test delivers it, after the
   // responder's change (as after a restart, when the companion applies a backlog of pushes while people
@@ -116,5 +116,35 @@ describe('a push that comes after a later incident.io change ServiceNow already 
     const view = await drained(f, declared.id);
     expect(view.severity).toBe('minor');
     expect(await f.record(sysId, ['impact', 'urgency', 'priority'])).toEqual({ impact: '2', urgency: '2', priority: '3' });
+  });
+  // The crash-restart suite (seed 643) found this: a write decided on the pushes applied landed over
+  // several ServiceNow changes of the severity, whose pushes came after it, in order. The first was
+  // restored; the later ones changed nothing (the restore's write counted as made knowing them).
+  it('restores the latest of several ServiceNow changes one write overwrote, whose pushes come after it in order', async () => {
+    const declared = await f.declare({ name: 'Search errors', severity: 'critical', status: 'investigating' });
+    const sysId = (await f.synced(declared.id)).servicenow!.sys_id;
+    const store = f.companion.store.sync;
+    const outboxUnreadable = { outbound: { failRate: 1 }, table: { errorRate: 1, errorStatus: 503, tables: ['x_incident_io_outbound_event'] } };
+    expect((await f.sn.request('PUT', '/api/now/local/faults', { body: outboxUnreadable })).status).toBe(200);
+
+    // 1. minor, sent by a replica that died; a ServiceNow user sets major, then (a second later) critical; minor lands over both.
+    await sentByReplicaThatDies(f, declared.id, 'replica-killed-over-two', { severity: 'minor' });
+    await f.patchRecord(sysId, { impact: '1', urgency: '2' }, ITIL);
+    await nextSecond(Date.now());
+    await f.patchRecord(sysId, { impact: '1', urgency: '1' }, ITIL);
+    await f.patchRecord(sysId, { impact: '2', urgency: '2' }, USERS.svc);
+    // 2. The write is taken over and its landing recorded before the pushes come.
+    await store.owners.reclaim('replica-killed-over-two', new Date());
+    f.companion.engine.wake();
+    await drained(f, declared.id);
+
+    // 3. The pushes come in order: major, then critical. The later one, critical, is the value on both sides.
+    expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { table: { errorRate: 0 } } })).status).toBe(200);
+    const [major, critical] = await undeliveredEvents(f, sysId);
+    await deliverEvent(f, sysId, major!);
+    await deliverEvent(f, sysId, critical!);
+    const view = await drained(f, declared.id);
+    expect(view.severity).toBe('critical');
+    expect(await f.record(sysId, ['impact', 'urgency', 'priority'])).toEqual({ impact: '1', urgency: '1', priority: '1' });
   });
 });

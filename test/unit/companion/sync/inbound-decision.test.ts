@@ -367,7 +367,8 @@ describe("a ServiceNow change made while the companion's own write was on its wa
     expect(decision.outcome).toBe('applied');
     expect(decision.incidentChanges).toEqual({ status: 'resolved' });
     expect(decision.restore).toEqual({ status: { value: 'resolved', changedAt: '2026-01-01T10:00:09.000Z' } });
-    expect(decision.ownWrites).toEqual({});
+    // The window stays, with the restored change as the latest written over it.
+    expect(decision.ownWrites).toEqual({ state: { decidedOn: 5, landed: 8, changedAt: '2026-01-01T10:00:09.000Z' } });
     expect(decision.lastAppliedModCount).toBe(8);
   });
 
@@ -384,7 +385,7 @@ describe("a ServiceNow change made while the companion's own write was on its wa
     const decision = decideRecordChange(unsettledDescription);
     expect(decision.restore).toEqual({ status: { value: 'resolved', changedAt: '2026-01-01T10:00:09.000Z' } });
     expect(decision.incidentChanges).toMatchObject({ status: 'resolved' });
-    expect(decision.ownWrites).toEqual({});
+    expect(decision.ownWrites).toEqual({ state: { decidedOn: 5, landed: 8, changedAt: '2026-01-01T10:00:09.000Z' } });
   });
 
   // The crash-restart fault suite found this (CI run 18): the push came after a responder changed the
@@ -403,6 +404,22 @@ describe("a ServiceNow change made while the companion's own write was on its wa
     expect(decideRecordChange(queued('pending', '2026-01-01T10:00:08.000Z', 8)).restore).toEqual({});
     // An incident.io change older than ServiceNow's (and made before it) does not stop the restore.
     expect(decideRecordChange(queued('pending', '2026-01-01T10:00:08.000Z', 6)).restore).toEqual({ status: { value: 'resolved', changedAt: '2026-01-01T10:00:09.000Z' } });
+  });
+
+  // The crash-restart fault suite found this (seed 643): a write decided on the pushes applied (its
+  // read kept changing) landed over three ServiceNow changes of the severity; their pushes came after,
+  // in order: the first was restored, and the two later ones changed nothing.
+  it('a later change of the same window whose push comes after a restore is restored in turn; an older one is not', () => {
+    const first = decideRecordChange(push(6, '2026-01-01T10:00:09Z'));
+    expect(first.restore).toEqual({ status: { value: 'resolved', changedAt: '2026-01-01T10:00:09.000Z' } });
+    const restored = { ...link(first.fieldVersions), ownWrites: first.ownWrites };
+    const openOps = [{ id: 'restore', state: 'pending' as const, payload: { fields: { status: { ...first.restore.status!, basis: { serviceNowModCount: 6, incidentVersion: 3 } } } } }];
+    const later = { ...input(7, { state: '2' }), link: restored, openOps, change: { sequence: 7, occurredAt: '2026-01-01T10:00:11Z', record: version(7, { state: '2' }), changedFields: ['state'] } };
+    const second = decideRecordChange({ ...later, incident: { ...later.incident, status: 'resolved' } });
+    expect(second.restore).toEqual({ status: { value: 'investigating', changedAt: '2026-01-01T10:00:11.000Z' } });
+    expect(second.incidentChanges).toEqual({ status: 'investigating' });
+    const older = decideRecordChange({ ...later, change: { ...later.change, occurredAt: '2026-01-01T10:00:08Z' } });
+    expect(older.restore).toEqual({});
   });
 
   // The PostgreSQL fault suite found this: three writes of one field in a row, each landing before
