@@ -100,12 +100,9 @@ export class InboundProcessor {
       backoff: this.deps.backoff,
       random: Array.from({ length: APPLY_BATCH }, () => this.deps.random()),
     });
-    tracePoint('c.applied');
+    if (output.results.length > 0) tracePoint('c.applied');
     for (const result of output.results) this.report(result);
-    if (output.handOff) {
-      tracePoint('c.claimed');
-      await this.process(output.handOff, signal);
-    }
+    if (output.handOff) await this.process(output.handOff, signal);
     return output.results.length > 0 || output.handOff !== null;
   }
 
