@@ -302,6 +302,8 @@ export interface ClaimOptions {
   owner: string;
   now: Date;
   leaseMs: number;
+  /** Only an event of this record (the next of its lane, when due). */
+  incident?: { connectionId: string; incidentSysId: string };
 }
 
 /**

@@ -284,14 +284,15 @@ export interface ClaimAndApplyOutput {
   results: ClaimedEventResult[];
   /** An event claimed (and committed so) that needs more than the store: the network, a conflict's retries, an unknown connection. */
   handOff: StoredInboundEvent | null;
-  /** False when the queue had nothing more to claim. */
-  more: boolean;
 }
 
 /**
- * On a store with one writer (SQLite), claims the next due events and applies each, in order, in
- * one transaction: the claim, the incident's state read, the decision's writes and the done mark
- * commit together (one fsync for up to `max` events, none for a claim on its own). Each event is its
+ * On a store with one writer (SQLite), claims the next due event, then the same record's next ones,
+ * and applies each, in order, in one transaction: the claim, the incident's state read, the
+ * decision's writes and the done mark commit together (one fsync for up to `max` events of one
+ * incident, none for a claim on its own). Only one record's: the job holds the write lock while it
+ * runs, and the pushes' commits wait for it (measured: 16 events of any incident per job halved the
+ * pushes answered per second). Each event is its
  * own decision in a savepoint: one that fails is rolled back alone and put back for a retry (or
  * failed after its last attempt), as the step-by-step path does. An event that needs the network is
  * claimed and handed back; the events before it are committed with it.
@@ -305,17 +306,20 @@ export const CLAIM_AND_APPLY_INBOUND: TransactionJob<ClaimAndApplyInput, ClaimAn
     for (let i = 0; i < input.max; i++) {
       let event: StoredInboundEvent | undefined;
       try {
-        event = await tx.inbound.claim({ owner: input.owner, now: input.now, leaseMs: input.leaseMs });
+        // After the first, only the same record's: the write lock is held for one incident's queue, not the whole backlog's.
+        const first = results.find((r) => r.event)?.event;
+        const incident = first ? { connectionId: first.connectionId, incidentSysId: first.incidentSysId } : undefined;
+        event = await tx.inbound.claim({ owner: input.owner, now: input.now, leaseMs: input.leaseMs, ...(incident ? { incident } : {}) });
       } catch (err) {
         // The claim set the unreadable event aside already.
         if (!(err instanceof StoredDataError)) throw err;
         results.push({ kind: 'unreadable', table: err.table, rowId: err.rowId, column: err.column, error: err.message });
         continue;
       }
-      if (!event) return { results, handOff: null, more: false };
+      if (!event) return { results, handOff: null };
       tracePoint('c.claimed');
       const connection = connections.get(event.connectionId);
-      if (!connection) return { results, handOff: event, more: true };
+      if (!connection) return { results, handOff: event };
       let change: InboundChange;
       try {
         change = inboundChangeOf(event);
@@ -336,11 +340,13 @@ export const CLAIM_AND_APPLY_INBOUND: TransactionJob<ClaimAndApplyInput, ClaimAn
           if (!(await tx.inbound.finish(claimed.id, input.owner, applied, input.now))) throw new LeaseLostError(`event ${claimed.eventId}`);
           return applied;
         });
-        if (outcome === null) return { results, handOff: claimed, more: true };
+        if (outcome === null) return { results, handOff: claimed };
         results.push({ kind: 'applied', event: claimed, connectionName: connection.name, outcome });
+        // A claim that finds nothing costs as much as one that finds an event: probe the record's open lane first.
+        if (!(await tx.inbound.hasOpenForIncident(claimed.connectionId, claimed.incidentSysId))) return { results, handOff: null };
       } catch (err) {
         // A conflict is retried at once by the step-by-step path; it cannot happen with one writer, but costs nothing to keep.
-        if (err instanceof ConcurrentChangeError) return { results, handOff: claimed, more: true };
+        if (err instanceof ConcurrentChangeError) return { results, handOff: claimed };
         const error = describeError(err);
         if (err instanceof StoredDataError) {
           await tx.inbound.fail(claimed.id, input.owner, error, input.now);
@@ -355,6 +361,6 @@ export const CLAIM_AND_APPLY_INBOUND: TransactionJob<ClaimAndApplyInput, ClaimAn
         }
       }
     }
-    return { results, handOff: null, more: true };
+    return { results, handOff: null };
   },
 };
