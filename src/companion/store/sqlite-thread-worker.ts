@@ -6,11 +6,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { SQLITE_BACKEND } from './backend';
-import { repositories, savepointTools } from './kysely-sync-store';
+import type { Kysely } from 'kysely';
 import type { CompanionDatabase } from './schema';
-import type { SyncRepositories, TransactionJob } from './sync-store';
+import type { SyncRepositories, TransactionJob, TransactionJobTools } from './sync-store';
 
 export interface SqliteWorkerData {
   file: string;
@@ -115,11 +113,17 @@ function transaction(conn: Database.Database, statements: Statement[]): Array<{ 
 }
 
 /** Kysely over this thread's connection, its queries run synchronously (a job awaits only promises that are already settled). */
-let jobRepositories: { repos: SyncRepositories; db: Kysely<CompanionDatabase> } | undefined;
-function jobDatabase(conn: Database.Database): { repos: SyncRepositories; db: Kysely<CompanionDatabase> } {
+let jobRepositories: { repos: SyncRepositories; tools: () => TransactionJobTools } | undefined;
+function jobDatabase(conn: Database.Database): { repos: SyncRepositories; tools: () => TransactionJobTools } {
   if (!jobRepositories) {
-    const db = new Kysely<CompanionDatabase>({ dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (sql: string) => prepare(conn, sql) } }) });
-    jobRepositories = { repos: repositories(db, SQLITE_BACKEND), db };
+    // Loaded at the first job only: the pushes' thread (which runs none) starts without them.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { Kysely: KyselyClass, SqliteDialect } = require('kysely') as typeof import('kysely');
+    const { SQLITE_BACKEND } = require('./backend') as typeof import('./backend');
+    const { repositories, savepointTools } = require('./kysely-sync-store') as typeof import('./kysely-sync-store');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const db: Kysely<CompanionDatabase> = new KyselyClass<CompanionDatabase>({ dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (sql: string) => prepare(conn, sql) } }) });
+    jobRepositories = { repos: repositories(db, SQLITE_BACKEND), tools: () => savepointTools(db) };
   }
   return jobRepositories;
 }
@@ -129,10 +133,10 @@ async function runJob(conn: Database.Database, m: { job: { module: string; name:
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const job = (require(m.job.module) as Record<string, TransactionJob<unknown, unknown> | undefined>)[m.job.name];
   if (!job || typeof job.run !== 'function') throw new Error(`${m.job.module} exports no transaction job ${m.job.name}`);
-  const { repos, db } = jobDatabase(conn);
+  const { repos, tools } = jobDatabase(conn);
   beginImmediate(conn);
   try {
-    const output = await job.run(repos, m.input, savepointTools(db));
+    const output = await job.run(repos, m.input, tools());
     conn.exec('commit');
     stats.commits++;
     stats.jobs++;
