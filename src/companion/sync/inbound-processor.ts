@@ -28,8 +28,9 @@ export { INBOUND_OUTCOMES, inboundChangeOf, type InboundOutcome } from './inboun
  * crash before the commit leaves the event pending (applied later, once), a crash after it leaves
  * nothing to redo. Applying never queues a write to ServiceNow (no echo).
  *
- * On a store with one writer (SQLite) a step claims and applies up to APPLY_BATCH due events in one
- * transaction job (CLAIM_AND_APPLY_INBOUND: on the store's thread, one message, one commit). On
+ * On a store with one writer (SQLite) a step claims and applies the next due event, and up to
+ * APPLY_BATCH queued events of its record, in one transaction job (CLAIM_AND_APPLY_INBOUND: on the
+ * store's thread, one message, one commit). On
  * PostgreSQL, where replicas share the queue, a step claims one event (its own commit), then applies
  * it in a transaction that holds the incident's lock.
  */
@@ -39,7 +40,7 @@ export interface InboundProcessorDeps extends QueueWorkerDeps {
   maxAttempts: number;
 }
 
-/** Events claimed and applied in one transaction at most (SQLite): a backlog drains a commit per group, not per event. */
+/** One record's events claimed and applied in one transaction at most (SQLite): its backlog drains a commit per group, not per event. */
 export const APPLY_BATCH = 16;
 
 const CHANGING_OUTCOMES: ReadonlySet<InboundOutcome> = new Set(['applied', 'declared', 'adopted', 'deleted']);
