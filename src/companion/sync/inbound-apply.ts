@@ -292,7 +292,7 @@ export interface ClaimAndApplyOutput {
  * decision's writes and the done mark commit together (one fsync for up to `max` events of one
  * incident, none for a claim on its own). Only one record's: the job holds the write lock while it
  * runs, and the pushes' commits wait for it (measured: 16 events of any incident per job halved the
- * pushes answered per second). Each event is its
+ * pushes answered per second; InboundProcessorDeps.applyBatch says what more than one costs). Each event is its
  * own decision in a savepoint: one that fails is rolled back alone and put back for a retry (or
  * failed after its last attempt), as the step-by-step path does. An event that needs the network is
  * claimed and handed back; the events before it are committed with it.
@@ -343,7 +343,7 @@ export const CLAIM_AND_APPLY_INBOUND: TransactionJob<ClaimAndApplyInput, ClaimAn
         if (outcome === null) return { results, handOff: claimed };
         results.push({ kind: 'applied', event: claimed, connectionName: connection.name, outcome });
         // A claim that finds nothing costs as much as one that finds an event: probe the record's open lane first.
-        if (!(await tx.inbound.hasOpenForIncident(claimed.connectionId, claimed.incidentSysId))) return { results, handOff: null };
+        if (i + 1 >= input.max || !(await tx.inbound.hasOpenForIncident(claimed.connectionId, claimed.incidentSysId))) return { results, handOff: null };
       } catch (err) {
         // A conflict is retried at once by the step-by-step path; it cannot happen with one writer, but costs nothing to keep.
         if (err instanceof ConcurrentChangeError) return { results, handOff: claimed };

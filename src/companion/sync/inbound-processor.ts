@@ -28,8 +28,8 @@ export { INBOUND_OUTCOMES, inboundChangeOf, type InboundOutcome } from './inboun
  * crash before the commit leaves the event pending (applied later, once), a crash after it leaves
  * nothing to redo. Applying never queues a write to ServiceNow (no echo).
  *
- * On a store with one writer (SQLite) a step claims and applies the next due event, and up to
- * APPLY_BATCH queued events of its record, in one transaction job (CLAIM_AND_APPLY_INBOUND: on the
+ * On a store with one writer (SQLite) a step claims and applies the next due event (and, with
+ * applyBatch, more queued events of its record) in one transaction job (CLAIM_AND_APPLY_INBOUND: on the
  * store's thread, one message, one commit). On
  * PostgreSQL, where replicas share the queue, a step claims one event (its own commit), then applies
  * it in a transaction that holds the incident's lock.
@@ -38,10 +38,18 @@ export { INBOUND_OUTCOMES, inboundChangeOf, type InboundOutcome } from './inboun
 export interface InboundProcessorDeps extends QueueWorkerDeps {
   /** Attempts before an event that keeps failing is set aside as failed. */
   maxAttempts: number;
+  /**
+   * One record's queued events claimed and applied in one transaction at most (SQLite); default
+   * APPLY_BATCH. More drains a record's backlog a commit per group, but the job holds the write lock
+   * for the group, and the pushes' commits wait behind it: measured alternately at load 7 to 9
+   * (`bench/ingest-only.ts 4`), ratio 0.129 / 0.138 with 1 against 0.084 / 0.099 with 16 (0.160 /
+   * 0.141 before the jobs).
+   */
+  applyBatch?: number;
 }
 
-/** One record's events claimed and applied in one transaction at most (SQLite): its backlog drains a commit per group, not per event. */
-export const APPLY_BATCH = 16;
+/** Events of one record applied per transaction by default: one (see InboundProcessorDeps.applyBatch). */
+export const APPLY_BATCH = 1;
 
 const CHANGING_OUTCOMES: ReadonlySet<InboundOutcome> = new Set(['applied', 'declared', 'adopted', 'deleted']);
 
@@ -89,6 +97,7 @@ export class InboundProcessor {
   private async claimAndApply(signal: AbortSignal): Promise<boolean> {
     const { store, owner, leaseMs } = this.deps;
     const connections = (await this.deps.registry.all()).map(factsOf);
+    const batch = Math.max(1, this.deps.applyBatch ?? APPLY_BATCH);
     tracePoint('c.claim.start');
     const output = await store.sync.runJob(CLAIM_AND_APPLY_INBOUND, {
       owner,
@@ -96,10 +105,10 @@ export class InboundProcessor {
       leaseMs,
       mapping: this.deps.mapping,
       connections,
-      max: APPLY_BATCH,
+      max: batch,
       maxAttempts: this.deps.maxAttempts,
       backoff: this.deps.backoff,
-      random: Array.from({ length: APPLY_BATCH }, () => this.deps.random()),
+      random: Array.from({ length: batch }, () => this.deps.random()),
     });
     if (output.results.length > 0) tracePoint('c.applied');
     for (const result of output.results) this.report(result);

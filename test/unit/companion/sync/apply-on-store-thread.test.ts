@@ -35,7 +35,16 @@ beforeEach(async () => {
   store = await openSqliteStore({ file: path.join(dir, 'companion.db'), env: {}, ownThread: true });
   connection = await saveTestConnection(store, { instanceUrl: 'http://127.0.0.1:9' });
   registry = new ConnectionRegistry(store, { logger: silentLogger() });
-  processor = new InboundProcessor({
+  processor = processorWith(BATCH);
+});
+afterEach(async () => {
+  await registry.close();
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function processorWith(applyBatch: number | undefined): InboundProcessor {
+  return new InboundProcessor({
     store,
     registry,
     mapping: DEFAULT_MAPPING,
@@ -47,13 +56,9 @@ beforeEach(async () => {
     leaseMs: 10_000,
     maxAttempts: 3,
     backoff: { baseMs: 1_000, maxMs: 1_000 },
+    ...(applyBatch === undefined ? {} : { applyBatch }),
   });
-});
-afterEach(async () => {
-  await registry.close();
-  await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** An incident linked to the ServiceNow record `sysId`. */
 async function linkedIncident(id: string, sysId: string, referenceNumber: number): Promise<void> {
@@ -77,6 +82,8 @@ function delta(before: SqliteThreadStats, after: SqliteThreadStats): SqliteThrea
 }
 
 const step = () => processor.step(new AbortController().signal);
+/** Events of one record per job in these tests (the default is APPLY_BATCH: one). */
+const BATCH = 16;
 
 it('applies a stored push in one message to the store thread: its claim and its apply in one commit, no transaction across a round trip', async () => {
   await linkedIncident('i1', 'a'.repeat(32), 1);
@@ -118,14 +125,14 @@ it("applies an incident's queued events in one commit, in order; another inciden
   expect(await step()).toBe(false);
 });
 
-it(`applies at most ${APPLY_BATCH} events per commit`, async () => {
+it(`applies at most ${BATCH} (applyBatch) events per commit`, async () => {
   const a = 'a'.repeat(32);
   await linkedIncident('i1', a, 1);
-  const total = APPLY_BATCH + 3;
+  const total = BATCH + 3;
   await store.ingest!.recordAll(Array.from({ length: total }, (_, i) => update(a, i + 1, `v${i + 1}`)));
   const before = await store.thread!.stats();
   await step();
-  expect((await store.sync.inbound.countByState()).done).toBe(APPLY_BATCH);
+  expect((await store.sync.inbound.countByState()).done).toBe(BATCH);
   await step();
   expect(delta(before, await store.thread!.stats())).toEqual({ commits: 2, spanningTransactions: 0, jobs: 2 });
   expect((await store.sync.inbound.countByState()).done).toBe(total);
@@ -171,4 +178,17 @@ it('an event that needs ServiceNow is claimed, committed and handed back; when S
   expect(retried.lastError).not.toBeNull();
   // The backoff of its first retry: half the cap plus half of it times random() (0.5).
   expect(retried.nextAttemptAt.getTime()).toBe(now.getTime() + 750);
+});
+
+it(`by default (APPLY_BATCH = ${APPLY_BATCH}) a job applies one event: the pushes' commits never wait behind a group`, async () => {
+  const a = 'a'.repeat(32);
+  await linkedIncident('i1', a, 1);
+  await store.ingest!.recordAll([update(a, 1, 'a1'), update(a, 2, 'a2')]);
+  const byDefault = processorWith(undefined);
+  const before = await store.thread!.stats();
+  await byDefault.step(new AbortController().signal);
+  expect((await store.sync.inbound.countByState()).done).toBe(APPLY_BATCH);
+  await byDefault.step(new AbortController().signal);
+  expect(delta(before, await store.thread!.stats())).toEqual({ commits: 2, spanningTransactions: 0, jobs: 2 });
+  expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('a2');
 });
