@@ -39,9 +39,12 @@ const RECORD_INBOUND = new PreparedQuery(
       .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing()),
 );
 
-/** The inbound claim (KyselyInboundRepository.claim explains it), compiled once per backend. */
-function buildClaimInbound(backend: StoreBackend) {
-  return new PreparedQuery(['now', 'owner', 'leaseExpiresAt'], (db: Kysely<CompanionDatabase>, args: Record<'now' | 'owner' | 'leaseExpiresAt', string>) =>
+type ClaimArgs = Record<'now' | 'owner' | 'leaseExpiresAt' | 'connectionId' | 'incidentSysId', string>;
+
+/** The inbound claim (KyselyInboundRepository.claim explains it), compiled once per backend; `ofIncident`: only an event of one incident. */
+function buildClaimInbound(backend: StoreBackend, ofIncident: boolean) {
+  const args: Array<keyof ClaimArgs> = ofIncident ? ['now', 'owner', 'leaseExpiresAt', 'connectionId', 'incidentSysId'] : ['now', 'owner', 'leaseExpiresAt'];
+  return new PreparedQuery(args, (db: Kysely<CompanionDatabase>, args: ClaimArgs) =>
     db
       .updateTable('sync_inbound_events')
       .set((eb) => ({
@@ -55,6 +58,7 @@ function buildClaimInbound(backend: StoreBackend) {
           .selectFrom('sync_inbound_events as e')
           .select('e.id')
           .where(OPEN_INBOUND('e'))
+          .$if(ofIncident, (q) => q.where('e.connection_id', '=', args.connectionId).where('e.incident_sys_id', '=', args.incidentSysId))
           .where('e.next_attempt_at', '<=', args.now)
           .where((w) => w.or([w('e.state', '=', 'pending'), w('e.lease_expires_at', '<=', args.now)]))
           .where((w) =>
@@ -95,10 +99,11 @@ function buildClaimInbound(backend: StoreBackend) {
       .returningAll(),
   );
 }
-const CLAIM_INBOUND = new Map<StoreBackend['kind'], ReturnType<typeof buildClaimInbound>>();
-function claimInbound(backend: StoreBackend): ReturnType<typeof buildClaimInbound> {
-  let query = CLAIM_INBOUND.get(backend.kind);
-  if (!query) CLAIM_INBOUND.set(backend.kind, (query = buildClaimInbound(backend)));
+const CLAIM_INBOUND = new Map<string, ReturnType<typeof buildClaimInbound>>();
+function claimInbound(backend: StoreBackend, ofIncident: boolean): ReturnType<typeof buildClaimInbound> {
+  const key = `${backend.kind}/${ofIncident}`;
+  let query = CLAIM_INBOUND.get(key);
+  if (!query) CLAIM_INBOUND.set(key, (query = buildClaimInbound(backend, ofIncident)));
   return query;
 }
 
@@ -149,10 +154,12 @@ export class KyselyInboundRepository implements InboundEventRepository {
    * claim costs the same with 0 or 100,000 finished events of that incident.
    */
   async claim(options: ClaimOptions): Promise<StoredInboundEvent | undefined> {
-    const claimed = await claimInbound(this.backend).execute(this.db, {
+    const claimed = await claimInbound(this.backend, options.incident !== undefined).execute(this.db, {
       now: iso(options.now),
       owner: options.owner,
       leaseExpiresAt: iso(new Date(options.now.getTime() + options.leaseMs)),
+      connectionId: options.incident?.connectionId ?? '',
+      incidentSysId: options.incident?.incidentSysId ?? '',
     });
     const row = claimed.rows[0];
     if (!row) return undefined;

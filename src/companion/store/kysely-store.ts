@@ -13,7 +13,7 @@ import { ConnectionConflictError, InvalidConnectionError } from './errors';
 import { KyselyCatalogStore } from './kysely-catalog-store';
 import type { CompanionDatabase, ConnectionsTable } from './schema';
 import { sameSecret, Secret } from './secret';
-import { kyselySyncStore } from './kysely-sync-store';
+import { kyselySyncStore, type TransactionJobRunner } from './kysely-sync-store';
 import type { SyncStore } from './sync-store';
 import type { SecretBox } from './secret-box';
 import { KyselyUserStore } from './kysely-user-store';
@@ -83,7 +83,7 @@ export class KyselyCompanionStore implements CompanionStore {
   }
 
   get sync(): SyncStore {
-    return (this.syncStore ??= kyselySyncStore(this.db, this.engine));
+    return (this.syncStore ??= kyselySyncStore(this.db, this.engine, this.jobRunner));
   }
 
   get catalog(): KyselyCatalogStore {
@@ -97,6 +97,8 @@ export class KyselyCompanionStore implements CompanionStore {
     // Not `backend`: the openers add a public `backend` ('sqlite' | 'postgres') to the store they
     // return, which overwrote this field and left PostgreSQL's transactions READ COMMITTED.
     private readonly engine: StoreBackend = SQLITE_BACKEND,
+    /** Where transaction jobs run (the SQLite store's thread), when not in a transaction of this event loop. */
+    private readonly jobRunner?: TransactionJobRunner,
   ) {}
 
   async saveConnection(input: ConnectionInput): Promise<SavedConnection> {

@@ -7,7 +7,7 @@ import { SQLITE_BACKEND, withConflictRetry, withIncidentLock, type StoreBackend 
 import { KyselyFollowUpRepository } from './kysely-follow-up-repository';
 import { KyselyAttachmentRepository } from './kysely-attachment-repository';
 import type { CompanionDatabase } from './schema';
-import type { SyncRepositories, SyncStore, TransactionScope } from './sync-store';
+import type { SyncRepositories, SyncStore, TransactionJob, TransactionJobTools, TransactionScope } from './sync-store';
 import type { Db } from './kysely-sync-common';
 import { KyselyIncidentRepository } from './kysely-incident-repository';
 import { KyselyInboundRepository } from './kysely-inbound-repository';
@@ -17,7 +17,7 @@ import { KyselyOwnerRepository } from './kysely-owner-repository';
 import { KyselyPauseRepository } from './kysely-pause-repository';
 
 /** The repositories over one database or one transaction. */
-function repositories(db: Db, backend: StoreBackend): SyncRepositories {
+export function repositories(db: Db, backend: StoreBackend): SyncRepositories {
   return {
     incidents: new KyselyIncidentRepository(db),
     followUps: new KyselyFollowUpRepository(db),
@@ -30,15 +30,48 @@ function repositories(db: Db, backend: StoreBackend): SyncRepositories {
   };
 }
 
+/** Savepoints on `db`, which is inside a transaction (named by a counter: they nest). */
+export function savepointTools(db: Db): TransactionJobTools {
+  let depth = 0;
+  return {
+    async savepoint<T>(work: () => Promise<T>): Promise<T> {
+      const name = sql.raw(`job_${++depth}`);
+      await sql`savepoint ${name}`.execute(db);
+      try {
+        const result = await work();
+        await sql`release savepoint ${name}`.execute(db);
+        return result;
+      } catch (err) {
+        await sql`rollback to savepoint ${name}`.execute(db);
+        await sql`release savepoint ${name}`.execute(db);
+        throw err;
+      } finally {
+        depth--;
+      }
+    },
+  };
+}
+
+/** Runs a transaction job where the store's connection is (SqliteThread.job), instead of in a transaction of this event loop. */
+export type TransactionJobRunner = <I, O>(job: TransactionJob<I, O>, input: I) => Promise<O>;
+
 /**
  * SyncStore over kysely, with portable queries only (SQLite today, PostgreSQL later). Claims are a
  * single `UPDATE … WHERE id = (SELECT …) AND <still claimable> RETURNING *`: of two replicas racing
  * for one row, exactly one gets it. Completion is fenced by the lease owner.
  */
-export function kyselySyncStore(db: Kysely<CompanionDatabase>, backend: StoreBackend = SQLITE_BACKEND): SyncStore {
-  const run = <T>(on: Kysely<CompanionDatabase>, isolation: 'serializable' | 'repeatable read', work: (tx: SyncRepositories) => Promise<T>) => {
+export function kyselySyncStore(db: Kysely<CompanionDatabase>, backend: StoreBackend = SQLITE_BACKEND, jobRunner?: TransactionJobRunner): SyncStore {
+  const run = <T>(on: Kysely<CompanionDatabase>, isolation: 'serializable' | 'repeatable read', work: (tx: SyncRepositories, trx: Db) => Promise<T>) => {
     const builder = on.transaction();
-    return (backend.serializableTransactions ? builder.setIsolationLevel(isolation) : builder).execute((trx) => work(repositories(trx, backend)));
+    return (backend.serializableTransactions ? builder.setIsolationLevel(isolation) : builder).execute((trx) => work(repositories(trx, backend), trx));
+  };
+  const inTransaction = <T>(work: (tx: SyncRepositories, trx: Db) => Promise<T>, scope: TransactionScope = {}): Promise<T> => {
+    const scoped = scope.incident;
+    if (scoped === undefined || !backend.incidentLocks) return withConflictRetry(backend, () => run(db, 'serializable', work));
+    return withConflictRetry(backend, async () => {
+      const key = typeof scoped === 'string' ? scoped : await scoped();
+      return db.connection().execute((conn) => withIncidentLock(conn, key, () => run(conn, 'repeatable read', work)));
+    });
   };
   return {
     ...repositories(db, backend),
@@ -58,12 +91,14 @@ export function kyselySyncStore(db: Kysely<CompanionDatabase>, backend: StoreBac
      * SQLite has one writer: every transaction is serializable, and the scope changes nothing.
      */
     transaction<T>(work: (tx: SyncRepositories) => Promise<T>, scope: TransactionScope = {}): Promise<T> {
-      const scoped = scope.incident;
-      if (scoped === undefined || !backend.incidentLocks) return withConflictRetry(backend, () => run(db, 'serializable', work));
-      return withConflictRetry(backend, async () => {
-        const key = typeof scoped === 'string' ? scoped : await scoped();
-        return db.connection().execute((conn) => withIncidentLock(conn, key, () => run(conn, 'repeatable read', work)));
-      });
+      return inTransaction((tx) => work(tx), scope);
+    },
+
+    singleWriter: backend.kind === 'sqlite',
+
+    runJob<I, O>(job: TransactionJob<I, O>, input: I, scope?: TransactionScope): Promise<O> {
+      if (jobRunner) return jobRunner(job, input);
+      return inTransaction((tx, trx) => job.run(tx, input, savepointTools(trx)), scope);
     },
 
     async ping(): Promise<void> {

@@ -9,6 +9,8 @@ import { ImmediateSqliteDialect } from './immediate-sqlite-dialect';
 import { SqliteThread, SqliteThreadDialect } from './sqlite-thread';
 import { withStatementCache } from './statement-cache';
 import { KyselyCompanionStore } from './kysely-store';
+import type { TransactionJobRunner } from './kysely-sync-store';
+import type { TransactionJob } from './sync-store';
 import { SqliteInboundWriter } from './sqlite-inbound-writer';
 import { WriteTurns } from './write-turns';
 import { migrateToLatest } from './migrations';
@@ -116,7 +118,20 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
     await db.destroy();
     throw err;
   }
-  const store = new KyselyCompanionStore(db, box, options.clock);
+  // Transaction jobs run whole on the store's thread: on the one connection (whoever holds it goes
+  // first), in the store's write turn (see WriteTurns), one message each.
+  const jobRunner: TransactionJobRunner | undefined = thread
+    ? <I, O>(job: TransactionJob<I, O>, input: I) =>
+        db.connection().execute(async () => {
+          const endTurn = await turns.take('transaction');
+          try {
+            return (await thread!.job(job.module, job.name, input)) as O;
+          } finally {
+            endTurn();
+          }
+        })
+    : undefined;
+  const store = new KyselyCompanionStore(db, box, options.clock, undefined, jobRunner);
   let ingest: SqliteInboundWriter | undefined;
   let ingestThread: SqliteThread | undefined;
   if (thread) {

@@ -6,6 +6,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { CompanionDatabase } from './schema';
+import type { SyncRepositories, TransactionJob, TransactionJobTools } from './sync-store';
 
 export interface SqliteWorkerData {
   file: string;
@@ -21,14 +24,31 @@ interface Statement {
   ifUnchanged?: { sql: string; params: unknown[] };
 }
 
-type Message = { close: true } | { id: number; tx: Statement[] } | { id: number; sql: string; params: unknown[] };
+type Message =
+  | { close: true }
+  | { id: number; stats: true }
+  | { id: number; tx: Statement[] }
+  | { id: number; job: { module: string; name: string }; input: unknown }
+  | { id: number; sql: string; params: unknown[] };
+
+/** What this connection did since the thread started (SqliteThread.stats). */
+const stats = {
+  /** Commits: of transactions, jobs and single writing statements outside a transaction. */
+  commits: 0,
+  /** Transactions begun by a statement sent alone (`begin…`): they span round trips to the event loop. */
+  spanningTransactions: 0,
+  /** Transaction jobs run whole here. */
+  jobs: 0,
+};
 
 const data = workerData as SqliteWorkerData;
 const port = parentPort!;
 
-function describe(err: unknown): { message: string; code?: string; name?: string } {
-  const e = err as { message?: unknown; code?: unknown; name?: unknown } | null;
-  return { message: String(e?.message ?? err), code: typeof e?.code === 'string' ? e.code : undefined, name: typeof e?.name === 'string' ? e.name : undefined };
+function describe(err: unknown): { message: string; code?: string; name?: string; table?: string; rowId?: string; column?: string } {
+  const e = err as { message?: unknown; code?: unknown; name?: unknown; table?: unknown; rowId?: unknown; column?: unknown } | null;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  // table, rowId and column: a StoredDataError's, so the event loop can set the row aside as it would.
+  return { message: String(e?.message ?? err), code: text(e?.code), name: text(e?.name), table: text(e?.table), rowId: text(e?.rowId), column: text(e?.column) };
 }
 
 /** Blobs cross the thread boundary as Uint8Array; the driver binds Buffers. */
@@ -84,6 +104,7 @@ function transaction(conn: Database.Database, statements: Statement[]): Array<{ 
       return { changes: r.changes };
     });
     conn.exec('commit');
+    stats.commits++;
     return results;
   } catch (err) {
     if (conn.inTransaction) conn.exec('rollback');
@@ -91,32 +112,85 @@ function transaction(conn: Database.Database, statements: Statement[]): Array<{ 
   }
 }
 
-const conn = db;
-if (conn) {
-  port.on('message', (m: Message) => {
-    if ('close' in m) {
-      try {
-        conn.close();
-      } catch {
-        // Closing is the last thing this thread does; there is no one left to tell.
-      }
-      port.close();
+/** Kysely over this thread's connection, its queries run synchronously (a job awaits only promises that are already settled). */
+let jobRepositories: { repos: SyncRepositories; tools: () => TransactionJobTools } | undefined;
+function jobDatabase(conn: Database.Database): { repos: SyncRepositories; tools: () => TransactionJobTools } {
+  if (!jobRepositories) {
+    // Loaded at the first job only: the pushes' thread (which runs none) starts without them.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { Kysely: KyselyClass, SqliteDialect } = require('kysely') as typeof import('kysely');
+    const { SQLITE_BACKEND } = require('./backend') as typeof import('./backend');
+    const { repositories, savepointTools } = require('./kysely-sync-store') as typeof import('./kysely-sync-store');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const db: Kysely<CompanionDatabase> = new KyselyClass<CompanionDatabase>({ dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (sql: string) => prepare(conn, sql) } }) });
+    jobRepositories = { repos: repositories(db, SQLITE_BACKEND), tools: () => savepointTools(db) };
+  }
+  return jobRepositories;
+}
+
+/** A transaction job (TransactionJob), loaded from its module and run whole in one IMMEDIATE transaction. */
+async function runJob(conn: Database.Database, m: { job: { module: string; name: string }; input: unknown }): Promise<unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const job = (require(m.job.module) as Record<string, TransactionJob<unknown, unknown> | undefined>)[m.job.name];
+  if (!job || typeof job.run !== 'function') throw new Error(`${m.job.module} exports no transaction job ${m.job.name}`);
+  const { repos, tools } = jobDatabase(conn);
+  beginImmediate(conn);
+  try {
+    const output = await job.run(repos, m.input, tools());
+    conn.exec('commit');
+    stats.commits++;
+    stats.jobs++;
+    return output;
+  } catch (err) {
+    if (conn.inTransaction) conn.exec('rollback');
+    throw err;
+  }
+}
+
+async function handle(conn: Database.Database, m: Message): Promise<void> {
+  if ('close' in m) {
+    try {
+      conn.close();
+    } catch {
+      // Closing is the last thing this thread does; there is no one left to tell.
+    }
+    port.close();
+    return;
+  }
+  try {
+    if ('stats' in m) {
+      port.postMessage({ id: m.id, stats: { ...stats } });
       return;
     }
-    try {
-      if ('tx' in m) {
-        port.postMessage({ id: m.id, results: transaction(conn, m.tx) });
-        return;
-      }
-      const statement = prepare(conn, m.sql);
-      const params = m.params.map(toDriver);
-      if (statement.reader) port.postMessage({ id: m.id, rows: statement.all(params) });
-      else {
-        const r = statement.run(params);
-        port.postMessage({ id: m.id, changes: r.changes, lastInsertRowid: r.lastInsertRowid });
-      }
-    } catch (err) {
-      port.postMessage({ id: m.id, error: describe(err) });
+    if ('tx' in m) {
+      port.postMessage({ id: m.id, results: transaction(conn, m.tx) });
+      return;
     }
+    if ('job' in m) {
+      port.postMessage({ id: m.id, output: await runJob(conn, m) });
+      return;
+    }
+    const statement = prepare(conn, m.sql);
+    const params = m.params.map(toDriver);
+    const autocommit = !conn.inTransaction;
+    if (statement.reader) port.postMessage({ id: m.id, rows: statement.all(params) });
+    else {
+      const r = statement.run(params);
+      port.postMessage({ id: m.id, changes: r.changes, lastInsertRowid: r.lastInsertRowid });
+    }
+    if (autocommit && conn.inTransaction) stats.spanningTransactions++;
+    else if (autocommit && !statement.readonly) stats.commits++;
+    else if (!autocommit && !conn.inTransaction && /^\s*commit/i.test(m.sql)) stats.commits++;
+  } catch (err) {
+    port.postMessage({ id: m.id, error: describe(err) });
+  }
+}
+
+const conn = db;
+if (conn) {
+  // One message at a time, in order: a job awaits (settled promises only), and nothing else may run on the connection meanwhile.
+  let previous = Promise.resolve();
+  port.on('message', (m: Message) => {
+    previous = previous.then(() => handle(conn, m));
   });
 }

@@ -48,7 +48,19 @@ interface Reply {
   changes?: number;
   lastInsertRowid?: number | bigint;
   results?: TransactionResult[];
-  error?: { message: string; code?: string; name?: string };
+  output?: unknown;
+  stats?: SqliteThreadStats;
+  error?: { message: string; code?: string; name?: string; table?: string; rowId?: string; column?: string };
+}
+
+/** What the thread's connection did since the thread started (counted on the thread). */
+export interface SqliteThreadStats {
+  /** Commits: of transactions, jobs, and single writing statements outside a transaction. */
+  commits: number;
+  /** Transactions begun by a statement of their own (kysely's): they hold the write lock across round trips to the event loop. */
+  spanningTransactions: number;
+  /** Transaction jobs run whole on the thread (SqliteThread.job). */
+  jobs: number;
 }
 
 /** One statement of a transaction run whole on the thread (SqliteThread.transaction). */
@@ -77,11 +89,22 @@ export interface SqliteThreadOptions {
   lockWaitMs?: number;
 }
 
-/** An error the thread reported for one statement, with SQLite's code (SQLITE_CONSTRAINT_UNIQUE, SQLITE_BUSY…) kept. */
-class SqliteStatementError extends IncidentSnError {
+/**
+ * An error the thread reported for one statement or job, with its code (SQLite's:
+ * SQLITE_CONSTRAINT_UNIQUE, SQLITE_BUSY…; or a job's own) and, for a row that cannot be read, the
+ * row (table, rowId, column).
+ */
+export class SqliteStatementError extends IncidentSnError {
+  readonly table?: string;
+  readonly rowId?: string;
+  readonly column?: string;
+
   constructor(reported: NonNullable<Reply['error']>) {
     super(reported.message, { code: reported.code ?? 'sqlite_error' });
     this.name = reported.name ?? 'SqliteError';
+    if (reported.table !== undefined) this.table = reported.table;
+    if (reported.rowId !== undefined) this.rowId = reported.rowId;
+    if (reported.column !== undefined) this.column = reported.column;
   }
 }
 
@@ -182,7 +205,23 @@ export class SqliteThread {
     return (await this.send({ tx: statements })).results!;
   }
 
-  private async send(message: { sql: string; params: readonly unknown[] } | { tx: readonly TransactionStatement[] }): Promise<Reply> {
+  /**
+   * Runs a transaction job (TransactionJob: `module` exports it as `name`) whole on the thread, in
+   * one IMMEDIATE transaction committed before it answers: the write lock is held only while the
+   * thread runs it. On any error it is rolled back.
+   */
+  async job(module: string, name: string, input: unknown): Promise<unknown> {
+    return (await this.send({ job: { module, name }, input })).output;
+  }
+
+  /** What the connection did since the live thread started. */
+  async stats(): Promise<SqliteThreadStats> {
+    return (await this.send({ stats: true })).stats!;
+  }
+
+  private async send(
+    message: { sql: string; params: readonly unknown[] } | { tx: readonly TransactionStatement[] } | { job: { module: string; name: string }; input: unknown } | { stats: true },
+  ): Promise<Reply> {
     if (this.closed) throw new StoreThreadError('The store is closed.');
     const worker = await this.start();
     if (this.worker !== worker) throw new StoreThreadError('The database thread stopped; the query did not run. Try again: the store restarts it.');

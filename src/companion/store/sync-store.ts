@@ -302,6 +302,8 @@ export interface ClaimOptions {
   owner: string;
   now: Date;
   leaseMs: number;
+  /** Only an event of this record (the next of its lane, when due). */
+  incident?: { connectionId: string; incidentSysId: string };
 }
 
 /**
@@ -535,9 +537,37 @@ export interface TransactionScope {
   incident?: string | (() => Promise<string>);
 }
 
+/** What a transaction job gets besides the repositories. */
+export interface TransactionJobTools {
+  /** Runs `work` in a savepoint: when it throws, its writes are undone and the transaction goes on. */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * A transaction's work, named so that it can run where the store's connection is: on the SQLite
+ * store's thread it runs there whole, in one message (the write lock is held only while the thread
+ * runs it, never across a round trip to the event loop); elsewhere it runs as `transaction` would.
+ * So it touches only the store, its input and output are plain data (structured clone), and an error
+ * it throws comes back with its message and `code` only.
+ */
+export interface TransactionJob<I, O> {
+  /** The module that exports the job (its `__filename`) and the export's name: the thread loads it from there. */
+  readonly module: string;
+  readonly name: string;
+  run(tx: SyncRepositories, input: I, tools: TransactionJobTools): Promise<O>;
+}
+
 export interface SyncStore extends SyncRepositories {
   /** Runs `work` in one transaction: all its writes happen, or none. */
   transaction<T>(work: (tx: SyncRepositories) => Promise<T>, scope?: TransactionScope): Promise<T>;
+  /** Runs `job` in one transaction (on the store's thread when it has one): all its writes happen, or none. */
+  runJob<I, O>(job: TransactionJob<I, O>, input: I, scope?: TransactionScope): Promise<O>;
+  /**
+   * One writer at a time for the whole store (SQLite): a transaction may claim queued work and act
+   * on it at once. False on PostgreSQL, where work is claimed first and its transaction then takes
+   * the incident's lock.
+   */
+  readonly singleWriter: boolean;
   /** Throws when the database cannot be reached (for /healthz). */
   ping(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { OUTBOX_TABLE } from '../../../src/server/lib/constants';
 import { USERS } from '../../helpers/instance';
 import { startRealtimeFixture, type SyncFixture } from '../../helpers/sync-fixture';
 import { nextSecond, waitFor } from '../../helpers/wait-for';
@@ -154,6 +155,10 @@ describe('a record people keep changing while a write waits for its pushes', () 
       while (writing && notes < 1_000) await f.patchRecord(sysId, { work_notes: `Still draining ${++notes}` }, ITIL);
     };
     const noting = Promise.all([person(), person()]);
+    // The notes' pushes cannot be delivered, and their events cannot be read from the app's outbox
+    // either: the companion stays behind the record whatever its speed (an apply worker that keeps up
+    // with the outbox reads would leave the write nothing to wait for).
+    expect((await f.sn.request('PUT', '/api/now/local/faults', { body: { table: { errorRate: 1, errorStatus: 500, tables: [OUTBOX_TABLE] } } })).status).toBe(200);
     try {
       // 3. Writes resume while the notes go on. The write reads the outbox's pushes and waits for them
       // while more keep coming; once the bound is over it is decided on the pushes applied (the

@@ -70,9 +70,12 @@ describe('claims with a long finished history', () => {
       await sync.outbound.nextDueAt();
       await sync.owners.heartbeat('A', at(2), at(5_000));
       await sync.owners.reclaim('A', at(3));
+      // The apply job's: the record's open lane probed, then a claim limited to that record.
+      await sync.inbound.hasOpenForIncident(connection.id, 'busy');
+      await sync.inbound.claim({ owner: 'A', now: at(4), leaseMs: 5_000, incident: { connectionId: connection.id, incidentSysId: 'busy' } });
 
       const touching = queries.filter((q) => /sync_(inbound_events|outbound_ops)/.test(q.sql));
-      expect(touching.length).toBeGreaterThanOrEqual(8);
+      expect(touching.length).toBeGreaterThanOrEqual(10);
       for (const query of touching) {
         const plan = queryPlan(sqlite, query);
         const accesses = plan.filter((line) => /^(SCAN|SEARCH) (sync_inbound_events|sync_outbound_ops|e|o|l|p)\b/.test(line));
@@ -109,6 +112,28 @@ describe('claims with a long finished history', () => {
     await store.sync.inbound.finish(first!.id, 'A', 'applied', at(2));
     expect((await store.sync.inbound.claim({ owner: 'B', now: at(3), leaseMs: 5_000 }))?.eventId).toBe('b');
     expect(await store.sync.inbound.nextDueAt()).toEqual(at(5_003));
+  });
+
+  it("a claim limited to one record takes that record's next due event only, never another record's", async () => {
+    const event = (eventId: string, incidentSysId: string, receivedAt: Date) => ({
+      connectionId: connection.id,
+      eventId,
+      source: 'push' as const,
+      type: 'incident.updated' as const,
+      incidentSysId,
+      sequence: 20_001,
+      orderKey: '0000020001.1.000000000000000',
+      occurredAt: T0,
+      receivedAt,
+      payload: { type: 'incident.updated' },
+    });
+    // The other record's event is due first: an unlimited claim would take it.
+    await store.sync.inbound.record(event('other-1', 'other', T0));
+    await store.sync.inbound.record(event('busy-1', 'busy', at(1)));
+    const busy = { connectionId: connection.id, incidentSysId: 'busy' };
+    expect((await store.sync.inbound.claim({ owner: 'A', now: at(2), leaseMs: 5_000, incident: busy }))?.eventId).toBe('busy-1');
+    expect(await store.sync.inbound.claim({ owner: 'A', now: at(2), leaseMs: 5_000, incident: busy })).toBeUndefined();
+    expect((await store.sync.inbound.claim({ owner: 'A', now: at(2), leaseMs: 5_000 }))?.eventId).toBe('other-1');
   });
 });
 

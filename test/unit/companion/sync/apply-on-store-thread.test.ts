@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openSqliteStore, type Connection, type SqliteCompanionStore } from '../../../../src/companion/store';
+import type { SqliteThreadStats } from '../../../../src/companion/store/sqlite-thread';
+import type { NewInboundEvent } from '../../../../src/companion/store/sync-store';
+import { ConnectionRegistry } from '../../../../src/companion/sync/connection-registry';
+import { APPLY_BATCH, InboundProcessor } from '../../../../src/companion/sync/inbound-processor';
+import { DEFAULT_MAPPING } from '../../../../src/companion/sync/mapping';
+import { SyncMetrics } from '../../../../src/companion/sync/metrics';
+import { orderKeyOf, type InboundChange } from '../../../../src/companion/sync/servicenow-record';
+import { silentLogger } from '../../../../src/shared/logger';
+import { insertTestIncident, saveTestConnection } from '../../../helpers/sync-store-fixture';
+
+/**
+ * The apply worker on the companion server's store (SQLite on its own thread): a step claims due
+ * events and applies them in one transaction job, one message to the store's thread. Counted on the
+ * thread: one commit for the claim and the apply together (no commit of a claim on its own), no
+ * transaction that holds the write lock across a round trip to the event loop, and an incident's
+ * queued events applied several per commit, each its own decision, in order.
+ */
+
+const SNAPSHOT = { short_description: 'DB down', description: '', state: '2', priority: '2', impact: '1', urgency: '2', assigned_to: '', 'assigned_to.email': '', assignment_group: '', 'assignment_group.name': '', close_code: '', close_notes: '' };
+
+let dir: string;
+let store: SqliteCompanionStore;
+let connection: Connection;
+let registry: ConnectionRegistry;
+let processor: InboundProcessor;
+const now = new Date('2026-03-01T12:00:00.000Z');
+const metrics = new SyncMetrics({ outbound: async () => ({ pending: 0, sending: 0, done: 0, dead: 0, canceled: 0 }), inbound: async () => ({ pending: 0, processing: 0, done: 0, failed: 0 }) }, { defaultMetrics: false });
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-apply-thread-'));
+  store = await openSqliteStore({ file: path.join(dir, 'companion.db'), env: {}, ownThread: true });
+  connection = await saveTestConnection(store, { instanceUrl: 'http://127.0.0.1:9' });
+  registry = new ConnectionRegistry(store, { logger: silentLogger() });
+  processor = processorWith(BATCH);
+});
+afterEach(async () => {
+  await registry.close();
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function processorWith(applyBatch: number | undefined): InboundProcessor {
+  return new InboundProcessor({
+    store,
+    registry,
+    mapping: DEFAULT_MAPPING,
+    metrics,
+    logger: silentLogger(),
+    owner: 'inbound-test',
+    clock: () => now,
+    random: () => 0.5,
+    leaseMs: 10_000,
+    maxAttempts: 3,
+    backoff: { baseMs: 1_000, maxMs: 1_000 },
+    ...(applyBatch === undefined ? {} : { applyBatch }),
+  });
+}
+
+/** An incident linked to the ServiceNow record `sysId`. */
+async function linkedIncident(id: string, sysId: string, referenceNumber: number): Promise<void> {
+  await insertTestIncident(store, { id, connectionId: connection.id, at: now, referenceNumber, name: 'DB down' });
+  await store.sync.incidents.insertLink({ incidentId: id, connectionId: connection.id, sysId, number: `INC00${referenceNumber}`, lastAppliedModCount: 0, lastWrittenModCount: 0, snapshot: { ...SNAPSHOT } }, now);
+}
+
+function update(sysId: string, sequence: number, shortDescription: string): NewInboundEvent {
+  const change: InboundChange = {
+    type: 'incident.updated',
+    sequence,
+    occurredAt: now.toISOString(),
+    changedFields: ['short_description'],
+    record: { sysId, number: 'INC001', modCount: sequence, updatedAt: now.toISOString(), updatedBy: 'itil.user', active: true, correlationId: null, snapshot: { ...SNAPSHOT, short_description: shortDescription } },
+  };
+  return { connectionId: connection.id, eventId: `${sysId.slice(0, 4)}-${sequence}`, source: 'push', type: change.type, incidentSysId: sysId, sequence, orderKey: orderKeyOf(change.type, sequence, now), occurredAt: now, receivedAt: now, payload: change };
+}
+
+function delta(before: SqliteThreadStats, after: SqliteThreadStats): SqliteThreadStats {
+  return { commits: after.commits - before.commits, spanningTransactions: after.spanningTransactions - before.spanningTransactions, jobs: after.jobs - before.jobs };
+}
+
+const step = () => processor.step(new AbortController().signal);
+/** Events of one record per job in these tests (the default is APPLY_BATCH: one). */
+const BATCH = 16;
+
+it('applies a stored push in one message to the store thread: its claim and its apply in one commit, no transaction across a round trip', async () => {
+  await linkedIncident('i1', 'a'.repeat(32), 1);
+  await store.ingest!.recordAll([update('a'.repeat(32), 1, 'DB down (EU)')]);
+  const before = await store.thread!.stats();
+  expect(await step()).toBe(true);
+  expect(delta(before, await store.thread!.stats())).toEqual({ commits: 1, spanningTransactions: 0, jobs: 1 });
+  expect(await store.sync.inbound.get(connection.id, 'aaaa-1')).toMatchObject({ state: 'done', outcome: 'applied', attempts: 1, leaseOwner: null });
+  expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('DB down (EU)');
+  // Nothing left: the next step claims nothing and says so.
+  expect(await step()).toBe(false);
+});
+
+it("applies an incident's queued events in one commit, in order; another incident's in a commit of its own", async () => {
+  const [a, b] = ['a'.repeat(32), 'b'.repeat(32)];
+  await linkedIncident('i1', a, 1);
+  await linkedIncident('i2', b, 2);
+  // Stored newest first: the order key, not the order of arrival, decides.
+  await store.ingest!.recordAll([update(a, 3, 'a3'), update(b, 2, 'b2'), update(a, 1, 'a1'), update(b, 1, 'b1'), update(a, 2, 'a2')]);
+  const before = await store.thread!.stats();
+  await step();
+  const first = await store.sync.inbound.countByState();
+  // One incident's whole queue (3 or 2 events), none of the other's.
+  expect([2, 3]).toContain(first.done);
+  expect(first.pending).toBe(5 - first.done);
+  await step();
+  expect(delta(before, await store.thread!.stats())).toEqual({ commits: 2, spanningTransactions: 0, jobs: 2 });
+  expect(await store.sync.inbound.countByState()).toMatchObject({ done: 5, pending: 0, processing: 0, failed: 0 });
+  // In order: each later change applied over the earlier one (a change older than the last applied would be stale).
+  const outcomes = (await store.sync.inbound.listForIncident(connection.id, a)).map((e) => [e.sequence, e.outcome]);
+  expect(outcomes).toEqual([
+    [1, 'applied'],
+    [2, 'applied'],
+    [3, 'applied'],
+  ]);
+  expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('a3');
+  expect((await store.sync.incidents.getIncident('i2'))!.name).toBe('b2');
+  expect(await store.sync.incidents.getLink('i1')).toMatchObject({ lastAppliedModCount: 3 });
+  expect(await step()).toBe(false);
+});
+
+it(`applies at most ${BATCH} (applyBatch) events per commit`, async () => {
+  const a = 'a'.repeat(32);
+  await linkedIncident('i1', a, 1);
+  const total = BATCH + 3;
+  await store.ingest!.recordAll(Array.from({ length: total }, (_, i) => update(a, i + 1, `v${i + 1}`)));
+  const before = await store.thread!.stats();
+  await step();
+  expect((await store.sync.inbound.countByState()).done).toBe(BATCH);
+  await step();
+  expect(delta(before, await store.thread!.stats())).toEqual({ commits: 2, spanningTransactions: 0, jobs: 2 });
+  expect((await store.sync.inbound.countByState()).done).toBe(total);
+  expect((await store.sync.incidents.getIncident('i1'))!.name).toBe(`v${total}`);
+});
+
+it('an event that cannot be read is set aside in the same commit; the events around it are applied', async () => {
+  const a = 'a'.repeat(32);
+  await linkedIncident('i1', a, 1);
+  const bad = { ...update(a, 2, 'never'), eventId: 'bad', payload: { type: 'incident.bogus' } };
+  await store.ingest!.recordAll([update(a, 1, 'a1'), bad, update(a, 3, 'a3')]);
+  const before = await store.thread!.stats();
+  await step();
+  expect(delta(before, await store.thread!.stats())).toEqual({ commits: 1, spanningTransactions: 0, jobs: 1 });
+  expect(await store.sync.inbound.get(connection.id, 'bad')).toMatchObject({ state: 'failed', outcome: 'failed' });
+  expect((await store.sync.inbound.get(connection.id, 'bad'))!.lastError).toContain('unknown type');
+  expect((await store.sync.inbound.countByState()).done).toBe(2);
+  expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('a3');
+});
+
+it('an event that needs ServiceNow is claimed, committed and handed back; when ServiceNow cannot be reached it is put back for a retry, the events before it applied', async () => {
+  const a = 'a'.repeat(32);
+  await linkedIncident('i1', a, 1);
+  const attachment: NewInboundEvent = {
+    ...update(a, 2, 'unused'),
+    eventId: 'att',
+    type: 'incident.attachment',
+    payload: {
+      ...(update(a, 2, 'unused').payload as InboundChange),
+      type: 'incident.attachment',
+      attachment: { sysId: 'f'.repeat(32), fileName: 'shot.png', sizeBytes: 10, author: 'itil.user', createdAt: now.toISOString() },
+    },
+  };
+  attachment.orderKey = orderKeyOf(attachment.type, 2, now);
+  await store.ingest!.recordAll([update(a, 1, 'a1'), attachment]);
+  const before = await store.thread!.stats();
+  await step();
+  // The job (the first applied, the attachment claimed), then the retry's own update: no transaction across round trips.
+  expect(delta(before, await store.thread!.stats())).toEqual({ commits: 2, spanningTransactions: 0, jobs: 1 });
+  expect(await store.sync.inbound.get(connection.id, 'aaaa-1')).toMatchObject({ state: 'done', outcome: 'applied' });
+  const retried = (await store.sync.inbound.get(connection.id, 'att'))!;
+  expect(retried).toMatchObject({ state: 'pending', attempts: 1, leaseOwner: null });
+  expect(retried.lastError).not.toBeNull();
+  // The backoff of its first retry: half the cap plus half of it times random() (0.5).
+  expect(retried.nextAttemptAt.getTime()).toBe(now.getTime() + 750);
+});
+
+it(`by default (APPLY_BATCH = ${APPLY_BATCH}) a job applies one event: the pushes' commits never wait behind a group`, async () => {
+  const a = 'a'.repeat(32);
+  await linkedIncident('i1', a, 1);
+  await store.ingest!.recordAll([update(a, 1, 'a1'), update(a, 2, 'a2')]);
+  const byDefault = processorWith(undefined);
+  const before = await store.thread!.stats();
+  await byDefault.step(new AbortController().signal);
+  expect((await store.sync.inbound.countByState()).done).toBe(APPLY_BATCH);
+  await byDefault.step(new AbortController().signal);
+  expect(delta(before, await store.thread!.stats())).toEqual({ commits: 2, spanningTransactions: 0, jobs: 2 });
+  expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('a2');
+});
