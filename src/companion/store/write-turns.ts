@@ -14,10 +14,13 @@ export type WriteTurnKind = 'pushes' | 'transaction';
 
 /**
  * Groups of pushes that may go before a waiting transaction: at 2 to 5 ms a group (an fsync each),
- * a transaction waits at most 30 to 80 ms behind a flood. Measured alternately with 4 (load 8 to 10,
- * `bench/ingest-only.ts`): 315 / 420 / 430 pushes/s with 4, 390 / 500 / 605 with 16.
+ * a transaction waits at most 130 to 320 ms behind a flood. Measured alternately with 4 (load 8 to 10,
+ * `bench/ingest-only.ts`): 315 / 420 / 430 pushes/s with 4, 390 / 500 / 605 with 16. Once the apply
+ * worker's claim and apply became one transaction job, 16 let it take a larger share of a flood:
+ * ratio over the bare endpoint 0.140 / 0.126 with 16, 0.141 / 0.145 / 0.162 / 0.169 / 0.185 with 64,
+ * the code before the jobs 0.149 / 0.158 / 0.173 / 0.184 / 0.185 / 0.202 (alternating, load 0.2 to 3).
  */
-export const PUSH_TURNS_BEFORE_A_TRANSACTION = 16;
+export const PUSH_TURNS_BEFORE_A_TRANSACTION = 64;
 
 export class WriteTurns {
   private holders = 0;
