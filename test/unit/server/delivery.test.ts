@@ -25,6 +25,16 @@ function row(app: AppFixture, sysId: string) {
   return app.db.rows('x_incident_io_outbound_event').find((r) => r.sys_id === sysId)!;
 }
 
+/** Queues a state change of an incident as another user's write would (sys_mod_count 5); returns its outbox row's sys_id, or '' when nothing was queued. */
+function queueStateChange(app: AppFixture, incident: string): string {
+  const current = new FakeGlideRecord(app.db, 'incident');
+  current.get(incident);
+  current.setValue('state', '6');
+  current.setValue('sys_mod_count', '5');
+  const result = queueIncidentChange(current, recordOf({ state: '2' }), 'update', app.queueDeps());
+  return 'queued' in result ? result.outboxSysId : '';
+}
+
 describe('delivery', () => {
   let app: AppFixture;
   beforeEach(() => {
@@ -203,12 +213,7 @@ describe('delivery', () => {
     let queuedMeanwhile = '';
     app.respond = (request) => {
       if (!queuedMeanwhile && request.body.includes('INC0000002')) {
-        const current = new FakeGlideRecord(app.db, 'incident');
-        current.get(a.incident);
-        current.setValue('state', '6');
-        current.setValue('sys_mod_count', '5');
-        const result = queueIncidentChange(current, recordOf({ state: '2' }), 'update', app.queueDeps());
-        if ('queued' in result) queuedMeanwhile = result.outboxSysId;
+        queuedMeanwhile = queueStateChange(app, a.incident);
       }
       return ok(200);
     };
@@ -223,12 +228,7 @@ describe('delivery', () => {
     let queuedMeanwhile = '';
     app.respond = () => {
       if (!queuedMeanwhile) {
-        const current = new FakeGlideRecord(app.db, 'incident');
-        current.get(a.incident);
-        current.setValue('state', '6');
-        current.setValue('sys_mod_count', '5');
-        const result = queueIncidentChange(current, recordOf({ state: '2' }), 'update', app.queueDeps());
-        if ('queued' in result) queuedMeanwhile = result.outboxSysId;
+        queuedMeanwhile = queueStateChange(app, a.incident);
       }
       return ok(200);
     };

@@ -18,6 +18,22 @@ import { RECORD_EVENTS } from '../../../helpers/thread-jobs';
 const KINDS = ['sqlite on its thread', 'sqlite on the event loop', 'postgres'] as const;
 const at = new Date('2026-03-01T12:00:00.000Z');
 
+/** A push of one incident's update, as stored. */
+function inboundEvent(connectionId: string, eventId: string): NewInboundEvent {
+  return {
+    connectionId,
+    eventId,
+    source: 'push',
+    type: 'incident.updated',
+    incidentSysId: 'a'.repeat(32),
+    sequence: 1,
+    orderKey: eventId,
+    occurredAt: at,
+    receivedAt: at,
+    payload: { eventId },
+  };
+}
+
 describe.each(KINDS)('on %s', (kind) => {
   let dir: string;
   let store: CompanionStore & { close(): Promise<void> };
@@ -34,18 +50,7 @@ describe.each(KINDS)('on %s', (kind) => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const event = (eventId: string): NewInboundEvent => ({
-    connectionId: connection.id,
-    eventId,
-    source: 'push',
-    type: 'incident.updated',
-    incidentSysId: 'a'.repeat(32),
-    sequence: 1,
-    orderKey: eventId,
-    occurredAt: at,
-    receivedAt: at,
-    payload: { eventId },
-  });
+  const event = (eventId: string) => inboundEvent(connection.id, eventId);
 
   const storedIds = async () => (await store.sync.inbound.listForIncident(connection.id, 'a'.repeat(32))).map((e) => e.eventId).sort();
 
@@ -78,18 +83,7 @@ describe('on the store thread', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const event = (eventId: string): NewInboundEvent => ({
-    connectionId: connection.id,
-    eventId,
-    source: 'push',
-    type: 'incident.updated',
-    incidentSysId: 'a'.repeat(32),
-    sequence: 1,
-    orderKey: eventId,
-    occurredAt: at,
-    receivedAt: at,
-    payload: {},
-  });
+  const event = (eventId: string) => inboundEvent(connection.id, eventId);
 
   it('a job is one commit and no transaction across round trips; a transaction of the event loop is counted as one', async () => {
     const s0 = await store.thread!.stats();
