@@ -11,7 +11,7 @@ import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
 import { describeError } from '../../shared/errors';
 import { tracePoint } from '../../shared/latency-trace';
 import { StoredDataError } from '../store/errors';
-import type { StoredInboundEvent, SyncRepositories, TimelineUpdate, TransactionJob, TransactionJobTools } from '../store/sync-store';
+import type { NewInboundEvent, StoredInboundEvent, SyncRepositories, TimelineUpdate, TransactionJob, TransactionJobTools } from '../store/sync-store';
 import { applyFollowUpChange } from './apply-follow-up-change';
 import { applyRecordChange } from './apply-record-change';
 import type { FetchedAttachment } from './attachment-fetch';
@@ -362,5 +362,92 @@ export const CLAIM_AND_APPLY_INBOUND: TransactionJob<ClaimAndApplyInput, ClaimAn
       }
     }
     return { results, handOff: null };
+  },
+};
+
+export interface StoreAndApplyInput {
+  /** Received events, stored in this order (deduplicated by connection and event id). */
+  events: NewInboundEvent[];
+  owner: string;
+  now: Date;
+  leaseMs: number;
+  mapping: SyncMapping;
+  /** The connections whose events may be applied here (others are left for the apply worker). */
+  connections: ConnectionFacts[];
+}
+
+/** One stored event: `open` when its incident still has events to apply (the apply worker's), false when all were applied here. */
+export type StoredAndApplied = { stored: boolean; id: string; open: boolean };
+
+export interface StoreAndApplyOutput {
+  recorded: StoredAndApplied[];
+  /** The events applied in this transaction, in order (the caller counts them as the apply worker does). */
+  applied: Array<Extract<ClaimedEventResult, { kind: 'applied' }>>;
+}
+
+/** Thrown inside a savepoint to undo its claim: the event stays pending for the apply worker. */
+class LeaveForWorker extends Error {}
+
+/**
+ * Stores received events and, in the same transaction, applies what is next in each of their
+ * incidents' queues (one writer only: SQLite): a quiet push costs one commit and no hand-over to the
+ * apply worker, and is answered once it is stored and applied. Each event is claimed and applied in
+ * a savepoint, in its incident's order (the claim of InboundEventRepository: due, first of its
+ * incident, no live lease in its lane), so this takes exactly the events the apply worker would take
+ * next. Anything else is left pending for the worker, unclaimed and with no attempt counted: an
+ * event that needs the network (a correlation_id, an attachment), an unknown connection, an
+ * unreadable payload, or a failing apply (the worker retries it with its backoff, logs and metrics).
+ * At most as many events are applied per incident as were stored for it here.
+ */
+export const STORE_AND_APPLY_INBOUND: TransactionJob<StoreAndApplyInput, StoreAndApplyOutput> = {
+  module: __filename,
+  name: 'STORE_AND_APPLY_INBOUND',
+  async run(tx, input, tools: TransactionJobTools) {
+    const stored: Array<{ stored: boolean; id: string }> = [];
+    for (const event of input.events) stored.push(await tx.inbound.record(event));
+    const connections = new Map(input.connections.map((c) => [c.id, c]));
+    // The incidents of the stored events, in arrival order, with how many were stored for each.
+    const lanes = new Map<string, { connectionId: string; incidentSysId: string; count: number; open: boolean }>();
+    input.events.forEach((event, i) => {
+      if (!stored[i]!.stored) return;
+      const key = `${event.connectionId}\u0000${event.incidentSysId}`;
+      const lane = lanes.get(key) ?? { connectionId: event.connectionId, incidentSysId: event.incidentSysId, count: 0, open: true };
+      lane.count++;
+      lanes.set(key, lane);
+    });
+    const applied: StoreAndApplyOutput['applied'] = [];
+    for (const lane of lanes.values()) {
+      const connection = connections.get(lane.connectionId);
+      if (!connection) continue;
+      for (let i = 0; i < lane.count; i++) {
+        let result: StoreAndApplyOutput['applied'][number] | null;
+        try {
+          result = await tools.savepoint(async () => {
+            const event = await tx.inbound.claim({ owner: input.owner, now: input.now, leaseMs: input.leaseMs, incident: lane });
+            if (!event) return null;
+            tracePoint('c.claimed');
+            const change = inboundChangeOf(event);
+            const prepared = await prepareFromStore(tx, event, change, input.mapping);
+            if (!prepared) throw new LeaveForWorker();
+            tracePoint('c.tx.begun');
+            const outcome = await applyInboundChange(tx, event, change, prepared, { connection, mapping: input.mapping, now: input.now });
+            tracePoint('c.tx.applied');
+            if (!(await tx.inbound.finish(event.id, input.owner, outcome, input.now))) throw new LeaveForWorker();
+            return { kind: 'applied' as const, event, connectionName: connection.name, outcome };
+          });
+        } catch {
+          // Undone: the worker takes it (and reports what fails).
+          break;
+        }
+        if (!result) break;
+        applied.push(result);
+      }
+      lane.open = await tx.inbound.hasOpenForIncident(lane.connectionId, lane.incidentSysId);
+    }
+    const recorded = input.events.map((event, i) => {
+      const lane = lanes.get(`${event.connectionId}\u0000${event.incidentSysId}`);
+      return { ...stored[i]!, open: lane?.open ?? false };
+    });
+    return { recorded, applied };
   },
 };

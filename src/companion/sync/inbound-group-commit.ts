@@ -17,7 +17,25 @@ import type { InboundWriter, NewInboundEvent, SyncStore } from '../store/sync-st
  * between two commits; each push is still answered only after the commit of its own batch.
  */
 
-export type RecordedEvent = { stored: boolean; id: string };
+/** `open` false: the event was applied in the transaction that stored it (nothing left for the apply worker). */
+export type RecordedEvent = { stored: boolean; id: string; open?: boolean };
+
+/**
+ * Storing and applying in one transaction (InboundProcessor.storeAndApply), used for a quiet batch:
+ * at most `maxEvents` pushes waiting and no other batch being stored.
+ */
+export interface ApplyAtOnce {
+  maxEvents: number;
+  storeAndApply(events: readonly NewInboundEvent[]): Promise<RecordedEvent[]>;
+}
+
+/**
+ * Pushes that are applied in the transaction that stores them when no more are waiting: a quiet
+ * push is stored and applied with one commit and answered after it. A burst goes to the pushes'
+ * writer as before (stored only: its answers do not wait for the applies, which the apply worker
+ * does behind it).
+ */
+export const APPLY_AT_ONCE_MAX_EVENTS = 4;
 
 interface Waiting {
   event: NewInboundEvent;
@@ -51,6 +69,7 @@ export class InboundGroupCommit {
   constructor(
     store: InboundWriter | Pick<SyncStore, 'transaction' | 'inbound'>,
     private readonly maxEvents = MAX_GROUP_COMMIT_EVENTS,
+    private readonly atOnce?: ApplyAtOnce,
   ) {
     this.writer = 'recordAll' in store ? store : inboundWriterOf(store);
   }
@@ -85,9 +104,10 @@ export class InboundGroupCommit {
 
   private flush(): void {
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      const quiet = this.atOnce !== undefined && this.inFlight === 0 && this.queue.length <= this.atOnce.maxEvents;
       const batch = this.queue.splice(0, this.maxEvents);
       this.inFlight++;
-      void this.commit(batch).finally(() => {
+      void (quiet ? this.storeAndApply(batch) : this.commit(batch)).finally(() => {
         this.inFlight--;
         this.flush();
       });
@@ -103,6 +123,18 @@ export class InboundGroupCommit {
       // Nothing of the batch was stored: each event on its own, for its own answer.
       for (const w of batch) await this.alone(w);
       return;
+    }
+    batch.forEach((w, i) => w.resolve(results[i]!));
+  }
+
+  /** A quiet batch stored and applied in one transaction; if that fails, stored as any batch is. */
+  private async storeAndApply(batch: Waiting[]): Promise<void> {
+    let results: RecordedEvent[];
+    try {
+      results = await this.atOnce!.storeAndApply(batch.map((w) => w.event));
+    } catch {
+      // Nothing of it was stored: stored (not applied) the usual way, each with its own answer.
+      return this.commit(batch);
     }
     batch.forEach((w, i) => w.resolve(results[i]!));
   }

@@ -13,13 +13,16 @@ import { tracePoint } from '../../shared/latency-trace';
 import {
   APPLY_INBOUND_EVENT,
   CLAIM_AND_APPLY_INBOUND,
+  STORE_AND_APPLY_INBOUND,
   inboundChangeOf,
   prepareFromStore,
   type ClaimedEventResult,
   type ConnectionFacts,
   type InboundOutcome,
   type Prepared,
+  type StoredAndApplied,
 } from './inbound-apply';
+import type { NewInboundEvent } from '../store/sync-store';
 
 export { INBOUND_OUTCOMES, inboundChangeOf, type InboundOutcome } from './inbound-apply';
 
@@ -114,6 +117,21 @@ export class InboundProcessor {
     for (const result of output.results) this.report(result);
     if (output.handOff) await this.process(output.handOff, signal);
     return output.results.length > 0 || output.handOff !== null;
+  }
+
+  /**
+   * Stores received events and applies them in the same transaction when they are next in their
+   * incidents' queues (STORE_AND_APPLY_INBOUND; a store with one writer only): what is left open is
+   * the apply worker's (`open`).
+   */
+  async storeAndApply(events: readonly NewInboundEvent[]): Promise<StoredAndApplied[]> {
+    const { store, owner, leaseMs } = this.deps;
+    const connections = (await this.deps.registry.all()).map(factsOf);
+    tracePoint('c.claim.start');
+    const output = await store.sync.runJob(STORE_AND_APPLY_INBOUND, { events: [...events], owner, now: this.deps.clock(), leaseMs, mapping: this.deps.mapping, connections });
+    if (output.applied.length > 0) tracePoint('c.applied');
+    for (const result of output.applied) this.report(result);
+    return output.recorded;
   }
 
   /** Metrics and logs of an event a CLAIM_AND_APPLY_INBOUND job finished. */

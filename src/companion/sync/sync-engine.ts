@@ -17,7 +17,7 @@ import { DEFAULT_POLL_OVERLAP_MS } from './poll-window';
 import { FollowUpAppConfig } from './follow-up-app-config';
 import { Poller } from './poller';
 import { OutboxCatchUp } from './outbox-catch-up';
-import { InboundGroupCommit } from './inbound-group-commit';
+import { APPLY_AT_ONCE_MAX_EVENTS, InboundGroupCommit, MAX_GROUP_COMMIT_EVENTS } from './inbound-group-commit';
 import { receivePush, type LastPing, type PushAnswer, type PushRequest } from '../webhooks/receive-push';
 import { ServiceNowLookups } from './servicenow-lookups';
 import { DEFAULT_INBOUND_BACKOFF, DEFAULT_OUTBOUND_BACKOFF, DEFAULT_POLL_INTERVAL_MS, INBOUND_MAX_ATTEMPTS, syncTimings, type SyncTimings } from './sync-timings';
@@ -52,6 +52,12 @@ export interface SyncEngineOptions {
   /** Concurrent sends (different incidents) and concurrent applies. Defaults 4 and 2. */
   outboundConcurrency?: number;
   inboundConcurrency?: number;
+  /**
+   * With one writer (SQLite): a push received while no other is being stored is applied in the
+   * transaction that stores it (InboundGroupCommit, APPLY_AT_ONCE_MAX_EVENTS). Default true; false
+   * leaves every push to the apply worker.
+   */
+  applyAtOnce?: boolean;
   /** = timings.idleMs. */
   idleMs?: number;
   /** = timings.eventRetentionMs. */
@@ -136,7 +142,6 @@ export class SyncEngine {
       clientOptions: { requestTimeoutMs: timings.requestTimeoutMs, ...options.clientOptions },
     });
     const idleMs = timings.idleMs;
-    this.groupCommit = new InboundGroupCommit(store.ingest ?? store.sync);
 
     this.incidents = new IncidentService({ store, registry: this.registry, mapping, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
     this.followUps = new FollowUpService({ store, clock: this.clock, onQueued: () => this.outboundLoop.wake() });
@@ -150,6 +155,12 @@ export class SyncEngine {
       maxAttempts: INBOUND_MAX_ATTEMPTS,
       backoff: options.inboundBackoff ?? DEFAULT_INBOUND_BACKOFF,
     });
+    // With one writer (SQLite), a quiet push is applied in the transaction that stores it.
+    this.groupCommit = new InboundGroupCommit(
+      store.ingest ?? store.sync,
+      MAX_GROUP_COMMIT_EVENTS,
+      store.sync.singleWriter && options.applyAtOnce !== false ? { maxEvents: APPLY_AT_ONCE_MAX_EVENTS, storeAndApply: (events) => inbound.storeAndApply(events) } : undefined,
+    );
     const outbound = new OutboundProcessor({
       ...queueDeps,
       lookups: new ServiceNowLookups(store.catalog, logger),

@@ -49,12 +49,13 @@ export interface ReceivePushDeps {
   clock: () => Date;
   /** Signature timestamp tolerance, seconds (default 300). */
   toleranceSeconds?: number;
+  /** A new event was stored and is left for the apply worker (not when it was applied in the same transaction). */
   onStored: () => void;
   /**
    * Stores a received event (default: its own transaction). The engine passes its group commit, so
    * pushes arriving together share one commit; the answer still waits for the event's commit.
    */
-  recordInbound?: (event: NewInboundEvent) => Promise<{ stored: boolean; id: string }>;
+  recordInbound?: (event: NewInboundEvent) => Promise<{ stored: boolean; id: string; open?: boolean }>;
   /** A verified test event: recorded for the status page and the log; nothing is queued. */
   onPing: (connectionName: string, ping: LastPing) => void;
 }
@@ -157,7 +158,7 @@ export async function storePushEvent(
   tracePoint('c.push.verified');
   const now = deps.clock();
   const change = changeFromPush(event);
-  const record = deps.recordInbound ?? ((e: NewInboundEvent) => deps.store.sync.inbound.record(e));
+  const record: NonNullable<ReceivePushDeps['recordInbound']> = deps.recordInbound ?? ((e) => deps.store.sync.inbound.record(e));
   const stored = await record({
     connectionId: connection.id,
     eventId: event.event_id,
@@ -172,6 +173,7 @@ export async function storePushEvent(
   });
   deps.metrics.eventsReceived.inc({ connection: connection.name, source: via, type: event.type, result: stored.stored ? 'stored' : 'duplicate' });
   tracePoint('c.stored');
-  if (stored.stored) deps.onStored();
+  // Applied in the transaction that stored it (the group commit's quiet path): nothing for the worker.
+  if (stored.stored && stored.open !== false) deps.onStored();
   return stored.stored;
 }

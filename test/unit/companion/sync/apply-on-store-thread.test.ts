@@ -192,3 +192,74 @@ it(`by default (APPLY_BATCH = ${APPLY_BATCH}) a job applies one event: the pushe
   expect(delta(before, await store.thread!.stats())).toEqual({ commits: 2, spanningTransactions: 0, jobs: 2 });
   expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('a2');
 });
+
+describe('storeAndApply: a quiet push stored and applied in one transaction', () => {
+  const a = 'a'.repeat(32);
+  const storeAndApply = (events: NewInboundEvent[]) => processor.storeAndApply(events);
+
+  it('stores and applies an event next in its incident\'s queue with one commit, and says nothing is left for the worker', async () => {
+    await linkedIncident('i1', a, 1);
+    const before = await store.thread!.stats();
+    const [recorded] = await storeAndApply([update(a, 1, 'DB down (EU)')]);
+    expect(recorded).toMatchObject({ stored: true, open: false });
+    expect(delta(before, await store.thread!.stats())).toEqual({ commits: 1, spanningTransactions: 0, jobs: 1 });
+    expect(await store.sync.inbound.get(connection.id, 'aaaa-1')).toMatchObject({ id: recorded!.id, state: 'done', outcome: 'applied', attempts: 1, leaseOwner: null });
+    expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('DB down (EU)');
+    expect(await step()).toBe(false);
+  });
+
+  it("applies several events of one incident in their order key's order, and a duplicate once", async () => {
+    await linkedIncident('i1', a, 1);
+    const recorded = await storeAndApply([update(a, 2, 'a2'), update(a, 1, 'a1')]);
+    expect(recorded.map((r) => [r.stored, r.open])).toEqual([
+      [true, false],
+      [true, false],
+    ]);
+    expect((await store.sync.inbound.listForIncident(connection.id, a)).map((e) => [e.sequence, e.outcome])).toEqual([
+      [1, 'applied'],
+      [2, 'applied'],
+    ]);
+    const [again] = await storeAndApply([update(a, 2, 'a2')]);
+    expect(again).toMatchObject({ stored: false, open: false, id: recorded[0]!.id });
+    expect((await store.sync.inbound.countByState()).done).toBe(2);
+    expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('a2');
+  });
+
+  it("leaves an event behind an earlier one still waiting for its retry to the worker, unclaimed", async () => {
+    await linkedIncident('i1', a, 1);
+    await store.ingest!.recordAll([update(a, 1, 'a1')]);
+    const first = (await store.sync.inbound.claim({ owner: 'inbound-test', now, leaseMs: 10_000 }))!;
+    await store.sync.inbound.retry(first.id, 'inbound-test', { nextAttemptAt: new Date(now.getTime() + 60_000), error: 'ServiceNow was down', now });
+    const [recorded] = await storeAndApply([update(a, 2, 'a2')]);
+    expect(recorded).toMatchObject({ stored: true, open: true });
+    expect(await store.sync.inbound.get(connection.id, 'aaaa-2')).toMatchObject({ state: 'pending', attempts: 0, leaseOwner: null });
+    expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('DB down');
+  });
+
+  it('leaves an event that needs ServiceNow (an attachment to fetch) pending for the worker, with no attempt counted; the one before it is applied', async () => {
+    await linkedIncident('i1', a, 1);
+    const attachment: NewInboundEvent = {
+      ...update(a, 2, 'unused'),
+      eventId: 'att',
+      type: 'incident.attachment',
+      orderKey: orderKeyOf('incident.attachment', 2, now),
+      payload: {
+        ...(update(a, 2, 'unused').payload as InboundChange),
+        type: 'incident.attachment',
+        attachment: { sysId: 'f'.repeat(32), fileName: 'shot.png', sizeBytes: 10, author: 'itil.user', createdAt: now.toISOString() },
+      },
+    };
+    const recorded = await storeAndApply([update(a, 1, 'a1'), attachment]);
+    expect(recorded.map((r) => r.open)).toEqual([true, true]);
+    expect(await store.sync.inbound.get(connection.id, 'aaaa-1')).toMatchObject({ state: 'done', outcome: 'applied' });
+    expect(await store.sync.inbound.get(connection.id, 'att')).toMatchObject({ state: 'pending', attempts: 0, leaseOwner: null, lastError: null });
+  });
+
+  it('leaves an event of a connection it does not know yet (saved after its list was read) to the worker', async () => {
+    await registry.all();
+    const later = await saveTestConnection(store, { name: 'later', instanceUrl: 'http://127.0.0.2:9' });
+    const [recorded] = await storeAndApply([{ ...update(a, 1, 'a1'), connectionId: later.id }]);
+    expect(recorded).toMatchObject({ stored: true, open: true });
+    expect((await store.sync.inbound.countByState()).pending).toBe(1);
+  });
+});

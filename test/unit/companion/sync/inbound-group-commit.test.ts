@@ -198,3 +198,88 @@ describe.each(STORE_BACKENDS)('inbound group commit on %s', (backend) => {
     expect(of('1')).toEqual(Array.from({ length: 12 }, (_, k) => `o${String(k * 2 + 1).padStart(2, '0')}`));
   });
 });
+
+describe('inbound group commit: a quiet batch applied in the transaction that stores it', () => {
+  const at = new Date('2026-01-01T10:00:00.000Z');
+  const event = (eventId: string): NewInboundEvent => ({
+    connectionId: 'c',
+    eventId,
+    source: 'push',
+    type: 'incident.updated',
+    incidentSysId: 'sys',
+    sequence: 1,
+    orderKey: eventId,
+    occurredAt: at,
+    receivedAt: at,
+    payload: {},
+  });
+
+  /** A writer and an apply-at-once that record what they were given; `atOnceFails` makes storeAndApply throw. */
+  function parts(options: { atOnceFails?: boolean; atOnceGate?: Promise<void>; batchesInFlight?: number } = {}) {
+    const written: string[][] = [];
+    const appliedAtOnce: string[][] = [];
+    const writer = {
+      record: async (e: NewInboundEvent) => {
+        written.push([e.eventId]);
+        return { stored: true, id: `w-${e.eventId}` };
+      },
+      recordAll: async (events: readonly NewInboundEvent[]) => {
+        written.push(events.map((e) => e.eventId));
+        return events.map((e) => ({ stored: true, id: `w-${e.eventId}` }));
+      },
+      ...(options.batchesInFlight ? { batchesInFlight: options.batchesInFlight } : {}),
+    };
+    const atOnce = {
+      maxEvents: 2,
+      storeAndApply: async (events: readonly NewInboundEvent[]) => {
+        await options.atOnceGate;
+        if (options.atOnceFails) throw new Error('the store thread is gone');
+        appliedAtOnce.push(events.map((e) => e.eventId));
+        return events.map((e) => ({ stored: true, id: `a-${e.eventId}`, open: false }));
+      },
+    };
+    return { written, appliedAtOnce, group: new InboundGroupCommit(writer, 200, atOnce) };
+  }
+
+  it('a lone push is stored and applied at once, and its answer says nothing is left for the worker', async () => {
+    const { written, appliedAtOnce, group } = parts();
+    expect(await group.record(event('e1'))).toEqual({ stored: true, id: 'a-e1', open: false });
+    expect(appliedAtOnce).toEqual([['e1']]);
+    expect(written).toEqual([]);
+  });
+
+  it('a burst larger than maxEvents goes to the writer, stored only', async () => {
+    const { written, appliedAtOnce, group } = parts();
+    const results = await Promise.all(['b1', 'b2', 'b3'].map((id) => group.record(event(id))));
+    expect(results.map((r) => r.id)).toEqual(['w-b1', 'w-b2', 'w-b3']);
+    expect(results.every((r) => r.open === undefined)).toBe(true);
+    expect(written).toEqual([['b1', 'b2', 'b3']]);
+    expect(appliedAtOnce).toEqual([]);
+  });
+
+  it('a push arriving while another batch is being stored goes to the writer (stored only), and is not held behind it', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { written, appliedAtOnce, group } = parts({ atOnceGate: gate, batchesInFlight: 2 });
+    const first = group.record(event('q1'));
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first batch is still being stored and applied: the second is answered by the writer meanwhile.
+    expect(await group.record(event('q2'))).toEqual({ stored: true, id: 'w-q2' });
+    open();
+    expect(await first).toEqual({ stored: true, id: 'a-q1', open: false });
+    expect(appliedAtOnce).toEqual([['q1']]);
+    expect(written).toEqual([['q2']]);
+    // Once nothing is in flight, a lone push is quiet again.
+    expect((await group.record(event('q3'))).id).toBe('a-q3');
+  });
+
+  it('when storing and applying at once fails, the batch is stored the usual way and every push answered as stored', async () => {
+    const { written, group } = parts({ atOnceFails: true });
+    const results = await Promise.all(['f1', 'f2'].map((id) => group.record(event(id))));
+    expect(results).toEqual([
+      { stored: true, id: 'w-f1' },
+      { stored: true, id: 'w-f2' },
+    ]);
+    expect(written).toEqual([['f1', 'f2']]);
+  });
+});
