@@ -1,5 +1,5 @@
 import { killAll, killCompanion, outboxBacklog, printFigures, startCompanion, startSetup, teardown, outbox, type Setup } from './harness';
-import { seededRandom, settle, streamWithKills, Workload } from './workload';
+import { seededRandom, settleInParts, streamWithKills, Workload } from './workload';
 
 // Issue 8, proof 1: the companion is killed with SIGKILL and restarted (the real binary, a separate
 // process) three times while people change 20 incidents on both sides, 2,000 changes in all. Then
@@ -52,7 +52,7 @@ it(`survives ${KILLS} kill -9s of the companion during ${CHANGES} changes on ${I
       await startCompanion(s);
     },
   });
-  const settleSeconds = await settle(s, work, lastChange, SETTLE_DEADLINE_MS);
+  const { settled: settleSeconds, agreed, outboxWhenAgreed } = await settleInParts(s, work, lastChange, SETTLE_DEADLINE_MS);
   const verdict = await work.verify();
   const box = await outbox(s);
   if (box.undelivered > 0 || verdict.problems.length > 0) {
@@ -66,7 +66,10 @@ it(`survives ${KILLS} kill -9s of the companion during ${CHANGES} changes on ${I
     diverged: verdict.diverged,
     reverted: verdict.reverted,
     settleSeconds,
-    notes: `app outbox: ${box.undelivered} undelivered, ${box.dead} dead`,
+    notes:
+      `both sides agreed after ${agreed === null ? '(never)' : `${agreed.toFixed(1)} s`}` +
+      (outboxWhenAgreed ? ` (the app's outbox then held ${outboxWhenAgreed.undelivered} undelivered, up to ${outboxWhenAgreed.maxAttempts} attempts)` : '') +
+      `; app outbox: ${box.undelivered} undelivered, ${box.dead} dead`,
   });
   expect(verdict.problems).toEqual([]);
   expect(work.refused).toEqual([]);

@@ -387,16 +387,46 @@ export const SETTLE_DEADLINE_MS = 150_000;
 
 /** Waits until both sides agree and the app has nothing left to deliver: the seconds since `since`, or null past the deadline. */
 export async function settle(setup: Setup, work: Workload, since: number, deadlineMs = SETTLE_DEADLINE_MS): Promise<number | null> {
+  return (await settleInParts(setup, work, since, deadlineMs)).settled;
+}
+
+export interface SettleParts {
+  /** Seconds from `since` until both sides agreed (and still did at the end): what responders see. Null past the deadline. */
+  agreed: number | null;
+  /** Seconds until, besides, the app's outbox had nothing left to deliver (settle's figure). Null past the deadline. */
+  settled: number | null;
+  /** The app's outbox when both sides agreed: its undelivered events (changes the companion holds already, or the agreement would wait) and the most attempts among them. */
+  outboxWhenAgreed: { undelivered: number; maxAttempts: number } | null;
+}
+
+/**
+ * settle, with the time both sides agreed apart from the time the app's outbox emptied: the app
+ * retries a push that failed while the companion was down on its own backoff, even when the
+ * companion read that change from the outbox at its start, so the second can trail the first.
+ */
+export async function settleInParts(setup: Setup, work: Workload, since: number, deadlineMs = SETTLE_DEADLINE_MS): Promise<SettleParts> {
+  let agreedAt: number | null = null;
+  let outboxWhenAgreed: SettleParts['outboxWhenAgreed'] = null;
   try {
-    await waitFor(async () => (await work.converged()) && (await outbox(setup)).undelivered === 0, {
-      timeoutMs: deadlineMs,
-      intervalMs: 250,
-      message: 'both sides to agree',
-    });
-    return (Date.now() - since) / 1000;
+    await waitFor(
+      async () => {
+        if (!(await work.converged())) {
+          agreedAt = null;
+          return false;
+        }
+        const rows: Json[] = await sn(setup, 'GET', '/api/now/table/x_incident_io_outbound_event?sysparm_query=state!=delivered^state!=dead&sysparm_fields=attempts&sysparm_limit=10000');
+        if (agreedAt === null) {
+          agreedAt = Date.now();
+          outboxWhenAgreed = { undelivered: rows.length, maxAttempts: Math.max(0, ...rows.map((r) => Number(r.attempts))) };
+        }
+        return rows.length === 0;
+      },
+      { timeoutMs: deadlineMs, intervalMs: 250, message: 'both sides to agree' },
+    );
+    return { agreed: (agreedAt! - since) / 1000, settled: (Date.now() - since) / 1000, outboxWhenAgreed };
   } catch {
     process.stdout.write(`did not settle; app outbox:\n${(await outboxBacklog(setup)).join('\n')}\n`);
-    return null;
+    return { agreed: agreedAt === null ? null : (agreedAt - since) / 1000, settled: null, outboxWhenAgreed };
   }
 }
 

@@ -29,7 +29,7 @@ import { applyRecordChange } from './apply-record-change';
 import { isEmptyUpdate, withoutFields } from './coalesce';
 import { decideQueuedWrite, incidentValuesFrom, laterChangeQueued, readMayMislead, SERVICENOW_FIELDS_OF, serviceNowWins } from './inbound-decision';
 import { assertOwnWrite, lastAttemptLanded, mergeOwnWrite, ownEarlierAttempt } from './own-writes';
-import { OUTBOX_PULL_LIMIT, pullOwedEvents } from './outbox-pull';
+import { OUTBOX_PULL_LIMIT, pullOwedEvents, type OutboxPullDeps } from './outbox-pull';
 import type { QueueWorkerDeps } from './worker-deps';
 import { INCIDENT_READ_FIELDS, versionFromRow, type ServiceNowVersion, type TrackedField } from './servicenow-record';
 import type { ServiceNowLookups } from './servicenow-lookups';
@@ -63,6 +63,8 @@ export interface OutboundProcessorDeps extends QueueWorkerDeps {
   idleMs: number;
   /** Events read from the app's outbox were stored: the inbound workers have work. */
   onEventsStored: () => void;
+  /** Stores the events read from the app's outbox together (the engine's group commit); without it, one by one. */
+  recordInbound?: OutboxPullDeps['recordInbound'];
 }
 
 /** redecide's answer when the write waits for the pushes that say when each field changed: since when it waits (kept with the write). */
@@ -396,7 +398,7 @@ export class OutboundProcessor {
     let owed = true;
     try {
       const pulled = await pullOwedEvents(
-        { store: this.deps.store, metrics: this.deps.metrics, clock: this.deps.clock, onStored: this.deps.onEventsStored },
+        { store: this.deps.store, metrics: this.deps.metrics, clock: this.deps.clock, onStored: this.deps.onEventsStored, recordInbound: this.deps.recordInbound },
         { connection, table, sysId: link.sysId, signal },
       );
       // Every undelivered event is now stored (unless there were more than one read takes): owed until applied.

@@ -1,7 +1,7 @@
 import { OUTBOX_TABLE } from '../../server/lib/constants';
 import { encodedQuery, ServiceNowRateLimitError, type QueryBuilder, type TableClient } from '../client';
 import type { Connection } from '../store';
-import { OUTBOX_ROW_FIELDS, storeOutboxRows, type OutboxRow } from './outbox-pull';
+import { OUTBOX_ROW_FIELDS, storeOutboxRows, type OutboxPullDeps, type OutboxRow } from './outbox-pull';
 import { pauseAfterRefusedRead } from './rate-limit-pause';
 import { isoToGlide } from './servicenow-record';
 import type { SyncWorkerDeps } from './worker-deps';
@@ -42,6 +42,8 @@ export interface OutboxCatchUpDeps extends SyncWorkerDeps {
   maxRows?: number;
   /** Called when new events were stored (wakes the inbound worker). */
   onStored: () => void;
+  /** Stores a page's events together (the engine's group commit); without it, one by one. */
+  recordInbound?: OutboxPullDeps['recordInbound'];
 }
 
 export interface CatchUpPass {

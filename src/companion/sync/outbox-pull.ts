@@ -2,7 +2,7 @@ import { isPingEvent } from '../../server/contract/push-event';
 import { OUTBOX_TABLE } from '../../server/lib/constants';
 import { encodedQuery, type TableClient } from '../client';
 import type { Connection } from '../store';
-import { parsePushBody } from './push-event';
+import { parsePushBody, type PushEventBody } from './push-event';
 import { storePushEvent, type ReceivePushDeps } from '../webhooks/receive-push';
 
 /**
@@ -26,7 +26,11 @@ export interface OutboxPullResult {
   stored: number;
 }
 
-export type OutboxPullDeps = Pick<ReceivePushDeps, 'store' | 'metrics' | 'clock' | 'onStored'>;
+/**
+ * `recordInbound`: the engine's group commit (the pushes' own), so the rows read at once are stored
+ * together, in one commit and in their order; without it each row is stored by itself, one after another.
+ */
+export type OutboxPullDeps = Pick<ReceivePushDeps, 'store' | 'metrics' | 'clock' | 'onStored' | 'recordInbound'>;
 
 /** An outbox row as read: the event's id, its incident, and the push body the app stored. */
 export interface OutboxRow {
@@ -39,17 +43,27 @@ export const OUTBOX_ROW_FIELDS = ['event_id', 'incident_sys_id', 'payload'];
 
 /**
  * Stores the rows' events (in the order given) that parse as pushes of the row's own event and
- * incident; pings and rows that do not parse are skipped. Returns how many were new.
+ * incident; pings and rows that do not parse are skipped. Returns how many were new. With the group
+ * commit the rows are handed over at once: the catch-up after a restart reads hundreds of rows
+ * while the app's retries flood in, and one commit (one round trip to the store's thread) each made
+ * its pass take tens of seconds, which is how long a restarted companion's incidents stayed stale.
  */
 export async function storeOutboxRows(deps: OutboxPullDeps, connection: Connection, rows: readonly OutboxRow[]): Promise<number> {
-  let stored = 0;
+  const events: PushEventBody[] = [];
   for (const row of rows) {
     const parsed = parsePushBody(Buffer.from(String(row.payload ?? ''), 'utf8'));
     if (!parsed.ok || isPingEvent(parsed.event)) continue;
     const event = parsed.event;
     if (event.event_id !== row.event_id || event.incident.sys_id !== row.incident_sys_id) continue;
-    if (await storePushEvent(deps, connection, event, 'outbox')) stored += 1;
+    events.push(event);
   }
+  if (deps.recordInbound) {
+    // Each call queues its event with the group commit before the first await, so they are stored in this order.
+    const stored = await Promise.all(events.map((event) => storePushEvent(deps, connection, event, 'outbox')));
+    return stored.filter(Boolean).length;
+  }
+  let stored = 0;
+  for (const event of events) if (await storePushEvent(deps, connection, event, 'outbox')) stored += 1;
   return stored;
 }
 

@@ -171,6 +171,7 @@ export class SyncEngine {
       pushWaitMs: timings.pushWaitMs,
       idleMs: timings.idleMs,
       onEventsStored: () => this.inboundLoop.wake(),
+      recordInbound: (event) => this.groupCommit.record(event),
     });
     const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.poller = new Poller({
@@ -191,6 +192,7 @@ export class SyncEngine {
       retentionMs: timings.eventRetentionMs,
       ...(options.outboxCatchUpPageSize !== undefined ? { pageSize: options.outboxCatchUpPageSize } : {}),
       onStored: () => this.inboundLoop.wake(),
+      recordInbound: (event) => this.groupCommit.record(event),
     });
 
     this.followUpAppConfig = new FollowUpAppConfig({ registry: this.registry, mapping: mapping.followUps, logger, clock: this.clock, retryMs: Math.max(pollIntervalMs, 60_000) });
