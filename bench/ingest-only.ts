@@ -37,7 +37,22 @@ async function main(): Promise<void> {
       loadgen.call<{ perSecond: number; total: number; non2xx: number; errors: number; p50: number; p99: number }>('ingest', { url, secret, incidents: refs100, firstSequence, seconds, connections: 8 });
     await ingest(refs.bareUrl, 10_000);
     const bareRun = await ingest(refs.bareUrl, 10_000);
+    const cpuBefore = await companion.call<number>('cpuUsage');
     const run = await ingest(started.url, 20_000);
+    const cpuReceived = await companion.call<number>('cpuUsage');
+    // The companion's CPU per push, received and applied: less sensitive to the machine's load than pushes/s.
+    const drainStarted = Date.now();
+    for (;;) {
+      const { inbound } = await companion.call<{ inbound: Record<string, number> }>('counts');
+      if ((inbound.pending ?? 0) + (inbound.processing ?? 0) === 0 || Date.now() - drainStarted > 120_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const cpuApplied = await companion.call<number>('cpuUsage');
+    const stored = run.total - run.non2xx;
+    process.stdout.write(
+      `companion CPU per push: ${((cpuReceived - cpuBefore) / stored).toFixed(0)} us during the run, ` +
+        `${((cpuApplied - cpuBefore) / stored).toFixed(0)} us with every push applied (${((Date.now() - drainStarted) / 1000).toFixed(1)} s after the run)\n`,
+    );
     process.stdout.write(
       `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n` +
         `bare      ${bareRun.perSecond.toFixed(0)} pushes/s (p50 ${bareRun.p50} ms)\n` +

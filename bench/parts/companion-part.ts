@@ -84,6 +84,12 @@ servePart({
     return secret;
   },
 
+  /** This process's CPU time so far (every thread: the event loop, the store's and the pushes' threads), microseconds. */
+  async cpuUsage() {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  },
+
   async counts() {
     const c = running();
     return { inbound: await c.store.sync.inbound.countByState(), outbound: await c.store.sync.outbound.countByState() };

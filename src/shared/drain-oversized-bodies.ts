@@ -64,17 +64,21 @@ function limited(payload: Readable, limit: number, cap: number): Transform {
 /** Adds the hook to a server (before its routes are registered, so every route has it). */
 export function drainOversizedBodies(app: FastifyInstance, options: { drainCapBytes?: number } = {}): void {
   const cap = options.drainCapBytes ?? DEFAULT_DRAIN_CAP_BYTES;
-  app.addHook('preParsing', async (request, reply, payload) => {
+  // A callback hook, not an async one: every request passes here, and nearly all go on at once.
+  app.addHook('preParsing', (request, reply, payload, done) => {
     // Multipart uploads are read by their own parser, with their own limits.
-    if (String(request.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) return payload;
+    if (String(request.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) return done(null, payload);
     const limit = request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1024 * 1024;
     const declared = request.headers['content-length'];
     if (declared !== undefined) {
-      if (!(Number(declared) > limit)) return payload;
-      if (!(await discard(payload, cap))) reply.header('connection', 'close');
-      throw tooLarge();
+      if (!(Number(declared) > limit)) return done(null, payload);
+      void discard(payload, cap).then((ended) => {
+        if (!ended) reply.header('connection', 'close');
+        done(tooLarge());
+      });
+      return undefined;
     }
-    if (request.headers['transfer-encoding'] === undefined) return payload;
-    return limited(payload, limit, cap);
+    if (request.headers['transfer-encoding'] === undefined) return done(null, payload);
+    return done(null, limited(payload, limit, cap));
   });
 }

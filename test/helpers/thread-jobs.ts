@@ -34,3 +34,18 @@ export const RECORD_EVENTS: TransactionJob<RecordEventsInput, string[]> = {
     return kept;
   },
 };
+
+export interface EchoKeptInput {
+  settings: { version: number; names: string[] };
+  call: number;
+}
+
+/** Answers its input as the job saw it; `settings` is a kept input (sent to the store's thread once per object). */
+export const ECHO_KEPT: TransactionJob<EchoKeptInput, EchoKeptInput> = {
+  module: __filename,
+  name: 'ECHO_KEPT',
+  keptInputs: ['settings'],
+  async run(_tx, input) {
+    return input;
+  },
+};

@@ -125,7 +125,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
         db.connection().execute(async () => {
           const endTurn = await turns.take('transaction');
           try {
-            return (await thread!.job(job.module, job.name, input)) as O;
+            return (await thread!.job(job.module, job.name, input, job.keptInputs)) as O;
           } finally {
             endTurn();
           }

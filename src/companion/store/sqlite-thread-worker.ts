@@ -28,7 +28,7 @@ type Message =
   | { close: true }
   | { id: number; stats: true }
   | { id: number; tx: Statement[] }
-  | { id: number; job: { module: string; name: string }; input: unknown }
+  | { id: number; job: { module: string; name: string }; input: Record<string, unknown>; kept?: Record<string, { id: number; value?: unknown }> }
   | { id: number; sql: string; params: unknown[] };
 
 /** What this connection did since the thread started (SqliteThread.stats). */
@@ -128,15 +128,33 @@ function jobDatabase(conn: Database.Database): { repos: SyncRepositories; tools:
   return jobRepositories;
 }
 
+/** Job inputs sent once and kept (SqliteThread.job's `keep`), by input name: the last id and value sent under it. */
+const keptInputs = new Map<string, { id: number; value: unknown }>();
+
+/** The job's input with its kept values put back. */
+function jobInput(m: { input: Record<string, unknown>; kept?: Record<string, { id: number; value?: unknown }> }): unknown {
+  if (!m.kept) return m.input;
+  const input = { ...m.input };
+  for (const [key, ref] of Object.entries(m.kept)) {
+    if ('value' in ref) keptInputs.set(key, { id: ref.id, value: ref.value });
+    const held = keptInputs.get(key);
+    if (!held || held.id !== ref.id) throw new Error(`the job input ${key} (${ref.id}) was never sent to this thread`);
+    input[key] = held.value;
+  }
+  return input;
+}
+
 /** A transaction job (TransactionJob), loaded from its module and run whole in one IMMEDIATE transaction. */
-async function runJob(conn: Database.Database, m: { job: { module: string; name: string }; input: unknown }): Promise<unknown> {
+async function runJob(conn: Database.Database, m: { job: { module: string; name: string }; input: Record<string, unknown>; kept?: Record<string, { id: number; value?: unknown }> }): Promise<unknown> {
+  // First, so kept values sent with this message are held even when the job cannot run.
+  const input = jobInput(m);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const job = (require(m.job.module) as Record<string, TransactionJob<unknown, unknown> | undefined>)[m.job.name];
   if (!job || typeof job.run !== 'function') throw new Error(`${m.job.module} exports no transaction job ${m.job.name}`);
   const { repos, tools } = jobDatabase(conn);
   beginImmediate(conn);
   try {
-    const output = await job.run(repos, m.input, tools());
+    const output = await job.run(repos, input, tools());
     conn.exec('commit');
     stats.commits++;
     stats.jobs++;

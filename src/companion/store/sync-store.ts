@@ -554,6 +554,8 @@ export interface TransactionJob<I, O> {
   /** The module that exports the job (its `__filename`) and the export's name: the thread loads it from there. */
   readonly module: string;
   readonly name: string;
+  /** Input properties that are the same unchanging object on every run (the mapping): the store's thread keeps them (SqliteThread.job). */
+  readonly keptInputs?: ReadonlyArray<keyof I & string>;
   run(tx: SyncRepositories, input: I, tools: TransactionJobTools): Promise<O>;
 }
 

@@ -247,6 +247,7 @@ export interface ApplyEventInput {
 export const APPLY_INBOUND_EVENT: TransactionJob<ApplyEventInput, InboundOutcome> = {
   module: __filename,
   name: 'APPLY_INBOUND_EVENT',
+  keptInputs: ['mapping'],
   async run(tx, input) {
     tracePoint('c.tx.begun');
     const outcome = await applyInboundChange(tx, input.event, inboundChangeOf(input.event), input.prepared, input);
@@ -300,6 +301,7 @@ export interface ClaimAndApplyOutput {
 export const CLAIM_AND_APPLY_INBOUND: TransactionJob<ClaimAndApplyInput, ClaimAndApplyOutput> = {
   module: __filename,
   name: 'CLAIM_AND_APPLY_INBOUND',
+  keptInputs: ['mapping'],
   async run(tx, input, tools: TransactionJobTools) {
     const results: ClaimedEventResult[] = [];
     const connections = new Map(input.connections.map((c) => [c.id, c]));

@@ -80,30 +80,37 @@ async function realtimeConnection(registry: ConnectionRegistry, name: string): P
   return connection?.mode === 'realtime' ? connection : undefined;
 }
 
+/**
+ * A refusal: counted, logged (without the body or any secret) and answered. Module-level like
+ * verifyWith below, not a closure per push: the sources run under tsx, whose kept function names
+ * cost a property definition for every closure created.
+ */
+function refuse(deps: ReceivePushDeps, request: PushRequest, status: 400 | 401 | 404 | 503, code: string, message: string, details?: unknown): PushAnswer {
+  deps.metrics.eventsRejected.inc({ reason: code });
+  deps.logger.warn({ connection: request.connectionName.slice(0, 63), reason: code }, `push refused: ${message}`);
+  return details !== undefined ? { status, code, message, details } : { status, code, message };
+}
+
+function verifyWith(deps: ReceivePushDeps, request: PushRequest, connection: Connection, now: Date): void {
+  verifyPushSignature({
+    rawBody: request.rawBody,
+    signatureHeader: request.signature,
+    secrets: acceptedSecrets(connection, now),
+    nowSeconds: Math.floor(now.getTime() / 1000),
+    ...(deps.toleranceSeconds !== undefined ? { toleranceSeconds: deps.toleranceSeconds } : {}),
+  });
+}
+
 export async function receivePush(deps: ReceivePushDeps, request: PushRequest): Promise<PushAnswer> {
   const { metrics } = deps;
-  const reject = (status: 400 | 401 | 404 | 503, code: string, message: string, details?: unknown): PushAnswer => {
-    metrics.eventsRejected.inc({ reason: code });
-    deps.logger.warn({ connection: request.connectionName.slice(0, 63), reason: code }, `push refused: ${message}`);
-    return { status, code, message, ...(details !== undefined ? { details } : {}) };
-  };
-
   let connection = await realtimeConnection(deps.registry, request.connectionName);
   if (!connection) {
-    return reject(404, 'unknown_connection', 'No real-time connection has this name: check the webhook URL the app pushes to (incident-sn doctor).');
+    return refuse(deps, request, 404, 'unknown_connection', 'No real-time connection has this name: check the webhook URL the app pushes to (incident-sn doctor).');
   }
   const now = deps.clock();
-  const verify = (secretsOf: Connection) =>
-    verifyPushSignature({
-      rawBody: request.rawBody,
-      signatureHeader: request.signature,
-      secrets: acceptedSecrets(secretsOf, now),
-      nowSeconds: Math.floor(now.getTime() / 1000),
-      ...(deps.toleranceSeconds !== undefined ? { toleranceSeconds: deps.toleranceSeconds } : {}),
-    });
   try {
     try {
-      verify(connection);
+      verifyWith(deps, request, connection, now);
     } catch (err) {
       // connect may have rotated the secret a moment ago, after the registry last read the store:
       // read the connection again once before refusing.
@@ -112,11 +119,11 @@ export async function receivePush(deps: ReceivePushDeps, request: PushRequest): 
       const fresh = await realtimeConnection(deps.registry, request.connectionName);
       if (!fresh || fresh.updatedAt.getTime() === connection.updatedAt.getTime()) throw err;
       connection = fresh;
-      verify(connection);
+      verifyWith(deps, request, connection, now);
     }
   } catch (err) {
     if (!(err instanceof WebhookVerificationError)) throw err;
-    return reject(err.status as 400 | 401 | 503, err.reason, err.message);
+    return refuse(deps, request, err.status as 400 | 401 | 503, err.reason, err.message);
   }
   const parsed = parsePushBody(request.rawBody);
   if (!parsed.ok && parsed.reason === 'unknown_type') {
@@ -126,11 +133,11 @@ export async function receivePush(deps: ReceivePushDeps, request: PushRequest): 
     return { status: 200, result: 'ignored', eventId: parsed.eventId };
   }
   if (!parsed.ok) {
-    return reject(400, parsed.reason, parsed.reason === 'invalid_json' ? 'The body is not JSON.' : 'The body does not match the push event schema.', parsed.errors);
+    return refuse(deps, request, 400, parsed.reason, parsed.reason === 'invalid_json' ? 'The body is not JSON.' : 'The body does not match the push event schema.', parsed.errors);
   }
   const event = parsed.event;
   if (request.eventIdHeader !== undefined && request.eventIdHeader !== event.event_id) {
-    return reject(400, 'invalid_schema', `${HEADER.eventId} does not match the body's event_id.`);
+    return refuse(deps, request, 400, 'invalid_schema', `${HEADER.eventId} does not match the body's event_id.`);
   }
 
   if (isPingEvent(event)) {

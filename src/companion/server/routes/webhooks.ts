@@ -5,6 +5,13 @@ import type { SyncMetrics } from '../../sync/metrics';
 import { sendError } from '../api-error';
 import { tracePoint } from '../../../shared/latency-trace';
 
+const SIGNATURE_HEADER = HEADER.signature.toLowerCase();
+const EVENT_ID_HEADER = HEADER.eventId.toLowerCase();
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /**
  * `POST /webhooks/servicenow/:connection`: the app's pushes. The body is read raw (the signature
  * covers its exact bytes), only as application/json (415 otherwise) and up to `bodyLimit` (413).
@@ -22,15 +29,11 @@ export function webhookRoutes(engine: SyncEngine, metrics: SyncMetrics, bodyLimi
         metrics.eventsRejected.inc({ reason: 'unsupported_media_type' });
         return sendError(reply, 415, 'unsupported_media_type', 'Send the body as application/json.');
       }
-      const header = (name: string): string | undefined => {
-        const value = request.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      };
       const answer = await engine.receivePush({
         connectionName: request.params.connection,
         rawBody: request.body,
-        signature: header(HEADER.signature.toLowerCase()),
-        eventIdHeader: header(HEADER.eventId.toLowerCase()),
+        signature: firstHeader(request.headers[SIGNATURE_HEADER]),
+        eventIdHeader: firstHeader(request.headers[EVENT_ID_HEADER]),
       });
       tracePoint('c.push.answered');
       if (answer.status === 200) return reply.code(200).send({ status: answer.result, event_id: answer.eventId });

@@ -5,7 +5,7 @@ import { openSqliteStore, type CompanionStore, type Connection, type SqliteCompa
 import type { NewInboundEvent } from '../../../../src/companion/store/sync-store';
 import { openTestStore } from '../../../helpers/store-backends';
 import { saveTestConnection } from '../../../helpers/sync-store-fixture';
-import { RECORD_EVENTS } from '../../../helpers/thread-jobs';
+import { ECHO_KEPT, RECORD_EVENTS } from '../../../helpers/thread-jobs';
 
 /**
  * Transaction jobs (SyncStore.runJob): on the companion server's SQLite store they run whole on the
@@ -66,6 +66,15 @@ describe.each(KINDS)('on %s', (kind) => {
     // The connection is usable after it.
     expect(await store.sync.runJob(RECORD_EVENTS, { events: [event('e2')], failInSavepoint: [], failAtEnd: false })).toEqual(['e2']);
   });
+
+  it('gives a job its kept inputs, call after call and for a new object', async () => {
+    const a = { version: 1, names: ['a'] };
+    const b = { version: 2, names: ['b', 'c'] };
+    expect(await store.sync.runJob(ECHO_KEPT, { settings: a, call: 1 })).toEqual({ settings: a, call: 1 });
+    expect(await store.sync.runJob(ECHO_KEPT, { settings: a, call: 2 })).toEqual({ settings: a, call: 2 });
+    expect(await store.sync.runJob(ECHO_KEPT, { settings: b, call: 3 })).toEqual({ settings: b, call: 3 });
+    expect(await store.sync.runJob(ECHO_KEPT, { settings: a, call: 4 })).toEqual({ settings: a, call: 4 });
+  });
 });
 
 describe('on the store thread', () => {
@@ -117,5 +126,16 @@ describe('on the store thread', () => {
     await open;
     expect(await job).toEqual(['job']);
     expect(order).toEqual(['transaction', 'job']);
+  });
+
+  it('sends a kept input to the thread once per object, and again to a new thread', async () => {
+    const settings = { version: 1, names: ['a'] };
+    expect((await store.sync.runJob(ECHO_KEPT, { settings, call: 1 })).settings).toEqual({ version: 1, names: ['a'] });
+    // Changed after it was sent (which callers must not do): the thread still has the copy it was sent, so it was not sent again.
+    settings.version = 2;
+    expect((await store.sync.runJob(ECHO_KEPT, { settings, call: 2 })).settings).toEqual({ version: 1, names: ['a'] });
+    // A new thread (after a crash) holds nothing: the object is sent again.
+    await store.thread!.kill();
+    expect((await store.sync.runJob(ECHO_KEPT, { settings, call: 3 })).settings).toEqual({ version: 2, names: ['a'] });
   });
 });

@@ -47,6 +47,19 @@ describe('verifyPushSignature', () => {
     );
   });
 
+  it('keys each check by its own secret, also after many secrets (decoded keys are cached per secret)', () => {
+    // More secrets than the cache keeps, each used twice: a key cached for one secret never verifies another's signature.
+    const secrets = Array.from({ length: 40 }, () => newSigningSecret());
+    for (let round = 0; round < 2; round++) {
+      secrets.forEach((s, i) => {
+        const other = secrets[(i + 1) % secrets.length]!;
+        const rawBody = Buffer.from(body);
+        expect(verifyPushSignature({ rawBody, signatureHeader: signBody(s, body, now), secrets: [s], nowSeconds: now }).secretIndex).toBe(0);
+        expect(failure(() => verifyPushSignature({ rawBody, signatureHeader: signBody(other, body, now), secrets: [s], nowSeconds: now })).reason).toBe('signature_mismatch');
+      });
+    }
+  });
+
   it('refuses a timestamp outside the five-minute tolerance (replay), either side', () => {
     for (const t of [now - 301, now + 301]) {
       const err = failure(() => verifyPushSignature({ rawBody: Buffer.from(body), signatureHeader: signBody(secret, body, t), secrets: [secret], nowSeconds: now }));
