@@ -404,6 +404,7 @@ class LeaveForWorker extends Error {}
 export const STORE_AND_APPLY_INBOUND: TransactionJob<StoreAndApplyInput, StoreAndApplyOutput> = {
   module: __filename,
   name: 'STORE_AND_APPLY_INBOUND',
+  keptInputs: ['mapping'],
   async run(tx, input, tools: TransactionJobTools) {
     const stored: Array<{ stored: boolean; id: string }> = [];
     for (const event of input.events) stored.push(await tx.inbound.record(event));
