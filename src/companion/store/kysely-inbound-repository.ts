@@ -1,9 +1,9 @@
 /** The inbound event repository of the sync store (received pushes and polled changes: record, claim, finish) over kysely. */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { StoreBackend } from './backend';
 import { StoredDataError } from './errors';
-import { PreparedQuery } from './prepared-query';
+import { forceIndex, PreparedQuery } from './prepared-query';
 import type { CompanionDatabase } from './schema';
 import type { SyncInboundEventsTable } from './sync-schema';
 import type { ClaimOptions, InboundEventRepository, InboundState, NewInboundEvent, RetryOptions, StoredInboundEvent } from './sync-store';
@@ -97,6 +97,18 @@ function buildClaimInbound(backend: StoreBackend, ofIncident: boolean) {
       )
       .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'processing'), w('lease_expires_at', '<=', args.now)])]))
       .returningAll(),
+    // On SQLite the candidates come from the open rows in due order (or the incident's open lane), the
+    // live-lease probe from the lane: left to itself the planner read every open row through the index
+    // on state and sorted them, about 4 ms a claim with 2,000 open events against 0.25 ms so.
+    backend.kind === 'sqlite'
+      ? (compiled) =>
+          forceIndex(
+            forceIndex(compiled, 'sync_inbound_events', 'e', ofIncident ? 'sync_inbound_events_open_lane_idx' : 'sync_inbound_events_open_due_idx'),
+            'sync_inbound_events',
+            'l',
+            'sync_inbound_events_open_lane_idx',
+          )
+      : undefined,
   );
 }
 const CLAIM_INBOUND = new Map<string, ReturnType<typeof buildClaimInbound>>();
@@ -237,11 +249,15 @@ export class KyselyInboundRepository implements InboundEventRepository {
   }
 
   async purgeDone(before: Date): Promise<number> {
-    const result = await this.db
-      .deleteFrom('sync_inbound_events')
-      .where('state', '=', 'done')
-      .where('processed_at', '<', iso(before))
-      .executeTakeFirst();
+    if (this.backend.kind === 'sqlite') {
+      // Through the partial index of finished events by time (done_idx): SQLite's planner, with no
+      // statistics, took the index on state and read every finished row (270 to 500 ms with 100,000
+      // of them, in a write transaction the pushes wait for). 'done' is written into the SQL: the
+      // partial index serves only a query that says so.
+      const result = await sql`delete from "sync_inbound_events" indexed by "sync_inbound_events_done_idx" where "state" = 'done' and "processed_at" < ${iso(before)}`.execute(this.db);
+      return Number(result.numAffectedRows ?? 0);
+    }
+    const result = await this.db.deleteFrom('sync_inbound_events').where('state', '=', 'done').where('processed_at', '<', iso(before)).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 

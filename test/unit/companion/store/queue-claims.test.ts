@@ -137,6 +137,71 @@ describe('claims with a long finished history', () => {
   });
 });
 
+describe('claims with a backlog of open events', () => {
+  it("a claim reads its candidates from the open rows in due order (or the record's open lane) and probes leases in the lane: never every open row by state", async () => {
+    const { store, connection } = await openWithConnection();
+    const sqlite = new Database(file);
+    const { store: sync, queries, db } = recordingSyncStore(sqlite);
+    try {
+      // A push flood's backlog: 2,000 open events over 100 records, the first 50 being applied.
+      for (let i = 0; i < 2_000; i++) {
+        const stored = await sync.inbound.record({
+          connectionId: connection.id,
+          eventId: `e${i}`,
+          source: 'push',
+          type: 'incident.updated',
+          incidentSysId: `r${i % 100}`,
+          sequence: i,
+          orderKey: `${String(i).padStart(10, '0')}.1.000000000000000`,
+          occurredAt: at(i),
+          receivedAt: at(i),
+          payload: { type: 'incident.updated' },
+        });
+        expect(stored.stored).toBe(true);
+      }
+      for (let i = 0; i < 50; i++) expect(await sync.inbound.claim({ owner: 'A', now: at(5_000), leaseMs: 60_000 })).toBeDefined();
+      queries.length = 0;
+      // The first 50 records' lanes are leased: the next due event is record 50's first.
+      expect((await sync.inbound.claim({ owner: 'B', now: at(5_000), leaseMs: 60_000 }))?.eventId).toBe('e50');
+      expect((await sync.inbound.claim({ owner: 'B', now: at(5_000), leaseMs: 60_000, incident: { connectionId: connection.id, incidentSysId: 'r51' } }))?.eventId).toBe('e51');
+      const claims = queries.filter((q) => /^update "sync_inbound_events"/.test(q.sql));
+      expect(claims).toHaveLength(2);
+      const [anyRecord, oneRecord] = claims.map((q) => queryPlan(sqlite, q));
+      const access = (plan: string[], alias: string) => plan.filter((line) => new RegExp(`^SEARCH ${alias} `).test(line));
+      expect(access(anyRecord!, 'e')).toEqual([expect.stringMatching(/USING INDEX sync_inbound_events_open_due_idx/)]);
+      expect(access(oneRecord!, 'e')).toEqual([expect.stringMatching(/USING INDEX sync_inbound_events_open_lane_idx \(connection_id=\? AND incident_sys_id=\?/)]);
+      for (const plan of [anyRecord!, oneRecord!]) expect(access(plan, 'l')).toEqual([expect.stringMatching(/USING INDEX sync_inbound_events_open_lane_idx \(connection_id=\? AND incident_sys_id=\?/)]);
+    } finally {
+      await db.destroy().catch(() => undefined);
+      sqlite.close();
+      await store.close();
+    }
+  });
+  it('the purge of finished events reads them through the index of finished events by time, not every finished row by state', async () => {
+    const { store, connection } = await openWithConnection();
+    const sqlite = new Database(file);
+    const { store: sync, queries, db } = recordingSyncStore(sqlite);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await sync.inbound.record({ connectionId: connection.id, eventId: `p${i}`, source: 'push', type: 'incident.updated', incidentSysId: 'r', sequence: i, orderKey: `${String(i).padStart(10, '0')}.1.000000000000000`, occurredAt: T0, receivedAt: T0, payload: { type: 'incident.updated' } });
+        const claimed = (await sync.inbound.claim({ owner: 'A', now: at(1), leaseMs: 5_000 }))!;
+        expect(await sync.inbound.finish(claimed.id, 'A', 'applied', at(2))).toBe(true);
+      }
+      queries.length = 0;
+      expect(await sync.inbound.purgeDone(at(3))).toBe(3);
+      const purge = queries.filter((q) => /^delete from "sync_inbound_events"/.test(q.sql));
+      expect(purge).toHaveLength(1);
+      expect(queryPlan(sqlite, purge[0]!).filter((line) => /^(SCAN|SEARCH) sync_inbound_events\b/.test(line))).toEqual([
+        expect.stringMatching(/^SEARCH sync_inbound_events USING (COVERING )?INDEX sync_inbound_events_done_idx \(processed_at<\?\)/),
+      ]);
+    } finally {
+      await db.destroy().catch(() => undefined);
+      sqlite.close();
+      await store.close();
+    }
+  });
+});
+
 describe('migration 0005 upgrades a store with work in it', () => {
   it('a store made by the migrations before 0005 keeps its pending events, queued writes and links, and they are claimable', async () => {
     // The store as the version before sync core v2 left it: every migration named before 0005.
