@@ -50,7 +50,7 @@ export const FULL: BenchSizes = {
   ingestConnections: 8,
   historyEvents: 100_000,
   historyRounds: 3,
-  historySeconds: 6,
+  historySeconds: 5,
   catalogRows: 100_000,
   pollingChanges: 100,
   pollingSpreadMs: 30_000,
