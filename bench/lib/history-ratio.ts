@@ -119,21 +119,21 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
   const files = { new: path.join(o.group.dir, 'ingest-new.db'), history: path.join(o.group.dir, 'ingest-history.db') };
   copyStore(o.sourceStore, files.new);
   copyStore(o.sourceStore, files.history);
+  const startCompanion = async (name: 'new' | 'history'): Promise<StoreUnderTest> => {
+    const part = o.group.start('companion-part.ts', `companion (${name} store)`);
+    const { url } = await part.call<{ url: string }>('start', { storeFile: files[name], port: 0 });
+    return { name, file: files[name], part, url, secret: await part.call<string>('signingSecret') };
+  };
   const seeder = o.group.start('history-part.ts', 'history seeder');
+  await seeder.call('settle', { storeFile: files.new });
+  // The new store's companion starts (seconds of module loading) while the other copy is seeded.
+  const newStore = startCompanion('new');
+  newStore.catch(() => undefined);
   const seeded = await seeder.call<{ marked: number }>('seed', { storeFile: files.history, sysId: o.incidents[0]!.sysId, number: o.incidents[0]!.number, count: o.historyEvents });
   if (seeded.marked !== o.historyEvents) throw new Error(`the seeder marked ${seeded.marked} of ${o.historyEvents} history events done`);
-  await seeder.call('settle', { storeFile: files.new });
   await seeder.call('settle', { storeFile: files.history });
   await seeder.stop();
-
-  // Both companions started together (each process's start-up is seconds of module loading).
-  const stores: StoreUnderTest[] = await Promise.all(
-    (['new', 'history'] as const).map(async (name) => {
-      const part = o.group.start('companion-part.ts', `companion (${name} store)`);
-      const { url } = await part.call<{ url: string }>('start', { storeFile: files[name], port: 0 });
-      return { name, file: files[name], part, url, secret: await part.call<string>('signingSecret') };
-    }),
-  );
+  const stores: StoreUnderTest[] = [await newStore, await startCompanion('history')];
   let sequence = o.firstSequence;
   const ingest = async (store: StoreUnderTest, seconds: number) => {
     sequence += 100_000;
@@ -158,7 +158,7 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
       const leftSeconds = await drain(store.part, o.drainTimeoutMs);
       const warm = await ingest(store, WARM_UP_SECONDS);
       await drain(store.part, o.drainTimeoutMs);
-      o.log(`ingest after history: ${store.name} store: ${left} events left open by the source store's companion, applied in ${leftSeconds.toFixed(1)} s; warm-up ${warm.toFixed(0)} pushes/s`);
+      o.log(`ingest after history: ${store.name} store: ${left} events still open before its warm-up (left by the source store's companion), applied in ${leftSeconds.toFixed(1)} s; warm-up ${warm.toFixed(0)} pushes/s`);
     }
     const runs: IngestRun[] = [];
     for (const name of runOrder(o.rounds)) {
