@@ -1,13 +1,15 @@
 /**
- * `node -r tsx/cjs bench/ingest-only.ts [seconds] [--cpu-prof] [--history=N]`: only the ingest figure of the
+ * `node -r tsx/cjs bench/ingest-only.ts [seconds] [--cpu-prof] [--history=N [--rounds=R]]`: only the ingest figure of the
  * benchmark (signed pushes over the 100 incidents against the companion's webhook, over the bare
  * fastify endpoint), each part in its own process as in bench/run.ts. For profiling the webhook's
  * hot path: `--cpu-prof` writes the companion's CPU profile to bench/.profiles/; `--history=N` then
- * measures the same load again after N finished events of one incident (ingest_after_history_ratio).
+ * measures ingest_after_history_ratio as bench/run.ts does (bench/lib/history-ratio.ts): R runs
+ * (default 3) on a copy of the store and R on a copy given N finished events of one incident, alternated.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { buildAppIfStale } from '../src/shared/build-app';
+import { measureHistoryRatio } from './lib/history-ratio';
 import { partGroup } from './lib/part';
 
 async function main(): Promise<void> {
@@ -63,14 +65,25 @@ async function main(): Promise<void> {
     await companion.exited;
     const history = Number(process.argv.find((a) => a.startsWith('--history='))?.slice('--history='.length) ?? 0);
     if (history > 0) {
-      // As bench/run.ts: finished events of one incident stored while the companion is stopped, then the same load.
-      const seeder = start('history-part.ts', 'history seeder');
-      await seeder.call('seed', { storeFile, sysId: incidents[0]!.sysId, number: incidents[0]!.number, count: history });
-      await seeder.stop();
-      const again = start('companion-part.ts', 'companion (after history)');
-      const restarted = await again.call<{ url: string }>('start', { storeFile, port: 0 });
-      const after = await ingest(restarted.url, 1_000_000);
-      process.stdout.write(`after ${history} events of one incident: ${after.perSecond.toFixed(0)} pushes/s (p50 ${after.p50} ms), ratio ${(after.perSecond / run.perSecond).toFixed(3)}\n`);
+      // As bench/run.ts: the stopped companion's store copied twice, one copy given the history, runs alternated.
+      const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 3);
+      const h = await measureHistoryRatio({
+        group,
+        loadgen,
+        sourceStore: storeFile,
+        incidents: refs100,
+        historyEvents: history,
+        seconds,
+        connections: 8,
+        rounds,
+        firstSequence: 1_000_000,
+        drainTimeoutMs: 300_000,
+        log: (m) => process.stdout.write(`${m}\n`),
+      });
+      process.stdout.write(
+        `after ${history} events of one incident, ${rounds} runs each: new ${h.newMedian.toFixed(0)}, history ${h.historyMedian.toFixed(0)} pushes/s (medians); ` +
+          `ratio ${h.ratio.toFixed(3)}, per round ${h.roundRatios.map((r) => r.toFixed(3)).join(' ')}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+      );
     }
   } finally {
     await group.stop(5_000);
