@@ -122,6 +122,22 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function condition(field: string, op: string, expected: string): Condition {
+  const get = (row: Row) => row[field] ?? '';
+  const conditions: { [op: string]: Condition } = {
+    '=': (row) => get(row) === expected,
+    '!=': (row) => get(row) !== expected,
+    IN: (row) => expected.split(',').includes(get(row)),
+    '<': (row) => get(row) !== '' && compare(get(row), expected) < 0,
+    '<=': (row) => get(row) !== '' && compare(get(row), expected) <= 0,
+    '>': (row) => get(row) !== '' && compare(get(row), expected) > 0,
+    '>=': (row) => get(row) !== '' && compare(get(row), expected) >= 0,
+  };
+  const found = conditions[op];
+  if (!found) throw new Error(`FakeGlideRecord: operator ${op} is not supported by the fake`);
+  return found;
+}
+
 export class FakeGlideRecord implements GlideRecordLike {
   private conditions: Condition[] = [];
   private order: { field: string; desc: boolean }[] = [];
@@ -145,29 +161,32 @@ export class FakeGlideRecord implements GlideRecordLike {
 
   addQuery(field: string, operatorOrValue: unknown, value?: unknown): void {
     const op = value === undefined ? '=' : String(operatorOrValue);
-    const expected = String(value === undefined ? operatorOrValue : value);
-    const get = (row: Row) => row[field] ?? '';
-    const conditions: { [op: string]: Condition } = {
-      '=': (row) => get(row) === expected,
-      '!=': (row) => get(row) !== expected,
-      IN: (row) => expected.split(',').includes(get(row)),
-      '<': (row) => get(row) !== '' && compare(get(row), expected) < 0,
-      '<=': (row) => get(row) !== '' && compare(get(row), expected) <= 0,
-      '>': (row) => get(row) !== '' && compare(get(row), expected) > 0,
-      '>=': (row) => get(row) !== '' && compare(get(row), expected) >= 0,
-    };
-    const condition = conditions[op];
-    if (!condition) throw new Error(`FakeGlideRecord.addQuery: operator ${op} is not supported by the fake`);
-    this.conditions.push(condition);
+    this.conditions.push(condition(field, op, String(value === undefined ? operatorOrValue : value)));
   }
 
+  /** Conditions joined by ^, groups of them by ^NQ (ORed), ORDERBY clauses, as the platform reads them. */
   addEncodedQuery(query: string): void {
-    for (const clause of query.split('^')) {
-      const m = /^([a-z_]+)(ISNOTEMPTY|ISEMPTY)$/.exec(clause);
-      if (!m) throw new Error(`FakeGlideRecord.addEncodedQuery: clause ${clause} is not supported by the fake`);
-      const [, field, op] = m;
-      this.conditions.push((row) => ((row[field!] ?? '') === '') === (op === 'ISEMPTY'));
+    const groups: Condition[][] = [];
+    for (const group of query.split('^NQ')) {
+      const conditions: Condition[] = [];
+      for (const clause of group.split('^')) {
+        if (clause.startsWith('ORDERBY')) {
+          this.orderBy(clause.slice('ORDERBY'.length));
+          continue;
+        }
+        const empty = /^([a-z_]+)(ISNOTEMPTY|ISEMPTY)$/.exec(clause);
+        if (empty) {
+          const [, field, op] = empty;
+          conditions.push((row) => ((row[field!] ?? '') === '') === (op === 'ISEMPTY'));
+          continue;
+        }
+        const m = /^([a-z_]+)(>=|<=|!=|=|<|>|IN)(.*)$/.exec(clause);
+        if (!m) throw new Error(`FakeGlideRecord.addEncodedQuery: clause ${clause} is not supported by the fake`);
+        conditions.push(condition(m[1]!, m[2]!, m[3]!));
+      }
+      groups.push(conditions);
     }
+    this.conditions.push((row) => groups.some((group) => group.every((c) => c(row))));
   }
 
   orderBy(field: string): void {
@@ -201,6 +220,10 @@ export class FakeGlideRecord implements GlideRecordLike {
     this.pending = {};
     this.isNew = false;
     return this.current !== null;
+  }
+
+  hasNext(): boolean {
+    return this.index + 1 < this.results.length;
   }
 
   get(nameOrSysId: string, value?: string): boolean {

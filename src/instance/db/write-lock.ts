@@ -24,6 +24,10 @@ export class WriteLock {
   // prepared one would not set anything when run again.
   private readonly noWait = 'PRAGMA busy_timeout = 0';
   private readonly wait: string;
+  /** Whether the current try got inside its transaction (the lock was taken). */
+  private inside = false;
+  /** The transaction function, made once (better-sqlite3 builds a new one per transaction() call). */
+  private readonly transaction;
   constructor(
     private readonly db: SqliteDatabase,
     private readonly busyTimeoutMs: number,
@@ -31,27 +35,26 @@ export class WriteLock {
     private readonly stats: { writeLockWaits: number; writeLockWaitedMs: number },
   ) {
     this.wait = `PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`;
+    this.transaction = db.transaction((fn: () => unknown): unknown => {
+      this.inside = true;
+      this.db.exec(this.wait);
+      return fn();
+    });
   }
 
-  /** Runs `fn` in a new write transaction (the caller checked that none is open). */
+  /** Runs `fn` in a new write transaction (the caller checked that none is open, so runs do not nest). */
   run<T>(fn: () => T): T {
     let started = 0;
     let waitMs = FIRST_WAIT_MS;
     for (;;) {
-      let inside = false;
+      this.inside = false;
       this.db.exec(this.noWait);
       try {
-        const result = this.db
-          .transaction(() => {
-            inside = true;
-            this.db.exec(this.wait);
-            return fn();
-          })
-          .immediate();
+        const result = this.transaction.immediate(fn) as T;
         if (started) this.stats.writeLockWaitedMs += performance.now() - started;
         return result;
       } catch (err) {
-        if (inside || !isBusy(err)) throw err;
+        if (this.inside || !isBusy(err)) throw err;
         if (!started) {
           started = performance.now();
           this.stats.writeLockWaits++;
@@ -61,7 +64,7 @@ export class WriteLock {
           throw err;
         }
       } finally {
-        if (!inside) this.db.exec(this.wait);
+        if (!this.inside) this.db.exec(this.wait);
       }
       Atomics.wait(sleeper, 0, 0, waitMs);
       waitMs = Math.min(waitMs * 2, LONGEST_WAIT_MS);

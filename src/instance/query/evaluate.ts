@@ -43,17 +43,25 @@ function compare(a: string, b: string, numeric: boolean): number {
 
 type Outcome = boolean | 'invalid';
 
+/** A value of the condition as the field's type stores it (as given when it does not parse). */
+function normalized(type: string, x: string): string {
+  return normalizeForType(type, x) ?? x;
+}
+
+/** The field's previous value ('' without one) and whether the value changed from it. */
+function changeOf(ctx: EvaluationContext, field: string, v: string): { prev: string; changed: boolean } {
+  const prev = ctx.previousValue ? (ctx.previousValue(field) ?? '') : '';
+  return { prev, changed: prev !== v };
+}
+
+// Evaluated for every rule filter and ACL condition on every write: no closures or copies made per call.
 function evaluateCondition(original: Condition, ctx: EvaluationContext): Outcome {
-  const c: Condition = { ...original, value: resolveDynamicValues(original.value, ctx.dynamicValue) };
+  const value = resolveDynamicValues(original.value, ctx.dynamicValue);
+  const c: Condition = value === original.value ? original : { ...original, value };
   const type = ctx.columnType(c.field);
   const v = ctx.value(c.field);
   if (type === null || v === null) return 'invalid';
   const numeric = isNumericType(type);
-  const norm = (x: string): string => normalizeForType(type, x) ?? x;
-  const changed = (): { prev: string; changed: boolean } => {
-    const prev = ctx.previousValue ? (ctx.previousValue(c.field) ?? '') : '';
-    return { prev, changed: prev !== v };
-  };
   switch (c.operator) {
     case 'ANYTHING':
       return true;
@@ -63,9 +71,9 @@ function evaluateCondition(original: Condition, ctx: EvaluationContext): Outcome
     case 'ISNOTEMPTY':
       return v !== '';
     case '=':
-      return c.value === '' ? v === '' : v !== '' && eq(v, norm(c.value));
+      return c.value === '' ? v === '' : v !== '' && eq(v, normalized(type, c.value));
     case '!=':
-      return c.value === '' ? v !== '' : v !== '' && !eq(v, norm(c.value));
+      return c.value === '' ? v !== '' : v !== '' && !eq(v, normalized(type, c.value));
     case 'LIKE':
       return v !== '' && asciiLower(v).includes(asciiLower(c.value));
     case 'NOT LIKE':
@@ -77,14 +85,14 @@ function evaluateCondition(original: Condition, ctx: EvaluationContext): Outcome
     case 'IN':
     case 'NOT IN': {
       if (v === '') return false;
-      const found = c.value.split(',').some((x) => eq(v, norm(x.trim())));
+      const found = c.value.split(',').some((x) => eq(v, normalized(type, x.trim())));
       return c.operator === 'IN' ? found : !found;
     }
     case '<':
     case '<=':
     case '>':
     case '>=': {
-      const target = norm(c.value);
+      const target = normalized(type, c.value);
       if (numeric && (c.value.trim() === '' || !Number.isFinite(Number(target)))) return 'invalid';
       if (v === '') return false;
       const r = compare(v, target, numeric);
@@ -93,8 +101,8 @@ function evaluateCondition(original: Condition, ctx: EvaluationContext): Outcome
     case 'BETWEEN': {
       const at = c.value.indexOf('@');
       if (at < 0) return 'invalid';
-      const low = norm(c.value.slice(0, at));
-      const high = norm(c.value.slice(at + 1));
+      const low = normalized(type, c.value.slice(0, at));
+      const high = normalized(type, c.value.slice(at + 1));
       if (numeric && (low === '' || high === '' || !Number.isFinite(Number(low)) || !Number.isFinite(Number(high)))) return 'invalid';
       if (v === '') return false;
       return compare(v, low, numeric) >= 0 && compare(v, high, numeric) <= 0;
@@ -107,14 +115,14 @@ function evaluateCondition(original: Condition, ctx: EvaluationContext): Outcome
       return c.operator === 'SAMEAS' ? eq(v, other) : !eq(v, other);
     }
     case 'VALCHANGES':
-      return changed().changed;
+      return changeOf(ctx, c.field, v).changed;
     case 'CHANGESFROM': {
-      const ch = changed();
-      return ch.changed && eq(ch.prev, norm(c.value));
+      const ch = changeOf(ctx, c.field, v);
+      return ch.changed && eq(ch.prev, normalized(type, c.value));
     }
     case 'CHANGESTO': {
-      const ch = changed();
-      return ch.changed && eq(v, norm(c.value));
+      const ch = changeOf(ctx, c.field, v);
+      return ch.changed && eq(v, normalized(type, c.value));
     }
     default:
       return 'invalid';

@@ -148,11 +148,19 @@ export class BusinessRuleRunner implements BusinessRuleHooks {
   }
 
   /** Whether a rule applies to this change: roles, filter condition, script condition. */
-  private applies(rule: CompiledRule, table: string, values: RecordValues, previous: RecordValues | null, session: Session, vars: { current: unknown; previous: unknown }): boolean {
+  private applies(
+    rule: CompiledRule,
+    table: string,
+    values: RecordValues,
+    previous: RecordValues | null,
+    session: Session,
+    vars: { current: unknown; previous: unknown } | (() => { current: unknown; previous: unknown }),
+  ): boolean {
     if (rule.roles.length > 0 && !rule.roles.some((role) => sessionHasRole(session, role))) return false;
     if (rule.filter && !this.engine.matches(table, values, rule.filter, previous, session)) return false;
     if (rule.condition) {
-      const outcome = this.runtime.run({ kind: 'condition', name: `${rule.name} (condition)`, sysId: rule.sysId, scope: rule.scope, script: rule.condition, variables: vars, mode: 'expression', session });
+      const variables = typeof vars === 'function' ? vars() : vars;
+      const outcome = this.runtime.run({ kind: 'condition', name: `${rule.name} (condition)`, sysId: rule.sysId, scope: rule.scope, script: rule.condition, variables, mode: 'expression', session });
       if (!outcome.ok || !outcome.value) return false;
     }
     return true;
@@ -228,9 +236,14 @@ export class BusinessRuleRunner implements BusinessRuleHooks {
     const table = event.tables[0];
     const previousValues = event.previous && event.operation !== 'insert' ? { ...event.previous.values } : null;
     const values = { ...event.current.values };
-    const current = GlideRecordImpl.bound(this.runtime, { table, values, original: previousValues, operation: event.operation, isNew: false });
-    const previous = previousValues ? GlideRecordImpl.bound(this.runtime, { table, values: { ...previousValues }, original: previousValues, operation: event.operation, isNew: false }) : null;
-    return rules.filter((rule) => this.applies(rule, table, values, previousValues, event.session, { current, previous })).map((rule) => rule.sysId);
+    // `current` and `previous` only for a rule with a script condition (most have a filter, or nothing).
+    let vars: { current: unknown; previous: unknown } | null = null;
+    const scriptVars = (): { current: unknown; previous: unknown } =>
+      (vars ??= {
+        current: GlideRecordImpl.bound(this.runtime, { table, values, original: previousValues, operation: event.operation, isNew: false }),
+        previous: previousValues ? GlideRecordImpl.bound(this.runtime, { table, values: { ...previousValues }, original: previousValues, operation: event.operation, isNew: false }) : null,
+      });
+    return rules.filter((rule) => this.applies(rule, table, values, previousValues, event.session, scriptVars)).map((rule) => rule.sysId);
   }
 
   /** Runs the async rules of a queued job (on a scheduler worker), as the user who made the change. */

@@ -162,16 +162,19 @@ export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps, inci
   if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
   // One worker delivers at a time: while another is sending (and not presumed dead), this event
   // stays queued, and that worker takes it once done with what it holds (drainOthers below).
-  if (deps.store.sendingSince(toGlideDateTime(deps.nowMs() - staleSendingSeconds(deps.config) * 1000))) {
-    return { delivered: 0, stoppedBecause: 'another worker is delivering' };
-  }
+  const since = toGlideDateTime(deps.nowMs() - staleSendingSeconds(deps.config) * 1000);
+  const busy = { delivered: 0, stoppedBecause: 'another worker is delivering' };
   let own: DrainResult;
   if (!incidentSysId) {
+    if (deps.store.sendingSince(since)) return busy;
     const event = deps.store.get(outboxSysId);
     if (!event || event.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
     own = drainIncident(event.incident_sys_id, deps, undefined, false);
   } else {
-    const pending = deps.store.pendingForIncident(incidentSysId, MAX_EVENTS_PER_DRAIN);
+    // Whether another worker is sending, and the incident's pending events, in one query.
+    const start = deps.store.pendingUnlessSending(incidentSysId, since, MAX_EVENTS_PER_DRAIN);
+    if (start.sending) return busy;
+    const pending = start.pending;
     const mine = pending.find((e) => e.sys_id === outboxSysId);
     if (!mine && pending.length < MAX_EVENTS_PER_DRAIN) return { delivered: 0, stoppedBecause: 'not queued' };
     if (mine && mine.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };

@@ -31,6 +31,8 @@ export interface GlideRecordLike extends RecordReader {
   setLimit(limit: number): void;
   query(): void;
   next(): boolean;
+  /** Whether the query has a row after the current one (GlideRecord.hasNext()). */
+  hasNext(): boolean;
   get(nameOrSysId: string, value?: string): boolean;
   setValue(field: string, value: unknown): void;
   insert(): string | null;

@@ -40,6 +40,12 @@ export interface OutboxStore {
   update(sysId: string, changes: OutboxChanges): void;
   /** The incident's undelivered (queued, sending, failed) events in delivery order. */
   pendingForIncident(incidentSysId: string, limit: number): OutboxEvent[];
+  /**
+   * What a delivery run starts from, in one query: whether an event (of any incident) is being sent
+   * by a worker that started at or after `since` (as sendingSince), and, when none is, the
+   * incident's undelivered events (as pendingForIncident).
+   */
+  pendingUnlessSending(incidentSysId: string, since: string, limit: number): { sending: true } | { sending: false; pending: OutboxEvent[] };
   /** Incidents having a queued or failed event due at or before `now`, oldest order first. */
   incidentsWithDueEvents(now: string, limit: number): string[];
   /** Whether an event is being sent by a worker that started at or after `since` (one not presumed dead). */
@@ -92,15 +98,49 @@ function isSysId(text: string): boolean {
 
 export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: GlideAggregateFactory): OutboxStore {
   const table = () => newRecord(OUTBOX_TABLE);
-  // The record the last update wrote, still positioned on it: a delivery updates an event twice
-  // (sending, then its outcome), and the second update needs no second read of the row.
-  let written: GlideRecordLike | null = null;
+  // A record still positioned on the row it last read or wrote: a delivery updates an event twice
+  // (sending, then its outcome), and neither update needs a read of its own when the event is the
+  // last row of the query that found it (most often the only one) or the row the first update wrote.
+  let positioned: GlideRecordLike | null = null;
 
   function collect(gr: GlideRecordLike): OutboxEvent[] {
     const rows: OutboxEvent[] = [];
     gr.query();
     while (gr.next()) rows.push(read(gr));
     return rows;
+  }
+
+  /** As collect, leaving the record positioned on the last row (hasNext() says which is the last). */
+  function collectPositioned(gr: GlideRecordLike): OutboxEvent[] {
+    const rows: OutboxEvent[] = [];
+    positioned = null;
+    gr.query();
+    while (gr.next()) {
+      rows.push(read(gr));
+      if (!gr.hasNext()) {
+        positioned = gr;
+        break;
+      }
+    }
+    return rows;
+  }
+
+  function pendingQuery(incidentSysId: string, limit: number): GlideRecordLike {
+    const gr = table();
+    gr.addQuery('incident_sys_id', incidentSysId);
+    gr.addQuery('state', 'IN', PENDING_STATES.join(','));
+    gr.orderBy('order_key');
+    gr.setLimit(limit);
+    return gr;
+  }
+
+  function sendingSince(since: string): boolean {
+    const gr = table();
+    gr.addQuery('state', 'sending');
+    gr.addQuery('last_attempt_at', '>=', since);
+    gr.setLimit(1);
+    gr.query();
+    return gr.next();
   }
 
   return {
@@ -128,8 +168,8 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
     },
 
     update(sysId, changes) {
-      let gr = written !== null && written.getUniqueValue() === sysId ? written : null;
-      written = null;
+      let gr = positioned !== null && positioned.getUniqueValue() === sysId ? positioned : null;
+      positioned = null;
       if (gr === null) {
         gr = table();
         if (!gr.get(sysId)) return;
@@ -137,16 +177,34 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
       for (const field of Object.keys(changes)) {
         gr.setValue(field, (changes as { [k: string]: unknown })[field]);
       }
-      if (gr.update()) written = gr;
+      if (gr.update()) positioned = gr;
     },
 
     pendingForIncident(incidentSysId, limit) {
+      return collectPositioned(pendingQuery(incidentSysId, limit));
+    },
+
+    pendingUnlessSending(incidentSysId, since, limit) {
+      // A key that could change the meaning of an encoded query is asked about in two queries.
+      if (!/^[0-9A-Za-z_.:-]+$/.test(incidentSysId) || !/^[0-9: -]+$/.test(since)) {
+        return sendingSince(since) ? { sending: true } : { sending: false, pending: collectPositioned(pendingQuery(incidentSysId, limit)) };
+      }
+      // The incident's undelivered events, or (^NQ: a second group of conditions, ORed) an event
+      // being sent by a live worker: one result, told apart here.
       const gr = table();
-      gr.addQuery('incident_sys_id', incidentSysId);
-      gr.addQuery('state', 'IN', PENDING_STATES.join(','));
-      gr.orderBy('order_key');
+      gr.addEncodedQuery(
+        'incident_sys_id=' + incidentSysId + '^stateIN' + PENDING_STATES.join(',') + '^NQstate=sending^last_attempt_at>=' + since + '^ORDERBYorder_key',
+      );
       gr.setLimit(limit);
-      return collect(gr);
+      const rows = collectPositioned(gr);
+      const pending: OutboxEvent[] = [];
+      for (const row of rows) {
+        if (row.state === 'sending' && row.last_attempt_at >= since) return { sending: true };
+        if (row.incident_sys_id === incidentSysId) pending.push(row);
+      }
+      // A full result may have left a live send of another incident out: ask about it alone.
+      if (rows.length >= limit && sendingSince(since)) return { sending: true };
+      return { sending: false, pending };
     },
 
     incidentsWithDueEvents(now, limit) {
@@ -162,14 +220,7 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
       return ids;
     },
 
-    sendingSince(since) {
-      const gr = table();
-      gr.addQuery('state', 'sending');
-      gr.addQuery('last_attempt_at', '>=', since);
-      gr.setLimit(1);
-      gr.query();
-      return gr.next();
-    },
+    sendingSince,
 
     staleSending(before, limit) {
       const gr = table();

@@ -40,6 +40,18 @@ describe('business rules', () => {
     expect(messages('async ran')).toEqual(['async ran: state 2, previous null, op update, by itil.user']);
   });
 
+  it('choose async rules by a script condition over current and previous, next to rules with a filter only', () => {
+    const byCondition = rule({ name: 'Async on a raised priority', collection: 'incident', when: 'async', action_update: 'true', condition: 'current.priority < previous.priority', script: `gs.info('async ran: priority');` });
+    const byFilter = rule({ name: 'Async on state 2', collection: 'incident', when: 'async', action_update: 'true', filter_condition: 'state=2', script: `gs.info('async ran: state');` });
+    const incident = rt.engine.insert('incident', { short_description: 'x', state: '1', priority: '4' });
+    rt.engine.update('incident', incident.sysId, { priority: '5' });
+    expect(asyncJobs()).toEqual([]);
+    rt.engine.update('incident', incident.sysId, { priority: '2' });
+    expect(asyncJobs().map((job) => job.rules)).toEqual([[byCondition]]);
+    rt.engine.update('incident', incident.sysId, { state: '2', priority: '1' });
+    expect(asyncJobs().map((job) => [...(job.rules ?? [])].sort())).toEqual([[byCondition], [byCondition, byFilter].sort()]);
+  });
+
   it('runs no async rule of an update whose record was deleted before the job ran, and a delete’s with the record as it was', () => {
     rule({ name: 'Async on update', collection: 'incident', when: 'async', action_update: 'true', script: `gs.info('async ran: update ' + current.short_description);` });
     rule({ name: 'Async on delete', collection: 'incident', when: 'async', action_delete: 'true', script: `gs.info('async ran: delete ' + current.short_description);` });

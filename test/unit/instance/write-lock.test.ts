@@ -64,12 +64,16 @@ describe('write lock', () => {
     const lock = new WriteLock(db, 10_000, counted);
     let tries = 0;
     const timeoutAtTry: unknown[] = [];
-    const original = db.transaction.bind(db);
-    const spied = jest.spyOn(db, 'transaction').mockImplementation((fn) => {
-      tries++;
-      timeoutAtTry.push(db.pragma('busy_timeout', { simple: true }));
-      if (tries === 2) Atomics.store(shared, 0, 1);
-      return original(fn);
+    // A try starts by turning SQLite's busy handler off (the lock is then tried without waiting).
+    const original = db.exec.bind(db);
+    const spied = jest.spyOn(db, 'exec').mockImplementation((sql) => {
+      const result = original(sql);
+      if (sql === 'PRAGMA busy_timeout = 0') {
+        tries++;
+        timeoutAtTry.push(db.pragma('busy_timeout', { simple: true }));
+        if (tries === 2) Atomics.store(shared, 0, 1);
+      }
+      return result;
     });
     lock.run(() => db.prepare('INSERT INTO t (n) VALUES (2)').run());
     spied.mockRestore();

@@ -193,6 +193,33 @@ describe('delivery', () => {
     expect(app.requests.map((r) => JSON.parse(r.body).incident.number)).toEqual(['INC0000003', 'INC0000002']);
   });
 
+  it('starts a run with one query that tells a live send of any incident from the incident\'s own pending events', () => {
+    const a = queueUpdates(app, 3, 'INC0000001');
+    const b = queueUpdates(app, 1, 'INC0000002');
+    const store = app.store();
+    const since = toGlideDateTime(app.db.nowMs - 60_000);
+    expect(store.pendingUnlessSending(a.incident, since, 50)).toEqual({ sending: false, pending: store.pendingForIncident(a.incident, 50) });
+
+    // Another incident's send that started before `since` is presumed dead: it does not stop this run.
+    store.update(b.events[0]!, { state: 'sending', attempts: 1, last_attempt_at: toGlideDateTime(app.db.nowMs - 120_000) });
+    const start = store.pendingUnlessSending(a.incident, since, 50);
+    expect(start.sending).toBe(false);
+    expect(!start.sending && start.pending.map((e) => e.sys_id)).toEqual(a.events);
+
+    // A live send of another incident stops it, even when the incident's own events fill the limit.
+    store.update(b.events[0]!, { last_attempt_at: toGlideDateTime(app.db.nowMs) });
+    expect(store.pendingUnlessSending(a.incident, since, 50)).toEqual({ sending: true });
+    expect(store.pendingUnlessSending(a.incident, since, 2)).toEqual({ sending: true });
+
+    // So does a live send of one of its own events; a key that is no plain id is asked about in two queries.
+    store.update(b.events[0]!, { state: 'delivered' });
+    store.update(a.events[0]!, { state: 'sending', attempts: 1, last_attempt_at: toGlideDateTime(app.db.nowMs) });
+    expect(store.pendingUnlessSending(a.incident, since, 50)).toEqual({ sending: true });
+    expect(store.pendingUnlessSending('x^NQstate=delivered', since, 50)).toEqual({ sending: true });
+    store.update(a.events[0]!, { state: 'delivered' });
+    expect(store.pendingUnlessSending('x^NQstate=delivered', since, 50)).toEqual({ sending: false, pending: [] });
+  });
+
   it('the scheduled job does not deliver while a worker is sending, and does once that send is presumed dead', () => {
     const a = queueUpdates(app, 1, 'INC0000001');
     const b = queueUpdates(app, 1, 'INC0000002');
@@ -233,14 +260,19 @@ describe('delivery', () => {
       return ok(200);
     };
     const deps = app.deliveryDeps();
+    const startReads = jest.spyOn(deps.store, 'pendingUnlessSending');
+    const sendingReads = jest.spyOn(deps.store, 'sendingSince');
     const pendingReads = jest.spyOn(deps.store, 'pendingForIncident');
     const rowReads = jest.spyOn(FakeGlideRecord.prototype, 'get');
     expect(deliverQueuedEvent(a.events[0]!, deps, a.incident)).toMatchObject({ delivered: 2 });
     expect(row(app, queuedMeanwhile).state).toBe('delivered');
-    // The incident's queue is read when the run starts and by the drain that finds the new event;
-    // each event's row is read once for its two updates (sending, then delivered).
-    expect(pendingReads).toHaveBeenCalledTimes(2);
-    expect(rowReads.mock.calls.filter(([id]) => id === a.events[0] || id === queuedMeanwhile)).toHaveLength(2);
+    // The run starts with one query (no other worker sending, and the incident's queue); the drain
+    // that finds the new event reads the incident's queue once more. Each event is the last row of
+    // the query that found it, so neither of its two updates (sending, then delivered) reads its row.
+    expect(startReads).toHaveBeenCalledTimes(1);
+    expect(sendingReads).not.toHaveBeenCalled();
+    expect(pendingReads).toHaveBeenCalledTimes(1);
+    expect(rowReads.mock.calls.filter(([id]) => id === a.events[0] || id === queuedMeanwhile)).toHaveLength(0);
     rowReads.mockRestore();
   });
 
