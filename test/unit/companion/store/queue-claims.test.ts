@@ -137,12 +137,28 @@ describe('claims with a long finished history', () => {
   });
 });
 
+type RecordingStore = ReturnType<typeof recordingSyncStore>;
+
+/**
+ * A new store (no ANALYZE, as the product leaves it: the planner has no statistics) and a recording
+ * kysely store on a second connection to it, whose queries' plans the test reads.
+ */
+async function withFreshStore(test: (parts: { connection: Connection; sqlite: Database.Database; sync: RecordingStore['store']; queries: RecordingStore['queries'] }) => Promise<void>): Promise<void> {
+  const { store, connection } = await openWithConnection();
+  const sqlite = new Database(file);
+  const { store: sync, queries, db } = recordingSyncStore(sqlite);
+  try {
+    await test({ connection, sqlite, sync, queries });
+  } finally {
+    await db.destroy().catch(() => undefined);
+    sqlite.close();
+    await store.close();
+  }
+}
+
 describe('claims with a backlog of open events', () => {
   it("a claim reads its candidates from the open rows in due order (or the record's open lane) and probes leases in the lane: never every open row by state", async () => {
-    const { store, connection } = await openWithConnection();
-    const sqlite = new Database(file);
-    const { store: sync, queries, db } = recordingSyncStore(sqlite);
-    try {
+    await withFreshStore(async ({ connection, sqlite, sync, queries }) => {
       // A push flood's backlog: 2,000 open events over 100 records, the first 50 being applied.
       for (let i = 0; i < 2_000; i++) {
         const stored = await sync.inbound.record({
@@ -171,17 +187,11 @@ describe('claims with a backlog of open events', () => {
       expect(access(anyRecord!, 'e')).toEqual([expect.stringMatching(/USING INDEX sync_inbound_events_open_due_idx/)]);
       expect(access(oneRecord!, 'e')).toEqual([expect.stringMatching(/USING INDEX sync_inbound_events_open_lane_idx \(connection_id=\? AND incident_sys_id=\?/)]);
       for (const plan of [anyRecord!, oneRecord!]) expect(access(plan, 'l')).toEqual([expect.stringMatching(/USING INDEX sync_inbound_events_open_lane_idx \(connection_id=\? AND incident_sys_id=\?/)]);
-    } finally {
-      await db.destroy().catch(() => undefined);
-      sqlite.close();
-      await store.close();
-    }
+    });
   });
+
   it('the purge of finished events reads them through the index of finished events by time, not every finished row by state', async () => {
-    const { store, connection } = await openWithConnection();
-    const sqlite = new Database(file);
-    const { store: sync, queries, db } = recordingSyncStore(sqlite);
-    try {
+    await withFreshStore(async ({ connection, sqlite, sync, queries }) => {
       for (let i = 0; i < 3; i++) {
         await sync.inbound.record({ connectionId: connection.id, eventId: `p${i}`, source: 'push', type: 'incident.updated', incidentSysId: 'r', sequence: i, orderKey: `${String(i).padStart(10, '0')}.1.000000000000000`, occurredAt: T0, receivedAt: T0, payload: { type: 'incident.updated' } });
         const claimed = (await sync.inbound.claim({ owner: 'A', now: at(1), leaseMs: 5_000 }))!;
@@ -194,11 +204,7 @@ describe('claims with a backlog of open events', () => {
       expect(queryPlan(sqlite, purge[0]!).filter((line) => /^(SCAN|SEARCH) sync_inbound_events\b/.test(line))).toEqual([
         expect.stringMatching(/^SEARCH sync_inbound_events USING (COVERING )?INDEX sync_inbound_events_done_idx \(processed_at<\?\)/),
       ]);
-    } finally {
-      await db.destroy().catch(() => undefined);
-      sqlite.close();
-      await store.close();
-    }
+    });
   });
 });
 
