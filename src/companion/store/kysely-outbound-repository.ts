@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { StoreBackend } from './backend';
+import { forceIndex } from './prepared-query';
 import { StoredDataError } from './errors';
 import {
   MAX_SENDS_PER_CONNECTION,
@@ -127,7 +128,7 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
   private async claimOnce(db: Db, options: OutboundClaimOptions, max: number): Promise<OutboundOp | undefined> {
     const now = iso(options.now);
     const excluded = [...(options.excludeConnections ?? [])];
-    const row = await db
+    const claim = db
       .updateTable('sync_outbound_ops')
       .set((eb) => ({
         state: 'sending',
@@ -183,7 +184,11 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
       })
       .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'sending'), w('lease_expires_at', '<=', now)])]))
       .returningAll()
-      .executeTakeFirst();
+      .compile();
+    // On SQLite the candidates come from the open writes in due order: without statistics the planner
+    // took the index on state, read every open write and sorted them (see the inbound claim).
+    const compiled = this.backend.kind === 'sqlite' ? { ...claim, sql: forceIndex(claim.sql, 'sync_outbound_ops', 'o', 'sync_outbound_ops_open_due_idx') } : claim;
+    const row = (await db.executeQuery(compiled)).rows[0];
     if (!row) return undefined;
     try {
       return toOp(row);

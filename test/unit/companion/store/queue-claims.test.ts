@@ -143,12 +143,12 @@ type RecordingStore = ReturnType<typeof recordingSyncStore>;
  * A new store (no ANALYZE, as the product leaves it: the planner has no statistics) and a recording
  * kysely store on a second connection to it, whose queries' plans the test reads.
  */
-async function withFreshStore(test: (parts: { connection: Connection; sqlite: Database.Database; sync: RecordingStore['store']; queries: RecordingStore['queries'] }) => Promise<void>): Promise<void> {
+async function withFreshStore(test: (parts: { store: SqliteCompanionStore; connection: Connection; sqlite: Database.Database; sync: RecordingStore['store']; queries: RecordingStore['queries'] }) => Promise<void>): Promise<void> {
   const { store, connection } = await openWithConnection();
   const sqlite = new Database(file);
   const { store: sync, queries, db } = recordingSyncStore(sqlite);
   try {
-    await test({ connection, sqlite, sync, queries });
+    await test({ store, connection, sqlite, sync, queries });
   } finally {
     await db.destroy().catch(() => undefined);
     sqlite.close();
@@ -187,6 +187,21 @@ describe('claims with a backlog of open events', () => {
       expect(access(anyRecord!, 'e')).toEqual([expect.stringMatching(/USING INDEX sync_inbound_events_open_due_idx/)]);
       expect(access(oneRecord!, 'e')).toEqual([expect.stringMatching(/USING INDEX sync_inbound_events_open_lane_idx \(connection_id=\? AND incident_sys_id=\?/)]);
       for (const plan of [anyRecord!, oneRecord!]) expect(access(plan, 'l')).toEqual([expect.stringMatching(/USING INDEX sync_inbound_events_open_lane_idx \(connection_id=\? AND incident_sys_id=\?/)]);
+    });
+  });
+
+  it('a write is claimed from the open writes in due order, not from every open write by state', async () => {
+    await withFreshStore(async ({ store, connection, sqlite, sync, queries }) => {
+      // A rate-limited backlog: 2,000 queued writes (notes) of 100 incidents.
+      for (let i = 0; i < 100; i++) await insertTestIncident(store, { id: `inc-${i}`, connectionId: connection.id, at: T0, referenceNumber: i + 1, name: `incident ${i}` });
+      for (let i = 0; i < 2_000; i++) await sync.outbound.enqueue({ incidentId: `inc-${i % 100}`, connectionId: connection.id, kind: 'note', payload: { note: { updateId: `u${i}`, body: 'b' } }, createdAt: at(i) });
+      queries.length = 0;
+      expect((await sync.outbound.claim({ owner: 'A', now: at(5_000), leaseMs: 60_000 }))?.incidentId).toBe('inc-0');
+      const claims = queries.filter((q) => /^update "sync_outbound_ops"/.test(q.sql));
+      expect(claims.length).toBeGreaterThan(0);
+      for (const claim of claims) {
+        expect(queryPlan(sqlite, claim).filter((line) => /^SEARCH o /.test(line))).toEqual([expect.stringMatching(/USING INDEX sync_outbound_ops_open_due_idx/)]);
+      }
     });
   });
 
