@@ -38,10 +38,15 @@ async function main(): Promise<void> {
     const ingest = (url: string, firstSequence: number) =>
       loadgen.call<{ perSecond: number; total: number; non2xx: number; errors: number; p50: number; p99: number }>('ingest', { url, secret, incidents: refs100, firstSequence, seconds, connections: 8 });
     await ingest(refs.bareUrl, 10_000);
+    const bareCpuBefore = await bare.call<number>('cpuUsage');
     const bareRun = await ingest(refs.bareUrl, 10_000);
+    const bareCpu = (await bare.call<number>('cpuUsage')) - bareCpuBefore;
+    type ThreadCpu = Array<{ tid: number; user: number; system: number }>;
+    const threadsBefore = await companion.call<ThreadCpu>('threadCpu');
     const cpuBefore = await companion.call<number>('cpuUsage');
     const run = await ingest(started.url, 20_000);
     const cpuReceived = await companion.call<number>('cpuUsage');
+    const threadsReceived = await companion.call<ThreadCpu>('threadCpu');
     // The companion's CPU per push, received and applied: less sensitive to the machine's load than pushes/s.
     const drainStarted = Date.now();
     for (;;) {
@@ -55,9 +60,18 @@ async function main(): Promise<void> {
       `companion CPU per push: ${((cpuReceived - cpuBefore) / stored).toFixed(0)} us during the run, ` +
         `${((cpuApplied - cpuBefore) / stored).toFixed(0)} us with every push applied (${((Date.now() - drainStarted) / 1000).toFixed(1)} s after the run)\n`,
     );
+    if (threadsReceived.length > 0) {
+      // Per thread during the run (us per push, user+system): the event loop first, then V8's and libuv's helpers, then the worker threads in the order they started.
+      const before = new Map(threadsBefore.map((t) => [t.tid, t]));
+      const parts = threadsReceived
+        .map((t) => ({ tid: t.tid, user: (t.user - (before.get(t.tid)?.user ?? 0)) / stored, system: (t.system - (before.get(t.tid)?.system ?? 0)) / stored }))
+        .filter((t) => t.user + t.system > 0)
+        .map((t) => `${t.tid}: ${t.user.toFixed(0)}+${t.system.toFixed(0)}`);
+      process.stdout.write(`per thread during the run (us per push, user+system): ${parts.join(', ')}\n`);
+    }
     process.stdout.write(
       `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n` +
-        `bare      ${bareRun.perSecond.toFixed(0)} pushes/s (p50 ${bareRun.p50} ms)\n` +
+        `bare      ${bareRun.perSecond.toFixed(0)} pushes/s (p50 ${bareRun.p50} ms, ${(bareCpu / (bareRun.total - bareRun.non2xx)).toFixed(0)} us CPU per request)\n` +
         `companion ${run.perSecond.toFixed(0)} pushes/s (p50 ${run.p50} ms, p99 ${run.p99} ms, ${run.non2xx} non-2xx, ${run.errors} errors)\n` +
         `ratio     ${(run.perSecond / bareRun.perSecond).toFixed(3)}\n`,
     );
