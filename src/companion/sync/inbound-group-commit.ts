@@ -14,7 +14,8 @@ import type { InboundWriter, NewInboundEvent, SyncStore } from '../store/sync-st
  *
  * A writer that runs batches one after another by itself (the SQLite store's pushes' thread) is
  * handed the next batch while the previous one commits, so no hand-over between the threads sits
- * between two commits; each push is still answered only after the commit of its own batch.
+ * between two commits, once at least MIN_PIPELINED_EVENTS pushes wait for it; each push is still
+ * answered only after the commit of its own batch.
  */
 
 /** `open` false: the event was applied in the transaction that stored it (nothing left for the apply worker). */
@@ -22,7 +23,8 @@ export type RecordedEvent = { stored: boolean; id: string; open?: boolean };
 
 /**
  * Storing and applying in one transaction (InboundProcessor.storeAndApply), used for a quiet batch:
- * at most `maxEvents` pushes waiting and no other batch being stored.
+ * at most `maxEvents` pushes waiting, no other batch being stored, and none of them arrived while
+ * one was.
  */
 export interface ApplyAtOnce {
   maxEvents: number;
@@ -56,12 +58,23 @@ export function inboundWriterOf(store: Pick<SyncStore, 'transaction' | 'inbound'
   };
 }
 
+/**
+ * Fewest pushes sent to the writer while another batch (of a burst, stored only) is being
+ * committed (see flush). Each commit
+ * costs both threads about as much CPU as several pushes' inserts (a message each way, the
+ * transaction, the fsync): under a flood from 8 connections, a batch sent as soon as one push
+ * waited gave batches of 6 and 1 in turn.
+ */
+export const MIN_PIPELINED_EVENTS = 4;
+
 /** Most events per transaction: bounds how long one commit holds the store. */
 export const MAX_GROUP_COMMIT_EVENTS = 200;
 
 export class InboundGroupCommit {
   private queue: Waiting[] = [];
   private inFlight = 0;
+  /** Of those, batches stored only (not a quiet batch stored and applied). */
+  private storesInFlight = 0;
   private scheduled = false;
 
   private readonly writer: InboundWriter;
@@ -102,14 +115,24 @@ export class InboundGroupCommit {
     });
   }
 
-  private flush(): void {
+  /**
+   * `afterCommit`: called as a burst's batch ended. The pushes waiting then arrived while it was
+   * being committed: more of the burst, so they are stored only (never the quiet path), however few.
+   */
+  private flush(afterCommit = false): void {
     while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
-      const quiet = this.atOnce !== undefined && this.inFlight === 0 && this.queue.length <= this.atOnce.maxEvents;
+      // Beside a batch of a burst being committed, another goes only with enough pushes to be worth
+      // its own commit; fewer wait for the next one, which takes them with whatever arrives
+      // meanwhile. Beside a quiet batch (its apply takes longer), a push still goes at once.
+      if (this.storesInFlight > 0 && this.queue.length < MIN_PIPELINED_EVENTS) return;
+      const quiet = this.atOnce !== undefined && !afterCommit && this.inFlight === 0 && this.queue.length <= this.atOnce.maxEvents;
       const batch = this.queue.splice(0, this.maxEvents);
       this.inFlight++;
+      if (!quiet) this.storesInFlight++;
       void (quiet ? this.storeAndApply(batch) : this.commit(batch)).finally(() => {
         this.inFlight--;
-        this.flush();
+        if (!quiet) this.storesInFlight--;
+        this.flush(!quiet);
       });
     }
   }

@@ -1,6 +1,6 @@
 import type { InboundWriter, NewInboundEvent } from '../../../../src/companion/store/sync-store';
 import { WriteTurns } from '../../../../src/companion/store/write-turns';
-import { InboundGroupCommit } from '../../../../src/companion/sync/inbound-group-commit';
+import { InboundGroupCommit, MIN_PIPELINED_EVENTS } from '../../../../src/companion/sync/inbound-group-commit';
 
 /**
  * The order of the companion server's two SQLite writers (WriteTurns): groups of pushes go before a
@@ -102,26 +102,29 @@ describe('InboundGroupCommit with a writer that takes two batches at once', () =
     const answered: string[] = [];
     const push = (n: number) => group.record(event(n)).then((r) => answered.push(r.id));
 
+    // A batch goes beside another one only with MIN_PIPELINED_EVENTS pushes (4).
+    const ids = (from: number) => Array.from({ length: MIN_PIPELINED_EVENTS }, (_, i) => from + i);
     const first = [push(1), push(2)];
     await nextTurn();
-    const second = [push(3), push(4)];
+    const second = ids(3).map(push);
     await nextTurn();
-    const third = [push(5)];
+    const third = ids(3 + MIN_PIPELINED_EVENTS).map(push);
     await nextTurn();
+    const names = (from: number) => ids(from).map((n) => `e${n}`);
     // Two batches handed over, the third waits for a free place.
-    expect(handed.map((b) => b.events.map((e) => e.eventId))).toEqual([['e1', 'e2'], ['e3', 'e4']]);
+    expect(handed.map((b) => b.events.map((e) => e.eventId))).toEqual([['e1', 'e2'], names(3)]);
     expect(answered).toEqual([]);
 
     handed[0]!.commit();
     await Promise.all(first);
     expect(answered).toEqual(['id-e1', 'id-e2']);
     await nextTurn();
-    expect(handed.map((b) => b.events.map((e) => e.eventId))).toEqual([['e1', 'e2'], ['e3', 'e4'], ['e5']]);
+    expect(handed.map((b) => b.events.map((e) => e.eventId))).toEqual([['e1', 'e2'], names(3), names(3 + MIN_PIPELINED_EVENTS)]);
 
     handed[2]!.commit();
     await Promise.all(third);
     handed[1]!.commit();
     await Promise.all(second);
-    expect(answered).toEqual(['id-e1', 'id-e2', 'id-e5', 'id-e3', 'id-e4']);
+    expect(answered).toEqual(['id-e1', 'id-e2', ...names(3 + MIN_PIPELINED_EVENTS).map((n) => `id-${n}`), ...names(3).map((n) => `id-${n}`)]);
   });
 });

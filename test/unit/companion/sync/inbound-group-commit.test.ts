@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Connection } from '../../../../src/companion/store';
 import type { NewInboundEvent, SyncRepositories, SyncStore } from '../../../../src/companion/store/sync-store';
-import { InboundGroupCommit, type RecordedEvent } from '../../../../src/companion/sync/inbound-group-commit';
+import { InboundGroupCommit, MIN_PIPELINED_EVENTS, type RecordedEvent } from '../../../../src/companion/sync/inbound-group-commit';
 import { openTestStore, STORE_BACKENDS, type TestStore } from '../../../helpers/store-backends';
 import { saveTestConnection } from '../../../helpers/sync-store-fixture';
 
@@ -215,7 +215,7 @@ describe('inbound group commit: a quiet batch applied in the transaction that st
   });
 
   /** A writer and an apply-at-once that record what they were given; `atOnceFails` makes storeAndApply throw. */
-  function parts(options: { atOnceFails?: boolean; atOnceGate?: Promise<void>; batchesInFlight?: number } = {}) {
+  function parts(options: { atOnceFails?: boolean; atOnceGate?: Promise<void>; batchesInFlight?: number; writerGate?: Promise<void>; atOnceMaxEvents?: number } = {}) {
     const written: string[][] = [];
     const appliedAtOnce: string[][] = [];
     const writer = {
@@ -225,12 +225,13 @@ describe('inbound group commit: a quiet batch applied in the transaction that st
       },
       recordAll: async (events: readonly NewInboundEvent[]) => {
         written.push(events.map((e) => e.eventId));
+        await options.writerGate;
         return events.map((e) => ({ stored: true, id: `w-${e.eventId}` }));
       },
       ...(options.batchesInFlight ? { batchesInFlight: options.batchesInFlight } : {}),
     };
     const atOnce = {
-      maxEvents: 2,
+      maxEvents: options.atOnceMaxEvents ?? 2,
       storeAndApply: async (events: readonly NewInboundEvent[]) => {
         await options.atOnceGate;
         if (options.atOnceFails) throw new Error('the store thread is gone');
@@ -271,6 +272,38 @@ describe('inbound group commit: a quiet batch applied in the transaction that st
     expect(written).toEqual([['q2']]);
     // Once nothing is in flight, a lone push is quiet again.
     expect((await group.record(event('q3'))).id).toBe('a-q3');
+  });
+
+  it(`beside a burst's batch being committed, fewer than ${MIN_PIPELINED_EVENTS} pushes wait for its commit, then go together, stored only`, async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { written, appliedAtOnce, group } = parts({ writerGate: gate, batchesInFlight: 2, atOnceMaxEvents: MIN_PIPELINED_EVENTS });
+    const burst = ['b1', 'b2', 'b3', 'b4', 'b5'].map((id) => group.record(event(id)));
+    await new Promise((resolve) => setImmediate(resolve));
+    const few = Array.from({ length: MIN_PIPELINED_EVENTS - 1 }, (_, i) => group.record(event(`c${i}`)));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Sent at once, each would be a commit of its own: they wait.
+    expect(written).toEqual([['b1', 'b2', 'b3', 'b4', 'b5']]);
+    open();
+    const results = await Promise.all([...burst, ...few]);
+    expect(results.every((r) => r.stored && r.open === undefined)).toBe(true);
+    // They arrived during a commit: part of the burst, stored only, though few enough for the quiet path.
+    expect(written).toEqual([['b1', 'b2', 'b3', 'b4', 'b5'], Array.from({ length: MIN_PIPELINED_EVENTS - 1 }, (_, i) => `c${i}`)]);
+    expect(appliedAtOnce).toEqual([]);
+  });
+
+  it(`beside a burst's batch being committed, ${MIN_PIPELINED_EVENTS} waiting pushes go to the writer before it commits`, async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { written, group } = parts({ writerGate: gate, batchesInFlight: 2 });
+    const burst = ['b1', 'b2', 'b3'].map((id) => group.record(event(id)));
+    await new Promise((resolve) => setImmediate(resolve));
+    const next = Array.from({ length: MIN_PIPELINED_EVENTS }, (_, i) => group.record(event(`d${i}`)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toEqual([['b1', 'b2', 'b3'], Array.from({ length: MIN_PIPELINED_EVENTS }, (_, i) => `d${i}`)]);
+    open();
+    await Promise.all([...burst, ...next]);
   });
 
   it('when storing and applying at once fails, the batch is stored the usual way and every push answered as stored', async () => {
