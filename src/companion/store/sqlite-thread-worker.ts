@@ -39,6 +39,10 @@ const stats = {
   spanningTransactions: 0,
   /** Transaction jobs run whole here. */
   jobs: 0,
+  /** Statements run (each a prepare of the cache, begin and commit aside). */
+  statements: 0,
+  /** Statements compiled by SQLite (not found in the cache). */
+  prepared: 0,
 };
 
 const data = workerData as SqliteWorkerData;
@@ -68,6 +72,7 @@ try {
 
 const cache = new Map<string, Database.Statement>();
 function prepare(conn: Database.Database, sql: string): Database.Statement {
+  stats.statements++;
   const cached = cache.get(sql);
   if (cached && !cached.busy) {
     cache.delete(sql);
@@ -75,6 +80,7 @@ function prepare(conn: Database.Database, sql: string): Database.Statement {
     return cached;
   }
   const statement = conn.prepare(sql);
+  stats.prepared++;
   cache.set(sql, statement);
   if (cache.size > data.maxStatements) cache.delete(cache.keys().next().value!);
   return statement;
