@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import { tracePoint } from '../../shared/latency-trace';
 import type { CompanionDatabase } from './schema';
 import type { SyncRepositories, TransactionJob, TransactionJobTools } from './sync-store';
 
@@ -158,10 +159,14 @@ async function runJob(conn: Database.Database, m: { job: { module: string; name:
   const job = (require(m.job.module) as Record<string, TransactionJob<unknown, unknown> | undefined>)[m.job.name];
   if (!job || typeof job.run !== 'function') throw new Error(`${m.job.module} exports no transaction job ${m.job.name}`);
   const { repos, tools } = jobDatabase(conn);
+  tracePoint('c.tx.received');
   beginImmediate(conn);
+  tracePoint('c.tx.locked');
   try {
     const output = await job.run(repos, input, tools());
+    tracePoint('c.tx.ran');
     conn.exec('commit');
+    tracePoint('c.tx.committed');
     stats.commits++;
     stats.jobs++;
     return output;

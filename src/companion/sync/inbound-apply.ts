@@ -267,6 +267,7 @@ async function applyClaimed(
   const outcome = await applyInboundChange(tx, event, change, prepared, input, known);
   tracePoint('c.tx.applied');
   if (!(await tx.inbound.finish(event.id, input.owner, outcome, input.now))) throw new LeaseLostError(`event ${event.eventId}`);
+  tracePoint('c.tx.finished');
   return outcome;
 }
 
@@ -446,6 +447,7 @@ export const STORE_AND_APPLY_INBOUND: TransactionJob<StoreAndApplyInput, StoreAn
   async run(tx, input, tools: TransactionJobTools) {
     const stored: Array<{ stored: boolean; id: string }> = [];
     for (const event of input.events) stored.push(await tx.inbound.record(event));
+    tracePoint('c.tx.recorded');
     const connections = new Map(input.connections.map((c) => [c.id, c]));
     // The incidents of the stored events, in arrival order, with how many were stored for each.
     const lanes = new Map<string, { connectionId: string; incidentSysId: string; count: number; open: boolean }>();
@@ -479,6 +481,7 @@ export const STORE_AND_APPLY_INBOUND: TransactionJob<StoreAndApplyInput, StoreAn
         applied.push(result);
       }
       lane.open = await tx.inbound.hasOpenForIncident(lane.connectionId, lane.incidentSysId);
+      tracePoint('c.tx.checked');
     }
     const recorded = input.events.map((event, i) => {
       const lane = lanes.get(`${event.connectionId}\u0000${event.incidentSysId}`);
