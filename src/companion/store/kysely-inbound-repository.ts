@@ -39,6 +39,29 @@ const RECORD_INBOUND = new PreparedQuery(
       .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing()),
 );
 
+/** The done mark of every applied event, fenced by its lease (KyselyInboundRepository.updateClaimed). */
+const FINISH_INBOUND = new PreparedQuery(
+  ['id', 'owner', 'outcome', 'processedAt'],
+  (db: Kysely<CompanionDatabase>, a: Record<'id' | 'owner' | 'outcome' | 'processedAt', string>) =>
+    db
+      .updateTable('sync_inbound_events')
+      .set({ state: 'done', outcome: a.outcome, processed_at: a.processedAt, ...LEASE_CLEARED, last_error: null })
+      .where('id', '=', a.id)
+      .where('state', '=', 'processing')
+      .where('lease_owner', '=', a.owner),
+);
+
+/** Whether an incident has open events (after a quiet push was applied: is the apply worker needed). */
+const HAS_OPEN_FOR_INCIDENT = new PreparedQuery(['connectionId', 'incidentSysId'], (db: Kysely<CompanionDatabase>, a: Record<'connectionId' | 'incidentSysId', string>) =>
+  db
+    .selectFrom('sync_inbound_events as e')
+    .select('e.id')
+    .where('e.connection_id', '=', a.connectionId)
+    .where('e.incident_sys_id', '=', a.incidentSysId)
+    .where(OPEN_INBOUND('e'))
+    .limit(1),
+);
+
 type ClaimArgs = Record<'now' | 'owner' | 'leaseExpiresAt' | 'connectionId' | 'incidentSysId', string>;
 
 /** The inbound claim (KyselyInboundRepository.claim explains it), compiled once per backend; `ofIncident`: only an event of one incident. */
@@ -185,7 +208,8 @@ export class KyselyInboundRepository implements InboundEventRepository {
   }
 
   async finish(id: string, owner: string, outcome: string, at: Date): Promise<boolean> {
-    return this.updateClaimed(id, owner, { state: 'done', outcome, processed_at: iso(at), ...LEASE_CLEARED, last_error: null });
+    const result = await FINISH_INBOUND.execute(this.db, { id, owner, outcome, processedAt: iso(at) });
+    return Number(result.numAffectedRows ?? 0) === 1;
   }
 
   async retry(id: string, owner: string, options: RetryOptions): Promise<boolean> {
@@ -274,14 +298,7 @@ export class KyselyInboundRepository implements InboundEventRepository {
   }
 
   async hasOpenForIncident(connectionId: string, incidentSysId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('sync_inbound_events as e')
-      .select('e.id')
-      .where('e.connection_id', '=', connectionId)
-      .where('e.incident_sys_id', '=', incidentSysId)
-      .where(OPEN_INBOUND('e'))
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+    const { rows } = await HAS_OPEN_FOR_INCIDENT.execute(this.db, { connectionId, incidentSysId });
+    return rows.length > 0;
   }
 }

@@ -1,5 +1,5 @@
 /** The incident repository of the sync store (incidents, timeline updates, links) over kysely. */
-import { sql, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import {
   type IncidentLink,
   type IncidentListOptions,
@@ -14,6 +14,14 @@ import {
 } from './sync-store';
 import type { SyncIncidentsTable, SyncLinksTable } from './sync-schema';
 import { type Db, iso, toIncident, toUpdate, toLink, nextCounter } from './kysely-sync-common';
+import { PreparedQuery } from './prepared-query';
+import type { CompanionDatabase } from './schema';
+
+/** The reads of every applied change (an incident and its link), compiled once per dialect (see PreparedQuery). */
+const GET_INCIDENT = new PreparedQuery(['id'], (db: Kysely<CompanionDatabase>, a: { id: string }) => db.selectFrom('sync_incidents').selectAll().where('id', '=', a.id));
+const GET_LINK_BY_SYS_ID = new PreparedQuery(['connectionId', 'sysId'], (db: Kysely<CompanionDatabase>, a: { connectionId: string; sysId: string }) =>
+  db.selectFrom('sync_links').selectAll().where('connection_id', '=', a.connectionId).where('sys_id', '=', a.sysId),
+);
 
 export class KyselyIncidentRepository implements IncidentRepository {
   constructor(private readonly db: Db) {}
@@ -67,7 +75,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
   }
 
   async getIncident(id: string): Promise<StoredIncident | undefined> {
-    const row = await this.db.selectFrom('sync_incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = (await GET_INCIDENT.execute(this.db, { id })).rows[0];
     return row ? toIncident(row) : undefined;
   }
 
@@ -122,12 +130,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
   }
 
   async getLinkBySysId(connectionId: string, sysId: string): Promise<IncidentLink | undefined> {
-    const row = await this.db
-      .selectFrom('sync_links')
-      .selectAll()
-      .where('connection_id', '=', connectionId)
-      .where('sys_id', '=', sysId)
-      .executeTakeFirst();
+    const row = (await GET_LINK_BY_SYS_ID.execute(this.db, { connectionId, sysId })).rows[0];
     return row ? toLink(row) : undefined;
   }
 

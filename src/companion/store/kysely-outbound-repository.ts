@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { StoreBackend } from './backend';
-import { forceIndex } from './prepared-query';
+import { forceIndex, PreparedQuery } from './prepared-query';
 import { StoredDataError } from './errors';
 import {
   MAX_SENDS_PER_CONNECTION,
@@ -23,6 +23,11 @@ async function nextOutboundSeq(db: Db): Promise<number> {
   const { rows } = await sql<{ seq: string }>`select nextval('sync_outbound_op_seq') as seq`.execute(db);
   return Number(rows[0]!.seq);
 }
+
+/** An incident's open writes, read by every applied change (see PreparedQuery). */
+const LIST_OPEN = new PreparedQuery(['incidentId'], (db: Kysely<CompanionDatabase>, a: { incidentId: string }) =>
+  db.selectFrom('sync_outbound_ops').selectAll().where('incident_id', '=', a.incidentId).where(OPEN_OUTBOUND('sync_outbound_ops')).orderBy('seq'),
+);
 
 export class KyselyOutboundRepository implements OutboundQueueRepository {
   constructor(
@@ -68,13 +73,7 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
   }
 
   async listOpen(incidentId: string): Promise<OutboundOp[]> {
-    const rows = await this.db
-      .selectFrom('sync_outbound_ops')
-      .selectAll()
-      .where('incident_id', '=', incidentId)
-      .where(OPEN_OUTBOUND('sync_outbound_ops'))
-      .orderBy('seq')
-      .execute();
+    const { rows } = await LIST_OPEN.execute(this.db, { incidentId });
     return rows.map(toOp);
   }
 

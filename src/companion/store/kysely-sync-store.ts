@@ -2,7 +2,7 @@
 // (kysely-incident-, -inbound-, -outbound-, -poll-cursor-, -owner-, -pause-repository.ts), which
 // share the row mappers, predicates and claim helpers of kysely-sync-common.ts.
 
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { SQLITE_BACKEND, withConflictRetry, withIncidentLock, type StoreBackend } from './backend';
 import { KyselyFollowUpRepository } from './kysely-follow-up-repository';
 import { KyselyAttachmentRepository } from './kysely-attachment-repository';
@@ -33,17 +33,19 @@ export function repositories(db: Db, backend: StoreBackend): SyncRepositories {
 /** Savepoints on `db`, which is inside a transaction (named by a counter: they nest). */
 export function savepointTools(db: Db): TransactionJobTools {
   let depth = 0;
+  // Plain statements, not built by the query builder: one savepoint per applied event, the compile is not free.
+  const run = (statement: string) => db.executeQuery(CompiledQuery.raw(statement));
   return {
     async savepoint<T>(work: () => Promise<T>): Promise<T> {
-      const name = sql.raw(`job_${++depth}`);
-      await sql`savepoint ${name}`.execute(db);
+      const name = `job_${++depth}`;
+      await run(`savepoint ${name}`);
       try {
         const result = await work();
-        await sql`release savepoint ${name}`.execute(db);
+        await run(`release savepoint ${name}`);
         return result;
       } catch (err) {
-        await sql`rollback to savepoint ${name}`.execute(db);
-        await sql`release savepoint ${name}`.execute(db);
+        await run(`rollback to savepoint ${name}`);
+        await run(`release savepoint ${name}`);
         throw err;
       } finally {
         depth--;

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import { tracePoint } from '../../shared/latency-trace';
 import type { CompanionDatabase } from './schema';
 import type { SyncRepositories, TransactionJob, TransactionJobTools } from './sync-store';
 
@@ -39,6 +40,10 @@ const stats = {
   spanningTransactions: 0,
   /** Transaction jobs run whole here. */
   jobs: 0,
+  /** Statements run (each a prepare of the cache, begin and commit aside). */
+  statements: 0,
+  /** Statements compiled by SQLite (not found in the cache). */
+  prepared: 0,
 };
 
 const data = workerData as SqliteWorkerData;
@@ -68,6 +73,7 @@ try {
 
 const cache = new Map<string, Database.Statement>();
 function prepare(conn: Database.Database, sql: string): Database.Statement {
+  stats.statements++;
   const cached = cache.get(sql);
   if (cached && !cached.busy) {
     cache.delete(sql);
@@ -75,6 +81,7 @@ function prepare(conn: Database.Database, sql: string): Database.Statement {
     return cached;
   }
   const statement = conn.prepare(sql);
+  stats.prepared++;
   cache.set(sql, statement);
   if (cache.size > data.maxStatements) cache.delete(cache.keys().next().value!);
   return statement;
@@ -152,10 +159,14 @@ async function runJob(conn: Database.Database, m: { job: { module: string; name:
   const job = (require(m.job.module) as Record<string, TransactionJob<unknown, unknown> | undefined>)[m.job.name];
   if (!job || typeof job.run !== 'function') throw new Error(`${m.job.module} exports no transaction job ${m.job.name}`);
   const { repos, tools } = jobDatabase(conn);
+  tracePoint('c.tx.received');
   beginImmediate(conn);
+  tracePoint('c.tx.locked');
   try {
     const output = await job.run(repos, input, tools());
+    tracePoint('c.tx.ran');
     conn.exec('commit');
+    tracePoint('c.tx.committed');
     stats.commits++;
     stats.jobs++;
     return output;

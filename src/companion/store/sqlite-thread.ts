@@ -61,6 +61,10 @@ export interface SqliteThreadStats {
   spanningTransactions: number;
   /** Transaction jobs run whole on the thread (SqliteThread.job). */
   jobs: number;
+  /** Statements run (begin and commit aside): what a hot path costs in round trips to SQLite. */
+  statements: number;
+  /** Statements SQLite compiled (not found in the thread's statement cache). */
+  prepared: number;
 }
 
 /** One statement of a transaction run whole on the thread (SqliteThread.transaction). */

@@ -11,7 +11,7 @@ import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
 import { describeError } from '../../shared/errors';
 import { tracePoint } from '../../shared/latency-trace';
 import { StoredDataError } from '../store/errors';
-import type { NewInboundEvent, StoredInboundEvent, SyncRepositories, TimelineUpdate, TransactionJob, TransactionJobTools } from '../store/sync-store';
+import type { IncidentLink, NewInboundEvent, StoredInboundEvent, SyncRepositories, TimelineUpdate, TransactionJob, TransactionJobTools } from '../store/sync-store';
 import { applyFollowUpChange } from './apply-follow-up-change';
 import { applyRecordChange } from './apply-record-change';
 import type { FetchedAttachment } from './attachment-fetch';
@@ -92,28 +92,44 @@ function notice(incidentId: string, message: string, at: Date): TimelineUpdate {
  * declare without its correlation_id, an attachment not stored yet).
  */
 export async function prepareFromStore(store: SyncRepositories, event: StoredInboundEvent, change: InboundChange, mapping: SyncMapping): Promise<Prepared | null> {
-  if (change.type === EVENT_TYPE.attachment) {
-    const attachment = change.attachment;
-    if (!attachment) return { correlationId: null };
-    const link = await store.incidents.getLinkBySysId(event.connectionId, event.incidentSysId);
-    if (!link || link.state === 'deleted') return { correlationId: null };
-    if (await store.attachments.has(link.incidentId, attachment.sysId)) return { correlationId: null };
-    return null;
-  }
-  if (change.type !== EVENT_TYPE.created && change.type !== EVENT_TYPE.updated) return { correlationId: null };
-  // A follow-up's record is never declared as an incident.
-  if (await store.followUps.getBySysId(event.connectionId, event.incidentSysId)) return { correlationId: null };
-  if (!shouldDeclare(mapping, { priority: change.record.snapshot.priority ?? '', active: change.record.active })) return { correlationId: null };
-  if (await store.incidents.getLinkBySysId(event.connectionId, event.incidentSysId)) return { correlationId: null };
-  if (change.record.correlationId !== null) return { correlationId: change.record.correlationId };
-  // Pushes do not carry correlation_id: a record incident.io created (its answer lost) must be adopted, not declared twice.
-  return null;
+  return (await prepareAndRead(store, event, change, mapping)).prepared;
 }
 
-/** Applies one change in `tx` (the caller marks the event done in the same transaction). */
-export async function applyInboundChange(tx: SyncRepositories, event: StoredInboundEvent, change: InboundChange, prepared: Prepared, context: ApplyContext): Promise<InboundOutcome> {
+/** What prepareFromStore read of the event's record: given to applyInboundChange in the same transaction, it is not read twice. */
+interface KnownLink {
+  link: IncidentLink | undefined;
+}
+
+async function prepareAndRead(store: SyncRepositories, event: StoredInboundEvent, change: InboundChange, mapping: SyncMapping): Promise<{ prepared: Prepared | null; known?: KnownLink }> {
+  const none = { correlationId: null };
+  if (change.type === EVENT_TYPE.attachment) {
+    const attachment = change.attachment;
+    if (!attachment) return { prepared: none };
+    const link = await store.incidents.getLinkBySysId(event.connectionId, event.incidentSysId);
+    if (!link || link.state === 'deleted') return { prepared: none, known: { link } };
+    if (await store.attachments.has(link.incidentId, attachment.sysId)) return { prepared: none, known: { link } };
+    return { prepared: null };
+  }
+  if (change.type !== EVENT_TYPE.created && change.type !== EVENT_TYPE.updated) return { prepared: none };
+  // A linked record needs nothing read (the common case: one read, which the apply then reuses).
+  const link = await store.incidents.getLinkBySysId(event.connectionId, event.incidentSysId);
+  const known = { link };
+  if (link) return { prepared: none, known };
+  // A follow-up's record is never declared as an incident.
+  if (await store.followUps.getBySysId(event.connectionId, event.incidentSysId)) return { prepared: none, known };
+  if (!shouldDeclare(mapping, { priority: change.record.snapshot.priority ?? '', active: change.record.active })) return { prepared: none, known };
+  if (change.record.correlationId !== null) return { prepared: { correlationId: change.record.correlationId }, known };
+  // Pushes do not carry correlation_id: a record incident.io created (its answer lost) must be adopted, not declared twice.
+  return { prepared: null, known };
+}
+
+/**
+ * Applies one change in `tx` (the caller marks the event done in the same transaction). `known`: the
+ * record's link as read earlier in this transaction (prepareAndRead), not read again.
+ */
+export async function applyInboundChange(tx: SyncRepositories, event: StoredInboundEvent, change: InboundChange, prepared: Prepared, context: ApplyContext, known?: KnownLink): Promise<InboundOutcome> {
   const { connection, mapping, now } = context;
-  const link = await tx.incidents.getLinkBySysId(event.connectionId, event.incidentSysId);
+  const link = known ? known.link : await tx.incidents.getLinkBySysId(event.connectionId, event.incidentSysId);
   if (!link) {
     const followUp = await tx.followUps.getBySysId(event.connectionId, event.incidentSysId);
     if (followUp) {
@@ -234,6 +250,27 @@ async function applyUnlinked(tx: SyncRepositories, event: StoredInboundEvent, ch
   return 'declared';
 }
 
+/**
+ * The step both jobs share, for a claimed event inside the caller's savepoint: what it needs read
+ * from the store, its apply and its done mark. Null when it needs the network (nothing written);
+ * LeaseLostError when its lease was taken over.
+ */
+async function applyClaimed(
+  tx: SyncRepositories,
+  event: StoredInboundEvent,
+  change: InboundChange,
+  input: { connection: ConnectionFacts; mapping: SyncMapping; owner: string; now: Date },
+): Promise<InboundOutcome | null> {
+  const { prepared, known } = await prepareAndRead(tx, event, change, input.mapping);
+  if (!prepared) return null;
+  tracePoint('c.tx.begun');
+  const outcome = await applyInboundChange(tx, event, change, prepared, input, known);
+  tracePoint('c.tx.applied');
+  if (!(await tx.inbound.finish(event.id, input.owner, outcome, input.now))) throw new LeaseLostError(`event ${event.eventId}`);
+  tracePoint('c.tx.finished');
+  return outcome;
+}
+
 export interface ApplyEventInput {
   event: StoredInboundEvent;
   prepared: Prepared;
@@ -272,14 +309,24 @@ export interface ClaimAndApplyInput {
   random: number[];
 }
 
+/**
+ * What the event loop needs of a finished event (its metrics and logs): a result carries no more
+ * across the thread boundary (the payload stays on the store's thread).
+ */
+export type EventFacts = Pick<StoredInboundEvent, 'connectionId' | 'incidentSysId' | 'eventId' | 'source' | 'type' | 'occurredAt'>;
+
+function factsOfEvent(event: StoredInboundEvent): EventFacts {
+  return { connectionId: event.connectionId, incidentSysId: event.incidentSysId, eventId: event.eventId, source: event.source, type: event.type, occurredAt: event.occurredAt };
+}
+
 /** What became of one event a ClaimAndApply job claimed. */
 export type ClaimedEventResult =
-  | { kind: 'applied'; event: StoredInboundEvent; connectionName: string; outcome: InboundOutcome }
+  | { kind: 'applied'; event: EventFacts; connectionName: string; outcome: InboundOutcome }
   /** Applying it failed: put back for a retry after `retryInMs`, or set aside as failed after its last attempt. */
-  | { kind: 'retry'; event: StoredInboundEvent; connectionName: string; error: string; retryInMs: number }
-  | { kind: 'failed'; event: StoredInboundEvent; connectionName: string; error: string }
+  | { kind: 'retry'; event: EventFacts; connectionName: string; error: string; retryInMs: number }
+  | { kind: 'failed'; event: EventFacts; connectionName: string; error: string }
   /** Its stored data cannot be read (set aside as failed). */
-  | { kind: 'unreadable'; event?: StoredInboundEvent; table: string; rowId: string; column: string; error: string };
+  | { kind: 'unreadable'; event?: EventFacts; table: string; rowId: string; column: string; error: string };
 
 export interface ClaimAndApplyOutput {
   results: ClaimedEventResult[];
@@ -328,22 +375,14 @@ export const CLAIM_AND_APPLY_INBOUND: TransactionJob<ClaimAndApplyInput, ClaimAn
       } catch (err) {
         if (!(err instanceof StoredDataError)) throw err;
         await tx.inbound.fail(event.id, input.owner, err.message, input.now);
-        results.push({ kind: 'unreadable', event, table: err.table, rowId: err.rowId, column: err.column, error: err.message });
+        results.push({ kind: 'unreadable', event: factsOfEvent(event), table: err.table, rowId: err.rowId, column: err.column, error: err.message });
         continue;
       }
       const claimed = event;
       try {
-        const outcome = await tools.savepoint(async () => {
-          const prepared = await prepareFromStore(tx, claimed, change, input.mapping);
-          if (!prepared) return null;
-          tracePoint('c.tx.begun');
-          const applied = await applyInboundChange(tx, claimed, change, prepared, { connection, mapping: input.mapping, now: input.now });
-          tracePoint('c.tx.applied');
-          if (!(await tx.inbound.finish(claimed.id, input.owner, applied, input.now))) throw new LeaseLostError(`event ${claimed.eventId}`);
-          return applied;
-        });
+        const outcome = await tools.savepoint(() => applyClaimed(tx, claimed, change, { connection, mapping: input.mapping, owner: input.owner, now: input.now }));
         if (outcome === null) return { results, handOff: claimed };
-        results.push({ kind: 'applied', event: claimed, connectionName: connection.name, outcome });
+        results.push({ kind: 'applied', event: factsOfEvent(claimed), connectionName: connection.name, outcome });
         // A claim that finds nothing costs as much as one that finds an event: probe the record's open lane first.
         if (i + 1 >= input.max || !(await tx.inbound.hasOpenForIncident(claimed.connectionId, claimed.incidentSysId))) return { results, handOff: null };
       } catch (err) {
@@ -352,14 +391,14 @@ export const CLAIM_AND_APPLY_INBOUND: TransactionJob<ClaimAndApplyInput, ClaimAn
         const error = describeError(err);
         if (err instanceof StoredDataError) {
           await tx.inbound.fail(claimed.id, input.owner, error, input.now);
-          results.push({ kind: 'unreadable', event: claimed, table: err.table, rowId: err.rowId, column: err.column, error });
+          results.push({ kind: 'unreadable', event: factsOfEvent(claimed), table: err.table, rowId: err.rowId, column: err.column, error });
         } else if (claimed.attempts >= input.maxAttempts) {
           await tx.inbound.fail(claimed.id, input.owner, error, input.now);
-          results.push({ kind: 'failed', event: claimed, connectionName: connection.name, error });
+          results.push({ kind: 'failed', event: factsOfEvent(claimed), connectionName: connection.name, error });
         } else {
           const retryInMs = backoffDelayMs(input.backoff, claimed.attempts, () => input.random[i] ?? 0.5);
           await tx.inbound.retry(claimed.id, input.owner, { nextAttemptAt: new Date(input.now.getTime() + retryInMs), error, now: input.now });
-          results.push({ kind: 'retry', event: claimed, connectionName: connection.name, error, retryInMs });
+          results.push({ kind: 'retry', event: factsOfEvent(claimed), connectionName: connection.name, error, retryInMs });
         }
       }
     }
@@ -408,6 +447,7 @@ export const STORE_AND_APPLY_INBOUND: TransactionJob<StoreAndApplyInput, StoreAn
   async run(tx, input, tools: TransactionJobTools) {
     const stored: Array<{ stored: boolean; id: string }> = [];
     for (const event of input.events) stored.push(await tx.inbound.record(event));
+    tracePoint('c.tx.recorded');
     const connections = new Map(input.connections.map((c) => [c.id, c]));
     // The incidents of the stored events, in arrival order, with how many were stored for each.
     const lanes = new Map<string, { connectionId: string; incidentSysId: string; count: number; open: boolean }>();
@@ -429,14 +469,9 @@ export const STORE_AND_APPLY_INBOUND: TransactionJob<StoreAndApplyInput, StoreAn
             const event = await tx.inbound.claim({ owner: input.owner, now: input.now, leaseMs: input.leaseMs, incident: lane });
             if (!event) return null;
             tracePoint('c.claimed');
-            const change = inboundChangeOf(event);
-            const prepared = await prepareFromStore(tx, event, change, input.mapping);
-            if (!prepared) throw new LeaveForWorker();
-            tracePoint('c.tx.begun');
-            const outcome = await applyInboundChange(tx, event, change, prepared, { connection, mapping: input.mapping, now: input.now });
-            tracePoint('c.tx.applied');
-            if (!(await tx.inbound.finish(event.id, input.owner, outcome, input.now))) throw new LeaveForWorker();
-            return { kind: 'applied' as const, event, connectionName: connection.name, outcome };
+            const outcome = await applyClaimed(tx, event, inboundChangeOf(event), { connection, mapping: input.mapping, owner: input.owner, now: input.now });
+            if (outcome === null) throw new LeaveForWorker();
+            return { kind: 'applied' as const, event: factsOfEvent(event), connectionName: connection.name, outcome };
           });
         } catch {
           // Undone: the worker takes it (and reports what fails).
@@ -446,6 +481,7 @@ export const STORE_AND_APPLY_INBOUND: TransactionJob<StoreAndApplyInput, StoreAn
         applied.push(result);
       }
       lane.open = await tx.inbound.hasOpenForIncident(lane.connectionId, lane.incidentSysId);
+      tracePoint('c.tx.checked');
     }
     const recorded = input.events.map((event, i) => {
       const lane = lanes.get(`${event.connectionId}\u0000${event.incidentSysId}`);

@@ -18,6 +18,7 @@ import {
   prepareFromStore,
   type ClaimedEventResult,
   type ConnectionFacts,
+  type EventFacts,
   type InboundOutcome,
   type Prepared,
   type StoredAndApplied,
@@ -154,7 +155,7 @@ export class InboundProcessor {
     }
   }
 
-  private counted(event: StoredInboundEvent, connectionName: string, outcome: InboundOutcome): void {
+  private counted(event: EventFacts, connectionName: string, outcome: InboundOutcome): void {
     const { metrics, logger } = this.deps;
     metrics.eventsProcessed.inc({ connection: connectionName, source: event.source, type: event.type, outcome });
     if (CHANGING_OUTCOMES.has(outcome)) {
@@ -177,7 +178,7 @@ export class InboundProcessor {
     return followUp?.incidentId ?? `${event.connectionId}/${event.incidentSysId}`;
   }
 
-  private setAside(err: StoredDataError, event?: StoredInboundEvent, message = err.message): void {
+  private setAside(err: StoredDataError, event?: EventFacts, message = err.message): void {
     this.deps.metrics.eventsProcessed.inc({ connection: event?.connectionId ?? 'unknown', source: event?.source ?? 'unknown', type: event?.type ?? 'unknown', outcome: 'failed' });
     this.deps.logger.error({ table: err.table, row: err.rowId, column: err.column, event: event?.eventId, err: message }, 'a stored ServiceNow change cannot be read; set aside as failed');
   }
