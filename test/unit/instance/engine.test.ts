@@ -169,6 +169,7 @@ describe('record engine: platform behaviour', () => {
     expect(engine.getProperty('x_test.secret')).toBe('hunter2');
   });
 
+
   it('serves properties from the node’s property cache: a read is no data operation, a sys_properties write makes the next read reload (one)', () => {
     engine.setProperty('x_test.mode', 'first');
     const ops = (): number => engine.stats.dataOps;
@@ -497,6 +498,24 @@ describe('job queue', () => {
     expect(engine.jobs.releaseClaimedBy('w1')).toBe(1);
     expect(engine.jobs.get(claimed!.sysId)).toMatchObject({ state: 'ready' });
     expect(engine.jobs.everQueuedFor('b', 'nothing')).toBe(false);
+  });
+
+  it("announces a job queued in a transaction as the transaction commits, before the caller's next step (a worker is woken before the user's answer)", async () => {
+    const announced: string[] = [];
+    engine.jobs.onQueued((job) => announced.push(job.sysId));
+    let inside = '';
+    engine.transaction(() => {
+      inside = engine.jobs.enqueue({ jobType: 't', payload: null });
+      engine.insert('syslog', { message: 'same transaction' });
+      // Not while the transaction is open: a worker would find nothing committed to claim.
+      expect(announced).toEqual([]);
+    });
+    expect(announced).toEqual([inside]);
+    // Outside a transaction (autocommit): after the current synchronous work, once.
+    const alone = engine.jobs.enqueue({ jobType: 't', payload: null });
+    expect(announced).toEqual([inside]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(announced).toEqual([inside, alone]);
   });
 
   it('writes syslog rows', () => {
