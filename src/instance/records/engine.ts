@@ -683,9 +683,6 @@ export class InstanceEngine {
       return this.writeLock.run(fn);
     } finally {
       this.store.forgetWrites();
-      // Committed (or rolled back: a wake for nothing only makes a worker look once): the jobs it
-      // queued can be claimed now, before the caller answers its user.
-      this.jobs.announceCommitted();
     }
   }
 

@@ -7,8 +7,8 @@ import { formatDateTime, newSysId } from './values';
  * `UPDATE … RETURNING` statement, atomic under SQLite's write lock, so two workers never get the
  * same job. The queue does not run anything; the runtime's scheduler claims jobs and runs them.
  *
- * Cross-thread wake-up: `onQueued` fires in the thread that enqueued, as soon as the enqueuing
- * transaction committed (or after the current synchronous work for a job queued outside one). A scheduler in another thread either polls
+ * Cross-thread wake-up: `onQueued` fires in the thread that enqueued (after the current synchronous
+ * work, i.e. after the enqueuing transaction committed). A scheduler in another thread either polls
  * `nextRunAt()` or has the main thread forward this event to it (postMessage).
  */
 
@@ -95,12 +95,9 @@ export class JobQueue {
   private readonly pendingStmt;
   private readonly cancelReadyStmt;
   private readonly queuedForStmt;
-  /** Jobs queued whose `queued` event has not fired yet (their transaction may still be open). */
-  private unannounced: Array<{ sysId: string; jobType: string; runAtMs: number }> = [];
-  private announceScheduled = false;
 
   constructor(
-    private readonly db: SqliteDatabase,
+    db: SqliteDatabase,
     private readonly clock: () => number,
   ) {
     this.events.setMaxListeners(0);
@@ -160,30 +157,8 @@ export class JobQueue {
       now: formatDateTime(now),
       by: options.createdBy ?? 'system',
     });
-    this.unannounced.push({ sysId, jobType: options.jobType, runAtMs: runAt });
-    // Announced as soon as the write commits (announceCommitted(), called by the engine's
-    // transaction), so a worker is woken before the user's answer is written; this is the fallback
-    // for a job queued outside one (after the current synchronous work: its autocommit is done).
-    if (!this.announceScheduled) {
-      this.announceScheduled = true;
-      setImmediate(() => {
-        this.announceScheduled = false;
-        this.announceCommitted();
-      });
-    }
+    setImmediate(() => this.events.emit('queued', { sysId, jobType: options.jobType, runAtMs: runAt }));
     return sysId;
-  }
-
-  /**
-   * Fires `onQueued` for the jobs queued so far, once their transaction has committed (the caller
-   * says it has; a job of a transaction still open is kept for its commit). A worker woken before the
-   * commit would find nothing to claim and sleep until its poll.
-   */
-  announceCommitted(): void {
-    if (this.unannounced.length === 0 || this.db.inTransaction) return;
-    const jobs = this.unannounced;
-    this.unannounced = [];
-    for (const job of jobs) this.events.emit('queued', job);
   }
 
   /** Claims the next due job (optionally of the given types) for `workerId`; null when none is due. */

@@ -512,24 +512,6 @@ describe('job queue', () => {
     expect(engine.jobs.everQueuedFor('b', 'nothing')).toBe(false);
   });
 
-  it("announces a job queued in a transaction as the transaction commits, before the caller's next step (a worker is woken before the user's answer)", async () => {
-    const announced: string[] = [];
-    engine.jobs.onQueued((job) => announced.push(job.sysId));
-    let inside = '';
-    engine.transaction(() => {
-      inside = engine.jobs.enqueue({ jobType: 't', payload: null });
-      engine.insert('syslog', { message: 'same transaction' });
-      // Not while the transaction is open: a worker would find nothing committed to claim.
-      expect(announced).toEqual([]);
-    });
-    expect(announced).toEqual([inside]);
-    // Outside a transaction (autocommit): after the current synchronous work, once.
-    const alone = engine.jobs.enqueue({ jobType: 't', payload: null });
-    expect(announced).toEqual([inside]);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(announced).toEqual([inside, alone]);
-  });
-
   it('writes syslog rows', () => {
     engine.log('warning', 'careful', 'test-source');
     const row = engine.query('syslog', { query: 'source=test-source' }).records[0];
