@@ -39,15 +39,24 @@ export function defaultFaultSettings(): FaultSettings {
   return faultSettingsSchema.parse({});
 }
 
-/** The current settings (cached per metadata version; `failNext` read live). */
-export function readFaultSettings(engine: InstanceEngine): FaultSettings {
-  const settings = engine.cachedByMetadata('fault-settings', () => {
+function storedFaultSettings(engine: InstanceEngine): FaultSettings {
+  return engine.cachedByMetadata('fault-settings', () => {
     const raw = engine.meta.get(KEY);
     if (!raw) return defaultFaultSettings();
     const parsed = faultSettingsSchema.safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : defaultFaultSettings();
   });
+}
+
+/** The current settings (cached per metadata version; `failNext` read live). */
+export function readFaultSettings(engine: InstanceEngine): FaultSettings {
+  const settings = storedFaultSettings(engine);
   return { ...settings, table: { ...settings.table, failNext: Number(engine.meta.get(FAIL_NEXT_KEY) ?? '0') } };
+}
+
+/** The outbound settings alone (RESTMessageV2, on every call): without the Table API's live `failNext` read. */
+export function readOutboundFaults(engine: InstanceEngine): FaultSettings['outbound'] {
+  return storedFaultSettings(engine).outbound;
 }
 
 /** Merges a partial update into the settings and makes every thread see it. */

@@ -9,6 +9,7 @@ import { ASYNC_BUSINESS_RULE_JOB, type AfterRuleEvent, type AsyncRuleJobPayload,
 import { PRIORITY_MATRIX } from '../../../src/instance/records/platform-rules';
 import { RowStore } from '../../../src/instance/records/store/row-store';
 import * as values from '../../../src/instance/records/values';
+import * as crypto from '../../../src/instance/security/crypto';
 
 function openEngine(): InstanceEngine {
   return InstanceEngine.open({ dbPath: ':memory:' });
@@ -167,6 +168,18 @@ describe('record engine: platform behaviour', () => {
     const row = engine.query('sys_properties', { query: 'name=x_test.secret' }).records[0];
     expect(row.values.value).not.toContain('hunter2');
     expect(engine.getProperty('x_test.secret')).toBe('hunter2');
+  });
+
+  it('decrypts a stored password2 text once; another text (a new value) is decrypted on its own', () => {
+    const first = engine.encrypt('first-secret');
+    const second = engine.encrypt('second-secret');
+    const spy = jest.spyOn(crypto, 'decryptValue');
+    try {
+      expect([engine.decrypt(first), engine.decrypt(first), engine.decrypt(second), engine.decrypt(first)]).toEqual(['first-secret', 'first-secret', 'second-secret', 'first-secret']);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('serves properties from the node’s property cache: a read is no data operation, a sys_properties write makes the next read reload (one)', () => {

@@ -1,5 +1,5 @@
 import { IncidentSnError } from '../../../shared/errors';
-import { readFaultSettings } from '../../http/faults';
+import { readOutboundFaults } from '../../http/faults';
 import { blockFor, timeoutResponse, type OutboundRequest, type OutboundResponse } from '../outbound/sync-http';
 import type { GlideHost } from './host';
 import { UnsupportedGlideApiError, withUnsupportedMembers } from './unsupported';
@@ -176,7 +176,7 @@ export class RESTMessageV2Impl {
 
   /** A fault drawn from the instance's outbound settings, or null to really call. */
   private injectedFault(): 'fail' | 'timeout' | null {
-    const { failRate, timeoutRate } = readFaultSettings(this.host.engine).outbound;
+    const { failRate, timeoutRate } = readOutboundFaults(this.host.engine);
     if (failRate > 0 && Math.random() < failRate) return 'fail';
     if (timeoutRate > 0 && Math.random() < timeoutRate) return 'timeout';
     return null;
