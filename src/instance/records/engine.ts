@@ -96,9 +96,6 @@ import {
   type RecordValues,
 } from './hooks';
 import { JobQueue } from './jobs';
-
-/** Decrypted password2 values an engine keeps (a handful in use: secrets, client secrets). */
-const MAX_DECRYPTED_KEPT = 256;
 import { finishValues, journalEntries as journalEntriesOf, normalizeInput } from './write/input-values';
 import { queueAsyncRules, runAfter, runBefore } from './write/rule-calls';
 import { applyDefaults } from './platform-rules';
@@ -106,6 +103,9 @@ import { RecordReader } from './reader';
 import { isAdmin, type Session } from './session';
 import { Syslog, type SyslogLevel } from './syslog';
 import { formatDateTime, isSysId, newSysId, toStringValue } from './values';
+
+/** Decrypted password2 values an engine keeps (a handful in use: secrets, client secrets). */
+const MAX_DECRYPTED_KEPT = 256;
 
 export interface EngineOptions {
   /** Database file, or ':memory:' for a private temporary file deleted by close(). */
