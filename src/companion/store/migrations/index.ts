@@ -13,6 +13,7 @@ import { timelineVisibility } from './0011-timeline-visibility';
 import { createFollowUps } from './0012-create-follow-ups';
 import { createAttachments } from './0013-create-attachments';
 import { outboundSeqSequence } from './0014-outbound-seq-sequence';
+import { claimOrderIndexes } from './0015-claim-order-indexes';
 
 /**
  * Every migration, by name. Names sort in the order they run: add the next as
@@ -32,6 +33,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-create-follow-ups': createFollowUps,
   '0013-create-attachments': createAttachments,
   '0014-outbound-seq-sequence': outboundSeqSequence,
+  '0015-claim-order-indexes': claimOrderIndexes,
 };
 
 /** Migrations kept in code (not read from a folder at run time), so bundling cannot lose one. */

@@ -5,12 +5,15 @@ import Database from 'better-sqlite3';
 import { openSqliteStore, type Connection, type SqliteCompanionStore } from '../../../../src/companion/store';
 import { MIGRATIONS, StaticMigrationProvider } from '../../../../src/companion/store/migrations';
 import { queryPlan, recordingSyncStore, seedFinishedHistory } from '../../../../fixtures/queue-history';
+import { createTestDatabase, openTestStore, STORE_BACKENDS, type TestDatabase, type TestStore } from '../../../helpers/store-backends';
 import { insertTestIncident, saveTestConnection } from '../../../helpers/sync-store-fixture';
 
 /**
  * The queue's claims read open work only (migration 0005's partial indexes): checked on the query
  * plans of a store holding 20,000 finished events of one incident, and by behaviour. The cost ratio
- * at 0 vs 100,000 finished events is measured by bench/queue-history.ts.
+ * at 0 vs 100,000 finished events is measured by bench/queue-history.ts. Their due indexes hold the
+ * claims' whole order (migration 0015), so many open rows due at the same time are never sorted
+ * (bench/claim-ties.ts measures that cost).
  */
 
 let dir: string;
@@ -205,6 +208,38 @@ describe('claims with a backlog of open events', () => {
     });
   });
 
+  it('with many open events due at the same time (one polled page), the claim reads them in its order from the due index: no sort', async () => {
+    await withFreshStore(async ({ connection, sqlite, sync, queries }) => {
+      // A polled page stored at once: 500 records' events, one receivedAt, so one due time.
+      for (let i = 0; i < 500; i++) {
+        await sync.inbound.record({ connectionId: connection.id, eventId: `p${i}`, source: 'poll', type: 'incident.updated', incidentSysId: `r${i}`, sequence: i, orderKey: `${String(i).padStart(10, '0')}.1.000000000000000`, occurredAt: T0, receivedAt: T0, payload: { type: 'incident.updated' } });
+      }
+      queries.length = 0;
+      expect(await sync.inbound.claim({ owner: 'A', now: at(1), leaseMs: 60_000 })).toBeDefined();
+      const claims = queries.filter((q) => /^update "sync_inbound_events"/.test(q.sql));
+      expect(claims).toHaveLength(1);
+      const plan = queryPlan(sqlite, claims[0]!);
+      expect(plan.filter((line) => /^SEARCH e /.test(line))).toEqual([expect.stringMatching(/USING INDEX sync_inbound_events_open_due_idx \(next_attempt_at<\?\)/)]);
+      expect(plan.filter((line) => /TEMP B-TREE/.test(line))).toEqual([]);
+    });
+  });
+
+  it('with many queued writes due at the same time, the claim reads them in its order from the due index: no sort', async () => {
+    await withFreshStore(async ({ store, connection, sqlite, sync, queries }) => {
+      for (let i = 0; i < 100; i++) await insertTestIncident(store, { id: `inc-${i}`, connectionId: connection.id, at: T0, referenceNumber: i + 1, name: `incident ${i}` });
+      for (let i = 0; i < 500; i++) await sync.outbound.enqueue({ incidentId: `inc-${i % 100}`, connectionId: connection.id, kind: 'note', payload: { note: { updateId: `u${i}`, body: 'b' } }, createdAt: T0 });
+      queries.length = 0;
+      expect((await sync.outbound.claim({ owner: 'A', now: at(1), leaseMs: 60_000 }))?.incidentId).toBe('inc-0');
+      const claims = queries.filter((q) => /^update "sync_outbound_ops"/.test(q.sql));
+      expect(claims.length).toBeGreaterThan(0);
+      for (const claim of claims) {
+        const plan = queryPlan(sqlite, claim);
+        expect(plan.filter((line) => /^SEARCH o /.test(line))).toEqual([expect.stringMatching(/USING INDEX sync_outbound_ops_open_due_idx \(next_attempt_at<\?\)/)]);
+        expect(plan.filter((line) => /TEMP B-TREE/.test(line))).toEqual([]);
+      }
+    });
+  });
+
   it('the purge of finished events reads them through the index of finished events by time, not every finished row by state', async () => {
     await withFreshStore(async ({ connection, sqlite, sync, queries }) => {
       for (let i = 0; i < 3; i++) {
@@ -279,5 +314,96 @@ describe('migration 0005 upgrades a store with work in it', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe.each(STORE_BACKENDS)('claims of work due at the same time, on %s (migration 0015)', (backend) => {
+  const BEFORE_0015 = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '0015'));
+  let database: TestDatabase | undefined;
+  let store: TestStore | undefined;
+
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    await database?.drop();
+    database = undefined;
+  });
+
+  /** A store made by the migrations before 0015, then opened again by this version (every migration). */
+  async function upgradedStore(fill: (old: TestStore, connection: Connection) => Promise<void>): Promise<{ store: TestStore; connection: Connection }> {
+    if (backend === 'postgres') database = await createTestDatabase();
+    const options = { dir, ...(database ? { database } : {}) };
+    const old = await openTestStore(backend, { ...options, migrations: new StaticMigrationProvider(BEFORE_0015) });
+    const connection = await saveTestConnection(old);
+    try {
+      await fill(old, connection);
+    } finally {
+      await old.close();
+    }
+    store = await openTestStore(backend, options);
+    return { store, connection };
+  }
+
+  const event = (connectionId: string, eventId: string, receivedAt: Date, i: number) => ({
+    connectionId,
+    eventId,
+    source: 'poll' as const,
+    type: 'incident.updated' as const,
+    incidentSysId: `record-${eventId}`,
+    sequence: i,
+    orderKey: `${String(i).padStart(10, '0')}.1.000000000000000`,
+    occurredAt: receivedAt,
+    receivedAt,
+    payload: { type: 'incident.updated' },
+  });
+
+  it('the due indexes hold the claims\' whole order, over open rows only', async () => {
+    const { store } = await upgradedStore(async () => undefined);
+    const definitions =
+      backend === 'sqlite'
+        ? await store.query("SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND name LIKE 'sync_%_open_due_idx' ORDER BY name")
+        : await store.query("SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE indexname LIKE 'sync_%_open_due_idx' ORDER BY indexname");
+    expect(definitions.map((d) => d.name)).toEqual(['sync_inbound_events_open_due_idx', 'sync_outbound_ops_open_due_idx']);
+    const [inbound, outbound] = definitions.map((d) => String(d.definition).replace(/"/g, ''));
+    expect(inbound).toMatch(/\(next_attempt_at, received_at, id\) where .*state.* (in|= any) .*pending.*processing/i);
+    expect(outbound).toMatch(/\(next_attempt_at, seq\) where .*state.* (in|= any) .*pending.*sending/i);
+  });
+
+  it('open events stored before the upgrade are claimed by due time, then received time, then id', async () => {
+    const T = new Date('2026-01-01T10:00:00.000Z');
+    const later = new Date(T.getTime() + 1_000);
+    const { store } = await upgradedStore(async (old, connection) => {
+      // Five events of one polled page (one receivedAt: one due time), stored before the early one.
+      for (let i = 0; i < 5; i++) await old.sync.inbound.record(event(connection.id, `page-${i}`, later, i + 1));
+      await old.sync.inbound.record(event(connection.id, 'early', T, 0));
+    });
+    // The early event failed once and is due again with the page: the same due time, received first.
+    const early = await store.sync.inbound.claim({ owner: 'A', now: T, leaseMs: 60_000 });
+    expect(early?.eventId).toBe('early');
+    expect(await store.sync.inbound.retry(early!.id, 'A', { nextAttemptAt: later, error: 'busy', now: T })).toBe(true);
+
+    const claimed: string[] = [];
+    for (let event = await store.sync.inbound.claim({ owner: 'A', now: later, leaseMs: 60_000 }); event; event = await store.sync.inbound.claim({ owner: 'A', now: later, leaseMs: 60_000 })) {
+      claimed.push(event.id);
+    }
+    // The page's ties in the database's own order of ids.
+    const byId = (await store.query("SELECT id FROM sync_inbound_events WHERE event_id LIKE 'page-%' ORDER BY id")).map((r) => String(r.id));
+    expect(claimed).toEqual([early!.id, ...byId]);
+  });
+
+  it('queued writes due at the same time are claimed in queue order', async () => {
+    const T = new Date('2026-01-01T10:00:00.000Z');
+    const { store } = await upgradedStore(async (old, connection) => {
+      for (let i = 0; i < 5; i++) await insertTestIncident(old, { id: `inc-${i}`, connectionId: connection.id, at: T, referenceNumber: i + 1, name: `incident ${i}` });
+      for (const i of [3, 1, 4, 0, 2]) await old.sync.outbound.enqueue({ incidentId: `inc-${i}`, connectionId: connection.id, kind: 'note', payload: { note: { updateId: `u${i}`, body: 'b' } }, createdAt: T });
+    });
+    const claimed: Array<{ incidentId: string; seq: number }> = [];
+    // Each sent before the next claim (a connection has at most 4 sends at once).
+    for (let op = await store.sync.outbound.claim({ owner: 'A', now: T, leaseMs: 60_000 }); op; op = await store.sync.outbound.claim({ owner: 'A', now: T, leaseMs: 60_000 })) {
+      claimed.push({ incidentId: op.incidentId, seq: op.seq });
+      expect(await store.sync.outbound.complete(op.id, 'A', { modCount: 1, status: 200, at: T })).toBe(true);
+    }
+    expect(claimed.map((c) => c.incidentId)).toEqual(['inc-3', 'inc-1', 'inc-4', 'inc-0', 'inc-2']);
+    expect(claimed.map((c) => c.seq)).toEqual([...claimed.map((c) => c.seq)].sort((a, b) => a - b));
   });
 });
