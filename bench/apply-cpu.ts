@@ -18,32 +18,14 @@ import { DEFAULT_MAPPING } from '../src/companion/sync/mapping';
 import { SyncMetrics } from '../src/companion/sync/metrics';
 import { orderKeyOf, type InboundChange } from '../src/companion/sync/servicenow-record';
 import { silentLogger } from '../src/shared/logger';
+import { threadCpu } from './lib/thread-cpu';
 
 const SNAPSHOT = { short_description: 'DB down', description: '', state: '2', priority: '2', impact: '1', urgency: '2', assigned_to: '', 'assigned_to.email': '', assignment_group: '', 'assignment_group.name': '', close_code: '', close_notes: '' };
 const INCIDENTS = 100;
 
-/** CPU (user and system, us) of this process's threads by name (Linux: /proc/self/task), for the split between the event loop and the store's thread. */
+/** CPU (user and system, us) of this process's threads, keyed `main` (the event loop) or `name/tid`. */
 function threadTimes(): Map<string, number> {
-  const out = new Map<string, number>();
-  const tick = 1e6 / 100;
-  let tasks: string[];
-  try {
-    tasks = fs.readdirSync('/proc/self/task');
-  } catch {
-    return out;
-  }
-  for (const task of tasks) {
-    try {
-      const stat = fs.readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const key = task === String(process.pid) ? 'main' : `${name}/${task}`;
-      out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) * tick);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return out;
+  return new Map(threadCpu().map((t) => [t.tid === process.pid ? 'main' : `${t.name}/${t.tid}`, t.user + t.system]));
 }
 
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { buildAppIfStale } from '../src/shared/build-app';
 import { measureHistoryRatio } from './lib/history-ratio';
 import { partGroup } from './lib/part';
+import type { ThreadCpu } from './lib/thread-cpu';
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 4);
@@ -41,12 +42,11 @@ async function main(): Promise<void> {
     const bareCpuBefore = await bare.call<number>('cpuUsage');
     const bareRun = await ingest(refs.bareUrl, 10_000);
     const bareCpu = (await bare.call<number>('cpuUsage')) - bareCpuBefore;
-    type ThreadCpu = Array<{ tid: number; user: number; system: number }>;
-    const threadsBefore = await companion.call<ThreadCpu>('threadCpu');
+    const threadsBefore = await companion.call<ThreadCpu[]>('threadCpu');
     const cpuBefore = await companion.call<number>('cpuUsage');
     const run = await ingest(started.url, 20_000);
     const cpuReceived = await companion.call<number>('cpuUsage');
-    const threadsReceived = await companion.call<ThreadCpu>('threadCpu');
+    const threadsReceived = await companion.call<ThreadCpu[]>('threadCpu');
     // The companion's CPU per push, received and applied: less sensitive to the machine's load than pushes/s.
     const drainStarted = Date.now();
     for (;;) {

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import { runConnect } from '../../src/companion/connect/run-connect';
 import { startCompanion, type RunningCompanion } from '../../src/companion/server';
 import { SECRET_KEY_ENV } from '../../src/companion/store';
 import { silentLogger } from '../../src/shared/logger';
 import { ACCOUNTS, API_KEY, CONNECTION_NAME, OAUTH_CLIENT } from '../fixtures/accounts';
 import { monotonicMs, notify, servePart } from '../lib/part';
+import { threadCpu } from '../lib/thread-cpu';
 
 /**
  * The companion in its own process with the product's default settings (workers, idle poll,
@@ -91,30 +91,9 @@ servePart({
     return user + system;
   },
 
-  /**
-   * CPU time of each of this process's threads so far (Linux: /proc/self/task), microseconds, by
-   * thread id in the order the threads started (the event loop first, then V8's and libuv's helpers,
-   * then the worker threads); empty elsewhere.
-   */
+  /** CPU time of each of this process's threads so far, microseconds, in the order they started (bench/lib/thread-cpu.ts); empty off Linux. */
   async threadCpu() {
-    const tick = 1e6 / 100;
-    const out: Array<{ tid: number; user: number; system: number }> = [];
-    let tids: string[];
-    try {
-      tids = fs.readdirSync('/proc/self/task');
-    } catch {
-      return out;
-    }
-    for (const tid of tids) {
-      try {
-        const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.push({ tid: Number(tid), user: Number(fields[11]) * tick, system: Number(fields[12]) * tick });
-      } catch {
-        // The thread ended between the listing and the read.
-      }
-    }
-    return out.sort((a, b) => a.tid - b.tid);
+    return threadCpu();
   },
 
   async counts() {
