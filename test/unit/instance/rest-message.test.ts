@@ -17,6 +17,12 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     if (req.url.startsWith('/slow')) return void setTimeout(() => res.end('late'), 5000);
     if (req.url === '/missing') { res.writeHead(404, { 'content-type': 'text/plain' }); return void res.end('nope'); }
+    if (req.url === '/hinted') {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-part': ['one', 'two'] });
+      res.write(Buffer.from([0xef, 0xbb, 0xbf, 0x63, 0x61, 0x66, 0xc3]));
+      return void setTimeout(() => res.end(Buffer.from([0xa9, 0x20, 0xe2, 0x9c, 0x93])), 20);
+    }
     if (req.url === '/moved') {
       res.setHeader('set-cookie', ['a=1', 'b=2']);
       res.writeHead(302, { location: '/echo' });
@@ -81,6 +87,17 @@ describe('sn_ws.RESTMessageV2', () => {
       return [r.getStatusCode(), r.getHeader('Location'), r.getCookies(), r.haveError()];
     `);
     expect(result).toEqual([302, '/echo', ['a=1', 'b=2'], false]);
+  });
+
+  it('skips an informational answer and returns a body sent in pieces as UTF-8 text without its BOM', () => {
+    const result = rt.run(`
+      var m = new sn_ws.RESTMessageV2();
+      m.setEndpoint('${base}/hinted');
+      m.setHttpMethod('get');
+      var r = m.execute();
+      return [r.getStatusCode(), r.getBody(), r.getHeader('X-Part'), r.getHeader('link'), r.haveError()];
+    `);
+    expect(result).toEqual([200, 'café ✓', 'one, two', null, false]);
   });
 
   it('reports an HTTP error status through haveError() without throwing', () => {
