@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     const importer = start('catalog-import-part.ts', 'import-catalog', [...profiled('importer'), ...nodeFlags]);
     const storeFile = path.join(dir, 'catalog.db');
     await importer.call('prepare', { storeFile, instanceUrl: url });
-    const imported = await importer.call<{ cmdbRows: number; cmdbSeconds: number; peakRssMb: number | null; peak: Record<string, number> }>('importCatalog', { storeFile });
+    const imported = await importer.call<{ cmdbRows: number; cmdbSeconds: number; peakRssMb: number | null; peak: Record<string, number>; cpuSeconds: { user: number; system: number } }>('importCatalog', { storeFile });
     await importer.stop();
     const rawRate = raw.rows / raw.seconds;
     const importRate = imported.cmdbRows / imported.cmdbSeconds;
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n` +
         `raw paging ${rawRate.toFixed(0)} rows/s (${raw.rows} rows)\n` +
         `import     ${importRate.toFixed(0)} rows/s (${imported.cmdbRows} rows), peak RSS ${imported.peakRssMb?.toFixed(1) ?? '?'} MB\n` +
+        `importer CPU ${imported.cpuSeconds.user.toFixed(2)} s user + ${imported.cpuSeconds.system.toFixed(2)} s system (whole import, every table)\n` +
         `ratio      ${(importRate / rawRate).toFixed(3)}\n` +
         `importer's sampled peaks (MB): ${Object.entries(imported.peak).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`,
     );

@@ -68,11 +68,13 @@ servePart({
     };
     const sampler = setInterval(sample, 100);
     const start = monotonicMs();
+    const cpuBefore = process.cpuUsage();
     const outcome = await runImportCatalog({ db: options.storeFile, name: CONNECTION_NAME, json: true }, { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {} }).finally(() => clearInterval(sampler));
     const seconds = (monotonicMs() - start) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     if (outcome.exitCode !== 0 || !outcome.results) throw new Error(`import-catalog failed (exit ${outcome.exitCode}): ${out.slice(0, 500)}`);
     const cmdb = outcome.results.tables.find((t) => t.table === 'cmdb_ci');
-    return { seconds, cmdbRows: cmdb?.fetched ?? 0, cmdbSeconds: (cmdb?.durationMs ?? 0) / 1000, rows: outcome.results.tables.reduce((n, t) => n + t.fetched, 0), peakRssMb: peakRssMb(), peak };
+    return { seconds, cmdbRows: cmdb?.fetched ?? 0, cmdbSeconds: (cmdb?.durationMs ?? 0) / 1000, rows: outcome.results.tables.reduce((n, t) => n + t.fetched, 0), peakRssMb: peakRssMb(), peak, cpuSeconds: { user: cpu.user / 1e6, system: cpu.system / 1e6 } };
   },
 });
 

@@ -2,7 +2,8 @@
 // service, user, group, membership), which exist only for this store's chunked upserts and paging
 // queries below; the store and the mappings it reads change together.
 
-import { type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type Database from 'better-sqlite3';
+import { sql, type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { IncidentSnError } from '../../shared/errors';
 import type {
   CatalogCi,
@@ -240,16 +241,33 @@ interface StoredVersionRow {
 }
 
 export class KyselyCatalogStore implements CatalogStore {
-  /** Page statements compiled once per shape (kind, table, size): at most 3 × 5 × 9 of them. */
+  /** Page statements compiled once per shape (kind, table, size): at most 3 × 5 × 9 of them (2 × 5 × 9 + 5 with useSqliteConnection). */
   private readonly shapes = new Map<string, CompiledShape>();
   /** Each catalog table's columns in the order its upserts bind them. */
   private readonly columnsOf = new Map<RowTable, readonly string[]>();
+  /** The SQLite connection under `db`, when it runs on this thread: see useSqliteConnection. */
+  private sqlite?: Database.Database;
+  /** Single-row upserts prepared on that connection, by table. */
+  private readonly rowUpserts = new Map<RowTable, Database.Statement>();
 
   constructor(private readonly db: Kysely<CompanionDatabase>) {}
 
+  /**
+   * Lets storePage write rows with one prepared single-row upsert each, on the better-sqlite3
+   * connection that `db` runs on (so inside the same transaction), instead of multi-row upserts
+   * through kysely. SQLite runs a multi-row upsert with a statement journal (each page it changes
+   * copied first, so the statement alone can be undone); a single-row one needs none, and measured
+   * about a third less CPU per page (500 CIs) than the chunked statements. Per row through kysely,
+   * its per-query cost would eat that; PostgreSQL (a round trip per statement) keeps the chunks.
+   */
+  useSqliteConnection(sqlite: Database.Database): void {
+    this.sqlite = sqlite;
+    this.rowUpserts.clear();
+  }
+
   /** How many page statements are compiled and kept (bounded whatever the pages' sizes). */
   get compiledShapeCount(): number {
-    return this.shapes.size;
+    return this.shapes.size + this.rowUpserts.size;
   }
 
   async takeImportLease(connectionId: string, holder: CatalogImportHolder, at: Date, until: Date): Promise<CatalogImportLeaseResult> {
@@ -340,6 +358,9 @@ export class KyselyCatalogStore implements CatalogStore {
         });
       }
 
+      // In key order: consecutive rows land on neighbouring pages of the (connection, sys_id) index,
+      // which SQLite then finds in its cache (sys_ids are random, and so is a page's order).
+      writes.sort((a, b) => (a.sys_id === b.sys_id ? 0 : (a.sys_id as string) < (b.sys_id as string) ? -1 : 1));
       await this.upsert(trx, mapping.table, writes);
       await this.markSeen(trx, mapping.table, connectionId, seenOnly, at);
 
@@ -581,6 +602,15 @@ export class KyselyCatalogStore implements CatalogStore {
       this.columnsOf.set(table, columns);
     }
     const width = columns.length;
+    if (this.sqlite) {
+      const statement = this.rowUpsert(table, columns);
+      const args: unknown[] = new Array(width);
+      for (const row of rows) {
+        for (let k = 0; k < width; k++) args[k] = row[columns[k]!];
+        statement.run(args);
+      }
+      return;
+    }
     let offset = 0;
     for (const size of statementSizes(rows.length)) {
       const shape = this.shape(`upsert:${table}:${size}`, () => {
@@ -602,6 +632,23 @@ export class KyselyCatalogStore implements CatalogStore {
       offset += size;
       await run(trx, shape, args);
     }
+  }
+
+  /** The single-row upsert of `table` on the SQLite connection, prepared on first use. */
+  private rowUpsert(table: RowTable, columns: readonly string[]): Database.Statement {
+    let statement = this.rowUpserts.get(table);
+    if (!statement) {
+      const untyped = this.db as unknown as Kysely<UntypedDatabase>;
+      const updatable = columns.filter((c) => c !== 'connection_id' && c !== 'sys_id');
+      const compiled = untyped
+        .insertInto(table)
+        .values(Object.fromEntries(columns.map((c) => [c, sql`?`])))
+        .onConflict((oc) => oc.columns(['connection_id', 'sys_id']).doUpdateSet((eb) => Object.fromEntries(updatable.map((c) => [c, eb.ref(`excluded.${c}`)]))))
+        .compile();
+      statement = this.sqlite!.prepare(compiled.sql);
+      this.rowUpserts.set(table, statement);
+    }
+    return statement;
   }
 
   private async markSeen(trx: Transaction<CompanionDatabase>, table: RowTable, connectionId: string, sysIds: readonly string[], at: string): Promise<void> {

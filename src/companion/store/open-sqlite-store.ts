@@ -93,6 +93,7 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
   ];
   let dialect: Dialect;
   let thread: SqliteThread | undefined;
+  let sqlite: Database.Database | undefined;
   // The order of the two connections' writes (the store's and the pushes'), with ownThread.
   const turns = new WriteTurns();
   try {
@@ -100,10 +101,11 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
       thread = await SqliteThread.open({ file, pragmas });
       dialect = new SqliteThreadDialect(thread, turns);
     } else {
-      const sqlite = new Database(file);
-      for (const pragma of pragmas) sqlite.pragma(pragma);
+      const connection = new Database(file);
+      sqlite = connection;
+      for (const pragma of pragmas) connection.pragma(pragma);
       // Transactions begin IMMEDIATE on both kinds of connection: see ImmediateSqliteDialect.
-      dialect = new ImmediateSqliteDialect({ database: withStatementCache(sqlite) });
+      dialect = new ImmediateSqliteDialect({ database: withStatementCache(connection) });
     }
   } catch (err) {
     throw new StoreOpenError(`Cannot open the companion database ${file}: ${(err as Error).message}`, { cause: err });
@@ -132,6 +134,9 @@ export async function openSqliteStore(options: OpenSqliteStoreOptions = {}): Pro
         })
     : undefined;
   const store = new KyselyCompanionStore(db, box, options.clock, undefined, jobRunner);
+  // The catalog's pages are written with single-row statements on the connection itself, when it
+  // runs on this thread (import-catalog's): see KyselyCatalogStore.useSqliteConnection.
+  if (sqlite) store.catalog.useSqliteConnection(sqlite);
   let ingest: SqliteInboundWriter | undefined;
   let ingestThread: SqliteThread | undefined;
   if (thread) {

@@ -122,15 +122,17 @@ describe.each(STORE_BACKENDS)('on %s', (backend) => {
         expect(await storeUsers(page)).toMatchObject({ inserted: size });
         expect(await storeUsers(page, { markSeen: true })).toMatchObject({ unchanged: size });
       }
-      // One statement per kind and size of the fixed set of nine.
-      expect(kysely.compiledShapeCount).toBe(3 * 9);
+      // One statement per kind and size of the fixed set of nine; on SQLite, rows are upserted one
+      // statement each (one statement, whatever the size).
+      const bound = backend === 'sqlite' ? 2 * 9 + 1 : 3 * 9;
+      expect(kysely.compiledShapeCount).toBe(bound);
       for (const size of [2, 77, 130, 259, 444, 599]) {
         const page = pageOf(size);
         await storeUsers(page);
         await storeUsers(page, { markSeen: true });
       }
       expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: next - 1 });
-      expect(kysely.compiledShapeCount).toBe(3 * 9);
+      expect(kysely.compiledShapeCount).toBe(bound);
     });
 
     it('stores all of a page or nothing, cursor included', async () => {
