@@ -143,7 +143,10 @@ export class InboundProcessor {
     const { store, owner, leaseMs } = this.deps;
     const connections = factsOfAll(await this.deps.registry.list());
     tracePoint('c.claim.start');
-    const output = await store.sync.runJob(STORE_AND_APPLY_INBOUND, { events, owner, now: this.deps.clock(), leaseMs, mapping: this.deps.mapping, connections });
+    // The payloads as JSON text, as the thread stores them: a string crosses the thread boundary for
+    // a fraction of the structured clone of the change's nested objects.
+    const serialized = events.map((event): NewInboundEvent => ({ ...event, payload: null, payloadJson: event.payloadJson ?? JSON.stringify(event.payload) }));
+    const output = await store.sync.runJob(STORE_AND_APPLY_INBOUND, { events: serialized, owner, now: this.deps.clock(), leaseMs, mapping: this.deps.mapping, connections });
     if (output.applied.length > 0) tracePoint('c.applied');
     for (const result of output.applied) this.report(result);
     return output.recorded;

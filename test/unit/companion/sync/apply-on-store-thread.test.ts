@@ -227,8 +227,11 @@ describe('storeAndApply: a quiet push stored and applied in one transaction', ()
   it('stores and applies an event next in its incident\'s queue with one commit, and says nothing is left for the worker', async () => {
     await linkedIncident('i1', a, 1);
     const before = await store.thread!.stats();
-    const [recorded] = await storeAndApply([update(a, 1, 'DB down (EU)')]);
+    const event = update(a, 1, 'DB down (EU)');
+    const [recorded] = await storeAndApply([event]);
     expect(recorded).toMatchObject({ stored: true, open: false });
+    // Sent to the thread as JSON text, stored as the same change.
+    expect((await store.sync.inbound.get(connection.id, 'aaaa-1'))!.payload).toEqual(event.payload);
     expect(delta(before, await store.thread!.stats())).toEqual({ commits: 1, spanningTransactions: 0, jobs: 1 });
     expect(await store.sync.inbound.get(connection.id, 'aaaa-1')).toMatchObject({ id: recorded!.id, state: 'done', outcome: 'applied', attempts: 1, leaseOwner: null });
     expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('DB down (EU)');
