@@ -155,7 +155,7 @@ export function recordInboundQuery(db: Db, id: string, event: NewInboundEvent) {
     orderKey: event.orderKey,
     occurredAt: iso(event.occurredAt),
     receivedAt: iso(event.receivedAt),
-    payload: JSON.stringify(event.payload),
+    payload: event.payloadJson ?? JSON.stringify(event.payload),
   });
 }
 

@@ -151,13 +151,26 @@ function jobInput(m: { input: Record<string, unknown>; kept?: Record<string, { i
   return input;
 }
 
+/** The jobs found so far, by module and name: a require per job went through the module resolver (and the loader's hooks) every time. */
+const jobs = new Map<string, TransactionJob<unknown, unknown>>();
+function jobOf(module: string, name: string): TransactionJob<unknown, unknown> {
+  const key = `${module}\u0000${name}`;
+  let job = jobs.get(key);
+  if (!job) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const found = (require(module) as Record<string, TransactionJob<unknown, unknown> | undefined>)[name];
+    if (!found || typeof found.run !== 'function') throw new Error(`${module} exports no transaction job ${name}`);
+    job = found;
+    jobs.set(key, job);
+  }
+  return job;
+}
+
 /** A transaction job (TransactionJob), loaded from its module and run whole in one IMMEDIATE transaction. */
 async function runJob(conn: Database.Database, m: { job: { module: string; name: string }; input: Record<string, unknown>; kept?: Record<string, { id: number; value?: unknown }> }): Promise<unknown> {
   // First, so kept values sent with this message are held even when the job cannot run.
   const input = jobInput(m);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const job = (require(m.job.module) as Record<string, TransactionJob<unknown, unknown> | undefined>)[m.job.name];
-  if (!job || typeof job.run !== 'function') throw new Error(`${m.job.module} exports no transaction job ${m.job.name}`);
+  const job = jobOf(m.job.module, m.job.name);
   const { repos, tools } = jobDatabase(conn);
   tracePoint('c.tx.received');
   beginImmediate(conn);

@@ -227,16 +227,17 @@ export class SqliteThread {
    */
   async job(module: string, name: string, input: unknown, keep: readonly string[] = []): Promise<unknown> {
     if (keep.length === 0 || !input || typeof input !== 'object') return (await this.send({ job: { module, name }, input })).output;
-    const worker = await this.start();
+    // The live thread without waiting a turn of the event loop; a new one when it died.
+    const worker = this.worker ?? (await this.start());
     if (this.keptGeneration !== this.generation) {
       // A new thread holds nothing yet.
       this.keptGeneration = this.generation;
       this.keptOnThread = new Map();
     }
-    const rest: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+    const all = input as Record<string, unknown>;
     const kept: Record<string, { id: number; value?: unknown }> = {};
     for (const key of keep) {
-      const value = rest[key];
+      const value = all[key];
       if (!value || typeof value !== 'object') continue;
       let id = this.keptIds.get(value);
       if (id === undefined) {
@@ -245,8 +246,10 @@ export class SqliteThread {
       }
       kept[key] = this.keptOnThread.get(key) === id ? { id } : { id, value };
       this.keptOnThread.set(key, id);
-      delete rest[key];
     }
+    // The rest, copied without the kept keys (not deleted from a copy: that makes it a slow dictionary object to clone).
+    const rest: Record<string, unknown> = {};
+    for (const key of Object.keys(all)) if (!(key in kept)) rest[key] = all[key];
     try {
       return (await this.send({ job: { module, name }, input: rest, kept }, worker)).output;
     } catch (err) {

@@ -211,9 +211,15 @@ export interface NewInboundEvent {
   receivedAt: Date;
   /** The normalized change (JSON). */
   payload: unknown;
+  /**
+   * The payload already serialized (JSON.stringify(payload)): stored as it is, and `payload` is not
+   * read. For an event sent to the store's thread, where one string clones for a fraction of the
+   * CPU of the nested object.
+   */
+  payloadJson?: string;
 }
 
-export interface StoredInboundEvent extends Omit<NewInboundEvent, 'payload'> {
+export interface StoredInboundEvent extends Omit<NewInboundEvent, 'payload' | 'payloadJson'> {
   id: string;
   payload: unknown;
   state: InboundState;

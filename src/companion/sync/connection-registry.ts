@@ -46,7 +46,7 @@ export interface ConnectionRegistryOptions {
 }
 
 export class ConnectionRegistry {
-  private cache: { at: number; byId: Map<string, Connection>; byName: Map<string, Connection> } | null = null;
+  private cache: { at: number; byId: Map<string, Connection>; byName: Map<string, Connection>; list: readonly Connection[] } | null = null;
   private loading: Promise<void> | null = null;
   private readonly clients = new Map<string, { updatedAt: number; client: ConnectionClient }>();
   /** One request budget per connection, kept when its client is rebuilt (the rule counts the same account). */
@@ -62,6 +62,15 @@ export class ConnectionRegistry {
   async all(): Promise<Connection[]> {
     await this.refresh();
     return [...this.cache!.byId.values()];
+  }
+
+  /**
+   * The connections as last read: the same array until the store is read again, so a caller can
+   * keep what it derives from it (InboundProcessor's job input) by identity. Never changed in place.
+   */
+  async list(): Promise<readonly Connection[]> {
+    await this.refresh();
+    return this.cache!.list;
   }
 
   async byName(name: string): Promise<Connection | undefined> {
@@ -134,6 +143,6 @@ export class ConnectionRegistry {
         }
       }
     }
-    this.cache = { at: Date.now(), byId, byName };
+    this.cache = { at: Date.now(), byId, byName, list: Object.freeze([...byId.values()]) };
   }
 }

@@ -72,6 +72,17 @@ export interface ConnectionFacts {
   integrationUser: string;
 }
 
+/** By id; one map per connections array (kept on the store's thread from job to job, see keptInputs). */
+const byIdOf = new WeakMap<readonly ConnectionFacts[], ReadonlyMap<string, ConnectionFacts>>();
+function connectionsById(connections: readonly ConnectionFacts[]): ReadonlyMap<string, ConnectionFacts> {
+  let byId = byIdOf.get(connections);
+  if (!byId) {
+    byId = new Map(connections.map((c) => [c.id, c]));
+    byIdOf.set(connections, byId);
+  }
+  return byId;
+}
+
 interface ApplyContext {
   connection: ConnectionFacts;
   mapping: SyncMapping;
@@ -300,7 +311,7 @@ export interface ClaimAndApplyInput {
   leaseMs: number;
   mapping: SyncMapping;
   /** The connections whose events may be applied here (others are handed back claimed). */
-  connections: ConnectionFacts[];
+  connections: readonly ConnectionFacts[];
   /** Events to claim and apply at most. */
   max: number;
   maxAttempts: number;
@@ -348,10 +359,10 @@ export interface ClaimAndApplyOutput {
 export const CLAIM_AND_APPLY_INBOUND: TransactionJob<ClaimAndApplyInput, ClaimAndApplyOutput> = {
   module: __filename,
   name: 'CLAIM_AND_APPLY_INBOUND',
-  keptInputs: ['mapping'],
+  keptInputs: ['mapping', 'connections'],
   async run(tx, input, tools: TransactionJobTools) {
     const results: ClaimedEventResult[] = [];
-    const connections = new Map(input.connections.map((c) => [c.id, c]));
+    const connections = connectionsById(input.connections);
     for (let i = 0; i < input.max; i++) {
       let event: StoredInboundEvent | undefined;
       try {
@@ -408,13 +419,13 @@ export const CLAIM_AND_APPLY_INBOUND: TransactionJob<ClaimAndApplyInput, ClaimAn
 
 export interface StoreAndApplyInput {
   /** Received events, stored in this order (deduplicated by connection and event id). */
-  events: NewInboundEvent[];
+  events: readonly NewInboundEvent[];
   owner: string;
   now: Date;
   leaseMs: number;
   mapping: SyncMapping;
   /** The connections whose events may be applied here (others are left for the apply worker). */
-  connections: ConnectionFacts[];
+  connections: readonly ConnectionFacts[];
 }
 
 /** One stored event: `open` when its incident still has events to apply (the apply worker's), false when all were applied here. */
@@ -443,12 +454,12 @@ class LeaveForWorker extends Error {}
 export const STORE_AND_APPLY_INBOUND: TransactionJob<StoreAndApplyInput, StoreAndApplyOutput> = {
   module: __filename,
   name: 'STORE_AND_APPLY_INBOUND',
-  keptInputs: ['mapping'],
+  keptInputs: ['mapping', 'connections'],
   async run(tx, input, tools: TransactionJobTools) {
     const stored: Array<{ stored: boolean; id: string }> = [];
     for (const event of input.events) stored.push(await tx.inbound.record(event));
     tracePoint('c.tx.recorded');
-    const connections = new Map(input.connections.map((c) => [c.id, c]));
+    const connections = connectionsById(input.connections);
     // The incidents of the stored events, in arrival order, with how many were stored for each.
     const lanes = new Map<string, { connectionId: string; incidentSysId: string; count: number; open: boolean }>();
     input.events.forEach((event, i) => {

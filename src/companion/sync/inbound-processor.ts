@@ -61,6 +61,20 @@ function factsOf(connection: Connection): ConnectionFacts {
   return { id: connection.id, name: connection.name, integrationUser: connection.integrationUser };
 }
 
+/**
+ * The facts of the registry's connections, one array per read of the store: the same object from
+ * job to job, so the store's thread keeps it (the jobs' keptInputs) instead of receiving it each time.
+ */
+const factsByList = new WeakMap<readonly Connection[], readonly ConnectionFacts[]>();
+function factsOfAll(connections: readonly Connection[]): readonly ConnectionFacts[] {
+  let facts = factsByList.get(connections);
+  if (!facts) {
+    facts = Object.freeze(connections.map(factsOf));
+    factsByList.set(connections, facts);
+  }
+  return facts;
+}
+
 /** An error a transaction job threw on the store's thread comes back with its code only: the sync's own errors, typed again. */
 function reviveJobError(err: unknown): unknown {
   if (err instanceof IncidentSnError && !(err instanceof LeaseLostError || err instanceof ConcurrentChangeError || err instanceof StoredDataError)) {
@@ -100,7 +114,7 @@ export class InboundProcessor {
   /** The step with one writer: claims and applies in one transaction job; an event that needs the network comes back claimed. */
   private async claimAndApply(signal: AbortSignal): Promise<boolean> {
     const { store, owner, leaseMs } = this.deps;
-    const connections = (await this.deps.registry.all()).map(factsOf);
+    const connections = factsOfAll(await this.deps.registry.list());
     const batch = Math.max(1, this.deps.applyBatch ?? APPLY_BATCH);
     tracePoint('c.claim.start');
     const output = await store.sync.runJob(CLAIM_AND_APPLY_INBOUND, {
@@ -127,9 +141,12 @@ export class InboundProcessor {
    */
   async storeAndApply(events: readonly NewInboundEvent[]): Promise<StoredAndApplied[]> {
     const { store, owner, leaseMs } = this.deps;
-    const connections = (await this.deps.registry.all()).map(factsOf);
+    const connections = factsOfAll(await this.deps.registry.list());
     tracePoint('c.claim.start');
-    const output = await store.sync.runJob(STORE_AND_APPLY_INBOUND, { events: [...events], owner, now: this.deps.clock(), leaseMs, mapping: this.deps.mapping, connections });
+    // The payloads as JSON text, as the thread stores them: a string crosses the thread boundary for
+    // a fraction of the structured clone of the change's nested objects.
+    const serialized = events.map((event): NewInboundEvent => ({ ...event, payload: null, payloadJson: event.payloadJson ?? JSON.stringify(event.payload) }));
+    const output = await store.sync.runJob(STORE_AND_APPLY_INBOUND, { events: serialized, owner, now: this.deps.clock(), leaseMs, mapping: this.deps.mapping, connections });
     if (output.applied.length > 0) tracePoint('c.applied');
     for (const result of output.applied) this.report(result);
     return output.recorded;

@@ -227,8 +227,11 @@ describe('storeAndApply: a quiet push stored and applied in one transaction', ()
   it('stores and applies an event next in its incident\'s queue with one commit, and says nothing is left for the worker', async () => {
     await linkedIncident('i1', a, 1);
     const before = await store.thread!.stats();
-    const [recorded] = await storeAndApply([update(a, 1, 'DB down (EU)')]);
+    const event = update(a, 1, 'DB down (EU)');
+    const [recorded] = await storeAndApply([event]);
     expect(recorded).toMatchObject({ stored: true, open: false });
+    // Sent to the thread as JSON text, stored as the same change.
+    expect((await store.sync.inbound.get(connection.id, 'aaaa-1'))!.payload).toEqual(event.payload);
     expect(delta(before, await store.thread!.stats())).toEqual({ commits: 1, spanningTransactions: 0, jobs: 1 });
     expect(await store.sync.inbound.get(connection.id, 'aaaa-1')).toMatchObject({ id: recorded!.id, state: 'done', outcome: 'applied', attempts: 1, leaseOwner: null });
     expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('DB down (EU)');
@@ -288,5 +291,22 @@ describe('storeAndApply: a quiet push stored and applied in one transaction', ()
     const [recorded] = await storeAndApply([{ ...update(a, 1, 'a1'), connectionId: later.id }]);
     expect(recorded).toMatchObject({ stored: true, open: true });
     expect((await store.sync.inbound.countByState()).pending).toBe(1);
+  });
+
+  it('takes that connection once the registry read it again: the connections the store thread keeps between jobs are replaced', async () => {
+    await registry.all();
+    const later = await saveTestConnection(store, { name: 'later', instanceUrl: 'http://127.0.0.2:9' });
+    await insertTestIncident(store, { id: 'i9', connectionId: later.id, at: now, referenceNumber: 9, name: 'DB down' });
+    await store.sync.incidents.insertLink({ incidentId: 'i9', connectionId: later.id, sysId: a, number: 'INC009', lastAppliedModCount: 0, lastWrittenModCount: 0, snapshot: { ...SNAPSHOT } }, now);
+    const [first] = await storeAndApply([{ ...update(a, 1, 'a1'), connectionId: later.id }]);
+    expect(first).toMatchObject({ stored: true, open: true });
+    registry.invalidate();
+    const [second] = await storeAndApply([{ ...update(a, 2, 'a2'), connectionId: later.id }]);
+    // The first event is next in the queue: applied now, the second left behind it for the worker.
+    expect(second).toMatchObject({ stored: true, open: true });
+    expect(await store.sync.inbound.get(later.id, 'aaaa-1')).toMatchObject({ state: 'done', outcome: 'applied' });
+    expect((await store.sync.incidents.getIncident('i9'))!.name).toBe('a1');
+    expect(await step()).toBe(true);
+    expect((await store.sync.incidents.getIncident('i9'))!.name).toBe('a2');
   });
 });
