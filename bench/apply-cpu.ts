@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openSqliteStore, Secret } from '../src/companion/store';
+import { openSqliteStore } from '../src/companion/store';
 import type { SqliteThreadStats } from '../src/companion/store/sqlite-thread';
 import type { NewInboundEvent } from '../src/companion/store/sync-store';
 import { ConnectionRegistry } from '../src/companion/sync/connection-registry';
@@ -18,6 +18,7 @@ import { DEFAULT_MAPPING } from '../src/companion/sync/mapping';
 import { SyncMetrics } from '../src/companion/sync/metrics';
 import { orderKeyOf, type InboundChange } from '../src/companion/sync/servicenow-record';
 import { silentLogger } from '../src/shared/logger';
+import { saveBenchConnection } from './lib/bench-connection';
 import { threadCpu } from './lib/thread-cpu';
 
 const SNAPSHOT = { short_description: 'DB down', description: '', state: '2', priority: '2', impact: '1', urgency: '2', assigned_to: '', 'assigned_to.email': '', assignment_group: '', 'assignment_group.name': '', close_code: '', close_notes: '' };
@@ -35,18 +36,7 @@ async function main(): Promise<void> {
   const store = await openSqliteStore({ file: path.join(dir, 'companion.db'), env: {}, ownThread: true });
   const registry = new ConnectionRegistry(store, { logger: silentLogger() });
   try {
-    const { connection } = await store.saveConnection({
-      name: 'acme',
-      instanceUrl: 'http://127.0.0.1:9',
-      mode: 'realtime',
-      clientId: 'c',
-      clientSecret: new Secret('s'),
-      username: 'svc',
-      password: new Secret('p'),
-      publicUrl: 'http://127.0.0.1:3000',
-      signingSecret: new Secret('k'),
-      integrationUser: 'svc',
-    });
+    const { connection } = await saveBenchConnection(store, { name: 'acme', instanceUrl: 'http://127.0.0.1:9', publicUrl: 'http://127.0.0.1:3000' });
     const metrics = new SyncMetrics({ outbound: async () => ({ pending: 0, sending: 0, done: 0, dead: 0, canceled: 0 }), inbound: async () => ({ pending: 0, processing: 0, done: 0, failed: 0 }) }, { defaultMetrics: false });
     const processor = new InboundProcessor({
       store,

@@ -16,7 +16,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteStore, Secret } from '../src/companion/store';
+import { openSqliteStore } from '../src/companion/store';
+import { saveBenchConnection } from './lib/bench-connection';
 
 const OPEN = Number(process.env.CLAIM_TIES_OPEN ?? 2_000);
 const ROUNDS = Math.min(Number(process.env.CLAIM_TIES_ROUNDS ?? 500), OPEN);
@@ -58,18 +59,7 @@ async function measure(commitDurability: 'full' | 'relaxed'): Promise<void> {
   const file = path.join(dir, 'companion.db');
   const store = await openSqliteStore({ file, env: {}, commitDurability });
   try {
-    const { connection } = await store.saveConnection({
-      name: 'bench',
-      instanceUrl: 'https://bench.service-now.com',
-      mode: 'realtime',
-      clientId: 'c',
-      clientSecret: new Secret('s'),
-      username: 'svc',
-      password: new Secret('p'),
-      publicUrl: 'https://companion.example.com',
-      signingSecret: new Secret('k'),
-      integrationUser: 'svc',
-    });
+    const { connection } = await saveBenchConnection(store);
     seedTiedWork(file, connection.id);
     const now = new Date(T0.getTime() + 1_000);
     const inbound: number[] = [];

@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteStore, Secret, type SqliteCompanionStore } from '../src/companion/store';
+import { openSqliteStore, type SqliteCompanionStore } from '../src/companion/store';
+import { saveBenchConnection } from './lib/bench-connection';
 import { seedFinishedHistory } from '../fixtures/queue-history';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -23,18 +24,7 @@ async function setUp(history: number): Promise<{ store: SqliteCompanionStore; co
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-bench-queue-'));
   const file = path.join(dir, 'companion.db');
   const store = await openSqliteStore({ file, env: {} });
-  const { connection } = await store.saveConnection({
-    name: 'bench',
-    instanceUrl: 'https://bench.service-now.com',
-    mode: 'realtime',
-    clientId: 'c',
-    clientSecret: new Secret('s'),
-    username: 'svc',
-    password: new Secret('p'),
-    publicUrl: 'https://companion.example.com',
-    signingSecret: new Secret('k'),
-    integrationUser: 'svc',
-  });
+  const { connection } = await saveBenchConnection(store);
   await store.sync.incidents.insertIncident({
     id: 'busy',
     referenceNumber: 1,
