@@ -39,6 +39,43 @@ const RECORD_INBOUND = new PreparedQuery(
       .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing()),
 );
 
+/**
+ * A received event stored already applied (the quiet push, KyselyInboundRepository.recordDone): the
+ * row a claim and a done mark would have left, written once, so the open-event indexes are never touched.
+ */
+const RECORD_DONE_INBOUND = new PreparedQuery(
+  ['id', 'connectionId', 'eventId', 'source', 'type', 'incidentSysId', 'sequence', 'orderKey', 'occurredAt', 'receivedAt', 'payload', 'outcome', 'processedAt'],
+  (
+    db: Kysely<CompanionDatabase>,
+    a: Record<'id' | 'connectionId' | 'eventId' | 'incidentSysId' | 'orderKey' | 'occurredAt' | 'receivedAt' | 'payload' | 'outcome' | 'processedAt', string> &
+      Pick<NewInboundEvent, 'source' | 'type' | 'sequence'>,
+  ) =>
+    db
+      .insertInto('sync_inbound_events')
+      .values({
+        id: a.id,
+        connection_id: a.connectionId,
+        event_id: a.eventId,
+        source: a.source,
+        event_type: a.type,
+        incident_sys_id: a.incidentSysId,
+        sequence: a.sequence,
+        order_key: a.orderKey,
+        occurred_at: a.occurredAt,
+        received_at: a.receivedAt,
+        payload: a.payload,
+        state: 'done',
+        outcome: a.outcome,
+        attempts: 1,
+        next_attempt_at: a.receivedAt,
+        lease_owner: null,
+        lease_expires_at: null,
+        last_error: null,
+        processed_at: a.processedAt,
+      })
+      .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing()),
+);
+
 /** The done mark of every applied event, fenced by its lease (KyselyInboundRepository.updateClaimed). */
 const FINISH_INBOUND = new PreparedQuery(
   ['id', 'owner', 'outcome', 'processedAt'],
@@ -171,6 +208,25 @@ export class KyselyInboundRepository implements InboundEventRepository {
     if (Number(result.numAffectedRows ?? 0) === 1) return { stored: true, id };
     const existing = await this.get(event.connectionId, event.eventId);
     return { stored: false, id: existing?.id ?? '' };
+  }
+
+  async recordDone(id: string, event: NewInboundEvent, outcome: string, at: Date): Promise<boolean> {
+    const result = await RECORD_DONE_INBOUND.execute(this.db, {
+      id,
+      connectionId: event.connectionId,
+      eventId: event.eventId,
+      source: event.source,
+      type: event.type,
+      incidentSysId: event.incidentSysId,
+      sequence: event.sequence,
+      orderKey: event.orderKey,
+      occurredAt: iso(event.occurredAt),
+      receivedAt: iso(event.receivedAt),
+      payload: event.payloadJson ?? JSON.stringify(event.payload),
+      outcome,
+      processedAt: iso(at),
+    });
+    return Number(result.numAffectedRows ?? 0) === 1;
   }
 
   async get(connectionId: string, eventId: string): Promise<StoredInboundEvent | undefined> {

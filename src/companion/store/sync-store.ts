@@ -397,6 +397,13 @@ export interface IncidentRepository {
  */
 export interface InboundWriter {
   record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }>;
+  /**
+   * Stores, under `id`, an event its caller applied earlier in this transaction without claiming it
+   * (nothing else of its incident was open): done with `outcome`, one attempt, at `at`, as a claimed
+   * event that was finished would be. False, storing nothing, when (connection, event id) is stored
+   * already: the caller undoes its apply.
+   */
+  recordDone(id: string, event: NewInboundEvent, outcome: string, at: Date): Promise<boolean>;
   recordAll(events: readonly NewInboundEvent[]): Promise<Array<{ stored: boolean; id: string }>>;
   /**
    * How many batches may be handed over before the first is committed (default 1). A writer that

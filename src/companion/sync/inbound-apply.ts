@@ -326,7 +326,7 @@ export interface ClaimAndApplyInput {
  */
 export type EventFacts = Pick<StoredInboundEvent, 'connectionId' | 'incidentSysId' | 'eventId' | 'source' | 'type' | 'occurredAt'>;
 
-function factsOfEvent(event: StoredInboundEvent): EventFacts {
+function factsOfEvent(event: EventFacts): EventFacts {
   return { connectionId: event.connectionId, incidentSysId: event.incidentSysId, eventId: event.eventId, source: event.source, type: event.type, occurredAt: event.occurredAt };
 }
 
@@ -437,39 +437,129 @@ export interface StoreAndApplyOutput {
   applied: Array<Extract<ClaimedEventResult, { kind: 'applied' }>>;
 }
 
-/** Thrown inside a savepoint to undo its claim: the event stays pending for the apply worker. */
+/** Thrown inside a savepoint to undo its claim: the event stays pending for the worker. */
 class LeaveForWorker extends Error {}
+
+/** Thrown inside a savepoint to undo an apply whose event turned out to be stored already. */
+class AlreadyStored extends Error {}
+
+/** The payload of a received event as the thread got it (JSON text, see InboundProcessor.storeAndApply), or as it was given. */
+function payloadOf(event: NewInboundEvent): unknown {
+  if (event.payloadJson === undefined) return event.payload;
+  try {
+    return JSON.parse(event.payloadJson);
+  } catch {
+    // Not an object: inboundChangeOf says so, and the event goes the usual way.
+    return undefined;
+  }
+}
+
+/**
+ * A received event that is alone in its incident's queue (no other event of it open, and no other
+ * of it in this batch), applied before it is stored and then stored done: the claim a stored event
+ * needs (its lane read, its row updated) and its done mark become one insert, and the indexes of open
+ * events are never written. The same decision as the claim's path: it is due (received, never tried)
+ * and first of its incident with no lease in its lane. Null when it must go the usual way (stored
+ * pending, nothing applied): it needs the network, its payload cannot be read, or its apply failed.
+ * A duplicate (its (connection, event id) stored already) has its apply undone.
+ */
+async function applyThenStore(
+  tx: SyncRepositories,
+  tools: TransactionJobTools,
+  received: NewInboundEvent,
+  input: { connection: ConnectionFacts; mapping: SyncMapping; owner: string; now: Date },
+): Promise<{ stored: false; id: string } | { stored: true; id: string; outcome: InboundOutcome } | null> {
+  if (await tx.inbound.hasOpenForIncident(received.connectionId, received.incidentSysId)) return null;
+  const event: StoredInboundEvent = {
+    id: randomUUID(),
+    connectionId: received.connectionId,
+    eventId: received.eventId,
+    source: received.source,
+    type: received.type,
+    incidentSysId: received.incidentSysId,
+    sequence: received.sequence,
+    orderKey: received.orderKey,
+    occurredAt: received.occurredAt,
+    receivedAt: received.receivedAt,
+    payload: payloadOf(received),
+    state: 'processing',
+    outcome: null,
+    attempts: 1,
+    nextAttemptAt: received.receivedAt,
+    leaseOwner: input.owner,
+    leaseExpiresAt: null,
+    lastError: null,
+    processedAt: null,
+  };
+  try {
+    const outcome = await tools.savepoint(async () => {
+      tracePoint('c.claimed');
+      const change = inboundChangeOf(event);
+      const { prepared, known } = await prepareAndRead(tx, event, change, input.mapping);
+      if (!prepared) throw new LeaveForWorker();
+      tracePoint('c.tx.begun');
+      const decided = await applyInboundChange(tx, event, change, prepared, input, known);
+      tracePoint('c.tx.applied');
+      if (!(await tx.inbound.recordDone(event.id, received, decided, input.now))) throw new AlreadyStored();
+      tracePoint('c.tx.finished');
+      return decided;
+    });
+    return { stored: true, id: event.id, outcome };
+  } catch (err) {
+    if (!(err instanceof AlreadyStored)) return null;
+    const existing = await tx.inbound.get(received.connectionId, received.eventId);
+    return { stored: false, id: existing?.id ?? '' };
+  }
+}
 
 /**
  * Stores received events and, in the same transaction, applies what is next in each of their
  * incidents' queues (one writer only: SQLite): a quiet push costs one commit and no hand-over to the
- * apply worker, and is answered once it is stored and applied. Each event is claimed and applied in
- * a savepoint, in its incident's order (the claim of InboundEventRepository: due, first of its
- * incident, no live lease in its lane), so this takes exactly the events the apply worker would take
- * next. Anything else is left pending for the worker, unclaimed and with no attempt counted: an
- * event that needs the network (a correlation_id, an attachment), an unknown connection, an
- * unreadable payload, or a failing apply (the worker retries it with its backoff, logs and metrics).
- * At most as many events are applied per incident as were stored for it here.
+ * apply worker, and is answered once it is stored and applied. An event alone in its incident's
+ * queue is applied and then stored done (applyThenStore). Otherwise each is stored, then claimed and
+ * applied in a savepoint, in its incident's order (the claim of InboundEventRepository: due, first
+ * of its incident, no live lease in its lane), so this takes exactly the events the apply worker
+ * would take next. Anything else is left pending for the worker, unclaimed and with no attempt
+ * counted: an event that needs the network (a correlation_id, an attachment), an unknown
+ * connection, an unreadable payload, or a failing apply (the worker retries it with its backoff,
+ * logs and metrics). At most as many events are applied per incident as were stored for it here.
  */
 export const STORE_AND_APPLY_INBOUND: TransactionJob<StoreAndApplyInput, StoreAndApplyOutput> = {
   module: __filename,
   name: 'STORE_AND_APPLY_INBOUND',
   keptInputs: ['mapping', 'connections'],
   async run(tx, input, tools: TransactionJobTools) {
-    const stored: Array<{ stored: boolean; id: string }> = [];
-    for (const event of input.events) stored.push(await tx.inbound.record(event));
-    tracePoint('c.tx.recorded');
     const connections = connectionsById(input.connections);
-    // The incidents of the stored events, in arrival order, with how many were stored for each.
+    const laneKey = (event: NewInboundEvent) => `${event.connectionId}\u0000${event.incidentSysId}`;
+    const inBatch = new Map<string, number>();
+    for (const event of input.events) inBatch.set(laneKey(event), (inBatch.get(laneKey(event)) ?? 0) + 1);
+    const stored: Array<{ stored: boolean; id: string; open?: boolean }> = [];
+    const applied: StoreAndApplyOutput['applied'] = [];
+    for (const event of input.events) {
+      const connection = connections.get(event.connectionId);
+      // Alone in its incident's queue: applied, then stored done (the usual way when that cannot be).
+      const alone = connection && inBatch.get(laneKey(event)) === 1 ? await applyThenStore(tx, tools, event, { connection, mapping: input.mapping, owner: input.owner, now: input.now }) : null;
+      if (alone) {
+        stored.push({ stored: alone.stored, id: alone.id, open: false });
+        if (alone.stored) {
+          applied.push({ kind: 'applied', event: factsOfEvent(event), connectionName: connection!.name, outcome: alone.outcome });
+          tracePoint('c.tx.checked');
+        }
+        continue;
+      }
+      stored.push(await tx.inbound.record(event));
+    }
+    tracePoint('c.tx.recorded');
+    // The incidents of the events stored pending, in arrival order, with how many were stored for each.
     const lanes = new Map<string, { connectionId: string; incidentSysId: string; count: number; open: boolean }>();
     input.events.forEach((event, i) => {
-      if (!stored[i]!.stored) return;
-      const key = `${event.connectionId}\u0000${event.incidentSysId}`;
+      const s = stored[i]!;
+      if (!s.stored || s.open === false) return;
+      const key = laneKey(event);
       const lane = lanes.get(key) ?? { connectionId: event.connectionId, incidentSysId: event.incidentSysId, count: 0, open: true };
       lane.count++;
       lanes.set(key, lane);
     });
-    const applied: StoreAndApplyOutput['applied'] = [];
     for (const lane of lanes.values()) {
       const connection = connections.get(lane.connectionId);
       if (!connection) continue;
@@ -495,8 +585,9 @@ export const STORE_AND_APPLY_INBOUND: TransactionJob<StoreAndApplyInput, StoreAn
       tracePoint('c.tx.checked');
     }
     const recorded = input.events.map((event, i) => {
-      const lane = lanes.get(`${event.connectionId}\u0000${event.incidentSysId}`);
-      return { ...stored[i]!, open: lane?.open ?? false };
+      const s = stored[i]!;
+      if (s.open === false) return { stored: s.stored, id: s.id, open: false };
+      return { stored: s.stored, id: s.id, open: lanes.get(laneKey(event))?.open ?? false };
     });
     return { recorded, applied };
   },

@@ -209,13 +209,14 @@ describe('statements per applied event (the CPU of the real-time path on the sto
     expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('a2');
   });
 
-  it('a quiet push stored and applied: the same, with its insert and the check for open events', async () => {
+  // Alone in its incident's queue: the check for open events first, then the apply, and the event stored done in one insert (no claim, no done mark).
+  it('a quiet push stored and applied: the check for open events, savepoint, link, incident, open writes, incident and link updates, its insert as done, release', async () => {
     await linkedIncident('i1', a, 1);
     await processor.storeAndApply([update(a, 1, 'a1')]);
     const before = await store.thread!.stats();
     const [recorded] = await processor.storeAndApply([update(a, 2, 'a2')]);
     expect(recorded).toMatchObject({ stored: true, open: false });
-    expect(statements(before, await store.thread!.stats())).toEqual({ statements: 11, prepared: 0 });
+    expect(statements(before, await store.thread!.stats())).toEqual({ statements: 9, prepared: 0 });
     expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('a2');
   });
 });
@@ -233,9 +234,51 @@ describe('storeAndApply: a quiet push stored and applied in one transaction', ()
     // Sent to the thread as JSON text, stored as the same change.
     expect((await store.sync.inbound.get(connection.id, 'aaaa-1'))!.payload).toEqual(event.payload);
     expect(delta(before, await store.thread!.stats())).toEqual({ commits: 1, spanningTransactions: 0, jobs: 1 });
-    expect(await store.sync.inbound.get(connection.id, 'aaaa-1')).toMatchObject({ id: recorded!.id, state: 'done', outcome: 'applied', attempts: 1, leaseOwner: null });
+    // The row a claim and its done mark would have left.
+    expect(await store.sync.inbound.get(connection.id, 'aaaa-1')).toEqual({
+      ...event,
+      id: recorded!.id,
+      state: 'done',
+      outcome: 'applied',
+      attempts: 1,
+      nextAttemptAt: now,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      lastError: null,
+      processedAt: now,
+    });
     expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('DB down (EU)');
     expect(await step()).toBe(false);
+  });
+
+  it('undoes the apply of a push stored already (alone in its queue): a duplicate changes nothing, even with other content', async () => {
+    await linkedIncident('i1', a, 1);
+    const [first] = await storeAndApply([update(a, 1, 'a1')]);
+    const [again] = await storeAndApply([{ ...update(a, 1, 'changed'), payload: { ...(update(a, 1, 'changed').payload as InboundChange), sequence: 5, record: { ...(update(a, 1, 'changed').payload as InboundChange).record, modCount: 5 } } }]);
+    expect(again).toEqual({ stored: false, id: first!.id, open: false });
+    expect((await store.sync.incidents.getIncident('i1'))!.name).toBe('a1');
+    expect((await store.sync.incidents.getLink('i1'))!.lastAppliedModCount).toBe(1);
+    expect(await store.sync.inbound.countByState()).toEqual({ pending: 0, processing: 0, done: 1, failed: 0 });
+  });
+
+  it('stores a push alone in its queue pending for the worker when it needs ServiceNow, or its payload cannot be read: nothing applied, no attempt counted', async () => {
+    await linkedIncident('i1', a, 1);
+    await linkedIncident('i2', 'b'.repeat(32), 2);
+    const attachment: NewInboundEvent = {
+      ...update(a, 2, 'unused'),
+      eventId: 'att',
+      type: 'incident.attachment',
+      orderKey: orderKeyOf('incident.attachment', 2, now),
+      payload: { ...(update(a, 2, 'unused').payload as InboundChange), type: 'incident.attachment', attachment: { sysId: 'f'.repeat(32), fileName: 'shot.png', sizeBytes: 10, author: 'itil.user', createdAt: now.toISOString() } },
+    };
+    const unreadable: NewInboundEvent = { ...update('b'.repeat(32), 1, 'b1'), payload: null, payloadJson: '{"type":"incident.updated"}' };
+    const recorded = await storeAndApply([attachment, unreadable]);
+    expect(recorded.map((r) => [r.stored, r.open])).toEqual([
+      [true, true],
+      [true, true],
+    ]);
+    expect(await store.sync.inbound.get(connection.id, 'att')).toMatchObject({ id: recorded[0]!.id, state: 'pending', attempts: 0, leaseOwner: null, lastError: null });
+    expect(await store.sync.inbound.get(connection.id, 'bbbb-1')).toMatchObject({ id: recorded[1]!.id, state: 'pending', attempts: 0, leaseOwner: null, lastError: null });
   });
 
   it("applies several events of one incident in their order key's order, and a duplicate once", async () => {
