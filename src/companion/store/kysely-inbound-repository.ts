@@ -1,11 +1,11 @@
 /** The inbound event repository of the sync store (received pushes and polled changes: record, claim, finish) over kysely. */
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { StoreBackend } from './backend';
 import { StoredDataError } from './errors';
 import { forceIndex, PreparedQuery } from './prepared-query';
 import type { CompanionDatabase } from './schema';
 import type { SyncInboundEventsTable } from './sync-schema';
+import { timeOrderedId } from './time-ordered-id';
 import type { ClaimOptions, InboundEventRepository, InboundState, NewInboundEvent, RetryOptions, StoredInboundEvent } from './sync-store';
 import { type Db, iso, LEASE_CLEARED, OPEN_INBOUND, toInbound, earliest, clip } from './kysely-sync-common';
 
@@ -203,7 +203,7 @@ export class KyselyInboundRepository implements InboundEventRepository {
   ) {}
 
   async record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }> {
-    const id = randomUUID();
+    const id = timeOrderedId();
     const result = await this.db.executeQuery(recordInboundQuery(this.db, id, event));
     if (Number(result.numAffectedRows ?? 0) === 1) return { stored: true, id };
     const existing = await this.get(event.connectionId, event.eventId);

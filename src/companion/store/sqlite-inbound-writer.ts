@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { recordInboundQuery } from './kysely-inbound-repository';
 import type { CompanionDatabase } from './schema';
 import type { SqliteThread } from './sqlite-thread';
 import type { InboundWriter, NewInboundEvent } from './sync-store';
+import { timeOrderedId } from './time-ordered-id';
 import type { WriteTurns } from './write-turns';
 
 /** The stored id of a duplicate (connection, event id): read in the same transaction as its insert. */
@@ -33,7 +33,7 @@ export class SqliteInboundWriter implements InboundWriter {
   }
 
   async recordAll(events: readonly NewInboundEvent[]): Promise<Array<{ stored: boolean; id: string }>> {
-    const ids = events.map(() => randomUUID());
+    const ids = events.map(() => timeOrderedId());
     const statements = events.map((event, i) => {
       const insert = recordInboundQuery(this.db, ids[i]!, event);
       return { sql: insert.sql, params: insert.parameters, ifUnchanged: { sql: EXISTING_ID, params: [event.connectionId, event.eventId] } };

@@ -11,6 +11,7 @@ import { backoffDelayMs, type BackoffPolicy } from '../../server/lib/backoff';
 import { describeError } from '../../shared/errors';
 import { tracePoint } from '../../shared/latency-trace';
 import { StoredDataError } from '../store/errors';
+import { timeOrderedId } from '../store/time-ordered-id';
 import type { IncidentLink, NewInboundEvent, StoredInboundEvent, SyncRepositories, TimelineUpdate, TransactionJob, TransactionJobTools } from '../store/sync-store';
 import { applyFollowUpChange } from './apply-follow-up-change';
 import { applyRecordChange } from './apply-record-change';
@@ -471,7 +472,7 @@ async function applyThenStore(
 ): Promise<{ stored: false; id: string } | { stored: true; id: string; outcome: InboundOutcome } | null> {
   if (await tx.inbound.hasOpenForIncident(received.connectionId, received.incidentSysId)) return null;
   const event: StoredInboundEvent = {
-    id: randomUUID(),
+    id: timeOrderedId(),
     connectionId: received.connectionId,
     eventId: received.eventId,
     source: received.source,
