@@ -397,13 +397,6 @@ export interface IncidentRepository {
  */
 export interface InboundWriter {
   record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }>;
-  /**
-   * Stores, under `id`, an event its caller applied earlier in this transaction without claiming it
-   * (nothing else of its incident was open): done with `outcome`, one attempt, at `at`, as a claimed
-   * event that was finished would be. False, storing nothing, when (connection, event id) is stored
-   * already: the caller undoes its apply.
-   */
-  recordDone(id: string, event: NewInboundEvent, outcome: string, at: Date): Promise<boolean>;
   recordAll(events: readonly NewInboundEvent[]): Promise<Array<{ stored: boolean; id: string }>>;
   /**
    * How many batches may be handed over before the first is committed (default 1). A writer that
@@ -416,6 +409,13 @@ export interface InboundWriter {
 export interface InboundEventRepository {
   /** Stores an event unless (connection, event id) is stored already: `stored` false for a duplicate. */
   record(event: NewInboundEvent): Promise<{ stored: boolean; id: string }>;
+  /**
+   * Stores, under `id`, an event its caller applied earlier in this transaction without claiming it
+   * (nothing else of its incident was open): done with `outcome`, one attempt, at `at`, as a claimed
+   * event that was finished would be. False, storing nothing, when (connection, event id) is stored
+   * already: the caller undoes its apply.
+   */
+  recordDone(id: string, event: NewInboundEvent, outcome: string, at: Date): Promise<boolean>;
   get(connectionId: string, eventId: string): Promise<StoredInboundEvent | undefined>;
   /**
    * Claims the next event to apply: due, not leased, and first of its incident (no earlier
