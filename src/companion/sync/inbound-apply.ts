@@ -438,7 +438,7 @@ export interface StoreAndApplyOutput {
   applied: Array<Extract<ClaimedEventResult, { kind: 'applied' }>>;
 }
 
-/** Thrown inside a savepoint to undo its claim: the event stays pending for the worker. */
+/** Thrown inside a savepoint to undo its claim: the event stays pending for the apply worker. */
 class LeaveForWorker extends Error {}
 
 /** Thrown inside a savepoint to undo an apply whose event turned out to be stored already. */
