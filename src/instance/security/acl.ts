@@ -42,6 +42,13 @@ export type AclMemo = Map<string, boolean | null>;
  */
 export class AclService {
   private rules: Map<string, AclRule[]> | null = null;
+  /**
+   * Table and field decisions that no condition or script took part in, per session, for as long as
+   * the rules are: they follow from the rules and the session's roles alone (a session's roles never
+   * change; a grant bumps the metadata version, which drops the rules, this and the cached sessions).
+   * A response checks read on every field of every record it returns, a write on every field given.
+   */
+  private staticDecisions = new WeakMap<Session, Map<string, boolean | null>>();
   private scriptWarned = false;
 
   constructor(private readonly engine: InstanceEngine) {}
@@ -49,6 +56,7 @@ export class AclService {
   /** Drops cached rules (the engine calls this when the metadata version changes). */
   invalidate(): void {
     this.rules = null;
+    this.staticDecisions = new WeakMap();
   }
 
   canRead(table: TableMeta, session: Session, record?: AclRecord, memo?: AclMemo): boolean {
@@ -58,16 +66,27 @@ export class AclService {
   /** Table-level check for an operation. */
   checkTable(operation: AclOperation, table: TableMeta, session: Session, record?: AclRecord, memo?: AclMemo): boolean {
     if (session.isSystem) return true;
+    const memoKey = `T|${operation}|${table.name}`;
+    const known = this.staticDecisionOf(session, memoKey);
+    if (known !== undefined) return known ?? false;
     const levels = [...table.hierarchy, '*'];
-    const decision = this.decide('record', operation, levels, session, record, memo, `T|${operation}|${table.name}`);
+    const decision = this.decide('record', operation, levels, session, record, memo, memoKey);
     return decision ?? false;
   }
 
   /** Field-level check (the caller checks the table level separately). */
   checkField(operation: AclOperation, table: TableMeta, field: string, session: Session, record?: AclRecord, memo?: AclMemo): boolean {
     if (session.isSystem) return true;
+    const memoKey = `F|${operation}|${table.name}|${field}`;
+    const known = this.staticDecisionOf(session, memoKey);
+    if (known !== undefined) return known ?? true;
     const levels = [...table.hierarchy.map((t) => `${t}.${field}`), `*.${field}`, ...table.hierarchy.map((t) => `${t}.*`), '*.*'];
-    return this.decide('record', operation, levels, session, record, memo, `F|${operation}|${table.name}|${field}`) ?? true;
+    return this.decide('record', operation, levels, session, record, memo, memoKey) ?? true;
+  }
+
+  /** A decision remembered in staticDecisions (null: no ACL applies), or undefined when none is. */
+  private staticDecisionOf(session: Session, memoKey: string): boolean | null | undefined {
+    return this.staticDecisions.get(session)?.get(memoKey);
   }
 
   /**
@@ -106,10 +125,21 @@ export class AclService {
       else if (allows.length === 0) continue;
       else result = allows.some((r) => this.meets(r, session, record));
       if (memo && key && (isStatic || !record)) memo.set(key, result);
+      if (isStatic && memoKey) this.rememberStatic(session, memoKey, result);
       return result;
     }
     if (memo && key) memo.set(key, null);
+    if (isStatic && memoKey) this.rememberStatic(session, memoKey, null);
     return null;
+  }
+
+  private rememberStatic(session: Session, memoKey: string, decision: boolean | null): void {
+    let decisions = this.staticDecisions.get(session);
+    if (!decisions) {
+      decisions = new Map();
+      this.staticDecisions.set(session, decisions);
+    }
+    decisions.set(memoKey, decision);
   }
 
   private meets(rule: AclRule, session: Session, record: AclRecord | undefined): boolean {
