@@ -222,7 +222,7 @@ export class InstanceEngine {
    * what a change costs an instance in database work, counted for the benchmark and tests; and the
    * write transactions this engine began (nested ones are savepoints, not counted): one commit each.
    */
-  readonly stats = { dataOps: 0, appRuleDataOps: 0, writeTransactions: 0, writeLockWaits: 0, writeLockWaitedMs: 0 };
+  readonly stats = { dataOps: 0, appRuleDataOps: 0, writeTransactions: 0, writeLockWaits: 0, writeLockWaitedMs: 0, metadataVersionReads: 0 };
 
   private constructor(opened: OpenedDatabase, options: EngineOptions) {
     this.opened = opened;
@@ -235,7 +235,7 @@ export class InstanceEngine {
     this.meta = this.instanceMeta;
     this.store = new RowStore(this.db);
     this.writeLock = new WriteLock(this.db, opened.busyTimeoutMs, this.stats);
-    this.metadata = new MetadataCache(this.db, this.instanceMeta);
+    this.metadata = new MetadataCache(this.db, this.instanceMeta, this.stats);
     this.lookups = new PlatformLookups(this.store);
     this.numbers = new NumberCounters(this.db);
     this.rateLimitCounters = new RateLimitCounters(this.db);

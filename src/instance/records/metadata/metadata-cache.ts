@@ -52,6 +52,8 @@ export class MetadataCache {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly meta: InstanceMeta,
+    /** Counts the checks that read the version (the others reused the run's check). */
+    private readonly stats: { metadataVersionReads: number } = { metadataVersionReads: 0 },
   ) {}
 
   /** Calls `listener` whenever cached metadata is dropped (`dictionaryToo`: tables or columns changed). */
@@ -69,6 +71,7 @@ export class MetadataCache {
     }
     this.checkedAtMs = now;
     this.checkedBumps = bumpsInThread;
+    this.stats.metadataVersionReads++;
     const versions = this.meta.versions();
     if (versions.metadata !== this.metadataVersion) {
       this.invalidate(versions.dictionary !== this.dictionaryVersion);
