@@ -602,7 +602,8 @@ export class InstanceEngine {
     if (runRules) runBefore(this, 'update', meta, current, previous, session);
     const final = finishValues(this, meta, current.values, previousValues, session, nowMs, 'update');
     const journalEntries = journalEntriesOf(meta, current.values);
-    const changed = Object.keys(final).filter((k) => final[k] !== (previousValues[k] ?? '') && this.physicalColumns(meta.root).has(k));
+    const physical = this.physicalColumns(meta.root);
+    const changed = Object.keys(final).filter((k) => final[k] !== (previousValues[k] ?? '') && physical.has(k));
     if (changed.length === 0 && Object.keys(journalEntries).length === 0) return previous;
     const changes: RecordValues = {};
     for (const k of changed) changes[k] = final[k];
@@ -621,7 +622,6 @@ export class InstanceEngine {
       previous,
       changedFields: [...changed, ...Object.keys(journalEntries)],
     };
-    const physical = this.physicalColumns(meta.root);
     let stored = false;
     this.refusingDuplicates('update', meta, written, () =>
       this.transaction(() => {
