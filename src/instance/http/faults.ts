@@ -54,6 +54,16 @@ export function readFaultSettings(engine: InstanceEngine): FaultSettings {
   return { ...settings, table: { ...settings.table, failNext: Number(engine.meta.get(FAIL_NEXT_KEY) ?? '0') } };
 }
 
+/**
+ * The Table API's settings on every request: `failNext` is read live only when the cached settings
+ * have one. The countdown is set only with the settings (and a metadata version bump) and only
+ * counts down from there, so with none in the cached settings the live value is 0 too.
+ */
+export function readTableFaults(engine: InstanceEngine): FaultSettings['table'] {
+  const table = storedFaultSettings(engine).table;
+  return table.failNext > 0 ? { ...table, failNext: Number(engine.meta.get(FAIL_NEXT_KEY) ?? '0') } : table;
+}
+
 /** The outbound settings alone (RESTMessageV2, on every call): without the Table API's live `failNext` read. */
 export function readOutboundFaults(engine: InstanceEngine): FaultSettings['outbound'] {
   return storedFaultSettings(engine).outbound;

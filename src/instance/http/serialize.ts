@@ -39,6 +39,8 @@ export function serializeRecord(table: TableMeta, record: RecordSnapshot, option
   const names = options.fields ?? [...table.columns.keys()];
   const values = record.values;
   const classMeta = record.table !== table.name ? (ctx.engine.dictionary().table(record.table) ?? table) : table;
+  const canReadField = ctx.enforceAcl ? ctx.engine.acl.fieldCheck('read', table, ctx.session, ctx.memo) : null;
+  const aclRecord = { table, values };
   for (const name of names) {
     if (name in out) continue;
     if (name.includes('.')) {
@@ -57,7 +59,7 @@ export function serializeRecord(table: TableMeta, record: RecordSnapshot, option
     }
     const column = table.columns.get(name);
     if (!column) continue;
-    if (ctx.enforceAcl && !ctx.engine.acl.checkField('read', table, name, ctx.session, { table, values }, ctx.memo)) continue;
+    if (canReadField && !canReadField(name, aclRecord)) continue;
     // Choice labels come from the record's own class (an incident read through task shows incident states).
     out[name] = renderValue(classMeta, column, values[name] ?? '', record.sysId, options, ctx);
   }

@@ -6,7 +6,7 @@ import { requireSession, type InstanceContext } from './context';
 import { describeInstanceError, errorBody, NO_RECORD, NO_RECORDS_MATCHING, sendError } from './errors';
 import { recordBody, responseFormat } from './formats';
 import { nameValueFilter } from './name-value-filter';
-import { readFaultSettings, takeFailNext } from './faults';
+import { readTableFaults, takeFailNext } from './faults';
 import { serializeRecord, type DisplayMode, type SerializeContext, type SerializeOptions } from './serialize';
 
 /** The Table API answers under all three prefixes. */
@@ -52,7 +52,7 @@ export function baseUrlOf(request: FastifyRequest): string {
 
 /** Injected latency and failures (admin-configured); true when the reply was sent. */
 async function applyFaults(ctx: InstanceContext, table: string, reply: FastifyReply): Promise<boolean> {
-  const faults = readFaultSettings(ctx.engine).table;
+  const faults = readTableFaults(ctx.engine);
   if (faults.tables.length > 0 && !faults.tables.includes(table)) return false;
   if (faults.latencyMs > 0) await sleep(faults.latencyMs);
   const fail = (faults.failNext > 0 && takeFailNext(ctx.engine)) || (faults.errorRate > 0 && Math.random() < faults.errorRate);

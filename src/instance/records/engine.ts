@@ -222,7 +222,7 @@ export class InstanceEngine {
    * what a change costs an instance in database work, counted for the benchmark and tests; and the
    * write transactions this engine began (nested ones are savepoints, not counted): one commit each.
    */
-  readonly stats = { dataOps: 0, appRuleDataOps: 0, writeTransactions: 0, writeLockWaits: 0, writeLockWaitedMs: 0 };
+  readonly stats = { dataOps: 0, appRuleDataOps: 0, writeTransactions: 0, writeLockWaits: 0, writeLockWaitedMs: 0, metadataVersionReads: 0 };
 
   private constructor(opened: OpenedDatabase, options: EngineOptions) {
     this.opened = opened;
@@ -235,7 +235,7 @@ export class InstanceEngine {
     this.meta = this.instanceMeta;
     this.store = new RowStore(this.db);
     this.writeLock = new WriteLock(this.db, opened.busyTimeoutMs, this.stats);
-    this.metadata = new MetadataCache(this.db, this.instanceMeta);
+    this.metadata = new MetadataCache(this.db, this.instanceMeta, this.stats);
     this.lookups = new PlatformLookups(this.store);
     this.numbers = new NumberCounters(this.db);
     this.rateLimitCounters = new RateLimitCounters(this.db);
@@ -602,7 +602,8 @@ export class InstanceEngine {
     if (runRules) runBefore(this, 'update', meta, current, previous, session);
     const final = finishValues(this, meta, current.values, previousValues, session, nowMs, 'update');
     const journalEntries = journalEntriesOf(meta, current.values);
-    const changed = Object.keys(final).filter((k) => final[k] !== (previousValues[k] ?? '') && this.physicalColumns(meta.root).has(k));
+    const physical = this.physicalColumns(meta.root);
+    const changed = Object.keys(final).filter((k) => final[k] !== (previousValues[k] ?? '') && physical.has(k));
     if (changed.length === 0 && Object.keys(journalEntries).length === 0) return previous;
     const changes: RecordValues = {};
     for (const k of changed) changes[k] = final[k];
@@ -621,7 +622,6 @@ export class InstanceEngine {
       previous,
       changedFields: [...changed, ...Object.keys(journalEntries)],
     };
-    const physical = this.physicalColumns(meta.root);
     let stored = false;
     this.refusingDuplicates('update', meta, written, () =>
       this.transaction(() => {

@@ -27,6 +27,9 @@ export interface AclRecord {
 /** Decisions that did not depend on a record, remembered for one request (lists check every row). */
 export type AclMemo = Map<string, boolean | null>;
 
+/** Decisions the session's roles alone made (null: no ACL applies), by table or field name. */
+type StaticDecisions = Map<string, boolean | null>;
+
 /**
  * ACL evaluation, as the platform does it for record ACLs:
  * - Table-level names are tried from the most specific table up the hierarchy, then `*`
@@ -42,6 +45,15 @@ export type AclMemo = Map<string, boolean | null>;
  */
 export class AclService {
   private rules: Map<string, AclRule[]> | null = null;
+  /**
+   * Table and field decisions that no condition or script took part in, per session, for as long as
+   * the rules are: they follow from the rules and the session's roles alone (a session's roles never
+   * change; a grant bumps the metadata version, which drops the rules, this and the cached sessions).
+   * A response checks read on every field of every record it returns, a write on every field given.
+   */
+  private staticDecisions = new WeakMap<Session, Map<string, StaticDecisions>>();
+  /** Counts invalidations: a field check made before one does not use what it kept. */
+  private generation = 0;
   private scriptWarned = false;
 
   constructor(private readonly engine: InstanceEngine) {}
@@ -49,6 +61,8 @@ export class AclService {
   /** Drops cached rules (the engine calls this when the metadata version changes). */
   invalidate(): void {
     this.rules = null;
+    this.staticDecisions = new WeakMap();
+    this.generation++;
   }
 
   canRead(table: TableMeta, session: Session, record?: AclRecord, memo?: AclMemo): boolean {
@@ -58,16 +72,51 @@ export class AclService {
   /** Table-level check for an operation. */
   checkTable(operation: AclOperation, table: TableMeta, session: Session, record?: AclRecord, memo?: AclMemo): boolean {
     if (session.isSystem) return true;
+    const kept = this.staticDecisionsOf(session, `T|${operation}`);
+    const known = kept.get(table.name);
+    if (known !== undefined) return known ?? false;
     const levels = [...table.hierarchy, '*'];
-    const decision = this.decide('record', operation, levels, session, record, memo, `T|${operation}|${table.name}`);
+    const decision = this.decide('record', operation, levels, session, record, memo, `T|${operation}|${table.name}`, kept, table.name);
     return decision ?? false;
   }
 
   /** Field-level check (the caller checks the table level separately). */
   checkField(operation: AclOperation, table: TableMeta, field: string, session: Session, record?: AclRecord, memo?: AclMemo): boolean {
     if (session.isSystem) return true;
+    const kept = this.staticDecisionsOf(session, `F|${operation}|${table.name}`);
+    const known = kept.get(field);
+    if (known !== undefined) return known ?? true;
     const levels = [...table.hierarchy.map((t) => `${t}.${field}`), `*.${field}`, ...table.hierarchy.map((t) => `${t}.*`), '*.*'];
-    return this.decide('record', operation, levels, session, record, memo, `F|${operation}|${table.name}|${field}`) ?? true;
+    return this.decide('record', operation, levels, session, record, memo, `F|${operation}|${table.name}|${field}`, kept, field) ?? true;
+  }
+
+  /**
+   * checkField for many fields of one table (a response's every field of every record): the same
+   * answers, with a kept decision found by the field's name alone.
+   */
+  fieldCheck(operation: AclOperation, table: TableMeta, session: Session, memo?: AclMemo): (field: string, record?: AclRecord) => boolean {
+    if (session.isSystem) return () => true;
+    const kept = this.staticDecisionsOf(session, `F|${operation}|${table.name}`);
+    const generation = this.generation;
+    return (field, record) => {
+      const known = generation === this.generation ? kept.get(field) : undefined;
+      return known !== undefined ? (known ?? true) : this.checkField(operation, table, field, session, record, memo);
+    };
+  }
+
+  /** The decisions kept for a session under a group (`T|read`: by table; `F|read|incident`: by field). */
+  private staticDecisionsOf(session: Session, group: string): StaticDecisions {
+    let groups = this.staticDecisions.get(session);
+    if (!groups) {
+      groups = new Map();
+      this.staticDecisions.set(session, groups);
+    }
+    let kept = groups.get(group);
+    if (!kept) {
+      kept = new Map();
+      groups.set(group, kept);
+    }
+    return kept;
   }
 
   /**
@@ -91,6 +140,8 @@ export class AclService {
     record: AclRecord | undefined,
     memo: AclMemo | undefined,
     memoKey: string | undefined,
+    kept?: StaticDecisions,
+    keptKey?: string,
   ): boolean | null {
     const key = memoKey ? `${memoKey}|${record ? 'R' : 'N'}` : undefined;
     if (memo && key && memo.has(key)) return memo.get(key) ?? null;
@@ -106,9 +157,11 @@ export class AclService {
       else if (allows.length === 0) continue;
       else result = allows.some((r) => this.meets(r, session, record));
       if (memo && key && (isStatic || !record)) memo.set(key, result);
+      if (isStatic && kept && keptKey !== undefined) kept.set(keptKey, result);
       return result;
     }
     if (memo && key) memo.set(key, null);
+    if (isStatic && kept && keptKey !== undefined) kept.set(keptKey, null);
     return null;
   }
 

@@ -15,7 +15,8 @@ export function tokenHash(token: string): string {
  * Who a request is: Basic credentials or a Bearer access token. A locked or inactive user fails
  * exactly like a wrong password. Successful password checks are remembered (keyed by a hash of the
  * credentials and valid while the stored hash is unchanged) so Basic auth does not cost an scrypt
- * per request; the user's active/locked state is read on every request.
+ * per request; the user's active/locked state is read again whenever the metadata version moves
+ * (a write of sys_user moves it).
  */
 export class Authenticator {
   private readonly verified = new Map<string, string>();
@@ -78,9 +79,19 @@ export class Authenticator {
     return this.engine.sessionForUser(user.sys_id);
   }
 
+  /**
+   * A user's login state. Users are metadata here (every write of sys_user bumps the metadata
+   * version), so a known user's row is kept until the version moves: a lock-out or deactivation
+   * counts from the next request, without a read of the row per request. Unknown names are read
+   * each time (nothing is kept for names anyone can make up).
+   */
   userByName(userName: string): UserLogin | null {
-    this.engine.checkMetadata();
-    return this.engine.lookups.userLoginByName(userName);
+    const known = this.engine.cachedByMetadata('auth:users-by-name', () => new Map<string, UserLogin>());
+    const kept = known.get(userName);
+    if (kept) return kept;
+    const user = this.engine.lookups.userLoginByName(userName);
+    if (user && known.size < VERIFIED_CACHE_SIZE) known.set(userName, user);
+    return user;
   }
 
   usable(user: { active: string | null; locked_out: string | null }): boolean {

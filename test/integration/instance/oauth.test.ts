@@ -110,6 +110,8 @@ describe('OAuth: /oauth_token.do', () => {
     const token = await sn().tokenFor(USERS.itil);
     const user = await sn().list('sys_user', { sysparm_query: 'user_name=itil.user', sysparm_fields: 'sys_id' });
     const id = String(user.result[0].sys_id);
+    // Basic auth known to work just before (the user's row is kept until sys_user is written).
+    expect((await sn().request('GET', '/api/now/table/incident', { auth: USERS.itil })).status).toBe(200);
     await sn().request('PATCH', `/api/now/table/sys_user/${id}`, { body: { locked_out: 'true' } });
     try {
       expect(await apiStatus(sn(), token)).toBe(401);
@@ -118,6 +120,7 @@ describe('OAuth: /oauth_token.do', () => {
       await sn().request('PATCH', `/api/now/table/sys_user/${id}`, { body: { locked_out: 'false' } });
     }
     expect(await apiStatus(sn(), token)).toBe(200);
+    expect((await sn().request('GET', '/api/now/table/incident', { auth: USERS.itil })).status).toBe(200);
   });
 });
 

@@ -54,6 +54,21 @@ describe('Table API: writing', () => {
     expect(read.json).toEqual({ result: { short_description: 'still quiet' } });
   });
 
+  it('PATCH reads the metadata version once per request, and the user’s row only after sys_user changed', async () => {
+    const id = String((await create({ short_description: 'checked' })).sys_id);
+    const reads = sn().engine.stats.metadataVersionReads;
+    const userReads = jest.spyOn(sn().engine.lookups, 'userLoginByName');
+    try {
+      const patched = await sn().request('PATCH', `/api/now/table/incident/${id}`, { body: { short_description: 'checked once' } });
+      expect(patched.status).toBe(200);
+      expect(resultOf(patched.json).short_description).toBe('checked once');
+      expect(sn().engine.stats.metadataVersionReads - reads).toBe(1);
+      expect(userReads).not.toHaveBeenCalled();
+    } finally {
+      userReads.mockRestore();
+    }
+  });
+
   it('PATCH and PUT update: sys_mod_count, sys_updated_*; a change to nothing writes nothing', async () => {
     const record = await create({ short_description: 'v1' });
     const id = String(record.sys_id);

@@ -542,6 +542,57 @@ describe('engines in several threads on one database', () => {
     }
   });
 
+  it('read the metadata version once per run, promise jobs included, and again in the next task', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-run-'));
+    const file = path.join(dir, 'db.sqlite');
+    const engine = InstanceEngine.open({ dbPath: file });
+    const other = new Database(file);
+    try {
+      engine.setProperty('x.mode', 'before');
+      await new Promise((resolve) => setImmediate(resolve));
+      const reads = engine.stats.metadataVersionReads;
+      expect(engine.getProperty('x.mode')).toBe('before');
+      other.prepare(`UPDATE sys_properties SET value = 'after' WHERE name = 'x.mode'`).run();
+      other.prepare(`UPDATE _instance_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'metadata_version'`).run();
+      // Awaits of settled promises (a request handler's steps) continue the same run: no new read.
+      for (let i = 0; i < 5; i++) {
+        await Promise.resolve();
+        expect(engine.getProperty('x.mode')).toBe('before');
+      }
+      expect(engine.stats.metadataVersionReads).toBe(reads + 1);
+      // The next task of the event loop reads it again and sees the change.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(engine.getProperty('x.mode')).toBe('after');
+      expect(engine.stats.metadataVersionReads).toBe(reads + 2);
+    } finally {
+      other.close();
+      engine.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('read a record whose table another connection added a column to before this one dropped its statements', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-column-'));
+    const file = path.join(dir, 'db.sqlite');
+    const engine = InstanceEngine.open({ dbPath: file });
+    const other = new Database(file);
+    try {
+      const id = engine.insert('incident', { short_description: 'x' }).sysId;
+      expect(engine.get('incident', id)?.values.short_description).toBe('x');
+      // What another thread's schema change commits (the DDL; its version bump is seen in the next run).
+      other.exec(`ALTER TABLE task ADD COLUMN u_later TEXT`);
+      other.prepare(`UPDATE task SET u_later = 'late', short_description = 'y' WHERE sys_id = ?`).run(id);
+      const values = engine.get('incident', id)?.values;
+      expect(values?.short_description).toBe('y');
+      expect(values?.u_later).toBe('late');
+      expect(engine.query('incident', { query: `sys_id=${id}` }).records[0]?.values.u_later).toBe('late');
+    } finally {
+      other.close();
+      engine.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('see each other’s metadata changes and claim each job exactly once', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-threads-'));
     const file = path.join(dir, 'db.sqlite');

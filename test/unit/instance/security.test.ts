@@ -218,6 +218,29 @@ describe('ACL evaluation', () => {
     expect(evaluator).toHaveBeenCalledWith(expect.objectContaining({ acl: expect.objectContaining({ script: 'answer = false;' }), table: 'incident' }));
   });
 
+  it('keeps decisions the roles alone make per session until the rules change, never those of a condition', () => {
+    const meta = engine.tableMeta('incident');
+    acl('incident.short_description', 'read', ['itil']);
+    acl('incident.description', 'read', ['itil'], { condition: 'active=true' });
+    const rulesFor = jest.spyOn(engine.acl, 'rulesFor');
+    expect(engine.acl.checkField('read', meta, 'short_description', sessions.itil)).toBe(true);
+    expect(rulesFor).toHaveBeenCalled();
+    rulesFor.mockClear();
+    expect(engine.acl.checkField('read', meta, 'short_description', sessions.itil)).toBe(true);
+    expect(engine.acl.checkField('read', meta, 'short_description', sessions.reader)).toBe(false);
+    expect(rulesFor).toHaveBeenCalledTimes(1); // the reader's first check only
+    const open = { table: meta, values: engine.insert('incident', {}).values };
+    const closed = { table: meta, values: engine.insert('incident', { state: 7, close_code: 'Duplicate', close_notes: 'x' }).values };
+    expect(engine.acl.checkField('read', meta, 'description', sessions.itil, open)).toBe(true);
+    expect(engine.acl.checkField('read', meta, 'description', sessions.itil, closed)).toBe(false);
+    expect(engine.acl.checkField('read', meta, 'description', sessions.itil, open)).toBe(true);
+    // A new rule drops what was kept.
+    acl('incident.short_description', 'read', ['gate'], { decision_type: 'deny' });
+    expect(engine.acl.checkField('read', meta, 'short_description', sessions.itil)).toBe(false);
+    expect(engine.acl.checkField('read', meta, 'short_description', sessions.gated)).toBe(true);
+    rulesFor.mockRestore();
+  });
+
   it('ignores inactive ACLs and sees new ACLs at once', () => {
     const id = acl('incident', 'create', ['itil']);
     expect(engine.canCreate('incident', sessions.itil)).toBe(true);

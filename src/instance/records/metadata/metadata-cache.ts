@@ -20,16 +20,28 @@ const CHECK_REUSE_MS = 20;
 export class MetadataCache {
   private metadataVersion = -1;
   /**
-   * The last check, reused by every later one of the same synchronous run (until the next microtask
-   * checkpoint, CHECK_REUSE_MS at most) while no engine of this thread bumped the version: a change
-   * committed by another thread during the run counts as committed just after it. The check is one
-   * SQLite read, and a single Table API write makes dozens.
+   * The last check, reused by every later one of the same synchronous run (the task the event loop
+   * is running and the promise jobs it leads to, until their queue is empty; CHECK_REUSE_MS at most)
+   * while no engine of this thread bumped the version: a change committed by another thread during
+   * the run counts as committed just after it. Nothing from another thread (a message, an answer, a
+   * timer) is handled before the run ends, so what a later task does sees every change committed
+   * before it started. The check is one SQLite read; a single Table API write makes dozens, and its
+   * request handler, one run through several `await`s of settled promises, four before this reuse
+   * covered the promise jobs.
    */
   private checkedAtMs = -1;
   private checkedBumps = -1;
   private checkInTick = false;
   private readonly endTick = (): void => {
     this.checkInTick = false;
+  };
+  /**
+   * Queued as a promise job: ends the run once the promise job queue is empty. A `nextTick` queued
+   * from a promise job runs only after V8 has emptied that queue (promise jobs queued meanwhile
+   * included), and always before the event loop takes its next task.
+   */
+  private readonly endTickAfterPromiseJobs = (): void => {
+    process.nextTick(this.endTick);
   };
   private dictionaryVersion = -1;
   private dictionaryCache: Dictionary | null = null;
@@ -40,6 +52,8 @@ export class MetadataCache {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly meta: InstanceMeta,
+    /** Counts the checks that read the version (the others reused the run's check). */
+    private readonly stats: { metadataVersionReads: number } = { metadataVersionReads: 0 },
   ) {}
 
   /** Calls `listener` whenever cached metadata is dropped (`dictionaryToo`: tables or columns changed). */
@@ -53,10 +67,11 @@ export class MetadataCache {
     if (this.checkInTick && this.checkedBumps === bumpsInThread && now - this.checkedAtMs < CHECK_REUSE_MS && now >= this.checkedAtMs) return;
     if (!this.checkInTick) {
       this.checkInTick = true;
-      queueMicrotask(this.endTick);
+      queueMicrotask(this.endTickAfterPromiseJobs);
     }
     this.checkedAtMs = now;
     this.checkedBumps = bumpsInThread;
+    this.stats.metadataVersionReads++;
     const versions = this.meta.versions();
     if (versions.metadata !== this.metadataVersion) {
       this.invalidate(versions.dictionary !== this.dictionaryVersion);
