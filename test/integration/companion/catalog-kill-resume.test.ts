@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DEFAULT_ROWS_PER_COMMIT } from '../../../src/companion/catalog/import-catalog';
+import { DEFAULT_CATALOG_PAGE_SIZE, DEFAULT_ROWS_PER_COMMIT } from '../../../src/companion/catalog/import-catalog';
 import { formatServiceNowTime } from '../../../src/companion/catalog/paging';
 import { openSqliteStore, Secret } from '../../../src/companion/store';
 import { ROOT } from '../../helpers/build';
@@ -21,10 +21,10 @@ import { OAUTH_CLIENT, USERS, type TestInstance } from '../../helpers/instance';
 
 const BIN = path.join(ROOT, 'bin/incident-sn.js');
 const BULK = 5000;
-/** The CLI's page size: the CMDB then takes BULK / 500 + 1 pages (with the seed's CIs). */
-const PAGE_SIZE = 500;
-/** Pages the importer commits in one transaction (DEFAULT_ROWS_PER_COMMIT rows). */
-const PAGES_PER_COMMIT = DEFAULT_ROWS_PER_COMMIT / PAGE_SIZE;
+/** The CLI's page size. */
+const PAGE_SIZE = DEFAULT_CATALOG_PAGE_SIZE;
+/** Pages the importer commits in one transaction (pages are held until they hold DEFAULT_ROWS_PER_COMMIT rows). */
+const PAGES_PER_COMMIT = Math.max(1, Math.ceil(DEFAULT_ROWS_PER_COMMIT / PAGE_SIZE));
 /**
  * The importer is killed when it asks for this page of cmdb_ci (the ones before it were answered).
  * It asks for a page before it stores the ones before it: killed when it asks for the page after
