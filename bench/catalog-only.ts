@@ -1,13 +1,14 @@
 /**
  * `node -r tsx/cjs bench/catalog-only.ts [CIs] [--cpu-prof] [--node-flag=<flag>…]`: only the catalog
- * figures of the benchmark (raw paging of the CMDB vs `import-catalog` of the same pages, and the
- * importer's peak RSS), each part in its own process as in bench/run.ts. `--cpu-prof` writes the
+ * figures of the benchmark (raw paging of the CMDB vs `import-catalog` of the same pages, at the
+ * importer's page size, and the importer's peak RSS), each part in its own process as in bench/run.ts. `--cpu-prof` writes the
  * CPU profiles of the importer and of the instance serving the pages (and the raw paging's load
  * generator) to bench/.profiles/; `--node-flag=--trace-gc` (for example) is given to the importer's
  * process only.
  */
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_CATALOG_PAGE_SIZE } from '../src/companion/catalog/import-catalog';
 import { partGroup } from './lib/part';
 
 async function main(): Promise<void> {
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
     const instance = start('instance-part.ts', 'instance (catalog)', profiled('instance'));
     const { url } = await instance.call<{ url: string }>('start', { app: false, scheduler: false });
     await instance.call('insertConfigurationItems', rows);
-    const raw = await loadgen.call<{ rows: number; seconds: number }>('rawPaging', { instanceUrl: url, pageSize: 500 });
+    const raw = await loadgen.call<{ rows: number; seconds: number }>('rawPaging', { instanceUrl: url, pageSize: DEFAULT_CATALOG_PAGE_SIZE });
     const nodeFlags = process.argv.filter((a) => a.startsWith('--node-flag=')).map((a) => a.slice('--node-flag='.length));
     const importer = start('catalog-import-part.ts', 'import-catalog', [...profiled('importer'), ...nodeFlags]);
     const storeFile = path.join(dir, 'catalog.db');

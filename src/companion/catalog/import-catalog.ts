@@ -14,13 +14,31 @@ import { SOURCE_TABLES, requestedFields, type SourceTable } from './source-table
 
 /**
  * Imports a connection's catalog (CIs of every class, services, users, groups, memberships) from
- * its instance into the companion's store, one page at a time: each page is stored, with the
- * table's cursor, in one transaction before the next is asked for, so memory holds one page and an
- * interrupted import loses nothing. A re-run reads only what changed since the cursor (minus the
- * overlap window); `full` reads everything and marks what it no longer finds as deleted.
+ * its instance into the companion's store, page by page: a few fetched pages at a time are stored,
+ * with the table's cursor, in one transaction, so memory holds a few pages. An import stopped by an
+ * error or its signal stores the pages it fetched before it stops; a killed one loses only pages
+ * not yet committed, with their cursor, and the next run reads them again. A re-run reads only
+ * what changed since the cursor (minus the overlap window); `full` reads everything and marks what
+ * it no longer finds as deleted.
  */
 
-export const DEFAULT_CATALOG_PAGE_SIZE = 500;
+/**
+ * Rows per request. 2000 rather than 500: the page is one commit, and a commit's cost is mostly the
+ * index pages it writes to the WAL (each CI's (connection, sys_id) entry lands on a random one), which
+ * 2000 rows share far more than 500 do; the instance also answers a quarter of the requests. Unlike
+ * holding several small pages for one commit, a large page keeps the next request in flight while
+ * this page is written, so the importer is never idle waiting for a page it did not ask for early.
+ */
+export const DEFAULT_CATALOG_PAGE_SIZE = 2000;
+
+/**
+ * Fetched pages smaller than this (a smaller `pageSize`, or pages ACLs shortened) are held and written
+ * together, in one transaction, once they hold this many rows. The transaction begins only when its
+ * pages are all fetched, so the write lock is held while they are written, never across a request to
+ * the instance; but while a page is held the importer waits for the next one idle, which costs more
+ * than the commit saves when a core is free. 1 commits every page on its own.
+ */
+export const DEFAULT_ROWS_PER_COMMIT = 2000;
 
 export type CatalogImportMode = 'full' | 'incremental';
 
@@ -93,10 +111,12 @@ export interface ImportCatalogOptions {
   full?: boolean;
   /** Default: all five, in the order of CATALOG_SOURCE_TABLES. */
   tables?: readonly CatalogSourceTable[];
-  /** Rows per request (1 to 10000). Default 500. */
+  /** Rows per request (1 to 10000). Default 2000. */
   pageSize?: number;
   /** How far before the cursor an incremental run starts reading, in seconds. Default 300. */
   overlapSeconds?: number;
+  /** Fetched pages are stored in one transaction once they hold this many rows. Default 2000. */
+  rowsPerCommit?: number;
   /** Awaited: a slow consumer slows the import instead of queueing events. */
   onProgress?: (event: CatalogProgressEvent) => void | Promise<void>;
   signal?: AbortSignal;
@@ -137,6 +157,10 @@ export async function importCatalog(options: ImportCatalogOptions): Promise<Cata
     throw new CatalogOptionError(`The overlap window must be a number of seconds ≥ 0; got ${overlapSeconds}.`);
   }
   const tables = checkedTables(options.tables ?? CATALOG_SOURCE_TABLES);
+  const rowsPerCommit = options.rowsPerCommit ?? DEFAULT_ROWS_PER_COMMIT;
+  if (!Number.isInteger(rowsPerCommit) || rowsPerCommit < 1) {
+    throw new CatalogOptionError(`The rows per commit must be a whole number ≥ 1; got ${rowsPerCommit}.`);
+  }
   const connection = await options.store.getConnection(options.connectionName);
   if (!connection) throw new CatalogConnectionNotFoundError(options.connectionName);
 
@@ -153,6 +177,7 @@ export async function importCatalog(options: ImportCatalogOptions): Promise<Cata
     mode,
     pageSize,
     overlapSeconds,
+    rowsPerCommit,
     clock,
     emit,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -194,6 +219,7 @@ interface TableRun {
   mode: CatalogImportMode;
   pageSize: number;
   overlapSeconds: number;
+  rowsPerCommit: number;
   clock: () => Date;
   emit: (event: CatalogProgressEvent) => Promise<void>;
   signal?: AbortSignal;
@@ -245,56 +271,82 @@ async function importTable(run: TableRun, source: SourceTable<CatalogSourceTable
     });
   };
 
-  // One page ahead: the next page is asked for (the instance works on it) while this one is stored,
-  // so a page costs the slower of the two, not their sum. At most two pages are held at once.
-  let pending = fetchPage(position, true);
-  for (let first = true; ; first = false) {
-    // The answer's raw records are not referenced past this point: they die young, before the
-    // page is stored, instead of being promoted with it.
-    const { records, fetched, totalCount } = toRecords(source, await pending);
-    if (first) {
-      total = totalCount;
-      await run.emit({ type: 'table-started', table, mode: run.mode, since, total });
-    }
-    const next = nextPosition(position, records, run.pageSize);
-    if (next) {
-      pending = fetchPage(next, false);
-      // Awaited on the next turn; until then a failure must not count as unhandled.
-      pending.catch(() => undefined);
-      // Storing is synchronous SQLite work that blocks the thread; the request reaches its socket
-      // only after a chain of promise steps and (on a reused keep-alive socket) a later turn of the
-      // event loop. Waiting until it is written lets the instance work on it while this page is
-      // stored, rather than after: one turn was not enough, and the two took turns.
-      await run.client.requestsWritten();
-    }
-    result.fetched += fetched;
-    if (records.length > 0) {
-      const stored = await run.catalog.storePage({
-        connectionId: run.connectionId,
-        page: { table, records } as CatalogPage,
-        at: run.clock(),
-        markSeen: full,
-      });
+  // Fetched pages wait here until they are written together, in one transaction (see
+  // DEFAULT_ROWS_PER_COMMIT). Only fetched pages are buffered: the transaction begins once they are
+  // all here and holds the write lock only while they are written, never across a fetch.
+  let buffered: { records: CatalogRecordOf[CatalogSourceTable][]; fetched: number }[] = [];
+  let bufferedRows = 0;
+  // Rows fetched up to the page whose progress was reported last (the progress reads as if each
+  // page had been stored on its own).
+  let reportedFetched = 0;
+  const flush = async (): Promise<void> => {
+    if (buffered.length === 0) return;
+    const pages = buffered;
+    buffered = [];
+    bufferedRows = 0;
+    const at = run.clock();
+    const stored = await run.catalog.storePages(pages.map(({ records }) => ({ connectionId: run.connectionId, page: { table, records } as CatalogPage, at, markSeen: full })));
+    for (let i = 0; i < pages.length; i++) {
+      const page = stored[i]!;
+      reportedFetched += pages[i]!.fetched;
       result.pages += 1;
-      result.inserted += stored.inserted;
-      result.updated += stored.updated;
-      result.unchanged += stored.unchanged;
-      result.cursor = stored.cursor;
+      result.inserted += page.inserted;
+      result.updated += page.updated;
+      result.unchanged += page.unchanged;
+      result.cursor = page.cursor;
       await run.emit({
         type: 'page-stored',
         table,
-        pageRecords: records.length,
-        fetched: result.fetched,
+        pageRecords: pages[i]!.records.length,
+        fetched: reportedFetched,
         stored: result.inserted + result.updated + result.unchanged,
         inserted: result.inserted,
         updated: result.updated,
         unchanged: result.unchanged,
         total,
-        cursor: stored.cursor,
+        cursor: page.cursor,
       });
     }
-    if (!next) break;
-    position = next;
+  };
+
+  // One page ahead: the next page is asked for (the instance works on it) while the pages before it
+  // are stored, so a page costs the slower of the two, not their sum.
+  let pending = fetchPage(position, true);
+  try {
+    for (let first = true; ; first = false) {
+      // The answer's raw records are not referenced past this point: they die young, before the
+      // page is stored, instead of being promoted with it.
+      const { records, fetched, totalCount } = toRecords(source, await pending);
+      if (first) {
+        total = totalCount;
+        await run.emit({ type: 'table-started', table, mode: run.mode, since, total });
+      }
+      const next = nextPosition(position, records, run.pageSize);
+      if (next) {
+        pending = fetchPage(next, false);
+        // Awaited on the next turn; until then a failure must not count as unhandled.
+        pending.catch(() => undefined);
+        // Storing is synchronous SQLite work that blocks the thread; the request reaches its socket
+        // only after a chain of promise steps and (on a reused keep-alive socket) a later turn of the
+        // event loop. Waiting until it is written lets the instance work on it while pages are
+        // stored, rather than after: one turn was not enough, and the two took turns.
+        await run.client.requestsWritten();
+      }
+      result.fetched += fetched;
+      if (records.length > 0) {
+        buffered.push({ records, fetched });
+        bufferedRows += records.length;
+      } else {
+        reportedFetched += fetched;
+      }
+      if (!next || bufferedRows >= run.rowsPerCommit) await flush();
+      if (!next) break;
+      position = next;
+    }
+  } catch (err) {
+    // What was fetched is kept: the pages already here are stored before the import stops.
+    await flush();
+    throw err;
   }
 
   const { deleted } = await run.catalog.completeTable({ connectionId: run.connectionId, table, startedAt, full, at: run.clock() });

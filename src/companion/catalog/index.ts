@@ -5,6 +5,7 @@
 export {
   importCatalog,
   DEFAULT_CATALOG_PAGE_SIZE,
+  DEFAULT_ROWS_PER_COMMIT,
   type CatalogImportMode,
   type CatalogImportSummary,
   type CatalogProgressEvent,

@@ -33,6 +33,7 @@ export interface ImportCatalogDeps {
   signal?: AbortSignal;
   pageSize?: number;
   overlapSeconds?: number;
+  rowsPerCommit?: number;
 }
 
 function reporterFor(flags: ImportCatalogFlags, io: CommandIo, deps: ImportCatalogDeps): ProgressReporter | null {
@@ -82,6 +83,7 @@ export async function runImportCatalog(
         signal,
         ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
         ...(deps.overlapSeconds !== undefined ? { overlapSeconds: deps.overlapSeconds } : {}),
+        ...(deps.rowsPerCommit !== undefined ? { rowsPerCommit: deps.rowsPerCommit } : {}),
       }),
     );
     reporter?.stop();

@@ -166,6 +166,13 @@ export interface CatalogStore {
    */
   storePage(input: StoreCatalogPageInput): Promise<StoredCatalogPage>;
 
+  /**
+   * Several pages as storePage would store them one after the other (each page's versions decided
+   * against what the pages before it wrote), in one transaction: all of them with their cursors, or
+   * none. One commit instead of one per page; the write lock is held while they are written.
+   */
+  storePages(inputs: readonly StoreCatalogPageInput[]): Promise<StoredCatalogPage[]>;
+
   /** The table's cursor, or null before its first import. */
   getCursor(connectionId: string, table: CatalogSourceTable): Promise<string | null>;
 

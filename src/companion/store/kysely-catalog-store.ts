@@ -308,79 +308,92 @@ export class KyselyCatalogStore implements CatalogStore {
   }
 
   async storePage(input: StoreCatalogPageInput): Promise<StoredCatalogPage> {
+    const [stored] = await this.storePages([input]);
+    return stored!;
+  }
+
+  async storePages(inputs: readonly StoreCatalogPageInput[]): Promise<StoredCatalogPage[]> {
+    if (inputs.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const stored: StoredCatalogPage[] = [];
+      for (const input of inputs) stored.push(await this.writePage(trx, input));
+      return stored;
+    });
+  }
+
+  /** One page and its table's cursor, inside the caller's transaction. */
+  private async writePage(trx: Transaction<CompanionDatabase>, input: StoreCatalogPageInput): Promise<StoredCatalogPage> {
     const { connectionId, page } = input;
     const mapping = MAPPINGS[page.table];
     const at = input.at.toISOString();
     const records = page.records as readonly CatalogRecordVersion[];
-    return this.db.transaction().execute(async (trx) => {
-      // A write first, so SQLite takes the write lock now rather than failing to upgrade a read later;
-      // on PostgreSQL the (no-op) update locks the table's cursor row, so two imports of one table
-      // (two replicas' import-catalog) store their pages one after the other, never interleaved.
-      await trx
-        .insertInto('catalog_cursors')
-        .values({ connection_id: connectionId, source_table: page.table, updated_on: null, last_completed_at: null, last_full_at: null })
-        .onConflict((oc) => oc.columns(['connection_id', 'source_table']).doUpdateSet({ source_table: page.table }))
-        .execute();
+    // A write first, so SQLite takes the write lock now rather than failing to upgrade a read later;
+    // on PostgreSQL the (no-op) update locks the table's cursor row, so two imports of one table
+    // (two replicas' import-catalog) store their pages one after the other, never interleaved.
+    await trx
+      .insertInto('catalog_cursors')
+      .values({ connection_id: connectionId, source_table: page.table, updated_on: null, last_completed_at: null, last_full_at: null })
+      .onConflict((oc) => oc.columns(['connection_id', 'source_table']).doUpdateSet({ source_table: page.table }))
+      .execute();
 
-      const stored = await this.storedVersions(trx, mapping.table, connectionId, records.map((r) => r.sysId));
-      const writes: Record<string, unknown>[] = [];
-      const seenOnly: string[] = [];
-      let inserted = 0;
-      let updated = 0;
-      let unchanged = 0;
-      let newest: string | null = null;
-      // A page cannot hold one sys_id twice, but if an instance sent it, the last version wins.
-      const latest = new Map<string, CatalogRecordVersion>();
-      for (const record of records) latest.set(record.sysId, record);
-      for (const record of latest.values()) {
-        newest = maxText(newest, record.sysUpdatedOn === '' ? null : record.sysUpdatedOn);
-        const current = stored.get(record.sysId);
-        const decision = decideVersion(
-          record,
-          current && { sysUpdatedOn: current.sys_updated_on, sysModCount: current.sys_mod_count, deleted: current.deleted_at !== null },
-        );
-        if (decision === 'unchanged') {
-          unchanged += 1;
-          if (input.markSeen) seenOnly.push(record.sysId);
-          continue;
-        }
-        if (decision === 'insert') inserted += 1;
-        else updated += 1;
-        writes.push({
-          connection_id: connectionId,
-          sys_id: record.sysId,
-          sys_updated_on: record.sysUpdatedOn,
-          sys_mod_count: record.sysModCount,
-          seen_at: at,
-          stored_at: at,
-          deleted_at: null,
-          ...(mapping.toColumns(record as never) as Record<string, unknown>),
-        });
+    const stored = await this.storedVersions(trx, mapping.table, connectionId, records.map((r) => r.sysId));
+    const writes: Record<string, unknown>[] = [];
+    const seenOnly: string[] = [];
+    let inserted = 0;
+    let updated = 0;
+    let unchanged = 0;
+    let newest: string | null = null;
+    // A page cannot hold one sys_id twice, but if an instance sent it, the last version wins.
+    const latest = new Map<string, CatalogRecordVersion>();
+    for (const record of records) latest.set(record.sysId, record);
+    for (const record of latest.values()) {
+      newest = maxText(newest, record.sysUpdatedOn === '' ? null : record.sysUpdatedOn);
+      const current = stored.get(record.sysId);
+      const decision = decideVersion(
+        record,
+        current && { sysUpdatedOn: current.sys_updated_on, sysModCount: current.sys_mod_count, deleted: current.deleted_at !== null },
+      );
+      if (decision === 'unchanged') {
+        unchanged += 1;
+        if (input.markSeen) seenOnly.push(record.sysId);
+        continue;
       }
+      if (decision === 'insert') inserted += 1;
+      else updated += 1;
+      writes.push({
+        connection_id: connectionId,
+        sys_id: record.sysId,
+        sys_updated_on: record.sysUpdatedOn,
+        sys_mod_count: record.sysModCount,
+        seen_at: at,
+        stored_at: at,
+        deleted_at: null,
+        ...(mapping.toColumns(record as never) as Record<string, unknown>),
+      });
+    }
 
-      // In key order: consecutive rows land on neighbouring pages of the (connection, sys_id) index,
-      // which SQLite then finds in its cache (sys_ids are random, and so is a page's order).
-      writes.sort((a, b) => (a.sys_id === b.sys_id ? 0 : (a.sys_id as string) < (b.sys_id as string) ? -1 : 1));
-      await this.upsert(trx, mapping.table, writes);
-      await this.markSeen(trx, mapping.table, connectionId, seenOnly, at);
+    // In key order: consecutive rows land on neighbouring pages of the (connection, sys_id) index,
+    // which SQLite then finds in its cache (sys_ids are random, and so is a page's order).
+    writes.sort((a, b) => (a.sys_id === b.sys_id ? 0 : (a.sys_id as string) < (b.sys_id as string) ? -1 : 1));
+    await this.upsert(trx, mapping.table, writes);
+    await this.markSeen(trx, mapping.table, connectionId, seenOnly, at);
 
-      const cursorRow = await trx
-        .selectFrom('catalog_cursors')
-        .select('updated_on')
+    const cursorRow = await trx
+      .selectFrom('catalog_cursors')
+      .select('updated_on')
+      .where('connection_id', '=', connectionId)
+      .where('source_table', '=', page.table)
+      .executeTakeFirstOrThrow();
+    const cursor = maxText(cursorRow.updated_on, newest);
+    if (cursor !== cursorRow.updated_on) {
+      await trx
+        .updateTable('catalog_cursors')
+        .set({ updated_on: cursor })
         .where('connection_id', '=', connectionId)
         .where('source_table', '=', page.table)
-        .executeTakeFirstOrThrow();
-      const cursor = maxText(cursorRow.updated_on, newest);
-      if (cursor !== cursorRow.updated_on) {
-        await trx
-          .updateTable('catalog_cursors')
-          .set({ updated_on: cursor })
-          .where('connection_id', '=', connectionId)
-          .where('source_table', '=', page.table)
-          .execute();
-      }
-      return { inserted, updated, unchanged, cursor };
-    });
+        .execute();
+    }
+    return { inserted, updated, unchanged, cursor };
   }
 
   async getCursor(connectionId: string, table: CatalogSourceTable): Promise<string | null> {

@@ -328,6 +328,14 @@ describe('import-catalog: errors', () => {
     expect(log.events).toEqual([]);
   });
 
+  it('refuses rows per commit that are not a whole number ≥ 1, before any call', async () => {
+    const { log, run } = await setup();
+    for (const rowsPerCommit of [0, 1.5, Number.NaN]) {
+      await expect(run({ rowsPerCommit })).rejects.toMatchObject({ message: `The rows per commit must be a whole number ≥ 1; got ${rowsPerCommit}.` });
+    }
+    expect(log.events).toEqual([]);
+  });
+
   it('stops on a rate limit the client may not wait out, saying it can simply be run again', async () => {
     const { run } = await setup({
       seed: (s) => seedEdits.addRateLimit(s, { name: 'Catalog test limit', type: 'user', user: 'svc_incident_io', rate_limit: 1 }),
@@ -389,7 +397,8 @@ describe('import-catalog: resuming', () => {
         await adminWrite(sn, 'PUT', '/api/now/local/faults', { table: { failNext: 2, errorStatus: 503, tables: ['cmdb_ci'] } });
       }
     };
-    const error = (await run({ pageSize: 3, onProgress }).catch((e: unknown) => e)) as CatalogImportError;
+    // Every page committed on its own, so that the fault comes after the first commit.
+    const error = (await run({ pageSize: 3, rowsPerCommit: 1, onProgress }).catch((e: unknown) => e)) as CatalogImportError;
     expect(error).toBeInstanceOf(CatalogImportError);
     expect(error).toMatchObject({ code: 'catalog_import_stopped', table: 'cmdb_ci' });
     expect(error.message).toContain('Importing cmdb_ci stopped');
@@ -409,5 +418,63 @@ describe('import-catalog: resuming', () => {
     // From the cursor: its own row again (unchanged), then the four not read yet.
     expect(byTable(resumed).cmdb_ci).toMatchObject({ fetched: 5, inserted: 4, unchanged: 1 });
     expect((await companion.store.catalog.tableStates(id)).map((s) => s.rows)).toEqual([10, 3, 10, 4, 7]);
+  });
+
+  it('stores the pages fetched but not yet committed before it stops on a failure', async () => {
+    const { sn, companion, log, run } = await setup();
+    const id = companion.connection.id;
+    const stored: number[] = [];
+    let injected = false;
+    const onProgress = async (event: CatalogProgressEvent): Promise<void> => {
+      if (event.type === 'page-stored' && event.table === 'cmdb_ci') stored.push(event.pageRecords);
+      if (!injected && event.type === 'table-started' && event.table === 'cmdb_ci') {
+        injected = true;
+        // The first page is here (and not yet stored: pages are committed 2000 rows at a time); the
+        // next read of cmdb_ci and the client's one retry fail.
+        await adminWrite(sn, 'PUT', '/api/now/local/faults', { table: { failNext: 2, errorStatus: 503, tables: ['cmdb_ci'] } });
+      }
+    };
+    const error = (await run({ pageSize: 3, onProgress }).catch((e: unknown) => e)) as CatalogImportError;
+    expect(error).toBeInstanceOf(CatalogImportError);
+    expect(error).toMatchObject({ code: 'catalog_import_stopped', table: 'cmdb_ci' });
+    expect(log.events.filter((e) => e.status === 503)).toHaveLength(2);
+    expect(stored).toEqual([3]);
+    expect(error.summary?.tables).toEqual([expect.objectContaining({ table: 'cmdb_ci', status: 'failed', fetched: 3, inserted: 3, pages: 1 })]);
+
+    // The page read is stored, with its cursor: its last row.
+    const states = await companion.store.catalog.tableStates(id);
+    expect(states.map((s) => s.rows)).toEqual([3, 0, 0, 0, 0]);
+    const firstPage = sn.engine.query('cmdb_ci', { query: 'ORDERBYsys_updated_on', limit: 3 }).records;
+    expect(states[0]!.cursor).toBe(firstPage[2]!.values.sys_updated_on);
+
+    const resumed = await run({ pageSize: 3 });
+    expect(resumed.ok).toBe(true);
+    expect(byTable(resumed).cmdb_ci).toMatchObject({ fetched: 8, inserted: 7, unchanged: 1 });
+    expect((await companion.store.catalog.tableStates(id)).map((s) => s.rows)).toEqual([10, 3, 10, 4, 7]);
+  });
+
+  it('commits several pages in one transaction, each with its cursor', async () => {
+    const { companion, run } = await setup();
+    const events: CatalogProgressEvent[] = [];
+    const calls: number[] = [];
+    const catalog = companion.store.catalog;
+    const storePages = catalog.storePages.bind(catalog);
+    const spy = jest.spyOn(catalog, 'storePages').mockImplementation((inputs) => {
+      calls.push(inputs.length);
+      return storePages(inputs);
+    });
+    try {
+      const summary = await run({ tables: ['cmdb_ci'], pageSize: 2, rowsPerCommit: 4, onProgress: (e) => void events.push(e) });
+      expect(byTable(summary).cmdb_ci).toMatchObject({ status: 'ok', fetched: 10, inserted: 10, pages: 5 });
+    } finally {
+      spy.mockRestore();
+    }
+    // Ten CIs in pages of two: two pages per commit, the last page alone.
+    expect(calls).toEqual([2, 2, 1]);
+    const stored = events.flatMap((e) => (e.type === 'page-stored' ? [[e.fetched, e.stored]] : []));
+    expect(stored).toEqual([[2, 2], [4, 4], [6, 6], [8, 8], [10, 10]]);
+    const cursors = events.flatMap((e) => (e.type === 'page-stored' ? [e.cursor] : []));
+    expect([...cursors].sort()).toEqual(cursors);
+    expect(new Set(cursors).size).toBe(5);
   });
 });

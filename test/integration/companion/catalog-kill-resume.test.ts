@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { DEFAULT_CATALOG_PAGE_SIZE, DEFAULT_ROWS_PER_COMMIT } from '../../../src/companion/catalog/import-catalog';
 import { formatServiceNowTime } from '../../../src/companion/catalog/paging';
 import { openSqliteStore, Secret } from '../../../src/companion/store';
 import { ROOT } from '../../helpers/build';
@@ -13,17 +14,23 @@ import { OAUTH_CLIENT, USERS, type TestInstance } from '../../helpers/instance';
 
 /**
  * `incident-sn import-catalog` as its own process, killed with SIGKILL in the middle of the CMDB,
- * then run again: the store is intact, each stored page came with its cursor, and the re-run
+ * then run again: the store is intact, each stored transaction of pages came with its cursor, and the re-run
  * brings in every CI the first run did not store, exactly once (none written twice, none missed).
  * The importer commits with `synchronous = NORMAL` (see CommitDurability): that must not cost a row.
  */
 
 const BIN = path.join(ROOT, 'bin/incident-sn.js');
-const BULK = 3000;
-/** The CLI's page size: the CMDB then takes BULK / 500 + 1 pages (with the seed's CIs). */
-const PAGE_SIZE = 500;
-/** The importer is killed when it asks for this page of cmdb_ci (the ones before it were answered). */
-const KILL_AT_PAGE = 4;
+const BULK = 5000;
+/** The CLI's page size. */
+const PAGE_SIZE = DEFAULT_CATALOG_PAGE_SIZE;
+/** Pages the importer commits in one transaction (pages are held until they hold DEFAULT_ROWS_PER_COMMIT rows). */
+const PAGES_PER_COMMIT = Math.max(1, Math.ceil(DEFAULT_ROWS_PER_COMMIT / PAGE_SIZE));
+/**
+ * The importer is killed when it asks for this page of cmdb_ci (the ones before it were answered).
+ * It asks for a page before it stores the ones before it: killed when it asks for the page after
+ * the second commit's last, it has committed one transaction of pages and may be in the second.
+ */
+const KILL_AT_PAGE = 2 * PAGES_PER_COMMIT + 1;
 const CMDB_PATH = '/api/now/table/cmdb_ci';
 
 interface Run {
@@ -175,12 +182,14 @@ it('a killed import-catalog leaves whole pages with their cursor, and a re-run s
   expect({ ...firstExit, output: firstExit.signal === 'SIGKILL' ? '' : killed.output() }).toEqual({ code: null, signal: 'SIGKILL', output: '' });
   expect(proxy.state.cmdbRequests).toBe(KILL_AT_PAGE);
 
-  // What the kill left: a sound file, whole pages only, and the cursor of the last stored page.
+  // What the kill left: a sound file, whole transactions of pages only (one or two), and the cursor
+  // of the last stored page.
   const afterKill = readCatalog(data.db);
   expect(afterKill.integrity).toBe('ok');
   const kept = afterKill.cis.length;
-  expect(kept % PAGE_SIZE).toBe(0);
-  expect(kept).toBeGreaterThanOrEqual((KILL_AT_PAGE - 2) * PAGE_SIZE);
+  expect(kept % (PAGES_PER_COMMIT * PAGE_SIZE)).toBe(0);
+  expect(kept).toBeGreaterThanOrEqual(PAGES_PER_COMMIT * PAGE_SIZE);
+  expect(kept).toBeLessThanOrEqual(2 * PAGES_PER_COMMIT * PAGE_SIZE);
   expect(kept).toBeLessThan(onInstance.size);
   const newestKept = afterKill.cis.map((c) => c.sys_updated_on).sort().at(-1);
   expect(afterKill.cursor).toBe(newestKept);

@@ -1,12 +1,13 @@
 import Database from 'better-sqlite3';
 import { importCatalog, type CatalogProgressEvent } from '../../../src/companion/catalog';
+import { DEFAULT_ROWS_PER_COMMIT } from '../../../src/companion/catalog/import-catalog';
 import { formatServiceNowTime } from '../../../src/companion/catalog/paging';
 import type { CatalogStore, StoreCatalogPageInput } from '../../../src/companion/store/catalog-store';
 import { companionFor, countingClient, RequestLog, startCatalogInstance } from '../../helpers/catalog-fixture';
 
 /**
- * A CMDB of several thousand CIs: pages never exceed the page size, the store gets one batch per
- * page (never the table at once), and rows updated while the import runs are neither skipped nor
+ * A CMDB of several thousand CIs: pages never exceed the page size, the store gets a few pages per
+ * transaction (never the table at once, each page whole), and rows updated while the import runs are neither skipped nor
  * lost: pages are read by key, so a row moving to the end does not shift the rows after it.
  */
 
@@ -14,14 +15,15 @@ const BULK = 5000;
 const PAGE_SIZE = 250;
 const CLASSES = ['cmdb_ci_server', 'cmdb_ci_appl', 'cmdb_ci_app_server', 'cmdb_ci_computer'] as const;
 
-/** A CatalogStore that records the size of every page it is given. */
-function recordingCatalog(inner: CatalogStore, batches: number[]): CatalogStore {
+/** A CatalogStore that records the size of every page of every transaction it is given. */
+function recordingCatalog(inner: CatalogStore, batches: number[][]): CatalogStore {
   return new Proxy(inner, {
     get(target, property, receiver) {
-      if (property === 'storePage') {
-        return (input: StoreCatalogPageInput) => {
-          batches.push(input.page.records.length);
-          return target.storePage(input);
+      if (property === 'storePage') throw new Error('the import stores its pages with storePages');
+      if (property === 'storePages') {
+        return (inputs: readonly StoreCatalogPageInput[]) => {
+          batches.push(inputs.map((input) => input.page.records.length));
+          return target.storePages(inputs);
         };
       }
       const value: unknown = Reflect.get(target, property, receiver);
@@ -51,7 +53,7 @@ it('imports several thousand CIs page by page, and keeps rows updated during the
     });
     const total = BULK + 10; // and the seed's ten
 
-    const batches: number[] = [];
+    const batches: number[][] = [];
     const pages: number[] = [];
     let updatedDuringImport = false;
     const onProgress = (event: CatalogProgressEvent): void => {
@@ -74,14 +76,19 @@ it('imports several thousand CIs page by page, and keeps rows updated during the
 
     const result = summary.tables[0]!;
     expect(result).toMatchObject({ table: 'cmdb_ci', status: 'ok', fetched: total + 3, inserted: total, updated: 3, unchanged: 0 });
-    // Every page at most PAGE_SIZE rows, each stored as its own batch.
+    // Every page at most PAGE_SIZE rows; the pages stored in transactions of DEFAULT_ROWS_PER_COMMIT
+    // rows (the last one the rest), each page reported once it is committed.
+    const pagesPerCommit = DEFAULT_ROWS_PER_COMMIT / PAGE_SIZE;
     expect(Math.max(...pages)).toBe(PAGE_SIZE);
-    expect(batches).toEqual(pages);
-    expect(batches.every((n) => n <= PAGE_SIZE)).toBe(true);
-    expect(batches.reduce((a, b) => a + b, 0)).toBe(total + 3);
-    expect(batches).toHaveLength(Math.ceil((total + 3) / PAGE_SIZE));
+    expect(batches.flat()).toEqual(pages);
+    expect(batches.flat().every((n) => n <= PAGE_SIZE)).toBe(true);
+    expect(batches.slice(0, -1).every((b) => b.length === pagesPerCommit)).toBe(true);
+    expect(batches.at(-1)!.length).toBeLessThanOrEqual(pagesPerCommit);
+    expect(batches.flat().reduce((a, b) => a + b, 0)).toBe(total + 3);
+    expect(batches.flat()).toHaveLength(Math.ceil((total + 3) / PAGE_SIZE));
+    expect(batches).toHaveLength(Math.ceil(Math.ceil((total + 3) / PAGE_SIZE) / pagesPerCommit));
     // One request per page and the empty one that ends the table.
-    expect(log.listRequests('cmdb_ci')).toBe(batches.length + 1);
+    expect(log.listRequests('cmdb_ci')).toBe(pages.length + 1);
 
     const db = new Database(companion.db, { readonly: true });
     try {

@@ -152,6 +152,37 @@ describe.each(STORE_BACKENDS)('on %s', (backend) => {
     });
   });
 
+  describe('storePages', () => {
+    const page = (records: CatalogUser[], at = T0) => ({ connectionId: acme, page: { table: 'sys_user' as const, records }, at, markSeen: false });
+
+    it('stores several pages as storePage would one after the other: each decided against the pages before it, each with its cursor', async () => {
+      const later = user(2, { sysUpdatedOn: '2026-02-04 00:00:00', sysModCount: 3, name: 'Later' });
+      const stale = user(2, { sysUpdatedOn: '2026-02-02 00:00:00', sysModCount: 1, name: 'Stale' });
+      const outcome = await catalog.storePages([
+        page([user(1), user(2, { sysUpdatedOn: '2026-02-02 00:00:00', sysModCount: 1 })]),
+        // User 2 again in a newer version (updated while the import ran), then an older one.
+        page([user(3, { sysUpdatedOn: '2026-02-03 00:00:00' }), later]),
+        page([stale, user(1)]),
+      ]);
+      expect(outcome).toEqual([
+        { inserted: 2, updated: 0, unchanged: 0, cursor: '2026-02-02 00:00:00' },
+        { inserted: 1, updated: 1, unchanged: 0, cursor: '2026-02-04 00:00:00' },
+        { inserted: 0, updated: 0, unchanged: 2, cursor: '2026-02-04 00:00:00' },
+      ]);
+      expect((await catalog.getUser(acme, sysId(2)))?.name).toBe('Later');
+      expect(await catalog.getCursor(acme, 'sys_user')).toBe('2026-02-04 00:00:00');
+      expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: 3 });
+      expect(await catalog.storePages([])).toEqual([]);
+    });
+
+    it('stores all of the pages or none of them, cursors included', async () => {
+      const good = Array.from({ length: 300 }, (_, i) => user(i + 1, { sysUpdatedOn: '2026-02-09 00:00:00' }));
+      const bad = [user(500), user(501, { firstName: null as unknown as string })];
+      await expect(catalog.storePages([page(good), page(bad)])).rejects.toMatchObject({ message: expect.stringMatching(/NOT NULL|not-null/i) });
+      expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: 0, cursor: null });
+    });
+  });
+
   describe('completeTable', () => {
     it('after a full run, marks rows not seen since it started as deleted, and brings one back when it is seen again', async () => {
       await storeUsers([user(1), user(2), user(3)]);
