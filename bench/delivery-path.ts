@@ -8,14 +8,19 @@
  * the main thread serves the PATCH and the receiver). `--trace` prints the timeline of the instance's
  * trace points (src/shared/latency-trace.ts; the receiver marks `c.push.received`).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { startInstance } from '../src/instance';
+import { DIST_APP, buildAppIfStale } from '../src/shared/build-app';
+import { LATENCY_TRACE_ENV, tracePoint } from '../src/shared/latency-trace';
 import { ACCOUNTS, basic } from './fixtures/accounts';
 import { percentile } from './lib/results';
 import { threadCpu } from './lib/thread-cpu';
+import { traceReport } from './trace-report';
 
 const INCIDENTS = 20;
 const WARM_UP = 30;
@@ -28,13 +33,13 @@ function threadTimes(): Map<string, number> {
 
 async function main(): Promise<void> {
   const changes = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 200);
-  const traceFile = process.argv.includes('--trace') ? path.join(os.tmpdir(), `incident-sn-delivery-trace-${process.pid}.txt`) : null;
-  // Before the modules that read it load (the worker threads inherit it).
-  if (traceFile) process.env.INCIDENT_SN_LATENCY_TRACE = traceFile;
-  const { startInstance } = await import('../src/instance');
-  const { DIST_APP, buildAppIfStale } = await import('../src/shared/build-app');
-  const { tracePoint } = await import('../src/shared/latency-trace');
-  const { traceReport } = await import('./trace-report');
+  // The trace file is read when latency-trace.ts loads: with --trace, this runs again with it set.
+  if (process.argv.includes('--trace') && !process.env[LATENCY_TRACE_ENV]) {
+    const file = path.join(os.tmpdir(), `incident-sn-delivery-trace-${process.pid}.txt`);
+    const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, [LATENCY_TRACE_ENV]: file } });
+    process.exit(child.status ?? 1);
+  }
+  const traceFile = process.env[LATENCY_TRACE_ENV] || null;
   await buildAppIfStale();
 
   let arrived: ((body: string) => void) | null = null;
@@ -97,7 +102,7 @@ async function main(): Promise<void> {
       const pushed = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           const rows = engine.query('x_incident_io_outbound_event', { query: `incident_sys_id=${incidents[i % incidents.length]}^ORDERBYDESCorder_key`, limit: 3, session: engine.systemSession() }).records;
-          reject(new Error(`change ${i}: no push within 10 s; the incident's latest outbox rows (state, attempts, error): ${JSON.stringify(rows.map((r) => [r.values.state, r.values.attempts, r.values.last_error]))}`));
+          reject(new Error(`change ${i}: no push within 10 s; the incident's latest outbox rows (state, attempts, error): ${JSON.stringify(rows.map((r: { values: Record<string, string> }) => [r.values.state, r.values.attempts, r.values.last_error]))}`));
         }, 10_000);
         arrived = (body) => {
           if (!body.includes(marker)) return;
