@@ -8,7 +8,7 @@ import { formatDateTime, newSysId } from './values';
  * same job. The queue does not run anything; the runtime's scheduler claims jobs and runs them.
  *
  * Cross-thread wake-up: `onQueued` fires in the thread that enqueued (after the current synchronous
- * work, i.e. after the enqueuing transaction committed, at the next microtask checkpoint). A scheduler in another thread either polls
+ * work, i.e. after the enqueuing transaction committed). A scheduler in another thread either polls
  * `nextRunAt()` or has the main thread forward this event to it (postMessage).
  */
 
@@ -157,10 +157,7 @@ export class JobQueue {
       now: formatDateTime(now),
       by: options.createdBy ?? 'system',
     });
-    // After the current synchronous work (transactions are synchronous, so after the commit), and
-    // before the event loop's next turn: a Table API write wakes a worker before its answer is
-    // serialised and written (fastify's onSend hooks and the write come after this microtask), not after.
-    queueMicrotask(() => this.events.emit('queued', { sysId, jobType: options.jobType, runAtMs: runAt }));
+    setImmediate(() => this.events.emit('queued', { sysId, jobType: options.jobType, runAtMs: runAt }));
     return sysId;
   }
 

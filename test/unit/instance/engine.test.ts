@@ -489,26 +489,6 @@ describe('job queue', () => {
     expect(engine.jobs.get(first)?.state).toBe('done');
   });
 
-  it('announces a queued job once its transaction has committed, before the event loop turns (a worker is woken before the write is answered)', async () => {
-    let loopTurned = false;
-    const turned = new Promise<void>((resolve) => setImmediate(() => resolve()));
-    void turned.then(() => (loopTurned = true));
-    const announced: Array<{ sysId: string; inTransaction: boolean; claimable: boolean; loopTurned: boolean }> = [];
-    const stop = engine.jobs.onQueued((job) =>
-      announced.push({ sysId: job.sysId, inTransaction: engine.inTransaction(), claimable: engine.jobs.get(job.sysId)?.state === 'ready', loopTurned }),
-    );
-    let queued = '';
-    engine.transaction(() => {
-      queued = engine.jobs.enqueue({ jobType: 't', payload: null });
-      engine.insert('incident', { short_description: 'in the same transaction' });
-    });
-    const synchronously = announced.length;
-    await turned;
-    stop();
-    expect(synchronously).toBe(0);
-    expect(announced).toEqual([{ sysId: queued, inTransaction: false, claimable: true, loopTurned: false }]);
-  });
-
   it('filters by job type and releases jobs of dead workers', () => {
     engine.jobs.enqueue({ jobType: 'a', payload: null });
     const b = engine.jobs.enqueue({ jobType: 'b', payload: null });
