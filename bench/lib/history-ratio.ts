@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncidentRef } from '../fixtures/pushes';
+import { abbaOrder, median, ratioOfMedians } from './alternate';
 import { monotonicMs, type Part, type PartGroup } from './part';
+
+export { median };
 
 /**
  * `ingest_after_history_ratio`, measured so that it can be trusted: the same store copied twice
@@ -67,18 +70,9 @@ const WARM_UP_SECONDS = 2;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('no values');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** The order of the runs: ABBA in pairs of rounds (new, history, history, new, …). */
 export function runOrder(rounds: number): Array<'new' | 'history'> {
-  const order: Array<'new' | 'history'> = [];
-  for (let r = 0; r < rounds; r++) order.push(...(r % 2 === 0 ? (['new', 'history'] as const) : (['history', 'new'] as const)));
-  return order;
+  return abbaOrder('new' as const, 'history' as const, rounds);
 }
 
 function walBytes(file: string): number {
@@ -174,10 +168,8 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
     const of = (name: 'new' | 'history') => runs.filter((r) => r.store === name).map((r) => r.perSecond);
     const newRates = of('new');
     const historyRates = of('history');
-    const roundRatios = historyRates.map((h, i) => h / newRates[i]!);
-    const newMedian = median(newRates);
-    const historyMedian = median(historyRates);
-    return { ratio: historyMedian / newMedian, newMedian, historyMedian, roundRatios, runs };
+    const { ratio, overMedian: historyMedian, underMedian: newMedian, roundRatios } = ratioOfMedians(historyRates, newRates);
+    return { ratio, newMedian, historyMedian, roundRatios, runs };
   } finally {
     await Promise.all(stores.map((s) => s.part.call('stop').catch(() => undefined)));
   }
