@@ -1,0 +1,63 @@
+import { median, ratioOfMedians } from './alternate';
+import type { Part } from './part';
+
+/**
+ * `app_write_overhead_ratio`, sampled so that one run settles it: the same PATCH of a synced field
+ * on an instance with the app and on one without, interleaved (A, B, A, B…: both see the same
+ * machine load, and each PATCH with the app overlaps what the previous one set going: its delivery
+ * job on the instance, the companion storing and applying the push; that overlap is part of the
+ * cost). One long interleaved run gave 1.16 and 1.65 in two full runs of the same code: whether
+ * the previous change's delivery lands on the next PATCH with the app or on the PATCH without it
+ * between them shifts with a few ms of fsync or scheduling, and a single run keeps whichever it
+ * began in. So the PATCHes are taken in `rounds` shorter runs, each begun from the same state (every
+ * change of the previous round applied by the companion), and the figure is the ratio of the
+ * medians over all of them, each round's own ratio giving the spread.
+ */
+
+export interface WriteOverheadOptions {
+  loadgen: Part;
+  withApp: { instanceUrl: string; sysIds: string[] };
+  withoutApp: { instanceUrl: string; sysIds: string[] };
+  rounds: number;
+  /** Timed pairs per round. */
+  pairs: number;
+  /** Untimed pairs before each round's timed ones. */
+  warmUp: number;
+  field: string;
+  /** Resolves once the companion applied `changes` more changes (each PATCH with the app makes one) and went quiet. */
+  settle(changes: number): Promise<void>;
+  log(message: string): void;
+}
+
+export interface WriteOverhead {
+  ratio: number;
+  withAppMedian: number;
+  withoutAppMedian: number;
+  roundRatios: number[];
+}
+
+export async function measureWriteOverhead(o: WriteOverheadOptions): Promise<WriteOverhead> {
+  if (o.rounds < 1) throw new Error('at least one round');
+  const withApp: number[] = [];
+  const withoutApp: number[] = [];
+  const roundWith: number[] = [];
+  const roundWithout: number[] = [];
+  for (let round = 0; round < o.rounds; round++) {
+    const [a, b] = await o.loadgen.call<[number[], number[]]>('interleavedPatches', {
+      targets: [o.withApp, o.withoutApp],
+      iterations: o.pairs,
+      field: o.field,
+      warmUp: o.warmUp,
+      label: `r${round} `,
+    });
+    withApp.push(...a);
+    withoutApp.push(...b);
+    roundWith.push(median(a));
+    roundWithout.push(median(b));
+    o.log(`app write overhead: round ${round + 1}, PATCH p50 ${median(a).toFixed(2)} ms with the app, ${median(b).toFixed(2)} ms without (${(median(a) / median(b)).toFixed(2)}×)`);
+    await o.settle(o.pairs + o.warmUp);
+  }
+  const { roundRatios } = ratioOfMedians(roundWith, roundWithout);
+  const { ratio, overMedian, underMedian } = ratioOfMedians(withApp, withoutApp);
+  return { ratio, withAppMedian: overMedian, withoutAppMedian: underMedian, roundRatios };
+}
