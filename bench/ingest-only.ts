@@ -5,7 +5,7 @@
  * answering after a group-committed fdatasync), each part in its own process as in bench/run.ts. For profiling the webhook's
  * hot path: `--cpu-prof` writes the companion's CPU profile to bench/.profiles/; `--history=N` then
  * measures ingest_after_history_ratio as bench/run.ts does (bench/lib/history-ratio.ts): R runs
- * (default 3) on a copy of the store and R on a copy given N finished events of one incident, alternated.
+ * (default 4) on a copy of the store and R on a copy given N finished events of one incident, alternated.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     const history = Number(process.argv.find((a) => a.startsWith('--history='))?.slice('--history='.length) ?? 0);
     if (history > 0) {
       // As bench/run.ts: the stopped companion's store copied twice, one copy given the history, runs alternated.
-      const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 3);
+      const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 4);
       const h = await measureHistoryRatio({
         group,
         loadgen,

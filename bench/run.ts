@@ -57,10 +57,10 @@ export const FULL: BenchSizes = {
   ingestSeconds: 8,
   ingestConnections: 8,
   historyEvents: 100_000,
-  historyRounds: 3,
-  historySeconds: 5,
+  historyRounds: 4,
+  historySeconds: 4,
   catalogRows: 100_000,
-  catalogRounds: 3,
+  catalogRounds: 4,
   pollingChanges: 100,
   pollingSpreadMs: 30_000,
   backlogWrites: 100,
@@ -230,6 +230,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
     // ── The app's cost on a user's write: the same PATCH, app vs no app, in rounds (bench/lib/write-overhead.ts) ──
     log(`app write overhead: the same PATCH of a synced field, app vs no app, ${sizes.overheadRounds} rounds of ${sizes.overheadPairs} pairs`);
     const plainIncidents = await plainInstance.call<IncidentRef[]>('createIncidents', sizes.incidents);
+    let appliedExpected = companion.applied.times.length;
     const overhead = await measureWriteOverhead({
       loadgen,
       withApp: { instanceUrl: app.url, sysIds: incidents.map((i) => i.sysId) },
@@ -239,7 +240,8 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
       warmUp: OVERHEAD_WARM_UP_PAIRS,
       field: 'short_description',
       settle: async (changes) => {
-        await companion.applied.nth(companion.applied.times.length + changes, WAITS.longSettleTimeoutMs).catch(() => undefined);
+        appliedExpected += changes;
+        await companion.applied.nth(appliedExpected, WAITS.longSettleTimeoutMs).catch(() => undefined);
         await companion.applied.quiet(WAITS.quietMs, WAITS.settleTimeoutMs);
       },
       log,

@@ -1,7 +1,9 @@
 /**
  * Two measurements taken in turns so that a trend in the shared machine's load falls on both alike:
  * ABBA in pairs of rounds (a, b, b, a, a, b…), the figure the ratio of the two sides' medians, and
- * each round's own ratio (its a and b) for the spread within one run.
+ * each round's own ratio (its a and b) for the spread within one run. With an even number of rounds
+ * both sides' runs sit at the same mean place in the sequence and so do their medians (a, b, b, a,
+ * a, b, b, a: a at 1, 4, 5, 8, b at 2, 3, 6, 7): a steady rise or fall of the load cancels out.
  */
 
 export function median(values: readonly number[]): number {

@@ -17,6 +17,12 @@ export { median };
  * has: its connections checkpoint every 1,000 WAL pages). Between runs the WAL is left as the
  * product leaves it (under 1,000 pages each); its size is logged before every run.
  *
+ * Each timed run is preceded by a short untimed one on its store (then drained again): otherwise a
+ * run began on a companion that had idled through the other store's run and drain. The rounds are
+ * even: with ABBA over an odd count the two medians fall at different places in the sequence (with
+ * 3 rounds the new store's 4th run against the history store's 3rd), so a rising or falling load
+ * moved the ratio by a whole run's change.
+ *
  * The figure is the ratio of the medians; each round's own ratio gives its spread.
  */
 
@@ -30,7 +36,7 @@ export interface HistoryRatioOptions {
   /** Seconds per ingest run. */
   seconds: number;
   connections: number;
-  /** Runs on each store (at least 1). */
+  /** Runs on each store (at least 1; even, so that ABBA balances a trend in the load in the medians too). */
   rounds: number;
   /** Sequences of the pushes start above this (higher than any the source store holds). */
   firstSequence: number;
@@ -67,6 +73,8 @@ interface StoreUnderTest {
 }
 
 const WARM_UP_SECONDS = 2;
+/** An untimed run before each timed one (after the drain of the previous). */
+const REWARM_SECONDS = 1;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -157,6 +165,10 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
     const runs: IngestRun[] = [];
     for (const name of runOrder(o.rounds)) {
       const store = stores.find((s) => s.name === name)!;
+      // The other store's run and drain kept this companion idle for 10 to 30 s: a short untimed
+      // run first, so that no timed run starts from an idle process when the other did not.
+      await drain(store.part, o.drainTimeoutMs);
+      await ingest(store, REWARM_SECONDS);
       await drain(store.part, o.drainTimeoutMs);
       const walBytesBefore = walBytes(store.file);
       const perSecond = await ingest(store, o.seconds);

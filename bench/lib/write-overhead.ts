@@ -24,7 +24,10 @@ export interface WriteOverheadOptions {
   /** Untimed pairs before each round's timed ones. */
   warmUp: number;
   field: string;
-  /** Resolves once the companion applied `changes` more changes (each PATCH with the app makes one) and went quiet. */
+  /**
+   * Resolves once the companion applied the round's `changes` (each PATCH with the app makes one,
+   * counted from the round's start, not from the call: most are applied during the round) and went quiet.
+   */
   settle(changes: number): Promise<void>;
   log(message: string): void;
 }
