@@ -100,7 +100,8 @@ async function main(): Promise<void> {
       });
       process.stdout.write(
         `after ${history} events of one incident, ${rounds} runs each: new ${h.newMedian.toFixed(0)}, history ${h.historyMedian.toFixed(0)} pushes/s (medians); ` +
-          `ratio ${h.ratio.toFixed(3)}, per round ${h.roundRatios.map((r) => r.toFixed(3)).join(' ')}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+          `ratio ${h.ratio.toFixed(3)}, per round ${h.roundRatios.map((r) => r.toFixed(3)).join(' ')}; ` +
+          `companion CPU per push history/new ${h.cpuRatio.toFixed(3)}, per round ${h.cpuRoundRatios.map((r) => r.toFixed(3)).join(' ')}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
       );
     }
   } finally {

@@ -53,6 +53,11 @@ export interface IngestRun {
   drainSeconds: number;
   /** Bytes of the store's WAL when the run began. */
   walBytesBefore: number;
+  /**
+   * The companion's CPU (every thread) from the run's start until its backlog was applied, per push:
+   * what the history costs the companion, far less moved by the machine's load than pushes/s.
+   */
+  cpuUsPerPush: number;
 }
 
 export interface HistoryRatio {
@@ -61,6 +66,9 @@ export interface HistoryRatio {
   historyMedian: number;
   /** history / new of each round (one run of each). */
   roundRatios: number[];
+  /** The companion's CPU per push, history over new (ratio of the medians), and each round's. */
+  cpuRatio: number;
+  cpuRoundRatios: number[];
   runs: IngestRun[];
 }
 
@@ -139,7 +147,7 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
   let sequence = o.firstSequence;
   const ingest = async (store: StoreUnderTest, seconds: number) => {
     sequence += 100_000;
-    const run = await o.loadgen.call<{ perSecond: number; non2xx: number; errors: number }>('ingest', {
+    const run = await o.loadgen.call<{ perSecond: number; total: number; non2xx: number; errors: number }>('ingest', {
       url: store.url,
       secret: store.secret,
       incidents: o.incidents,
@@ -148,7 +156,7 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
       connections: o.connections,
     });
     if (run.non2xx > 0 || run.errors > 0) throw new Error(`the ${store.name} store's webhook refused ${run.non2xx} pushes (${run.errors} errors)`);
-    return run.perSecond;
+    return run;
   };
   try {
     // Each companion's first seconds outside the measurement: a companion just started answered
@@ -158,7 +166,7 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
     for (const store of stores) {
       const left = await openEvents(store.part);
       const leftSeconds = await drain(store.part, o.drainTimeoutMs);
-      const warm = await ingest(store, WARM_UP_SECONDS);
+      const warm = (await ingest(store, WARM_UP_SECONDS)).perSecond;
       await drain(store.part, o.drainTimeoutMs);
       o.log(`ingest after history: ${store.name} store: ${left} events still open before its warm-up (left by the source store's companion), applied in ${leftSeconds.toFixed(1)} s; warm-up ${warm.toFixed(0)} pushes/s`);
     }
@@ -171,17 +179,24 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
       await ingest(store, REWARM_SECONDS);
       await drain(store.part, o.drainTimeoutMs);
       const walBytesBefore = walBytes(store.file);
-      const perSecond = await ingest(store, o.seconds);
+      const cpuBefore = await store.part.call<number>('cpuUsage');
+      const { perSecond, total } = await ingest(store, o.seconds);
       const backlogAtEnd = await openEvents(store.part);
       const drainSeconds = await drain(store.part, o.drainTimeoutMs);
-      runs.push({ store: name, perSecond, backlogAtEnd, drainSeconds, walBytesBefore });
-      o.log(`ingest after history: ${name.padEnd(7)} ${perSecond.toFixed(0)} pushes/s; ${backlogAtEnd} applies behind at the end, drained in ${drainSeconds.toFixed(1)} s; WAL ${(walBytesBefore / 1024 / 1024).toFixed(1)} MB before`);
+      const cpuUsPerPush = ((await store.part.call<number>('cpuUsage')) - cpuBefore) / total;
+      runs.push({ store: name, perSecond, backlogAtEnd, drainSeconds, walBytesBefore, cpuUsPerPush });
+      o.log(
+        `ingest after history: ${name.padEnd(7)} ${perSecond.toFixed(0)} pushes/s, ${cpuUsPerPush.toFixed(0)} us of companion CPU per push stored and applied; ` +
+          `${backlogAtEnd} applies behind at the end, drained in ${drainSeconds.toFixed(1)} s; WAL ${(walBytesBefore / 1024 / 1024).toFixed(1)} MB before`,
+      );
     }
     const of = (name: 'new' | 'history') => runs.filter((r) => r.store === name).map((r) => r.perSecond);
     const newRates = of('new');
     const historyRates = of('history');
     const { ratio, overMedian: historyMedian, underMedian: newMedian, roundRatios } = ratioOfMedians(historyRates, newRates);
-    return { ratio, newMedian, historyMedian, roundRatios, runs };
+    const cpuOf = (name: 'new' | 'history') => runs.filter((r) => r.store === name).map((r) => r.cpuUsPerPush);
+    const cpu = ratioOfMedians(cpuOf('history'), cpuOf('new'));
+    return { ratio, newMedian, historyMedian, roundRatios, cpuRatio: cpu.ratio, cpuRoundRatios: cpu.roundRatios, runs };
   } finally {
     await Promise.all(stores.map((s) => s.part.call('stop').catch(() => undefined)));
   }

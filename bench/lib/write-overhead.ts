@@ -6,12 +6,14 @@ import type { Part } from './part';
  * on an instance with the app and on one without, interleaved (A, B, A, B…: both see the same
  * machine load, and each PATCH with the app overlaps what the previous one set going: its delivery
  * job on the instance, the companion storing and applying the push; that overlap is part of the
- * cost). One long interleaved run gave 1.16 and 1.65 in two full runs of the same code: whether
- * the previous change's delivery lands on the next PATCH with the app or on the PATCH without it
- * between them shifts with a few ms of fsync or scheduling, and a single run keeps whichever it
- * began in. So the PATCHes are taken in `rounds` shorter runs, each begun from the same state (every
- * change of the previous round applied by the companion), and the figure is the ratio of the
- * medians over all of them, each round's own ratio giving the spread.
+ * cost). One long interleaved run of 300 pairs gave 1.16 and 1.65 in two full runs of the same code,
+ * the PATCH without the app 3.0 ms in both: the PATCH with the app moved (3.5 and 4.9 ms), the one
+ * that shares the two cores with what the previous change set going, so how much of that work lands
+ * on it depends on the timing of the deliveries and the companion's commits, and a long run keeps
+ * the backlog and pace it fell into. So the pairs are taken in `rounds` shorter runs, each begun
+ * from the same state (every change of the previous round applied by the companion, which then went
+ * quiet), and the figure is the ratio of the medians over all of them, each round's own ratio giving
+ * the spread.
  */
 
 export interface WriteOverheadOptions {
