@@ -1,10 +1,11 @@
 /**
  * `node -r tsx/cjs bench/ingest-only.ts [seconds] [--cpu-prof] [--history=N [--rounds=R]]`: only the ingest figure of the
  * benchmark (signed pushes over the 100 incidents against the companion's webhook, over the bare
- * fastify endpoint), each part in its own process as in bench/run.ts. For profiling the webhook's
+ * fastify endpoint; beside it the durable floor, that endpoint appending each body to a file and
+ * answering after a group-committed fdatasync), each part in its own process as in bench/run.ts. For profiling the webhook's
  * hot path: `--cpu-prof` writes the companion's CPU profile to bench/.profiles/; `--history=N` then
  * measures ingest_after_history_ratio as bench/run.ts does (bench/lib/history-ratio.ts): R runs
- * (default 3) on a copy of the store and R on a copy given N finished events of one incident, alternated.
+ * (default 4) on a copy of the store and R on a copy given N finished events of one incident, alternated.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
     const companion = start('companion-part.ts', 'companion', profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     const storeFile = path.join(dir, 'companion.db');
     const [refs, app, started] = await Promise.all([
-      bare.call<{ bareUrl: string }>('start'),
+      bare.call<{ bareUrl: string; durableUrl: string }>('start', { durableFile: path.join(dir, 'durable-floor.log') }),
       instance.call<{ url: string }>('start', { app: true }),
       companion.call<{ url: string }>('start', { storeFile, port: 0 }),
     ]);
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
     const bareCpuBefore = await bare.call<number>('cpuUsage');
     const bareRun = await ingest(refs.bareUrl, 10_000);
     const bareCpu = (await bare.call<number>('cpuUsage')) - bareCpuBefore;
+    await ingest(refs.durableUrl, 10_000);
+    const durableRun = await ingest(refs.durableUrl, 10_000);
     const threadsBefore = await companion.call<ThreadCpu[]>('threadCpu');
     const cpuBefore = await companion.call<number>('cpuUsage');
     const run = await ingest(started.url, 20_000);
@@ -72,15 +75,16 @@ async function main(): Promise<void> {
     process.stdout.write(
       `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n` +
         `bare      ${bareRun.perSecond.toFixed(0)} pushes/s (p50 ${bareRun.p50} ms, ${(bareCpu / (bareRun.total - bareRun.non2xx)).toFixed(0)} us CPU per request)\n` +
+        `durable   ${durableRun.perSecond.toFixed(0)} pushes/s (the bare endpoint appending each body to a file, answered after a group-committed fdatasync; p50 ${durableRun.p50} ms)\n` +
         `companion ${run.perSecond.toFixed(0)} pushes/s (p50 ${run.p50} ms, p99 ${run.p99} ms, ${run.non2xx} non-2xx, ${run.errors} errors)\n` +
-        `ratio     ${(run.perSecond / bareRun.perSecond).toFixed(3)}\n`,
+        `ratio     ${(run.perSecond / bareRun.perSecond).toFixed(3)} of the bare endpoint, ${(run.perSecond / durableRun.perSecond).toFixed(3)} of the durable floor\n`,
     );
     await companion.call('stop').catch(() => undefined);
     await companion.exited;
     const history = Number(process.argv.find((a) => a.startsWith('--history='))?.slice('--history='.length) ?? 0);
     if (history > 0) {
       // As bench/run.ts: the stopped companion's store copied twice, one copy given the history, runs alternated.
-      const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 3);
+      const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 4);
       const h = await measureHistoryRatio({
         group,
         loadgen,
@@ -96,7 +100,8 @@ async function main(): Promise<void> {
       });
       process.stdout.write(
         `after ${history} events of one incident, ${rounds} runs each: new ${h.newMedian.toFixed(0)}, history ${h.historyMedian.toFixed(0)} pushes/s (medians); ` +
-          `ratio ${h.ratio.toFixed(3)}, per round ${h.roundRatios.map((r) => r.toFixed(3)).join(' ')}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+          `ratio ${h.ratio.toFixed(3)}, per round ${h.roundRatios.map((r) => r.toFixed(3)).join(' ')}; ` +
+          `companion CPU per push history/new ${h.cpuRatio.toFixed(3)}, per round ${h.cpuRoundRatios.map((r) => r.toFixed(3)).join(' ')}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
       );
     }
   } finally {

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncidentRef } from '../fixtures/pushes';
+import { abbaOrder, median, ratioOfMedians } from './alternate';
 import { monotonicMs, type Part, type PartGroup } from './part';
+
+export { median };
 
 /**
  * `ingest_after_history_ratio`, measured so that it can be trusted: the same store copied twice
@@ -13,6 +16,12 @@ import { monotonicMs, type Part, type PartGroup } from './part';
  * before the first run (the seeder writes its history in one transaction, a WAL the product never
  * has: its connections checkpoint every 1,000 WAL pages). Between runs the WAL is left as the
  * product leaves it (under 1,000 pages each); its size is logged before every run.
+ *
+ * Each timed run is preceded by a short untimed one on its store (then drained again): otherwise a
+ * run began on a companion that had idled through the other store's run and drain. The rounds are
+ * even: with ABBA over an odd count the two medians fall at different places in the sequence (with
+ * 3 rounds the new store's 4th run against the history store's 3rd), so a rising or falling load
+ * moved the ratio by a whole run's change.
  *
  * The figure is the ratio of the medians; each round's own ratio gives its spread.
  */
@@ -27,7 +36,7 @@ export interface HistoryRatioOptions {
   /** Seconds per ingest run. */
   seconds: number;
   connections: number;
-  /** Runs on each store (at least 1). */
+  /** Runs on each store (at least 1; even, so that ABBA balances a trend in the load in the medians too). */
   rounds: number;
   /** Sequences of the pushes start above this (higher than any the source store holds). */
   firstSequence: number;
@@ -44,6 +53,11 @@ export interface IngestRun {
   drainSeconds: number;
   /** Bytes of the store's WAL when the run began. */
   walBytesBefore: number;
+  /**
+   * The companion's CPU (every thread) from the run's start until its backlog was applied, per push:
+   * what the history costs the companion, far less moved by the machine's load than pushes/s.
+   */
+  cpuUsPerPush: number;
 }
 
 export interface HistoryRatio {
@@ -52,6 +66,9 @@ export interface HistoryRatio {
   historyMedian: number;
   /** history / new of each round (one run of each). */
   roundRatios: number[];
+  /** The companion's CPU per push, history over new (ratio of the medians), and each round's. */
+  cpuRatio: number;
+  cpuRoundRatios: number[];
   runs: IngestRun[];
 }
 
@@ -64,21 +81,14 @@ interface StoreUnderTest {
 }
 
 const WARM_UP_SECONDS = 2;
+/** An untimed run before each timed one (after the drain of the previous). */
+const REWARM_SECONDS = 1;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('no values');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** The order of the runs: ABBA in pairs of rounds (new, history, history, new, …). */
 export function runOrder(rounds: number): Array<'new' | 'history'> {
-  const order: Array<'new' | 'history'> = [];
-  for (let r = 0; r < rounds; r++) order.push(...(r % 2 === 0 ? (['new', 'history'] as const) : (['history', 'new'] as const)));
-  return order;
+  return abbaOrder('new' as const, 'history' as const, rounds);
 }
 
 function walBytes(file: string): number {
@@ -137,7 +147,7 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
   let sequence = o.firstSequence;
   const ingest = async (store: StoreUnderTest, seconds: number) => {
     sequence += 100_000;
-    const run = await o.loadgen.call<{ perSecond: number; non2xx: number; errors: number }>('ingest', {
+    const run = await o.loadgen.call<{ perSecond: number; total: number; non2xx: number; errors: number }>('ingest', {
       url: store.url,
       secret: store.secret,
       incidents: o.incidents,
@@ -146,7 +156,7 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
       connections: o.connections,
     });
     if (run.non2xx > 0 || run.errors > 0) throw new Error(`the ${store.name} store's webhook refused ${run.non2xx} pushes (${run.errors} errors)`);
-    return run.perSecond;
+    return run;
   };
   try {
     // Each companion's first seconds outside the measurement: a companion just started answered
@@ -156,28 +166,37 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
     for (const store of stores) {
       const left = await openEvents(store.part);
       const leftSeconds = await drain(store.part, o.drainTimeoutMs);
-      const warm = await ingest(store, WARM_UP_SECONDS);
+      const warm = (await ingest(store, WARM_UP_SECONDS)).perSecond;
       await drain(store.part, o.drainTimeoutMs);
       o.log(`ingest after history: ${store.name} store: ${left} events still open before its warm-up (left by the source store's companion), applied in ${leftSeconds.toFixed(1)} s; warm-up ${warm.toFixed(0)} pushes/s`);
     }
     const runs: IngestRun[] = [];
     for (const name of runOrder(o.rounds)) {
       const store = stores.find((s) => s.name === name)!;
+      // The other store's run and drain kept this companion idle for 10 to 30 s: a short untimed
+      // run first, so that no timed run starts from an idle process when the other did not.
+      await drain(store.part, o.drainTimeoutMs);
+      await ingest(store, REWARM_SECONDS);
       await drain(store.part, o.drainTimeoutMs);
       const walBytesBefore = walBytes(store.file);
-      const perSecond = await ingest(store, o.seconds);
+      const cpuBefore = await store.part.call<number>('cpuUsage');
+      const { perSecond, total } = await ingest(store, o.seconds);
       const backlogAtEnd = await openEvents(store.part);
       const drainSeconds = await drain(store.part, o.drainTimeoutMs);
-      runs.push({ store: name, perSecond, backlogAtEnd, drainSeconds, walBytesBefore });
-      o.log(`ingest after history: ${name.padEnd(7)} ${perSecond.toFixed(0)} pushes/s; ${backlogAtEnd} applies behind at the end, drained in ${drainSeconds.toFixed(1)} s; WAL ${(walBytesBefore / 1024 / 1024).toFixed(1)} MB before`);
+      const cpuUsPerPush = ((await store.part.call<number>('cpuUsage')) - cpuBefore) / total;
+      runs.push({ store: name, perSecond, backlogAtEnd, drainSeconds, walBytesBefore, cpuUsPerPush });
+      o.log(
+        `ingest after history: ${name.padEnd(7)} ${perSecond.toFixed(0)} pushes/s, ${cpuUsPerPush.toFixed(0)} us of companion CPU per push stored and applied; ` +
+          `${backlogAtEnd} applies behind at the end, drained in ${drainSeconds.toFixed(1)} s; WAL ${(walBytesBefore / 1024 / 1024).toFixed(1)} MB before`,
+      );
     }
     const of = (name: 'new' | 'history') => runs.filter((r) => r.store === name).map((r) => r.perSecond);
     const newRates = of('new');
     const historyRates = of('history');
-    const roundRatios = historyRates.map((h, i) => h / newRates[i]!);
-    const newMedian = median(newRates);
-    const historyMedian = median(historyRates);
-    return { ratio: historyMedian / newMedian, newMedian, historyMedian, roundRatios, runs };
+    const { ratio, overMedian: historyMedian, underMedian: newMedian, roundRatios } = ratioOfMedians(historyRates, newRates);
+    const cpuOf = (name: 'new' | 'history') => runs.filter((r) => r.store === name).map((r) => r.cpuUsPerPush);
+    const cpu = ratioOfMedians(cpuOf('history'), cpuOf('new'));
+    return { ratio, newMedian, historyMedian, roundRatios, cpuRatio: cpu.ratio, cpuRoundRatios: cpu.roundRatios, runs };
   } finally {
     await Promise.all(stores.map((s) => s.part.call('stop').catch(() => undefined)));
   }

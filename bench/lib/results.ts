@@ -23,6 +23,7 @@ export const FIGURE_NAMES = [
   'realtime_latency_p99_ms',
   'polling_latency_p50_ms',
   'ingest_events_per_s',
+  'ingest_durable_floor_events_per_s',
   'ingest_after_history_ratio',
   'catalog_import_rows_per_s',
   'catalog_import_peak_rss_mb',

@@ -100,21 +100,24 @@ servePart({
 
   /**
    * The same PATCH of a synced field on two instances, interleaved (A, B, A, B…) so both see the
-   * same machine load: each one's durations, ms.
+   * same machine load: each one's durations, ms, after `warmUp` untimed pairs (default 20). Each
+   * value carries `label` (a round's), so that no PATCH repeats the value an incident already has
+   * (an update that changes nothing runs no business rule).
    */
-  async interleavedPatches(options: { targets: Array<{ instanceUrl: string; sysIds: string[] }>; iterations: number; field: string }) {
+  async interleavedPatches(options: { targets: Array<{ instanceUrl: string; sysIds: string[] }>; iterations: number; field: string; warmUp?: number; label?: string }) {
+    const warmUp = options.warmUp ?? 20;
     const samples = options.targets.map(() => [] as number[]);
-    for (let i = 0; i < options.iterations + 20; i++) {
+    for (let i = 0; i < options.iterations + warmUp; i++) {
       for (let t = 0; t < options.targets.length; t++) {
         const target = options.targets[t]!;
         const sysId = target.sysIds[i % target.sysIds.length]!;
         const start = monotonicMs();
-        const answer = await send(`${target.instanceUrl}/api/now/table/incident/${sysId}`, 'PATCH', JSON.stringify({ [options.field]: `overhead ${i}` }), {
+        const answer = await send(`${target.instanceUrl}/api/now/table/incident/${sysId}`, 'PATCH', JSON.stringify({ [options.field]: `overhead ${options.label ?? ''}${i}` }), {
           authorization: basic(ACCOUNTS.itil),
           'x-no-response-body': 'true',
         });
         if (answer.status !== 200) throw new Error(`PATCH incident ${sysId}: ${answer.status} ${answer.text.slice(0, 300)}`);
-        if (i >= 20) samples[t]!.push(monotonicMs() - start);
+        if (i >= warmUp) samples[t]!.push(monotonicMs() - start);
       }
     }
     return samples;

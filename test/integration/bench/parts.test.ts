@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startPart, type Part } from '../../../bench/lib/part';
 
 /**
@@ -23,6 +26,30 @@ describe('bench parts', () => {
     const bare = await fetch(`${bareUrl}/webhooks/servicenow/local`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     expect(bare.status).toBe(200);
     expect(await bare.json()).toEqual({ status: 'stored', event_id: 'bare' });
+    // Without a file, no durable floor.
+    expect(await part.call('durableStats')).toBeNull();
+  }, 60_000);
+
+  it('starts the durable floor: each body appended to the file and synced before the answer', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-bare-'));
+    try {
+      part = startPart('bare-part.ts', { name: 'references' });
+      const durableFile = path.join(dir, 'durable.log');
+      const { durableUrl } = await part.call<{ durableUrl: string }>('start', { durableFile });
+      const post = (body: string) => fetch(`${durableUrl}/webhooks/servicenow/local`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const answers = await Promise.all(['{"a":1}', '{"b":2}', '{"c":3}'].map(post));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      const written = fs.readFileSync(durableFile, 'utf8');
+      for (const body of ['{"a":1}', '{"b":2}', '{"c":3}']) expect(written).toContain(body);
+      expect(written).toHaveLength(21);
+      const stats = await part.call<{ syncs: number; bodies: number }>('durableStats');
+      expect(stats.bodies).toBe(3);
+      expect(stats.syncs).toBeGreaterThanOrEqual(1);
+      expect(stats.syncs).toBeLessThanOrEqual(3);
+    } finally {
+      await part?.stop(5_000);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('answers an unknown method with an error naming the part and the method, and exits on stop', async () => {
