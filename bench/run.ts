@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { DEFAULT_POLL_INTERVAL_MS } from '../src/companion/sync/sync-timings';
+import { DEFAULT_CATALOG_PAGE_SIZE } from '../src/companion/catalog/import-catalog';
 import { buildAppIfStale } from '../src/shared/build-app';
 import { startTestCluster } from '../fixtures/postgres-cluster';
 import { startRoundRobinProxy } from '../fixtures/round-robin-proxy';
@@ -445,7 +446,7 @@ async function catalog(s: Stack, sizes: BenchSizes, loadgen: Part, results: Resu
   const instance = s.start('instance-part.ts', 'instance (catalog)');
   const { url } = await instance.call<{ url: string }>('start', { app: false, scheduler: false });
   await instance.call('insertConfigurationItems', sizes.catalogRows);
-  const measured = await measureCatalogRatio({ group: s, loadgen, instanceUrl: url, rounds: sizes.catalogRounds, pageSize: 500, log });
+  const measured = await measureCatalogRatio({ group: s, loadgen, instanceUrl: url, rounds: sizes.catalogRounds, pageSize: DEFAULT_CATALOG_PAGE_SIZE, log });
   const rows = measured.rows.toLocaleString('en');
   results.catalog_import_rows_per_s = figure({
     value: measured.importMedian,
