@@ -99,15 +99,22 @@ export class Scheduler {
     this.started = true;
     const released = this.engine.jobs.releaseStale(this.engine.now());
     if (released > 0) this.logger.info({ released }, 'jobs interrupted by a previous run will run again');
-    this.syncTriggers();
+    this.syncScheduledJobs();
     this.unsubscribe = this.engine.jobs.onQueued(() => this.wake());
-    this.timer = setInterval(() => this.syncTriggers(), this.options.pollIntervalMs);
+    this.timer = setInterval(() => this.syncScheduledJobs(), this.options.pollIntervalMs);
     this.timer.unref();
     if (this.engine.jobs.nextRunAt() !== null) this.ensureWorkers();
   }
 
-  /** Scheduled jobs changed (an install, a Table API edit): keep one pending trigger per active job. */
-  private syncTriggers(): void {
+  /**
+   * Scheduled jobs changed (an install, a Table API edit): keep one pending trigger per active job.
+   * Runs on a timer (every pollIntervalMs), once per metadata version: after any metadata write
+   * (sysauto_script, sys_properties, ...) the next tick opens a write transaction on this thread.
+   * Called directly, it does that work now, so the timer's next tick has none left until metadata
+   * changes again (a test that counts this thread's write transactions settles it first).
+   */
+  syncScheduledJobs(): void {
+    if (this.closed) return;
     try {
       this.engine.cachedByMetadata('scheduler:triggers-synced', () => {
         syncScheduledTriggers(this.engine);

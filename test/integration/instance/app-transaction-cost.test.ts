@@ -41,6 +41,13 @@ describe("the app's work inside a user's transaction", () => {
   it('is one data operation per incident change (the outbox insert; property reads come from the node\'s property cache), steady after the first', async () => {
     const incident = await incidentWithGroup();
     const before = await queued(incident.sys_id);
+    // The setup's writes to metadata (sysauto_script, sys_properties) leave the scheduler's trigger
+    // sync to its next timer tick, a write transaction on this thread that could land while a PATCH
+    // below is awaited. Settled here, the timer has nothing left to do until metadata changes again.
+    sn.scheduler!.syncScheduledJobs();
+    const settled = sn.engine.stats.writeTransactions;
+    sn.scheduler!.syncScheduledJobs();
+    expect(sn.engine.stats.writeTransactions).toBe(settled);
     const perChange: number[] = [];
     const commits: number[] = [];
     for (let i = 0; i < 5; i++) {
