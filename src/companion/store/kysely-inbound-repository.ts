@@ -9,34 +9,39 @@ import { timeOrderedId } from './time-ordered-id';
 import type { ClaimOptions, InboundEventRepository, InboundState, NewInboundEvent, RetryOptions, StoredInboundEvent } from './sync-store';
 import { type Db, iso, LEASE_CLEARED, OPEN_INBOUND, toInbound, earliest, clip } from './kysely-sync-common';
 
+/** A received event's own columns, as the push or the poll gave them (RECORD_INBOUND, RECORD_DONE_INBOUND). */
+type ReceivedColumns = Record<'id' | 'connectionId' | 'eventId' | 'incidentSysId' | 'orderKey' | 'occurredAt' | 'receivedAt' | 'payload', string> &
+  Pick<NewInboundEvent, 'source' | 'type' | 'sequence'>;
+
+const RECEIVED_PARAMETERS = ['id', 'connectionId', 'eventId', 'source', 'type', 'incidentSysId', 'sequence', 'orderKey', 'occurredAt', 'receivedAt', 'payload'] as const;
+
+/** The row of a received event that no worker holds: due when received. */
+function receivedRow(a: ReceivedColumns) {
+  return {
+    id: a.id,
+    connection_id: a.connectionId,
+    event_id: a.eventId,
+    source: a.source,
+    event_type: a.type,
+    incident_sys_id: a.incidentSysId,
+    sequence: a.sequence,
+    order_key: a.orderKey,
+    occurred_at: a.occurredAt,
+    received_at: a.receivedAt,
+    payload: a.payload,
+    next_attempt_at: a.receivedAt,
+    lease_owner: null,
+    lease_expires_at: null,
+    last_error: null,
+  };
+}
+
 /** The hot queries of received events, compiled once per dialect (see PreparedQuery). */
-const RECORD_INBOUND = new PreparedQuery(
-  ['id', 'connectionId', 'eventId', 'source', 'type', 'incidentSysId', 'sequence', 'orderKey', 'occurredAt', 'receivedAt', 'payload'],
-  (db: Kysely<CompanionDatabase>, a: Record<'id' | 'connectionId' | 'eventId' | 'incidentSysId' | 'orderKey' | 'occurredAt' | 'receivedAt' | 'payload', string> & Pick<NewInboundEvent, 'source' | 'type' | 'sequence'>) =>
-    db
-      .insertInto('sync_inbound_events')
-      .values({
-        id: a.id,
-        connection_id: a.connectionId,
-        event_id: a.eventId,
-        source: a.source,
-        event_type: a.type,
-        incident_sys_id: a.incidentSysId,
-        sequence: a.sequence,
-        order_key: a.orderKey,
-        occurred_at: a.occurredAt,
-        received_at: a.receivedAt,
-        payload: a.payload,
-        state: 'pending',
-        outcome: null,
-        attempts: 0,
-        next_attempt_at: a.receivedAt,
-        lease_owner: null,
-        lease_expires_at: null,
-        last_error: null,
-        processed_at: null,
-      })
-      .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing()),
+const RECORD_INBOUND = new PreparedQuery([...RECEIVED_PARAMETERS], (db: Kysely<CompanionDatabase>, a: ReceivedColumns) =>
+  db
+    .insertInto('sync_inbound_events')
+    .values({ ...receivedRow(a), state: 'pending', outcome: null, attempts: 0, processed_at: null })
+    .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing()),
 );
 
 /**
@@ -44,35 +49,11 @@ const RECORD_INBOUND = new PreparedQuery(
  * row a claim and a done mark would have left, written once, so the open-event indexes are never touched.
  */
 const RECORD_DONE_INBOUND = new PreparedQuery(
-  ['id', 'connectionId', 'eventId', 'source', 'type', 'incidentSysId', 'sequence', 'orderKey', 'occurredAt', 'receivedAt', 'payload', 'outcome', 'processedAt'],
-  (
-    db: Kysely<CompanionDatabase>,
-    a: Record<'id' | 'connectionId' | 'eventId' | 'incidentSysId' | 'orderKey' | 'occurredAt' | 'receivedAt' | 'payload' | 'outcome' | 'processedAt', string> &
-      Pick<NewInboundEvent, 'source' | 'type' | 'sequence'>,
-  ) =>
+  [...RECEIVED_PARAMETERS, 'outcome', 'processedAt'],
+  (db: Kysely<CompanionDatabase>, a: ReceivedColumns & Record<'outcome' | 'processedAt', string>) =>
     db
       .insertInto('sync_inbound_events')
-      .values({
-        id: a.id,
-        connection_id: a.connectionId,
-        event_id: a.eventId,
-        source: a.source,
-        event_type: a.type,
-        incident_sys_id: a.incidentSysId,
-        sequence: a.sequence,
-        order_key: a.orderKey,
-        occurred_at: a.occurredAt,
-        received_at: a.receivedAt,
-        payload: a.payload,
-        state: 'done',
-        outcome: a.outcome,
-        attempts: 1,
-        next_attempt_at: a.receivedAt,
-        lease_owner: null,
-        lease_expires_at: null,
-        last_error: null,
-        processed_at: a.processedAt,
-      })
+      .values({ ...receivedRow(a), state: 'done', outcome: a.outcome, attempts: 1, processed_at: a.processedAt })
       .onConflict((oc) => oc.columns(['connection_id', 'event_id']).doNothing()),
 );
 
