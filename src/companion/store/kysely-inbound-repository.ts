@@ -160,9 +160,9 @@ function claimInbound(backend: StoreBackend, ofIncident: boolean): ReturnType<ty
   return query;
 }
 
-/** The insert of a received event (nothing when (connection, event id) is stored already), compiled for `db`'s dialect. */
-export function recordInboundQuery(db: Db, id: string, event: NewInboundEvent) {
-  return RECORD_INBOUND.bind(db, {
+/** The columns of a received event given its id, as RECORD_INBOUND and RECORD_DONE_INBOUND take them. */
+function receivedColumns(id: string, event: NewInboundEvent): ReceivedColumns {
+  return {
     id,
     connectionId: event.connectionId,
     eventId: event.eventId,
@@ -174,7 +174,12 @@ export function recordInboundQuery(db: Db, id: string, event: NewInboundEvent) {
     occurredAt: iso(event.occurredAt),
     receivedAt: iso(event.receivedAt),
     payload: event.payloadJson ?? JSON.stringify(event.payload),
-  });
+  };
+}
+
+/** The insert of a received event (nothing when (connection, event id) is stored already), compiled for `db`'s dialect. */
+export function recordInboundQuery(db: Db, id: string, event: NewInboundEvent) {
+  return RECORD_INBOUND.bind(db, receivedColumns(id, event));
 }
 
 export class KyselyInboundRepository implements InboundEventRepository {
@@ -192,21 +197,7 @@ export class KyselyInboundRepository implements InboundEventRepository {
   }
 
   async recordDone(id: string, event: NewInboundEvent, outcome: string, at: Date): Promise<boolean> {
-    const result = await RECORD_DONE_INBOUND.execute(this.db, {
-      id,
-      connectionId: event.connectionId,
-      eventId: event.eventId,
-      source: event.source,
-      type: event.type,
-      incidentSysId: event.incidentSysId,
-      sequence: event.sequence,
-      orderKey: event.orderKey,
-      occurredAt: iso(event.occurredAt),
-      receivedAt: iso(event.receivedAt),
-      payload: event.payloadJson ?? JSON.stringify(event.payload),
-      outcome,
-      processedAt: iso(at),
-    });
+    const result = await RECORD_DONE_INBOUND.execute(this.db, { ...receivedColumns(id, event), outcome, processedAt: iso(at) });
     return Number(result.numAffectedRows ?? 0) === 1;
   }
 
