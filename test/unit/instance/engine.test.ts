@@ -520,40 +520,45 @@ describe('job queue', () => {
 });
 
 describe('engines in several threads on one database', () => {
-  it('see a metadata change another connection committed from their next synchronous run on', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-check-'));
+  /** An engine on a fresh database file and a second, plain connection to it (what another thread holds). */
+  async function withEngineAndOtherConnection(prefix: string, body: (engine: InstanceEngine, other: Database.Database) => void | Promise<void>): Promise<void> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const file = path.join(dir, 'db.sqlite');
     const engine = InstanceEngine.open({ dbPath: file });
     const other = new Database(file);
     try {
-      engine.setProperty('x.mode', 'before');
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(engine.getProperty('x.mode')).toBe('before');
-      // What another thread's write of sys_properties commits: the row and a metadata version bump.
-      other.prepare(`UPDATE sys_properties SET value = 'after' WHERE name = 'x.mode'`).run();
-      other.prepare(`UPDATE _instance_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'metadata_version'`).run();
-      // The same synchronous run may keep its check (the change then counts as committed just after it); the next one sees it.
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(engine.getProperty('x.mode')).toBe('after');
+      await body(engine, other);
     } finally {
       other.close();
       engine.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }
 
-  it('read the metadata version once per run, promise jobs included, and again in the next task', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-run-'));
-    const file = path.join(dir, 'db.sqlite');
-    const engine = InstanceEngine.open({ dbPath: file });
-    const other = new Database(file);
-    try {
+  /** What another thread's write of sys_properties commits: the row and a metadata version bump. */
+  function setPropertyElsewhere(other: Database.Database, name: string, value: string): void {
+    other.prepare(`UPDATE sys_properties SET value = ? WHERE name = ?`).run(value, name);
+    other.prepare(`UPDATE _instance_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'metadata_version'`).run();
+  }
+
+  it('see a metadata change another connection committed from their next synchronous run on', () =>
+    withEngineAndOtherConnection('engine-check-', async (engine, other) => {
+      engine.setProperty('x.mode', 'before');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(engine.getProperty('x.mode')).toBe('before');
+      setPropertyElsewhere(other, 'x.mode', 'after');
+      // The same synchronous run may keep its check (the change then counts as committed just after it); the next one sees it.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(engine.getProperty('x.mode')).toBe('after');
+    }));
+
+  it('read the metadata version once per run, promise jobs included, and again in the next task', () =>
+    withEngineAndOtherConnection('engine-run-', async (engine, other) => {
       engine.setProperty('x.mode', 'before');
       await new Promise((resolve) => setImmediate(resolve));
       const reads = engine.stats.metadataVersionReads;
       expect(engine.getProperty('x.mode')).toBe('before');
-      other.prepare(`UPDATE sys_properties SET value = 'after' WHERE name = 'x.mode'`).run();
-      other.prepare(`UPDATE _instance_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'metadata_version'`).run();
+      setPropertyElsewhere(other, 'x.mode', 'after');
       // Awaits of settled promises (a request handler's steps) continue the same run: no new read.
       for (let i = 0; i < 5; i++) {
         await Promise.resolve();
@@ -564,19 +569,10 @@ describe('engines in several threads on one database', () => {
       await new Promise((resolve) => setImmediate(resolve));
       expect(engine.getProperty('x.mode')).toBe('after');
       expect(engine.stats.metadataVersionReads).toBe(reads + 2);
-    } finally {
-      other.close();
-      engine.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('read a record whose table another connection added a column to before this one dropped its statements', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-column-'));
-    const file = path.join(dir, 'db.sqlite');
-    const engine = InstanceEngine.open({ dbPath: file });
-    const other = new Database(file);
-    try {
+  it('read a record whose table another connection added a column to before this one dropped its statements', () =>
+    withEngineAndOtherConnection('engine-column-', (engine, other) => {
       const id = engine.insert('incident', { short_description: 'x' }).sysId;
       expect(engine.get('incident', id)?.values.short_description).toBe('x');
       // What another thread's schema change commits (the DDL; its version bump is seen in the next run).
@@ -586,12 +582,7 @@ describe('engines in several threads on one database', () => {
       expect(values?.short_description).toBe('y');
       expect(values?.u_later).toBe('late');
       expect(engine.query('incident', { query: `sys_id=${id}` }).records[0]?.values.u_later).toBe('late');
-    } finally {
-      other.close();
-      engine.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   it('see each other’s metadata changes and claim each job exactly once', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-threads-'));
