@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildAppIfStale } from '../src/shared/build-app';
 import { measureHistoryRatio } from './lib/history-ratio';
+import { FULL } from './run';
 import { partGroup } from './lib/part';
 import type { ThreadCpu } from './lib/thread-cpu';
 
@@ -92,6 +93,8 @@ async function main(): Promise<void> {
         incidents: refs100,
         historyEvents: history,
         seconds,
+        warmUpSeconds: FULL.historyWarmUpSeconds,
+        rewarmSeconds: FULL.historyRewarmSeconds,
         connections: 8,
         rounds,
         firstSequence: 1_000_000,

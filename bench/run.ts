@@ -14,14 +14,14 @@ import pg from 'pg';
 import { DEFAULT_POLL_INTERVAL_MS } from '../src/companion/sync/sync-timings';
 import { DEFAULT_CATALOG_PAGE_SIZE } from '../src/companion/catalog/import-catalog';
 import { buildAppIfStale } from '../src/shared/build-app';
-import { startTestCluster } from '../fixtures/postgres-cluster';
+import { startTestCluster, type TestCluster } from '../fixtures/postgres-cluster';
 import { startRoundRobinProxy } from '../fixtures/round-robin-proxy';
 import { ACCOUNTS } from './fixtures/accounts';
 import type { IncidentRef } from './fixtures/pushes';
-import { monotonicMs, partGroup, type Part, type PartGroup } from './lib/part';
+import { monotonicMs, partGroup, type Part, type PartGroup, type PartSpec } from './lib/part';
 import { spreadText } from './lib/alternate';
 import { measureCatalogRatio } from './lib/catalog-ratio';
-import { measureHistoryRatio } from './lib/history-ratio';
+import { HISTORY_PARTS, measureHistoryRatio } from './lib/history-ratio';
 import { measureWriteOverhead } from './lib/write-overhead';
 import { figure, percentile, resultsTable, writeResults, type Results } from './lib/results';
 
@@ -38,6 +38,9 @@ export interface BenchSizes {
   /** Ingest runs on each of the two stores of ingest_after_history_ratio, and their length. */
   historyRounds: number;
   historySeconds: number;
+  /** The untimed run on each store before the first timed one, and before each later one (bench/lib/history-ratio.ts). */
+  historyWarmUpSeconds: number;
+  historyRewarmSeconds: number;
   catalogRows: number;
   /** Raw pagings and imports of catalog_import_rows_per_s (alternated). */
   catalogRounds: number;
@@ -47,6 +50,8 @@ export interface BenchSizes {
   rateLimit: { limit: number; windowSeconds: number };
   crashStreamMs: number;
   crashTimeoutMs: number;
+  /** Incidents declared through each count of PostgreSQL replicas (their end-to-end figure). */
+  replicaIncidents: number;
 }
 
 export const FULL: BenchSizes = {
@@ -60,6 +65,8 @@ export const FULL: BenchSizes = {
   historyEvents: 100_000,
   historyRounds: 4,
   historySeconds: 4,
+  historyWarmUpSeconds: 2,
+  historyRewarmSeconds: 1,
   catalogRows: 100_000,
   catalogRounds: 4,
   pollingChanges: 100,
@@ -68,6 +75,7 @@ export const FULL: BenchSizes = {
   rateLimit: { limit: 10, windowSeconds: 2 },
   crashStreamMs: 2_000,
   crashTimeoutMs: 150_000,
+  replicaIncidents: 100,
 };
 
 export const QUICK: BenchSizes = {
@@ -81,14 +89,17 @@ export const QUICK: BenchSizes = {
   historyEvents: 10_000,
   historyRounds: 2,
   historySeconds: 2,
+  historyWarmUpSeconds: 1,
+  historyRewarmSeconds: 0.5,
   catalogRows: 10_000,
   catalogRounds: 2,
   pollingChanges: 20,
   pollingSpreadMs: 5_000,
-  backlogWrites: 30,
+  backlogWrites: 16,
   rateLimit: { limit: 5, windowSeconds: 1 },
   crashStreamMs: 1_000,
   crashTimeoutMs: 45_000,
+  replicaIncidents: 20,
 };
 
 /**
@@ -112,6 +123,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** Where a run's time goes (the quick run has a 2-minute budget): each section's start, summed up at the end. */
+const sectionStarts: Array<{ name: string; at: number }> = [];
+
+function section(name: string, message: string): void {
+  sectionStarts.push({ name, at: Date.now() });
+  log(message);
+}
+
+function sectionTimes(endAt: number): string {
+  return sectionStarts.map((s, i) => `${s.name} ${(((sectionStarts[i + 1]?.at ?? endAt) - s.at) / 1000).toFixed(0)} s`).join(', ');
 }
 
 /** Applied ServiceNow changes reported by a companion part, with their monotonic times. */
@@ -151,6 +174,28 @@ export class AppliedLog {
 
 type Stack = PartGroup;
 
+/** The parts of the later sections (each forked at the start: PartGroup.prespawn). */
+const POLLING_INSTANCE: PartSpec = { file: 'instance-part.ts', name: 'instance (polling)' };
+const POLLING_COMPANION: PartSpec = { file: 'companion-part.ts', name: 'companion (polling)' };
+const CATALOG_INSTANCE: PartSpec = { file: 'instance-part.ts', name: 'instance (catalog)' };
+const REPLICA_COUNTS = [1, 2, 3] as const;
+function replicaParts(count: number): { instance: PartSpec; companions: PartSpec[] } {
+  return {
+    instance: { file: 'instance-part.ts', name: `instance (${count} replicas)` },
+    companions: Array.from({ length: count }, (_, i) => ({ file: 'companion-part.ts', name: `companion replica ${i + 1}/${count}` })),
+  };
+}
+const LATER_PARTS: PartSpec[] = [
+  ...Object.values(HISTORY_PARTS),
+  POLLING_INSTANCE,
+  POLLING_COMPANION,
+  CATALOG_INSTANCE,
+  ...REPLICA_COUNTS.flatMap((count) => {
+    const { instance, companions } = replicaParts(count);
+    return [instance, ...companions];
+  }),
+];
+
 function stack(): Stack {
   return partGroup('incident-sn-bench-');
 }
@@ -168,21 +213,24 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
   const results: Results = {};
   try {
     // ── The real-time stack: instance with the app, companion, load generator, references ──
-    log('starting the parts (each in its own process)');
+    section('start', `starting the parts (each in its own process; ${LATER_PARTS.length} of later sections too)`);
     const bare = s.start('bare-part.ts', 'references');
     const loadgen = s.start('loadgen-part.ts', 'load generator');
     const appInstance = s.start('instance-part.ts', 'instance (app)');
     const plainInstance = s.start('instance-part.ts', 'instance (no app)');
+    // The parts of later sections load (seconds each) beside these, before anything is measured.
+    s.prespawn(LATER_PARTS);
     const [refs, app, plain] = await Promise.all([
       bare.call<{ floorUrl: string; bareUrl: string; durableUrl: string }>('start', { durableFile: path.join(s.dir, 'durable-floor.log') }),
       appInstance.call<{ url: string }>('start', { app: true }),
       plainInstance.call<{ url: string }>('start', { app: false }),
+      s.ready(),
     ]);
     const storeFile = path.join(s.dir, 'companion.db');
     let companion = await startCompanion(s, 'companion', storeFile);
     const connected = await companion.part.call<{ mode: string }>('connect', { instanceUrl: app.url, storeFile });
     if (connected.mode !== 'realtime') throw new Error(`expected a real-time connection, got ${connected.mode}`);
-    log(`declaring ${sizes.incidents} incidents in incident.io and waiting until each is in ServiceNow`);
+    section('declare', `declaring ${sizes.incidents} incidents in incident.io and waiting until each is in ServiceNow`);
     const declareStart = monotonicMs();
     const incidents = await loadgen.call<Array<{ id: string; sysId: string; number: string }>>('declareIncidents', { companionUrl: companion.url, count: sizes.incidents, timeoutMs: WAITS.declareTimeoutMs });
     const sqliteEndToEnd = sizes.incidents / ((monotonicMs() - declareStart) / 1000);
@@ -197,7 +245,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
     await companion.applied.quiet(WAITS.quietMs, WAITS.settleTimeoutMs);
 
     // ── Latency: the floor, then ServiceNow change → applied in incident.io, one at a time ──
-    log('latency: loopback floor');
+    section('latency', 'latency: loopback floor');
     const floor = await loadgen.call<number[]>('floor', { url: refs.floorUrl, iterations: sizes.latencyIterations });
     const floorP50 = percentile(floor, 0.5);
     const floorP99 = percentile(floor, 0.99);
@@ -229,7 +277,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
     results.app_db_ops_per_change = figure({ value: opsPerChange, unit: 'ops', reference: null, ratio: null, target: '≤ 2 (read cached config, insert one outbox row), no network call', met: opsPerChange <= 2 });
 
     // ── The app's cost on a user's write: the same PATCH, app vs no app, in rounds (bench/lib/write-overhead.ts) ──
-    log(`app write overhead: the same PATCH of a synced field, app vs no app, ${sizes.overheadRounds} rounds of ${sizes.overheadPairs} pairs`);
+    section('write overhead', `app write overhead: the same PATCH of a synced field, app vs no app, ${sizes.overheadRounds} rounds of ${sizes.overheadPairs} pairs`);
     const plainIncidents = await plainInstance.call<IncidentRef[]>('createIncidents', sizes.incidents);
     let appliedExpected = companion.applied.times.length;
     const overhead = await measureWriteOverhead({
@@ -263,7 +311,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
 
     // ── Crash recovery: kill -9 the companion during a stream of ServiceNow changes (before the
     // ingest runs, whose crafted pushes carry sequences far above the records' real ones) ──
-    log('crash recovery: kill -9 the companion during a stream of changes');
+    section('crash recovery', 'crash recovery: kill -9 the companion during a stream of changes');
     const crash = await crashRecovery(s, sizes, { loadgen, appUrl: app.url, incidents, storeFile, port: companion.port, companion: companion.part });
     results.crash_recovery_s = figure({
       value: crash.seconds,
@@ -277,7 +325,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
 
 
     // ── Ingest: signed pushes over the bare endpoint ──
-    log('ingest: bare endpoint vs the companion webhook');
+    section('ingest', 'ingest: bare endpoint vs the companion webhook');
     const secret = await companion.part.call<string>('signingSecret');
     const refs100 = incidents.map((i) => ({ sysId: i.sysId, number: i.number }));
     const ingest = (url: string, seconds: number, firstSequence: number) =>
@@ -307,7 +355,7 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
 
     // ── Ingest after history: the same load on a copy of this store given N finished events of
     // one incident, against a plain copy, alternated (bench/lib/history-ratio.ts) ──
-    log(`ingest after history: ${sizes.historyRounds} runs on a copy of the store and ${sizes.historyRounds} on a copy with ${sizes.historyEvents} events of one incident, alternated`);
+    section('ingest after history', `ingest after history: ${sizes.historyRounds} runs on a copy of the store and ${sizes.historyRounds} on a copy with ${sizes.historyEvents} events of one incident, alternated`);
     await companion.part.call('stop').catch(() => undefined);
     await companion.part.exited;
     const history = await measureHistoryRatio({
@@ -317,6 +365,8 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
       incidents: refs100,
       historyEvents: sizes.historyEvents,
       seconds: sizes.historySeconds,
+      warmUpSeconds: sizes.historyWarmUpSeconds,
+      rewarmSeconds: sizes.historyRewarmSeconds,
       connections: sizes.ingestConnections,
       rounds: sizes.historyRounds,
       firstSequence: 1_000_000,
@@ -385,11 +435,11 @@ async function crashRecovery(
 }
 
 async function pollingAndBacklog(s: Stack, sizes: BenchSizes, loadgen: Part, results: Results): Promise<void> {
-  log('polling: an instance without the app, the companion polling every 10 s (its default)');
-  const instance = s.start('instance-part.ts', 'instance (polling)');
+  section('polling', 'polling: an instance without the app, the companion polling every 10 s (its default)');
+  const instance = s.start(POLLING_INSTANCE.file, POLLING_INSTANCE.name);
   const { url } = await instance.call<{ url: string }>('start', { app: false, adminServiceAccount: true, rateLimitWindowSeconds: sizes.rateLimit.windowSeconds });
   const storeFile = path.join(s.dir, 'polling.db');
-  const companion = await startCompanion(s, 'companion (polling)', storeFile);
+  const companion = await startCompanion(s, POLLING_COMPANION.name, storeFile);
   const connected = await companion.part.call<{ mode: string }>('connect', { instanceUrl: url, storeFile });
   if (connected.mode !== 'polling') throw new Error(`expected a polling connection, got ${connected.mode}`);
   const incidents = await loadgen.call<Array<{ id: string; sysId: string }>>('declareIncidents', { companionUrl: companion.url, count: sizes.incidents, timeoutMs: WAITS.declareTimeoutMs });
@@ -405,7 +455,7 @@ async function pollingAndBacklog(s: Stack, sizes: BenchSizes, loadgen: Part, res
   const pollP50 = percentile(polled, 0.5);
   results.polling_latency_p50_ms = figure({ value: pollP50, unit: 'ms', reference: DEFAULT_POLL_INTERVAL_MS, ratio: pollP50 / DEFAULT_POLL_INTERVAL_MS, target: `reported (no app; default ${DEFAULT_POLL_INTERVAL_MS / 1000} s poll interval; checked every 100 ms)`, met: pollP50 <= DEFAULT_POLL_INTERVAL_MS });
 
-  log(`backlog drain: ${sizes.backlogWrites} incident.io changes against ${sizes.rateLimit.limit} requests per ${sizes.rateLimit.windowSeconds} s`);
+  section('backlog', `backlog drain: ${sizes.backlogWrites} incident.io changes against ${sizes.rateLimit.limit} requests per ${sizes.rateLimit.windowSeconds} s`);
   await instance.call('addRateLimitRule', { user: ACCOUNTS.svc.user, limit: sizes.rateLimit.limit, name: 'bench: service account' });
   const ids = incidents.slice(0, sizes.backlogWrites).map((i) => i.id);
   const start = monotonicMs();
@@ -442,8 +492,8 @@ async function pollingAndBacklog(s: Stack, sizes: BenchSizes, loadgen: Part, res
 }
 
 async function catalog(s: Stack, sizes: BenchSizes, loadgen: Part, results: Results): Promise<void> {
-  log(`catalog: ${sizes.catalogRows.toLocaleString('en')} CIs, ${sizes.catalogRounds} runs of raw paging and ${sizes.catalogRounds} of import-catalog, alternated`);
-  const instance = s.start('instance-part.ts', 'instance (catalog)');
+  section('catalog', `catalog: ${sizes.catalogRows.toLocaleString('en')} CIs, ${sizes.catalogRounds} runs of raw paging and ${sizes.catalogRounds} of import-catalog, alternated`);
+  const instance = s.start(CATALOG_INSTANCE.file, CATALOG_INSTANCE.name);
   const { url } = await instance.call<{ url: string }>('start', { app: false, scheduler: false });
   await instance.call('insertConfigurationItems', sizes.catalogRows);
   const measured = await measureCatalogRatio({ group: s, loadgen, instanceUrl: url, rounds: sizes.catalogRounds, pageSize: DEFAULT_CATALOG_PAGE_SIZE, log });
@@ -477,67 +527,72 @@ async function catalog(s: Stack, sizes: BenchSizes, loadgen: Part, results: Resu
  */
 async function replicas(s: Stack, sizes: BenchSizes, loadgen: Part, results: Results, sqlite: { ingest: number; endToEnd: number }): Promise<void> {
   const cluster = await startTestCluster();
-  const secretKey = crypto.randomBytes(32).toString('base64');
   try {
-    for (const count of [1, 2, 3] as const) {
-      log(`replicas: ${count} on PostgreSQL behind a round-robin proxy`);
-      const admin = new pg.Client({ connectionString: cluster.url });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE bench_${count}`);
-      await admin.end();
-      const databaseUrl = cluster.url.replace(/\/postgres$/, `/bench_${count}`);
-      const instance = s.start('instance-part.ts', `instance (${count} replicas)`);
-      const { url: instanceUrl } = await instance.call<{ url: string }>('start', { app: true });
-      const storeFile = path.join(s.dir, `unused-${count}.db`);
-      const parts: Part[] = [];
-      const ports: number[] = [];
-      for (let i = 0; i < count; i++) {
-        const part = s.start('companion-part.ts', `companion replica ${i + 1}/${count}`);
-        parts.push(part);
-        ports.push((await part.call<{ port: number }>('start', { storeFile, port: 0, databaseUrl, secretKey })).port);
-      }
-      const proxy = await startRoundRobinProxy(ports);
-      try {
-        await parts[0]!.call('connect', { instanceUrl, storeFile, publicUrl: proxy.url, databaseUrl, secretKey });
-        const started = monotonicMs();
-        const incidents = await loadgen.call<IncidentRef[]>('declareIncidents', { companionUrl: proxy.url, count: sizes.incidents, timeoutMs: 180_000 });
-        const endToEnd = sizes.incidents / ((monotonicMs() - started) / 1000);
-        const secret = await parts[0]!.call<string>('signingSecret');
-        const refs = incidents.map((i) => ({ sysId: i.sysId, number: i.number }));
-        const ingest = await loadgen.call<{ perSecond: number; non2xx: number; errors: number }>('ingest', {
-          url: proxy.url,
-          secret,
-          incidents: refs,
-          firstSequence: 20_000,
-          seconds: sizes.ingestSeconds,
-          connections: sizes.ingestConnections,
-        });
-        if (ingest.non2xx > 0 || ingest.errors > 0) throw new Error(`${count} replicas refused ${ingest.non2xx} pushes (${ingest.errors} errors)`);
-        log(`replicas: ${count}: ${ingest.perSecond.toFixed(0)} pushes/s stored, ${endToEnd.toFixed(1)} incidents/s end to end; requests per replica ${[...proxy.served.values()].join(' / ')}`);
-        const plural = count === 1 ? 'replica' : 'replicas';
-        results[`pg_ingest_${count}_${plural}_events_per_s`] = figure({
-          value: ingest.perSecond,
-          unit: 'events/s',
-          reference: sqlite.ingest,
-          ratio: ingest.perSecond / sqlite.ingest,
-          target: `reported: signed pushes stored by ${count} ${plural} on PostgreSQL through the proxy, over one companion on SQLite`,
-          met: true,
-        });
-        results[`pg_end_to_end_${count}_${plural}_incidents_per_s`] = figure({
-          value: endToEnd,
-          unit: 'incidents/s',
-          reference: sqlite.endToEnd,
-          ratio: endToEnd / sqlite.endToEnd,
-          target: `reported: incidents declared until each is in ServiceNow, ${count} ${plural} on PostgreSQL, over SQLite`,
-          met: true,
-        });
-      } finally {
-        await proxy.close();
-        await Promise.all([...parts.map((p) => p.call('stop').catch(() => undefined)), instance.call('stop').catch(() => undefined)]);
-      }
-    }
+    await replicasOn(cluster, s, sizes, loadgen, results, sqlite);
   } finally {
     cluster.stop();
+  }
+}
+
+async function replicasOn(cluster: TestCluster, s: Stack, sizes: BenchSizes, loadgen: Part, results: Results, sqlite: { ingest: number; endToEnd: number }): Promise<void> {
+  const secretKey = crypto.randomBytes(32).toString('base64');
+  for (const count of REPLICA_COUNTS) {
+    const spec = replicaParts(count);
+    section(`replicas ${count}`, `replicas: ${count} on PostgreSQL behind a round-robin proxy`);
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE bench_${count}`);
+    await admin.end();
+    const databaseUrl = cluster.url.replace(/\/postgres$/, `/bench_${count}`);
+    const instance = s.start(spec.instance.file, spec.instance.name);
+    const { url: instanceUrl } = await instance.call<{ url: string }>('start', { app: true });
+    const storeFile = path.join(s.dir, `unused-${count}.db`);
+    const parts: Part[] = [];
+    const ports: number[] = [];
+    for (const companion of spec.companions) {
+      const part = s.start(companion.file, companion.name);
+      parts.push(part);
+      ports.push((await part.call<{ port: number }>('start', { storeFile, port: 0, databaseUrl, secretKey })).port);
+    }
+    const proxy = await startRoundRobinProxy(ports);
+    try {
+      await parts[0]!.call('connect', { instanceUrl, storeFile, publicUrl: proxy.url, databaseUrl, secretKey });
+      const started = monotonicMs();
+      const incidents = await loadgen.call<IncidentRef[]>('declareIncidents', { companionUrl: proxy.url, count: sizes.replicaIncidents, timeoutMs: 180_000 });
+      const endToEnd = sizes.replicaIncidents / ((monotonicMs() - started) / 1000);
+      const secret = await parts[0]!.call<string>('signingSecret');
+      const refs = incidents.map((i) => ({ sysId: i.sysId, number: i.number }));
+      const ingest = await loadgen.call<{ perSecond: number; non2xx: number; errors: number }>('ingest', {
+        url: proxy.url,
+        secret,
+        incidents: refs,
+        firstSequence: 20_000,
+        seconds: sizes.ingestSeconds,
+        connections: sizes.ingestConnections,
+      });
+      if (ingest.non2xx > 0 || ingest.errors > 0) throw new Error(`${count} replicas refused ${ingest.non2xx} pushes (${ingest.errors} errors)`);
+      log(`replicas: ${count}: ${ingest.perSecond.toFixed(0)} pushes/s stored, ${endToEnd.toFixed(1)} incidents/s end to end; requests per replica ${[...proxy.served.values()].join(' / ')}`);
+      const plural = count === 1 ? 'replica' : 'replicas';
+      results[`pg_ingest_${count}_${plural}_events_per_s`] = figure({
+        value: ingest.perSecond,
+        unit: 'events/s',
+        reference: sqlite.ingest,
+        ratio: ingest.perSecond / sqlite.ingest,
+        target: `reported: signed pushes stored by ${count} ${plural} on PostgreSQL through the proxy, over one companion on SQLite`,
+        met: true,
+      });
+      results[`pg_end_to_end_${count}_${plural}_incidents_per_s`] = figure({
+        value: endToEnd,
+        unit: 'incidents/s',
+        reference: sqlite.endToEnd,
+        ratio: endToEnd / sqlite.endToEnd,
+        target: `reported: ${sizes.replicaIncidents} incidents declared until each is in ServiceNow, ${count} ${plural} on PostgreSQL, over ${sizes.incidents} on SQLite`,
+        met: true,
+      });
+    } finally {
+      await proxy.close();
+      await Promise.all([...parts.map((p) => p.call('stop').catch(() => undefined)), instance.call('stop').catch(() => undefined)]);
+    }
   }
 }
 
@@ -546,11 +601,15 @@ async function main(): Promise<void> {
   const sizes = quick ? QUICK : FULL;
   const began = Date.now();
   log(`incident.io ⇄ ServiceNow benchmark (${sizes.label}): Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${os.loadavg()[0]!.toFixed(2)} load`);
+  section('build', 'building the app when its sources changed');
   await buildAppIfStale();
   const results = await runBench(sizes);
   const file = path.join(__dirname, 'results.json');
   writeResults(file, results);
-  process.stdout.write(`\n${resultsTable(results)}\n\n${sizes.label} run, ${((Date.now() - began) / 1000).toFixed(0)} s; written to ${path.relative(process.cwd(), file)}\n`);
+  const ended = Date.now();
+  process.stdout.write(
+    `\n${resultsTable(results)}\n\n${sizes.label} run, ${((ended - began) / 1000).toFixed(0)} s (${sectionTimes(ended)}); written to ${path.relative(process.cwd(), file)}\n`,
+  );
 }
 
 if (require.main === module) {

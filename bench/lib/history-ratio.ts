@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { IncidentRef } from '../fixtures/pushes';
 import { abbaOrder, median, ratioOfMedians } from './alternate';
-import { monotonicMs, type Part, type PartGroup } from './part';
+import { monotonicMs, type Part, type PartGroup, type PartSpec } from './part';
 
 export { median };
 
@@ -35,6 +35,10 @@ export interface HistoryRatioOptions {
   historyEvents: number;
   /** Seconds per ingest run. */
   seconds: number;
+  /** Seconds of the untimed run on each store before the first timed one (the companion just started). */
+  warmUpSeconds: number;
+  /** Seconds of the untimed run before each later timed one (the companion idled through the other store's). */
+  rewarmSeconds: number;
   connections: number;
   /** Runs on each store (at least 1; even, so that ABBA balances a trend in the load in the medians too). */
   rounds: number;
@@ -72,6 +76,13 @@ export interface HistoryRatio {
   runs: IngestRun[];
 }
 
+/** The parts this measurement starts (bench/run.ts forks them early: PartGroup.prespawn). */
+export const HISTORY_PARTS = {
+  seeder: { file: 'history-part.ts', name: 'history seeder' },
+  new: { file: 'companion-part.ts', name: 'companion (new store)' },
+  history: { file: 'companion-part.ts', name: 'companion (history store)' },
+} satisfies Record<string, PartSpec>;
+
 interface StoreUnderTest {
   name: 'new' | 'history';
   file: string;
@@ -79,10 +90,6 @@ interface StoreUnderTest {
   url: string;
   secret: string;
 }
-
-const WARM_UP_SECONDS = 2;
-/** An untimed run before each timed one (after the drain of the previous). */
-const REWARM_SECONDS = 1;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -130,11 +137,11 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
   copyStore(o.sourceStore, files.new);
   copyStore(o.sourceStore, files.history);
   const startCompanion = async (name: 'new' | 'history'): Promise<StoreUnderTest> => {
-    const part = o.group.start('companion-part.ts', `companion (${name} store)`);
+    const part = o.group.start(HISTORY_PARTS[name].file, HISTORY_PARTS[name].name);
     const { url } = await part.call<{ url: string }>('start', { storeFile: files[name], port: 0 });
     return { name, file: files[name], part, url, secret: await part.call<string>('signingSecret') };
   };
-  const seeder = o.group.start('history-part.ts', 'history seeder');
+  const seeder = o.group.start(HISTORY_PARTS.seeder.file, HISTORY_PARTS.seeder.name);
   await seeder.call('settle', { storeFile: files.new });
   // The new store's companion starts (seconds of module loading) while the other copy is seeded.
   const newStore = startCompanion('new');
@@ -166,7 +173,7 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
     for (const store of stores) {
       const left = await openEvents(store.part);
       const leftSeconds = await drain(store.part, o.drainTimeoutMs);
-      const warm = (await ingest(store, WARM_UP_SECONDS)).perSecond;
+      const warm = (await ingest(store, o.warmUpSeconds)).perSecond;
       await drain(store.part, o.drainTimeoutMs);
       o.log(`ingest after history: ${store.name} store: ${left} events still open before its warm-up (left by the source store's companion), applied in ${leftSeconds.toFixed(1)} s; warm-up ${warm.toFixed(0)} pushes/s`);
     }
@@ -176,7 +183,7 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
       // The other store's run and drain kept this companion idle for 10 to 30 s: a short untimed
       // run first, so that no timed run starts from an idle process when the other did not.
       await drain(store.part, o.drainTimeoutMs);
-      await ingest(store, REWARM_SECONDS);
+      await ingest(store, o.rewarmSeconds);
       await drain(store.part, o.drainTimeoutMs);
       const walBytesBefore = walBytes(store.file);
       const cpuBefore = await store.part.call<number>('cpuUsage');

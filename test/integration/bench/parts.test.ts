@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startPart, type Part } from '../../../bench/lib/part';
+import { partGroup, startPart, type Part } from '../../../bench/lib/part';
 
 /**
  * The benchmark's process harness: a part runs in its own Node process, answers calls over IPC,
@@ -69,5 +69,29 @@ describe('bench parts', () => {
     // No app installed: no scoped rule ran.
     expect(stats.appRuleDataOps).toBe(0);
     expect(stats.dataOps).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+
+  it('forks parts early for a later start of the same file and name, and stops them with the group', async () => {
+    const group = partGroup('incident-sn-bench-test-');
+    try {
+      group.prespawn([
+        { file: 'bare-part.ts', name: 'later references' },
+        { file: 'bare-part.ts', name: 'other references' },
+      ]);
+      const early = group.parts.map((p) => p.pid);
+      expect(early).toHaveLength(2);
+      await group.ready();
+      const later = group.start('bare-part.ts', 'later references');
+      expect(later.pid).toBe(early[0]);
+      // Taken once: a second start of the same name forks a new process.
+      const again = group.start('bare-part.ts', 'later references');
+      expect(early).not.toContain(again.pid);
+      const { floorUrl } = await later.call<{ floorUrl: string }>('start');
+      expect((await fetch(floorUrl, { method: 'POST', body: '{}' })).status).toBe(200);
+    } finally {
+      await group.stop(5_000);
+    }
+    expect(group.parts.every((p) => p.child.exitCode !== null || p.child.signalCode !== null)).toBe(true);
+    expect(fs.existsSync(group.dir)).toBe(false);
   }, 60_000);
 });
