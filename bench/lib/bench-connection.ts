@@ -6,7 +6,7 @@ import { Secret, type CompanionStore, type SavedConnection } from '../../src/com
  */
 export function saveBenchConnection(
   store: Pick<CompanionStore, 'saveConnection'>,
-  urls: { name?: string; instanceUrl?: string; publicUrl?: string } = {},
+  urls: { name?: string; instanceUrl?: string; publicUrl?: string; signingSecret?: string } = {},
 ): Promise<SavedConnection> {
   return store.saveConnection({
     name: urls.name ?? 'bench',
@@ -17,7 +17,7 @@ export function saveBenchConnection(
     username: 'svc',
     password: new Secret('p'),
     publicUrl: urls.publicUrl ?? 'https://companion.example.com',
-    signingSecret: new Secret('k'),
+    signingSecret: new Secret(urls.signingSecret ?? 'k'),
     integrationUser: 'svc',
   });
 }

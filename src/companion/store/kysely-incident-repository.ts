@@ -14,13 +14,32 @@ import {
 } from './sync-store';
 import type { SyncIncidentsTable, SyncLinksTable } from './sync-schema';
 import { type Db, iso, toIncident, toUpdate, toLink, nextCounter } from './kysely-sync-common';
-import { PreparedQuery } from './prepared-query';
+import { PreparedQuery, PreparedUpdates } from './prepared-query';
 import type { CompanionDatabase } from './schema';
 
 /** The reads of every applied change (an incident and its link), compiled once per dialect (see PreparedQuery). */
 const GET_INCIDENT = new PreparedQuery(['id'], (db: Kysely<CompanionDatabase>, a: { id: string }) => db.selectFrom('sync_incidents').selectAll().where('id', '=', a.id));
 const GET_LINK_BY_SYS_ID = new PreparedQuery(['connectionId', 'sysId'], (db: Kysely<CompanionDatabase>, a: { connectionId: string; sysId: string }) =>
   db.selectFrom('sync_links').selectAll().where('connection_id', '=', a.connectionId).where('sys_id', '=', a.sysId),
+);
+
+/**
+ * The updates of every applied change (an incident's fields, its link's state), by the columns they
+ * set: a handful of shapes in practice, each compiled once per dialect. The WHERE arguments are named
+ * apart from the columns (`version` is both set and compared).
+ */
+const UPDATE_INCIDENT = new PreparedUpdates(['whereId', 'whereVersion'], (db: Kysely<CompanionDatabase>, columns: readonly string[], a: Record<string, unknown>) =>
+  db
+    .updateTable('sync_incidents')
+    .set(Object.fromEntries(columns.map((c) => [c, a[c]])) as Partial<SyncIncidentsTable>)
+    .where('id', '=', a.whereId as string)
+    .where('version', '=', a.whereVersion as number),
+);
+const UPDATE_LINK = new PreparedUpdates(['whereIncidentId'], (db: Kysely<CompanionDatabase>, columns: readonly string[], a: Record<string, unknown>) =>
+  db
+    .updateTable('sync_links')
+    .set(Object.fromEntries(columns.map((c) => [c, a[c]])) as Partial<SyncLinksTable>)
+    .where('incident_id', '=', a.whereIncidentId as string),
 );
 
 export class KyselyIncidentRepository implements IncidentRepository {
@@ -65,13 +84,9 @@ export class KyselyIncidentRepository implements IncidentRepository {
     if (changes.customFields !== undefined) set.custom_fields = JSON.stringify(changes.customFields);
     if (changes.exported !== undefined) set.exported = changes.exported ? 1 : 0;
     if (changes.template !== undefined) set.ticket_template = changes.template;
-    const result = await this.db
-      .updateTable('sync_incidents')
-      .set({ ...set, version: expectedVersion + 1 })
-      .where('id', '=', id)
-      .where('version', '=', expectedVersion)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    set.version = expectedVersion + 1;
+    const result = await UPDATE_INCIDENT.execute(this.db, Object.keys(set), { ...set, whereId: id, whereVersion: expectedVersion });
+    return Number(result.numAffectedRows ?? 0) === 1;
   }
 
   async getIncident(id: string): Promise<StoredIncident | undefined> {
@@ -169,6 +184,6 @@ export class KyselyIncidentRepository implements IncidentRepository {
     if (changes.fieldVersions !== undefined) set.field_versions = JSON.stringify(changes.fieldVersions);
     if (changes.unsettledFields !== undefined) set.unsettled_fields = JSON.stringify(changes.unsettledFields);
     if (changes.ownWrites !== undefined) set.own_writes = JSON.stringify(changes.ownWrites);
-    await this.db.updateTable('sync_links').set(set).where('incident_id', '=', incidentId).execute();
+    await UPDATE_LINK.execute(this.db, Object.keys(set), { ...set, whereIncidentId: incidentId });
   }
 }

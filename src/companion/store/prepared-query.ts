@@ -74,3 +74,32 @@ export function forceIndex(sql: string, table: string, alias: string, index: str
   if (parts.length !== 2) throw new IncidentSnError(`forceIndex: ${from} occurs ${parts.length - 1} times in the query, not once`, { code: 'prepared_query_index' });
   return parts.join(`${from} indexed by "${index}"`);
 }
+
+/**
+ * An UPDATE whose SET list depends on which columns a call changes (an incident's or a link's
+ * changes): one PreparedQuery per list of columns, in the order given, made on first use. A call's
+ * arguments are its column values by name, with the WHERE arguments beside them. At most `max`
+ * shapes are kept; past that a call builds its query as kysely would (still correct, only not reused).
+ */
+export class PreparedUpdates<DB, A extends Record<string, unknown>, R> {
+  private readonly byShape = new Map<string, PreparedQuery<DB, A, R>>();
+
+  constructor(
+    private readonly whereArgs: ReadonlyArray<keyof A & string>,
+    private readonly build: (db: Kysely<DB>, columns: readonly string[], args: A) => Compilable<R>,
+    private readonly max = 64,
+  ) {}
+
+  /** Runs the update of `columns` (each an argument of the same name in `args`) on `db`. */
+  async execute(db: Kysely<DB>, columns: readonly string[], args: A): Promise<QueryResult<R>> {
+    const key = columns.join(',');
+    let query = this.byShape.get(key);
+    if (!query) {
+      if (this.byShape.size >= this.max) return db.executeQuery<R>(this.build(db, columns, args).compile());
+      const shape = [...columns];
+      query = new PreparedQuery<DB, A, R>([...(shape as Array<keyof A & string>), ...this.whereArgs], (k, a) => this.build(k, shape, a));
+      this.byShape.set(key, query);
+    }
+    return query.execute(db, args);
+  }
+}

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { PreparedQuery } from '../../../../src/companion/store/prepared-query';
+import { PreparedQuery, PreparedUpdates } from '../../../../src/companion/store/prepared-query';
 
 /** A query compiled once and run with each call's arguments, on a real SQLite file (in and out of a transaction). */
 
@@ -60,4 +60,42 @@ describe('PreparedQuery', () => {
     const unused = new PreparedQuery(['id', 'kind'], (k: Kysely<Db>, a: { id: string; kind: string }) => k.selectFrom('items').selectAll().where('id', '=', a.id));
     await expect(unused.execute(db, { id: 'a', kind: 'x' })).rejects.toThrow(/arguments kind are not parameters/);
   });
+
+  describe('PreparedUpdates', () => {
+    // `n` is both set and compared: the WHERE argument has a name of its own.
+    const update = (max?: number) =>
+      new PreparedUpdates(
+        ['whereId', 'whereN'],
+        (k: Kysely<Db>, columns: readonly string[], a: Record<string, unknown>) =>
+          k
+            .updateTable('items')
+            .set(Object.fromEntries(columns.map((c) => [c, a[c]])))
+            .where('id', '=', a.whereId as string)
+            .where('n', '=', a.whereN as number),
+        max,
+      );
+
+    async function rows() {
+      return db.selectFrom('items').selectAll().orderBy('id').execute();
+    }
+
+    it.each([undefined, 1])('sets only the columns of each call, with its values (shapes kept at most: %s)', async (max) => {
+      const items = update(max);
+      await insert.execute(db, { id: 'a', kind: 'x', n: 1 });
+      await insert.execute(db, { id: 'b', kind: 'x', n: 1 });
+      const changed = (r: { numAffectedRows?: bigint }) => Number(r.numAffectedRows ?? 0);
+      expect(changed(await items.execute(db, ['kind', 'n'], { kind: 'y', n: 2, whereId: 'a', whereN: 1 }))).toBe(1);
+      // Another shape, a null value, and the same shape again with other values.
+      expect(changed(await items.execute(db, ['note', 'n'], { note: null, n: 3, whereId: 'b', whereN: 1 }))).toBe(1);
+      expect(changed(await items.execute(db, ['note', 'n'], { note: 'later', n: 4, whereId: 'b', whereN: 3 }))).toBe(1);
+      expect(changed(await items.execute(db, ['kind', 'n'], { kind: 'z', n: 5, whereId: 'a', whereN: 2 }))).toBe(1);
+      // A stale expected value changes nothing.
+      expect(changed(await items.execute(db, ['kind', 'n'], { kind: 'stale', n: 9, whereId: 'a', whereN: 2 }))).toBe(0);
+      expect(await rows()).toEqual([
+        { id: 'a', kind: 'z', n: 5, note: null },
+        { id: 'b', kind: 'x', n: 4, note: 'later' },
+      ]);
+    });
+  });
 });
+

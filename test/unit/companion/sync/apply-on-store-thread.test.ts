@@ -34,7 +34,9 @@ beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'incident-sn-apply-thread-'));
   store = await openSqliteStore({ file: path.join(dir, 'companion.db'), env: {}, ownThread: true });
   connection = await saveTestConnection(store, { instanceUrl: 'http://127.0.0.1:9' });
-  registry = new ConnectionRegistry(store, { logger: silentLogger() });
+  // Read again only when a test invalidates it: its own reads would add statements to the counts
+  // below, and read a connection saved later, whenever a slow run outlives the default 2 s.
+  registry = new ConnectionRegistry(store, { logger: silentLogger(), cacheMs: 3_600_000 });
   processor = processorWith(BATCH);
 });
 afterEach(async () => {
