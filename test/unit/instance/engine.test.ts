@@ -258,6 +258,28 @@ describe('record engine: platform behaviour', () => {
     expect(() => engine.delete('incident', 'f'.repeat(32))).toThrow(RecordNotFoundError);
   });
 
+  it('reads a query in pages with one statement per limit (the offset bound), and answers every limit with its rows', () => {
+    for (let i = 0; i < 7; i++) engine.insert('incident', { short_description: `page ${i}` });
+    const page = (limit: number | undefined, offset = 0) =>
+      engine.query('incident', { query: 'short_descriptionSTARTSWITHpage^ORDERBYshort_description', limit, offset }).records.map((r) => r.values.short_description);
+    page(3, 0);
+    const prepares = jest.spyOn(Database.prototype, 'prepare');
+    try {
+      expect(page(3, 3)).toEqual(['page 3', 'page 4', 'page 5']);
+      expect(page(3, 6)).toEqual(['page 6']);
+      // Same query, same limit: the statement of the first page.
+      expect(prepares).not.toHaveBeenCalled();
+      // Another limit is another statement, never the first one's.
+      expect(page(2, 1)).toEqual(['page 1', 'page 2']);
+      expect(page(0)).toEqual([]);
+      expect(page(-1, 5)).toEqual(['page 5', 'page 6']);
+      expect(page(undefined, 5)).toEqual(['page 5', 'page 6']);
+      expect(page(3, 0)).toEqual(['page 0', 'page 1', 'page 2']);
+    } finally {
+      prepares.mockRestore();
+    }
+  });
+
   it('runs a function as another user', async () => {
     engine.insert('sys_user', { user_name: 'runner', first_name: 'Run', last_name: 'Ner' });
     const inc = engine.runAs('runner', () => engine.insert('incident', {}));

@@ -153,8 +153,12 @@ export class RowStore {
   /** Rows matching a compiled query, in its order, with limit/offset. */
   select(table: TableMeta, query: CompiledQuery, limit: number | null, offset: number): RecordValues[] {
     const { where, params } = this.whereClause(table, query);
-    const paging = limit === null ? (offset > 0 ? ' LIMIT -1 OFFSET ?' : '') : ' LIMIT ? OFFSET ?';
-    const pagingParams = limit === null ? (offset > 0 ? [offset] : []) : [limit, offset];
+    // An integer limit is written into the statement: SQLite's planner reads a bound LIMIT's value,
+    // so rebinding it (every run) made SQLite prepare the statement again on each run. The offset
+    // is not read by the planner and stays bound (a paged read keeps one statement).
+    const literalLimit = limit !== null && Number.isSafeInteger(limit);
+    const paging = limit === null ? (offset > 0 ? ' LIMIT -1 OFFSET ?' : '') : literalLimit ? ` LIMIT ${limit} OFFSET ?` : ' LIMIT ? OFFSET ?';
+    const pagingParams = limit === null ? (offset > 0 ? [offset] : []) : literalLimit ? [offset] : [limit, offset];
     const sql = `SELECT t.* FROM ${quoteIdentifier(table.root)} t WHERE ${where} ORDER BY ${query.orderBy}${paging}`;
     const entry = this.prepareRows(sql);
     return (entry.stmt.all(...params, ...pagingParams) as unknown[][]).map((row) => rowValues(entry, row));
