@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { StoreBackend } from './backend';
 import { StoredDataError } from './errors';
-import { forceIndex, PreparedQuery } from './prepared-query';
+import { forceIndex, ONE_ROW, PreparedQuery } from './prepared-query';
 import type { CompanionDatabase } from './schema';
 import type { SyncInboundEventsTable } from './sync-schema';
 import { timeOrderedId } from './time-ordered-id';
@@ -77,7 +77,7 @@ const HAS_OPEN_FOR_INCIDENT = new PreparedQuery(['connectionId', 'incidentSysId'
     .where('e.connection_id', '=', a.connectionId)
     .where('e.incident_sys_id', '=', a.incidentSysId)
     .where(OPEN_INBOUND('e'))
-    .limit(1),
+    .limit(ONE_ROW),
 );
 
 type ClaimArgs = Record<'now' | 'owner' | 'leaseExpiresAt' | 'connectionId' | 'incidentSysId', string>;
@@ -133,7 +133,7 @@ function buildClaimInbound(backend: StoreBackend, ofIncident: boolean) {
           .orderBy('e.next_attempt_at')
           .orderBy('e.received_at')
           .orderBy('e.id')
-          .limit(1)
+          .limit(ONE_ROW)
           .$if(backend.skipLockedClaims, (q) => q.forUpdate().skipLocked()),
       )
       .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'processing'), w('lease_expires_at', '<=', args.now)])]))

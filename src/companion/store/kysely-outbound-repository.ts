@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { StoreBackend } from './backend';
-import { forceIndex, PreparedQuery } from './prepared-query';
+import { forceIndex, ONE_ROW, PreparedQuery } from './prepared-query';
 import { StoredDataError } from './errors';
 import {
   MAX_SENDS_PER_CONNECTION,
@@ -67,7 +67,7 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
       .selectAll()
       .where('incident_id', '=', incidentId)
       .orderBy('seq', 'desc')
-      .limit(1)
+      .limit(ONE_ROW)
       .executeTakeFirst();
     return row ? toOp(row) : undefined;
   }
@@ -178,7 +178,7 @@ export class KyselyOutboundRepository implements OutboundQueueRepository {
         return candidates
           .orderBy('o.next_attempt_at')
           .orderBy('o.seq')
-          .limit(1)
+          .limit(ONE_ROW)
           .$if(this.backend.skipLockedClaims, (q) => q.forUpdate().skipLocked());
       })
       .where((w) => w.or([w('state', '=', 'pending'), w.and([w('state', '=', 'sending'), w('lease_expires_at', '<=', now)])]))

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { PreparedQuery, PreparedUpdates } from '../../../../src/companion/store/prepared-query';
+import { Kysely, PostgresQueryCompiler, SqliteDialect } from 'kysely';
+import { ONE_ROW, PreparedQuery, PreparedUpdates } from '../../../../src/companion/store/prepared-query';
 
 /** A query compiled once and run with each call's arguments, on a real SQLite file (in and out of a transaction). */
 
@@ -96,6 +96,21 @@ describe('PreparedQuery', () => {
         { id: 'b', kind: 'x', n: 4, note: 'later' },
       ]);
     });
+  });
+
+  it('writes ONE_ROW into the statement as LIMIT 1, not as a parameter that every run would bind again', async () => {
+    const first = new PreparedQuery(['kind'], (k: Kysely<Db>, a: { kind: string }) => k.selectFrom('items').select('id').where('kind', '=', a.kind).orderBy('id').limit(ONE_ROW));
+    await insert.execute(db, { id: 'b', kind: 'k', n: 1 });
+    await insert.execute(db, { id: 'a', kind: 'k', n: 2 });
+    const compiled = first.bind(db, { kind: 'k' });
+    expect(compiled.sql).toMatch(/ limit 1$/);
+    expect(compiled.parameters).toEqual(['k']);
+    expect((await first.execute(db, { kind: 'k' })).rows).toEqual([{ id: 'a' }]);
+    expect((await first.execute(db, { kind: 'none' })).rows).toEqual([]);
+    // The same on PostgreSQL.
+    const onPostgres = new PostgresQueryCompiler().compileQuery(db.selectFrom('items').select('id').limit(ONE_ROW).toOperationNode(), { queryId: '' } as never);
+    expect(onPostgres.sql).toMatch(/ limit 1$/);
+    expect(onPostgres.parameters).toEqual([]);
   });
 });
 
