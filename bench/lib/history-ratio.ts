@@ -37,7 +37,7 @@ export interface HistoryRatioOptions {
   seconds: number;
   /** Seconds of the untimed run on each store before the first timed one (the companion just started). */
   warmUpSeconds: number;
-  /** Seconds of the untimed run before each later timed one (the companion idled through the other store's). */
+  /** Seconds of the untimed run before each later timed one (the companion idled through the other store's); 0: none. */
   rewarmSeconds: number;
   connections: number;
   /** Runs on each store (at least 1; even, so that ABBA balances a trend in the load in the medians too). */
@@ -183,8 +183,10 @@ export async function measureHistoryRatio(o: HistoryRatioOptions): Promise<Histo
       // The other store's run and drain kept this companion idle for 10 to 30 s: a short untimed
       // run first, so that no timed run starts from an idle process when the other did not.
       await drain(store.part, o.drainTimeoutMs);
-      await ingest(store, o.rewarmSeconds);
-      await drain(store.part, o.drainTimeoutMs);
+      if (o.rewarmSeconds > 0) {
+        await ingest(store, o.rewarmSeconds);
+        await drain(store.part, o.drainTimeoutMs);
+      }
       const walBytesBefore = walBytes(store.file);
       const cpuBefore = await store.part.call<number>('cpuUsage');
       const { perSecond, total } = await ingest(store, o.seconds);
