@@ -10,8 +10,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { buildAppIfStale } from '../src/shared/build-app';
-import { measureHistoryRatio } from './lib/history-ratio';
-import { FULL } from './run';
+import { HISTORY_REWARM_SECONDS, HISTORY_WARM_UP_SECONDS, measureHistoryRatio } from './lib/history-ratio';
 import { partGroup } from './lib/part';
 import type { ThreadCpu } from './lib/thread-cpu';
 
@@ -93,8 +92,8 @@ async function main(): Promise<void> {
         incidents: refs100,
         historyEvents: history,
         seconds,
-        warmUpSeconds: FULL.historyWarmUpSeconds,
-        rewarmSeconds: FULL.historyRewarmSeconds,
+        warmUpSeconds: HISTORY_WARM_UP_SECONDS,
+        rewarmSeconds: HISTORY_REWARM_SECONDS,
         connections: 8,
         rounds,
         firstSequence: 1_000_000,

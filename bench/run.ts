@@ -14,14 +14,14 @@ import pg from 'pg';
 import { DEFAULT_POLL_INTERVAL_MS } from '../src/companion/sync/sync-timings';
 import { DEFAULT_CATALOG_PAGE_SIZE } from '../src/companion/catalog/import-catalog';
 import { buildAppIfStale } from '../src/shared/build-app';
-import { startTestCluster, type TestCluster } from '../fixtures/postgres-cluster';
+import { startTestCluster } from '../fixtures/postgres-cluster';
 import { startRoundRobinProxy } from '../fixtures/round-robin-proxy';
 import { ACCOUNTS } from './fixtures/accounts';
 import type { IncidentRef } from './fixtures/pushes';
 import { monotonicMs, partGroup, type Part, type PartGroup, type PartSpec } from './lib/part';
 import { spreadText } from './lib/alternate';
 import { measureCatalogRatio } from './lib/catalog-ratio';
-import { HISTORY_PARTS, measureHistoryRatio } from './lib/history-ratio';
+import { HISTORY_PARTS, HISTORY_REWARM_SECONDS, HISTORY_WARM_UP_SECONDS, measureHistoryRatio } from './lib/history-ratio';
 import { measureWriteOverhead } from './lib/write-overhead';
 import { figure, percentile, resultsTable, writeResults, type Results } from './lib/results';
 
@@ -65,8 +65,8 @@ export const FULL: BenchSizes = {
   historyEvents: 100_000,
   historyRounds: 4,
   historySeconds: 4,
-  historyWarmUpSeconds: 2,
-  historyRewarmSeconds: 1,
+  historyWarmUpSeconds: HISTORY_WARM_UP_SECONDS,
+  historyRewarmSeconds: HISTORY_REWARM_SECONDS,
   catalogRows: 100_000,
   catalogRounds: 4,
   pollingChanges: 100,
@@ -528,72 +528,68 @@ async function catalog(s: Stack, sizes: BenchSizes, loadgen: Part, results: Resu
  */
 async function replicas(s: Stack, sizes: BenchSizes, loadgen: Part, results: Results, sqlite: { ingest: number; endToEnd: number }): Promise<void> {
   const cluster = await startTestCluster();
+  const secretKey = crypto.randomBytes(32).toString('base64');
   try {
-    await replicasOn(cluster, s, sizes, loadgen, results, sqlite);
+    for (const count of REPLICA_COUNTS) {
+      const spec = replicaParts(count);
+      section(`replicas ${count}`, `replicas: ${count} on PostgreSQL behind a round-robin proxy`);
+      const admin = new pg.Client({ connectionString: cluster.url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE bench_${count}`);
+      await admin.end();
+      const databaseUrl = cluster.url.replace(/\/postgres$/, `/bench_${count}`);
+      const instance = s.start(spec.instance.file, spec.instance.name);
+      const { url: instanceUrl } = await instance.call<{ url: string }>('start', { app: true });
+      const storeFile = path.join(s.dir, `unused-${count}.db`);
+      const parts: Part[] = [];
+      const ports: number[] = [];
+      for (const companion of spec.companions) {
+        const part = s.start(companion.file, companion.name);
+        parts.push(part);
+        ports.push((await part.call<{ port: number }>('start', { storeFile, port: 0, databaseUrl, secretKey })).port);
+      }
+      const proxy = await startRoundRobinProxy(ports);
+      try {
+        await parts[0]!.call('connect', { instanceUrl, storeFile, publicUrl: proxy.url, databaseUrl, secretKey });
+        const started = monotonicMs();
+        const incidents = await loadgen.call<IncidentRef[]>('declareIncidents', { companionUrl: proxy.url, count: sizes.replicaIncidents, timeoutMs: 180_000 });
+        const endToEnd = sizes.replicaIncidents / ((monotonicMs() - started) / 1000);
+        const secret = await parts[0]!.call<string>('signingSecret');
+        const refs = incidents.map((i) => ({ sysId: i.sysId, number: i.number }));
+        const ingest = await loadgen.call<{ perSecond: number; non2xx: number; errors: number }>('ingest', {
+          url: proxy.url,
+          secret,
+          incidents: refs,
+          firstSequence: 20_000,
+          seconds: sizes.ingestSeconds,
+          connections: sizes.ingestConnections,
+        });
+        if (ingest.non2xx > 0 || ingest.errors > 0) throw new Error(`${count} replicas refused ${ingest.non2xx} pushes (${ingest.errors} errors)`);
+        log(`replicas: ${count}: ${ingest.perSecond.toFixed(0)} pushes/s stored, ${endToEnd.toFixed(1)} incidents/s end to end; requests per replica ${[...proxy.served.values()].join(' / ')}`);
+        const plural = count === 1 ? 'replica' : 'replicas';
+        results[`pg_ingest_${count}_${plural}_events_per_s`] = figure({
+          value: ingest.perSecond,
+          unit: 'events/s',
+          reference: sqlite.ingest,
+          ratio: ingest.perSecond / sqlite.ingest,
+          target: `reported: signed pushes stored by ${count} ${plural} on PostgreSQL through the proxy, over one companion on SQLite`,
+          met: true,
+        });
+        results[`pg_end_to_end_${count}_${plural}_incidents_per_s`] = figure({
+          value: endToEnd,
+          unit: 'incidents/s',
+          reference: sqlite.endToEnd,
+          ratio: endToEnd / sqlite.endToEnd,
+          target: `reported: ${sizes.replicaIncidents} incidents declared until each is in ServiceNow, ${count} ${plural} on PostgreSQL, over ${sizes.incidents} on SQLite`,
+          met: true,
+        });
+      } finally {
+        await proxy.close();
+        await Promise.all([...parts.map((p) => p.call('stop').catch(() => undefined)), instance.call('stop').catch(() => undefined)]);
+      }
+    }
   } finally {
     cluster.stop();
-  }
-}
-
-async function replicasOn(cluster: TestCluster, s: Stack, sizes: BenchSizes, loadgen: Part, results: Results, sqlite: { ingest: number; endToEnd: number }): Promise<void> {
-  const secretKey = crypto.randomBytes(32).toString('base64');
-  for (const count of REPLICA_COUNTS) {
-    const spec = replicaParts(count);
-    section(`replicas ${count}`, `replicas: ${count} on PostgreSQL behind a round-robin proxy`);
-    const admin = new pg.Client({ connectionString: cluster.url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE bench_${count}`);
-    await admin.end();
-    const databaseUrl = cluster.url.replace(/\/postgres$/, `/bench_${count}`);
-    const instance = s.start(spec.instance.file, spec.instance.name);
-    const { url: instanceUrl } = await instance.call<{ url: string }>('start', { app: true });
-    const storeFile = path.join(s.dir, `unused-${count}.db`);
-    const parts: Part[] = [];
-    const ports: number[] = [];
-    for (const companion of spec.companions) {
-      const part = s.start(companion.file, companion.name);
-      parts.push(part);
-      ports.push((await part.call<{ port: number }>('start', { storeFile, port: 0, databaseUrl, secretKey })).port);
-    }
-    const proxy = await startRoundRobinProxy(ports);
-    try {
-      await parts[0]!.call('connect', { instanceUrl, storeFile, publicUrl: proxy.url, databaseUrl, secretKey });
-      const started = monotonicMs();
-      const incidents = await loadgen.call<IncidentRef[]>('declareIncidents', { companionUrl: proxy.url, count: sizes.replicaIncidents, timeoutMs: 180_000 });
-      const endToEnd = sizes.replicaIncidents / ((monotonicMs() - started) / 1000);
-      const secret = await parts[0]!.call<string>('signingSecret');
-      const refs = incidents.map((i) => ({ sysId: i.sysId, number: i.number }));
-      const ingest = await loadgen.call<{ perSecond: number; non2xx: number; errors: number }>('ingest', {
-        url: proxy.url,
-        secret,
-        incidents: refs,
-        firstSequence: 20_000,
-        seconds: sizes.ingestSeconds,
-        connections: sizes.ingestConnections,
-      });
-      if (ingest.non2xx > 0 || ingest.errors > 0) throw new Error(`${count} replicas refused ${ingest.non2xx} pushes (${ingest.errors} errors)`);
-      log(`replicas: ${count}: ${ingest.perSecond.toFixed(0)} pushes/s stored, ${endToEnd.toFixed(1)} incidents/s end to end; requests per replica ${[...proxy.served.values()].join(' / ')}`);
-      const plural = count === 1 ? 'replica' : 'replicas';
-      results[`pg_ingest_${count}_${plural}_events_per_s`] = figure({
-        value: ingest.perSecond,
-        unit: 'events/s',
-        reference: sqlite.ingest,
-        ratio: ingest.perSecond / sqlite.ingest,
-        target: `reported: signed pushes stored by ${count} ${plural} on PostgreSQL through the proxy, over one companion on SQLite`,
-        met: true,
-      });
-      results[`pg_end_to_end_${count}_${plural}_incidents_per_s`] = figure({
-        value: endToEnd,
-        unit: 'incidents/s',
-        reference: sqlite.endToEnd,
-        ratio: endToEnd / sqlite.endToEnd,
-        target: `reported: ${sizes.replicaIncidents} incidents declared until each is in ServiceNow, ${count} ${plural} on PostgreSQL, over ${sizes.incidents} on SQLite`,
-        met: true,
-      });
-    } finally {
-      await proxy.close();
-      await Promise.all([...parts.map((p) => p.call('stop').catch(() => undefined)), instance.call('stop').catch(() => undefined)]);
-    }
   }
 }
 

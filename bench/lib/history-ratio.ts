@@ -76,6 +76,10 @@ export interface HistoryRatio {
   runs: IngestRun[];
 }
 
+/** The untimed runs' lengths of the full measurement (bench/run.ts FULL, bench/ingest-only.ts): before each store's first timed run, and before each later one. */
+export const HISTORY_WARM_UP_SECONDS = 2;
+export const HISTORY_REWARM_SECONDS = 1;
+
 /** The parts this measurement starts (bench/run.ts forks them early: PartGroup.prespawn). */
 export const HISTORY_PARTS = {
   seeder: { file: 'history-part.ts', name: 'history seeder' },
