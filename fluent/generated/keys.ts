@@ -298,6 +298,14 @@ declare global {
                         table: 'sys_security_acl'
                         id: 'af3f2d07d63c4c899b3db1a72b688db8'
                     }
+                    'delivery-lock-acl-delete': {
+                        table: 'sys_security_acl'
+                        id: '252cab0aa2354e9b8a709a0531a8ca6e'
+                    }
+                    'delivery-lock-acl-read': {
+                        table: 'sys_security_acl'
+                        id: 'e8f383cec6cc408c83f16e0098920127'
+                    }
                     'job-retry-and-purge-outbox': {
                         table: 'sysauto_script'
                         id: '1c33c75028c64b6ebfbb4e2ac05f9f12'
@@ -473,6 +481,10 @@ declare global {
                     src_server_lib_delivery_ts: {
                         table: 'sys_module'
                         id: '5236bdf563f641c19018096fd53475d7'
+                    }
+                    'src_server_lib_delivery-lock_ts': {
+                        table: 'sys_module'
+                        id: '3e6af0c207fd4c048a5228c58cf3834d'
                     }
                     'src_server_lib_glide-environment_ts': {
                         table: 'sys_module'
@@ -728,6 +740,13 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_db_object'
+                        id: '13638c4878c443bc99b3cb42f6853a67'
+                        key: {
+                            name: 'x_incident_io_delivery_lock'
+                        }
+                    },
+                    {
                         table: 'sys_variable_value'
                         id: '13689c1b9b9a4b9ea6f98d6f1048d8d2'
                         key: {
@@ -751,6 +770,14 @@ declare global {
                                     name: 'x_incident_io.api_user'
                                 }
                             }
+                        }
+                    },
+                    {
+                        table: 'sys_dictionary'
+                        id: '159e43f6bf5644149dadadcba10a6f57'
+                        key: {
+                            name: 'x_incident_io_delivery_lock'
+                            element: 'NULL'
                         }
                     },
                     {
@@ -861,6 +888,14 @@ declare global {
                                     name: 'x_incident_io.admin'
                                 }
                             }
+                        }
+                    },
+                    {
+                        table: 'sys_dictionary'
+                        id: '23e8f74c3f064f03bf22720241173f86'
+                        key: {
+                            name: 'x_incident_io_delivery_lock'
+                            element: 'name'
                         }
                     },
                     {
@@ -1065,6 +1100,19 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_security_acl_role'
+                        id: '3ae44cf5ed864d13a4ad4b1df2b09145'
+                        key: {
+                            sys_security_acl: '252cab0aa2354e9b8a709a0531a8ca6e'
+                            sys_user_role: {
+                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
+                                key: {
+                                    name: 'x_incident_io.admin'
+                                }
+                            }
+                        }
+                    },
+                    {
                         table: 'sys_variable_value'
                         id: '3d7429e177854e2b8b7f8f08510c97c5'
                         key: {
@@ -1201,6 +1249,15 @@ declare global {
                         key: {
                             document_key: '0ceeae4646fb423385f9580636f6174c'
                             variable: '915990ab531000109e02ddeeff7b12f8'
+                        }
+                    },
+                    {
+                        table: 'sys_documentation'
+                        id: '4f7237b571db44d6bc9803242da2a043'
+                        key: {
+                            name: 'x_incident_io_delivery_lock'
+                            element: 'name'
+                            language: 'en'
                         }
                     },
                     {
@@ -2009,6 +2066,14 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_index'
+                        id: 'b1a1493a5ab94ff89caa8816f6c9f316'
+                        key: {
+                            logical_table_name: 'x_incident_io_delivery_lock'
+                            col_name_string: 'name'
+                        }
+                    },
+                    {
                         table: 'sys_variable_value'
                         id: 'b3e345de1e414fecb2d6f3fa4324ab41'
                         key: {
@@ -2033,6 +2098,19 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_security_acl_role'
+                        id: 'b7477e4bc7c843278c5a920f72a38e0c'
+                        key: {
+                            sys_security_acl: 'e8f383cec6cc408c83f16e0098920127'
+                            sys_user_role: {
+                                id: '34eebaf6d8c44b13813d41e1fe0a3361'
+                                key: {
+                                    name: 'x_incident_io.admin'
+                                }
+                            }
+                        }
+                    },
+                    {
                         table: 'sys_variable_value'
                         id: 'b86a771a7ea0407487fed2f0ae5b9772'
                         key: {
@@ -2046,6 +2124,15 @@ declare global {
                         key: {
                             name: 'x_incident_io_outbound_event'
                             element: 'next_attempt_at'
+                        }
+                    },
+                    {
+                        table: 'sys_documentation'
+                        id: 'b937d9843e40423b800f6c42070e9ab2'
+                        key: {
+                            name: 'x_incident_io_delivery_lock'
+                            element: 'held_since'
+                            language: 'en'
                         }
                     },
                     {
@@ -2266,6 +2353,15 @@ declare global {
                         }
                     },
                     {
+                        table: 'sys_documentation'
+                        id: 'd21898096d514840981c10323aab90d3'
+                        key: {
+                            name: 'x_incident_io_delivery_lock'
+                            element: 'NULL'
+                            language: 'en'
+                        }
+                    },
+                    {
                         table: 'sys_variable_value'
                         id: 'd250e55b5f554a2c9f99709d3436077c'
                         key: {
@@ -2363,6 +2459,13 @@ declare global {
                         key: {
                             document_key: '70e1b38983604ee88a319582eb2939a9'
                             variable: '6cdd0ab543010210b6f9a0246bb8f2f2'
+                        }
+                    },
+                    {
+                        table: 'ua_table_licensing_config'
+                        id: 'd8999eb1e2f6426088bccc605f0ea05c'
+                        key: {
+                            name: 'x_incident_io_delivery_lock'
                         }
                     },
                     {
@@ -2505,6 +2608,14 @@ declare global {
                         key: {
                             name: 'x_incident_io_outbound_event'
                             element: 'sequence'
+                        }
+                    },
+                    {
+                        table: 'sys_dictionary'
+                        id: 'eb26fbd88ff8492da99ca78ef0c93ea0'
+                        key: {
+                            name: 'x_incident_io_delivery_lock'
+                            element: 'held_since'
                         }
                     },
                     {

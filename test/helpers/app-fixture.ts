@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { AppConfig } from '../../src/server/lib/config';
 import type { DeliveryDeps } from '../../src/server/lib/delivery';
 import type { HttpRequest, HttpResult, Logger } from '../../src/server/lib/glide-interfaces';
+import { glideDeliveryLock } from '../../src/server/lib/delivery-lock';
 import { glideOutboxStore } from '../../src/server/lib/outbox-store';
 import type { QueueDeps } from '../../src/server/lib/queue';
 import { recordReferenceLookup } from '../../src/server/lib/reference-lookup';
@@ -104,6 +105,7 @@ export class AppFixture {
     return {
       config: this.config,
       store: this.store(),
+      lock: glideDeliveryLock(this.db.factory()),
       nowMs: () => this.db.nowMs,
       random: () => 0.5,
       mac: generateMac,

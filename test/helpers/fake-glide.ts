@@ -33,6 +33,8 @@ export class FakeDatabase {
   displayField: { [table: string]: string } = { sys_user: 'name', sys_user_group: 'name', cmdb_ci: 'name', cmdb_ci_service: 'name' };
   /** Choice labels per table.field.value, for getDisplayValue(field). */
   labels: { [key: string]: string } = {};
+  /** Fields with a unique index, per table: an insert of a value already there is refused (insert() returns null). */
+  unique: { [table: string]: string[] } = { x_incident_io_delivery_lock: ['name'], x_incident_io_outbound_event: ['event_id'] };
 
   rows(table: string): Row[] {
     let rows = this.tables.get(table);
@@ -261,6 +263,11 @@ export class FakeGlideRecord implements GlideRecordLike {
   }
 
   insert(): string | null {
+    const rows = this.db.rows(this.table);
+    for (const field of this.db.unique[this.table] ?? []) {
+      const value = this.pending[field];
+      if (value !== undefined && value !== '' && rows.some((r) => r[field] === value)) return null;
+    }
     const row = this.db.insert(this.table, this.pending);
     this.current = row;
     this.pending = {};

@@ -664,13 +664,17 @@ export class InstanceEngine {
 
   /**
    * Runs a write; a unique index refusing it becomes the platform's answer to a duplicate (403
-   * Operation Failed, "Error during insert of <table> (<display value>)") instead of a storage error.
+   * Operation Failed, "Error during insert of <table> (<display value>)") instead of a storage error,
+   * and a syslog error, as the platform logs a "Unique Key violation detected by database".
    */
   private refusingDuplicates(operation: 'insert' | 'update', meta: TableMeta, values: RecordValues, write: () => void): void {
     try {
       write();
     } catch (err) {
       if (!(err instanceof ConstraintViolationError)) throw err;
+      // The platform logs the database's refusal (a script's insert() then returns null).
+      const cause = err.cause instanceof Error ? err.cause.message : '';
+      this.log('error', `Unique Key violation detected by database (${cause || 'duplicate entry'}) during ${operation} of ${meta.name}`);
       throw new OperationAbortedError('Operation Failed', `Error during ${operation} of ${meta.name} (${values[meta.displayColumn] || values.sys_id})`, { cause: err });
     }
   }

@@ -11,6 +11,13 @@ export const APP_VERSION = '1.1.0';
 export const OUTBOX_TABLE = 'x_incident_io_outbound_event';
 
 /**
+ * The delivery lock (fluent/tables/delivery-lock.now.ts): at most one row, named DELIVERY_LOCK_NAME,
+ * held by the one worker (async rule run or scheduled job) sending pushes (delivery-lock.ts).
+ */
+export const LOCK_TABLE = 'x_incident_io_delivery_lock';
+export const DELIVERY_LOCK_NAME = 'delivery';
+
+/**
  * The app's configuration record (fluent/tables/config.now.ts): one row, named CONFIG_RECORD_NAME,
  * holding the signing secret in a password2 field, written with setDisplayValue() and read with
  * getDecryptedValue() (docs/platform-apis.md says why not a property).

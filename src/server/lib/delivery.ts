@@ -3,6 +3,7 @@ import { isExhausted, outboxRetryDelaySeconds, parseRetryAfterSeconds } from './
 import { canDeliver, type AppConfig } from './config.ts';
 import { APP_VERSION } from './constants.ts';
 import type { HttpPost, HttpResult, Logger } from './glide-interfaces.ts';
+import type { DeliveryLock } from './delivery-lock.ts';
 import type { OutboxChanges, OutboxEvent, OutboxStore } from './outbox-store.ts';
 import { resolvePayloadReferences, type ReferenceLookup } from './payload.ts';
 import { signPush } from './signature.ts';
@@ -12,6 +13,8 @@ import { parseGlideDateTime, toGlideDateTime } from './time.ts';
 export interface DeliveryDeps {
   config: AppConfig;
   store: OutboxStore;
+  /** Held by the one worker that sends (deliverQueuedEvent, retryAndPurge). */
+  lock: DeliveryLock;
   nowMs(): number;
   /** [0, 1) */
   random(): number;
@@ -121,11 +124,17 @@ const UNREACHABLE = 'the receiver did not answer';
 
 /**
  * Delivers an incident's undelivered events strictly in order, from the first, until one cannot be
- * delivered now: it fails, it is another worker's (sending), or its retry is not due yet.
- * `readAgain` false: one batch only, for callers that look for due events of every incident next
- * (drainOthers), which finds an event queued meanwhile without a read of its own.
+ * delivered now: it fails, it is still `sending` (a send presumed dead, not yet reclaimed by the
+ * job), or its retry is not due yet. The caller holds the delivery lock. `readAgain` false: one
+ * batch only, for callers that look for due events of every incident next (deliverWhileHolding),
+ * which finds an event queued meanwhile without a read of its own.
  */
 export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBatch?: OutboxEvent[], readAgain = true): DrainResult {
+  return drain(incidentSysId, deps, null, firstBatch, readAgain);
+}
+
+/** drainIncident by a run holding the delivery lock (`holding`), which it keeps from going stale. */
+function drain(incidentSysId: string, deps: DeliveryDeps, holding: Holding | null, firstBatch?: OutboxEvent[], readAgain = true): DrainResult {
   if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
   let delivered = 0;
   let attempted = 0;
@@ -141,6 +150,7 @@ export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBa
         return { delivered, stoppedBecause: 'waiting to retry ' + next.event_id };
       }
       attempted++;
+      if (holding !== null) keepHolding(deps, holding);
       const outcome = attemptDelivery(next, deps);
       if (outcome === 'unreachable') return { delivered, stoppedBecause: UNREACHABLE, unreachable: true };
       if (outcome === 'failed') return { delivered, stoppedBecause: 'delivery failed' };
@@ -153,69 +163,141 @@ export function drainIncident(incidentSysId: string, deps: DeliveryDeps, firstBa
   return { delivered, stoppedBecause: null };
 }
 
+/** A run's hold on the delivery lock (delivery-lock.ts). */
+interface Holding {
+  sysId: string;
+  /** When the lock's row was last given this run's time: a long run renews it (keepHolding). */
+  sinceMs: number;
+}
+
+/** Why a run did not start: another live worker holds the lock, and delivers what is due once done. */
+const BUSY = 'another worker is delivering';
+
 /**
- * Async business rule on a newly queued event: deliver it now, unless earlier events of its
- * incident go first. `incidentSysId` (the rule's current record has it) saves reading the event:
- * the incident's pending events are read at once, and the event must be among them, queued.
+ * Takes the delivery lock, or returns null when a live worker holds it. A row older than the stale
+ * time is a dead worker's: it is deleted and taken, and of two workers doing so at once, the unique
+ * name lets one insert. The look before the insert keeps a held lock from costing a refused insert
+ * (which a real instance logs as a unique key violation) on every event queued while a push is out.
  */
-export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps, incidentSysId?: string): DrainResult {
-  if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
-  // One worker delivers at a time: while another is sending (and not presumed dead), this event
-  // stays queued, and that worker takes it once done with what it holds (drainOthers below).
-  const since = toGlideDateTime(deps.nowMs() - staleSendingSeconds(deps.config) * 1000);
-  const busy = { delivered: 0, stoppedBecause: 'another worker is delivering' };
-  let own: DrainResult;
-  if (!incidentSysId) {
-    if (deps.store.sendingSince(since)) return busy;
-    const event = deps.store.get(outboxSysId);
-    if (!event || event.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
-    own = drainIncident(event.incident_sys_id, deps, undefined, false);
-  } else {
-    // Whether another worker is sending, and the incident's pending events, in one query.
-    const start = deps.store.pendingUnlessSending(incidentSysId, since, MAX_EVENTS_PER_DRAIN);
-    if (start.sending) return busy;
-    const pending = start.pending;
-    const mine = pending.find((e) => e.sys_id === outboxSysId);
-    if (!mine && pending.length < MAX_EVENTS_PER_DRAIN) return { delivered: 0, stoppedBecause: 'not queued' };
-    if (mine && mine.state !== 'queued') return { delivered: 0, stoppedBecause: 'not queued' };
-    own = drainIncident(incidentSysId, deps, pending, false);
+function acquire(deps: DeliveryDeps): Holding | null {
+  const now = deps.nowMs();
+  const current = deps.lock.holder();
+  if (current !== null) {
+    const staleBefore = toGlideDateTime(now - staleSendingSeconds(deps.config) * 1000);
+    if (current.heldSince >= staleBefore) return null;
+    if (deps.lock.remove(current.sysId)) deps.log.warn('took over the delivery lock, held since ' + current.heldSince + ' by a worker presumed dead');
   }
-  if (own.unreachable) return own;
-  const others = drainOthers(deps, MAX_EVENTS_PER_DRAIN);
-  return { delivered: own.delivered + others.delivered, stoppedBecause: own.stoppedBecause || others.stoppedBecause, unreachable: others.unreachable };
+  const sysId = deps.lock.take(toGlideDateTime(now));
+  return sysId === null ? null : { sysId, sinceMs: now };
+}
+
+/** Before each send: renews the lock's time once a quarter of the stale time has passed, so a long run is not taken over. */
+function keepHolding(deps: DeliveryDeps, holding: Holding): void {
+  const now = deps.nowMs();
+  if (now - holding.sinceMs < (staleSendingSeconds(deps.config) * 1000) / 4) return;
+  if (deps.lock.renew(holding.sysId, toGlideDateTime(now))) holding.sinceMs = now;
 }
 
 /**
- * After its own incident, the delivering worker takes the events that waited for it: those of other
- * incidents that are due, up to `budget` events, stopping at a receiver that does not answer.
+ * Async business rule on a newly queued event: deliver it now, unless earlier events of its
+ * incident go first. `incidentSysId` (the rule's current record has it) saves reading the event.
+ *
+ * One worker delivers at a time: the run holds the delivery lock while it sends. An event queued
+ * while another worker holds it stays queued, and that worker takes it before it stops: it lets the
+ * lock go first and then looks for due events, so an event that found the lock held is always seen
+ * by a look that starts after it was queued (deliverWhileHolding).
  */
-function drainOthers(deps: DeliveryDeps, budget: number): DrainResult {
-  let delivered = 0;
-  let attempts = 0;
-  // Incidents whose queue cannot move now (a failure, a retry not due, another worker's send);
-  // an incident drained empty may get new events meanwhile, and is taken again.
-  const blocked: { [incident: string]: boolean } = {};
-  for (;;) {
-    const due = deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20).filter((id) => !blocked[id]);
-    if (due.length === 0) return { delivered, stoppedBecause: null };
-    for (const incident of due) {
-      if (attempts >= budget) {
-        handOff(deps, incident);
-        return { delivered, stoppedBecause: 'drain limit reached' };
-      }
-      const result = drainIncident(incident, deps, undefined, false);
-      attempts += Math.max(1, result.delivered);
-      delivered += result.delivered;
-      if (result.unreachable) return { delivered, stoppedBecause: UNREACHABLE, unreachable: true };
-      if (result.stoppedBecause !== null) blocked[incident] = true;
+export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps, incidentSysId?: string): DrainResult {
+  if (!canDeliver(deps.config)) return { delivered: 0, stoppedBecause: 'not configured or disabled' };
+  const holding = acquire(deps);
+  if (holding === null) return { delivered: 0, stoppedBecause: BUSY };
+  return deliverWhileHolding(deps, holding, () => {
+    let incident = incidentSysId;
+    if (!incident) {
+      const event = deps.store.get(outboxSysId);
+      if (!event || event.state !== 'queued') return { incident: null, result: { delivered: 0, stoppedBecause: 'not queued' } };
+      incident = event.incident_sys_id;
     }
+    const pending = deps.store.pendingForIncident(incident, MAX_EVENTS_PER_DRAIN);
+    const mine = pending.find((e) => e.sys_id === outboxSysId);
+    // Delivered by a run that held the lock before this one, or put back in another state: its
+    // incident may still have events due (a failed one), which the look for due events finds.
+    if ((!mine && pending.length < MAX_EVENTS_PER_DRAIN) || (mine && mine.state !== 'queued')) {
+      return { incident, result: { delivered: 0, stoppedBecause: 'not queued' } };
+    }
+    return { incident, result: drain(incident, deps, holding, pending, false) };
+  });
+}
+
+/**
+ * Runs `first` (a run's own incident) holding the lock, then the events that waited for it: those of
+ * other incidents that are due, up to MAX_EVENTS_PER_DRAIN events, stopping at a receiver that does
+ * not answer. It stops only after a look for due events that started after it let the lock go and
+ * found none, so no event queued while it held the lock (one whose run found it held) is left
+ * behind. When that look finds some, it takes the lock again; another worker taking it in between
+ * delivers them instead.
+ */
+function deliverWhileHolding(
+  deps: DeliveryDeps,
+  held: Holding,
+  first: () => { incident: string | null; result: DrainResult },
+): DrainResult {
+  let holding: Holding | null = held;
+  let own: { incident: string | null; result: DrainResult };
+  try {
+    own = first();
+  } catch (err) {
+    deps.lock.remove(held.sysId);
+    throw err;
+  }
+  let delivered = own.result.delivered;
+  const stoppedBecause = own.result.stoppedBecause;
+  // Incidents whose queue cannot move now (a failure, a retry not due, an abandoned send); an
+  // incident drained empty may get new events meanwhile, and is taken again.
+  const blocked: { [incident: string]: boolean } = {};
+  if (own.incident !== null && stoppedBecause !== null) blocked[own.incident] = true;
+  let attempts = 0;
+  const look = () => deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20).filter((id) => !blocked[id]);
+  try {
+    if (own.result.unreachable) return own.result;
+    // Once a batch of others was sent, events are coming in: look while still holding the lock, and
+    // let it go only when that look finds none (a quiet run lets it go at once and looks once).
+    let busy = false;
+    for (;;) {
+      let due = busy ? look() : [];
+      if (due.length === 0) {
+        deps.lock.remove(holding!.sysId);
+        holding = null;
+        due = look();
+        if (due.length === 0) return { delivered, stoppedBecause };
+      }
+      if (attempts >= MAX_EVENTS_PER_DRAIN) {
+        if (holding !== null) deps.lock.remove(holding.sysId);
+        holding = null;
+        handOff(deps, due[0]!);
+        return { delivered, stoppedBecause: stoppedBecause || 'drain limit reached' };
+      }
+      if (holding === null) holding = acquire(deps);
+      if (holding === null) return { delivered, stoppedBecause };
+      for (const incident of due) {
+        if (attempts >= MAX_EVENTS_PER_DRAIN) break;
+        const result = drain(incident, deps, holding, undefined, false);
+        attempts += Math.max(1, result.delivered);
+        delivered += result.delivered;
+        if (result.unreachable) return { delivered, stoppedBecause: stoppedBecause || UNREACHABLE, unreachable: true };
+        if (result.stoppedBecause !== null) blocked[incident] = true;
+      }
+      busy = true;
+    }
+  } finally {
+    if (holding !== null) deps.lock.remove(holding.sysId);
   }
 }
 
 /**
  * A worker that reached its limit hands what is left to a fresh run of the async rule, instead of
  * leaving it to the next scheduled job: it touches the incident's first queued event (an update of
- * a queued event triggers the rule again).
+ * a queued event triggers the rule again). It has let the lock go first, so that run can take it.
  */
 function handOff(deps: DeliveryDeps, incidentSysId: string): void {
   const first = deps.store.pendingForIncident(incidentSysId, 1)[0];
@@ -249,15 +331,29 @@ export function retryAndPurge(deps: DeliveryDeps, maxIncidents: number): Mainten
     result.reclaimed++;
   }
 
-  // While a worker is sending (and not presumed dead), it takes what is due after its own incident
-  // (drainOthers): the job does not become a second worker delivering at the same time.
-  if (canDeliver(deps.config) && !deps.store.sendingSince(staleBefore)) {
-    for (const incident of deps.store.incidentsWithDueEvents(toGlideDateTime(now), maxIncidents)) {
-      result.incidents++;
-      const drained = drainIncident(incident, deps);
-      result.delivered += drained.delivered;
-      // A receiver that does not answer would cost a request timeout per incident: try again next run.
-      if (drained.unreachable) break;
+  // While a worker holds the delivery lock (and is not presumed dead), it takes what is due before it
+  // stops: the job does not become a second worker delivering at the same time.
+  const holding = canDeliver(deps.config) ? acquire(deps) : null;
+  if (holding !== null) {
+    const blocked: { [incident: string]: boolean } = {};
+    let unreachable = false;
+    try {
+      for (const incident of deps.store.incidentsWithDueEvents(toGlideDateTime(now), maxIncidents)) {
+        result.incidents++;
+        const drained = drain(incident, deps, holding);
+        result.delivered += drained.delivered;
+        if (drained.stoppedBecause !== null) blocked[incident] = true;
+        // A receiver that does not answer would cost a request timeout per incident: try again next run.
+        unreachable = !!drained.unreachable;
+        if (unreachable) break;
+      }
+    } finally {
+      deps.lock.remove(holding.sysId);
+    }
+    // Events queued while the job held the lock (or beyond its share) go to a fresh run of the async rule.
+    if (!unreachable) {
+      const left = deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20).filter((id) => !blocked[id]);
+      if (left.length > 0) handOff(deps, left[0]!);
     }
   }
 

@@ -8,6 +8,7 @@ import { readConfig, type AppConfig } from './config.ts';
 import { configCache } from './config-cache.ts';
 import { CONFIG_CACHE_MAX_AGE_MS, CONFIG_FIELD, CONFIG_RECORD_NAME, CONFIG_TABLE, PROPERTY } from './constants.ts';
 import type { DeliveryDeps } from './delivery.ts';
+import { glideDeliveryLock } from './delivery-lock.ts';
 import type { GlideAggregateLike, GlideRecordLike, HttpRequest, HttpResult, Logger, PropertyAccess, RecordReader, SecretField } from './glide-interfaces.ts';
 import type { CallerInfo } from './health.ts';
 import { glideOutboxStore, type OutboxStore } from './outbox-store.ts';
@@ -212,6 +213,7 @@ export function deliveryDeps(): DeliveryDeps {
   return {
     config: config(),
     store: outboxStore(),
+    lock: glideDeliveryLock(newRecord),
     nowMs,
     random: Math.random,
     mac: macSha256,

@@ -40,16 +40,8 @@ export interface OutboxStore {
   update(sysId: string, changes: OutboxChanges): void;
   /** The incident's undelivered (queued, sending, failed) events in delivery order. */
   pendingForIncident(incidentSysId: string, limit: number): OutboxEvent[];
-  /**
-   * What a delivery run starts from, in one query: whether an event (of any incident) is being sent
-   * by a worker that started at or after `since` (as sendingSince), and, when none is, the
-   * incident's undelivered events (as pendingForIncident).
-   */
-  pendingUnlessSending(incidentSysId: string, since: string, limit: number): { sending: true } | { sending: false; pending: OutboxEvent[] };
   /** Incidents having a queued or failed event due at or before `now`, oldest order first. */
   incidentsWithDueEvents(now: string, limit: number): string[];
-  /** Whether an event is being sent by a worker that started at or after `since` (one not presumed dead). */
-  sendingSince(since: string): boolean;
   /** Events stuck in `sending` since before `before` (a worker died mid-delivery). */
   staleSending(before: string, limit: number): OutboxEvent[];
   /** Deletes delivered events delivered before `before`; returns how many. */
@@ -134,15 +126,6 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
     return gr;
   }
 
-  function sendingSince(since: string): boolean {
-    const gr = table();
-    gr.addQuery('state', 'sending');
-    gr.addQuery('last_attempt_at', '>=', since);
-    gr.setLimit(1);
-    gr.query();
-    return gr.next();
-  }
-
   return {
     insert(event) {
       const gr = table();
@@ -184,29 +167,6 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
       return collectPositioned(pendingQuery(incidentSysId, limit));
     },
 
-    pendingUnlessSending(incidentSysId, since, limit) {
-      // A key that could change the meaning of an encoded query is asked about in two queries.
-      if (!/^[0-9A-Za-z_.:-]+$/.test(incidentSysId) || !/^[0-9: -]+$/.test(since)) {
-        return sendingSince(since) ? { sending: true } : { sending: false, pending: collectPositioned(pendingQuery(incidentSysId, limit)) };
-      }
-      // The incident's undelivered events, or (^NQ: a second group of conditions, ORed) an event
-      // being sent by a live worker: one result, told apart here.
-      const gr = table();
-      gr.addEncodedQuery(
-        'incident_sys_id=' + incidentSysId + '^stateIN' + PENDING_STATES.join(',') + '^NQstate=sending^last_attempt_at>=' + since + '^ORDERBYorder_key',
-      );
-      gr.setLimit(limit);
-      const rows = collectPositioned(gr);
-      const pending: OutboxEvent[] = [];
-      for (const row of rows) {
-        if (row.state === 'sending' && row.last_attempt_at >= since) return { sending: true };
-        if (row.incident_sys_id === incidentSysId) pending.push(row);
-      }
-      // A full result may have left a live send of another incident out: ask about it alone.
-      if (rows.length >= limit && sendingSince(since)) return { sending: true };
-      return { sending: false, pending };
-    },
-
     incidentsWithDueEvents(now, limit) {
       const gr = table();
       gr.addQuery('state', 'IN', 'queued,failed');
@@ -219,8 +179,6 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
       }
       return ids;
     },
-
-    sendingSince,
 
     staleSending(before, limit) {
       const gr = table();

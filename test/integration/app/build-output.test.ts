@@ -126,6 +126,17 @@ describe('the x_incident_io app build', () => {
     expect(dbObject.fields.ws_access).toBe('true');
   });
 
+  it('declares the delivery lock: a name with a unique index, no web service access, app admins may read and delete it', () => {
+    const table = build.tables.find((t) => t.name === 'x_incident_io_delivery_lock');
+    expect(table).toBeDefined();
+    expect(Object.fromEntries(table!.columns.map((c) => [c.name, c.type]))).toEqual({ name: 'string', held_since: 'glide_date_time' });
+    expect(table!.indexes.filter((i) => i.unique).map((i) => i.columns)).toEqual([['name']]);
+    expect(one('sys_db_object', (r) => r.fields.name === 'x_incident_io_delivery_lock').fields.ws_access).toBe('false');
+    const acls = build.recordsOf('sys_security_acl').filter((r) => r.fields.name === 'x_incident_io_delivery_lock');
+    expect(acls.map((r) => r.fields.operation).sort()).toEqual(['delete', 'read']);
+    for (const acl of acls) expect(rolesOfAcl(acl)).toEqual(['x_incident_io.admin']);
+  });
+
   it('declares the business rules: table, when, actions, filter', () => {
     const rules = Object.fromEntries(build.recordsOf('sys_script').map((r) => [r.fields.name, r.fields]));
     // Every queuing rule filters in its record before its script runs (a certification finding).

@@ -241,6 +241,12 @@ describe('record engine: platform behaviour', () => {
     expect(engine.get('u_keyed', two.sysId)?.values.u_key).toBe('two');
     expect(engine.count('u_keyed')).toBe(2);
     expect(engine.get('u_keyed', one.sysId)?.values.sys_mod_count).toBe('0');
+    // Each refusal is logged, as the platform logs the database's unique key violation.
+    const logged = engine.query('syslog', { query: 'messageSTARTSWITHUnique Key violation detected by database' }).records;
+    expect(logged.map((r) => [r.values.level, r.values.message.endsWith('of u_keyed')])).toEqual([
+      ['2', true],
+      ['2', true],
+    ]);
   });
 
   it('creates a unique index that existing rows break as a plain one, and refuses names and columns that are not identifiers of the table', () => {

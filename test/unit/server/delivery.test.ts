@@ -178,52 +178,135 @@ describe('delivery', () => {
     expect(row(app, events[0]!)).toMatchObject({ state: 'delivered', attempts: '2' });
   });
 
-  it('one worker delivers at a time: an event queued while another is sending waits, and that worker takes it after its own', () => {
+  it('one worker delivers at a time: a run that finds the lock held sends nothing, and the holder delivers its event before it stops', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    const b = queueUpdates(app, 1, 'INC0000002');
+    let inFlight = 0;
+    let most = 0;
+    let during: unknown = null;
+    app.respond = (request) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      // B's run starts while A's push is out.
+      if (request.body.includes('INC0000001')) during = deliverQueuedEvent(b.events[0]!, app.deliveryDeps(), b.incident);
+      inFlight--;
+      return ok(200);
+    };
+    expect(deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident)).toEqual({ delivered: 2, stoppedBecause: null });
+    expect(during).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(most).toBe(1);
+    expect(app.requests.map((r) => JSON.parse(r.body).incident.number)).toEqual(['INC0000001', 'INC0000002']);
+    expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
+  });
+
+  it('of two runs that both found the lock free, the one whose insert the unique name refuses sends nothing', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    const b = queueUpdates(app, 1, 'INC0000002');
+    let inFlight = 0;
+    let most = 0;
+    let during: unknown = null;
+    app.respond = (request) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      if (request.body.includes('INC0000001')) {
+        // B looked before A took the lock (it saw no holder), and inserts only now.
+        const deps = app.deliveryDeps();
+        deps.lock = { ...deps.lock, holder: () => null };
+        during = deliverQueuedEvent(b.events[0]!, deps, b.incident);
+      }
+      inFlight--;
+      return ok(200);
+    };
+    expect(deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident)).toMatchObject({ delivered: 2 });
+    expect(during).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(most).toBe(1);
+    expect(row(app, b.events[0]!).state).toBe('delivered');
+    expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
+  });
+
+  it('an event queued just before the holder lets the lock go is found by the holder’s look for due events after it', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    let late = '';
+    let lateRun: unknown = null;
+    const deps = app.deliveryDeps();
+    const remove = deps.lock.remove.bind(deps.lock);
+    deps.lock = {
+      ...deps.lock,
+      remove: (sysId) => {
+        // Queued, and its run started, just before the holder lets the lock go.
+        if (!late) {
+          late = queueUpdates(app, 1, 'INC0000002').events[0]!;
+          lateRun = deliverQueuedEvent(late, app.deliveryDeps());
+        }
+        return remove(sysId);
+      },
+    };
+    deliverQueuedEvent(a.events[0]!, deps, a.incident);
+    expect(lateRun).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    // The holder's look after letting go found it.
+    expect(row(app, late).state).toBe('delivered');
+    expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
+  });
+
+  it('takes over a lock held by a worker presumed dead, and no sooner', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    const lock = app.deliveryDeps().lock;
+    const dead = lock.take(toGlideDateTime(app.db.nowMs))!;
+    expect(lock.take(toGlideDateTime(app.db.nowMs))).toBeNull();
+    app.advance(10 * 2 + 59);
+    expect(deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident)).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    app.advance(2);
+    expect(deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident)).toEqual({ delivered: 1, stoppedBecause: null });
+    expect(app.logs.filter((l) => l.includes('took over the delivery lock'))).toHaveLength(1);
+    expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
+    // The dead worker's late remove() finds nothing of its own to delete.
+    expect(lock.remove(dead)).toBe(false);
+  });
+
+  it('renews the lock during a long run, so a run starting meanwhile does not take it over', () => {
+    const { incident, events } = queueUpdates(app, 6);
+    const other = queueUpdates(app, 1, 'INC0000002');
+    let during: unknown = null;
+    let pushes = 0;
+    app.respond = () => {
+      // 15 s a push: the sixth ends 90 s after the run took the lock, past the stale time (10 × 2 + 60 = 80 s).
+      app.advance(15);
+      if (++pushes === 6) during = deliverQueuedEvent(other.events[0]!, app.deliveryDeps(), other.incident);
+      return ok(200);
+    };
+    expect(deliverQueuedEvent(events[0]!, app.deliveryDeps(), incident)).toEqual({ delivered: 7, stoppedBecause: null });
+    expect(during).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(app.logs.some((l) => l.includes('took over'))).toBe(false);
+  });
+
+  it('lets the lock go when the run fails with an error', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    const deps = app.deliveryDeps();
+    deps.store = { ...deps.store, pendingForIncident: () => {
+      throw new Error('database is gone');
+    } };
+    expect(() => deliverQueuedEvent(a.events[0]!, deps, a.incident)).toThrow('database is gone');
+    expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
+    expect(deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident)).toMatchObject({ delivered: 1 });
+  });
+
+  it('after its limit, lets the lock go and hands the rest to a fresh run of the async rule', () => {
+    const incidents = Array.from({ length: 53 }, (_, i) => queueUpdates(app, 1, `INC${String(1000 + i).padStart(7, '0')}`));
+    app.advance(1);
+    const result = deliverQueuedEvent(incidents[0]!.events[0]!, app.deliveryDeps(), incidents[0]!.incident);
+    // Its own event, then 50 of the others; the next one is touched (an update of a queued event triggers the rule).
+    expect(result).toEqual({ delivered: 51, stoppedBecause: 'drain limit reached' });
+    const queued = incidents.map((i) => row(app, i.events[0]!)).filter((r) => r.state === 'queued');
+    expect(queued).toHaveLength(2);
+    expect(queued.filter((r) => r.sys_mod_count !== '0')).toHaveLength(1);
+    expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
+  });
+
+  it('the scheduled job does not deliver while a worker holds the lock, and does once that worker is presumed dead', () => {
     const a = queueUpdates(app, 1, 'INC0000001');
     const b = queueUpdates(app, 1, 'INC0000002');
     app.store().update(a.events[0]!, { state: 'sending', attempts: 1, last_attempt_at: toGlideDateTime(app.db.nowMs) });
-    expect(deliverQueuedEvent(b.events[0]!, app.deliveryDeps(), b.incident)).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
-    expect(app.requests).toHaveLength(0);
-    expect(row(app, b.events[0]!).state).toBe('queued');
-
-    // The other worker's send ends; the next event it is triggered for, it delivers, then the one that waited.
-    app.store().update(a.events[0]!, { state: 'delivered' });
-    const c = queueUpdates(app, 1, 'INC0000003');
-    expect(deliverQueuedEvent(c.events[0]!, app.deliveryDeps(), c.incident)).toMatchObject({ delivered: 2 });
-    expect(app.requests.map((r) => JSON.parse(r.body).incident.number)).toEqual(['INC0000003', 'INC0000002']);
-  });
-
-  it('starts a run with one query that tells a live send of any incident from the incident\'s own pending events', () => {
-    const a = queueUpdates(app, 3, 'INC0000001');
-    const b = queueUpdates(app, 1, 'INC0000002');
-    const store = app.store();
-    const since = toGlideDateTime(app.db.nowMs - 60_000);
-    expect(store.pendingUnlessSending(a.incident, since, 50)).toEqual({ sending: false, pending: store.pendingForIncident(a.incident, 50) });
-
-    // Another incident's send that started before `since` is presumed dead: it does not stop this run.
-    store.update(b.events[0]!, { state: 'sending', attempts: 1, last_attempt_at: toGlideDateTime(app.db.nowMs - 120_000) });
-    const start = store.pendingUnlessSending(a.incident, since, 50);
-    expect(start.sending).toBe(false);
-    expect(!start.sending && start.pending.map((e) => e.sys_id)).toEqual(a.events);
-
-    // A live send of another incident stops it, even when the incident's own events fill the limit.
-    store.update(b.events[0]!, { last_attempt_at: toGlideDateTime(app.db.nowMs) });
-    expect(store.pendingUnlessSending(a.incident, since, 50)).toEqual({ sending: true });
-    expect(store.pendingUnlessSending(a.incident, since, 2)).toEqual({ sending: true });
-
-    // So does a live send of one of its own events; a key that is no plain id is asked about in two queries.
-    store.update(b.events[0]!, { state: 'delivered' });
-    store.update(a.events[0]!, { state: 'sending', attempts: 1, last_attempt_at: toGlideDateTime(app.db.nowMs) });
-    expect(store.pendingUnlessSending(a.incident, since, 50)).toEqual({ sending: true });
-    expect(store.pendingUnlessSending('x^NQstate=delivered', since, 50)).toEqual({ sending: true });
-    store.update(a.events[0]!, { state: 'delivered' });
-    expect(store.pendingUnlessSending('x^NQstate=delivered', since, 50)).toEqual({ sending: false, pending: [] });
-  });
-
-  it('the scheduled job does not deliver while a worker is sending, and does once that send is presumed dead', () => {
-    const a = queueUpdates(app, 1, 'INC0000001');
-    const b = queueUpdates(app, 1, 'INC0000002');
-    app.store().update(a.events[0]!, { state: 'sending', attempts: 1, last_attempt_at: toGlideDateTime(app.db.nowMs) });
+    app.deliveryDeps().lock.take(toGlideDateTime(app.db.nowMs));
     expect(retryAndPurge(app.deliveryDeps(), 100)).toMatchObject({ reclaimed: 0, incidents: 0, delivered: 0 });
     expect(app.requests).toHaveLength(0);
     expect(row(app, b.events[0]!).state).toBe('queued');
@@ -231,6 +314,27 @@ describe('delivery', () => {
     app.advance(10 * 2 + 61);
     expect(retryAndPurge(app.deliveryDeps(), 100)).toMatchObject({ reclaimed: 1, incidents: 2, delivered: 2 });
     expect(row(app, b.events[0]!).state).toBe('delivered');
+    expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
+  });
+
+  it('the scheduled job hands an event queued while it held the lock to a fresh run of the async rule', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    app.respond = () => ok(500);
+    deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident);
+    app.advance(3600);
+    let late = '';
+    let lateRun: unknown = null;
+    app.respond = () => {
+      if (!late) {
+        late = queueUpdates(app, 1, 'INC0000002').events[0]!;
+        lateRun = deliverQueuedEvent(late, app.deliveryDeps());
+      }
+      return ok(200);
+    };
+    expect(retryAndPurge(app.deliveryDeps(), 100)).toMatchObject({ incidents: 1, delivered: 1 });
+    expect(lateRun).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(row(app, late)).toMatchObject({ state: 'queued', sys_mod_count: '1' });
+    expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
   });
 
   it('takes again an incident it already drained when new events of it were queued meanwhile', () => {
@@ -260,19 +364,16 @@ describe('delivery', () => {
       return ok(200);
     };
     const deps = app.deliveryDeps();
-    const startReads = jest.spyOn(deps.store, 'pendingUnlessSending');
-    const sendingReads = jest.spyOn(deps.store, 'sendingSince');
     const pendingReads = jest.spyOn(deps.store, 'pendingForIncident');
     const rowReads = jest.spyOn(FakeGlideRecord.prototype, 'get');
     expect(deliverQueuedEvent(a.events[0]!, deps, a.incident)).toMatchObject({ delivered: 2 });
     expect(row(app, queuedMeanwhile).state).toBe('delivered');
-    // The run starts with one query (no other worker sending, and the incident's queue); the drain
-    // that finds the new event reads the incident's queue once more. Each event is the last row of
-    // the query that found it, so neither of its two updates (sending, then delivered) reads its row.
-    expect(startReads).toHaveBeenCalledTimes(1);
-    expect(sendingReads).not.toHaveBeenCalled();
-    expect(pendingReads).toHaveBeenCalledTimes(1);
+    // The run reads the incident's queue once to start, and once more in the drain that the look for
+    // due events sends it to. Each event is the last row of the query that found it, so neither of its
+    // two updates (sending, then delivered) reads its row; the lock is deleted without a read either.
+    expect(pendingReads).toHaveBeenCalledTimes(2);
     expect(rowReads.mock.calls.filter(([id]) => id === a.events[0] || id === queuedMeanwhile)).toHaveLength(0);
+    expect(rowReads.mock.contexts.filter((record) => (record as unknown as { table: string }).table === 'x_incident_io_delivery_lock')).toHaveLength(0);
     rowReads.mockRestore();
   });
 
