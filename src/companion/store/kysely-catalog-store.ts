@@ -39,7 +39,8 @@ import type { CompanionDatabase } from './schema';
 /**
  * CatalogStore over kysely, with portable queries only (SQLite today, PostgreSQL later). A page is
  * written with a handful of statements whatever its size: one read of the stored versions, chunked
- * multi-row upserts, one cursor update; never a statement per record.
+ * multi-row upserts, one cursor update. On SQLite, where a statement is a function call rather than
+ * a round trip, rows are written one prepared statement each instead (see useSqliteConnection).
  */
 
 type RowTable = Exclude<keyof CatalogDatabase, 'catalog_cursors' | 'catalog_import_leases'>;
@@ -249,6 +250,8 @@ export class KyselyCatalogStore implements CatalogStore {
   private sqlite?: Database.Database;
   /** Single-row upserts prepared on that connection, by table. */
   private readonly rowUpserts = new Map<RowTable, Database.Statement>();
+  /** Single-row inserts of rows not stored yet (nothing on a conflict), prepared on that connection, by table. */
+  private readonly rowInserts = new Map<RowTable, Database.Statement>();
 
   constructor(private readonly db: Kysely<CompanionDatabase>) {}
 
@@ -259,15 +262,17 @@ export class KyselyCatalogStore implements CatalogStore {
    * copied first, so the statement alone can be undone); a single-row one needs none, and measured
    * about a third less CPU per page (500 CIs) than the chunked statements. Per row through kysely,
    * its per-query cost would eat that; PostgreSQL (a round trip per statement) keeps the chunks.
+   * Rows newer than the table's cursor are then inserted before any version is read (writePage).
    */
   useSqliteConnection(sqlite: Database.Database): void {
     this.sqlite = sqlite;
     this.rowUpserts.clear();
+    this.rowInserts.clear();
   }
 
   /** How many page statements are compiled and kept (bounded whatever the pages' sizes). */
   get compiledShapeCount(): number {
-    return this.shapes.size + this.rowUpserts.size;
+    return this.shapes.size + this.rowUpserts.size + this.rowInserts.size;
   }
 
   async takeImportLease(connectionId: string, holder: CatalogImportHolder, at: Date, until: Date): Promise<CatalogImportLeaseResult> {
@@ -336,9 +341,22 @@ export class KyselyCatalogStore implements CatalogStore {
       .onConflict((oc) => oc.columns(['connection_id', 'source_table']).doUpdateSet({ source_table: page.table }))
       .execute();
 
-    const stored = await this.storedVersions(trx, mapping.table, connectionId, records.map((r) => r.sysId));
-    const writes: Record<string, unknown>[] = [];
-    const seenOnly: string[] = [];
+    const cursorRow = await trx
+      .selectFrom('catalog_cursors')
+      .select('updated_on')
+      .where('connection_id', '=', connectionId)
+      .where('source_table', '=', page.table)
+      .executeTakeFirstOrThrow();
+    const rowOf = (record: CatalogRecordVersion): Record<string, unknown> => ({
+      connection_id: connectionId,
+      sys_id: record.sysId,
+      sys_updated_on: record.sysUpdatedOn,
+      sys_mod_count: record.sysModCount,
+      seen_at: at,
+      stored_at: at,
+      deleted_at: null,
+      ...(mapping.toColumns(record as never) as Record<string, unknown>),
+    });
     let inserted = 0;
     let updated = 0;
     let unchanged = 0;
@@ -346,8 +364,28 @@ export class KyselyCatalogStore implements CatalogStore {
     // A page cannot hold one sys_id twice, but if an instance sent it, the last version wins.
     const latest = new Map<string, CatalogRecordVersion>();
     for (const record of records) latest.set(record.sysId, record);
+    // Rows newer than the cursor were not stored in this version: they are new (all of them on a
+    // first import) or updated. On SQLite they are inserted first, one prepared insert each that
+    // does nothing on a conflict; only those already stored have their version read. That spares
+    // a first import the read of every page's versions. Rows at or before the cursor (an overlap
+    // window, a --full re-read) are mostly stored already: their versions are read first.
+    const newer: CatalogRecordVersion[] = [];
+    let undecided: CatalogRecordVersion[] = [];
     for (const record of latest.values()) {
       newest = maxText(newest, record.sysUpdatedOn === '' ? null : record.sysUpdatedOn);
+      if (this.sqlite && (cursorRow.updated_on === null || record.sysUpdatedOn > cursorRow.updated_on)) newer.push(record);
+      else undecided.push(record);
+    }
+    if (newer.length > 0) {
+      const conflicts = this.insertNew(mapping.table, sortedBySysId(newer.map(rowOf)));
+      inserted += newer.length - conflicts.size;
+      if (conflicts.size > 0) undecided = undecided.concat(newer.filter((r) => conflicts.has(r.sysId)));
+    }
+
+    const stored = await this.storedVersions(trx, mapping.table, connectionId, undecided.map((r) => r.sysId));
+    const writes: Record<string, unknown>[] = [];
+    const seenOnly: string[] = [];
+    for (const record of undecided) {
       const current = stored.get(record.sysId);
       const decision = decideVersion(
         record,
@@ -360,30 +398,12 @@ export class KyselyCatalogStore implements CatalogStore {
       }
       if (decision === 'insert') inserted += 1;
       else updated += 1;
-      writes.push({
-        connection_id: connectionId,
-        sys_id: record.sysId,
-        sys_updated_on: record.sysUpdatedOn,
-        sys_mod_count: record.sysModCount,
-        seen_at: at,
-        stored_at: at,
-        deleted_at: null,
-        ...(mapping.toColumns(record as never) as Record<string, unknown>),
-      });
+      writes.push(rowOf(record));
     }
 
-    // In key order: consecutive rows land on neighbouring pages of the (connection, sys_id) index,
-    // which SQLite then finds in its cache (sys_ids are random, and so is a page's order).
-    writes.sort((a, b) => (a.sys_id === b.sys_id ? 0 : (a.sys_id as string) < (b.sys_id as string) ? -1 : 1));
-    await this.upsert(trx, mapping.table, writes);
+    await this.upsert(trx, mapping.table, sortedBySysId(writes));
     await this.markSeen(trx, mapping.table, connectionId, seenOnly, at);
 
-    const cursorRow = await trx
-      .selectFrom('catalog_cursors')
-      .select('updated_on')
-      .where('connection_id', '=', connectionId)
-      .where('source_table', '=', page.table)
-      .executeTakeFirstOrThrow();
     const cursor = maxText(cursorRow.updated_on, newest);
     if (cursor !== cursorRow.updated_on) {
       await trx
@@ -607,13 +627,47 @@ export class KyselyCatalogStore implements CatalogStore {
     return found;
   }
 
-  private async upsert(trx: Transaction<CompanionDatabase>, table: RowTable, rows: readonly Record<string, unknown>[]): Promise<void> {
-    if (rows.length === 0) return;
+  /** Each catalog table's columns in the order its upserts bind them (those of its first row). */
+  private columns(table: RowTable, row: Record<string, unknown>): readonly string[] {
     let columns = this.columnsOf.get(table);
     if (!columns) {
-      columns = Object.keys(rows[0]!);
+      columns = Object.keys(row);
       this.columnsOf.set(table, columns);
     }
+    return columns;
+  }
+
+  /**
+   * Inserts each row not stored yet, on the SQLite connection (see useSqliteConnection); a row
+   * whose (connection, sys_id) is stored is left as it is. Returns the sys_ids of those.
+   */
+  private insertNew(table: RowTable, rows: readonly Record<string, unknown>[]): Set<string> {
+    const conflicts = new Set<string>();
+    if (rows.length === 0) return conflicts;
+    const columns = this.columns(table, rows[0]!);
+    const width = columns.length;
+    let statement = this.rowInserts.get(table);
+    if (!statement) {
+      const untyped = this.db as unknown as Kysely<UntypedDatabase>;
+      const compiled = untyped
+        .insertInto(table)
+        .values(Object.fromEntries(columns.map((c) => [c, sql`?`])))
+        .onConflict((oc) => oc.columns(['connection_id', 'sys_id']).doNothing())
+        .compile();
+      statement = this.sqlite!.prepare(compiled.sql);
+      this.rowInserts.set(table, statement);
+    }
+    const args: unknown[] = new Array(width);
+    for (const row of rows) {
+      for (let k = 0; k < width; k++) args[k] = row[columns[k]!];
+      if (statement.run(args).changes === 0) conflicts.add(row.sys_id as string);
+    }
+    return conflicts;
+  }
+
+  private async upsert(trx: Transaction<CompanionDatabase>, table: RowTable, rows: readonly Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = this.columns(table, rows[0]!);
     const width = columns.length;
     if (this.sqlite) {
       const statement = this.rowUpsert(table, columns);
@@ -696,6 +750,11 @@ export class KyselyCatalogStore implements CatalogStore {
     }
     return shape;
   }
+}
+
+/** In key order: consecutive rows land on neighbouring pages of the (connection, sys_id) index, which SQLite then finds in its cache (sys_ids are random, and so is a page's order). */
+function sortedBySysId(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  return rows.sort((a, b) => (a.sys_id === b.sys_id ? 0 : (a.sys_id as string) < (b.sys_id as string) ? -1 : 1));
 }
 
 function slot(index: number): string {

@@ -122,9 +122,9 @@ describe.each(STORE_BACKENDS)('on %s', (backend) => {
         expect(await storeUsers(page)).toMatchObject({ inserted: size });
         expect(await storeUsers(page, { markSeen: true })).toMatchObject({ unchanged: size });
       }
-      // One statement per kind and size of the fixed set of nine; on SQLite, rows are upserted one
-      // statement each (one statement, whatever the size).
-      const bound = backend === 'sqlite' ? 2 * 9 + 1 : 3 * 9;
+      // One statement per kind and size of the fixed set of nine; on SQLite, rows are upserted (or,
+      // newer than the cursor, inserted first) one statement each (two statements, whatever the size).
+      const bound = backend === 'sqlite' ? 2 * 9 + 2 : 3 * 9;
       expect(kysely.compiledShapeCount).toBe(bound);
       for (const size of [2, 77, 130, 259, 444, 599]) {
         const page = pageOf(size);
@@ -173,6 +173,20 @@ describe.each(STORE_BACKENDS)('on %s', (backend) => {
       expect(await catalog.getCursor(acme, 'sys_user')).toBe('2026-02-04 00:00:00');
       expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: 3 });
       expect(await catalog.storePages([])).toEqual([]);
+    });
+
+    it('updates rows newer than the cursor that are already stored (changed, or marked deleted), never inserting them twice', async () => {
+      await storeUsers([user(1), user(2), user(3)]);
+      const started = new Date(T0.getTime() + 60_000);
+      await catalog.completeTable({ connectionId: acme, table: 'sys_user', startedAt: started, full: true, at: started });
+      expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: 0, deleted: 3 });
+      // Users 1 and 2 come back newer than the cursor (2 changed), user 4 is new; user 3 stays gone.
+      const outcome = await catalog.storePages([
+        page([user(1, { sysUpdatedOn: '2026-02-05 00:00:00' }), user(2, { sysUpdatedOn: '2026-02-05 00:00:00', sysModCount: 1, name: 'Changed' }), user(4, { sysUpdatedOn: '2026-02-05 00:00:00' })]),
+      ]);
+      expect(outcome).toEqual([{ inserted: 1, updated: 2, unchanged: 0, cursor: '2026-02-05 00:00:00' }]);
+      expect(await catalog.getUser(acme, sysId(2))).toMatchObject({ name: 'Changed', deletedAt: null });
+      expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: 3, deleted: 1 });
     });
 
     it('stores all of the pages or none of them, cursors included', async () => {
