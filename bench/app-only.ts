@@ -14,6 +14,7 @@ import { buildAppIfStale } from '../src/shared/build-app';
 import type { IncidentRef } from './fixtures/pushes';
 import { partGroup } from './lib/part';
 import { percentile } from './lib/results';
+import { outboxReport } from './lib/outbox-report';
 import { measureWriteOverhead } from './lib/write-overhead';
 import { AppliedLog } from './run';
 import { traceReport } from './trace-report';
@@ -69,7 +70,11 @@ async function main(): Promise<void> {
       field: 'short_description',
       settle: async (changes) => {
         appliedExpected += changes;
+        const settling = Date.now();
+        const slow = setTimeout(() => void outboxReport(app.url).then((report) => console.log(`write overhead round: still applying after 2 s; ${report}`)), 2_000);
         await applied.nth(appliedExpected, 120_000).catch(() => undefined);
+        clearTimeout(slow);
+        if (Date.now() - settling > 2_000) console.log(`write overhead round: applied in ${((Date.now() - settling) / 1000).toFixed(1)} s`);
         await applied.quiet(1_000, 30_000);
       },
       log: () => undefined,

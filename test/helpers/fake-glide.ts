@@ -278,6 +278,11 @@ export class FakeGlideRecord implements GlideRecordLike {
   update(): string | null {
     if (this.isNew) return this.insert();
     if (!this.current) return null;
+    // As the platform: an update that changes no field writes nothing (no sys_mod_count, no rules).
+    if (Object.keys(this.pending).every((field) => (this.current![field] ?? '') === this.pending[field])) {
+      this.pending = {};
+      return this.current.sys_id!;
+    }
     Object.assign(this.current, this.pending, {
       sys_updated_on: glideNow(this.db.nowMs),
       sys_mod_count: String(Number(this.current.sys_mod_count ?? '0') + 1),

@@ -220,10 +220,11 @@ export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps, inci
     }
     const pending = deps.store.pendingForIncident(incident, MAX_EVENTS_PER_DRAIN);
     const mine = pending.find((e) => e.sys_id === outboxSysId);
-    // Delivered by a run that held the lock before this one, or put back in another state: its
-    // incident may still have events due (a failed one), which the look for due events finds.
+    // Delivered by a run that held the lock before this one, or put back in another state. Its
+    // incident is not blocked: an event of it queued while this run holds the lock found the lock
+    // held, and the look for due events must find it.
     if ((!mine && pending.length < MAX_EVENTS_PER_DRAIN) || (mine && mine.state !== 'queued')) {
-      return { incident, result: { delivered: 0, stoppedBecause: 'not queued' } };
+      return { incident: null, result: { delivered: 0, stoppedBecause: 'not queued' } };
     }
     return { incident, result: drain(incident, deps, holding, pending, false) };
   });
@@ -240,6 +241,7 @@ export function deliverQueuedEvent(outboxSysId: string, deps: DeliveryDeps, inci
 function deliverWhileHolding(
   deps: DeliveryDeps,
   held: Holding,
+  /** The run's own drain; `incident` is the incident it drained (null when it drained none). */
   first: () => { incident: string | null; result: DrainResult },
 ): DrainResult {
   let holding: Holding | null = held;
@@ -274,7 +276,7 @@ function deliverWhileHolding(
       if (attempts >= MAX_EVENTS_PER_DRAIN) {
         if (holding !== null) deps.lock.remove(holding.sysId);
         holding = null;
-        handOff(deps, due[0]!);
+        handOff(deps, due);
         return { delivered, stoppedBecause: stoppedBecause || 'drain limit reached' };
       }
       if (holding === null) holding = acquire(deps);
@@ -296,12 +298,21 @@ function deliverWhileHolding(
 
 /**
  * A worker that reached its limit hands what is left to a fresh run of the async rule, instead of
- * leaving it to the next scheduled job: it touches the incident's first queued event (an update of
- * a queued event triggers the rule again). It has let the lock go first, so that run can take it.
+ * leaving it to the next scheduled job: it touches the first queued event of the first incident
+ * that has one (an update of a queued event triggers the rule again). It has let the lock go first,
+ * so that run can take it. The touch must change the row: an update that changes nothing writes
+ * nothing and runs no rule, and an event queued within this second already has this second's time,
+ * so it then gets the second before.
  */
-function handOff(deps: DeliveryDeps, incidentSysId: string): void {
-  const first = deps.store.pendingForIncident(incidentSysId, 1)[0];
-  if (first && first.state === 'queued') deps.store.update(first.sys_id, { next_attempt_at: toGlideDateTime(deps.nowMs()) });
+function handOff(deps: DeliveryDeps, incidents: string[]): void {
+  for (const incident of incidents) {
+    const first = deps.store.pendingForIncident(incident, 1)[0];
+    if (!first || first.state !== 'queued') continue;
+    const now = deps.nowMs();
+    const touched = toGlideDateTime(now) === first.next_attempt_at ? toGlideDateTime(now - 1000) : toGlideDateTime(now);
+    deps.store.update(first.sys_id, { next_attempt_at: touched });
+    return;
+  }
 }
 
 export interface MaintenanceResult {
@@ -353,7 +364,7 @@ export function retryAndPurge(deps: DeliveryDeps, maxIncidents: number): Mainten
     // Events queued while the job held the lock (or beyond its share) go to a fresh run of the async rule.
     if (!unreachable) {
       const left = deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20).filter((id) => !blocked[id]);
-      if (left.length > 0) handOff(deps, left[0]!);
+      handOff(deps, left);
     }
   }
 

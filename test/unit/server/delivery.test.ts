@@ -248,6 +248,30 @@ describe('delivery', () => {
     expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
   });
 
+  it('a run whose own event was already delivered still takes a later event of that incident, queued while it held the lock', () => {
+    const a = queueUpdates(app, 1, 'INC0000001');
+    deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident);
+    expect(row(app, a.events[0]!).state).toBe('delivered');
+    let later = '';
+    let laterRun: unknown = null;
+    const deps = app.deliveryDeps();
+    const remove = deps.lock.remove.bind(deps.lock);
+    deps.lock = {
+      ...deps.lock,
+      remove: (sysId) => {
+        if (!later) {
+          later = queueStateChange(app, a.incident);
+          laterRun = deliverQueuedEvent(later, app.deliveryDeps(), a.incident);
+        }
+        return remove(sysId);
+      },
+    };
+    // The run of the event delivered before (its async rule ran late) holds the lock when the later event's run starts.
+    expect(deliverQueuedEvent(a.events[0]!, deps, a.incident)).toEqual({ delivered: 1, stoppedBecause: 'not queued' });
+    expect(laterRun).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(row(app, later).state).toBe('delivered');
+  });
+
   it('takes over a lock held by a worker presumed dead, and no sooner', () => {
     const a = queueUpdates(app, 1, 'INC0000001');
     const lock = app.deliveryDeps().lock;
@@ -291,8 +315,8 @@ describe('delivery', () => {
   });
 
   it('after its limit, lets the lock go and hands the rest to a fresh run of the async rule', () => {
+    // All queued within this second: the touch must still change the event (an update that changes nothing runs no rule).
     const incidents = Array.from({ length: 53 }, (_, i) => queueUpdates(app, 1, `INC${String(1000 + i).padStart(7, '0')}`));
-    app.advance(1);
     const result = deliverQueuedEvent(incidents[0]!.events[0]!, app.deliveryDeps(), incidents[0]!.incident);
     // Its own event, then 50 of the others; the next one is touched (an update of a queued event triggers the rule).
     expect(result).toEqual({ delivered: 51, stoppedBecause: 'drain limit reached' });
