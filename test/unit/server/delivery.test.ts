@@ -35,6 +35,41 @@ function queueStateChange(app: AppFixture, incident: string): string {
   return 'queued' in result ? result.outboxSysId : '';
 }
 
+/** Answers every push 200, running `run` while the first push naming `number` is out; counts the pushes in flight at once. */
+function duringPushOf(app: AppFixture, number: string, run: () => unknown): { most: number; during: unknown } {
+  const seen = { most: 0, during: null as unknown };
+  let inFlight = 0;
+  app.respond = (request) => {
+    inFlight++;
+    seen.most = Math.max(seen.most, inFlight);
+    if (seen.during === null && request.body.includes(number)) seen.during = run();
+    inFlight--;
+    return ok(200);
+  };
+  return seen;
+}
+
+/**
+ * Delivery dependencies whose first release of the lock is preceded by a change arriving: `queue`
+ * queues an event, and that event's run starts while this run still holds the lock.
+ */
+function changeAtRelease(app: AppFixture, queue: () => string, incident?: string) {
+  const deps = app.deliveryDeps();
+  const remove = deps.lock.remove.bind(deps.lock);
+  const started: { event: string; run: unknown } = { event: '', run: null };
+  deps.lock = {
+    ...deps.lock,
+    remove: (sysId) => {
+      if (!started.event) {
+        started.event = queue();
+        started.run = deliverQueuedEvent(started.event, app.deliveryDeps(), incident);
+      }
+      return remove(sysId);
+    },
+  };
+  return { deps, started };
+}
+
 describe('delivery', () => {
   let app: AppFixture;
   beforeEach(() => {
@@ -181,20 +216,11 @@ describe('delivery', () => {
   it('one worker delivers at a time: a run that finds the lock held sends nothing, and the holder delivers its event before it stops', () => {
     const a = queueUpdates(app, 1, 'INC0000001');
     const b = queueUpdates(app, 1, 'INC0000002');
-    let inFlight = 0;
-    let most = 0;
-    let during: unknown = null;
-    app.respond = (request) => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      // B's run starts while A's push is out.
-      if (request.body.includes('INC0000001')) during = deliverQueuedEvent(b.events[0]!, app.deliveryDeps(), b.incident);
-      inFlight--;
-      return ok(200);
-    };
+    // B's run starts while A's push is out.
+    const seen = duringPushOf(app, 'INC0000001', () => deliverQueuedEvent(b.events[0]!, app.deliveryDeps(), b.incident));
     expect(deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident)).toEqual({ delivered: 2, stoppedBecause: null });
-    expect(during).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
-    expect(most).toBe(1);
+    expect(seen.during).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(seen.most).toBe(1);
     expect(app.requests.map((r) => JSON.parse(r.body).incident.number)).toEqual(['INC0000001', 'INC0000002']);
     expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
   });
@@ -202,49 +228,26 @@ describe('delivery', () => {
   it('of two runs that both found the lock free, the one whose insert the unique name refuses sends nothing', () => {
     const a = queueUpdates(app, 1, 'INC0000001');
     const b = queueUpdates(app, 1, 'INC0000002');
-    let inFlight = 0;
-    let most = 0;
-    let during: unknown = null;
-    app.respond = (request) => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      if (request.body.includes('INC0000001')) {
-        // B looked before A took the lock (it saw no holder), and inserts only now.
-        const deps = app.deliveryDeps();
-        deps.lock = { ...deps.lock, holder: () => null };
-        during = deliverQueuedEvent(b.events[0]!, deps, b.incident);
-      }
-      inFlight--;
-      return ok(200);
-    };
+    const seen = duringPushOf(app, 'INC0000001', () => {
+      // B looked before A took the lock (it saw no holder), and inserts only now.
+      const deps = app.deliveryDeps();
+      deps.lock = { ...deps.lock, holder: () => null };
+      return deliverQueuedEvent(b.events[0]!, deps, b.incident);
+    });
     expect(deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident)).toMatchObject({ delivered: 2 });
-    expect(during).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
-    expect(most).toBe(1);
+    expect(seen.during).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(seen.most).toBe(1);
     expect(row(app, b.events[0]!).state).toBe('delivered');
     expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
   });
 
   it('an event queued just before the holder lets the lock go is found by the holder’s look for due events after it', () => {
     const a = queueUpdates(app, 1, 'INC0000001');
-    let late = '';
-    let lateRun: unknown = null;
-    const deps = app.deliveryDeps();
-    const remove = deps.lock.remove.bind(deps.lock);
-    deps.lock = {
-      ...deps.lock,
-      remove: (sysId) => {
-        // Queued, and its run started, just before the holder lets the lock go.
-        if (!late) {
-          late = queueUpdates(app, 1, 'INC0000002').events[0]!;
-          lateRun = deliverQueuedEvent(late, app.deliveryDeps());
-        }
-        return remove(sysId);
-      },
-    };
+    const { deps, started } = changeAtRelease(app, () => queueUpdates(app, 1, 'INC0000002').events[0]!);
     deliverQueuedEvent(a.events[0]!, deps, a.incident);
-    expect(lateRun).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(started.run).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
     // The holder's look after letting go found it.
-    expect(row(app, late).state).toBe('delivered');
+    expect(row(app, started.event).state).toBe('delivered');
     expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
   });
 
@@ -252,24 +255,11 @@ describe('delivery', () => {
     const a = queueUpdates(app, 1, 'INC0000001');
     deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident);
     expect(row(app, a.events[0]!).state).toBe('delivered');
-    let later = '';
-    let laterRun: unknown = null;
-    const deps = app.deliveryDeps();
-    const remove = deps.lock.remove.bind(deps.lock);
-    deps.lock = {
-      ...deps.lock,
-      remove: (sysId) => {
-        if (!later) {
-          later = queueStateChange(app, a.incident);
-          laterRun = deliverQueuedEvent(later, app.deliveryDeps(), a.incident);
-        }
-        return remove(sysId);
-      },
-    };
+    const { deps, started } = changeAtRelease(app, () => queueStateChange(app, a.incident), a.incident);
     // The run of the event delivered before (its async rule ran late) holds the lock when the later event's run starts.
     expect(deliverQueuedEvent(a.events[0]!, deps, a.incident)).toEqual({ delivered: 1, stoppedBecause: 'not queued' });
-    expect(laterRun).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
-    expect(row(app, later).state).toBe('delivered');
+    expect(started.run).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(row(app, started.event).state).toBe('delivered');
   });
 
   it('takes over a lock held by a worker presumed dead, and no sooner', () => {
