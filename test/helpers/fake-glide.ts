@@ -130,6 +130,7 @@ function condition(field: string, op: string, expected: string): Condition {
     '=': (row) => get(row) === expected,
     '!=': (row) => get(row) !== expected,
     IN: (row) => expected.split(',').includes(get(row)),
+    'NOT IN': (row) => !expected.split(',').includes(get(row)),
     '<': (row) => get(row) !== '' && compare(get(row), expected) < 0,
     '<=': (row) => get(row) !== '' && compare(get(row), expected) <= 0,
     '>': (row) => get(row) !== '' && compare(get(row), expected) > 0,

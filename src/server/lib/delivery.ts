@@ -259,7 +259,7 @@ function deliverWhileHolding(
   const blocked: { [incident: string]: boolean } = {};
   if (own.incident !== null && stoppedBecause !== null) blocked[own.incident] = true;
   let attempts = 0;
-  const look = () => deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20).filter((id) => !blocked[id]);
+  const look = () => deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20, Object.keys(blocked));
   try {
     if (own.result.unreachable) return own.result;
     // Once a batch of others was sent, events are coming in: look while still holding the lock, and
@@ -347,23 +347,30 @@ export function retryAndPurge(deps: DeliveryDeps, maxIncidents: number): Mainten
   const holding = canDeliver(deps.config) ? acquire(deps) : null;
   if (holding !== null) {
     const blocked: { [incident: string]: boolean } = {};
+    const taken: string[] = [];
     let unreachable = false;
     try {
-      for (const incident of deps.store.incidentsWithDueEvents(toGlideDateTime(now), maxIncidents)) {
-        result.incidents++;
-        const drained = drain(incident, deps, holding);
-        result.delivered += drained.delivered;
-        if (drained.stoppedBecause !== null) blocked[incident] = true;
-        // A receiver that does not answer would cost a request timeout per incident: try again next run.
-        unreachable = !!drained.unreachable;
-        if (unreachable) break;
+      // In turns of 20 incidents, each taken once: a long queue of one incident does not fill a turn.
+      while (!unreachable && taken.length < maxIncidents) {
+        const due = deps.store.incidentsWithDueEvents(toGlideDateTime(now), Math.min(20, maxIncidents - taken.length), taken);
+        if (due.length === 0) break;
+        for (const incident of due) {
+          taken.push(incident);
+          result.incidents++;
+          const drained = drain(incident, deps, holding);
+          result.delivered += drained.delivered;
+          if (drained.stoppedBecause !== null) blocked[incident] = true;
+          // A receiver that does not answer would cost a request timeout per incident: try again next run.
+          unreachable = !!drained.unreachable;
+          if (unreachable) break;
+        }
       }
     } finally {
       deps.lock.remove(holding.sysId);
     }
     // Events queued while the job held the lock (or beyond its share) go to a fresh run of the async rule.
     if (!unreachable) {
-      const left = deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20).filter((id) => !blocked[id]);
+      const left = deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20, Object.keys(blocked));
       handOff(deps, left);
     }
   }

@@ -40,8 +40,12 @@ export interface OutboxStore {
   update(sysId: string, changes: OutboxChanges): void;
   /** The incident's undelivered (queued, sending, failed) events in delivery order. */
   pendingForIncident(incidentSysId: string, limit: number): OutboxEvent[];
-  /** Incidents having a queued or failed event due at or before `now`, oldest order first. */
-  incidentsWithDueEvents(now: string, limit: number): string[];
+  /**
+   * Incidents having a queued or failed event due at or before `now`, oldest order first, from the
+   * first `limit` such events; `exclude`d incidents (ones that cannot move now) are left out in the
+   * query, so their queues never hide another incident's events behind the limit.
+   */
+  incidentsWithDueEvents(now: string, limit: number, exclude?: string[]): string[];
   /** Events stuck in `sending` since before `before` (a worker died mid-delivery). */
   staleSending(before: string, limit: number): OutboxEvent[];
   /** Deletes delivered events delivered before `before`; returns how many. */
@@ -167,10 +171,11 @@ export function glideOutboxStore(newRecord: GlideRecordFactory, newAggregate: Gl
       return collectPositioned(pendingQuery(incidentSysId, limit));
     },
 
-    incidentsWithDueEvents(now, limit) {
+    incidentsWithDueEvents(now, limit, exclude = []) {
       const gr = table();
       gr.addQuery('state', 'IN', 'queued,failed');
       gr.addQuery('next_attempt_at', '<=', now);
+      if (exclude.length > 0) gr.addQuery('incident_sys_id', 'NOT IN', exclude.join(','));
       gr.orderBy('order_key');
       gr.setLimit(limit);
       const ids: string[] = [];

@@ -25,12 +25,12 @@ function row(app: AppFixture, sysId: string) {
   return app.db.rows('x_incident_io_outbound_event').find((r) => r.sys_id === sysId)!;
 }
 
-/** Queues a state change of an incident as another user's write would (sys_mod_count 5); returns its outbox row's sys_id, or '' when nothing was queued. */
-function queueStateChange(app: AppFixture, incident: string): string {
+/** Queues a state change of an incident as another user's write would (sys_mod_count 5 unless given); returns its outbox row's sys_id, or '' when nothing was queued. */
+function queueStateChange(app: AppFixture, incident: string, modCount = '5'): string {
   const current = new FakeGlideRecord(app.db, 'incident');
   current.get(incident);
   current.setValue('state', '6');
-  current.setValue('sys_mod_count', '5');
+  current.setValue('sys_mod_count', modCount);
   const result = queueIncidentChange(current, recordOf({ state: '2' }), 'update', app.queueDeps());
   return 'queued' in result ? result.outboxSysId : '';
 }
@@ -331,24 +331,44 @@ describe('delivery', () => {
     expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
   });
 
-  it('the scheduled job hands an event queued while it held the lock to a fresh run of the async rule', () => {
+  it('the scheduled job takes what is queued while it runs, and hands what comes as it lets the lock go to a fresh run of the async rule', () => {
     const a = queueUpdates(app, 1, 'INC0000001');
     app.respond = () => ok(500);
     deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident);
     app.advance(3600);
-    let late = '';
-    let lateRun: unknown = null;
+    // Queued while the job sends: its next look takes it.
+    let during = '';
     app.respond = () => {
-      if (!late) {
-        late = queueUpdates(app, 1, 'INC0000002').events[0]!;
-        lateRun = deliverQueuedEvent(late, app.deliveryDeps());
-      }
+      if (!during) during = queueUpdates(app, 1, 'INC0000002').events[0]!;
       return ok(200);
     };
-    expect(retryAndPurge(app.deliveryDeps(), 100)).toMatchObject({ incidents: 1, delivered: 1 });
-    expect(lateRun).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
-    expect(row(app, late)).toMatchObject({ state: 'queued', sys_mod_count: '1' });
+    // Queued as the job lets the lock go, its run finding the lock held: handed to a fresh run.
+    const { deps, started } = changeAtRelease(app, () => queueUpdates(app, 1, 'INC0000003').events[0]!);
+    expect(retryAndPurge(deps, 100)).toMatchObject({ incidents: 2, delivered: 2 });
+    expect(row(app, during).state).toBe('delivered');
+    expect(started.run).toEqual({ delivered: 0, stoppedBecause: 'another worker is delivering' });
+    expect(row(app, started.event)).toMatchObject({ state: 'queued', sys_mod_count: '1' });
     expect(app.db.rows('x_incident_io_delivery_lock')).toEqual([]);
+  });
+
+  it('an incident whose queue cannot move never hides another incident’s due events behind the look’s limit', () => {
+    // INC0000001's first event fails; 25 more of it wait behind it, and they come first in delivery
+    // order (sequences 2 to 26): more than one look takes.
+    app.respond = (request) => (request.body.includes('INC0000001') ? ok(500) : ok(200));
+    const stuck = queueUpdates(app, 26, 'INC0000001');
+    deliverQueuedEvent(stuck.events[0]!, app.deliveryDeps(), stuck.incident);
+    expect(app.outbox().filter((r) => r.state === 'queued')).toHaveLength(25);
+    // An event of another incident whose run found the lock held (it never ran here), later in
+    // delivery order: the look of the next run to hold the lock must find it.
+    const other = queueStateChange(app, app.incident({ number: 'INC0000002' }).getUniqueValue(), '100');
+    const a = queueUpdates(app, 1, 'INC0000003');
+    deliverQueuedEvent(a.events[0]!, app.deliveryDeps(), a.incident);
+    expect(row(app, other).state).toBe('delivered');
+
+    // The scheduled job too, with the stuck incident first in every turn.
+    const later = queueStateChange(app, app.incident({ number: 'INC0000004' }).getUniqueValue(), '100');
+    expect(retryAndPurge(app.deliveryDeps(), 100)).toMatchObject({ incidents: 2, delivered: 1 });
+    expect(row(app, later).state).toBe('delivered');
   });
 
   it('takes again an incident it already drained when new events of it were queued meanwhile', () => {
