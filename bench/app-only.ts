@@ -14,7 +14,7 @@ import { buildAppIfStale } from '../src/shared/build-app';
 import type { IncidentRef } from './fixtures/pushes';
 import { partGroup } from './lib/part';
 import { percentile } from './lib/results';
-import { outboxReport } from './lib/outbox-report';
+import { reportIfSlow } from './lib/outbox-report';
 import { measureWriteOverhead } from './lib/write-overhead';
 import { AppliedLog } from './run';
 import { traceReport } from './trace-report';
@@ -71,9 +71,9 @@ async function main(): Promise<void> {
       settle: async (changes) => {
         appliedExpected += changes;
         const settling = Date.now();
-        const slow = setTimeout(() => void outboxReport(app.url).then((report) => console.log(`write overhead round: still applying after 2 s; ${report}`)), 2_000);
+        const arrived = reportIfSlow(app.url, (line) => console.log(`write overhead round: ${line}`));
         await applied.nth(appliedExpected, 120_000).catch(() => undefined);
-        clearTimeout(slow);
+        arrived();
         if (Date.now() - settling > 2_000) console.log(`write overhead round: applied in ${((Date.now() - settling) / 1000).toFixed(1)} s`);
         await applied.quiet(1_000, 30_000);
       },

@@ -22,7 +22,7 @@ import { monotonicMs, partGroup, type Part, type PartGroup, type PartSpec } from
 import { spreadText } from './lib/alternate';
 import { measureCatalogRatio } from './lib/catalog-ratio';
 import { HISTORY_PARTS, HISTORY_REWARM_SECONDS, HISTORY_WARM_UP_SECONDS, measureHistoryRatio } from './lib/history-ratio';
-import { outboxReport } from './lib/outbox-report';
+import { reportIfSlow } from './lib/outbox-report';
 import { measureWriteOverhead } from './lib/write-overhead';
 import { figure, percentile, resultsTable, writeResults, type Results } from './lib/results';
 
@@ -295,9 +295,9 @@ export async function runBench(sizes: BenchSizes): Promise<Results> {
         const settling = monotonicMs();
         const behind = appliedExpected - companion.applied.times.length;
         // A round still waiting after 2 s says where its changes sit (a retry, the scheduled job, the companion).
-        const slow = setTimeout(() => void outboxReport(app.url).then((report) => log(`app write overhead: still applying after 2 s; ${report}`)), 2_000);
+        const arrived = reportIfSlow(app.url, (line) => log(`app write overhead: ${line}`));
         await companion.applied.nth(appliedExpected, WAITS.longSettleTimeoutMs).catch(() => undefined);
-        clearTimeout(slow);
+        arrived();
         log(`app write overhead: ${behind} of the round's ${changes} changes still to apply at its end, applied in ${((monotonicMs() - settling) / 1000).toFixed(1)} s`);
         await companion.applied.quiet(WAITS.quietMs, WAITS.settleTimeoutMs);
       },

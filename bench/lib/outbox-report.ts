@@ -33,3 +33,12 @@ export async function outboxReport(instanceUrl: string): Promise<string> {
   const details = [...failures].map(([key, { count, next }]) => `${count}× ${key}${next ? `, next attempt ${next}` : ''}`);
   return `outbox: ${states}${details.length > 0 ? `; ${details.join('; ')}` : ''}`;
 }
+
+/**
+ * Logs where a round's changes sit if it is still waiting for them after `afterMs`; call the
+ * returned function once they arrived (a quick round reads nothing).
+ */
+export function reportIfSlow(instanceUrl: string, log: (line: string) => void, afterMs = 2_000): () => void {
+  const timer = setTimeout(() => void outboxReport(instanceUrl).then((report) => log(`still applying after ${afterMs / 1000} s; ${report}`)), afterMs);
+  return () => clearTimeout(timer);
+}

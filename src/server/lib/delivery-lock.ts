@@ -20,7 +20,7 @@ export interface DeliveryLock {
   remove(sysId: string): boolean;
 }
 
-export const LOCK_FIELD = { name: 'name', heldSince: 'held_since' } as const;
+const LOCK_FIELD = { name: 'name', heldSince: 'held_since' } as const;
 
 export function glideDeliveryLock(newRecord: GlideRecordFactory): DeliveryLock {
   // The row the last take() inserted: remove() of it needs no read. renew() always reads the row

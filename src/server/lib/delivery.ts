@@ -245,23 +245,17 @@ function deliverWhileHolding(
   first: () => { incident: string | null; result: DrainResult },
 ): DrainResult {
   let holding: Holding | null = held;
-  let own: { incident: string | null; result: DrainResult };
-  try {
-    own = first();
-  } catch (err) {
-    deps.lock.remove(held.sysId);
-    throw err;
-  }
-  let delivered = own.result.delivered;
-  const stoppedBecause = own.result.stoppedBecause;
   // Incidents whose queue cannot move now (a failure, a retry not due, an abandoned send); an
   // incident drained empty may get new events meanwhile, and is taken again.
   const blocked: { [incident: string]: boolean } = {};
-  if (own.incident !== null && stoppedBecause !== null) blocked[own.incident] = true;
-  let attempts = 0;
   const look = () => deps.store.incidentsWithDueEvents(toGlideDateTime(deps.nowMs()), 20, Object.keys(blocked));
   try {
+    const own = first();
     if (own.result.unreachable) return own.result;
+    let delivered = own.result.delivered;
+    const stoppedBecause = own.result.stoppedBecause;
+    if (own.incident !== null && stoppedBecause !== null) blocked[own.incident] = true;
+    let attempts = 0;
     // Once a batch of others was sent, events are coming in: look while still holding the lock, and
     // let it go only when that look finds none (a quiet run lets it go at once and looks once).
     let busy = false;
