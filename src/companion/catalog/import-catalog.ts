@@ -1,6 +1,6 @@
 import { MAX_PAGE_SIZE, ServiceNowForbiddenError, ServiceNowRequestAbortedError, type Page, type TableClient, type TableRecord } from '../client';
 import type { CompanionStore } from '../store';
-import { CATALOG_SOURCE_TABLES, type CatalogPage, type CatalogRecordOf, type CatalogSourceTable } from '../store/catalog-store';
+import { CATALOG_SOURCE_TABLES, type CatalogPage, type CatalogRecordOf, type CatalogSourceTable, type StoreCatalogPageInput } from '../store/catalog-store';
 import {
   CatalogAccessError,
   CatalogConnectionNotFoundError,
@@ -33,12 +33,27 @@ export const DEFAULT_CATALOG_PAGE_SIZE = 2000;
 
 /**
  * Fetched pages smaller than this (a smaller `pageSize`, or pages ACLs shortened) are held and written
- * together, in one transaction, once they hold this many rows. The transaction begins only when its
- * pages are all fetched, so the write lock is held while they are written, never across a request to
- * the instance; but while a page is held the importer waits for the next one idle, which costs more
- * than the commit saves when a core is free. 1 commits every page on its own.
+ * together, in one transaction, once they hold this many rows; while a page is held the importer
+ * waits for the next one idle. 1 begins a transaction with every page.
  */
 export const DEFAULT_ROWS_PER_COMMIT = 2000;
+
+/**
+ * A transaction that begins with a page also takes the pages that arrive while it is open, up to
+ * this many rows in all. Rows share the index pages they dirty (each CI's (connection, sys_id) and
+ * name entries land on random ones), and a commit writes every dirty page to the WAL once: four
+ * 2,000-row pages in one commit write about half the WAL of four commits.
+ */
+export const DEFAULT_MAX_ROWS_PER_COMMIT = 8000;
+
+/**
+ * How long a transaction may stay open taking more pages, from its first write: the bound on how
+ * long the import holds the store's write lock (SQLite's, shared with `serve`) beyond the write of
+ * the last page it took. A page is waited for only when it is due (asked for as long ago as the
+ * page before took to come) before the bound, so against an instance slower than that the import
+ * commits each page at once and holds the lock only while writing it.
+ */
+export const DEFAULT_MAX_COMMIT_HOLD_MS = 150;
 
 export type CatalogImportMode = 'full' | 'incremental';
 
@@ -117,6 +132,10 @@ export interface ImportCatalogOptions {
   overlapSeconds?: number;
   /** Fetched pages are stored in one transaction once they hold this many rows. Default 2000. */
   rowsPerCommit?: number;
+  /** A transaction takes pages arriving while it is open up to this many rows. Default 8000; 1 takes none. */
+  maxRowsPerCommit?: number;
+  /** …and for at most this long from its first write, in ms. Default 150; 0 takes none. */
+  maxCommitHoldMs?: number;
   /** Awaited: a slow consumer slows the import instead of queueing events. */
   onProgress?: (event: CatalogProgressEvent) => void | Promise<void>;
   signal?: AbortSignal;
@@ -161,6 +180,14 @@ export async function importCatalog(options: ImportCatalogOptions): Promise<Cata
   if (!Number.isInteger(rowsPerCommit) || rowsPerCommit < 1) {
     throw new CatalogOptionError(`The rows per commit must be a whole number ≥ 1; got ${rowsPerCommit}.`);
   }
+  const maxRowsPerCommit = options.maxRowsPerCommit ?? DEFAULT_MAX_ROWS_PER_COMMIT;
+  if (!Number.isInteger(maxRowsPerCommit) || maxRowsPerCommit < 1) {
+    throw new CatalogOptionError(`The most rows per commit must be a whole number ≥ 1; got ${maxRowsPerCommit}.`);
+  }
+  const maxCommitHoldMs = options.maxCommitHoldMs ?? DEFAULT_MAX_COMMIT_HOLD_MS;
+  if (!Number.isFinite(maxCommitHoldMs) || maxCommitHoldMs < 0) {
+    throw new CatalogOptionError(`The longest a commit may wait for more pages must be a number of milliseconds ≥ 0; got ${maxCommitHoldMs}.`);
+  }
   const connection = await options.store.getConnection(options.connectionName);
   if (!connection) throw new CatalogConnectionNotFoundError(options.connectionName);
 
@@ -178,6 +205,8 @@ export async function importCatalog(options: ImportCatalogOptions): Promise<Cata
     pageSize,
     overlapSeconds,
     rowsPerCommit,
+    maxRowsPerCommit,
+    maxCommitHoldMs,
     clock,
     emit,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -220,6 +249,8 @@ interface TableRun {
   pageSize: number;
   overlapSeconds: number;
   rowsPerCommit: number;
+  maxRowsPerCommit: number;
+  maxCommitHoldMs: number;
   clock: () => Date;
   emit: (event: CatalogProgressEvent) => Promise<void>;
   signal?: AbortSignal;
@@ -234,6 +265,25 @@ function classify(err: unknown, table: CatalogSourceTable, role: string, signal:
   if (err instanceof ServiceNowForbiddenError) return new CatalogAccessError(table, role, err);
   if (err instanceof CatalogImportError) return err;
   return new CatalogTableFailedError(table, err);
+}
+
+/** A fetched page's records (those with a sys_id) and how many rows the instance sent. */
+interface FetchedPage {
+  records: CatalogRecordOf[CatalogSourceTable][];
+  fetched: number;
+}
+
+/** What `promise` resolves to if it settles within `ms`; undefined if it rejects or takes longer. */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise.then((value) => value, () => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function toRecords(source: SourceTable<CatalogSourceTable>, page: Page<TableRecord>) {
@@ -271,21 +321,92 @@ async function importTable(run: TableRun, source: SourceTable<CatalogSourceTable
     });
   };
 
+  // The page asked for, when it was asked for, and how long the page before took to come.
+  let pending = fetchPage(position, true);
+  let askedAt = performance.now();
+  let lastFetchMs = Number.POSITIVE_INFINITY;
+  let finished = false;
+  let first = true;
+
+  // Converts a fetched page and asks for the next one before it is stored (one page ahead: the
+  // instance works on the next page while this one is written, so a page costs the slower of the
+  // two, not their sum).
+  const receive = async (page: Page<TableRecord>): Promise<FetchedPage> => {
+    lastFetchMs = performance.now() - askedAt;
+    // The answer's raw records are not referenced past this point: they die young, before the page
+    // is stored, instead of being promoted with it.
+    const { records, fetched, totalCount } = toRecords(source, page);
+    if (first) {
+      first = false;
+      total = totalCount;
+      await run.emit({ type: 'table-started', table, mode: run.mode, since, total });
+    }
+    result.fetched += fetched;
+    const next = nextPosition(position, records, run.pageSize);
+    if (!next) {
+      finished = true;
+      return { records, fetched };
+    }
+    position = next;
+    pending = fetchPage(next, false);
+    askedAt = performance.now();
+    // Awaited later; until then a failure must not count as unhandled.
+    pending.catch(() => undefined);
+    // Storing is synchronous SQLite work that blocks the thread; the request reaches its socket only
+    // after a chain of promise steps and (on a reused keep-alive socket) a later turn of the event
+    // loop. Waiting until it is written lets the instance work on it while pages are stored, rather
+    // than after: one turn was not enough, and the two took turns.
+    await run.client.requestsWritten();
+    return { records, fetched };
+  };
+
   // Fetched pages wait here until they are written together, in one transaction (see
-  // DEFAULT_ROWS_PER_COMMIT). Only fetched pages are buffered: the transaction begins once they are
-  // all here and holds the write lock only while they are written, never across a fetch.
-  let buffered: { records: CatalogRecordOf[CatalogSourceTable][]; fetched: number }[] = [];
+  // DEFAULT_ROWS_PER_COMMIT).
+  let buffered: FetchedPage[] = [];
   let bufferedRows = 0;
   // Rows fetched up to the page whose progress was reported last (the progress reads as if each
   // page had been stored on its own).
   let reportedFetched = 0;
+
   const flush = async (): Promise<void> => {
     if (buffered.length === 0) return;
     const pages = buffered;
     buffered = [];
     bufferedRows = 0;
     const at = run.clock();
-    const stored = await run.catalog.storePages(pages.map(({ records }) => ({ connectionId: run.connectionId, page: { table, records } as CatalogPage, at, markSeen: full })));
+    const inputOf = ({ records }: FetchedPage): StoreCatalogPageInput => ({ connectionId: run.connectionId, page: { table, records } as CatalogPage, at, markSeen: full });
+    // The transaction also takes the pages that arrive while it is open (see
+    // DEFAULT_MAX_COMMIT_HOLD_MS): a page is waited for only when it is due before the hold bound,
+    // and never once the transaction holds the row bound.
+    const openedAt = performance.now();
+    let rows = pages.reduce((n, p) => n + p.records.length, 0);
+    let joinError: unknown;
+    const more = async (): Promise<StoreCatalogPageInput | null> => {
+      if (finished || joinError !== undefined || rows >= run.maxRowsPerCommit) return null;
+      const closesAt = openedAt + run.maxCommitHoldMs;
+      // Past the bound, or the page is not due before it (the instance is slower than that): commit
+      // now rather than hold the lock waiting for a page that will not come in time.
+      const remaining = closesAt - performance.now();
+      if (remaining <= 0 || askedAt + lastFetchMs > closesAt) return null;
+      const page = await settledWithin(pending, remaining);
+      if (page === undefined) return null;
+      try {
+        const fetched = await receive(page);
+        if (fetched.records.length === 0) {
+          // The table's end: nothing to write, and its rows were counted.
+          reportedFetched += fetched.fetched;
+          return null;
+        }
+        pages.push(fetched);
+        rows += fetched.records.length;
+        return inputOf(fetched);
+      } catch (err) {
+        // Thrown once what the transaction holds is committed: the pages before it are kept.
+        joinError = err;
+        return null;
+      }
+    };
+    const stored = await run.catalog.storePages(pages.map(inputOf), more);
     for (let i = 0; i < pages.length; i++) {
       const page = stored[i]!;
       reportedFetched += pages[i]!.fetched;
@@ -307,44 +428,24 @@ async function importTable(run: TableRun, source: SourceTable<CatalogSourceTable
         cursor: page.cursor,
       });
     }
+    if (joinError !== undefined) throw joinError;
   };
 
-  // One page ahead: the next page is asked for (the instance works on it) while the pages before it
-  // are stored, so a page costs the slower of the two, not their sum.
-  let pending = fetchPage(position, true);
   try {
-    for (let first = true; ; first = false) {
-      // The answer's raw records are not referenced past this point: they die young, before the
-      // page is stored, instead of being promoted with it.
-      const { records, fetched, totalCount } = toRecords(source, await pending);
-      if (first) {
-        total = totalCount;
-        await run.emit({ type: 'table-started', table, mode: run.mode, since, total });
-      }
-      const next = nextPosition(position, records, run.pageSize);
-      if (next) {
-        pending = fetchPage(next, false);
-        // Awaited on the next turn; until then a failure must not count as unhandled.
-        pending.catch(() => undefined);
-        // Storing is synchronous SQLite work that blocks the thread; the request reaches its socket
-        // only after a chain of promise steps and (on a reused keep-alive socket) a later turn of the
-        // event loop. Waiting until it is written lets the instance work on it while pages are
-        // stored, rather than after: one turn was not enough, and the two took turns.
-        await run.client.requestsWritten();
-      }
-      result.fetched += fetched;
-      if (records.length > 0) {
-        buffered.push({ records, fetched });
-        bufferedRows += records.length;
+    while (!finished) {
+      const fetched = await receive(await pending);
+      if (fetched.records.length > 0) {
+        buffered.push(fetched);
+        bufferedRows += fetched.records.length;
       } else {
-        reportedFetched += fetched;
+        reportedFetched += fetched.fetched;
       }
-      if (!next || bufferedRows >= run.rowsPerCommit) await flush();
-      if (!next) break;
-      position = next;
+      if (finished || bufferedRows >= run.rowsPerCommit) await flush();
     }
   } catch (err) {
-    // What was fetched is kept: the pages already here are stored before the import stops.
+    // What was fetched is kept: the pages already here are stored (and no more joined) before the
+    // import stops.
+    finished = true;
     await flush();
     throw err;
   }

@@ -6,6 +6,8 @@ export {
   importCatalog,
   DEFAULT_CATALOG_PAGE_SIZE,
   DEFAULT_ROWS_PER_COMMIT,
+  DEFAULT_MAX_ROWS_PER_COMMIT,
+  DEFAULT_MAX_COMMIT_HOLD_MS,
   type CatalogImportMode,
   type CatalogImportSummary,
   type CatalogProgressEvent,

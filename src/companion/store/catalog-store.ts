@@ -170,8 +170,14 @@ export interface CatalogStore {
    * Several pages as storePage would store them one after the other (each page's versions decided
    * against what the pages before it wrote), in one transaction: all of them with their cursors, or
    * none. One commit instead of one per page; the write lock is held while they are written.
+   *
+   * With `more`, once `inputs` are written the transaction asks it for further pages and writes
+   * each in the same transaction, until it gives null; then it commits. The transaction (and on
+   * SQLite the write lock) stays open while `more` runs: it must keep that short and bounded (the
+   * importer waits at most a few milliseconds per page, within a total bound). If `more` throws,
+   * nothing of this call is stored.
    */
-  storePages(inputs: readonly StoreCatalogPageInput[]): Promise<StoredCatalogPage[]>;
+  storePages(inputs: readonly StoreCatalogPageInput[], more?: () => Promise<StoreCatalogPageInput | null>): Promise<StoredCatalogPage[]>;
 
   /** The table's cursor, or null before its first import. */
   getCursor(connectionId: string, table: CatalogSourceTable): Promise<string | null>;

@@ -317,11 +317,14 @@ export class KyselyCatalogStore implements CatalogStore {
     return stored!;
   }
 
-  async storePages(inputs: readonly StoreCatalogPageInput[]): Promise<StoredCatalogPage[]> {
+  async storePages(inputs: readonly StoreCatalogPageInput[], more?: () => Promise<StoreCatalogPageInput | null>): Promise<StoredCatalogPage[]> {
     if (inputs.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
       const stored: StoredCatalogPage[] = [];
       for (const input of inputs) stored.push(await this.writePage(trx, input));
+      if (more) {
+        for (let input = await more(); input !== null; input = await more()) stored.push(await this.writePage(trx, input));
+      }
       return stored;
     });
   }

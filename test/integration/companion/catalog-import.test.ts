@@ -20,6 +20,8 @@ import {
   type CatalogCompanion,
 } from '../../helpers/catalog-fixture';
 import type { Credentials, TestInstance } from '../../helpers/instance';
+import type { Page, PageOptions, TableClient, TableRecord } from '../../../src/companion/client';
+import type { CatalogStore } from '../../../src/companion/store/catalog-store';
 
 /**
  * The catalog import against the local instance over real HTTP: the first import, incremental
@@ -397,8 +399,8 @@ describe('import-catalog: resuming', () => {
         await adminWrite(sn, 'PUT', '/api/now/local/faults', { table: { failNext: 2, errorStatus: 503, tables: ['cmdb_ci'] } });
       }
     };
-    // Every page committed on its own, so that the fault comes after the first commit.
-    const error = (await run({ pageSize: 3, rowsPerCommit: 1, onProgress }).catch((e: unknown) => e)) as CatalogImportError;
+    // Every page committed on its own (none held, none joined), so that the fault comes after the first commit.
+    const error = (await run({ pageSize: 3, rowsPerCommit: 1, maxCommitHoldMs: 0, onProgress }).catch((e: unknown) => e)) as CatalogImportError;
     expect(error).toBeInstanceOf(CatalogImportError);
     expect(error).toMatchObject({ code: 'catalog_import_stopped', table: 'cmdb_ci' });
     expect(error.message).toContain('Importing cmdb_ci stopped');
@@ -459,12 +461,13 @@ describe('import-catalog: resuming', () => {
     const calls: number[] = [];
     const catalog = companion.store.catalog;
     const storePages = catalog.storePages.bind(catalog);
-    const spy = jest.spyOn(catalog, 'storePages').mockImplementation((inputs) => {
+    const spy = jest.spyOn(catalog, 'storePages').mockImplementation((inputs, more) => {
       calls.push(inputs.length);
-      return storePages(inputs);
+      return storePages(inputs, more);
     });
     try {
-      const summary = await run({ tables: ['cmdb_ci'], pageSize: 2, rowsPerCommit: 4, onProgress: (e) => void events.push(e) });
+      // No pages joined while a transaction is open (below): only the held pages.
+      const summary = await run({ tables: ['cmdb_ci'], pageSize: 2, rowsPerCommit: 4, maxCommitHoldMs: 0, onProgress: (e) => void events.push(e) });
       expect(byTable(summary).cmdb_ci).toMatchObject({ status: 'ok', fetched: 10, inserted: 10, pages: 5 });
     } finally {
       spy.mockRestore();
@@ -477,4 +480,173 @@ describe('import-catalog: resuming', () => {
     expect([...cursors].sort()).toEqual(cursors);
     expect(new Set(cursors).size).toBe(5);
   });
+  it('a transaction takes the pages that arrive while it is open, up to the most rows per commit, each reported once committed', async () => {
+    const { companion, run } = await setup();
+    const tx = recordTransactions(companion.store.catalog);
+    const events: CatalogProgressEvent[] = [];
+    // Pages committed when each page-stored event came.
+    const committedAtReport: number[] = [];
+    const onProgress = (e: CatalogProgressEvent): void => {
+      events.push(e);
+      if (e.type === 'page-stored') committedAtReport.push(tx.committedPages());
+    };
+    try {
+      // A bound far beyond how long the local instance takes, so that every page is due before it.
+      const summary = await run({ tables: ['cmdb_ci'], pageSize: 2, rowsPerCommit: 2, maxRowsPerCommit: 6, maxCommitHoldMs: 60_000, onProgress });
+      expect(byTable(summary).cmdb_ci).toMatchObject({ status: 'ok', fetched: 10, inserted: 10, pages: 5 });
+    } finally {
+      tx.restore();
+    }
+    // Ten CIs in pages of two: the first transaction begins with one page and takes two more (six
+    // rows); the second takes the last page, and then the empty one that ends the table.
+    expect(tx.transactions).toEqual([
+      { held: 1, joined: 2 },
+      { held: 1, joined: 1 },
+    ]);
+    const stored = events.flatMap((e) => (e.type === 'page-stored' ? [[e.pageRecords, e.fetched, e.stored]] : []));
+    expect(stored).toEqual([[2, 2, 2], [2, 4, 4], [2, 6, 6], [2, 8, 8], [2, 10, 10]]);
+    const cursors = events.flatMap((e) => (e.type === 'page-stored' ? [e.cursor] : []));
+    expect([...cursors].sort()).toEqual(cursors);
+    expect(new Set(cursors).size).toBe(5);
+    // Each page reported only once its transaction committed: the first three after the first commit.
+    expect(committedAtReport).toEqual([3, 3, 3, 5, 5]);
+  });
+
+  it('does not hold a transaction open for a page the instance is slower to send than the bound', async () => {
+    const { companion, client } = await setup();
+    const tx = recordTransactions(companion.store.catalog);
+    try {
+      const slow = delayedPages(client.table, 400);
+      const summary = await importCatalog({ store: companion.store, client: slow, connectionName: companion.connection.name, tables: ['cmdb_ci'], pageSize: 4, rowsPerCommit: 4, maxCommitHoldMs: 300 });
+      expect(byTable(summary).cmdb_ci).toMatchObject({ status: 'ok', fetched: 10, inserted: 10, pages: 3 });
+    } finally {
+      tx.restore();
+    }
+    expect(tx.transactions).toEqual([
+      { held: 1, joined: 0 },
+      { held: 1, joined: 0 },
+      { held: 1, joined: 0 },
+    ]);
+    // Each transaction asked for more and was told at once: it did not wait out the bound (300 ms)
+    // for a page due 400 ms after it was asked for.
+    expect(Math.max(...tx.moreWaitsMs)).toBeLessThan(200);
+  });
+
+  it('a page that fails while a transaction waits for it: the pages before it are committed, then the import stops', async () => {
+    const { companion, client } = await setup();
+    const id = companion.connection.id;
+    let calls = 0;
+    const failing = withListPage(client.table, (inner, table, options) => {
+      calls += 1;
+      return calls === 3 ? Promise.reject(new Error('connection reset by the test')) : inner(table, options);
+    });
+    const error = (await importCatalog({
+      store: companion.store,
+      client: failing,
+      connectionName: companion.connection.name,
+      tables: ['cmdb_ci'],
+      pageSize: 2,
+      rowsPerCommit: 2,
+      maxCommitHoldMs: 60_000,
+    }).catch((e: unknown) => e)) as CatalogImportError;
+    expect(error).toBeInstanceOf(CatalogImportError);
+    expect(error.summary?.tables).toEqual([expect.objectContaining({ table: 'cmdb_ci', status: 'failed', fetched: 4, inserted: 4, pages: 2 })]);
+    expect((await companion.store.catalog.tableStates(id)).map((s) => s.rows)).toEqual([4, 0, 0, 0, 0]);
+  });
+
+  it('a page that cannot be paged on from, taken while a transaction is open: the pages before it are committed, then the import stops', async () => {
+    const { companion, client } = await setup();
+    const id = companion.connection.id;
+    let calls = 0;
+    let second: Page<TableRecord> | undefined;
+    // The third answer repeats the second: its last row does not move past the key asked for.
+    const repeating = withListPage(client.table, async (inner, table, options) => {
+      calls += 1;
+      if (calls === 3 && second) return second;
+      const page = await inner(table, options);
+      if (calls === 2) second = page;
+      return page;
+    });
+    const error = (await importCatalog({
+      store: companion.store,
+      client: repeating,
+      connectionName: companion.connection.name,
+      tables: ['cmdb_ci'],
+      pageSize: 2,
+      rowsPerCommit: 2,
+      maxCommitHoldMs: 60_000,
+    }).catch((e: unknown) => e)) as CatalogImportError;
+    expect(error.message).toMatch(/does not start after the previous one/);
+    expect(error.summary?.tables).toEqual([expect.objectContaining({ table: 'cmdb_ci', status: 'failed', inserted: 4, pages: 2 })]);
+    expect((await companion.store.catalog.tableStates(id)).map((s) => s.rows)).toEqual([4, 0, 0, 0, 0]);
+  });
+
+  it('refuses a most-rows or hold bound that is not one', async () => {
+    const { run } = await setup();
+    for (const maxRowsPerCommit of [0, 2.5, Number.NaN]) {
+      await expect(run({ maxRowsPerCommit })).rejects.toMatchObject({ message: `The most rows per commit must be a whole number ≥ 1; got ${maxRowsPerCommit}.` });
+    }
+    for (const maxCommitHoldMs of [-1, Number.POSITIVE_INFINITY, Number.NaN]) {
+      await expect(run({ maxCommitHoldMs })).rejects.toMatchObject({
+        message: `The longest a commit may wait for more pages must be a number of milliseconds ≥ 0; got ${maxCommitHoldMs}.`,
+      });
+    }
+  });
 });
+
+type ListPage = TableClient['listPage'];
+
+/** The client with its listPage replaced by `replace`, given the original. */
+function withListPage(inner: TableClient, replace: (original: ListPage, table: string, options: PageOptions) => Promise<Page<TableRecord>>): TableClient {
+  const original = inner.listPage.bind(inner) as ListPage;
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'listPage') return (table: string, options: PageOptions) => replace(original, table, options);
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The client with every answer held back `ms` before it is given. */
+function delayedPages(inner: TableClient, ms: number): TableClient {
+  return withListPage(inner, async (original, table, options) => {
+    const page = await original(table, options);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return page;
+  });
+}
+
+/**
+ * Records each transaction storePages is given: how many pages it began with, how many it took
+ * while open (from `more`), how long each call of `more` took, and the order of commits.
+ */
+function recordTransactions(catalog: CatalogStore) {
+  const transactions: Array<{ held: number; joined: number }> = [];
+  const moreWaitsMs: number[] = [];
+  let committed = 0;
+  const storePages = catalog.storePages.bind(catalog);
+  const spy = jest.spyOn(catalog, 'storePages').mockImplementation(async (inputs, more) => {
+    const entry = { held: inputs.length, joined: 0 };
+    transactions.push(entry);
+    const counted = more
+      ? async () => {
+          const startedAt = performance.now();
+          const input = await more();
+          moreWaitsMs.push(performance.now() - startedAt);
+          if (input) entry.joined += 1;
+          return input;
+        }
+      : undefined;
+    const stored = await storePages(inputs, counted);
+    committed += stored.length;
+    return stored;
+  });
+  return {
+    transactions,
+    moreWaitsMs,
+    /** Pages committed so far. */
+    committedPages: () => committed,
+    restore: () => spy.mockRestore(),
+  };
+}

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { DEFAULT_CATALOG_PAGE_SIZE, DEFAULT_ROWS_PER_COMMIT } from '../../../src/companion/catalog/import-catalog';
+import { DEFAULT_CATALOG_PAGE_SIZE, DEFAULT_MAX_ROWS_PER_COMMIT, DEFAULT_ROWS_PER_COMMIT } from '../../../src/companion/catalog/import-catalog';
 import { formatServiceNowTime } from '../../../src/companion/catalog/paging';
 import { openSqliteStore, Secret } from '../../../src/companion/store';
 import { ROOT } from '../../helpers/build';
@@ -20,17 +20,21 @@ import { OAUTH_CLIENT, USERS, type TestInstance } from '../../helpers/instance';
  */
 
 const BIN = path.join(ROOT, 'bin/incident-sn.js');
-const BULK = 5000;
 /** The CLI's page size. */
 const PAGE_SIZE = DEFAULT_CATALOG_PAGE_SIZE;
-/** Pages the importer commits in one transaction (pages are held until they hold DEFAULT_ROWS_PER_COMMIT rows). */
+/** Pages a transaction begins with (pages are held until they hold DEFAULT_ROWS_PER_COMMIT rows). */
 const PAGES_PER_COMMIT = Math.max(1, Math.ceil(DEFAULT_ROWS_PER_COMMIT / PAGE_SIZE));
+/** The most pages one transaction holds (it takes pages arriving while it is open, up to DEFAULT_MAX_ROWS_PER_COMMIT rows). */
+const MOST_PAGES_PER_COMMIT = Math.max(PAGES_PER_COMMIT, Math.floor(DEFAULT_MAX_ROWS_PER_COMMIT / PAGE_SIZE));
 /**
  * The importer is killed when it asks for this page of cmdb_ci (the ones before it were answered).
- * It asks for a page before it stores the ones before it: killed when it asks for the page after
- * the second commit's last, it has committed one transaction of pages and may be in the second.
+ * It asks for a page before it stores it, and one transaction holds at most MOST_PAGES_PER_COMMIT
+ * pages: killed when it asks for the page after those and one more, it has committed at least one
+ * transaction, and may be in another.
  */
-const KILL_AT_PAGE = 2 * PAGES_PER_COMMIT + 1;
+const KILL_AT_PAGE = MOST_PAGES_PER_COMMIT + 2;
+/** Enough CIs that the table goes on past the page the importer is killed at. */
+const BULK = (KILL_AT_PAGE + 1) * PAGE_SIZE;
 const CMDB_PATH = '/api/now/table/cmdb_ci';
 
 interface Run {
@@ -182,14 +186,14 @@ it('a killed import-catalog leaves whole pages with their cursor, and a re-run s
   expect({ ...firstExit, output: firstExit.signal === 'SIGKILL' ? '' : killed.output() }).toEqual({ code: null, signal: 'SIGKILL', output: '' });
   expect(proxy.state.cmdbRequests).toBe(KILL_AT_PAGE);
 
-  // What the kill left: a sound file, whole transactions of pages only (one or two), and the cursor
-  // of the last stored page.
+  // What the kill left: a sound file, whole pages of whole transactions only (at least one, none
+  // of a page not yet answered), and the cursor of the last stored page.
   const afterKill = readCatalog(data.db);
   expect(afterKill.integrity).toBe('ok');
   const kept = afterKill.cis.length;
-  expect(kept % (PAGES_PER_COMMIT * PAGE_SIZE)).toBe(0);
+  expect(kept % PAGE_SIZE).toBe(0);
   expect(kept).toBeGreaterThanOrEqual(PAGES_PER_COMMIT * PAGE_SIZE);
-  expect(kept).toBeLessThanOrEqual(2 * PAGES_PER_COMMIT * PAGE_SIZE);
+  expect(kept).toBeLessThanOrEqual((KILL_AT_PAGE - 1) * PAGE_SIZE);
   expect(kept).toBeLessThan(onInstance.size);
   const newestKept = afterKill.cis.map((c) => c.sys_updated_on).sort().at(-1);
   expect(afterKill.cursor).toBe(newestKept);

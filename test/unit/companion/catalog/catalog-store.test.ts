@@ -195,6 +195,34 @@ describe.each(STORE_BACKENDS)('on %s', (backend) => {
       await expect(catalog.storePages([page(good), page(bad)])).rejects.toMatchObject({ message: expect.stringMatching(/NOT NULL|not-null/i) });
       expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: 0, cursor: null });
     });
+
+    it('with more: writes the pages it gives in the same transaction until it gives null, each decided against those before', async () => {
+      const queue = [page([user(3, { sysUpdatedOn: '2026-02-03 00:00:00' })]), page([user(1, { sysUpdatedOn: '2026-02-04 00:00:00', sysModCount: 1, name: 'Newer' })])];
+      let asked = 0;
+      const outcome = await catalog.storePages([page([user(1), user(2)])], async () => {
+        asked += 1;
+        return queue.shift() ?? null;
+      });
+      expect(asked).toBe(3);
+      expect(outcome).toEqual([
+        { inserted: 2, updated: 0, unchanged: 0, cursor: '2026-02-01 00:00:00' },
+        { inserted: 1, updated: 0, unchanged: 0, cursor: '2026-02-03 00:00:00' },
+        { inserted: 0, updated: 1, unchanged: 0, cursor: '2026-02-04 00:00:00' },
+      ]);
+      expect((await catalog.getUser(acme, sysId(1)))?.name).toBe('Newer');
+      expect(await catalog.getCursor(acme, 'sys_user')).toBe('2026-02-04 00:00:00');
+    });
+
+    it('with more: stores nothing of the call when more throws, the pages it began with included', async () => {
+      let asked = 0;
+      const failing = async () => {
+        asked += 1;
+        if (asked === 1) return page([user(7, { sysUpdatedOn: '2026-02-07 00:00:00' })]);
+        throw new Error('the page could not be read');
+      };
+      await expect(catalog.storePages([page([user(5), user(6)])], failing)).rejects.toThrow('the page could not be read');
+      expect((await catalog.tableStates(acme)).find((s) => s.table === 'sys_user')).toMatchObject({ rows: 0, cursor: null });
+    });
   });
 
   describe('completeTable', () => {
