@@ -513,11 +513,10 @@ describe('import-catalog: resuming', () => {
   });
 
   it('does not hold a transaction open for a page the instance is slower to send than the bound', async () => {
-    const { companion, client } = await setup();
+    const { companion, client, run } = await setup();
     const tx = recordTransactions(companion.store.catalog);
     try {
-      const slow = delayedPages(client.table, 400);
-      const summary = await importCatalog({ store: companion.store, client: slow, connectionName: companion.connection.name, tables: ['cmdb_ci'], pageSize: 4, rowsPerCommit: 4, maxCommitHoldMs: 300 });
+      const summary = await run({ client: delayedPages(client.table, 400), tables: ['cmdb_ci'], pageSize: 4, rowsPerCommit: 4, maxCommitHoldMs: 300 });
       expect(byTable(summary).cmdb_ci).toMatchObject({ status: 'ok', fetched: 10, inserted: 10, pages: 3 });
     } finally {
       tx.restore();
@@ -533,29 +532,21 @@ describe('import-catalog: resuming', () => {
   });
 
   it('a page that fails while a transaction waits for it: the pages before it are committed, then the import stops', async () => {
-    const { companion, client } = await setup();
+    const { companion, client, run } = await setup();
     const id = companion.connection.id;
     let calls = 0;
     const failing = withListPage(client.table, (inner, table, options) => {
       calls += 1;
       return calls === 3 ? Promise.reject(new Error('connection reset by the test')) : inner(table, options);
     });
-    const error = (await importCatalog({
-      store: companion.store,
-      client: failing,
-      connectionName: companion.connection.name,
-      tables: ['cmdb_ci'],
-      pageSize: 2,
-      rowsPerCommit: 2,
-      maxCommitHoldMs: 60_000,
-    }).catch((e: unknown) => e)) as CatalogImportError;
+    const error = (await run(pagesOfTwoThrough(failing)).catch((e: unknown) => e)) as CatalogImportError;
     expect(error).toBeInstanceOf(CatalogImportError);
     expect(error.summary?.tables).toEqual([expect.objectContaining({ table: 'cmdb_ci', status: 'failed', fetched: 4, inserted: 4, pages: 2 })]);
     expect((await companion.store.catalog.tableStates(id)).map((s) => s.rows)).toEqual([4, 0, 0, 0, 0]);
   });
 
   it('a page that cannot be paged on from, taken while a transaction is open: the pages before it are committed, then the import stops', async () => {
-    const { companion, client } = await setup();
+    const { companion, client, run } = await setup();
     const id = companion.connection.id;
     let calls = 0;
     let second: Page<TableRecord> | undefined;
@@ -567,15 +558,7 @@ describe('import-catalog: resuming', () => {
       if (calls === 2) second = page;
       return page;
     });
-    const error = (await importCatalog({
-      store: companion.store,
-      client: repeating,
-      connectionName: companion.connection.name,
-      tables: ['cmdb_ci'],
-      pageSize: 2,
-      rowsPerCommit: 2,
-      maxCommitHoldMs: 60_000,
-    }).catch((e: unknown) => e)) as CatalogImportError;
+    const error = (await run(pagesOfTwoThrough(repeating)).catch((e: unknown) => e)) as CatalogImportError;
     expect(error.message).toMatch(/does not start after the previous one/);
     expect(error.summary?.tables).toEqual([expect.objectContaining({ table: 'cmdb_ci', status: 'failed', inserted: 4, pages: 2 })]);
     expect((await companion.store.catalog.tableStates(id)).map((s) => s.rows)).toEqual([4, 0, 0, 0, 0]);
@@ -595,6 +578,11 @@ describe('import-catalog: resuming', () => {
 });
 
 type ListPage = TableClient['listPage'];
+
+/** The CMDB in pages of two through `client`, each transaction free to take every page (a bound of a minute). */
+function pagesOfTwoThrough(client: TableClient): Partial<ImportCatalogOptions> {
+  return { client, tables: ['cmdb_ci'], pageSize: 2, rowsPerCommit: 2, maxCommitHoldMs: 60_000 };
+}
 
 /** The client with its listPage replaced by `replace`, given the original. */
 function withListPage(inner: TableClient, replace: (original: ListPage, table: string, options: PageOptions) => Promise<Page<TableRecord>>): TableClient {
